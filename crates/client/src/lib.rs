@@ -1,0 +1,1 @@
+//! NETCONF client.

@@ -1,0 +1,1 @@
+//! Test helpers: the local lab.

@@ -1,0 +1,41 @@
+//! The NETCONF message model and the RFC 6242 framing codec, with no I/O.
+//!
+//! Three layers, each usable alone:
+//! - [`framing`]: turns a byte stream into message payloads and back, in either framing
+//!   (base:1.0 end-of-message or base:1.1 chunked), with a maximum message size. A tokio-util
+//!   `Decoder`/`Encoder`, so any async stream can carry it, but nothing here reads a socket.
+//! - [`message`]: parses what a server sends (`<hello>`, `<rpc-reply>` with its `<rpc-error>`
+//!   list, `<notification>`) and what a client sends (`<hello>`), keeping the raw text so replies
+//!   can be handed to a schema validator without copying.
+//! - [`rpc`]: builds the RFC 6241 / 5277 / 6022 / 6243 / 8526 operations as `<rpc>` messages.
+//!
+//! [`capability`] classifies the capability URIs of a hello.
+//!
+//! Both the client (`rfc3535-client`) and the embedded reference device use this crate, so the
+//! codec is tested against independent ground truth: RFC byte examples, real peers, and input
+//! split at every byte boundary.
+
+pub mod capability;
+pub mod framing;
+pub mod message;
+pub mod rpc;
+pub mod xml;
+
+pub use capability::{Capability, CapabilityKind};
+pub use framing::{Framing, FramingCodec, FramingError, DEFAULT_MAX_MESSAGE_SIZE};
+pub use message::{
+    ErrorSeverity, ErrorType, Hello, MessageError, Notification, RpcError, RpcReply, ServerMessage,
+};
+pub use rpc::{
+    Commit, ConfigSource, CreateSubscription, Datastore, DefaultOperation, EditConfig, EditData,
+    ErrorOption, Filter, GetData, NmdaDatastore, Operation, TestOption, WithDefaults,
+};
+
+/// The NETCONF base namespace (RFC 6241 §3.1).
+pub const NS_BASE: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
+/// The RFC 5277 notification namespace.
+pub const NS_NOTIFICATION: &str = "urn:ietf:params:xml:ns:netconf:notification:1.0";
+/// The base:1.0 capability (end-of-message framing).
+pub const CAP_BASE_1_0: &str = "urn:ietf:params:netconf:base:1.0";
+/// The base:1.1 capability (chunked framing).
+pub const CAP_BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";

@@ -1,0 +1,245 @@
+//! Small XML helpers shared by the parser and the builders: escaping, and a namespace-aware
+//! walk that keeps byte positions so element content can be borrowed from the original text.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::NsReader;
+
+/// Escapes text for use in element content or a double-quoted attribute value.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    quick_xml::escape::escape(text)
+}
+
+/// Errors from walking an XML document.
+#[derive(Debug, thiserror::Error)]
+pub enum XmlError {
+    #[error("malformed XML at byte {position}: {message}")]
+    Malformed { position: u64, message: String },
+    #[error("document ended before <{0}> was closed")]
+    Unclosed(String),
+    #[error("no root element")]
+    NoRoot,
+}
+
+/// A namespace-qualified element name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QualifiedName {
+    /// The namespace URI, empty when the element is in no namespace.
+    pub namespace: String,
+    /// The local name, without prefix.
+    pub local: String,
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            f.write_str(&self.local)
+        } else {
+            write!(f, "{{{}}}{}", self.namespace, self.local)
+        }
+    }
+}
+
+/// A cursor over one document: quick-xml's namespace-resolving reader plus the source text, so
+/// callers can slice the raw content of an element.
+pub(crate) struct Walker<'a> {
+    pub(crate) reader: NsReader<&'a [u8]>,
+    pub(crate) text: &'a str,
+}
+
+/// One step of the walk, with names already resolved.
+pub(crate) enum Step<'a> {
+    /// A start tag; `empty` for `<x/>`. `start` is the byte offset of `<`, `content` the offset
+    /// just after `>`.
+    Open {
+        name: QualifiedName,
+        tag: BytesStart<'a>,
+        empty: bool,
+        start: usize,
+        content: usize,
+    },
+    /// An end tag; `start` is the byte offset of its `<`.
+    Close { start: usize },
+    /// Unescaped character data (text or CDATA).
+    Text(String),
+    /// End of the document.
+    Eof,
+}
+
+fn malformed(reader: &NsReader<&[u8]>, error: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed {
+        position: reader.error_position(),
+        message: error.to_string(),
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut reader = NsReader::from_reader(text.as_bytes());
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self { reader, text }
+    }
+
+    fn position(&self) -> usize {
+        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+    }
+
+    /// The next structural step; comments, processing instructions and the XML declaration
+    /// are skipped.
+    pub(crate) fn next(&mut self) -> Result<Step<'a>, XmlError> {
+        loop {
+            let before = self.position();
+            let (namespace, event) = match self.reader.read_resolved_event() {
+                Ok((resolved, event)) => (namespace_of(&resolved), event),
+                Err(e) => return Err(malformed(&self.reader, e)),
+            };
+            let after = self.position();
+            match event {
+                Event::Start(tag) => {
+                    return Ok(Step::Open {
+                        name: QualifiedName {
+                            namespace,
+                            local: String::from_utf8_lossy(tag.local_name().as_ref()).into_owned(),
+                        },
+                        tag,
+                        empty: false,
+                        start: before,
+                        content: after,
+                    })
+                }
+                Event::Empty(tag) => {
+                    return Ok(Step::Open {
+                        name: QualifiedName {
+                            namespace,
+                            local: String::from_utf8_lossy(tag.local_name().as_ref()).into_owned(),
+                        },
+                        tag,
+                        empty: true,
+                        start: before,
+                        content: after,
+                    })
+                }
+                Event::End(_) => return Ok(Step::Close { start: before }),
+                Event::Text(text) => {
+                    let text = text.unescape().map_err(|e| malformed(&self.reader, e))?;
+                    return Ok(Step::Text(text.into_owned()));
+                }
+                Event::CData(data) => {
+                    return Ok(Step::Text(String::from_utf8_lossy(&data).into_owned()));
+                }
+                Event::Eof => return Ok(Step::Eof),
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+
+    /// Reads the unescaped text content of the element just opened (non-empty), up to and
+    /// including its end tag. Child elements are an error only in the sense that their text is
+    /// concatenated; callers use this for leaf-like elements.
+    pub(crate) fn text_content(&mut self, element: &str) -> Result<String, XmlError> {
+        let mut depth = 0usize;
+        let mut out = String::new();
+        loop {
+            match self.next()? {
+                Step::Text(t) => {
+                    if depth == 0 {
+                        out.push_str(&t)
+                    }
+                }
+                Step::Open { empty, .. } => {
+                    if !empty {
+                        depth += 1
+                    }
+                }
+                Step::Close { .. } => {
+                    if depth == 0 {
+                        return Ok(out);
+                    }
+                    depth -= 1;
+                }
+                Step::Eof => return Err(XmlError::Unclosed(element.to_owned())),
+            }
+        }
+    }
+
+    /// Skips to the end of the element just opened (non-empty) and returns the byte range of
+    /// its content in the source text.
+    pub(crate) fn skip_content(
+        &mut self,
+        element: &str,
+        content_start: usize,
+    ) -> Result<Range<usize>, XmlError> {
+        let mut depth = 0usize;
+        loop {
+            match self.next()? {
+                Step::Open { empty, .. } => {
+                    if !empty {
+                        depth += 1
+                    }
+                }
+                Step::Close { start } => {
+                    if depth == 0 {
+                        return Ok(content_start..start);
+                    }
+                    depth -= 1;
+                }
+                Step::Text(_) => {}
+                Step::Eof => return Err(XmlError::Unclosed(element.to_owned())),
+            }
+        }
+    }
+
+    /// The attributes of a tag as (qualified name as written, unescaped value) pairs.
+    pub(crate) fn attributes(
+        &self,
+        tag: &BytesStart<'_>,
+    ) -> Result<Vec<(String, String)>, XmlError> {
+        let mut out = Vec::new();
+        for attribute in tag.attributes() {
+            let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
+            let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+            let value = attribute
+                .unescape_value()
+                .map_err(|e| malformed(&self.reader, e))?
+                .into_owned();
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+
+    /// The value of the attribute with this local name in no namespace (e.g. `message-id`).
+    pub(crate) fn plain_attribute(
+        &self,
+        tag: &BytesStart<'_>,
+        local: &str,
+    ) -> Result<Option<String>, XmlError> {
+        for attribute in tag.attributes() {
+            let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
+            if attribute.key.as_ref() == local.as_bytes() {
+                let value = attribute
+                    .unescape_value()
+                    .map_err(|e| malformed(&self.reader, e))?;
+                return Ok(Some(value.into_owned()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The slice of the source text for a byte range.
+    pub(crate) fn slice(&self, range: Range<usize>) -> &'a str {
+        &self.text[range]
+    }
+}
+
+fn namespace_of(resolved: &ResolveResult<'_>) -> String {
+    match resolved {
+        ResolveResult::Bound(Namespace(ns)) => String::from_utf8_lossy(ns).into_owned(),
+        _ => String::new(),
+    }
+}
