@@ -20,6 +20,7 @@ pub mod framing;
 pub mod message;
 pub mod rpc;
 pub mod xml;
+pub mod yang_library;
 
 pub use capability::{Capability, CapabilityKind};
 pub use framing::{Framing, FramingCodec, FramingError, DEFAULT_MAX_MESSAGE_SIZE};
@@ -30,6 +31,7 @@ pub use rpc::{
     Commit, ConfigSource, CreateSubscription, Datastore, DefaultOperation, EditConfig, EditData,
     ErrorOption, Filter, GetData, NmdaDatastore, Operation, TestOption, WithDefaults,
 };
+pub use yang_library::{LibraryFormat, LibraryModule, YangLibrary};
 
 /// The NETCONF base namespace (RFC 6241 §3.1).
 pub const NS_BASE: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";

@@ -78,7 +78,7 @@ impl Hello {
                             hello.session_id = Some(id);
                         }
                         (_, other, false) => {
-                            walker.skip_content(&other.to_owned(), 0)?;
+                            walker.skip_content(other, 0)?;
                         }
                         _ => {}
                     }
@@ -400,7 +400,7 @@ fn parse_reply(text: &str) -> Result<RpcReply, MessageError> {
                     }
                     other => {
                         if !empty {
-                            walker.skip_content(&other.to_owned(), content)?;
+                            walker.skip_content(other, content)?;
                         }
                     }
                 }
@@ -456,7 +456,7 @@ fn parse_rpc_error(walker: &mut Walker<'_>) -> Result<RpcError, MessageError> {
                         error.info = Some(walker.slice(range).to_owned());
                     }
                     other => {
-                        walker.skip_content(&other.to_owned(), content)?;
+                        walker.skip_content(other, content)?;
                     }
                 }
             }

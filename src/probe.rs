@@ -1,0 +1,313 @@
+//! `rfc3535 probe`: connect to a device and say what it is and what it claims — session-id,
+//! framing, capabilities grouped (base, standard, modules with revision / features /
+//! deviations), a YANG library summary, and the host-key fingerprint — as text or as a stable
+//! JSON object.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Result;
+use rfc3535_client::wire::{Capability, CapabilityKind, Filter, LibraryFormat, YangLibrary};
+use rfc3535_client::{connect, ConnectOptions, Session};
+use serde::Serialize;
+
+/// What a probe found. Field names are part of the `--json` contract.
+#[derive(Debug, Serialize)]
+pub struct ProbeReport {
+    pub device: Option<String>,
+    pub address: String,
+    pub username: String,
+    pub session_id: u32,
+    /// "1.0" (end-of-message) or "1.1" (chunked).
+    pub framing: &'static str,
+    pub host_key_fingerprint: Option<String>,
+    /// Every capability URI as announced.
+    pub capabilities: Vec<String>,
+    pub base_versions: Vec<String>,
+    pub standard: Vec<StandardCapability>,
+    pub modules: Vec<ModuleCapability>,
+    pub other: Vec<String>,
+    pub yang_library: Option<LibrarySummary>,
+    /// Why there is no YANG library summary, when there is none.
+    pub yang_library_note: Option<String>,
+    pub connect_ms: u64,
+    /// The inventory's labels for the device (software, version, ...), if any.
+    pub labels: serde_json::Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StandardCapability {
+    pub name: String,
+    pub version: String,
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModuleCapability {
+    pub name: String,
+    pub namespace: String,
+    pub revision: Option<String>,
+    pub features: Vec<String>,
+    pub deviations: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LibrarySummary {
+    /// "rfc8525" (`/yang-library`) or "rfc7895" (`/modules-state`).
+    pub format: &'static str,
+    pub content_id: Option<String>,
+    pub modules: usize,
+    pub implemented: usize,
+    pub import_only: usize,
+    pub with_deviations: Vec<String>,
+    pub datastores: Vec<String>,
+}
+
+const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:1.1";
+const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
+
+/// Connects, gathers the report, and closes the session.
+pub async fn probe(
+    device: Option<String>,
+    labels: serde_json::Value,
+    options: &ConnectOptions,
+) -> Result<ProbeReport> {
+    let started = Instant::now();
+    let session = connect(options).await?;
+    let connect_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut report = classify(device, options, &session, connect_ms);
+    report.labels = labels;
+    match library(&session).await {
+        Ok(Some(library)) => report.yang_library = Some(summarize(&library)),
+        Ok(None) => {}
+        Err(note) => report.yang_library_note = Some(note),
+    }
+    // The probe is done whatever close-session says.
+    let _ = session.close().await;
+    Ok(report)
+}
+
+fn classify(
+    device: Option<String>,
+    options: &ConnectOptions,
+    session: &Session,
+    connect_ms: u64,
+) -> ProbeReport {
+    let mut report = ProbeReport {
+        device,
+        address: options.address(),
+        username: options.username.clone(),
+        session_id: session.session_id(),
+        framing: session.framing().version(),
+        host_key_fingerprint: session.host_key_fingerprint().map(str::to_owned),
+        capabilities: session.capabilities().to_vec(),
+        base_versions: Vec::new(),
+        standard: Vec::new(),
+        modules: Vec::new(),
+        other: Vec::new(),
+        yang_library: None,
+        yang_library_note: None,
+        connect_ms,
+        labels: serde_json::Value::Null,
+    };
+    for uri in session.capabilities() {
+        let capability = Capability::parse(uri);
+        match capability.kind {
+            CapabilityKind::Base { version } => report.base_versions.push(version),
+            CapabilityKind::Standard { name, version } => {
+                report.standard.push(StandardCapability {
+                    name,
+                    version,
+                    parameters: capability.parameters.into_iter().collect(),
+                })
+            }
+            CapabilityKind::Module {
+                namespace,
+                name,
+                revision,
+                features,
+                deviations,
+            } => report.modules.push(ModuleCapability {
+                name,
+                namespace,
+                revision,
+                features,
+                deviations,
+            }),
+            CapabilityKind::Other => report.other.push(capability.uri),
+        }
+    }
+    report.modules.sort_by(|a, b| a.name.cmp(&b.name));
+    report
+}
+
+/// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895.
+async fn library(session: &Session) -> Result<Option<YangLibrary>, String> {
+    let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
+        ("yang-library", "/yang-library (RFC 8525)")
+    } else if session.has_capability(YANG_LIBRARY_1_0)
+        || session
+            .capabilities()
+            .iter()
+            .any(|c| c.contains("module=ietf-yang-library"))
+    {
+        ("modules-state", "/modules-state (RFC 7895)")
+    } else {
+        return Err("no YANG library advertised (neither :yang-library:1.1 nor :yang-library:1.0); modules are known only from the hello".into());
+    };
+    let filter = Filter::subtree(format!(
+        "<{element} xmlns=\"{}\"/>",
+        rfc3535_client::wire::yang_library::NS_YANG_LIBRARY
+    ));
+    let reply = session
+        .get(Some(filter), None)
+        .await
+        .map_err(|e| format!("reading {label} failed: {e}"))?;
+    if !reply.is_success() {
+        let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "{label} advertised but refused: {}",
+            errors.join("; ")
+        ));
+    }
+    match YangLibrary::parse(reply.data().unwrap_or_default()) {
+        Ok(Some(library)) => Ok(Some(library)),
+        Ok(None) => Err(format!("{label} advertised but the reply holds no library")),
+        Err(e) => Err(format!("{label}: unreadable reply: {e}")),
+    }
+}
+
+fn summarize(library: &YangLibrary) -> LibrarySummary {
+    LibrarySummary {
+        format: match library.format {
+            LibraryFormat::Rfc8525 => "rfc8525",
+            LibraryFormat::Rfc7895 => "rfc7895",
+        },
+        content_id: library.content_id.clone(),
+        modules: library.modules.len(),
+        implemented: library.implemented().count(),
+        import_only: library.modules.len() - library.implemented().count(),
+        with_deviations: library
+            .modules
+            .iter()
+            .filter(|m| !m.deviations.is_empty())
+            .map(|m| format!("{} (by {})", m.name, m.deviations.join(", ")))
+            .collect(),
+        datastores: library.datastores.clone(),
+    }
+}
+
+/// The report as text for a terminal.
+pub fn render_text(report: &ProbeReport) -> String {
+    let mut out = String::new();
+    let title = report.device.as_deref().unwrap_or(&report.address);
+    out.push_str(&format!(
+        "{title}  {}  user {}  (connected in {} ms)\n",
+        report.address, report.username, report.connect_ms
+    ));
+    let row = |out: &mut String, key: &str, value: &str| {
+        out.push_str(&format!("  {key:<16}{value}\n"));
+    };
+    if let Some(labels) = report.labels.as_object() {
+        let facts: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                )
+            })
+            .collect();
+        row(&mut out, "labels", &facts.join(", "));
+    }
+    row(&mut out, "session-id", &report.session_id.to_string());
+    row(
+        &mut out,
+        "framing",
+        match report.framing {
+            "1.1" => "base:1.1 (chunked)",
+            _ => "base:1.0 (end-of-message)",
+        },
+    );
+    row(
+        &mut out,
+        "host key",
+        report.host_key_fingerprint.as_deref().unwrap_or("-"),
+    );
+    row(&mut out, "base", &report.base_versions.join(", "));
+    out.push_str(&format!(
+        "  standard capabilities ({})\n",
+        report.standard.len()
+    ));
+    for capability in &report.standard {
+        let parameters: Vec<String> = capability
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let suffix = if parameters.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", parameters.join(", "))
+        };
+        out.push_str(&format!(
+            "    :{}:{}{suffix}\n",
+            capability.name, capability.version
+        ));
+    }
+    out.push_str(&format!("  modules in hello ({})\n", report.modules.len()));
+    for module in &report.modules {
+        let mut line = format!(
+            "    {}@{}",
+            module.name,
+            module.revision.as_deref().unwrap_or("-")
+        );
+        if !module.features.is_empty() {
+            line.push_str(&format!("  features: {}", module.features.join(", ")));
+        }
+        if !module.deviations.is_empty() {
+            line.push_str(&format!("  deviations: {}", module.deviations.join(", ")));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !report.other.is_empty() {
+        out.push_str(&format!("  other capabilities ({})\n", report.other.len()));
+        for uri in &report.other {
+            out.push_str(&format!("    {uri}\n"));
+        }
+    }
+    match (&report.yang_library, &report.yang_library_note) {
+        (Some(library), _) => {
+            let format = match library.format {
+                "rfc8525" => "RFC 8525 /yang-library",
+                _ => "RFC 7895 /modules-state",
+            };
+            row(
+                &mut out,
+                "YANG library",
+                &format!(
+                    "{format}, {} modules ({} implemented, {} import-only), {} {}",
+                    library.modules,
+                    library.implemented,
+                    library.import_only,
+                    if library.format == "rfc8525" {
+                        "content-id"
+                    } else {
+                        "module-set-id"
+                    },
+                    library.content_id.as_deref().unwrap_or("-")
+                ),
+            );
+            if !library.datastores.is_empty() {
+                row(&mut out, "datastores", &library.datastores.join(", "));
+            }
+            if !library.with_deviations.is_empty() {
+                row(&mut out, "deviated", &library.with_deviations.join("; "));
+            }
+        }
+        (None, Some(note)) => row(&mut out, "YANG library", note),
+        (None, None) => row(&mut out, "YANG library", "-"),
+    }
+    out
+}

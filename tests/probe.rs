@@ -1,0 +1,140 @@
+//! `rfc3535 probe` as a user runs it: against real lab devices, by URL and by inventory, as
+//! text and as JSON, and with the exit codes of DESIGN.md §5.
+
+use std::process::Command;
+
+use rfc3535_testlab::{DeviceSpec, LabDevice};
+
+fn rfc3535() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+}
+
+fn inventory_for(device: &LabDevice, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("inventory.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "devices:\n  - name: {}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    labels: {{ software: netconfd }}\n",
+            device.name,
+            device.port,
+            device.admin,
+            device.dir.join("admin.pass").display(),
+            device.known_hosts().display()
+        ),
+    )
+    .expect("write inventory");
+    path
+}
+
+#[test]
+fn probe_by_url_prints_json_with_the_contract_fields() {
+    let device = LabDevice::start(&DeviceSpec::running_base10());
+    let output = rfc3535()
+        .args([
+            "probe",
+            &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
+        ])
+        .args(["--password-env", "RFC3535_TEST_PASSWORD", "--json"])
+        .arg("--known-hosts")
+        .arg(device.known_hosts())
+        .env("RFC3535_TEST_PASSWORD", device.admin_password())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["framing"], "1.0");
+    assert!(json["session_id"].as_u64().is_some_and(|id| id > 0));
+    assert!(json["host_key_fingerprint"]
+        .as_str()
+        .is_some_and(|f| f.starts_with("SHA256:")));
+    let capabilities = json["capabilities"].as_array().expect("array");
+    assert!(capabilities
+        .iter()
+        .any(|c| c == "urn:ietf:params:netconf:capability:writable-running:1.0"));
+    assert_eq!(json["yang_library"]["format"], "rfc7895");
+    assert!(!stdout.contains(&device.admin_password()));
+}
+
+#[test]
+fn probe_by_inventory_prints_grouped_text() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = inventory_for(&device, dir.path());
+    let output = rfc3535()
+        .args(["probe", "--inventory"])
+        .arg(&inventory)
+        .args(["--device", &device.name])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "base:1.1 (chunked)",
+        "host key        SHA256:",
+        ":candidate:1.0",
+        "ietf-interfaces@2014-05-08  features:",
+        "RFC 7895 /modules-state",
+        "software=netconfd",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn unknown_host_key_fails_with_exit_3_and_a_remedy() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let empty = tempfile::NamedTempFile::new().expect("tempfile");
+    let output = rfc3535()
+        .args([
+            "probe",
+            &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
+        ])
+        .args(["--password-env", "RFC3535_TEST_PASSWORD", "--known-hosts"])
+        .arg(empty.path())
+        .env("RFC3535_TEST_PASSWORD", device.admin_password())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("host key") && stderr.contains("accept-new"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&device.admin_password()));
+}
+
+#[test]
+fn configuration_errors_exit_2() {
+    let missing_env = rfc3535()
+        .args([
+            "probe",
+            "netconf://a@127.0.0.1:1",
+            "--password-env",
+            "RFC3535_SURELY_UNSET",
+        ])
+        .env_remove("RFC3535_SURELY_UNSET")
+        .output()
+        .expect("runs");
+    assert_eq!(missing_env.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing_env.stderr).contains("RFC3535_SURELY_UNSET"));
+    let password_in_url = rfc3535()
+        .args(["probe", "netconf://a:secret@127.0.0.1:1"])
+        .output()
+        .expect("runs");
+    assert_eq!(password_in_url.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&password_in_url.stderr).contains("--password-env"));
+    let no_args = rfc3535().arg("probe").output().expect("runs");
+    assert_eq!(no_args.status.code(), Some(2));
+}
