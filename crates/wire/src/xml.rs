@@ -48,6 +48,8 @@ impl std::fmt::Display for QualifiedName {
 pub(crate) struct Walker<'a> {
     pub(crate) reader: NsReader<&'a [u8]>,
     pub(crate) text: &'a str,
+    /// The qualified name (as written) of the last element opened, for skipping it.
+    last_open: &'a str,
 }
 
 /// One step of the walk, with names already resolved.
@@ -83,7 +85,11 @@ impl<'a> Walker<'a> {
         config.trim_text(false);
         config.check_end_names = true;
         config.expand_empty_elements = false;
-        Self { reader, text }
+        Self {
+            reader,
+            text,
+            last_open: "",
+        }
     }
 
     fn position(&self) -> usize {
@@ -102,22 +108,24 @@ impl<'a> Walker<'a> {
             let after = self.position();
             match event {
                 Event::Start(tag) => {
+                    let raw = &self.text[before + 1..before + 1 + tag.name().as_ref().len()];
+                    self.last_open = raw;
                     return Ok(Step::Open {
                         name: QualifiedName {
                             namespace,
-                            local: String::from_utf8_lossy(tag.local_name().as_ref()).into_owned(),
+                            local: tag.local_name().as_ref().to_owned(),
                         },
                         tag,
                         empty: false,
                         start: before,
                         content: after,
-                    })
+                    });
                 }
                 Event::Empty(tag) => {
                     return Ok(Step::Open {
                         name: QualifiedName {
                             namespace,
-                            local: String::from_utf8_lossy(tag.local_name().as_ref()).into_owned(),
+                            local: tag.local_name().as_ref().to_owned(),
                         },
                         tag,
                         empty: true,
@@ -127,11 +135,25 @@ impl<'a> Walker<'a> {
                 }
                 Event::End(_) => return Ok(Step::Close { start: before }),
                 Event::Text(text) => {
-                    let text = text.unescape().map_err(|e| malformed(&self.reader, e))?;
-                    return Ok(Step::Text(text.into_owned()));
+                    return Ok(Step::Text(text.xml10_content().into_owned()));
+                }
+                // Entity and character references arrive as their own events: only XML's
+                // predefined entities exist without a DTD.
+                Event::GeneralRef(reference) => {
+                    if let Some(ch) = reference
+                        .resolve_char_ref()
+                        .map_err(|e| malformed(&self.reader, e))?
+                    {
+                        return Ok(Step::Text(ch.to_string()));
+                    }
+                    let name: &str = reference.as_ref();
+                    return match quick_xml::escape::resolve_predefined_entity(name) {
+                        Some(text) => Ok(Step::Text(text.to_owned())),
+                        None => Err(malformed(&self.reader, format!("unknown entity &{name};"))),
+                    };
                 }
                 Event::CData(data) => {
-                    return Ok(Step::Text(String::from_utf8_lossy(&data).into_owned()));
+                    return Ok(Step::Text(data.as_ref().to_owned()));
                 }
                 Event::Eof => return Ok(Step::Eof),
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
@@ -169,29 +191,25 @@ impl<'a> Walker<'a> {
     }
 
     /// Skips to the end of the element just opened (non-empty) and returns the byte range of
-    /// its content in the source text.
+    /// its content in the source text. Uses quick-xml's raw skip, which neither resolves
+    /// namespaces nor unescapes text: a multi-MB `<data>` is skipped in one fast pass.
     pub(crate) fn skip_content(
         &mut self,
         element: &str,
         content_start: usize,
     ) -> Result<Range<usize>, XmlError> {
-        let mut depth = 0usize;
-        loop {
-            match self.next()? {
-                Step::Open { empty, .. } => {
-                    if !empty {
-                        depth += 1
-                    }
-                }
-                Step::Close { start } => {
-                    if depth == 0 {
-                        return Ok(content_start..start);
-                    }
-                    depth -= 1;
-                }
-                Step::Text(_) => {}
-                Step::Eof => return Err(XmlError::Unclosed(element.to_owned())),
+        let name = quick_xml::name::QName(self.last_open);
+        match self.reader.read_to_end(name) {
+            Ok(span) => {
+                let end = usize::try_from(span.end).unwrap_or(usize::MAX);
+                Ok(content_start.min(end)..end)
             }
+            Err(quick_xml::Error::IllFormed(_)) | Err(quick_xml::Error::Syntax(_))
+                if self.reader.buffer_position() as usize >= self.text.len() =>
+            {
+                Err(XmlError::Unclosed(element.to_owned()))
+            }
+            Err(e) => Err(malformed(&self.reader, e)),
         }
     }
 
@@ -203,9 +221,9 @@ impl<'a> Walker<'a> {
         let mut out = Vec::new();
         for attribute in tag.attributes() {
             let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
-            let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+            let key = attribute.key.as_ref().to_owned();
             let value = attribute
-                .unescape_value()
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| malformed(&self.reader, e))?
                 .into_owned();
             out.push((key, value));
@@ -221,9 +239,9 @@ impl<'a> Walker<'a> {
     ) -> Result<Option<String>, XmlError> {
         for attribute in tag.attributes() {
             let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
-            if attribute.key.as_ref() == local.as_bytes() {
+            if attribute.key.as_ref() == local {
                 let value = attribute
-                    .unescape_value()
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                     .map_err(|e| malformed(&self.reader, e))?;
                 return Ok(Some(value.into_owned()));
             }
@@ -239,7 +257,7 @@ impl<'a> Walker<'a> {
 
 fn namespace_of(resolved: &ResolveResult<'_>) -> String {
     match resolved {
-        ResolveResult::Bound(Namespace(ns)) => String::from_utf8_lossy(ns).into_owned(),
+        ResolveResult::Bound(Namespace(ns)) => (*ns).to_owned(),
         _ => String::new(),
     }
 }

@@ -189,3 +189,22 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn namespace_scope_ends_with_a_skipped_element() {
+    // <foo> redeclares the default namespace and is skipped raw; <ok/> after it must still be
+    // in the base namespace, and <x:data> after a skipped <data> of another namespace found.
+    let text = r#"<rpc-reply message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><foo xmlns="urn:other"><ok/><data/></foo><ok/></rpc-reply>"#;
+    let reply = RpcReply::parse(text).expect("parses");
+    assert!(reply.ok);
+    assert_eq!(
+        reply.data(),
+        None,
+        "the <data> inside <foo> is not the reply's"
+    );
+    let nested = r#"<rpc-reply message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data><data><data/></data></data></rpc-reply>"#;
+    assert_eq!(
+        RpcReply::parse(nested).expect("parses").data(),
+        Some("<data><data/></data>")
+    );
+}
