@@ -142,7 +142,7 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
                 passphrase: None,
             }
         } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-            Auth::Agent
+            Auth::Agent { socket: None }
         } else {
             bail!("no credentials: give --password-env VAR (a variable holding the password), --identity FILE, or run an ssh-agent");
         };

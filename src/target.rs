@@ -236,7 +236,7 @@ impl InventoryDevice {
             })?;
             Auth::Password(text.trim_end_matches(['\n', '\r']).to_owned().into())
         } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-            Auth::Agent
+            Auth::Agent { socket: None }
         } else {
             bail!(
                 "device {:?} has no credentials: give identity, password_env or password_file in the inventory",

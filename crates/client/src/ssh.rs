@@ -30,8 +30,11 @@ pub enum Auth {
         path: PathBuf,
         passphrase: Option<SecretString>,
     },
-    /// Every identity the ssh-agent at `$SSH_AUTH_SOCK` offers, in order.
-    Agent,
+    /// Every identity an ssh-agent offers, in order: the agent at `socket`, or at
+    /// `$SSH_AUTH_SOCK` when `None`.
+    Agent {
+        socket: Option<PathBuf>,
+    },
 }
 
 impl std::fmt::Debug for Auth {
@@ -39,7 +42,10 @@ impl std::fmt::Debug for Auth {
         match self {
             Auth::Password(_) => f.write_str("Password(***)"),
             Auth::KeyFile { path, .. } => write!(f, "KeyFile({})", path.display()),
-            Auth::Agent => f.write_str("Agent"),
+            Auth::Agent { socket } => match socket {
+                Some(path) => write!(f, "Agent({})", path.display()),
+                None => f.write_str("Agent($SSH_AUTH_SOCK)"),
+            },
         }
     }
 }
@@ -49,7 +55,7 @@ impl Auth {
         match self {
             Auth::Password(_) => "password",
             Auth::KeyFile { .. } => "public key",
-            Auth::Agent => "ssh-agent",
+            Auth::Agent { .. } => "ssh-agent",
         }
     }
 }
@@ -359,10 +365,14 @@ async fn authenticate(
                 .await?
                 .success()
         }
-        Auth::Agent => {
-            let mut agent = russh::keys::agent::client::AgentClient::connect_env()
-                .await
-                .map_err(|e| ClientError::Agent(format!("cannot reach the agent: {e}")))?;
+        Auth::Agent { socket } => {
+            use russh::keys::agent::client::AgentClient;
+            let agent = match socket {
+                Some(path) => AgentClient::connect_uds(path).await,
+                None => AgentClient::connect_env().await,
+            };
+            let mut agent =
+                agent.map_err(|e| ClientError::Agent(format!("cannot reach the agent: {e}")))?;
             let identities = agent
                 .request_identities()
                 .await

@@ -864,6 +864,50 @@ async fn host_key_policies_and_authentication() {
         .await
         .expect("close");
 
+    // ssh-agent authentication, with a real OpenSSH agent holding the lab's key.
+    let agent_dir = tempfile::tempdir().expect("tempdir");
+    let socket = agent_dir.path().join("agent.sock");
+    let agent = std::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent (openssh-client)");
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _agent = KillOnDrop(agent);
+    for _ in 0..50 {
+        if socket.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let added = std::process::Command::new("ssh-add")
+        .arg("-q")
+        .arg(device.client_key())
+        .env("SSH_AUTH_SOCK", &socket)
+        .status()
+        .expect("ssh-add");
+    assert!(added.success());
+    let by_agent = ConnectOptions {
+        auth: Auth::Agent {
+            socket: Some(socket.clone()),
+        },
+        ..base.clone()
+    };
+    connect(&by_agent)
+        .await
+        .expect("agent auth")
+        .close()
+        .await
+        .expect("close");
+
     // A wrong password is an authentication failure, and never appears anywhere.
     let bad = ConnectOptions {
         auth: Auth::Password("wrong-password-123".to_owned().into()),
