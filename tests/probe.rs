@@ -9,6 +9,20 @@ fn rfc3535() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rfc3535"))
 }
 
+/// `rfc3535 probe netconf://admin@127.0.0.1:PORT --password-env ...` for a lab device, with
+/// the password in the environment.
+fn probe_by_url(device: &LabDevice) -> Command {
+    let mut command = rfc3535();
+    command
+        .args([
+            "probe",
+            &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
+        ])
+        .args(["--password-env", "RFC3535_TEST_PASSWORD"])
+        .env("RFC3535_TEST_PASSWORD", device.admin_password());
+    command
+}
+
 fn inventory_for(device: &LabDevice, dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("inventory.yaml");
     std::fs::write(
@@ -29,15 +43,10 @@ fn inventory_for(device: &LabDevice, dir: &std::path::Path) -> std::path::PathBu
 #[test]
 fn probe_by_url_prints_json_with_the_contract_fields() {
     let device = LabDevice::start(&DeviceSpec::running_base10());
-    let output = rfc3535()
-        .args([
-            "probe",
-            &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
-        ])
-        .args(["--password-env", "RFC3535_TEST_PASSWORD", "--json"])
+    let output = probe_by_url(&device)
+        .arg("--json")
         .arg("--known-hosts")
         .arg(device.known_hosts())
-        .env("RFC3535_TEST_PASSWORD", device.admin_password())
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -96,14 +105,9 @@ fn probe_by_inventory_prints_grouped_text() {
 fn unknown_host_key_fails_with_exit_3_and_a_remedy() {
     let device = LabDevice::start(&DeviceSpec::candidate());
     let empty = tempfile::NamedTempFile::new().expect("tempfile");
-    let output = rfc3535()
-        .args([
-            "probe",
-            &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
-        ])
-        .args(["--password-env", "RFC3535_TEST_PASSWORD", "--known-hosts"])
+    let output = probe_by_url(&device)
+        .arg("--known-hosts")
         .arg(empty.path())
-        .env("RFC3535_TEST_PASSWORD", device.admin_password())
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(3));

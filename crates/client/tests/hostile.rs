@@ -62,6 +62,19 @@ async fn read_client_hello(stream: &mut TcpStream) {
     }
 }
 
+/// Writes an endless body for at most 10 s, counting what the client accepted, until the
+/// client stops reading and the write fails.
+async fn flood(stream: &mut TcpStream, written: &AtomicUsize) {
+    let block = vec![b'x'; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if stream.write_all(&block).await.is_err() {
+            break;
+        }
+        written.fetch_add(block.len(), Ordering::Relaxed);
+    }
+}
+
 /// Reads whatever the client sends next (one RPC), without parsing it.
 async fn read_some(stream: &mut TcpStream) {
     let mut buffer = [0u8; 4096];
@@ -134,23 +147,14 @@ async fn garbage_framing_ends_the_session_with_a_typed_error() {
 
 #[tokio::test]
 async fn endless_message_is_cut_at_the_size_limit() {
-    let sent = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&sent);
-    let address = peer(move |mut stream| async move {
+    let address = peer(|mut stream| async move {
         let _ = stream.write_all(SERVER_HELLO_11.as_bytes()).await;
         read_client_hello(&mut stream).await;
         read_some(&mut stream).await;
         // One chunk header announcing far more than the limit, then an endless body; and if
         // the client only looks at data, the body alone is past the limit soon enough.
         let _ = stream.write_all(b"\n#4000000000\n").await;
-        let block = vec![b'x'; 64 * 1024];
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            match stream.write_all(&block).await {
-                Ok(()) => counter.fetch_add(block.len(), Ordering::Relaxed),
-                Err(_) => break,
-            };
-        }
+        flood(&mut stream, &AtomicUsize::new(0)).await;
     })
     .await;
     let session = establish(address).await.expect("hello is fine");
@@ -180,14 +184,7 @@ async fn endless_end_of_message_body_is_bounded() {
         read_client_hello(&mut stream).await;
         read_some(&mut stream).await;
         let _ = stream.write_all(b"<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><data>").await;
-        let block = vec![b'y'; 64 * 1024];
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            match stream.write_all(&block).await {
-                Ok(()) => counter.fetch_add(block.len(), Ordering::Relaxed),
-                Err(_) => break,
-            };
-        }
+        flood(&mut stream, &counter).await;
     })
     .await;
     let session = establish(address).await.expect("hello is fine");
