@@ -596,7 +596,17 @@ async fn get_schema_returns_module_text() {
 #[tokio::test]
 async fn nmda_get_data_and_edit_data() {
     let device = LabDevice::start(&DeviceSpec::nmda());
-    let session = admin(&device).await;
+    let mut eom = options(&device, &device.admin, device.admin_password());
+    eom.session = eom.session.base_1_0_only();
+    for session in [
+        admin(&device).await,
+        connect(&eom).await.expect("base:1.0 session"),
+    ] {
+        nmda_operations(session).await;
+    }
+}
+
+async fn nmda_operations(session: Session) {
     let edit = EditData {
         datastore: NmdaDatastore::Running,
         default_operation: Some(DefaultOperation::Merge),
@@ -927,4 +937,140 @@ async fn host_key_policies_and_authentication() {
     assert!(!transcript.contains(&password));
     assert!(transcript.contains("<get>") && transcript.contains("</rpc-reply>"));
     session.close().await.expect("close");
+}
+
+/// Every operation once more, in base:1.0 end-of-message framing: a client that offers only
+/// base:1.0 to the candidate device.
+#[tokio::test]
+async fn every_operation_in_end_of_message_framing() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let mut eom = options(&device, &device.admin, device.admin_password());
+    eom.session = eom.session.base_1_0_only();
+    let session = connect(&eom).await.expect("session");
+    assert_eq!(session.framing(), Framing::EndOfMessage);
+    let mut events = session.take_notifications().expect("queue");
+    assert_ok(
+        &session
+            .create_subscription(CreateSubscription {
+                stream: Some("NETCONF".into()),
+                ..CreateSubscription::default()
+            })
+            .await
+            .expect("subscribe"),
+        "create-subscription",
+    );
+    assert!(session
+        .get(system_filter(), Some(WithDefaults::ReportAll))
+        .await
+        .expect("get")
+        .is_success());
+    assert_ok(
+        &session.lock(Datastore::Candidate).await.expect("lock"),
+        "lock",
+    );
+    let edit = EditConfig {
+        default_operation: Some(DefaultOperation::Merge),
+        error_option: Some(ErrorOption::StopOnError),
+        ..EditConfig::new(Datastore::Candidate, system("<contact>eom</contact>"))
+    };
+    assert_ok(
+        &session.edit_config(edit).await.expect("edit"),
+        "edit-config",
+    );
+    assert_ok(
+        &session.commit(Commit::default()).await.expect("commit"),
+        "commit",
+    );
+    assert!(running_system(&session)
+        .await
+        .contains("<contact>eom</contact>"));
+    // <persist> and <cancel-commit> belong to :confirmed-commit:1.1, which needs a base:1.1
+    // session; netconfd rightly refuses them here. The 1.0 form: a confirmed commit, then a
+    // plain <commit/> from the same session confirms it.
+    let confirmed = Commit {
+        confirmed: true,
+        confirm_timeout: Some(60),
+        ..Commit::default()
+    };
+    session
+        .edit_config(EditConfig::new(
+            Datastore::Candidate,
+            system("<contact>pending</contact>"),
+        ))
+        .await
+        .expect("edit");
+    assert_ok(
+        &session.commit(confirmed).await.expect("commit"),
+        "confirmed commit",
+    );
+    assert_ok(
+        &session.commit(Commit::default()).await.expect("confirm"),
+        "confirming commit",
+    );
+    assert!(running_system(&session)
+        .await
+        .contains("<contact>pending</contact>"));
+    session
+        .edit_config(EditConfig::new(
+            Datastore::Candidate,
+            system("<location>x</location>"),
+        ))
+        .await
+        .expect("edit");
+    assert_ok(
+        &session.discard_changes().await.expect("discard"),
+        "discard-changes",
+    );
+    assert_ok(
+        &session
+            .validate(ConfigSource::Datastore(Datastore::Running))
+            .await
+            .expect("validate"),
+        "validate",
+    );
+    assert_ok(
+        &session.unlock(Datastore::Candidate).await.expect("unlock"),
+        "unlock",
+    );
+    assert_ok(
+        &session
+            .copy_config(Datastore::Startup, Datastore::Running.into())
+            .await
+            .expect("copy"),
+        "copy-config",
+    );
+    assert_ok(
+        &session
+            .delete_config(Datastore::Startup)
+            .await
+            .expect("delete"),
+        "delete-config",
+    );
+    let schema = session
+        .get_schema("ietf-system", None)
+        .await
+        .expect("get-schema");
+    assert!(schema
+        .data_text()
+        .is_some_and(|t| t.contains("module ietf-system")));
+    let raw = session
+        .raw("<get-config><source><running/></source></get-config>")
+        .await
+        .expect("raw");
+    assert!(raw.is_success());
+    let other = admin(&device).await;
+    assert_ok(
+        &session
+            .kill_session(other.session_id())
+            .await
+            .expect("kill"),
+        "kill-session",
+    );
+    // The commits above raised netconf-config-change events on this very session.
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("a notification")
+        .expect("session alive");
+    assert!(!event.event_time.is_empty());
+    assert_ok(&session.close().await.expect("close"), "close-session");
 }
