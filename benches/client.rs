@@ -52,6 +52,7 @@ fn options(device: &LabDevice) -> ConnectOptions {
         },
     );
     options.session.rpc_timeout = Duration::from_secs(120);
+    options.session.hello_settle = rfc3535_testlab::NETCONFD_HELLO_SETTLE;
     options
 }
 
@@ -236,6 +237,7 @@ mod floor {
             .expect("hello");
         let mut buffer = Vec::new();
         read_until(&mut channel, &mut buffer, b"]]>]]>").await;
+        tokio::time::sleep(rfc3535_testlab::NETCONFD_HELLO_SETTLE).await;
 
         let request = chunked(&get_config_system(), "1");
         channel.data_bytes(request.clone()).await.expect("send");
@@ -309,6 +311,7 @@ async fn measure_openssh(device: &LabDevice) -> Figures {
     };
     stdin.write_all(HELLO.as_bytes()).await.expect("hello");
     read_until(&mut stdout, b"]]>]]>").await;
+    tokio::time::sleep(rfc3535_testlab::NETCONFD_HELLO_SETTLE).await;
     let bulk = chunked(&get_config_all(), "2");
     let mut bytes = 0;
     let started = Instant::now();

@@ -76,6 +76,11 @@ struct TargetArgs {
     #[arg(long, value_name = "FINGERPRINT")]
     host_key_fingerprint: Option<String>,
 
+    /// Milliseconds to wait after the hello before the first RPC, for devices that stall an RPC
+    /// arriving together with the client's hello [default: the inventory's hello_settle_ms, or 0].
+    #[arg(long, value_name = "MS")]
+    hello_settle_ms: Option<u64>,
+
     /// Seconds allowed for connecting and for each RPC.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     timeout: u64,
@@ -164,6 +169,9 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
         });
     }
     for target in &mut targets {
+        if let Some(ms) = args.hello_settle_ms {
+            target.options.session.hello_settle = Duration::from_millis(ms);
+        }
         target.options.connect_timeout = timeout;
         target.options.session.rpc_timeout = timeout;
         target.options.session.hello_timeout = timeout;

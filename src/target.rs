@@ -104,6 +104,10 @@ pub struct InventoryDevice {
     /// A pinned host-key fingerprint (`SHA256:...`); overrides the policy.
     #[serde(default)]
     pub host_key_fingerprint: Option<String>,
+    /// Milliseconds to wait after the hello before the first RPC, for devices that stall an
+    /// RPC arriving together with the client's hello (see `SessionOptions::hello_settle`).
+    #[serde(default)]
+    pub hello_settle_ms: Option<u64>,
     /// Extra accounts and test-bed facts (read-only user, sandbox subtree, ...).
     #[serde(default)]
     #[expect(
@@ -243,7 +247,7 @@ impl InventoryDevice {
                 self.name
             );
         };
-        Ok(ConnectOptions::new(
+        let mut options = ConnectOptions::new(
             self.address.clone(),
             self.port,
             self.username.clone(),
@@ -253,7 +257,11 @@ impl InventoryDevice {
                 self.known_hosts.clone(),
                 self.host_key_fingerprint.clone(),
             ),
-        ))
+        );
+        if let Some(ms) = self.hello_settle_ms {
+            options.session.hello_settle = std::time::Duration::from_millis(ms);
+        }
+        Ok(options)
     }
 }
 

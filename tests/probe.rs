@@ -19,6 +19,7 @@ fn probe_by_url(device: &LabDevice) -> Command {
             &format!("netconf://{}@127.0.0.1:{}", device.admin, device.port),
         ])
         .args(["--password-env", "RFC3535_TEST_PASSWORD"])
+        .args(["--hello-settle-ms", "100"])
         .env("RFC3535_TEST_PASSWORD", device.admin_password());
     command
 }
@@ -28,7 +29,7 @@ fn inventory_for(device: &LabDevice, dir: &std::path::Path) -> std::path::PathBu
     std::fs::write(
         &path,
         format!(
-            "devices:\n  - name: {}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    labels: {{ software: netconfd }}\n",
+            "devices:\n  - name: {}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    hello_settle_ms: 100\n    labels: {{ software: netconfd }}\n",
             device.name,
             device.port,
             device.admin,

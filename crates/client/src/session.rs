@@ -43,6 +43,12 @@ pub struct SessionOptions {
     pub notification_buffer: usize,
     /// Whether to keep every message in the transcript (notes are always kept).
     pub record_transcript: bool,
+    /// A pause after the hello exchange before the session is handed out. Zero by default:
+    /// RFC 6241 lets a client send its first RPC right after its hello. Some servers (Yuma123
+    /// netconfd 2.13, see docs/lab-findings.md) hold back an RPC that arrives in the same read
+    /// as the client's hello; a short pause keeps the two apart. Set per device, never to hide
+    /// a defect a scenario is checking.
+    pub hello_settle: Duration,
 }
 
 impl Default for SessionOptions {
@@ -54,6 +60,7 @@ impl Default for SessionOptions {
             capabilities: vec![CAP_BASE_1_0.to_owned(), CAP_BASE_1_1.to_owned()],
             notification_buffer: 4096,
             record_transcript: true,
+            hello_settle: Duration::ZERO,
         }
     }
 }
@@ -275,6 +282,17 @@ impl Session {
                 framing.version()
             ),
         );
+
+        if !options.hello_settle.is_zero() {
+            tokio::time::sleep(options.hello_settle).await;
+            transcript.record(
+                Direction::Note,
+                &format!(
+                    "waited {:?} after the hello before the first RPC (hello_settle)",
+                    options.hello_settle
+                ),
+            );
+        }
 
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),

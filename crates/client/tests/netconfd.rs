@@ -23,6 +23,7 @@ fn options(device: &LabDevice, user: &str, password: String) -> ConnectOptions {
         },
     );
     options.session.rpc_timeout = Duration::from_secs(20);
+    options.session.hello_settle = rfc3535_testlab::NETCONFD_HELLO_SETTLE;
     options
 }
 

@@ -12,6 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The pause after the hello that lab devices need: netconfd 2.13 holds back an RPC that
+/// arrives in the same read as the client's hello (docs/lab-findings.md). The lab's inventory
+/// carries the same value (`hello_settle_ms`).
+pub const NETCONFD_HELLO_SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The datastore netconfd writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
