@@ -19,7 +19,12 @@ use crate::target::{host_key_policy, password_from_env, Inventory, PolicyName, T
 /// Operators' network-management requirements (RFC 3535 and the IETF NMOP "RFC 3535-next"
 /// work) as executable checks against NETCONF devices.
 #[derive(Debug, Parser)]
-#[command(name = "rfc3535", version, propagate_version = true)]
+#[command(
+    name = "rfc3535",
+    version,
+    propagate_version = true,
+    after_help = "No device at hand? Start the local lab of real netconfd devices (as root):\n  containerlab/local/lab up\n  rfc3535 probe --inventory .lab/inventory.yaml"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -510,8 +510,10 @@ impl Session {
     /// Closes the stream and the transport without `<close-session>` (an abrupt drop).
     pub async fn shutdown(&self) {
         self.shared.end(SessionEnd::Closed);
+        // A write stuck on a peer that stopped reading holds the writer; don't wait for it.
+        if let Ok(mut writer) =
+            tokio::time::timeout(Duration::from_secs(2), self.writer.lock()).await
         {
-            let mut writer = self.writer.lock().await;
             let _ = tokio::time::timeout(Duration::from_secs(2), writer.sink.shutdown()).await;
         }
         if let Some(transport) = &self.transport {
