@@ -90,6 +90,23 @@ pub fn lab_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../containerlab/local/lab")
 }
 
+/// A command running the lab script: directly as root, through `sudo -n` otherwise (the lab
+/// starts sshd and switches netconfd to an unprivileged user, which needs root).
+fn lab_command() -> Command {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if is_root {
+        Command::new(lab_script())
+    } else {
+        let mut command = Command::new("sudo");
+        command.arg("-n").arg(lab_script());
+        command
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -113,7 +130,7 @@ fn sweep_stale() {
         if Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        let _ = Command::new(lab_script())
+        let _ = lab_command()
             .arg("stop")
             .arg(entry.path().join("device"))
             .output();
@@ -146,7 +163,7 @@ impl LabDevice {
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let mut command = Command::new(lab_script());
+            let mut command = lab_command();
             command
                 .arg("start")
                 .arg(&dir)
@@ -234,10 +251,7 @@ impl LabDevice {
 
 impl Drop for LabDevice {
     fn drop(&mut self) {
-        let _ = Command::new(lab_script())
-            .arg("stop")
-            .arg(&self.dir)
-            .output();
+        let _ = lab_command().arg("stop").arg(&self.dir).output();
         if let Some(root) = self.dir.parent() {
             let _ = std::fs::remove_dir_all(root);
         }
