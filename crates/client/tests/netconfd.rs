@@ -497,6 +497,35 @@ async fn writable_running_device_edits_running_directly() {
         "edit running",
     );
     assert!(running_system(&session).await.contains("direct"));
+    // insert="first" into the ordered-by user list dns-resolver/server (yang:key form is
+    // rendered by EditAttributes; see docs/lab-findings.md for netconfd and before/after).
+    let server = |name: &str, attributes: &str| {
+        format!(
+            "<server{attributes}><name>{name}</name><udp-and-tcp><address>192.0.2.9</address></udp-and-tcp></server>"
+        )
+    };
+    let first = EditAttributes {
+        operation: Some(EditOperation::Merge),
+        insert: Some(Insert::First),
+        list: true,
+    }
+    .render();
+    for xml in [
+        format!("{}{}", server("a", ""), server("b", "")),
+        server("c", &first),
+    ] {
+        let edit = EditConfig::new(
+            Datastore::Running,
+            system(&format!("<dns-resolver>{xml}</dns-resolver>")),
+        );
+        assert_ok(&session.edit_config(edit).await.expect("edit"), "edit list");
+    }
+    let running = running_system(&session).await;
+    let position = |name: &str| running.find(&format!("<name>{name}</name>"));
+    assert!(
+        position("c") < position("a") && position("a") < position("b"),
+        "{running}"
+    );
     // Candidate operations are refused by a device without :candidate.
     let reply = session.discard_changes().await.expect("reply");
     assert!(!reply.is_success());
@@ -874,6 +903,46 @@ async fn host_key_policies_and_authentication() {
         .close()
         .await
         .expect("close");
+
+    // A passphrase-protected key: authorised for the admin, and its passphrase never reaches
+    // the transcript.
+    let key_dir = tempfile::tempdir().expect("tempdir");
+    let key = key_dir.path().join("protected");
+    let generated = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "rfc3535-passphrase", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen");
+    assert!(generated.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    let authorized = device.dir.join("authorized_keys").join(&device.admin);
+    let mut keys = std::fs::read_to_string(&authorized).expect("authorized_keys");
+    keys.push_str(&public);
+    std::fs::write(&authorized, keys).expect("authorise");
+    let protected = ConnectOptions {
+        auth: Auth::KeyFile {
+            path: key.clone(),
+            passphrase: Some("rfc3535-passphrase".to_owned().into()),
+        },
+        ..base.clone()
+    };
+    let session = connect(&protected).await.expect("passphrase key auth");
+    assert!(!session
+        .transcript()
+        .to_text()
+        .contains("rfc3535-passphrase"));
+    session.close().await.expect("close");
+    let wrong_passphrase = ConnectOptions {
+        auth: Auth::KeyFile {
+            path: key,
+            passphrase: Some("not-it".to_owned().into()),
+        },
+        ..base.clone()
+    };
+    assert!(matches!(
+        connect(&wrong_passphrase).await,
+        Err(ClientError::Key { .. })
+    ));
 
     // ssh-agent authentication, with a real OpenSSH agent holding the lab's key.
     let agent_dir = tempfile::tempdir().expect("tempdir");
