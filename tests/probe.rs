@@ -24,6 +24,17 @@ fn probe_by_url(device: &LabDevice) -> Command {
     command
 }
 
+/// The stdout of a run that must succeed; its stderr is shown if it did not.
+fn stdout_of_success(output: std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 fn inventory_for(device: &LabDevice, dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("inventory.yaml");
     std::fs::write(
@@ -50,12 +61,7 @@ fn probe_by_url_prints_json_with_the_contract_fields() {
         .arg(device.known_hosts())
         .output()
         .expect("runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = stdout_of_success(output);
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(json["framing"], "1.0");
     assert!(json["session_id"].as_u64().is_some_and(|id| id > 0));
@@ -81,12 +87,7 @@ fn probe_by_inventory_prints_grouped_text() {
         .args(["--device", &device.name])
         .output()
         .expect("runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = stdout_of_success(output);
     for expected in [
         "base:1.1 (chunked)",
         "host key        SHA256:",
