@@ -9,7 +9,8 @@
 //!   can be handed to a schema validator without copying.
 //! - [`rpc`]: builds the RFC 6241 / 5277 / 6022 / 6243 / 8526 operations as `<rpc>` messages.
 //!
-//! [`capability`] classifies the capability URIs of a hello.
+//! [`capability`] classifies the capability URIs of a hello; [`yang_library`] reads a device's
+//! RFC 8525 / RFC 7895 YANG library into a summary.
 //!
 //! Both the client (`rfc3535-client`) and the embedded reference device use this crate, so the
 //! codec is tested against independent ground truth: RFC byte examples, real peers, and input
