@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rfc3535_client::wire::Operation;
+use rfc3535_client::wire::{Framing, FramingCodec, Operation};
 use rfc3535_client::{ClientError, Session, SessionEnd, SessionOptions, Transcript};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -73,6 +73,15 @@ async fn flood(stream: &mut TcpStream, written: &AtomicUsize) {
         }
         written.fetch_add(block.len(), Ordering::Relaxed);
     }
+}
+
+/// Writes one message in chunked framing with the project's own encoder.
+async fn send_chunked(stream: &mut TcpStream, message: &str) {
+    let mut codec = FramingCodec::default();
+    codec.set_framing(Framing::Chunked);
+    let mut wire = bytes::BytesMut::new();
+    codec.encode_message(message.as_bytes(), &mut wire);
+    let _ = stream.write_all(&wire).await;
 }
 
 /// Sends one RPC that must fail because the session ended; returns why it ended.
@@ -194,9 +203,7 @@ async fn silent_reply_is_a_per_rpc_timeout_and_the_session_survives() {
         read_some(&mut stream).await; // first RPC: no answer
         read_some(&mut stream).await; // second RPC: answer it (message-id 2)
         let reply = "<rpc-reply message-id=\"2\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok/></rpc-reply>";
-        let _ = stream
-            .write_all(format!("\n#{}\n{reply}\n##\n", reply.len()).as_bytes())
-            .await;
+        send_chunked(&mut stream, reply).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     })
     .await;
@@ -242,9 +249,7 @@ async fn malformed_xml_reply_is_reported_to_the_waiting_rpc() {
         read_client_hello(&mut stream).await;
         read_some(&mut stream).await;
         let reply = "<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok></rpc-reply>";
-        let _ = stream
-            .write_all(format!("\n#{}\n{reply}\n##\n", reply.len()).as_bytes())
-            .await;
+        send_chunked(&mut stream, reply).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     })
     .await;
