@@ -1,0 +1,157 @@
+//! The requirement registry: one machine-readable file (`features/requirements.yaml`) naming
+//! every requirement, where it comes from, how much it weighs, and the alternative mechanisms
+//! that can meet it. Scenarios point into it with `@req:` and `@mechanism:` tags.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+/// How binding a requirement is (RFC 2119 words, as the operators' documents use them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Must,
+    Should,
+    May,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+            Level::May => "may",
+        }
+    }
+
+    /// The tag that marks a scenario with this level (`@must`, ...).
+    pub fn from_tag(tag: &str) -> Option<Level> {
+        match tag {
+            "must" => Some(Level::Must),
+            "should" => Some(Level::Should),
+            "may" => Some(Level::May),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a device check can answer a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequirementKind {
+    /// Checked by scenarios against devices.
+    #[default]
+    Device,
+    /// A process or ecosystem requirement, answered by the evidence questionnaire.
+    Manual,
+}
+
+/// One way of meeting a requirement (e.g. distribution vs activation through `:candidate`
+/// or through `:startup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanism {
+    pub id: String,
+    pub title: String,
+}
+
+/// One requirement of the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub id: String,
+    /// The requirement in the project's own words.
+    pub title: String,
+    /// The document and section it comes from, e.g. `RFC 3535 §3.13`.
+    pub source: String,
+    /// The block of the matrix it belongs to, e.g. `RFC 3535 §3`.
+    pub group: String,
+    pub level: Level,
+    /// Overrides the level's weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    #[serde(default)]
+    pub kind: RequirementKind,
+    /// The questionnaire item that answers a manual requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mechanisms: Vec<Mechanism>,
+}
+
+/// Everything wrong with a registry file.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("requirements registry is not valid YAML for its schema: {0}")]
+    Parse(#[from] serde_yaml::Error),
+    #[error("requirements registry has schema_version {found}; this build reads {expected}")]
+    Version { found: u32, expected: u32 },
+    #[error("requirement {0} appears twice in the registry")]
+    Duplicate(String),
+    #[error("manual requirement {0} names no questionnaire item (question)")]
+    ManualWithoutQuestion(String),
+}
+
+/// The registry file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    pub schema_version: u32,
+    pub requirements: Vec<Requirement>,
+}
+
+impl Registry {
+    pub const SCHEMA_VERSION: u32 = 1;
+
+    /// Parses and checks a registry.
+    pub fn parse(text: &str) -> Result<Registry, RegistryError> {
+        let registry: Registry = serde_yaml::from_str(text)?;
+        if registry.schema_version != Self::SCHEMA_VERSION {
+            return Err(RegistryError::Version {
+                found: registry.schema_version,
+                expected: Self::SCHEMA_VERSION,
+            });
+        }
+        let mut seen = HashSet::new();
+        for requirement in &registry.requirements {
+            if !seen.insert(requirement.id.as_str()) {
+                return Err(RegistryError::Duplicate(requirement.id.clone()));
+            }
+            if requirement.kind == RequirementKind::Manual && requirement.question.is_none() {
+                return Err(RegistryError::ManualWithoutQuestion(requirement.id.clone()));
+            }
+        }
+        Ok(registry)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_and_versions_are_refused() {
+        let one = "  - {id: A, title: t, source: s, group: g, level: must}\n";
+        let ok = format!("schema_version: 1\nrequirements:\n{one}");
+        assert_eq!(Registry::parse(&ok).expect("valid").requirements.len(), 1);
+        let twice = format!("schema_version: 1\nrequirements:\n{one}{one}");
+        assert!(matches!(
+            Registry::parse(&twice),
+            Err(RegistryError::Duplicate(_))
+        ));
+        let future = format!("schema_version: 2\nrequirements:\n{one}");
+        assert!(matches!(
+            Registry::parse(&future),
+            Err(RegistryError::Version { found: 2, .. })
+        ));
+        let manual = "schema_version: 1\nrequirements:\n  - {id: Q, title: t, source: s, group: g, level: may, kind: manual}\n";
+        assert!(matches!(
+            Registry::parse(manual),
+            Err(RegistryError::ManualWithoutQuestion(_))
+        ));
+    }
+}

@@ -1,0 +1,273 @@
+//! From scenario verdicts to requirement verdicts, and from those to a device's score
+//! (DESIGN.md §3).
+//!
+//! Scenarios of one requirement that check the same mechanism must all pass for that
+//! mechanism to pass; the requirement takes the best of its mechanisms. A `must` requirement
+//! for which the device offers no mechanism at all (every scenario not-applicable) fails.
+
+use std::collections::BTreeMap;
+
+use crate::registry::{Level, Requirement, RequirementKind};
+use crate::results::{RequirementResult, ResultEntry, Score};
+use crate::verdict::Verdict;
+
+/// Weights per level; MUST 3, SHOULD 2, MAY 1 unless configured.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    pub must: u32,
+    pub should: u32,
+    pub may: u32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            must: 3,
+            should: 2,
+            may: 1,
+        }
+    }
+}
+
+impl Weights {
+    pub fn of(&self, requirement: &Requirement) -> u32 {
+        requirement.weight.unwrap_or(match requirement.level {
+            Level::Must => self.must,
+            Level::Should => self.should,
+            Level::May => self.may,
+        })
+    }
+}
+
+/// What [`judge_requirement`] needs of one scenario result.
+#[derive(Debug, Clone)]
+pub struct ScenarioOutcome<'a> {
+    pub scenario: &'a str,
+    pub mechanism: Option<&'a str>,
+    pub verdict: Verdict,
+}
+
+/// Within one mechanism every scenario counts: one failure fails it.
+fn combine_within(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
+    let mut all: Vec<Verdict> = verdicts.collect();
+    all.sort_by_key(|v| match v {
+        Verdict::Fail => 0,
+        Verdict::Error => 1,
+        Verdict::Skipped => 2,
+        Verdict::Pass => 3,
+        Verdict::Manual => 4,
+        Verdict::NotApplicable => 5,
+    });
+    all.first().copied().unwrap_or(Verdict::NotApplicable)
+}
+
+/// Across mechanisms the best one counts.
+fn rank_across(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::Error => 2,
+        Verdict::Skipped => 3,
+        Verdict::Manual => 4,
+        Verdict::NotApplicable => 5,
+    }
+}
+
+/// The verdict of one requirement on one device from its scenarios' verdicts.
+pub fn judge_requirement(
+    device: &str,
+    requirement: &Requirement,
+    outcomes: &[ScenarioOutcome<'_>],
+) -> RequirementResult {
+    let result = |verdict, message: String, mechanism: Option<&str>| RequirementResult {
+        device: device.to_owned(),
+        requirement: requirement.id.clone(),
+        verdict,
+        message,
+        mechanism: mechanism.map(str::to_owned),
+    };
+    if requirement.kind == RequirementKind::Manual {
+        return result(
+            Verdict::Manual,
+            format!(
+                "answered by the evidence questionnaire ({})",
+                requirement.question.as_deref().unwrap_or("?")
+            ),
+            None,
+        );
+    }
+    if outcomes.is_empty() {
+        return result(
+            Verdict::Skipped,
+            "no scenario of this run covers it".to_owned(),
+            None,
+        );
+    }
+    let mut by_mechanism: BTreeMap<Option<&str>, Vec<&ScenarioOutcome<'_>>> = BTreeMap::new();
+    for outcome in outcomes {
+        by_mechanism
+            .entry(outcome.mechanism)
+            .or_default()
+            .push(outcome);
+    }
+    let (mechanism, verdict) = by_mechanism
+        .iter()
+        .map(|(mechanism, group)| (*mechanism, combine_within(group.iter().map(|o| o.verdict))))
+        .min_by_key(|(_, verdict)| rank_across(*verdict))
+        .unwrap_or((None, Verdict::NotApplicable));
+    let named = |verdict: Verdict| -> Vec<&str> {
+        outcomes
+            .iter()
+            .filter(|o| {
+                o.verdict == verdict && (o.mechanism == mechanism || by_mechanism.len() == 1)
+            })
+            .map(|o| o.scenario)
+            .collect()
+    };
+    match verdict {
+        Verdict::NotApplicable if requirement.level == Level::Must => result(
+            Verdict::Fail,
+            "a MUST requirement, and the device offers none of the mechanisms that meet it"
+                .to_owned(),
+            None,
+        ),
+        Verdict::NotApplicable => result(
+            verdict,
+            "the device claims none of the mechanisms that meet it".to_owned(),
+            None,
+        ),
+        Verdict::Pass => result(
+            verdict,
+            format!("passed: {}", named(Verdict::Pass).join("; ")),
+            mechanism,
+        ),
+        other => result(
+            other,
+            format!("{other}: {}", named(other).join("; ")),
+            mechanism,
+        ),
+    }
+}
+
+/// A device's score from its requirement verdicts, and the claimed-but-broken count from its
+/// scenario results.
+pub fn score_device(
+    requirements: &[Requirement],
+    verdicts: &[RequirementResult],
+    scenario_results: &[ResultEntry],
+    weights: Weights,
+) -> Score {
+    let mut score = Score::default();
+    let (mut earned, mut possible) = (0u64, 0u64);
+    for verdict in verdicts {
+        let weight = requirements
+            .iter()
+            .find(|r| r.id == verdict.requirement)
+            .map_or(1, |r| weights.of(r));
+        match verdict.verdict {
+            Verdict::Pass => {
+                score.pass += 1;
+                earned += u64::from(weight);
+                possible += u64::from(weight);
+            }
+            Verdict::Fail => {
+                score.fail += 1;
+                possible += u64::from(weight);
+            }
+            Verdict::NotApplicable => score.not_applicable += 1,
+            Verdict::Skipped => score.skipped += 1,
+            Verdict::Error => score.error += 1,
+            Verdict::Manual => score.manual += 1,
+        }
+    }
+    let mut broken: Vec<&str> = scenario_results
+        .iter()
+        .filter(|r| r.claimed_but_broken)
+        .map(|r| r.scenario.as_str())
+        .collect();
+    broken.sort_unstable();
+    broken.dedup();
+    score.claimed_but_broken = broken.len();
+    if possible > 0 {
+        // Rounded to 0.1 so the number in the file is the number people see.
+        let percent = (earned as f64) * 100.0 / (possible as f64);
+        score.percent = Some((percent * 10.0).round() / 10.0);
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requirement(level: Level) -> Requirement {
+        Requirement {
+            id: "R".into(),
+            title: "t".into(),
+            source: "s".into(),
+            group: "g".into(),
+            level,
+            weight: None,
+            kind: RequirementKind::Device,
+            question: None,
+            mechanisms: Vec::new(),
+        }
+    }
+
+    fn outcome(
+        scenario: &'static str,
+        mechanism: Option<&'static str>,
+        verdict: Verdict,
+    ) -> ScenarioOutcome<'static> {
+        ScenarioOutcome {
+            scenario,
+            mechanism,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn one_failure_fails_its_mechanism_and_the_best_mechanism_wins() {
+        let r = requirement(Level::Should);
+        let same = [
+            outcome("a", None, Verdict::Pass),
+            outcome("b", None, Verdict::Fail),
+        ];
+        assert_eq!(judge_requirement("d", &r, &same).verdict, Verdict::Fail);
+        let alternatives = [
+            outcome("a", Some("candidate"), Verdict::Fail),
+            outcome("b", Some("startup"), Verdict::Pass),
+        ];
+        let judged = judge_requirement("d", &r, &alternatives);
+        assert_eq!(
+            (judged.verdict, judged.mechanism.as_deref()),
+            (Verdict::Pass, Some("startup"))
+        );
+    }
+
+    #[test]
+    fn a_must_with_no_mechanism_offered_fails_but_a_should_is_not_applicable() {
+        let none = [outcome("a", None, Verdict::NotApplicable)];
+        assert_eq!(
+            judge_requirement("d", &requirement(Level::Must), &none).verdict,
+            Verdict::Fail
+        );
+        assert_eq!(
+            judge_requirement("d", &requirement(Level::Should), &none).verdict,
+            Verdict::NotApplicable
+        );
+    }
+
+    #[test]
+    fn errors_and_skips_neither_pass_nor_fail_and_do_not_count_in_the_score() {
+        let r = requirement(Level::Must);
+        let judged = judge_requirement("d", &r, &[outcome("a", None, Verdict::Error)]);
+        assert_eq!(judged.verdict, Verdict::Error);
+        let pass = judge_requirement("d", &r, &[outcome("a", None, Verdict::Pass)]);
+        let score = score_device(&[r], &[judged, pass], &[], Weights::default());
+        assert_eq!(
+            (score.pass, score.error, score.percent),
+            (1, 1, Some(100.0))
+        );
+    }
+}
