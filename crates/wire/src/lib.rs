@@ -20,6 +20,7 @@ pub mod capability;
 pub mod framing;
 pub mod message;
 pub mod rpc;
+pub mod tree;
 pub mod xml;
 pub mod yang_library;
 

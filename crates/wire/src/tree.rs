@@ -1,0 +1,203 @@
+//! A small namespace-aware element tree for what scenarios need of a reply: find nodes by
+//! path, read their text, and compare two trees. Prefixes are resolved away, so two documents
+//! that differ only in prefixes or whitespace between elements compare equal.
+//!
+//! The comparison here is schema-blind: sibling order counts (an `ordered-by user` list and an
+//! `ordered-by system` list look alike without the schema). Schema-aware comparison, which
+//! ignores the order of `ordered-by system` entries, belongs to the YANG crate; a false
+//! "differs" from this one errs towards telling the operator.
+
+use crate::xml::{QualifiedName, Step, Walker, XmlError};
+
+/// One element with its resolved name, attributes, text and children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: QualifiedName,
+    /// Attributes other than namespace declarations: (namespace, local name, value), sorted.
+    pub attributes: Vec<(String, String, String)>,
+    /// Character data directly inside the element, trimmed when the element has children.
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// Parses a sequence of sibling elements (the content of `<data>` or `<config>`).
+    pub fn parse_fragment(xml: &str) -> Result<Vec<Element>, XmlError> {
+        // A wrapper gives the fragment one root; it also lets an empty fragment parse.
+        let wrapped = format!("<rfc3535-fragment>{xml}</rfc3535-fragment>");
+        Ok(Self::parse(&wrapped)?.children)
+    }
+
+    /// Parses a document with one root element.
+    pub fn parse(xml: &str) -> Result<Element, XmlError> {
+        let mut walker = Walker::new(xml);
+        let mut stack: Vec<Element> = Vec::new();
+        loop {
+            match walker.next()? {
+                Step::Open {
+                    name, tag, empty, ..
+                } => {
+                    // Attribute prefixes are kept as written: the NETCONF attributes that
+                    // matter (operation, insert, default, origin) use conventional prefixes.
+                    let mut attributes: Vec<(String, String, String)> = walker
+                        .attributes(&tag)?
+                        .into_iter()
+                        .filter(|(key, _)| key != "xmlns" && !key.starts_with("xmlns:"))
+                        .map(|(key, value)| match key.split_once(':') {
+                            Some((prefix, local)) => (prefix.to_owned(), local.to_owned(), value),
+                            None => (String::new(), key, value),
+                        })
+                        .collect();
+                    attributes.sort();
+                    let element = Element {
+                        name,
+                        attributes,
+                        text: String::new(),
+                        children: Vec::new(),
+                    };
+                    if empty {
+                        match stack.last_mut() {
+                            Some(parent) => parent.children.push(element),
+                            None => return Ok(element),
+                        }
+                    } else {
+                        stack.push(element);
+                    }
+                }
+                Step::Close { .. } => {
+                    let Some(mut element) = stack.pop() else {
+                        return Err(XmlError::NoRoot);
+                    };
+                    if !element.children.is_empty() {
+                        element.text = element.text.trim().to_owned();
+                    }
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => return Ok(element),
+                    }
+                }
+                Step::Text(text) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&text);
+                    }
+                }
+                Step::Eof => {
+                    return Err(match stack.last() {
+                        Some(open) => XmlError::Unclosed(open.name.local.clone()),
+                        None => XmlError::NoRoot,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The children with this local name.
+    pub fn children_named<'a, 'n>(
+        &'a self,
+        local: &'n str,
+    ) -> impl Iterator<Item = &'a Element> + use<'a, 'n> {
+        self.children.iter().filter(move |c| c.name.local == local)
+    }
+
+    /// The first child with this local name.
+    pub fn child(&self, local: &str) -> Option<&Element> {
+        self.children_named(local).next()
+    }
+
+    /// Every element reached by following local names from this element's children.
+    pub fn find_all(&self, path: &[&str]) -> Vec<&Element> {
+        let mut current: Vec<&Element> = vec![self];
+        for step in path {
+            current = current
+                .into_iter()
+                .flat_map(|e| e.children_named(step))
+                .collect();
+        }
+        current
+    }
+
+    /// A deterministic text form: resolved names, sorted attributes, children in order.
+    /// Equal canonical forms mean equal trees.
+    pub fn canonical(&self) -> String {
+        let mut out = String::new();
+        self.write_canonical(&mut out, 0);
+        out
+    }
+
+    fn write_canonical(&self, out: &mut String, depth: usize) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{}{}", "  ".repeat(depth), self.name);
+        for (ns, local, value) in &self.attributes {
+            let _ = write!(out, " @{{{ns}}}{local}={value:?}");
+        }
+        let text = self.text.trim();
+        if !text.is_empty() || self.children.is_empty() {
+            let _ = write!(out, " = {:?}", self.text);
+        }
+        out.push('\n');
+        for child in &self.children {
+            child.write_canonical(out, depth + 1);
+        }
+    }
+}
+
+/// The canonical form of a fragment (see [`Element::canonical`]).
+pub fn canonical_fragment(elements: &[Element]) -> String {
+    elements.iter().map(Element::canonical).collect()
+}
+
+/// The lines of `new` that `old` lacks and the reverse, for a short "what differs" message.
+pub fn difference_summary(old: &str, new: &str, limit: usize) -> Vec<String> {
+    let old_lines: std::collections::HashSet<&str> = old.lines().collect();
+    let new_lines: std::collections::HashSet<&str> = new.lines().collect();
+    let mut out: Vec<String> = old
+        .lines()
+        .filter(|l| !new_lines.contains(l))
+        .map(|l| format!("- {}", l.trim()))
+        .chain(
+            new.lines()
+                .filter(|l| !old_lines.contains(l))
+                .map(|l| format!("+ {}", l.trim())),
+        )
+        .collect();
+    if out.is_empty() && old != new {
+        out.push("same nodes in a different order".to_owned());
+    }
+    out.truncate(limit);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_whitespace_do_not_matter_but_order_does() {
+        let a = Element::parse_fragment(
+            "<s:system xmlns:s=\"urn:x\">\n  <s:location>Zürich &amp; co</s:location>\n</s:system>",
+        )
+        .expect("parses");
+        let b = Element::parse_fragment(
+            "<system xmlns=\"urn:x\"><location>Zürich &amp; co</location></system>",
+        )
+        .expect("parses");
+        assert_eq!(canonical_fragment(&a), canonical_fragment(&b));
+        assert_eq!(a[0].find_all(&["location"])[0].text, "Zürich & co");
+        let c = Element::parse_fragment("<l xmlns=\"urn:x\"><e>1</e><e>2</e></l>").expect("parses");
+        let d = Element::parse_fragment("<l xmlns=\"urn:x\"><e>2</e><e>1</e></l>").expect("parses");
+        assert_ne!(canonical_fragment(&c), canonical_fragment(&d));
+        assert_eq!(
+            difference_summary(&canonical_fragment(&c), &canonical_fragment(&d), 5),
+            vec!["same nodes in a different order".to_owned()]
+        );
+    }
+
+    #[test]
+    fn malformed_and_empty_fragments() {
+        assert!(Element::parse_fragment("")
+            .expect("empty is fine")
+            .is_empty());
+        assert!(Element::parse_fragment("<a><b></a>").is_err());
+        assert!(Element::parse_fragment("<a>").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+# Access control (RFC 3535 §3.11, §5.28).
+Feature: Access is controlled
+
+  @req:R3535-3.11 @must @cap:nacm @cap:config-edit @rfc8341-3.4.3
+  Scenario: A read-only account cannot change the configuration
+    Given a management session "A"
+    And a management session "R" of the read-only account
+    When "R" sets the sandbox text to a fresh value
+    Then the reply is an error with tag "access-denied"
+    And the running configuration does not show the sandbox text
+
+  @req:R3535-5.28 @must @rfc6242-3
+  Scenario: Wrong credentials are refused
+    When a session is opened with a wrong password
+    Then the device refuses to authenticate it

@@ -1,0 +1,27 @@
+# Discovery and self-description: a device says what it is and what it supports, and what
+# it says can be used (RFC 3535 §3.1, §5.20, §5.27; RFC 3535-next OPS-REQ-DM2API).
+Feature: A device describes itself truthfully
+
+  @req:R3535-5.27 @should @rfc6241-8.1
+  Scenario: The device offers the current base protocol
+    Given a management session "A"
+    Then the device offers base protocol 1.1
+
+  @req:R3535-3.1 @req:R3535-5.20 @req:OPS-REQ-DM2API @should @cap:monitoring @rfc6022-3.1
+  Scenario: Every announced YANG module can be downloaded
+    Given a management session "A"
+    When "A" downloads every module the device announces, in YANG
+    Then every module comes back as the YANG source of that module and revision
+
+  @req:R3535-5.27 @should @cap:yang-library
+  Scenario: The YANG library and the hello announce the same modules
+    Given a management session "A"
+    When "A" reads the YANG library
+    Then every module the library implements is announced in the hello with the same revision
+
+  @req:R3535-3.1 @should @rfc6241-4.3
+  Scenario: A request the device cannot honour gets a structured error
+    Given a management session "A"
+    When "A" asks for an operation no device knows
+    Then the reply is an error with a type and one of the tags "operation-not-supported, unknown-element, unknown-namespace, malformed-message"
+    And the session still answers requests

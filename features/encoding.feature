@@ -1,0 +1,8 @@
+# International text in configuration (RFC 3535 §5.12).
+@req:R3535-5.12 @must @cap:config-edit
+Feature: Human-readable text may use any language
+
+  Scenario: Non-ASCII text comes back exactly as it was written
+    Given a management session "A"
+    When "A" sets the sandbox text to a fresh value with the text "Zürich – 東京 – ☃"
+    Then the running configuration shows the sandbox text exactly

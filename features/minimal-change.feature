@@ -1,0 +1,14 @@
+# Moving from one configuration to another with exactly the intended change (RFC 3535 §3.6,
+# §5.32).
+@req:R3535-3.6 @req:R3535-5.32 @should @cap:config-edit @rfc6241-7.2
+Feature: An edit changes exactly what it says
+
+  Scenario: Create refuses what exists, delete refuses what is absent, remove does not
+    Given a management session "A"
+    And the sandbox text holds a fresh value
+    When "A" creates the sandbox text although it exists
+    Then the reply is an error with tag "data-exists"
+    When "A" deletes a sandbox list entry that does not exist
+    Then the reply is an error with tag "data-missing"
+    When "A" removes a sandbox list entry that does not exist
+    Then the reply is ok

@@ -1,0 +1,17 @@
+# Configurations that diff cleanly: no arbitrary reordering, stable output (RFC 3535 §3.10).
+@req:R3535-3.10 @must
+Feature: The device keeps the order it was given
+
+  @cap:config-edit @rfc7950-7.7.7
+  Scenario: Entries of a user-ordered list keep the order they were given
+    Given a management session "A"
+    And the sandbox list holds "a, b, c"
+    When "A" inserts "d" before "b" in the sandbox list
+    Then the running configuration lists the sandbox entries as "a, d, b, c"
+
+  @rfc6241-7.1
+  Scenario: Reading twice without a change gives the same answer
+    Given a management session "A"
+    When "A" reads the running configuration
+    And "A" reads the running configuration again
+    Then both replies hold the same data

@@ -1,0 +1,14 @@
+# Configuration apart from state (RFC 3535 §3.2, §3.3, §5.5).
+Feature: Configuration and operational state are kept apart
+
+  @req:R3535-3.2 @req:R3535-5.5 @must @rfc6241-7.1
+  Scenario: A configuration read carries no operational state
+    Given a management session "A"
+    When "A" reads the running configuration
+    Then the reply holds no node of a standard state-only subtree
+
+  @req:R3535-3.3 @must @cap:monitoring @rfc6241-7.7
+  Scenario: Operational state can be read on its own
+    Given a management session "A"
+    When "A" reads the state of the management sessions
+    Then the reply lists session "A" among the management sessions
