@@ -5,7 +5,7 @@ Feature: Access is controlled
   Scenario: A read-only account cannot change the configuration
     Given a management session "A"
     And a management session "R" of the read-only account
-    When "R" sets the sandbox text to a fresh value
+    When "R" tries to set the sandbox text to a fresh value
     Then the reply is an error with tag "access-denied"
     And the running configuration does not show the sandbox text
 

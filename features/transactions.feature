@@ -31,6 +31,15 @@ Feature: Configuration changes are transactions
     Then the reply is ok
     And the running configuration shows the sandbox text
 
+  @req:R3535-3.5 @should @rfc6241-7.5
+  Scenario: A lock held by one session is refused to another, which is told who holds it
+    Given a management session "A"
+    And a management session "B"
+    When "A" locks the configuration it edits
+    And "B" locks the configuration it edits
+    Then the reply is an error with tag "lock-denied"
+    And the error names the session of "A" as the holder
+
   @req:R3535-5.9 @should @cap:rollback-on-error @rfc6241-8.5
   Scenario: An edit that fails part-way leaves nothing behind
     Given a management session "A"

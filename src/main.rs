@@ -4,6 +4,9 @@
 //! 3 no verdict could be reached at all (for `probe`: a device could not be reached).
 
 mod probe;
+mod run;
+#[path = "../steps/mod.rs"]
+mod steps;
 mod target;
 
 use std::path::PathBuf;
@@ -14,7 +17,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rfc3535_client::{Auth, ConnectOptions};
 
-use crate::target::{host_key_policy, password_from_env, Inventory, PolicyName, TargetUrl};
+use crate::target::{
+    host_key_policy, password_from_env, Inventory, PolicyName, SandboxSpec, TargetUrl,
+};
 
 /// Operators' network-management requirements (RFC 3535 and the IETF NMOP "RFC 3535-next"
 /// work) as executable checks against NETCONF devices.
@@ -43,10 +48,103 @@ enum Command {
     ///   rfc3535 probe --inventory .lab/inventory.yaml --device netconfd-candidate --json
     #[command(verbatim_doc_comment)]
     Probe(ProbeArgs),
+
+    /// Run the requirement catalogue against devices and write results.json.
+    ///
+    /// Every scenario of features/ runs against every device: not-applicable where the
+    /// device does not claim what the scenario needs (from its hello and YANG library),
+    /// skipped where the test bed lacks something, error where no verdict could be reached.
+    /// Scenarios tagged @multi run across all devices that claim what they need.
+    ///
+    /// Before the first scenario the harness saves each device's running (and startup)
+    /// configuration; scenarios write only the sandbox (inventory key `sandbox`); afterwards
+    /// the harness restores anything that differs and verifies it. Ctrl-C stops the
+    /// scenarios, restores, and writes what was collected.
+    ///
+    /// Writes DIR/results.json and DIR/evidence/<device>/NNN-<scenario>.txt (every message
+    /// in and out, secrets removed), and prints a summary per device.
+    ///
+    /// Exit status: 0 done and --fail-on not triggered; 1 triggered; 2 usage or
+    /// configuration error; 3 no device could be tested.
+    ///
+    /// Examples:
+    ///   rfc3535 run --inventory .lab/inventory.yaml
+    ///   rfc3535 run --inventory lab.yaml --tags '@req:R3535-3.13 and not @multi' --out /tmp/r
+    ///   RFC3535_PASSWORD=... rfc3535 run --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+
+    /// List the requirement catalogue; with --coverage, which scenarios cover each one.
+    ///
+    /// Requirements answered by the evidence questionnaire show as `manual`; device
+    /// requirements without any scenario yet show as `none`.
+    Requirements(RequirementsArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Inventory files (YAML, as containerlab/local/lab writes them). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    inventory: Vec<PathBuf>,
+
+    /// A device as netconf://USER@HOST[:PORT]. Repeatable; credentials from the flags below.
+    #[arg(long, value_name = "URL")]
+    target: Vec<String>,
+
+    /// Only scenarios matching this tag expression (e.g. '@req:R3535-3.13 and not @multi').
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+
+    /// The run directory [default: reports/runs/<run id>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// How many devices run their scenarios at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+
+    /// Exit 1 when a requirement of this level (must) or any level (any) fails; never: exit 0.
+    #[arg(long, value_name = "LEVEL", default_value = "must", value_parser = ["must", "any", "never"])]
+    fail_on: String,
+
+    /// The features directory [default: ./features, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+
+    /// The environment variable that holds the SSH password for --target devices.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+
+    /// A private key file for --target devices.
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+
+    /// How to verify --target devices' SSH host keys.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    host_key_policy: Option<PolicyName>,
+
+    /// The known_hosts file for strict and accept-new [default: ~/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE")]
+    known_hosts: Option<PathBuf>,
+
+    /// Seconds allowed for connecting and for each RPC.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+}
+
+#[derive(Debug, Args)]
+struct RequirementsArgs {
+    /// Show which scenarios cover each requirement, and which have none.
+    #[arg(long)]
+    coverage: bool,
+
+    /// The features directory [default: ./features, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
 }
 
 /// How to reach and authenticate a target given on the command line.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct TargetArgs {
     /// The device, as netconf://USER@HOST[:PORT] (port 830 by default).
     #[arg(value_name = "TARGET", required_unless_present = "inventory")]
@@ -106,6 +204,8 @@ struct ResolvedTarget {
     name: Option<String>,
     labels: serde_json::Value,
     options: ConnectOptions,
+    read_only: Option<ConnectOptions>,
+    sandbox: SandboxSpec,
 }
 
 fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
@@ -132,10 +232,15 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
                     args.host_key_fingerprint.clone(),
                 );
             }
+            let read_only = device
+                .read_only_options()
+                .with_context(|| format!("device {:?}", device.name))?;
             targets.push(ResolvedTarget {
                 name: Some(device.name.clone()),
                 labels: serde_json::to_value(&device.labels).unwrap_or_default(),
                 options,
+                read_only,
+                sandbox: device.sandbox.clone(),
             });
         }
     } else {
@@ -171,6 +276,8 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
             name: None,
             labels: serde_json::Value::Null,
             options,
+            read_only: None,
+            sandbox: SandboxSpec::default(),
         });
     }
     for target in &mut targets {
@@ -232,6 +339,190 @@ async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
     })
 }
 
+/// Turns `run`'s flags into one resolved target list, reusing the probe's resolution per
+/// inventory and per URL.
+fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
+    if args.inventory.is_empty() && args.target.is_empty() {
+        bail!(
+            "no devices: give --inventory FILE or --target URL.\n\
+             No device at hand? Start the local lab of real netconfd devices (as root):\n  \
+             containerlab/local/lab up && rfc3535 run --inventory .lab/inventory.yaml"
+        );
+    }
+    let base = TargetArgs {
+        target: None,
+        inventory: None,
+        device: None,
+        password_env: args.password_env.clone(),
+        identity: args.identity.clone(),
+        host_key_policy: args.host_key_policy,
+        known_hosts: args.known_hosts.clone(),
+        host_key_fingerprint: None,
+        hello_settle_ms: None,
+        timeout: args.timeout,
+    };
+    let mut resolved = Vec::new();
+    for inventory in &args.inventory {
+        let mut one = base.clone();
+        one.inventory = Some(inventory.clone());
+        // The inventory's own host-key settings hold unless the flag overrides them.
+        resolved.extend(resolve_targets(&one)?);
+    }
+    for target in &args.target {
+        let mut one = base.clone();
+        one.target = Some(target.clone());
+        resolved.extend(resolve_targets(&one)?);
+    }
+    let mut names = std::collections::HashSet::new();
+    let mut targets = Vec::new();
+    for target in resolved {
+        let name = target
+            .name
+            .clone()
+            .unwrap_or_else(|| target.options.address().replace(':', "-"));
+        if !names.insert(name.clone()) {
+            bail!("device name {name:?} appears twice in the run");
+        }
+        let labels = match &target.labels {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    (k.clone(), text)
+                })
+                .collect(),
+            _ => Default::default(),
+        };
+        let mut read_only = target.read_only.clone();
+        if let Some(options) = &mut read_only {
+            options.session = target.options.session.clone();
+            options.connect_timeout = target.options.connect_timeout;
+        }
+        targets.push(run::RunTarget {
+            name,
+            labels,
+            connect: target.options,
+            read_only,
+            sandbox_text: target.sandbox.text,
+            sandbox_list: target.sandbox.ordered_list,
+        });
+    }
+    Ok(targets)
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
+    let targets = run_targets(&args).map_err(UsageError)?;
+    let features_dir = args
+        .features
+        .clone()
+        .unwrap_or_else(run::catalogue::default_features_dir);
+    let catalogue = run::catalogue::Catalogue::load(&features_dir).map_err(UsageError)?;
+    let started = now_rfc3339();
+    let run_id = format!(
+        "{}-{}",
+        started.replace([':', '-'], "").trim_end_matches('Z'),
+        std::process::id()
+    );
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/runs").join(&run_id));
+    let request = run::RunRequest {
+        targets,
+        features_dir,
+        tags: args.tags.clone(),
+        out: out.clone(),
+        run_id: run_id.clone(),
+        concurrency: args.concurrency,
+    };
+    let output = run::execute(&request, &catalogue).await?;
+    let info = rfc3535_score::RunInfo {
+        id: run_id,
+        started,
+        finished: now_rfc3339(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        features_hash: catalogue.hash.clone(),
+        tags: args.tags.clone(),
+        interrupted: output.interrupted,
+    };
+    let results = run::report::assemble(&catalogue, &output, info);
+    let path = out.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    print!("{}", run::report::summary(&results));
+    println!("\nresults: {}", path.display());
+    if results.devices.iter().all(|d| d.unreachable.is_some()) {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(if run::report::fail_on_triggered(&results, &args.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
+    let dir = args
+        .features
+        .clone()
+        .unwrap_or_else(run::catalogue::default_features_dir);
+    let catalogue = run::catalogue::Catalogue::load(&dir).map_err(UsageError)?;
+    let mut group = "";
+    for requirement in &catalogue.registry.requirements {
+        if requirement.group != group {
+            group = &requirement.group;
+            println!("\n{group}");
+        }
+        let scenarios: Vec<String> = catalogue
+            .scenarios
+            .iter()
+            .filter(|s| s.requirements.contains(&requirement.id))
+            .map(|s| s.label())
+            .collect();
+        let coverage = match requirement.kind {
+            rfc3535_score::RequirementKind::Manual => format!(
+                "manual ({})",
+                requirement.question.as_deref().unwrap_or("?")
+            ),
+            _ if scenarios.is_empty() => "none".to_owned(),
+            _ => format!("{} scenario(s)", scenarios.len()),
+        };
+        println!(
+            "  {:<26} {:<6} {:<22} {}",
+            requirement.id,
+            requirement.level.as_str(),
+            coverage,
+            requirement.title
+        );
+        if args.coverage {
+            for scenario in scenarios {
+                println!("      - {scenario}");
+            }
+        }
+    }
+    if args.coverage {
+        let uncovered: Vec<&str> = catalogue
+            .registry
+            .requirements
+            .iter()
+            .filter(|r| r.kind == rfc3535_score::RequirementKind::Device)
+            .filter(|r| !catalogue.scenarios.iter().any(|s| s.requirements.contains(&r.id)))
+            .map(|r| r.id.as_str())
+            .collect();
+        println!(
+            "\n{} requirement(s), {} scenario(s); device requirements with no scenario yet: {}",
+            catalogue.registry.requirements.len(),
+            catalogue.scenarios.len(),
+            if uncovered.is_empty() { "none".to_owned() } else { uncovered.join(", ") }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// A configuration or usage problem (exit code 2), as opposed to a device that cannot be
 /// reached.
 #[derive(Debug)]
@@ -264,6 +555,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => run_probe(args).await,
+            Command::Run(args) => run_catalogue(args).await,
+            Command::Requirements(args) => list_requirements(&args),
         }
     });
     match result {

@@ -142,7 +142,7 @@ fn classify(
 }
 
 /// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895.
-async fn library(session: &Session) -> Result<Option<YangLibrary>, String> {
+pub(crate) async fn library(session: &Session) -> Result<Option<YangLibrary>, String> {
     let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
         ("yang-library", "/yang-library (RFC 8525)")
     } else if session.has_capability(YANG_LIBRARY_1_0)

@@ -108,16 +108,67 @@ pub struct InventoryDevice {
     /// RPC arriving together with the client's hello (see `SessionOptions::hello_settle`).
     #[serde(default)]
     pub hello_settle_ms: Option<u64>,
-    /// Extra accounts and test-bed facts (read-only user, sandbox subtree, ...).
+    /// Extra accounts of the test bed.
     #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "parsed and checked now; the scenario runner reads it"
-    )]
-    pub roles: serde_yaml::Value,
+    pub roles: Roles,
+    /// Where scenarios may write (default: ietf-system's location and DNS search list).
+    #[serde(default)]
+    pub sandbox: SandboxSpec,
     /// Free-form facts shown in reports (software, version, ...).
     #[serde(default)]
     pub labels: serde_yaml::Value,
+}
+
+/// Accounts beyond the main one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// An account the device's access control allows to read but not to write.
+    #[serde(default)]
+    pub read_only: Option<Account>,
+}
+
+/// Another account on the same device; secrets by reference as for the main account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub username: String,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default)]
+    pub identity: Option<PathBuf>,
+}
+
+/// The sandbox: the only configuration scenarios write. Each node is `NAMESPACE a/b/c`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSpec {
+    /// A string leaf scenarios overwrite (and restore).
+    #[serde(default = "default_sandbox_text")]
+    pub text: String,
+    /// An `ordered-by user` leaf-list scenarios add their own entries to (and remove them);
+    /// `none` to have scenarios that need it skipped.
+    #[serde(default = "default_sandbox_list")]
+    pub ordered_list: String,
+}
+
+impl Default for SandboxSpec {
+    fn default() -> Self {
+        SandboxSpec {
+            text: default_sandbox_text(),
+            ordered_list: default_sandbox_list(),
+        }
+    }
+}
+
+fn default_sandbox_text() -> String {
+    "urn:ietf:params:xml:ns:yang:ietf-system system/location".to_owned()
+}
+
+fn default_sandbox_list() -> String {
+    "urn:ietf:params:xml:ns:yang:ietf-system system/dns-resolver/search".to_owned()
 }
 
 fn default_port() -> u16 {
@@ -137,10 +188,16 @@ impl Inventory {
             .with_context(|| format!("inventory {} is not valid", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         for device in &mut inventory.devices {
+            let (role_password, role_identity) = match &mut device.roles.read_only {
+                Some(account) => (&mut account.password_file, &mut account.identity),
+                None => (&mut None, &mut None),
+            };
             for file in [
                 &mut device.password_file,
                 &mut device.identity,
                 &mut device.known_hosts,
+                role_password,
+                role_identity,
             ]
             .into_iter()
             .flatten()
@@ -221,32 +278,13 @@ impl InventoryDevice {
                 self.protocols
             );
         }
-        let auth = if let Some(identity) = &self.identity {
-            Auth::KeyFile {
-                path: identity.clone(),
-                passphrase: None,
-            }
-        } else if let Some(password) = &self.password {
-            Auth::Password(password.clone().into())
-        } else if let Some(variable) = &self.password_env {
-            Auth::Password(password_from_env(variable)?.into())
-        } else if let Some(file) = &self.password_file {
-            let text = std::fs::read_to_string(file).with_context(|| {
-                format!(
-                    "device {:?}: cannot read password_file {}",
-                    self.name,
-                    file.display()
-                )
-            })?;
-            Auth::Password(text.trim_end_matches(['\n', '\r']).to_owned().into())
-        } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-            Auth::Agent { socket: None }
-        } else {
-            bail!(
-                "device {:?} has no credentials: give identity, password_env or password_file in the inventory",
-                self.name
-            );
-        };
+        let auth = credentials(
+            &self.name,
+            self.identity.as_ref(),
+            self.password.as_deref(),
+            self.password_env.as_deref(),
+            self.password_file.as_ref(),
+        )?;
         let mut options = ConnectOptions::new(
             self.address.clone(),
             self.port,
@@ -263,6 +301,60 @@ impl InventoryDevice {
         }
         Ok(options)
     }
+}
+
+impl InventoryDevice {
+    /// The connection options for the read-only account, when the inventory names one.
+    pub fn read_only_options(&self) -> Result<Option<ConnectOptions>> {
+        let Some(account) = &self.roles.read_only else {
+            return Ok(None);
+        };
+        let mut options = self.connect_options()?;
+        options.username = account.username.clone();
+        options.auth = credentials(
+            &format!("{} (read_only)", self.name),
+            account.identity.as_ref(),
+            None,
+            account.password_env.as_deref(),
+            account.password_file.as_ref(),
+        )?;
+        Ok(Some(options))
+    }
+}
+
+/// Authentication from the references an inventory gives: a key file first, then a password
+/// (inline, from a variable, from a file), then an ssh-agent.
+fn credentials(
+    name: &str,
+    identity: Option<&PathBuf>,
+    password: Option<&str>,
+    password_env: Option<&str>,
+    password_file: Option<&PathBuf>,
+) -> Result<Auth> {
+    if let Some(identity) = identity {
+        return Ok(Auth::KeyFile {
+            path: identity.clone(),
+            passphrase: None,
+        });
+    }
+    if let Some(password) = password {
+        return Ok(Auth::Password(password.to_owned().into()));
+    }
+    if let Some(variable) = password_env {
+        return Ok(Auth::Password(password_from_env(variable)?.into()));
+    }
+    if let Some(file) = password_file {
+        let text = std::fs::read_to_string(file).with_context(|| {
+            format!("device {name:?}: cannot read password_file {}", file.display())
+        })?;
+        return Ok(Auth::Password(
+            text.trim_end_matches(['\n', '\r']).to_owned().into(),
+        ));
+    }
+    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        return Ok(Auth::Agent { socket: None });
+    }
+    bail!("device {name:?} has no credentials: give identity, password_env or password_file in the inventory")
 }
 
 #[cfg(test)]

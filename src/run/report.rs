@@ -1,0 +1,241 @@
+//! From a run's records to `results.json` (DESIGN.md §6) and a plain terminal summary.
+//! Scoring itself lives in `rfc3535-score`; the full matrix renderers come with `report`.
+
+use std::collections::BTreeMap;
+
+use rfc3535_score::results::ResultEntry;
+use rfc3535_score::{
+    judge_requirement, score_device, DeviceEntry, Level, RequirementEntry, RequirementKind,
+    Results, RunInfo, ScenarioOutcome, Verdict, Weights, SCHEMA_VERSION,
+};
+
+use super::catalogue::Catalogue;
+use super::{device_id, missing_record_verdict, RunOutput};
+
+/// Assembles the results document.
+pub fn assemble(
+    catalogue: &Catalogue,
+    output: &RunOutput,
+    run: RunInfo,
+) -> Results {
+    let weights = Weights::default();
+    let mut results = Vec::new();
+    for device in &output.devices {
+        let id = device_id(&device.target.name);
+        for scenario in &output.selected {
+            let key = (scenario.feature.clone(), scenario.line);
+            let needs_claimed = device.claims.not_applicable_because(&scenario.needs);
+            let sink = if scenario.multi {
+                Some(&output.fleet)
+            } else {
+                output.single.get(&id)
+            };
+            let record = sink.and_then(|s| s.records.lock().ok()?.get(&key).cloned());
+            let after = sink.and_then(|s| s.after.lock().ok()?.get(&key)?.get(&id).cloned());
+            let (verdict, mut message, steps, duration_ms) = if let Some(why) = &device.unreachable {
+                (Verdict::Error, format!("device not tested: {why}"), Vec::new(), 0)
+            } else if let Some(why) = needs_claimed {
+                (Verdict::NotApplicable, why, Vec::new(), 0)
+            } else if scenario.multi && after.is_none() && record.is_some() {
+                // The fleet ran it without this device (it lacked something the fleet had).
+                (Verdict::Skipped, "not part of the fleet that ran this scenario".to_owned(), Vec::new(), 0)
+            } else {
+                match record {
+                    Some(r) => (r.verdict, r.message, r.steps, r.duration_ms),
+                    None => {
+                        let (v, m) = missing_record_verdict(output.interrupted);
+                        (v, m, Vec::new(), 0)
+                    }
+                }
+            };
+            let after = after.unwrap_or_default();
+            if !after.cleanup_problems.is_empty() {
+                message = format!(
+                    "{message}{}cleanup: {}",
+                    if message.is_empty() { "" } else { "; " },
+                    after.cleanup_problems.join("; ")
+                );
+            }
+            for requirement in &scenario.requirements {
+                results.push(ResultEntry {
+                    device: id.clone(),
+                    requirement: requirement.clone(),
+                    feature: scenario.feature.clone(),
+                    scenario: scenario.name.clone(),
+                    verdict,
+                    message: message.clone(),
+                    duration_ms,
+                    measurements: after.measurements.clone(),
+                    evidence: after.evidence.clone(),
+                    needs: scenario.needs.clone(),
+                    claimed_but_broken: verdict == Verdict::Fail && !scenario.needs.is_empty(),
+                    mechanism: scenario.mechanism.clone(),
+                    steps: steps.clone(),
+                    peers: after.members.iter().filter(|m| **m != id).cloned().collect(),
+                });
+            }
+        }
+    }
+
+    let covered: BTreeMap<&str, Vec<String>> = catalogue
+        .registry
+        .requirements
+        .iter()
+        .map(|r| {
+            let scenarios = output
+                .selected
+                .iter()
+                .filter(|s| s.requirements.contains(&r.id))
+                .map(|s| s.label())
+                .collect();
+            (r.id.as_str(), scenarios)
+        })
+        .collect();
+    let judged: Vec<&rfc3535_score::Requirement> = catalogue
+        .registry
+        .requirements
+        .iter()
+        .filter(|r| r.kind == RequirementKind::Manual || !covered[r.id.as_str()].is_empty())
+        .collect();
+    let requirements: Vec<RequirementEntry> = judged
+        .iter()
+        .map(|r| RequirementEntry {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            source: r.source.clone(),
+            group: r.group.clone(),
+            level: r.level,
+            weight: weights.of(r),
+            scenarios: covered[r.id.as_str()].clone(),
+        })
+        .collect();
+
+    let mut requirement_results = Vec::new();
+    let mut devices = Vec::new();
+    for device in &output.devices {
+        let id = device_id(&device.target.name);
+        let mine: Vec<&ResultEntry> = results.iter().filter(|r| r.device == id).collect();
+        let verdicts: Vec<_> = judged
+            .iter()
+            .map(|requirement| {
+                let outcomes: Vec<ScenarioOutcome<'_>> = mine
+                    .iter()
+                    .filter(|r| r.requirement == requirement.id)
+                    .map(|r| ScenarioOutcome {
+                        scenario: &r.scenario,
+                        mechanism: r.mechanism.as_deref(),
+                        verdict: r.verdict,
+                    })
+                    .collect();
+                judge_requirement(&id, requirement, &outcomes)
+            })
+            .collect();
+        let owned: Vec<rfc3535_score::Requirement> = judged.iter().map(|r| (*r).clone()).collect();
+        let mine_owned: Vec<ResultEntry> = mine.iter().map(|r| (*r).clone()).collect();
+        let score = score_device(&owned, &verdicts, &mine_owned, weights);
+        requirement_results.extend(verdicts);
+        devices.push(DeviceEntry {
+            id,
+            name: device.target.name.clone(),
+            protocol: "netconf".to_owned(),
+            address: device.target.connect.address(),
+            identity: device.target.labels.clone(),
+            capabilities: device.claims.names().into_iter().collect(),
+            advertised: device.advertised.clone(),
+            framing: device.framing.clone(),
+            host_key_fingerprint: device.fingerprint.clone(),
+            score,
+            safety: device.safety.clone(),
+            unreachable: device.unreachable.clone(),
+        });
+    }
+    Results {
+        schema_version: SCHEMA_VERSION,
+        run,
+        devices,
+        requirements,
+        results,
+        requirement_results,
+    }
+}
+
+/// Whether `--fail-on` is triggered.
+pub fn fail_on_triggered(results: &Results, fail_on: &str) -> bool {
+    let level_of = |id: &str| {
+        results
+            .requirements
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.level)
+    };
+    results.requirement_results.iter().any(|r| {
+        r.verdict == Verdict::Fail
+            && match fail_on {
+                "any" => true,
+                "must" => level_of(&r.requirement) == Some(Level::Must),
+                _ => false,
+            }
+    })
+}
+
+/// A plain summary per device: score, counts, what failed and why, and the safety check.
+pub fn summary(results: &Results) -> String {
+    let mut out = String::new();
+    for device in &results.devices {
+        let s = &device.score;
+        out.push_str(&format!(
+            "\n{}  {}\n",
+            device.id,
+            match (&device.unreachable, s.percent) {
+                (Some(_), _) => "not tested".to_owned(),
+                (None, Some(p)) => format!("score {p:.1}%"),
+                (None, None) => "no conclusive verdict".to_owned(),
+            }
+        ));
+        if let Some(why) = &device.unreachable {
+            out.push_str(&format!("  {why}\n"));
+        }
+        out.push_str(&format!(
+            "  requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}\n",
+            s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken
+        ));
+        for verdict in [Verdict::Fail, Verdict::Error, Verdict::Skipped] {
+            for r in results
+                .results
+                .iter()
+                .filter(|r| r.device == device.id && r.verdict == verdict)
+            {
+                out.push_str(&format!(
+                    "  {:<5} {:<15} {}: {}\n",
+                    match verdict {
+                        Verdict::Fail => "FAIL",
+                        Verdict::Error => "ERROR",
+                        _ => "SKIP",
+                    },
+                    r.requirement,
+                    r.scenario,
+                    r.message
+                ));
+            }
+        }
+        for r in results.requirement_results.iter().filter(|r| {
+            r.device == device.id && r.verdict == Verdict::Fail && r.message.starts_with("a MUST")
+        }) {
+            out.push_str(&format!("  FAIL  {:<15} {}\n", r.requirement, r.message));
+        }
+        let safety = &device.safety;
+        if device.unreachable.is_none() {
+            out.push_str(&format!(
+                "  configuration: {}\n",
+                if safety.verified && safety.restored {
+                    format!("restored and verified ({})", safety.saved.join(", "))
+                } else if safety.verified {
+                    format!("unchanged, verified ({})", safety.saved.join(", "))
+                } else {
+                    format!("NOT VERIFIED: {}", safety.problems.join("; "))
+                }
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! Steps about who may do what and who did what: the read-only account, and configuration
+//! change events (RFC 6470).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cucumber::{given, then};
+use rfc3535_client::wire::tree::Element;
+use rfc3535_client::wire::{CreateSubscription, Filter};
+
+use super::world::{expect_ok, open_session, Finding, RunWorld, StepResult};
+
+const NS_NCN: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
+
+#[given(expr = "a management session {string} subscribed to configuration change events")]
+async fn subscribed(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = open_session(&device.connect).await?;
+    let reply = session
+        .create_subscription(CreateSubscription {
+            filter: Some(Filter::subtree(format!(
+                "<netconf-config-change xmlns=\"{NS_NCN}\"/>"
+            ))),
+            ..CreateSubscription::default()
+        })
+        .await?;
+    expect_ok(&reply, "create-subscription")?;
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds {string} receives a configuration change made by the account of {string} in session {string}"
+)]
+async fn receives_change(
+    world: &mut RunWorld,
+    seconds: u64,
+    listener: String,
+    account_of: String,
+    session_of: String,
+) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let username = device.connect.username.clone();
+    let _ = account_of;
+    let session_id = world.session(&session_of)?.session_id().to_string();
+    let mut events = world
+        .session(&listener)?
+        .take_notifications()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut seen = Vec::new();
+    loop {
+        let next = tokio::time::timeout_at(deadline, events.recv()).await;
+        let Ok(Some(notification)) = next else { break };
+        let Ok(content) = Element::parse_fragment(notification.content()) else {
+            seen.push("an unreadable notification".to_owned());
+            continue;
+        };
+        for event in content
+            .iter()
+            .filter(|e| e.name.local == "netconf-config-change" && e.name.namespace == NS_NCN)
+        {
+            let by = event.child("changed-by");
+            let user = by
+                .and_then(|b| b.child("username"))
+                .map(|u| u.text.trim().to_owned());
+            let sid = by
+                .and_then(|b| b.child("session-id"))
+                .map(|s| s.text.trim().to_owned());
+            if user.as_deref() == Some(username.as_str()) && sid.as_deref() == Some(&session_id) {
+                return Ok(());
+            }
+            seen.push(format!("changed-by username {user:?} session-id {sid:?}"));
+        }
+    }
+    Err(Finding::fail(if seen.is_empty() {
+        format!("no netconf-config-change arrived within {seconds} s of a committed change")
+    } else {
+        format!(
+            "no netconf-config-change named username {username:?} and session-id {session_id}; seen: {}",
+            seen.join("; ")
+        )
+    }))
+}

@@ -1,0 +1,521 @@
+//! Steps about configuration datastores: writing the sandbox, reading running, candidate and
+//! startup, saving and restoring, edit operations, and user-ordered entries.
+
+use std::sync::Arc;
+
+use cucumber::{given, then, when};
+use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
+use rfc3535_client::wire::tree::{canonical_fragment, difference_summary};
+use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption};
+
+use super::world::{
+    canonical_config, commit_if_candidate, describe_errors, expect_ok, read_config,
+    read_sandbox_text, reply_data, restore_config, write_sandbox_text, Finding, RunWorld,
+    StepResult,
+};
+
+fn datastore_named(name: &str) -> Datastore {
+    match name {
+        "candidate" => Datastore::Candidate,
+        "startup" => Datastore::Startup,
+        _ => Datastore::Running,
+    }
+}
+
+#[when(expr = "{string} sets the sandbox text to a fresh value in the candidate")]
+async fn set_in_candidate(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let value = world.fresh_value();
+    let reply =
+        write_sandbox_text(world.session(&name)?, &device, Datastore::Candidate, &value).await?;
+    expect_ok(&reply, "edit-config of the candidate")?;
+    world.text_value = Some(value);
+    Ok(())
+}
+
+/// Sets the sandbox text through the device's edit target and activates it.
+async fn set_and_activate(world: &mut RunWorld, name: &str, value: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let reply =
+        write_sandbox_text(world.session(name)?, &device, device.edit_target(), &value).await?;
+    world.text_value = Some(value);
+    world.last_reply = Some(reply.clone());
+    if !reply.is_success() {
+        return Ok(());
+    }
+    commit_if_candidate(world.session(name)?, &device).await
+}
+
+#[when(expr = "{string} sets the sandbox text to a fresh value")]
+async fn set_fresh(world: &mut RunWorld, name: String) -> StepResult {
+    let value = world.fresh_value();
+    set_and_activate(world, &name, value).await?;
+    match &world.last_reply {
+        Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
+            "setting the sandbox text was refused: {}",
+            describe_errors(reply)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// As above, but a refusal is kept for a later `Then` to judge.
+#[when(expr = "{string} tries to set the sandbox text to a fresh value")]
+async fn try_set_fresh(world: &mut RunWorld, name: String) -> StepResult {
+    let value = world.fresh_value();
+    set_and_activate(world, &name, value).await
+}
+
+#[when(expr = "{string} sets the sandbox text to a fresh value with the text {string}")]
+async fn set_fresh_with_text(world: &mut RunWorld, name: String, text: String) -> StepResult {
+    let value = format!("{text} {}", world.fresh_value());
+    set_and_activate(world, &name, value).await?;
+    match &world.last_reply {
+        Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
+            "the edit was refused: {}",
+            describe_errors(reply)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[given(expr = "the sandbox text holds a fresh value")]
+async fn text_holds_fresh(world: &mut RunWorld) -> StepResult {
+    let value = world.fresh_value();
+    set_and_activate(world, "A", value).await?;
+    match &world.last_reply {
+        Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
+            "setting the sandbox text was refused: {}",
+            describe_errors(reply)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+async fn shows_text(world: &RunWorld, datastore: Datastore) -> Result<bool, Finding> {
+    let device = world.device()?;
+    let expected = world
+        .text_value
+        .as_deref()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox value was written"))?;
+    let value = read_sandbox_text(world.any_session()?, device, datastore).await?;
+    Ok(value.as_deref() == Some(expected))
+}
+
+#[then(expr = "the {word} configuration shows the sandbox text")]
+async fn datastore_shows(world: &mut RunWorld, datastore: String) -> StepResult {
+    if shows_text(world, datastore_named(&datastore)).await? {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{datastore} does not hold the sandbox text that was written and activated"
+    )))
+}
+
+#[then(expr = "the running configuration shows the sandbox text exactly")]
+async fn shows_exactly(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let expected = world.text_value.clone().unwrap_or_default();
+    let value = read_sandbox_text(world.any_session()?, &device, Datastore::Running).await?;
+    match value {
+        Some(v) if v == expected => Ok(()),
+        Some(v) => Err(Finding::fail(format!(
+            "wrote {expected:?} ({} bytes), read back {v:?} ({} bytes)",
+            expected.len(),
+            v.len()
+        ))),
+        None => Err(Finding::fail("the sandbox text is absent from running")),
+    }
+}
+
+#[then(expr = "the {word} configuration does not show the sandbox text")]
+async fn datastore_does_not_show(world: &mut RunWorld, datastore: String) -> StepResult {
+    if !shows_text(world, datastore_named(&datastore)).await? {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{datastore} already holds the sandbox text that was only written, not activated, or that should have been undone"
+    )))
+}
+
+#[when(expr = "{string} commits")]
+async fn commits(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world.session(&name)?.commit(Default::default()).await?;
+    expect_ok(&reply, "commit")
+}
+
+#[when(expr = "{string} discards its changes")]
+async fn discards(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world.session(&name)?.discard_changes().await?;
+    expect_ok(&reply, "discard-changes")
+}
+
+#[then(expr = "the candidate configuration equals the running configuration")]
+async fn candidate_equals_running(world: &mut RunWorld) -> StepResult {
+    let session = world.any_session()?;
+    let candidate = canonical_config(session, Datastore::Candidate).await?;
+    let running = canonical_config(session, Datastore::Running).await?;
+    if candidate == running {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "candidate differs from running: {}",
+        difference_summary(&running, &candidate, 6).join(" | ")
+    )))
+}
+
+#[when(expr = "{string} locks the candidate")]
+async fn locks_candidate(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world.session(&name)?.lock(Datastore::Candidate).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[when(expr = "{string} locks the configuration it edits")]
+async fn locks_edit_target(world: &mut RunWorld, name: String) -> StepResult {
+    let target = world.device()?.edit_target();
+    let reply = world.session(&name)?.lock(target).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "the reply is an error")]
+async fn any_error(world: &mut RunWorld) -> StepResult {
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    if reply.is_success() {
+        return Err(Finding::fail("the device granted what it must refuse"));
+    }
+    Ok(())
+}
+
+#[then(expr = "the reply is an error with tag {string}")]
+async fn error_with_tag(world: &mut RunWorld, tag: String) -> StepResult {
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    if reply.is_success() {
+        return Err(Finding::fail(format!(
+            "expected an rpc-error with error-tag {tag}; the device answered with success"
+        )));
+    }
+    if reply.errors.iter().any(|e| e.tag.as_deref() == Some(tag.as_str())) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "expected error-tag {tag}; got {}",
+        describe_errors(reply)
+    )))
+}
+
+#[then(expr = "the reply is ok")]
+async fn reply_ok(world: &mut RunWorld) -> StepResult {
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    expect_ok(reply, "the request")
+}
+
+#[then(expr = "the error names the session of {string} as the holder")]
+async fn names_holder(world: &mut RunWorld, name: String) -> StepResult {
+    let holder = world.session(&name)?.session_id().to_string();
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let named: Vec<String> = reply
+        .errors
+        .iter()
+        .filter_map(|e| e.info_field("session-id"))
+        .collect();
+    if named.iter().any(|id| id.trim() == holder) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "error-info should name session-id {holder} as the holder; it names {named:?}"
+    )))
+}
+
+#[when(expr = "{string} copies the running configuration to startup")]
+async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world
+        .session(&name)?
+        .copy_config(Datastore::Startup, ConfigSource::Datastore(Datastore::Running))
+        .await?;
+    expect_ok(&reply, "copy-config of running to startup")
+}
+
+#[then(expr = "the startup configuration equals the running configuration")]
+async fn startup_equals_running(world: &mut RunWorld) -> StepResult {
+    let session = world.any_session()?;
+    let startup = canonical_config(session, Datastore::Startup).await?;
+    let running = canonical_config(session, Datastore::Running).await?;
+    if startup == running {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "startup differs from running after copy-config: {}",
+        difference_summary(&running, &startup, 6).join(" | ")
+    )))
+}
+
+#[given(expr = "a copy of the running configuration")]
+async fn copy_of_running(world: &mut RunWorld) -> StepResult {
+    let reply = read_config(world.any_session()?, Datastore::Running).await?;
+    reply_data(&reply, "get-config of running")?;
+    world.copies = vec![reply.data().unwrap_or_default().to_owned()];
+    Ok(())
+}
+
+#[when(expr = "{string} restores the copy of the running configuration")]
+async fn restores_copy(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let saved = world
+        .copies
+        .first()
+        .cloned()
+        .ok_or_else(|| Finding::error("harness bug: no copy saved"))?;
+    restore_config(world.session(&name)?, &device, Datastore::Running, &saved).await
+}
+
+#[then(expr = "the running configuration equals the copy")]
+async fn running_equals_copy(world: &mut RunWorld) -> StepResult {
+    let saved = world.copies.first().cloned().unwrap_or_default();
+    let saved = canonical_fragment(
+        &rfc3535_client::wire::tree::Element::parse_fragment(&saved)
+            .map_err(|e| Finding::error(format!("the saved copy is unreadable: {e}")))?,
+    );
+    let now = canonical_config(world.any_session()?, Datastore::Running).await?;
+    if now == saved {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "running differs from the restored copy: {}",
+        difference_summary(&saved, &now, 6).join(" | ")
+    )))
+}
+
+#[when(expr = "{string} reads the running configuration")]
+async fn reads_running(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = read_config(world.session(&name)?, Datastore::Running).await?;
+    reply_data(&reply, "get-config of running")?;
+    world.kept_replies.push(reply.clone());
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[when(expr = "{string} reads the running configuration again")]
+async fn reads_running_again(world: &mut RunWorld, name: String) -> StepResult {
+    reads_running(world, name).await
+}
+
+#[then(expr = "both replies hold the same data")]
+async fn same_data(world: &mut RunWorld) -> StepResult {
+    let [first, second] = &world.kept_replies[..] else {
+        return Err(Finding::error("harness bug: expected two kept replies"));
+    };
+    let (a, b) = (first.data().unwrap_or_default(), second.data().unwrap_or_default());
+    if a == b {
+        return Ok(());
+    }
+    let a = canonical_fragment(&reply_data(first, "the first read")?);
+    let b = canonical_fragment(&reply_data(second, "the second read")?);
+    Err(Finding::fail(format!(
+        "two reads with no change in between differ: {}",
+        difference_summary(&a, &b, 6).join(" | ")
+    )))
+}
+
+fn list_entry(world: &RunWorld, label: &str) -> String {
+    format!("{label}.{}.rfc3535.example", world.nonce)
+}
+
+#[given(expr = "the sandbox list holds {string}")]
+async fn list_holds(world: &mut RunWorld, labels: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let Some(list) = device.sandbox.list.clone() else {
+        return Err(Finding::skip(
+            "the inventory names no user-ordered sandbox list for this device (sandbox.ordered_list)",
+        ));
+    };
+    let entries: Vec<String> = labels
+        .split(',')
+        .map(|l| list_entry(world, l.trim()))
+        .collect();
+    let leaf = list.elements.last().cloned().unwrap_or_default();
+    let attributes = EditAttributes {
+        insert: Some(Insert::Last),
+        ..Default::default()
+    }
+    .render();
+    let xml: String = entries
+        .iter()
+        .map(|e| format!("<{leaf}{attributes}>{e}</{leaf}>"))
+        .collect();
+    world.list_entries.extend(entries);
+    let session = world.session("A")?;
+    let reply = session
+        .edit_config(EditConfig::new(device.edit_target(), list.wrap_many(&xml)))
+        .await?;
+    expect_ok(&reply, "adding entries to the sandbox list")?;
+    commit_if_candidate(session, &device).await
+}
+
+#[when(expr = "{string} inserts {string} before {string} in the sandbox list")]
+async fn insert_before(world: &mut RunWorld, name: String, new: String, anchor: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::skip("no user-ordered sandbox list"))?;
+    let (new, anchor) = (list_entry(world, &new), list_entry(world, &anchor));
+    let attributes = EditAttributes {
+        insert: Some(Insert::Before(anchor)),
+        ..Default::default()
+    }
+    .render();
+    world.list_entries.push(new.clone());
+    let session = world.session(&name)?;
+    let reply = session
+        .edit_config(EditConfig::new(
+            device.edit_target(),
+            list.wrap_leaf(&attributes, Some(&new)),
+        ))
+        .await?;
+    expect_ok(&reply, "insert before an entry of the user-ordered list")?;
+    commit_if_candidate(session, &device).await
+}
+
+#[then(expr = "the running configuration lists the sandbox entries as {string}")]
+async fn lists_entries(world: &mut RunWorld, labels: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::skip("no user-ordered sandbox list"))?;
+    let reply = world
+        .any_session()?
+        .get_config(Datastore::Running, Some(list.filter()))
+        .await?;
+    let data = reply_data(&reply, "get-config of the sandbox list")?;
+    let ours: Vec<String> = list
+        .values_in(&data)
+        .into_iter()
+        .filter(|v| v.contains(&world.nonce))
+        .collect();
+    let expected: Vec<String> = labels
+        .split(',')
+        .map(|l| list_entry(world, l.trim()))
+        .collect();
+    if ours == expected {
+        return Ok(());
+    }
+    let short = |v: &[String]| -> String {
+        v.iter()
+            .map(|e| e.split('.').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(Finding::fail(format!(
+        "running lists the entries as [{}]; they were given as [{}]",
+        short(&ours),
+        short(&expected)
+    )))
+}
+
+#[when(expr = "{string} creates the sandbox text although it exists")]
+async fn create_existing(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let attributes = EditAttributes::operation(EditOperation::Create).render();
+    let config = device
+        .sandbox
+        .text
+        .wrap_leaf(&attributes, Some(&world.fresh_value()));
+    let reply = world
+        .session(&name)?
+        .edit_config(EditConfig::new(device.edit_target(), config))
+        .await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+async fn absent_list_entry(world: &mut RunWorld, name: &str, operation: EditOperation) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list for this device (sandbox.ordered_list)")
+    })?;
+    let entry = list_entry(world, "absent");
+    let attributes = EditAttributes::operation(operation).render();
+    let reply = world
+        .session(name)?
+        .edit_config(EditConfig::new(
+            device.edit_target(),
+            list.wrap_leaf(&attributes, Some(&entry)),
+        ))
+        .await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[when(expr = "{string} deletes a sandbox list entry that does not exist")]
+async fn delete_absent(world: &mut RunWorld, name: String) -> StepResult {
+    absent_list_entry(world, &name, EditOperation::Delete).await
+}
+
+#[when(expr = "{string} removes a sandbox list entry that does not exist")]
+async fn remove_absent(world: &mut RunWorld, name: String) -> StepResult {
+    absent_list_entry(world, &name, EditOperation::Remove).await
+}
+
+#[when(
+    expr = "{string} sends one edit that adds a sandbox list entry and creates the existing sandbox text, rolling back on error"
+)]
+async fn rollback_edit(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list for this device (sandbox.ordered_list)")
+    })?;
+    let entry = list_entry(world, "rollback");
+    world.list_entries.push(entry.clone());
+    let create = EditAttributes::operation(EditOperation::Create).render();
+    // Two edits in one request, in document order: the valid one first.
+    let config = format!(
+        "{}{}",
+        list.wrap_leaf("", Some(&entry)),
+        device.sandbox.text.wrap_leaf(&create, Some(&world.fresh_value()))
+    );
+    let mut edit = EditConfig::new(device.edit_target(), config);
+    edit.error_option = Some(ErrorOption::RollbackOnError);
+    let reply = world.session(&name)?.edit_config(edit).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "the edit target does not show the new sandbox list entry")]
+async fn no_new_entry(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::skip("no sandbox list"))?;
+    let reply = world
+        .any_session()?
+        .get_config(device.edit_target(), Some(list.filter()))
+        .await?;
+    let data = reply_data(&reply, "get-config of the sandbox list")?;
+    let entry = list_entry(world, "rollback");
+    if list.values_in(&data).contains(&entry) {
+        return Err(Finding::fail(format!(
+            "{} holds the entry added by the edit that failed: rollback-on-error left part of it applied",
+            device.edit_target().name()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! Steps about what a device says of itself: base protocol, YANG modules, the YANG library,
+//! errors for requests it cannot honour, state reads and filters.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cucumber::{then, when};
+use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
+use rfc3535_client::wire::{Filter, CAP_BASE_1_1};
+
+use super::world::{describe_errors, reply_data, Finding, RunWorld, StepResult};
+
+const NS_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
+
+/// Top-level state-only subtrees of standard modules: none may appear in a configuration read.
+const STATE_ONLY: &[(&str, &str)] = &[
+    (NS_MONITORING, "netconf-state"),
+    ("urn:ietf:params:xml:ns:yang:ietf-yang-library", "modules-state"),
+    ("urn:ietf:params:xml:ns:yang:ietf-yang-library", "yang-library"),
+    ("urn:ietf:params:xml:ns:yang:ietf-system", "system-state"),
+    ("urn:ietf:params:xml:ns:yang:ietf-interfaces", "interfaces-state"),
+    ("urn:ietf:params:xml:ns:yang:ietf-routing", "routing-state"),
+];
+
+#[then(expr = "the device offers base protocol 1.1")]
+async fn offers_base_11(world: &mut RunWorld) -> StepResult {
+    let session = world.session("A")?;
+    if session.capabilities().iter().any(|c| c.trim() == CAP_BASE_1_1) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the hello does not offer {CAP_BASE_1_1} (chunked framing); it offers only {}",
+        session
+            .capabilities()
+            .iter()
+            .filter(|c| c.starts_with("urn:ietf:params:netconf:base:"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+#[when(expr = "{string} downloads every module the device announces, in YANG")]
+async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = world.session(&name)?;
+    let mut problems = Vec::new();
+    for (module, revision) in &device.hello_modules {
+        let reply = session.get_schema(module, revision.as_deref()).await?;
+        if !reply.is_success() {
+            problems.push(format!("{module}: refused ({})", describe_errors(&reply)));
+            continue;
+        }
+        let text = reply.data_text().unwrap_or_default();
+        if let Some(problem) = yang_source_problem(&text, module, revision.as_deref()) {
+            problems.push(format!("{module}: {problem}"));
+        }
+    }
+    world
+        .measurements
+        .insert("modules".to_owned(), device.hello_modules.len().into());
+    world.notes.extend(problems);
+    Ok(())
+}
+
+/// What is wrong with a get-schema answer for `module`, if anything. The check is textual
+/// (a YANG statement naming the module, and its revision); compiling comes with the YANG crate.
+fn yang_source_problem(text: &str, module: &str, revision: Option<&str>) -> Option<String> {
+    let opening = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "module" || w[0] == "submodule")
+        .map(|w| w[1].trim_end_matches('{').trim_matches('"').to_owned());
+    match opening {
+        None => return Some("the answer is not YANG source (no module statement)".to_owned()),
+        Some(found) if found != module => {
+            return Some(format!("the answer is the source of module {found}"))
+        }
+        Some(_) => {}
+    }
+    if let Some(revision) = revision {
+        if !text.contains(revision) {
+            return Some(format!("the source has no revision {revision}"));
+        }
+    }
+    None
+}
+
+#[then(expr = "every module comes back as the YANG source of that module and revision")]
+async fn every_module_back(world: &mut RunWorld) -> StepResult {
+    if world.notes.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{} module(s) could not be downloaded as announced: {}",
+        world.notes.len(),
+        world.notes.join("; ")
+    )))
+}
+
+#[when(expr = "{string} reads the YANG library")]
+async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
+    let session = world.session(&name)?;
+    let library = crate::probe::library(session)
+        .await
+        .map_err(Finding::fail)?
+        .ok_or_else(|| Finding::fail("the YANG library is announced but empty"))?;
+    let modules: BTreeMap<String, Option<String>> = library
+        .implemented()
+        .map(|m| (m.name.clone(), m.revision.clone()))
+        .collect();
+    world
+        .measurements
+        .insert("library_modules".to_owned(), modules.len().into());
+    world.notes = modules
+        .into_iter()
+        .map(|(m, r)| format!("{m}@{}", r.unwrap_or_default()))
+        .collect();
+    Ok(())
+}
+
+#[then(expr = "every module the library implements is announced in the hello with the same revision")]
+async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let mut problems = Vec::new();
+    for entry in &world.notes {
+        let (module, revision) = entry.split_once('@').unwrap_or((entry, ""));
+        match device.hello_modules.get(module) {
+            None => problems.push(format!("{module} is implemented but not in the hello")),
+            Some(hello) if hello.as_deref().unwrap_or_default() != revision => problems.push(
+                format!(
+                    "{module}: library revision {revision:?}, hello revision {:?}",
+                    hello.as_deref().unwrap_or_default()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(problems.join("; ")))
+}
+
+#[when(expr = "{string} asks for an operation no device knows")]
+async fn unknown_operation(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world
+        .session(&name)?
+        .raw("<rfc3535-no-such-operation xmlns=\"urn:rfc3535:params:xml:ns:test\"/>")
+        .await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "the reply is an error with a type and one of the tags {string}")]
+async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepResult {
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let allowed: Vec<&str> = tags.split(',').map(str::trim).collect();
+    let Some(error) = reply.hard_errors().next() else {
+        return Err(Finding::fail(
+            "the device answered an unknown operation without an rpc-error",
+        ));
+    };
+    if error.error_type.is_none() {
+        return Err(Finding::fail(format!("the rpc-error has no error-type: {error}")));
+    }
+    match error.tag.as_deref() {
+        Some(tag) if allowed.contains(&tag) => Ok(()),
+        other => Err(Finding::fail(format!(
+            "error-tag {other:?} is not one of {allowed:?}"
+        ))),
+    }
+}
+
+#[then(expr = "the reply holds no node of a standard state-only subtree")]
+async fn no_state(world: &mut RunWorld) -> StepResult {
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let data = reply_data(reply, "get-config of running")?;
+    let found: Vec<String> = data
+        .iter()
+        .filter(|e| {
+            STATE_ONLY
+                .iter()
+                .any(|(ns, local)| e.name.namespace == *ns && e.name.local == *local)
+        })
+        .map(|e| e.name.to_string())
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the configuration read holds operational state: {}",
+        found.join(", ")
+    )))
+}
+
+#[when(expr = "{string} reads the state of the management sessions")]
+async fn reads_sessions(world: &mut RunWorld, name: String) -> StepResult {
+    let filter = Filter::subtree(format!(
+        "<netconf-state xmlns=\"{NS_MONITORING}\"><sessions/></netconf-state>"
+    ));
+    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "the reply lists session {string} among the management sessions")]
+async fn lists_session(world: &mut RunWorld, name: String) -> StepResult {
+    let id = world.session(&name)?.session_id().to_string();
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let data = reply_data(reply, "get of /netconf-state/sessions")?;
+    let ids: Vec<String> = data
+        .iter()
+        .flat_map(|e| e.find_all(&["sessions", "session", "session-id"]))
+        .map(|e| e.text.trim().to_owned())
+        .collect();
+    if ids.contains(&id) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "/netconf-state/sessions does not list the reading session {id} (it lists {ids:?})"
+    )))
+}
+
+/// The module whose schema entry the filter scenarios select: the first module announced.
+fn chosen_module(world: &RunWorld) -> Result<String, Finding> {
+    let device = world.device()?;
+    device
+        .hello_modules
+        .keys()
+        .find(|m| m.as_str() == "ietf-netconf-monitoring")
+        .or_else(|| device.hello_modules.keys().next())
+        .cloned()
+        .ok_or_else(|| Finding::skip("the device announces no YANG module to select"))
+}
+
+#[when(expr = "{string} reads the schema list entry of one implemented module with a subtree filter")]
+async fn subtree_schema_entry(world: &mut RunWorld, name: String) -> StepResult {
+    let module = chosen_module(world)?;
+    let filter = Filter::subtree(format!(
+        "<netconf-state xmlns=\"{NS_MONITORING}\"><schemas><schema><identifier>{module}</identifier></schema></schemas></netconf-state>"
+    ));
+    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    reply_data(&reply, "get with a subtree filter")?;
+    world.notes.push(module);
+    world.kept_replies.push(reply.clone());
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[when(expr = "{string} reads the same entry with an XPath filter")]
+async fn xpath_schema_entry(world: &mut RunWorld, name: String) -> StepResult {
+    let module = chosen_module(world)?;
+    let filter = Filter::xpath(
+        format!("/ncm:netconf-state/ncm:schemas/ncm:schema[ncm:identifier='{module}']"),
+        &[("ncm", NS_MONITORING)],
+    );
+    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    reply_data(&reply, "get with an XPath filter")?;
+    world.kept_replies.push(reply);
+    Ok(())
+}
+
+#[then(expr = "the reply holds that entry and no other")]
+async fn that_entry_only(world: &mut RunWorld) -> StepResult {
+    let module = world.notes.first().cloned().unwrap_or_default();
+    let reply = world
+        .last_reply
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let data = reply_data(reply, "get with a subtree filter")?;
+    let entries: Vec<&Element> = data
+        .iter()
+        .flat_map(|e| e.find_all(&["schemas", "schema"]))
+        .collect();
+    if entries.is_empty() {
+        return Err(Finding::fail(format!(
+            "the filter for module {module} selected nothing, though the module is announced"
+        )));
+    }
+    let others: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.child("identifier"))
+        .map(|i| i.text.trim().to_owned())
+        .filter(|i| *i != module)
+        .collect();
+    let outside: Vec<String> = data
+        .iter()
+        .flat_map(|e| e.children.iter())
+        .filter(|c| c.name.local != "schemas")
+        .map(|c| c.name.local.clone())
+        .collect();
+    if others.is_empty() && outside.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the filter selected more than the entry of {module}: other entries {others:?}, other subtrees {outside:?}"
+    )))
+}
+
+#[then(expr = "both replies hold the same data as trees")]
+async fn same_trees(world: &mut RunWorld) -> StepResult {
+    let [first, second] = &world.kept_replies[..] else {
+        return Err(Finding::error("harness bug: expected two kept replies"));
+    };
+    let a = canonical_fragment(&reply_data(first, "the first read")?);
+    let b = canonical_fragment(&reply_data(second, "the second read")?);
+    if a == b {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the two reads differ: {}",
+        difference_summary(&a, &b, 6).join(" | ")
+    )))
+}

@@ -1,0 +1,15 @@
+//! The cucumber World and the step definitions, one file per domain concept. Steps speak of
+//! datastores, edits, sessions and reads (DESIGN.md §2); NETCONF sits underneath.
+//!
+//! A step ends in one of three ways besides passing (see [`world::Finding`]): the device did
+//! not do what the requirement asks (`fail`), the test bed lacks something (`skipped`), or the
+//! harness could not tell (`error`: transport, timeout, our bug).
+
+pub mod world;
+
+mod access;
+mod config;
+mod discovery;
+mod fleet;
+mod sessions;
+mod transactions;

@@ -1,0 +1,82 @@
+//! Steps about management sessions: opening them (as the main or the read-only account),
+//! losing them, and authentication.
+
+use cucumber::{given, then, when};
+
+use super::world::{open_session, Finding, RunWorld, StepResult};
+
+#[given(expr = "a management session {string}")]
+async fn a_session(world: &mut RunWorld, name: String) -> StepResult {
+    let device = std::sync::Arc::clone(world.device()?);
+    let session = open_session(&device.connect).await?;
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[given(expr = "a management session {string} of the read-only account")]
+async fn a_read_only_session(world: &mut RunWorld, name: String) -> StepResult {
+    let device = std::sync::Arc::clone(world.device()?);
+    let Some(options) = &device.read_only else {
+        return Err(Finding::skip(
+            "the inventory names no read-only account for this device (roles.read_only)",
+        ));
+    };
+    let session = open_session(options).await?;
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[when(expr = "{string} is disconnected")]
+async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
+    let session = world.sessions.remove(&name).ok_or_else(|| {
+        Finding::error(format!("harness bug: no session {name:?} to disconnect"))
+    })?;
+    // Dropping the transport without close-session: the device sees the session lost.
+    session.shutdown().await;
+    world.ended_sessions.push((name, session));
+    Ok(())
+}
+
+#[when(expr = "a session is opened with a wrong password")]
+async fn wrong_password(world: &mut RunWorld) -> StepResult {
+    let device = std::sync::Arc::clone(world.device()?);
+    let mut options = device.connect.clone();
+    options.auth = rfc3535_client::Auth::Password(
+        format!("rfc3535-wrong-{}", world.nonce).into(),
+    );
+    options.session.record_transcript = true;
+    let outcome = rfc3535_client::connect(&options).await;
+    match outcome {
+        Ok(session) => {
+            world.notes.push("the device accepted a wrong password".to_owned());
+            world.sessions.insert("wrong-password".to_owned(), session);
+        }
+        Err(rfc3535_client::ClientError::AuthenticationFailed { .. }) => {
+            world.notes.push("authentication refused".to_owned());
+        }
+        Err(other) => return Err(Finding::from(other)),
+    }
+    Ok(())
+}
+
+#[then(expr = "the device refuses to authenticate it")]
+async fn refused(world: &mut RunWorld) -> StepResult {
+    if world.sessions.contains_key("wrong-password") {
+        return Err(Finding::fail(
+            "a session was opened with a wrong password: the device accepted credentials it should refuse",
+        ));
+    }
+    Ok(())
+}
+
+#[then(expr = "the session still answers requests")]
+async fn still_answers(world: &mut RunWorld) -> StepResult {
+    let session = world.any_session()?;
+    let reply = session
+        .get_config(rfc3535_client::wire::Datastore::Running, Some(
+            world.device()?.sandbox.text.filter(),
+        ))
+        .await
+        .map_err(|e| Finding::fail(format!("the session no longer answers after the bad request: {e}")))?;
+    super::world::expect_ok(&reply, "a read after the bad request")
+}
