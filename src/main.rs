@@ -95,6 +95,10 @@ struct RunArgs {
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
 
+    /// Only scenarios whose name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    name: Option<String>,
+
     /// The run directory [default: reports/runs/<run id>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -433,10 +437,9 @@ async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("reports/runs").join(&run_id));
     let request = run::RunRequest {
         targets,
-        features_dir,
         tags: args.tags.clone(),
+        name: args.name.clone(),
         out: out.clone(),
-        run_id: run_id.clone(),
         concurrency: args.concurrency,
     };
     let output = run::execute(&request, &catalogue).await?;
@@ -510,14 +513,23 @@ fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
             .requirements
             .iter()
             .filter(|r| r.kind == rfc3535_score::RequirementKind::Device)
-            .filter(|r| !catalogue.scenarios.iter().any(|s| s.requirements.contains(&r.id)))
+            .filter(|r| {
+                !catalogue
+                    .scenarios
+                    .iter()
+                    .any(|s| s.requirements.contains(&r.id))
+            })
             .map(|r| r.id.as_str())
             .collect();
         println!(
             "\n{} requirement(s), {} scenario(s); device requirements with no scenario yet: {}",
             catalogue.registry.requirements.len(),
             catalogue.scenarios.len(),
-            if uncovered.is_empty() { "none".to_owned() } else { uncovered.join(", ") }
+            if uncovered.is_empty() {
+                "none".to_owned()
+            } else {
+                uncovered.join(", ")
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -526,7 +538,7 @@ fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
 /// A configuration or usage problem (exit code 2), as opposed to a device that cannot be
 /// reached.
 #[derive(Debug)]
-struct UsageError(anyhow::Error);
+pub(crate) struct UsageError(pub(crate) anyhow::Error);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -345,7 +345,10 @@ fn credentials(
     }
     if let Some(file) = password_file {
         let text = std::fs::read_to_string(file).with_context(|| {
-            format!("device {name:?}: cannot read password_file {}", file.display())
+            format!(
+                "device {name:?}: cannot read password_file {}",
+                file.display()
+            )
         })?;
         return Ok(Auth::Password(
             text.trim_end_matches(['\n', '\r']).to_owned().into(),

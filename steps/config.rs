@@ -202,7 +202,11 @@ async fn error_with_tag(world: &mut RunWorld, tag: String) -> StepResult {
             "expected an rpc-error with error-tag {tag}; the device answered with success"
         )));
     }
-    if reply.errors.iter().any(|e| e.tag.as_deref() == Some(tag.as_str())) {
+    if reply
+        .errors
+        .iter()
+        .any(|e| e.tag.as_deref() == Some(tag.as_str()))
+    {
         return Ok(());
     }
     Err(Finding::fail(format!(
@@ -244,7 +248,10 @@ async fn names_holder(world: &mut RunWorld, name: String) -> StepResult {
 async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
     let reply = world
         .session(&name)?
-        .copy_config(Datastore::Startup, ConfigSource::Datastore(Datastore::Running))
+        .copy_config(
+            Datastore::Startup,
+            ConfigSource::Datastore(Datastore::Running),
+        )
         .await?;
     expect_ok(&reply, "copy-config of running to startup")
 }
@@ -318,7 +325,10 @@ async fn same_data(world: &mut RunWorld) -> StepResult {
     let [first, second] = &world.kept_replies[..] else {
         return Err(Finding::error("harness bug: expected two kept replies"));
     };
-    let (a, b) = (first.data().unwrap_or_default(), second.data().unwrap_or_default());
+    let (a, b) = (
+        first.data().unwrap_or_default(),
+        second.data().unwrap_or_default(),
+    );
     if a == b {
         return Ok(());
     }
@@ -366,7 +376,12 @@ async fn list_holds(world: &mut RunWorld, labels: String) -> StepResult {
 }
 
 #[when(expr = "{string} inserts {string} before {string} in the sandbox list")]
-async fn insert_before(world: &mut RunWorld, name: String, new: String, anchor: String) -> StepResult {
+async fn insert_before(
+    world: &mut RunWorld,
+    name: String,
+    new: String,
+    anchor: String,
+) -> StepResult {
     let device = world.require_sandbox()?;
     let list = device
         .sandbox
@@ -445,7 +460,11 @@ async fn create_existing(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
-async fn absent_list_entry(world: &mut RunWorld, name: &str, operation: EditOperation) -> StepResult {
+async fn absent_list_entry(
+    world: &mut RunWorld,
+    name: &str,
+    operation: EditOperation,
+) -> StepResult {
     let device = world.require_sandbox()?;
     let list = device.sandbox.list.clone().ok_or_else(|| {
         Finding::skip("the inventory names no sandbox list for this device (sandbox.ordered_list)")
@@ -488,7 +507,10 @@ async fn rollback_edit(world: &mut RunWorld, name: String) -> StepResult {
     let config = format!(
         "{}{}",
         list.wrap_leaf("", Some(&entry)),
-        device.sandbox.text.wrap_leaf(&create, Some(&world.fresh_value()))
+        device
+            .sandbox
+            .text
+            .wrap_leaf(&create, Some(&world.fresh_value()))
     );
     let mut edit = EditConfig::new(device.edit_target(), config);
     edit.error_option = Some(ErrorOption::RollbackOnError);

@@ -15,17 +15,30 @@ const NS_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring
 /// Top-level state-only subtrees of standard modules: none may appear in a configuration read.
 const STATE_ONLY: &[(&str, &str)] = &[
     (NS_MONITORING, "netconf-state"),
-    ("urn:ietf:params:xml:ns:yang:ietf-yang-library", "modules-state"),
-    ("urn:ietf:params:xml:ns:yang:ietf-yang-library", "yang-library"),
+    (
+        "urn:ietf:params:xml:ns:yang:ietf-yang-library",
+        "modules-state",
+    ),
+    (
+        "urn:ietf:params:xml:ns:yang:ietf-yang-library",
+        "yang-library",
+    ),
     ("urn:ietf:params:xml:ns:yang:ietf-system", "system-state"),
-    ("urn:ietf:params:xml:ns:yang:ietf-interfaces", "interfaces-state"),
+    (
+        "urn:ietf:params:xml:ns:yang:ietf-interfaces",
+        "interfaces-state",
+    ),
     ("urn:ietf:params:xml:ns:yang:ietf-routing", "routing-state"),
 ];
 
 #[then(expr = "the device offers base protocol 1.1")]
 async fn offers_base_11(world: &mut RunWorld) -> StepResult {
     let session = world.session("A")?;
-    if session.capabilities().iter().any(|c| c.trim() == CAP_BASE_1_1) {
+    if session
+        .capabilities()
+        .iter()
+        .any(|c| c.trim() == CAP_BASE_1_1)
+    {
         return Ok(());
     }
     Err(Finding::fail(format!(
@@ -120,7 +133,9 @@ async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
-#[then(expr = "every module the library implements is announced in the hello with the same revision")]
+#[then(
+    expr = "every module the library implements is announced in the hello with the same revision"
+)]
 async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
     let mut problems = Vec::new();
@@ -128,12 +143,12 @@ async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
         let (module, revision) = entry.split_once('@').unwrap_or((entry, ""));
         match device.hello_modules.get(module) {
             None => problems.push(format!("{module} is implemented but not in the hello")),
-            Some(hello) if hello.as_deref().unwrap_or_default() != revision => problems.push(
-                format!(
+            Some(hello) if hello.as_deref().unwrap_or_default() != revision => {
+                problems.push(format!(
                     "{module}: library revision {revision:?}, hello revision {:?}",
                     hello.as_deref().unwrap_or_default()
-                ),
-            ),
+                ))
+            }
             Some(_) => {}
         }
     }
@@ -166,7 +181,9 @@ async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepRes
         ));
     };
     if error.error_type.is_none() {
-        return Err(Finding::fail(format!("the rpc-error has no error-type: {error}")));
+        return Err(Finding::fail(format!(
+            "the rpc-error has no error-type: {error}"
+        )));
     }
     match error.tag.as_deref() {
         Some(tag) if allowed.contains(&tag) => Ok(()),
@@ -244,7 +261,9 @@ fn chosen_module(world: &RunWorld) -> Result<String, Finding> {
         .ok_or_else(|| Finding::skip("the device announces no YANG module to select"))
 }
 
-#[when(expr = "{string} reads the schema list entry of one implemented module with a subtree filter")]
+#[when(
+    expr = "{string} reads the schema list entry of one implemented module with a subtree filter"
+)]
 async fn subtree_schema_entry(world: &mut RunWorld, name: String) -> StepResult {
     let module = chosen_module(world)?;
     let filter = Filter::subtree(format!(

@@ -255,14 +255,21 @@ async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult
 }
 
 /// Reads one subtree from every device and fails on the first that differs from the first.
-async fn same_everywhere(world: &RunWorld, filter: impl Fn(&DeviceContext) -> Filter, what: &str) -> StepResult {
+async fn same_everywhere(
+    world: &RunWorld,
+    filter: impl Fn(&DeviceContext) -> Filter,
+    what: &str,
+) -> StepResult {
     let mut reference: Option<(String, String)> = None;
     let mut differing = Vec::new();
     for (device, session) in members(world)? {
         let reply = session
             .get_config(Datastore::Running, Some(filter(device)))
             .await?;
-        let tree = canonical_fragment(&reply_data(&reply, &format!("{}: get-config of {what}", device.name))?);
+        let tree = canonical_fragment(&reply_data(
+            &reply,
+            &format!("{}: get-config of {what}", device.name),
+        )?);
         match &reference {
             None => reference = Some((device.name.clone(), tree)),
             Some((first, expected)) if *expected != tree => differing.push(format!(

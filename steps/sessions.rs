@@ -28,9 +28,10 @@ async fn a_read_only_session(world: &mut RunWorld, name: String) -> StepResult {
 
 #[when(expr = "{string} is disconnected")]
 async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
-    let session = world.sessions.remove(&name).ok_or_else(|| {
-        Finding::error(format!("harness bug: no session {name:?} to disconnect"))
-    })?;
+    let session = world
+        .sessions
+        .remove(&name)
+        .ok_or_else(|| Finding::error(format!("harness bug: no session {name:?} to disconnect")))?;
     // Dropping the transport without close-session: the device sees the session lost.
     session.shutdown().await;
     world.ended_sessions.push((name, session));
@@ -41,14 +42,14 @@ async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
 async fn wrong_password(world: &mut RunWorld) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
     let mut options = device.connect.clone();
-    options.auth = rfc3535_client::Auth::Password(
-        format!("rfc3535-wrong-{}", world.nonce).into(),
-    );
+    options.auth = rfc3535_client::Auth::Password(format!("rfc3535-wrong-{}", world.nonce).into());
     options.session.record_transcript = true;
     let outcome = rfc3535_client::connect(&options).await;
     match outcome {
         Ok(session) => {
-            world.notes.push("the device accepted a wrong password".to_owned());
+            world
+                .notes
+                .push("the device accepted a wrong password".to_owned());
             world.sessions.insert("wrong-password".to_owned(), session);
         }
         Err(rfc3535_client::ClientError::AuthenticationFailed { .. }) => {
@@ -73,10 +74,15 @@ async fn refused(world: &mut RunWorld) -> StepResult {
 async fn still_answers(world: &mut RunWorld) -> StepResult {
     let session = world.any_session()?;
     let reply = session
-        .get_config(rfc3535_client::wire::Datastore::Running, Some(
-            world.device()?.sandbox.text.filter(),
-        ))
+        .get_config(
+            rfc3535_client::wire::Datastore::Running,
+            Some(world.device()?.sandbox.text.filter()),
+        )
         .await
-        .map_err(|e| Finding::fail(format!("the session no longer answers after the bad request: {e}")))?;
+        .map_err(|e| {
+            Finding::fail(format!(
+                "the session no longer answers after the bad request: {e}"
+            ))
+        })?;
     super::world::expect_ok(&reply, "a read after the bad request")
 }

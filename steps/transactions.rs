@@ -46,7 +46,9 @@ async fn seconds_pass(_world: &mut RunWorld, seconds: u64) -> StepResult {
     Ok(())
 }
 
-#[then(expr = "within {int} seconds {string} sees a running configuration without the sandbox text")]
+#[then(
+    expr = "within {int} seconds {string} sees a running configuration without the sandbox text"
+)]
 async fn eventually_without(world: &mut RunWorld, seconds: u64, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
     let written = world.text_value.clone();
@@ -116,7 +118,11 @@ async fn pipelined(world: &mut RunWorld, name: String, count: usize) -> StepResu
     for (i, reply) in replies.into_iter().enumerate() {
         match reply {
             Ok(reply) if reply.is_success() => {}
-            Ok(reply) => refused.push(format!("#{}: {}", i + 1, super::world::describe_errors(&reply))),
+            Ok(reply) => refused.push(format!(
+                "#{}: {}",
+                i + 1,
+                super::world::describe_errors(&reply)
+            )),
             Err(rfc3535_client::ClientError::Timeout { .. }) => unanswered.push(i + 1),
             Err(other) => return Err(Finding::from(other)),
         }

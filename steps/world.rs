@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rfc3535_client::wire::tree::Element;
-use rfc3535_client::wire::{
-    Commit, ConfigSource, Datastore, EditConfig, Filter, Operation, RpcReply,
-};
+use rfc3535_client::wire::{Commit, ConfigSource, Datastore, EditConfig, Filter, RpcReply};
 use rfc3535_client::{ClientError, ConnectOptions, Session};
 
 /// Why a step did not pass. The text form (`fail: ...`) is what cucumber carries from the
@@ -26,6 +24,9 @@ pub enum Finding {
 
 pub type StepResult = Result<(), Finding>;
 
+/// Builds a finding of one kind from its message.
+type FindingKind = fn(String) -> Finding;
+
 impl Finding {
     pub fn fail(message: impl Into<String>) -> Self {
         Finding::Fail(message.into())
@@ -39,7 +40,7 @@ impl Finding {
         Finding::Skip(message.into())
     }
 
-    const PREFIXES: [(&'static str, fn(String) -> Finding); 3] = [
+    const PREFIXES: [(&'static str, FindingKind); 3] = [
         ("fail: ", Finding::Fail),
         ("skipped: ", Finding::Skip),
         ("error: ", Finding::Error),
@@ -114,7 +115,10 @@ impl NodePath {
     /// `<a xmlns=NS><b>` ... `</b></a>` around `inner`, with `leaf` as the innermost element's
     /// start-tag content (name plus attributes) when given.
     pub fn wrap_leaf(&self, leaf_attributes: &str, value: Option<&str>) -> String {
-        let (leaf, containers) = self.elements.split_last().unwrap_or((&self.elements[0], &[]));
+        let (leaf, containers) = self
+            .elements
+            .split_last()
+            .unwrap_or((&self.elements[0], &[]));
         let inner = match value {
             Some(v) => format!(
                 "<{leaf}{leaf_attributes}>{}</{leaf}>",
@@ -288,7 +292,10 @@ pub fn expect_ok(reply: &RpcReply, what: &str) -> StepResult {
     if reply.is_success() {
         return Ok(());
     }
-    Err(Finding::fail(format!("{what} was refused: {}", describe_errors(reply))))
+    Err(Finding::fail(format!(
+        "{what} was refused: {}",
+        describe_errors(reply)
+    )))
 }
 
 /// The reply's errors in one line.
@@ -304,11 +311,17 @@ pub fn describe_errors(reply: &RpcReply) -> String {
 /// The data of a reply as elements; an unreadable reply is an error, not a failure.
 pub fn reply_data(reply: &RpcReply, what: &str) -> Result<Vec<Element>, Finding> {
     if !reply.is_success() {
-        return Err(Finding::fail(format!("{what} was refused: {}", describe_errors(reply))));
+        return Err(Finding::fail(format!(
+            "{what} was refused: {}",
+            describe_errors(reply)
+        )));
     }
     let data = reply.data().unwrap_or_default();
-    Element::parse_fragment(data)
-        .map_err(|e| Finding::fail(format!("{what}: the reply's data is not well-formed XML: {e}")))
+    Element::parse_fragment(data).map_err(|e| {
+        Finding::fail(format!(
+            "{what}: the reply's data is not well-formed XML: {e}"
+        ))
+    })
 }
 
 /// Reads a configuration datastore (unfiltered).
@@ -367,16 +380,25 @@ pub async fn restore_config(
     let reply = match (&datastore, device.edit_target()) {
         (Datastore::Running, Datastore::Candidate) => {
             let reply = session
-                .copy_config(Datastore::Candidate, ConfigSource::Inline(saved_xml.to_owned()))
+                .copy_config(
+                    Datastore::Candidate,
+                    ConfigSource::Inline(saved_xml.to_owned()),
+                )
                 .await?;
-            expect_ok(&reply, "copy-config of the saved configuration to candidate")?;
+            expect_ok(
+                &reply,
+                "copy-config of the saved configuration to candidate",
+            )?;
             session.commit(Commit::default()).await?
         }
         (Datastore::Running, _) => {
             // copy-config replaces the whole datastore; some servers only take a replacing
             // edit-config for running, so that is the fallback.
             let copied = session
-                .copy_config(Datastore::Running, ConfigSource::Inline(saved_xml.to_owned()))
+                .copy_config(
+                    Datastore::Running,
+                    ConfigSource::Inline(saved_xml.to_owned()),
+                )
                 .await?;
             if copied.is_success() {
                 copied
@@ -411,9 +433,4 @@ where
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// An operation with raw XML content (for requests the typed builders do not cover).
-pub fn raw(xml: impl Into<String>) -> Operation {
-    Operation::Raw(xml.into())
 }

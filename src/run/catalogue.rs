@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 pub struct ScenarioInfo {
     /// The feature file relative to the features directory.
     pub feature: String,
-    pub feature_name: String,
     pub name: String,
     pub line: usize,
     pub tags: Vec<String>,
@@ -26,7 +25,6 @@ pub struct ScenarioInfo {
     pub needs: Vec<String>,
     pub mechanism: Option<String>,
     pub multi: bool,
-    pub steps: Vec<(String, String)>,
 }
 
 impl ScenarioInfo {
@@ -98,7 +96,7 @@ impl Catalogue {
                     .chain(&scenario.tags)
                     .map(|t| strip(t).to_owned())
                     .collect();
-                scenarios.push(describe(&file, &feature, scenario, tags, &feature.background));
+                scenarios.push(describe(&file, scenario, tags));
             };
             for scenario in &feature.scenarios {
                 add(&[], scenario);
@@ -159,50 +157,46 @@ impl Catalogue {
             }
         }
         if !problems.is_empty() {
-            bail!("the catalogue is inconsistent:\n  {}", problems.join("\n  "));
+            bail!(
+                "the catalogue is inconsistent:\n  {}",
+                problems.join("\n  ")
+            );
         }
         Ok(())
     }
 
-    /// The scenarios a tag expression selects (all without one).
-    pub fn select(&self, tags: Option<&str>) -> Result<Vec<ScenarioInfo>> {
-        let Some(expression) = tags else {
-            return Ok(self.scenarios.clone());
-        };
-        let operation = TagOperation::from_str(expression)
-            .map_err(|e| anyhow::anyhow!("--tags {expression:?} is not a tag expression: {e}"))?;
-        Ok(self
+    /// The scenarios a tag expression and a name fragment select (all without either).
+    pub fn select(&self, tags: Option<&str>, name: Option<&str>) -> Result<Vec<ScenarioInfo>> {
+        let operation = tags
+            .map(|expression| {
+                TagOperation::from_str(expression).map_err(|e| {
+                    anyhow::anyhow!("--tags {expression:?} is not a tag expression: {e}")
+                })
+            })
+            .transpose()?;
+        let selected: Vec<ScenarioInfo> = self
             .scenarios
             .iter()
-            .filter(|s| operation.eval(s.tags.iter()))
+            .filter(|s| operation.as_ref().is_none_or(|o| o.eval(s.tags.iter())))
+            .filter(|s| name.is_none_or(|n| s.name.contains(n)))
             .cloned()
-            .collect())
+            .collect();
+        if selected.is_empty() {
+            bail!("--tags / --name select no scenario of the catalogue");
+        }
+        Ok(selected)
     }
 }
 
-fn describe(
-    file: &str,
-    feature: &gherkin::Feature,
-    scenario: &gherkin::Scenario,
-    tags: Vec<String>,
-    background: &Option<gherkin::Background>,
-) -> ScenarioInfo {
+fn describe(file: &str, scenario: &gherkin::Scenario, tags: Vec<String>) -> ScenarioInfo {
     let value = |prefix: &str| -> Vec<String> {
         tags.iter()
             .filter_map(|t| t.strip_prefix(prefix))
             .map(str::to_owned)
             .collect()
     };
-    let mut steps: Vec<(String, String)> = background
-        .iter()
-        .flat_map(|b| b.steps.iter())
-        .chain(&scenario.steps)
-        .map(|s| (s.keyword.trim().to_owned(), s.value.clone()))
-        .collect();
-    steps.dedup();
     ScenarioInfo {
         feature: file.to_owned(),
-        feature_name: feature.name.clone(),
         name: scenario.name.clone(),
         line: scenario.position.line,
         requirements: value("req:"),
@@ -211,6 +205,5 @@ fn describe(
         mechanism: value("mechanism:").into_iter().next(),
         multi: tags.iter().any(|t| t == "multi"),
         tags,
-        steps,
     }
 }

@@ -138,9 +138,10 @@ pub async fn discover(session: &Session) -> Claims {
     }
     for (module, name) in MODULES {
         if claims.library_modules.contains(*module) {
-            claims
-                .capabilities
-                .insert((*name).to_owned(), format!("YANG library: {module} implemented"));
+            claims.capabilities.insert(
+                (*name).to_owned(),
+                format!("YANG library: {module} implemented"),
+            );
         } else if let Some(revision) = claims.hello_modules.get(*module) {
             claims.capabilities.insert(
                 (*name).to_owned(),

@@ -42,7 +42,6 @@ pub struct ScenarioRecord {
 pub struct AfterRecord {
     pub evidence: Vec<String>,
     pub measurements: BTreeMap<String, serde_json::Value>,
-    pub notes: Vec<String>,
     pub cleanup_problems: Vec<String>,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
@@ -83,7 +82,13 @@ impl EvidenceDir {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let slug: String = scenario
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .split('-')
             .filter(|s| !s.is_empty())
@@ -158,7 +163,12 @@ impl VerdictWriter {
         });
     }
 
-    fn scenario_event(&mut self, key: ScenarioKey, scenario: &gherkin::Scenario, event: &event::Scenario<RunWorld>) {
+    fn scenario_event(
+        &mut self,
+        key: ScenarioKey,
+        scenario: &gherkin::Scenario,
+        event: &event::Scenario<RunWorld>,
+    ) {
         match event {
             event::Scenario::Started => {
                 self.running.insert(key, (Instant::now(), Vec::new(), None));
@@ -222,9 +232,9 @@ fn finding_of(error: &event::StepError) -> Finding {
         event::StepError::NotFound => {
             Finding::error("harness bug: a step matches no step definition")
         }
-        event::StepError::AmbiguousMatch(e) => {
-            Finding::error(format!("harness bug: a step matches several definitions: {e}"))
-        }
+        event::StepError::AmbiguousMatch(e) => Finding::error(format!(
+            "harness bug: a step matches several definitions: {e}"
+        )),
     }
 }
 
@@ -277,11 +287,15 @@ pub async fn run(
             let tags = merged_tags(feature, rule, scenario);
             let n = nonce_counter.fetch_add(1, Ordering::Relaxed);
             async move {
-                world.nonce = format!("{:x}{n:02}", std::process::id() as u64 * 1000 + now_millis() % 1000);
+                world.nonce = format!(
+                    "{:x}{n:02}",
+                    std::process::id() as u64 * 1000 + now_millis() % 1000
+                );
                 match binding {
                     Binding::Device(device) => world.device = Some(device),
                     Binding::Fleet(devices) => {
-                        let needs: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("cap:")).collect();
+                        let needs: Vec<&str> =
+                            tags.iter().filter_map(|t| t.strip_prefix("cap:")).collect();
                         world.fleet = devices
                             .into_iter()
                             .filter(|d| needs.iter().all(|n| d.claims(n)))
@@ -324,7 +338,11 @@ fn now_millis() -> u64 {
 /// Closes every session of the scenario (politely, briefly), then on a fresh session cancels a
 /// pending confirmed commit, discards the candidate and puts the sandbox back. Returns, per
 /// device, the evidence written and anything that could not be undone.
-async fn tidy_up(world: &mut RunWorld, scenario: &str, evidence: &EvidenceDir) -> BTreeMap<String, AfterRecord> {
+async fn tidy_up(
+    world: &mut RunWorld,
+    scenario: &str,
+    evidence: &EvidenceDir,
+) -> BTreeMap<String, AfterRecord> {
     let mut out = BTreeMap::new();
     let mut transcripts: BTreeMap<String, String> = BTreeMap::new();
     let sessions: Vec<(String, Session)> = std::mem::take(&mut world.sessions)
@@ -338,32 +356,45 @@ async fn tidy_up(world: &mut RunWorld, scenario: &str, evidence: &EvidenceDir) -
             transcripts
                 .entry(device.id.clone())
                 .or_default()
-                .push_str(&format!("=== session {name:?} (session-id {})\n{}\n", session.session_id(), session.transcript().to_text()));
+                .push_str(&format!(
+                    "=== session {name:?} (session-id {})\n{}\n",
+                    session.session_id(),
+                    session.transcript().to_text()
+                ));
         }
     }
     let fleet = std::mem::take(&mut world.fleet);
     for (device, session) in fleet.iter().zip(std::mem::take(&mut world.fleet_sessions)) {
         close_briefly(&session).await;
-        transcripts.entry(device.id.clone()).or_default().push_str(&format!(
-            "=== session on {} (session-id {})\n{}\n",
-            device.name,
-            session.session_id(),
-            session.transcript().to_text()
-        ));
+        transcripts
+            .entry(device.id.clone())
+            .or_default()
+            .push_str(&format!(
+                "=== session on {} (session-id {})\n{}\n",
+                device.name,
+                session.session_id(),
+                session.transcript().to_text()
+            ));
     }
-    let devices: Vec<Arc<DeviceContext>> = single.into_iter().chain(fleet.iter().cloned()).collect();
+    let devices: Vec<Arc<DeviceContext>> =
+        single.into_iter().chain(fleet.iter().cloned()).collect();
     let members: Vec<String> = fleet.iter().map(|d| d.id.clone()).collect();
     for device in devices {
         let mut record = AfterRecord {
             measurements: world.measurements.clone(),
-            notes: world.notes.clone(),
             members: members.clone(),
             ..AfterRecord::default()
         };
         let mut text = transcripts.remove(&device.id).unwrap_or_default();
+        if !world.notes.is_empty() {
+            text.push_str(&format!("=== notes\n{}\n", world.notes.join("\n")));
+        }
         match restore_sandbox(&device, world).await {
             Ok(cleanup) => {
-                text.push_str(&format!("=== cleanup\n{}\n", cleanup.transcript().to_text()));
+                text.push_str(&format!(
+                    "=== cleanup\n{}\n",
+                    cleanup.transcript().to_text()
+                ));
                 close_briefly(&cleanup).await;
             }
             Err(problem) => record.cleanup_problems.push(problem),
@@ -390,7 +421,9 @@ async fn close_briefly(session: &Session) {
 /// Puts the device's sandbox back as the run found it.
 async fn restore_sandbox(device: &DeviceContext, world: &RunWorld) -> Result<Session, String> {
     if device.sandbox_usable.is_err() {
-        return open_session(&device.connect).await.map_err(|e| e.to_string());
+        return open_session(&device.connect)
+            .await
+            .map_err(|e| e.to_string());
     }
     let session = open_session(&device.connect)
         .await
@@ -436,7 +469,10 @@ async fn restore_sandbox(device: &DeviceContext, world: &RunWorld) -> Result<Ses
     }
     let changed = !edits.is_empty();
     for edit in edits {
-        match session.edit_config(EditConfig::new(target.clone(), edit)).await {
+        match session
+            .edit_config(EditConfig::new(target.clone(), edit))
+            .await
+        {
             Ok(reply) if reply.is_success() => {}
             Ok(reply) => problems.push(format!(
                 "restoring the sandbox was refused: {}",

@@ -42,10 +42,9 @@ pub struct RunTarget {
 #[derive(Debug, Clone)]
 pub struct RunRequest {
     pub targets: Vec<RunTarget>,
-    pub features_dir: PathBuf,
     pub tags: Option<String>,
+    pub name: Option<String>,
     pub out: PathBuf,
-    pub run_id: String,
     pub concurrency: usize,
 }
 
@@ -118,7 +117,10 @@ async fn prepare(target: RunTarget) -> Prepared {
         .map(|c| c.split('?').next().unwrap_or_default().to_owned())
         .collect();
     let sandbox_usable = if !prepared.claims.capabilities.contains_key("config-edit") {
-        Err("the device claims neither :writable-running nor :candidate, so nothing can be written".to_owned())
+        Err(
+            "the device claims neither :writable-running nor :candidate, so nothing can be written"
+                .to_owned(),
+        )
     } else if !namespaces.contains(&sandbox.text.namespace) {
         Err(format!(
             "the sandbox's module ({}) is not announced; set sandbox.text in the inventory to a string leaf this device has",
@@ -139,9 +141,12 @@ async fn prepare(target: RunTarget) -> Prepared {
         original_text: None,
     };
     if context.sandbox_usable.is_ok() {
-        match read_sandbox_text(&session, &context, rfc3535_client::wire::Datastore::Running).await {
+        match read_sandbox_text(&session, &context, rfc3535_client::wire::Datastore::Running).await
+        {
             Ok(value) => context.original_text = value,
-            Err(finding) => context.sandbox_usable = Err(format!("the sandbox cannot be read: {finding}")),
+            Err(finding) => {
+                context.sandbox_usable = Err(format!("the sandbox cannot be read: {finding}"))
+            }
         }
     }
     match safety::save(&session, &context).await {
@@ -187,7 +192,9 @@ fn spawn_run(
 
 /// Runs the catalogue; see the module docs for the phases.
 pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunOutput> {
-    let selected = catalogue.select(request.tags.as_deref())?;
+    let selected = catalogue
+        .select(request.tags.as_deref(), request.name.as_deref())
+        .map_err(crate::UsageError)?;
     std::fs::create_dir_all(&request.out)
         .with_context(|| format!("cannot create the run directory {}", request.out.display()))?;
     let evidence = Arc::new(EvidenceDir::new(&request.out));
@@ -217,7 +224,12 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
             None => eprintln!(
                 "  {}: claims {}",
                 device.target.name,
-                device.claims.names().into_iter().collect::<Vec<_>>().join(", ")
+                device
+                    .claims
+                    .names()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -293,8 +305,14 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
                 safety
             }
             Err(finding) => Safety {
-                saved: device.saved.iter().map(|s| s.datastore.name().to_owned()).collect(),
-                problems: vec![format!("could not reconnect to check the configuration: {finding}")],
+                saved: device
+                    .saved
+                    .iter()
+                    .map(|s| s.datastore.name().to_owned())
+                    .collect(),
+                problems: vec![format!(
+                    "could not reconnect to check the configuration: {finding}"
+                )],
                 ..Safety::default()
             },
         }
@@ -324,7 +342,10 @@ async fn join_all_threads(handles: Vec<std::thread::JoinHandle<()>>) {
 /// The verdict a run reached for a scenario on a device that is not in the sink.
 pub fn missing_record_verdict(interrupted: bool) -> (Verdict, String) {
     if interrupted {
-        (Verdict::Error, "not run: the run was interrupted".to_owned())
+        (
+            Verdict::Error,
+            "not run: the run was interrupted".to_owned(),
+        )
     } else {
         (
             Verdict::Error,

@@ -13,11 +13,7 @@ use super::catalogue::Catalogue;
 use super::{device_id, missing_record_verdict, RunOutput};
 
 /// Assembles the results document.
-pub fn assemble(
-    catalogue: &Catalogue,
-    output: &RunOutput,
-    run: RunInfo,
-) -> Results {
+pub fn assemble(catalogue: &Catalogue, output: &RunOutput, run: RunInfo) -> Results {
     let weights = Weights::default();
     let mut results = Vec::new();
     for device in &output.devices {
@@ -32,13 +28,24 @@ pub fn assemble(
             };
             let record = sink.and_then(|s| s.records.lock().ok()?.get(&key).cloned());
             let after = sink.and_then(|s| s.after.lock().ok()?.get(&key)?.get(&id).cloned());
-            let (verdict, mut message, steps, duration_ms) = if let Some(why) = &device.unreachable {
-                (Verdict::Error, format!("device not tested: {why}"), Vec::new(), 0)
+            let (verdict, mut message, steps, duration_ms) = if let Some(why) = &device.unreachable
+            {
+                (
+                    Verdict::Error,
+                    format!("device not tested: {why}"),
+                    Vec::new(),
+                    0,
+                )
             } else if let Some(why) = needs_claimed {
                 (Verdict::NotApplicable, why, Vec::new(), 0)
             } else if scenario.multi && after.is_none() && record.is_some() {
                 // The fleet ran it without this device (it lacked something the fleet had).
-                (Verdict::Skipped, "not part of the fleet that ran this scenario".to_owned(), Vec::new(), 0)
+                (
+                    Verdict::Skipped,
+                    "not part of the fleet that ran this scenario".to_owned(),
+                    Vec::new(),
+                    0,
+                )
             } else {
                 match record {
                     Some(r) => (r.verdict, r.message, r.steps, r.duration_ms),
@@ -71,7 +78,12 @@ pub fn assemble(
                     claimed_but_broken: verdict == Verdict::Fail && !scenario.needs.is_empty(),
                     mechanism: scenario.mechanism.clone(),
                     steps: steps.clone(),
-                    peers: after.members.iter().filter(|m| **m != id).cloned().collect(),
+                    peers: after
+                        .members
+                        .iter()
+                        .filter(|m| **m != id)
+                        .cloned()
+                        .collect(),
                 });
             }
         }

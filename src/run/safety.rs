@@ -60,9 +60,16 @@ pub async fn save(session: &Session, device: &DeviceContext) -> Result<Vec<Saved
 
 /// Compares every saved datastore with the device's now, restores what differs, and checks
 /// again.
-pub async fn restore_and_verify(session: &Session, device: &DeviceContext, saved: &[Saved]) -> Safety {
+pub async fn restore_and_verify(
+    session: &Session,
+    device: &DeviceContext,
+    saved: &[Saved],
+) -> Safety {
     let mut safety = Safety {
-        saved: saved.iter().map(|s| s.datastore.name().to_owned()).collect(),
+        saved: saved
+            .iter()
+            .map(|s| s.datastore.name().to_owned())
+            .collect(),
         ..Safety::default()
     };
     if device.claims("candidate") {

@@ -8,6 +8,8 @@
 //! The lab script is the one way devices start, for people and for tests alike; this crate only
 //! calls it.
 
+pub mod fault_proxy;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
