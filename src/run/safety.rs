@@ -32,7 +32,9 @@ async fn read(session: &Session, datastore: Datastore) -> Result<(String, String
     let raw = reply.data().unwrap_or_default().to_owned();
     let tree = Element::parse_fragment(&raw)
         .map_err(|e| format!("{} is unreadable: {e}", datastore.name()))?;
-    Ok((raw, canonical_fragment(&tree)))
+    // Empty containers come and go with some devices' edits; they are not configuration.
+    let pruned: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
+    Ok((raw, canonical_fragment(&pruned)))
 }
 
 /// The datastores to save for this device.

@@ -141,6 +141,23 @@ impl Element {
     }
 }
 
+impl Element {
+    /// A copy without elements that hold nothing (no text, attributes or children), applied
+    /// bottom-up. Schema-blind stand-in for "a non-presence container with no content is no
+    /// container at all" (RFC 7950 §7.5.1): devices differ in whether they show one. A leaf of
+    /// type `empty` is pruned too, so compare with this only where that cannot matter.
+    pub fn pruned(&self) -> Option<Element> {
+        let children: Vec<Element> = self.children.iter().filter_map(Element::pruned).collect();
+        if children.is_empty() && self.text.trim().is_empty() && self.attributes.is_empty() {
+            return None;
+        }
+        Some(Element {
+            children,
+            ..self.clone()
+        })
+    }
+}
+
 /// The canonical form of a fragment (see [`Element::canonical`]).
 pub fn canonical_fragment(elements: &[Element]) -> String {
     elements.iter().map(Element::canonical).collect()
