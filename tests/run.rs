@@ -1,0 +1,813 @@
+//! `rfc3535 run` as an operator runs it, against real lab devices (netconfd behind OpenSSH):
+//!
+//! - the whole catalogue against two devices with different capabilities, checking the
+//!   results' structure, verdicts that must hold on netconfd, and that every device's
+//!   configuration after the run equals what it was before;
+//! - every scenario of the catalogue against a device that breaks it, which must fail it: a
+//!   real defect of netconfd where there is one, else the same real device behind the fault
+//!   proxy (`rfc3535_testlab::fault_proxy`) with one precise fault;
+//! - a device that drops the connection mid-scenario: `error` for that scenario, and the run
+//!   goes on and writes its results.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use rfc3535_client::wire::tree::{canonical_fragment, Element};
+use rfc3535_client::wire::Datastore;
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
+use rfc3535_score::{Results, Verdict};
+use rfc3535_testlab::fault_proxy::{Action, FaultProxy, ProxyConfig, Rule};
+use rfc3535_testlab::{DeviceSpec, LabDevice, NETCONFD_HELLO_SETTLE};
+
+fn features_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+}
+
+/// One inventory entry for a lab device, reached directly.
+fn direct_entry(name: &str, device: &LabDevice) -> String {
+    format!(
+        "  - name: {name}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    hello_settle_ms: 100\n    roles:\n      read_only:\n        username: {}\n        password_file: {}\n    labels: {{ software: netconfd }}\n",
+        device.port,
+        device.admin,
+        device.dir.join("admin.pass").display(),
+        device.known_hosts().display(),
+        device.guest,
+        device.dir.join("guest.pass").display(),
+    )
+}
+
+/// One inventory entry for a lab device behind a fault proxy (host key pinned).
+fn proxy_entry(name: &str, device: &LabDevice, proxy: &FaultProxy) -> String {
+    format!(
+        "  - name: {name}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    host_key_fingerprint: \"{}\"\n    hello_settle_ms: 100\n    roles:\n      read_only:\n        username: {}\n        password_file: {}\n    labels: {{ software: netconfd, fault: proxy }}\n",
+        proxy.port,
+        device.admin,
+        device.dir.join("admin.pass").display(),
+        proxy.fingerprint,
+        device.guest,
+        device.dir.join("guest.pass").display(),
+    )
+}
+
+fn write_inventory(dir: &Path, entries: &[String]) -> PathBuf {
+    let path = dir.join("inventory.yaml");
+    std::fs::write(&path, format!("devices:\n{}", entries.concat())).expect("write inventory");
+    path
+}
+
+/// Runs `rfc3535 run` and reads its results.json.
+async fn run(inventory: &Path, out: &Path, extra: &[&str]) -> (Output, Results) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .arg("run")
+        .arg("--inventory")
+        .arg(inventory)
+        .arg("--out")
+        .arg(out)
+        .arg("--features")
+        .arg(features_dir())
+        .args(["--fail-on", "never"])
+        .args(extra)
+        .output()
+        .await
+        .expect("rfc3535 runs");
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json ({e}); stdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let results = Results::from_json(&text).expect("results.json reads back");
+    (output, results)
+}
+
+fn verdict_of(results: &Results, device: &str, scenario: &str) -> (Verdict, String) {
+    let entry = results
+        .results
+        .iter()
+        .find(|r| r.device == format!("{device}/netconf") && r.scenario == scenario)
+        .unwrap_or_else(|| panic!("no result for {scenario:?} on {device}"));
+    (entry.verdict, entry.message.clone())
+}
+
+fn admin_options(device: &LabDevice) -> ConnectOptions {
+    let mut options = ConnectOptions::new(
+        "127.0.0.1".to_owned(),
+        device.port,
+        device.admin.clone(),
+        Auth::Password(device.admin_password().trim_end().to_owned().into()),
+        HostKeyPolicy::Strict {
+            known_hosts: device.known_hosts(),
+        },
+    );
+    options.session.hello_settle = NETCONFD_HELLO_SETTLE;
+    options
+}
+
+/// The canonical running and startup configuration, read independently of the harness.
+async fn configuration(device: &LabDevice, with_startup: bool) -> Vec<String> {
+    let session = rfc3535_client::connect(&admin_options(device))
+        .await
+        .expect("connect");
+    let mut out = Vec::new();
+    let mut datastores = vec![Datastore::Running];
+    if with_startup {
+        datastores.push(Datastore::Startup);
+    }
+    for datastore in datastores {
+        let reply = session
+            .get_config(datastore, None)
+            .await
+            .expect("get-config");
+        let tree = Element::parse_fragment(reply.data().unwrap_or_default()).expect("xml");
+        let pruned: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
+        out.push(canonical_fragment(&pruned));
+    }
+    let _ = session.close().await;
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whole_catalogue_against_two_lab_devices() {
+    let candidate = LabDevice::start(&DeviceSpec::candidate());
+    let running = LabDevice::start(&DeviceSpec::running_base10());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(
+        dir.path(),
+        &[
+            direct_entry("candidate", &candidate),
+            direct_entry("running", &running),
+        ],
+    );
+    let before = (
+        configuration(&candidate, true).await,
+        configuration(&running, false).await,
+    );
+    let out = dir.path().join("run");
+    let (output, results) = run(&inventory, &out, &[]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Structure: the contract of DESIGN.md §6.
+    assert_eq!(results.schema_version, 1);
+    let ids: BTreeSet<&str> = results.devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from(["candidate/netconf", "running/netconf"])
+    );
+    let requirement_ids: BTreeSet<&str> =
+        results.requirements.iter().map(|r| r.id.as_str()).collect();
+    let scenarios: BTreeSet<&str> = results
+        .results
+        .iter()
+        .map(|r| r.scenario.as_str())
+        .collect();
+    for device in &results.devices {
+        assert!(device.safety.verified, "{}: {:?}", device.id, device.safety);
+        assert!(device.score.percent.is_some(), "{}", device.id);
+        assert!(device
+            .host_key_fingerprint
+            .as_deref()
+            .is_some_and(|f| f.starts_with("SHA256:")));
+        let mine: BTreeSet<&str> = results
+            .results
+            .iter()
+            .filter(|r| r.device == device.id)
+            .map(|r| r.scenario.as_str())
+            .collect();
+        assert_eq!(
+            mine, scenarios,
+            "every scenario has a verdict on {}",
+            device.id
+        );
+    }
+    for result in &results.results {
+        assert!(ids.contains(result.device.as_str()));
+        assert!(
+            requirement_ids.contains(result.requirement.as_str()),
+            "{}",
+            result.requirement
+        );
+        assert!(
+            result.verdict == Verdict::Pass || !result.message.is_empty(),
+            "{result:?}"
+        );
+        for path in &result.evidence {
+            assert!(out.join(path).is_file(), "evidence {path} exists");
+        }
+        if result.verdict != Verdict::NotApplicable {
+            assert!(
+                !result.evidence.is_empty(),
+                "{} has evidence",
+                result.scenario
+            );
+        }
+    }
+    assert!(results
+        .requirement_results
+        .iter()
+        .all(|r| ids.contains(r.device.as_str())));
+
+    // Verdicts that must hold on netconfd.
+    let isolation = "Candidate changes stay invisible until committed";
+    assert_eq!(
+        verdict_of(&results, "candidate", isolation).0,
+        Verdict::Pass
+    );
+    let (verdict, message) = verdict_of(&results, "running", isolation);
+    assert_eq!(verdict, Verdict::NotApplicable);
+    assert!(message.contains("candidate"), "{message}");
+    let base = "The device offers the current base protocol";
+    assert_eq!(verdict_of(&results, "candidate", base).0, Verdict::Pass);
+    assert_eq!(verdict_of(&results, "running", base).0, Verdict::Fail);
+    for scenario in [
+        "Every announced YANG module can be downloaded",
+        "A read-only account cannot change the configuration",
+    ] {
+        for device in ["candidate", "running"] {
+            assert_eq!(
+                verdict_of(&results, device, scenario).0,
+                Verdict::Pass,
+                "{scenario} on {device}"
+            );
+        }
+    }
+    // A @multi scenario needs two devices claiming :candidate: the running device has none.
+    assert_eq!(
+        verdict_of(
+            &results,
+            "running",
+            "A change across devices is committed everywhere"
+        )
+        .0,
+        Verdict::NotApplicable
+    );
+    assert_eq!(
+        verdict_of(
+            &results,
+            "candidate",
+            "A change across devices is committed everywhere"
+        )
+        .0,
+        Verdict::Skipped
+    );
+    // The two devices differ where their capabilities differ, and only as not-applicable.
+    let verdicts = |device: &str| -> Vec<(String, Verdict)> {
+        results
+            .results
+            .iter()
+            .filter(|r| r.device == format!("{device}/netconf"))
+            .map(|r| (r.scenario.clone(), r.verdict))
+            .collect()
+    };
+    assert_ne!(verdicts("candidate"), verdicts("running"));
+
+    let after = (
+        configuration(&candidate, true).await,
+        configuration(&running, false).await,
+    );
+    assert_eq!(
+        before, after,
+        "the run left every device's configuration as it found it"
+    );
+    assert!(stdout.contains("configuration: "), "{stdout}");
+}
+
+/// Faults in front of a real device.
+#[derive(Default)]
+struct Faults {
+    hello: Vec<(&'static str, &'static str)>,
+    rules: Vec<Rule>,
+    any_password: bool,
+    drop_notifications: Vec<&'static str>,
+}
+
+fn rule(when: &str, action: Action) -> Rule {
+    Rule::new(when, action)
+}
+
+fn rewrite_reply(when: &str, from: &str, to: &str) -> Rule {
+    rule(
+        when,
+        Action::RewriteReply {
+            from: from.into(),
+            to: to.into(),
+        },
+    )
+}
+
+fn rewrite_request(when: &str, from: &str, to: &str) -> Rule {
+    rule(
+        when,
+        Action::RewriteRequest {
+            from: from.into(),
+            to: to.into(),
+        },
+    )
+}
+
+async fn start_proxy(device: &LabDevice, faults: Faults) -> FaultProxy {
+    FaultProxy::start(ProxyConfig {
+        upstream_port: device.port,
+        upstream_user: device.admin.clone(),
+        upstream_key: device.client_key(),
+        upstream_known_hosts: device.known_hosts(),
+        host_key: device.dir.join("ssh_host_ed25519_key"),
+        password: device.admin_password().trim_end().to_owned(),
+        accept_any_password: faults.any_password,
+        hello_rewrites: faults
+            .hello
+            .iter()
+            .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+            .collect(),
+        drop_notifications: faults
+            .drop_notifications
+            .iter()
+            .map(|d| (*d).to_owned())
+            .collect(),
+        rules: faults.rules,
+    })
+    .await
+    .expect("proxy starts")
+}
+
+/// Which devices a failing case needs.
+enum Bed {
+    /// One real device with a real defect.
+    Real(fn() -> DeviceSpec),
+    /// One real device behind the fault proxy.
+    Faulty(fn() -> DeviceSpec, fn() -> Faults),
+    /// Two real devices, the first with these faults (none: both as they are).
+    Pair(Option<fn() -> Faults>),
+}
+
+/// A device that claims `:candidate` but edits running directly and ignores commit and
+/// discard-changes: a capability advertised and not honoured.
+fn fake_candidate() -> Faults {
+    Faults {
+        hello: vec![(
+            "urn:ietf:params:netconf:capability:writable-running:1.0</capability>",
+            "urn:ietf:params:netconf:capability:writable-running:1.0</capability><capability>urn:ietf:params:netconf:capability:candidate:1.0</capability>",
+        )],
+        rules: vec![
+            rewrite_request("<candidate/>", "<candidate/>", "<running/>"),
+            rule("<commit", Action::AnswerOk),
+            rule("<discard-changes", Action::AnswerOk),
+        ],
+        ..Faults::default()
+    }
+}
+
+/// Commits arrive without `<confirmed/>`: the device ignores confirmed-commit timeouts.
+fn unconfirmed_commits() -> Faults {
+    Faults {
+        rules: vec![
+            rewrite_request("<confirmed/>", "<confirm-timeout>2</confirm-timeout>", ""),
+            rewrite_request("<confirmed/>", "<confirm-timeout>60</confirm-timeout>", ""),
+            rewrite_request("<confirmed/>", "<confirmed/>", ""),
+        ],
+        ..Faults::default()
+    }
+}
+
+const EXTRA_SCHEMA: &str = "<schema><identifier>rfc3535-extra</identifier><version>1</version><format>yang</format><namespace>urn:x</namespace><location>NETCONF</location></schema></schemas>";
+
+/// Every scenario of the catalogue and the bed on which it must fail.
+fn failing_cases() -> Vec<(&'static str, Bed)> {
+    use Bed::{Faulty, Pair, Real};
+    vec![
+        (
+            "The device offers the current base protocol",
+            Real(DeviceSpec::running_base10),
+        ),
+        (
+            "Every announced YANG module can be downloaded",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply(
+                    "<identifier>ietf-system</identifier>",
+                    "module ietf-system",
+                    "module ietf-systemz",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "The YANG library and the hello announce the same modules",
+            Faulty(DeviceSpec::candidate, || Faults {
+                hello: vec![(
+                    "module=ietf-system&amp;revision=2014-08-06",
+                    "module=ietf-system&amp;revision=2000-01-01",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A request the device cannot honour gets a structured error",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("rfc3535-no-such-operation", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A configuration read carries no operational state",
+            Faulty(DeviceSpec::candidate, || {
+                Faults {
+            rules: vec![rewrite_reply(
+                "<get-config><source><running/></source></get-config>",
+                "</data>",
+                "<system-state xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"><clock><current-datetime>2026-01-01T00:00:00Z</current-datetime></clock></system-state></data>",
+            )],
+            ..Faults::default()
+        }
+            }),
+        ),
+        (
+            "Operational state can be read on its own",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply("<sessions/>", "session-id>", "session-idx>")],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A subtree filter selects one list entry",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply(
+                    "<schemas><schema><identifier>",
+                    "</schemas>",
+                    EXTRA_SCHEMA,
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "An XPath filter selects what the equivalent subtree filter selects",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply("type=\"xpath\"", "</schemas>", EXTRA_SCHEMA)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Candidate changes stay invisible until committed",
+            Faulty(DeviceSpec::running_base10, fake_candidate),
+        ),
+        (
+            "Discarding changes brings the candidate back to running",
+            Faulty(DeviceSpec::running_base10, fake_candidate),
+        ),
+        (
+            "A candidate with uncommitted changes cannot be locked by another session",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("<lock>", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A committed change does not reach startup until it is copied there",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_request(
+                    "<source><startup/></source>",
+                    "<startup/>",
+                    "<running/>",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "An unconfirmed commit is rolled back when its timeout expires",
+            Faulty(DeviceSpec::candidate, unconfirmed_commits),
+        ),
+        (
+            "An unconfirmed commit is rolled back when its session is lost",
+            Faulty(DeviceSpec::candidate, unconfirmed_commits),
+        ),
+        (
+            "A persistent confirmed commit is confirmed from another session only with its token",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("rfc3535-wrong-", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A lock held by one session is refused to another, which is told who holds it",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![Rule {
+                    nth: Some(2),
+                    ..rule("<lock>", Action::AnswerOk)
+                }],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "An edit that fails part-way leaves nothing behind",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_request(
+                    "rollback-on-error",
+                    "rollback-on-error",
+                    "continue-on-error",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A change across devices is committed everywhere",
+            Pair(None),
+        ),
+        (
+            "A change across devices is abandoned everywhere when one device refuses it",
+            Pair(Some(|| Faults {
+                rules: vec![rule("<discard-changes", Action::AnswerOk)],
+                ..Faults::default()
+            })),
+        ),
+        (
+            "Create refuses what exists and delete refuses what is absent",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("operation=\"create\"", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Remove accepts what is absent",
+            Faulty(DeviceSpec::candidate, || {
+                Faults {
+            rules: vec![rewrite_reply(
+                "operation=\"remove\"",
+                "<ok/>",
+                "<rpc-error><error-type>application</error-type><error-tag>data-missing</error-tag><error-severity>error</error-severity></rpc-error>",
+            )],
+            ..Faults::default()
+        }
+            }),
+        ),
+        (
+            "A saved configuration restores exactly",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("<copy-config>", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "The running configuration can be saved as startup",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("<target><startup/></target>", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Entries of a user-ordered list keep the order they were given",
+            Real(DeviceSpec::candidate),
+        ),
+        (
+            "Reading twice without a change gives the same answer",
+            Faulty(DeviceSpec::candidate, || {
+                Faults {
+            rules: vec![Rule {
+                nth: Some(3),
+                ..rewrite_reply(
+                    "<get-config><source><running/></source></get-config>",
+                    "</data>",
+                    "<system xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"><contact>drifted</contact></system></data>",
+                )
+            }],
+            ..Faults::default()
+        }
+            }),
+        ),
+        (
+            "Non-ASCII text comes back exactly as it was written",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply("<location/>", "東京", "Tokyo")],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Every configuration change is announced with who made it",
+            Faulty(DeviceSpec::candidate, || Faults {
+                drop_notifications: vec!["netconf-config-change"],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A read-only account cannot change the configuration",
+            Faulty(DeviceSpec::candidate, || Faults {
+                any_password: true,
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Wrong credentials are refused",
+            Faulty(DeviceSpec::candidate, || Faults {
+                any_password: true,
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Pipelined requests are all answered",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![Rule {
+                    nth: Some(5),
+                    ..rule("<location/>", Action::Ignore)
+                }],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "The same configuration reads the same on every device",
+            Pair(Some(|| Faults {
+                rules: vec![rewrite_reply("<location/>", ">rfc3535-", ">rfc3535x-")],
+                ..Faults::default()
+            })),
+        ),
+        (
+            "Access-control rules can be compared across devices",
+            Pair(Some(|| Faults {
+                rules: vec![rewrite_reply(
+                    "<nacm xmlns",
+                    "<write-default>deny",
+                    "<write-default>permit",
+                )],
+                ..Faults::default()
+            })),
+        ),
+    ]
+}
+
+/// Runs one failing case and returns the verdicts of the scenario on every device.
+async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut devices = Vec::new();
+    let mut proxies = Vec::new();
+    let mut entries = Vec::new();
+    match bed {
+        Bed::Real(spec) => {
+            let device = LabDevice::start(&spec());
+            entries.push(direct_entry("device", &device));
+            devices.push(device);
+        }
+        Bed::Faulty(spec, faults) => {
+            let device = LabDevice::start(&spec());
+            let proxy = start_proxy(&device, faults()).await;
+            entries.push(proxy_entry("device", &device, &proxy));
+            devices.push(device);
+            proxies.push(proxy);
+        }
+        Bed::Pair(faults) => {
+            let first = LabDevice::start(&DeviceSpec::candidate());
+            let second = LabDevice::start(&DeviceSpec::candidate());
+            match faults {
+                Some(faults) => {
+                    let proxy = start_proxy(&first, faults()).await;
+                    entries.push(proxy_entry("first", &first, &proxy));
+                    proxies.push(proxy);
+                }
+                None => entries.push(direct_entry("first", &first)),
+            }
+            entries.push(direct_entry("second", &second));
+            devices.push(first);
+            devices.push(second);
+        }
+    }
+    let inventory = write_inventory(dir.path(), &entries);
+    let (_, results) = run(
+        &inventory,
+        &dir.path().join("run"),
+        &["--name", scenario, "--timeout", "5"],
+    )
+    .await;
+    results
+        .results
+        .iter()
+        .filter(|r| r.scenario == scenario)
+        .map(|r| (r.device.clone(), r.verdict, r.message.clone()))
+        .collect()
+}
+
+/// The scenario names of the feature files.
+fn catalogue_scenarios() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(features_dir()).expect("features") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "feature") {
+            let text = std::fs::read_to_string(&path).expect("read");
+            for line in text.lines() {
+                if let Some(name) = line.trim().strip_prefix("Scenario:") {
+                    names.insert(name.trim().to_owned());
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_scenario_has_a_failing_case() {
+    let table: BTreeSet<String> = failing_cases()
+        .into_iter()
+        .map(|(s, _)| s.to_owned())
+        .collect();
+    let catalogue = catalogue_scenarios();
+    let missing: Vec<&String> = catalogue.difference(&table).collect();
+    let stale: Vec<&String> = table.difference(&catalogue).collect();
+    assert!(
+        missing.is_empty(),
+        "scenarios with no failing case: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "failing cases for scenarios that no longer exist: {stale:?}"
+    );
+}
+
+/// Runs the failing cases whose index is `index` modulo `of`, so that several test threads
+/// share the work.
+async fn failing_cases_share(index: usize, of: usize) {
+    let mut problems = Vec::new();
+    for (n, (scenario, bed)) in failing_cases().iter().enumerate() {
+        if n % of != index {
+            continue;
+        }
+        let verdicts = run_case(scenario, bed).await;
+        if !verdicts
+            .iter()
+            .any(|(_, verdict, _)| *verdict == Verdict::Fail)
+        {
+            problems.push(format!("{scenario}: expected a fail, got {verdicts:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_fail_on_devices_that_break_them_part_1() {
+    failing_cases_share(0, 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_fail_on_devices_that_break_them_part_2() {
+    failing_cases_share(1, 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_fail_on_devices_that_break_them_part_3() {
+    failing_cases_share(2, 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_connection_is_an_error_and_the_run_goes_on() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let proxy = start_proxy(
+        &device,
+        Faults {
+            rules: vec![rule("<lock>", Action::Close)],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(dir.path(), &[proxy_entry("device", &device, &proxy)]);
+    let out = dir.path().join("run");
+    let (output, results) = run(
+        &inventory,
+        &out,
+        &["--tags", "not @multi", "--timeout", "5"],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (verdict, message) = verdict_of(
+        &results,
+        "device",
+        "A candidate with uncommitted changes cannot be locked by another session",
+    );
+    assert_eq!(verdict, Verdict::Error, "{message}");
+    assert!(message.contains("closed"), "{message}");
+    // The scenarios after it still reached verdicts of their own.
+    let (later, _) = verdict_of(
+        &results,
+        "device",
+        "Non-ASCII text comes back exactly as it was written",
+    );
+    assert_eq!(later, Verdict::Pass);
+    let errors = results
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Error)
+        .count();
+    assert!(
+        errors <= 3,
+        "only the scenarios that lock lose their session: {errors}"
+    );
+    assert!(
+        results.devices[0].safety.verified,
+        "{:?}",
+        results.devices[0].safety
+    );
+}
