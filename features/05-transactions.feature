@@ -67,6 +67,6 @@ Feature: Configuration changes are transactions
     And the sandbox text is set to one fresh value in every device's candidate
     And the last device is sent a change it must refuse
     And every device discards its changes
-    And every device's candidate is unlocked
+    Then every device's candidate equals its running configuration
+    When every device's candidate is unlocked
     Then every device's running configuration equals its copy
-    And every device's candidate equals its running configuration
