@@ -25,3 +25,9 @@ Feature: A device describes itself truthfully
     When "A" asks for an operation no device knows
     Then the reply is an error with a type and one of the tags "operation-not-supported, unknown-element, unknown-namespace, malformed-message"
     And the session still answers requests
+
+  @req:R3535-3.9 @may
+  Scenario: The device implements the standard modules of the operator's profile
+    Given a management session "A"
+    When "A" lists the modules the device implements
+    Then every module of the profile "ietf-interfaces, ietf-system" is implemented without deviations

@@ -13,3 +13,12 @@ Feature: Access is controlled
   Scenario: Wrong credentials are refused
     When a session is opened with a wrong password
     Then the device refuses to authenticate it
+
+  @req:R3535-3.14 @req:R3535-5.29 @should @cap:nacm @rfc8341-3.4.4
+  Scenario: An operation outside an account's role is refused while its reads still work
+    Given a management session "A"
+    And a management session "R" of the read-only account
+    When "R" tries to end session "A"
+    Then the reply is an error with tag "access-denied"
+    And session "A" still answers requests
+    And session "R" can still read the running configuration

@@ -342,3 +342,65 @@ async fn same_trees(world: &mut RunWorld) -> StepResult {
         difference_summary(&a, &b, 6).join(" | ")
     )))
 }
+
+#[when(expr = "{string} lists the modules the device implements")]
+async fn lists_modules(world: &mut RunWorld, name: String) -> StepResult {
+    let session = world.session(&name)?;
+    // Module name to its deviation modules, from the YANG library when there is one, else
+    // from the hello.
+    let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    match crate::probe::library(session).await {
+        Ok(Some(library)) => {
+            for module in library.implemented() {
+                modules.insert(module.name.clone(), module.deviations.clone());
+            }
+        }
+        _ => {
+            for uri in session.capabilities() {
+                if let rfc3535_client::wire::CapabilityKind::Module {
+                    name, deviations, ..
+                } = rfc3535_client::wire::Capability::parse(uri).kind
+                {
+                    modules.insert(name, deviations);
+                }
+            }
+        }
+    }
+    world
+        .measurements
+        .insert("implemented_modules".to_owned(), modules.len().into());
+    world.notes = modules
+        .into_iter()
+        .map(|(m, d)| format!("{m}={}", d.join(",")))
+        .collect();
+    Ok(())
+}
+
+#[then(expr = "every module of the profile {string} is implemented without deviations")]
+async fn profile_implemented(world: &mut RunWorld, profile: String) -> StepResult {
+    let implemented: BTreeMap<&str, &str> = world
+        .notes
+        .iter()
+        .filter_map(|n| n.split_once('='))
+        .collect();
+    let wanted: Vec<&str> = profile.split(',').map(str::trim).collect();
+    let mut problems = Vec::new();
+    let mut met = 0usize;
+    for module in &wanted {
+        match implemented.get(module) {
+            None => problems.push(format!("{module} is not implemented")),
+            Some(deviations) if !deviations.is_empty() => {
+                problems.push(format!("{module} is deviated by {deviations}"))
+            }
+            Some(_) => met += 1,
+        }
+    }
+    world.measurements.insert(
+        "profile_coverage".to_owned(),
+        serde_json::json!(format!("{met}/{}", wanted.len())),
+    );
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(problems.join("; ")))
+}

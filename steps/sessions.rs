@@ -86,3 +86,35 @@ async fn still_answers(world: &mut RunWorld) -> StepResult {
         })?;
     super::world::expect_ok(&reply, "a read after the bad request")
 }
+
+#[when(expr = "{string} tries to end session {string}")]
+async fn tries_to_kill(world: &mut RunWorld, killer: String, victim: String) -> StepResult {
+    let id = world.session(&victim)?.session_id();
+    let reply = world.session(&killer)?.kill_session(id).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "session {string} still answers requests")]
+async fn named_still_answers(world: &mut RunWorld, name: String) -> StepResult {
+    let session = world.session(&name)?;
+    let filter = world.device()?.sandbox.text.filter();
+    match session
+        .get_config(rfc3535_client::wire::Datastore::Running, Some(filter))
+        .await
+    {
+        Ok(reply) => super::world::expect_ok(&reply, &format!("a read on session {name}")),
+        Err(e) => Err(Finding::fail(format!(
+            "session {name} no longer answers: {e}"
+        ))),
+    }
+}
+
+#[then(expr = "session {string} can still read the running configuration")]
+async fn can_still_read(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world
+        .session(&name)?
+        .get_config(rfc3535_client::wire::Datastore::Running, None)
+        .await?;
+    super::world::expect_ok(&reply, &format!("get-config on session {name}"))
+}

@@ -611,6 +611,14 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             }),
         ),
         (
+            "An operation outside an account's role is refused while its reads still work",
+            Real(DeviceSpec::candidate),
+        ),
+        (
+            "The device implements the standard modules of the operator's profile",
+            Real(DeviceSpec::nmda),
+        ),
+        (
             "Wrong credentials are refused",
             Faulty(DeviceSpec::candidate, || Faults {
                 any_password: true,
