@@ -434,3 +434,48 @@ where
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_survive_the_trip_through_cucumber_as_text() {
+        for finding in [
+            Finding::fail("running differs"),
+            Finding::skip("no read-only account"),
+            Finding::error("transport: timeout"),
+        ] {
+            assert_eq!(Finding::from_panic_text(&finding.to_string()), finding);
+        }
+        assert!(matches!(
+            Finding::from_panic_text("index out of bounds"),
+            Finding::Error(m) if m.starts_with("harness bug")
+        ));
+    }
+
+    #[test]
+    fn sandbox_paths_build_edits_filters_and_read_values() {
+        let text = NodePath::parse("urn:x sys/location").expect("valid");
+        assert_eq!(
+            text.wrap_leaf("", Some("a<b")),
+            "<sys xmlns=\"urn:x\"><location>a&lt;b</location></sys>"
+        );
+        assert_eq!(
+            text.filter(),
+            Filter::subtree("<sys xmlns=\"urn:x\"><location/></sys>")
+        );
+        let data = Element::parse_fragment(
+            "<sys xmlns=\"urn:x\"><location>here</location></sys><sys xmlns=\"urn:y\"><location>no</location></sys>",
+        )
+        .expect("xml");
+        assert_eq!(text.values_in(&data), vec!["here".to_owned()]);
+        let top = NodePath::parse("urn:x leaf").expect("valid");
+        assert_eq!(
+            top.wrap_leaf("", Some("v")),
+            "<leaf xmlns=\"urn:x\">v</leaf>"
+        );
+        assert!(NodePath::parse("nonamespace").is_err());
+        assert!(NodePath::parse("urn:x /").is_err());
+    }
+}

@@ -831,3 +831,64 @@ async fn a_dropped_connection_is_an_error_and_the_run_goes_on() {
         results.devices[0].safety
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_restores_the_device_and_writes_what_was_collected() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(dir.path(), &[direct_entry("device", &device)]);
+    let before = configuration(&device, true).await;
+    let out = dir.path().join("run");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .arg("run")
+        .arg("--inventory")
+        .arg(&inventory)
+        .arg("--out")
+        .arg(&out)
+        .arg("--features")
+        .arg(features_dir())
+        .args(["--fail-on", "never"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("rfc3535 runs");
+    // Interrupt once a few scenarios have written their evidence (at most 60 s).
+    let evidence = out.join("evidence/device");
+    for _ in 0..600 {
+        let written = std::fs::read_dir(&evidence).map(|d| d.count()).unwrap_or(0);
+        if written >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait())
+        .await
+        .expect("the run stops within a minute of Ctrl-C")
+        .expect("exit status");
+    assert!(
+        exit.code().is_some(),
+        "exited by itself, not killed: {exit:?}"
+    );
+    let results = Results::from_json(
+        &std::fs::read_to_string(out.join("results.json")).expect("results.json written"),
+    )
+    .expect("readable");
+    assert!(results.run.interrupted);
+    assert!(results.results.iter().any(|r| r.verdict == Verdict::Pass));
+    assert!(results
+        .results
+        .iter()
+        .any(|r| r.message.contains("interrupted")));
+    assert!(
+        results.devices[0].safety.verified,
+        "{:?}",
+        results.devices[0].safety
+    );
+    assert_eq!(before, configuration(&device, true).await);
+}

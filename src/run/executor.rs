@@ -132,6 +132,8 @@ fn merged_tags(
 #[derive(Debug)]
 struct VerdictWriter {
     sink: Arc<Sink>,
+    /// Who the run is against, for the progress lines.
+    label: String,
     running: HashMap<ScenarioKey, (Instant, Vec<StepRecord>, Option<Finding>)>,
 }
 
@@ -201,6 +203,13 @@ impl VerdictWriter {
                     Some(Finding::Skip(m)) => (Verdict::Skipped, m),
                     Some(Finding::Error(m)) => (Verdict::Error, m),
                 };
+                // One progress line per scenario: long runs show they are alive.
+                eprintln!(
+                    "  {:<22} {:<15} {}",
+                    self.label,
+                    verdict.as_str(),
+                    scenario.name
+                );
                 let record = ScenarioRecord {
                     verdict,
                     message,
@@ -271,8 +280,13 @@ pub async fn run(
     sink: Arc<Sink>,
     evidence: Arc<EvidenceDir>,
 ) {
+    let label = match &binding {
+        Binding::Device(device) => device.name.clone(),
+        Binding::Fleet(_) => "(across devices)".to_owned(),
+    };
     let writer = VerdictWriter {
         sink: Arc::clone(&sink),
+        label,
         running: HashMap::new(),
     };
     let before_binding = binding.clone();

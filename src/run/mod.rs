@@ -249,27 +249,26 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
             Some((context, keys))
         })
         .collect();
-    for batch in runnable.chunks(request.concurrency.max(1)) {
-        let handles: Vec<_> = batch
-            .iter()
-            .map(|(context, keys)| {
-                let sink = Arc::new(Sink::default());
-                single.insert(context.id.clone(), Arc::clone(&sink));
-                spawn_run(
-                    catalogue.dir.clone(),
-                    Binding::Device(Arc::clone(context)),
-                    keys.clone(),
-                    sink,
-                    Arc::clone(&evidence),
-                    stop_rx.clone(),
-                )
-            })
-            .collect();
-        join_all_threads(handles).await;
-        if interrupted.load(Ordering::SeqCst) {
-            break;
+    let slots = Arc::new(tokio::sync::Semaphore::new(request.concurrency.max(1)));
+    let device_runs = runnable.iter().map(|(context, keys)| {
+        let sink = Arc::new(Sink::default());
+        single.insert(context.id.clone(), Arc::clone(&sink));
+        let (slots, evidence, stop) = (Arc::clone(&slots), Arc::clone(&evidence), stop_rx.clone());
+        let (context, keys, dir) = (Arc::clone(context), keys.clone(), catalogue.dir.clone());
+        let interrupted = Arc::clone(&interrupted);
+        async move {
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            if interrupted.load(Ordering::SeqCst) {
+                return;
+            }
+            let handle = spawn_run(dir, Binding::Device(context), keys, sink, evidence, stop);
+            join_all_threads(vec![handle]).await;
         }
-    }
+    });
+    let device_runs: Vec<_> = device_runs.collect();
+    futures::future::join_all(device_runs).await;
 
     // Phase 3: @multi scenarios over every reachable device.
     let fleet = Arc::new(Sink::default());
