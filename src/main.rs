@@ -402,13 +402,23 @@ fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
             options.session = target.options.session.clone();
             options.connect_timeout = target.options.connect_timeout;
         }
+        let sandbox =
+            steps::world::Sandbox {
+                text: steps::world::NodePath::parse(&target.sandbox.text)
+                    .map_err(|e| anyhow::anyhow!("device {name:?}: sandbox.text {e}"))?,
+                list: match target.sandbox.ordered_list.as_str() {
+                    "none" => None,
+                    list => Some(steps::world::NodePath::parse(list).map_err(|e| {
+                        anyhow::anyhow!("device {name:?}: sandbox.ordered_list {e}")
+                    })?),
+                },
+            };
         targets.push(run::RunTarget {
             name,
             labels,
             connect: target.options,
             read_only,
-            sandbox_text: target.sandbox.text,
-            sandbox_list: target.sandbox.ordered_list,
+            sandbox,
         });
     }
     Ok(targets)

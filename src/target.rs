@@ -400,6 +400,26 @@ mod tests {
     }
 
     #[test]
+    fn roles_and_sandbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("inv.yaml");
+        std::fs::write(
+            &path,
+            "devices:\n  - name: a\n    address: h\n    username: u\n    password_file: a.pass\n    roles: { read_only: { username: ro, password_file: ro.pass } }\n    sandbox: { ordered_list: none }\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("a.pass"), "pw\n").expect("write");
+        std::fs::write(dir.path().join("ro.pass"), "ro-pw\n").expect("write");
+        let inventory = Inventory::load(&path).expect("loads");
+        let device = inventory.device("a").expect("present");
+        let read_only = device.read_only_options().expect("valid").expect("named");
+        assert_eq!(read_only.username, "ro");
+        assert!(matches!(read_only.auth, Auth::Password(_)));
+        assert_eq!(device.sandbox.ordered_list, "none");
+        assert!(device.sandbox.text.contains("ietf-system"));
+    }
+
+    #[test]
     fn unknown_inventory_keys_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("inv.yaml");

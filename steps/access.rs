@@ -39,9 +39,11 @@ async fn receives_change(
     account_of: String,
     session_of: String,
 ) -> StepResult {
-    let device = Arc::clone(world.device()?);
-    let username = device.connect.username.clone();
-    let _ = account_of;
+    let username = world.usernames.get(&account_of).cloned().ok_or_else(|| {
+        Finding::error(format!(
+            "harness bug: no account known for session {account_of:?}"
+        ))
+    })?;
     let session_id = world.session(&session_of)?.session_id().to_string();
     let mut events = world
         .session(&listener)?

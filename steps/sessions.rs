@@ -9,6 +9,9 @@ use super::world::{open_session, Finding, RunWorld, StepResult};
 async fn a_session(world: &mut RunWorld, name: String) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
     let session = open_session(&device.connect).await?;
+    world
+        .usernames
+        .insert(name.clone(), device.connect.username.clone());
     world.sessions.insert(name, session);
     Ok(())
 }
@@ -22,6 +25,9 @@ async fn a_read_only_session(world: &mut RunWorld, name: String) -> StepResult {
         ));
     };
     let session = open_session(options).await?;
+    world
+        .usernames
+        .insert(name.clone(), options.username.clone());
     world.sessions.insert(name, session);
     Ok(())
 }

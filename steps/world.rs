@@ -218,6 +218,8 @@ pub struct RunWorld {
     pub fleet_sessions: Vec<Session>,
     /// Sessions by the name the scenario gives them ("A", "B", ...).
     pub sessions: BTreeMap<String, Session>,
+    /// The account each named session logged in as.
+    pub usernames: BTreeMap<String, String>,
     /// Sessions that were closed or dropped during the scenario, kept for their transcripts.
     pub ended_sessions: Vec<(String, Session)>,
     /// A value unique to this scenario; every value the scenario writes contains it.

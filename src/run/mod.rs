@@ -22,7 +22,7 @@ use rfc3535_client::ConnectOptions;
 use rfc3535_score::{Safety, Verdict};
 use tokio::sync::watch;
 
-use crate::steps::world::{open_session, read_sandbox_text, DeviceContext, NodePath, Sandbox};
+use crate::steps::world::{open_session, read_sandbox_text, DeviceContext, Sandbox};
 use catalogue::{Catalogue, ScenarioInfo};
 use discovery::Claims;
 use executor::{Binding, EvidenceDir, ScenarioKey, Sink};
@@ -34,8 +34,7 @@ pub struct RunTarget {
     pub labels: BTreeMap<String, String>,
     pub connect: ConnectOptions,
     pub read_only: Option<ConnectOptions>,
-    pub sandbox_text: String,
-    pub sandbox_list: String,
+    pub sandbox: Sandbox,
 }
 
 /// What `rfc3535 run` was asked to do.
@@ -100,17 +99,7 @@ async fn prepare(target: RunTarget) -> Prepared {
     prepared.framing = Some(session.framing().version().to_owned());
     prepared.fingerprint = session.host_key_fingerprint().map(str::to_owned);
     prepared.advertised = session.capabilities().to_vec();
-    let sandbox = Sandbox {
-        text: NodePath::parse(&prepared.target.sandbox_text).unwrap_or(NodePath {
-            namespace: String::new(),
-            elements: vec![String::new()],
-        }),
-        list: if prepared.target.sandbox_list == "none" {
-            None
-        } else {
-            NodePath::parse(&prepared.target.sandbox_list).ok()
-        },
-    };
+    let sandbox = prepared.target.sandbox.clone();
     let namespaces: HashSet<String> = session
         .capabilities()
         .iter()
