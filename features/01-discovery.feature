@@ -31,3 +31,10 @@ Feature: A device describes itself truthfully
     Given a management session "A"
     When "A" lists the modules the device implements
     Then every module of the profile "ietf-interfaces, ietf-system" is implemented without deviations
+
+  @req:R3535-5.33 @req:R3535-3.1 @should @rfc7950-8.3.1
+  Scenario: An operation with invalid input gets a structured error
+    Given a management session "A"
+    When "A" ends a session with an identifier no session can have
+    Then the reply is an error with a type and one of the tags "invalid-value, bad-element, malformed-message"
+    And the session still answers requests

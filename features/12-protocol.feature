@@ -7,3 +7,8 @@ Feature: The protocol is efficient and reliable
     Given a management session "A"
     When "A" sends 16 configuration reads without waiting for replies
     Then every read is answered with data
+
+  @req:OPS-REQ-SCALE
+  Scenario: Several sessions at once are all served
+    When 6 management sessions are opened at the same time
+    Then every session answers a configuration read

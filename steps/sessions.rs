@@ -124,3 +124,57 @@ async fn can_still_read(world: &mut RunWorld, name: String) -> StepResult {
         .await?;
     super::world::expect_ok(&reply, &format!("get-config on session {name}"))
 }
+
+#[when(expr = "{string} ends a session with an identifier no session can have")]
+async fn kill_impossible(world: &mut RunWorld, name: String) -> StepResult {
+    // session-id is a uint32 from 1 (RFC 6241's session-id-type); 0 is out of range.
+    let reply = world.session(&name)?.kill_session(0).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[when(expr = "{int} management sessions are opened at the same time")]
+async fn many_sessions(world: &mut RunWorld, count: usize) -> StepResult {
+    let device = std::sync::Arc::clone(world.device()?);
+    let started = std::time::Instant::now();
+    let opened = futures::future::join_all((0..count).map(|_| open_session(&device.connect))).await;
+    world.measurements.insert(
+        "sessions_open_ms".to_owned(),
+        serde_json::json!(started.elapsed().as_millis() as u64),
+    );
+    let mut refused = Vec::new();
+    for (i, outcome) in opened.into_iter().enumerate() {
+        match outcome {
+            Ok(session) => {
+                world.sessions.insert(format!("parallel-{i}"), session);
+            }
+            // The device refusing a session is what this scenario measures, not a harness
+            // problem.
+            Err(finding) => refused.push(format!("session {}: {finding}", i + 1)),
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{} of {count} sessions opened at once were refused: {}",
+        refused.len(),
+        refused.join("; ")
+    )))
+}
+
+#[then(expr = "every session answers a configuration read")]
+async fn every_session_reads(world: &mut RunWorld) -> StepResult {
+    let filter = world.device()?.sandbox.text.filter();
+    let reads = world.sessions.values().map(|session| {
+        session.get_config(
+            rfc3535_client::wire::Datastore::Running,
+            Some(filter.clone()),
+        )
+    });
+    let replies = futures::future::join_all(reads).await;
+    for reply in replies {
+        super::world::expect_ok(&reply?, "a read on one of the parallel sessions")?;
+    }
+    Ok(())
+}

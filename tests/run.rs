@@ -293,6 +293,7 @@ struct Faults {
     hello: Vec<(&'static str, &'static str)>,
     rules: Vec<Rule>,
     any_password: bool,
+    max_sessions: Option<usize>,
     drop_notifications: Vec<&'static str>,
 }
 
@@ -329,6 +330,7 @@ async fn start_proxy(device: &LabDevice, faults: Faults) -> FaultProxy {
         host_key: device.dir.join("ssh_host_ed25519_key"),
         password: device.admin_password().trim_end().to_owned(),
         accept_any_password: faults.any_password,
+        max_sessions: faults.max_sessions,
         hello_rewrites: faults
             .hello
             .iter()
@@ -626,6 +628,20 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
         (
             "The device implements the standard modules of the operator's profile",
             Real(DeviceSpec::nmda),
+        ),
+        (
+            "An operation with invalid input gets a structured error",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rule("<session-id>0</session-id>", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Several sessions at once are all served",
+            Faulty(DeviceSpec::candidate, || Faults {
+                max_sessions: Some(3),
+                ..Faults::default()
+            }),
         ),
         (
             "Wrong credentials are refused",

@@ -72,6 +72,8 @@ pub struct ProxyConfig {
     /// The password clients must give.
     pub password: String,
     pub accept_any_password: bool,
+    /// Sessions served at once; more are refused (the subsystem request fails).
+    pub max_sessions: Option<usize>,
     /// Replacements in the device's hello as relayed.
     pub hello_rewrites: Vec<(String, String)>,
     /// Notifications containing any of these are dropped.
@@ -97,6 +99,7 @@ impl Drop for FaultProxy {
 struct Shared {
     config: ProxyConfig,
     counters: Vec<AtomicUsize>,
+    active: AtomicUsize,
 }
 
 impl FaultProxy {
@@ -118,6 +121,7 @@ impl FaultProxy {
         let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared {
             counters: config.rules.iter().map(|_| AtomicUsize::new(0)).collect(),
+            active: AtomicUsize::new(0),
             config,
         });
         let task = tokio::spawn(async move {
@@ -182,13 +186,20 @@ impl russh::server::Handler for Handler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let position = self.channels.iter().position(|c| c.id() == id);
+        let full = self
+            .shared
+            .config
+            .max_sessions
+            .is_some_and(|max| self.shared.active.load(Ordering::SeqCst) >= max);
         match (name, position) {
-            ("netconf", Some(i)) => {
+            ("netconf", Some(i)) if !full => {
                 let channel = self.channels.remove(i);
                 session.channel_success(id)?;
                 let shared = Arc::clone(&self.shared);
+                shared.active.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    relay(shared, channel.into_stream()).await;
+                    relay(Arc::clone(&shared), channel.into_stream()).await;
+                    shared.active.fetch_sub(1, Ordering::SeqCst);
                 });
             }
             _ => session.channel_failure(id)?,
