@@ -131,6 +131,11 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     known_hosts: Option<PathBuf>,
 
+    /// Milliseconds to wait after the hello before the first RPC, for --target devices that
+    /// stall an RPC arriving together with the client's hello (inventories: hello_settle_ms).
+    #[arg(long, value_name = "MS")]
+    hello_settle_ms: Option<u64>,
+
     /// Seconds allowed for connecting and for each RPC.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     timeout: u64,
@@ -375,6 +380,7 @@ fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
     for target in &args.target {
         let mut one = base.clone();
         one.target = Some(target.clone());
+        one.hello_settle_ms = args.hello_settle_ms;
         resolved.extend(resolve_targets(&one)?);
     }
     let mut names = std::collections::HashSet::new();
