@@ -35,7 +35,7 @@ Feature: Configuration changes are transactions
   Scenario: A lock held by one session is refused to another, which is told who holds it
     Given a management session "A"
     And a management session "B"
-    When "A" locks the configuration it edits
+    When "A" takes a lock on the configuration it edits
     And "B" locks the configuration it edits
     Then the reply is an error with tag "lock-denied"
     And the error names the session of "A" as the holder

@@ -179,6 +179,26 @@ async fn locks_edit_target(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
+#[when(expr = "{string} takes a lock on the configuration it edits")]
+async fn takes_lock(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let target = device.edit_target();
+    let reply = world.session(&name)?.lock(target.clone()).await?;
+    if reply.is_success() {
+        return Ok(());
+    }
+    // A lock refused for a reason of the test bed (a candidate someone else has changed) is
+    // not the device's fault.
+    if let Err(why) = &device.sandbox_usable {
+        return Err(Finding::skip(why.clone()));
+    }
+    Err(Finding::fail(format!(
+        "a lock on {}, which nobody holds, was refused: {}",
+        target.name(),
+        describe_errors(&reply)
+    )))
+}
+
 #[then(expr = "the reply is an error")]
 async fn any_error(world: &mut RunWorld) -> StepResult {
     let reply = world

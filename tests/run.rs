@@ -921,3 +921,74 @@ async fn ctrl_c_restores_the_device_and_writes_what_was_collected() {
     );
     assert_eq!(before, configuration(&device, true).await);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn someone_elses_uncommitted_candidate_is_never_committed() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    // Another operator's pending change in the shared candidate.
+    let other = rfc3535_client::connect(&admin_options(&device))
+        .await
+        .expect("connect");
+    let pending = "<system xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"><contact>someone else's pending change</contact></system>";
+    let reply = other
+        .edit_config(rfc3535_client::wire::EditConfig::new(
+            Datastore::Candidate,
+            pending,
+        ))
+        .await
+        .expect("edit");
+    assert!(reply.is_success(), "{reply:?}");
+    let _ = other.close().await;
+    let candidate_before = {
+        let session = rfc3535_client::connect(&admin_options(&device))
+            .await
+            .expect("connect");
+        let reply = session
+            .get_config(Datastore::Candidate, None)
+            .await
+            .expect("read");
+        let _ = session.close().await;
+        reply.data().unwrap_or_default().to_owned()
+    };
+    assert!(candidate_before.contains("pending change"));
+    let running_before = configuration(&device, false).await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(dir.path(), &[direct_entry("device", &device)]);
+    let (_, results) = run(
+        &inventory,
+        &dir.path().join("run"),
+        &["--tags", "not @multi"],
+    )
+    .await;
+    let (verdict, message) = verdict_of(
+        &results,
+        "device",
+        "Candidate changes stay invisible until committed",
+    );
+    assert_eq!(verdict, Verdict::Skipped, "{message}");
+    assert!(message.contains("uncommitted changes"), "{message}");
+    assert!(
+        results.devices[0].safety.verified,
+        "{:?}",
+        results.devices[0].safety
+    );
+
+    assert_eq!(
+        running_before,
+        configuration(&device, false).await,
+        "nothing was committed"
+    );
+    let session = rfc3535_client::connect(&admin_options(&device))
+        .await
+        .expect("connect");
+    let reply = session
+        .get_config(Datastore::Candidate, None)
+        .await
+        .expect("read");
+    assert!(
+        reply.data().unwrap_or_default().contains("pending change"),
+        "the pending change is still in the candidate"
+    );
+    let _ = session.close().await;
+}

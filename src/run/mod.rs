@@ -139,7 +139,12 @@ async fn prepare(target: RunTarget) -> Prepared {
         }
     }
     match safety::save(&session, &context).await {
-        Ok(saved) => prepared.saved = saved,
+        Ok(saved) => {
+            if let Some(why) = safety::writing_forbidden(&saved) {
+                context.sandbox_usable = Err(why);
+            }
+            prepared.saved = saved;
+        }
         Err(problem) => {
             prepared.unreachable = Some(format!(
                 "the configuration could not be saved, so nothing was changed: {problem}"

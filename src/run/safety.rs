@@ -37,13 +37,30 @@ async fn read(session: &Session, datastore: Datastore) -> Result<(String, String
     Ok((raw, canonical_fragment(&pruned)))
 }
 
-/// The datastores to save for this device.
+/// The datastores to save for this device, in the order they are restored (running first:
+/// on a candidate device restoring it goes through the candidate).
 pub fn datastores(device: &DeviceContext) -> Vec<Datastore> {
     let mut out = vec![Datastore::Running];
     if device.claims("startup") {
         out.push(Datastore::Startup);
     }
+    if device.claims("candidate") {
+        out.push(Datastore::Candidate);
+    }
     out
+}
+
+/// Why scenarios must not write to this device although it could: a candidate holding
+/// someone else's uncommitted changes, which the scenarios' commits would publish.
+pub fn writing_forbidden(saved: &[Saved]) -> Option<String> {
+    let of = |datastore: Datastore| saved.iter().find(|s| s.datastore == datastore);
+    match (of(Datastore::Running), of(Datastore::Candidate)) {
+        (Some(running), Some(candidate)) if running.canonical != candidate.canonical => Some(
+            "the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)"
+                .to_owned(),
+        ),
+        _ => None,
+    }
 }
 
 /// Saves running (and startup where present).
@@ -74,7 +91,9 @@ pub async fn restore_and_verify(
             .collect(),
         ..Safety::default()
     };
-    if device.claims("candidate") {
+    // Anything this run left in the candidate goes; a candidate that was dirty before the run
+    // was never written to, and is put back below if it differs.
+    if device.claims("candidate") && writing_forbidden(saved).is_none() {
         let _ = session.discard_changes().await;
     }
     for entry in saved {
