@@ -115,30 +115,8 @@ struct RunArgs {
     #[arg(long, value_name = "DIR")]
     features: Option<PathBuf>,
 
-    /// The environment variable that holds the SSH password for --target devices.
-    #[arg(long, value_name = "VAR")]
-    password_env: Option<String>,
-
-    /// A private key file for --target devices.
-    #[arg(long, value_name = "FILE")]
-    identity: Option<PathBuf>,
-
-    /// How to verify --target devices' SSH host keys.
-    #[arg(long, value_enum, value_name = "POLICY")]
-    host_key_policy: Option<PolicyName>,
-
-    /// The known_hosts file for strict and accept-new [default: ~/.ssh/known_hosts].
-    #[arg(long, value_name = "FILE")]
-    known_hosts: Option<PathBuf>,
-
-    /// Milliseconds to wait after the hello before the first RPC, for --target devices that
-    /// stall an RPC arriving together with the client's hello (inventories: hello_settle_ms).
-    #[arg(long, value_name = "MS")]
-    hello_settle_ms: Option<u64>,
-
-    /// Seconds allowed for connecting and for each RPC.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    timeout: u64,
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +146,17 @@ struct TargetArgs {
     #[arg(long, value_name = "NAME", requires = "inventory")]
     device: Option<String>,
 
+    /// Accept only a host key with this fingerprint (SHA256:..., as ssh-keygen -lf prints it).
+    #[arg(long, value_name = "FINGERPRINT")]
+    host_key_fingerprint: Option<String>,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// Credentials and connection settings shared by every command that reaches devices.
+#[derive(Debug, Clone, Args)]
+struct ConnectionArgs {
     /// The environment variable that holds the SSH password (never the password itself).
     #[arg(long, value_name = "VAR")]
     password_env: Option<String>,
@@ -183,10 +172,6 @@ struct TargetArgs {
     /// The known_hosts file for strict and accept-new [default: ~/.ssh/known_hosts].
     #[arg(long, value_name = "FILE")]
     known_hosts: Option<PathBuf>,
-
-    /// Accept only a host key with this fingerprint (SHA256:..., as ssh-keygen -lf prints it).
-    #[arg(long, value_name = "FINGERPRINT")]
-    host_key_fingerprint: Option<String>,
 
     /// Milliseconds to wait after the hello before the first RPC, for devices that stall an RPC
     /// arriving together with the client's hello [default: the inventory's hello_settle_ms, or 0].
@@ -218,7 +203,7 @@ struct ResolvedTarget {
 }
 
 fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = Duration::from_secs(args.connection.timeout.max(1));
     let mut targets = Vec::new();
     if let Some(path) = &args.inventory {
         let inventory = Inventory::load(path)?;
@@ -234,10 +219,13 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
                 .connect_options()
                 .with_context(|| format!("device {:?}", device.name))?;
             // Command-line flags override the inventory's host-key settings.
-            if args.host_key_policy.is_some() || args.host_key_fingerprint.is_some() {
+            if args.connection.host_key_policy.is_some() || args.host_key_fingerprint.is_some() {
                 options.host_key = host_key_policy(
-                    args.host_key_policy,
-                    args.known_hosts.clone().or(device.known_hosts.clone()),
+                    args.connection.host_key_policy,
+                    args.connection
+                        .known_hosts
+                        .clone()
+                        .or(device.known_hosts.clone()),
                     args.host_key_fingerprint.clone(),
                 );
             }
@@ -258,9 +246,9 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
             .as_deref()
             .context("give a TARGET or --inventory")?;
         let url: TargetUrl = text.parse()?;
-        let auth = if let Some(variable) = &args.password_env {
+        let auth = if let Some(variable) = &args.connection.password_env {
             Auth::Password(password_from_env(variable)?.into())
-        } else if let Some(identity) = &args.identity {
+        } else if let Some(identity) = &args.connection.identity {
             Auth::KeyFile {
                 path: identity.clone(),
                 passphrase: None,
@@ -276,8 +264,8 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
             url.username,
             auth,
             host_key_policy(
-                args.host_key_policy,
-                args.known_hosts.clone(),
+                args.connection.host_key_policy,
+                args.connection.known_hosts.clone(),
                 args.host_key_fingerprint.clone(),
             ),
         );
@@ -290,7 +278,7 @@ fn resolve_targets(args: &TargetArgs) -> Result<Vec<ResolvedTarget>> {
         });
     }
     for target in &mut targets {
-        if let Some(ms) = args.hello_settle_ms {
+        if let Some(ms) = args.connection.hello_settle_ms {
             target.options.session.hello_settle = Duration::from_millis(ms);
         }
         target.options.connect_timeout = timeout;
@@ -362,13 +350,8 @@ fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
         target: None,
         inventory: None,
         device: None,
-        password_env: args.password_env.clone(),
-        identity: args.identity.clone(),
-        host_key_policy: args.host_key_policy,
-        known_hosts: args.known_hosts.clone(),
         host_key_fingerprint: None,
-        hello_settle_ms: None,
-        timeout: args.timeout,
+        connection: args.connection.clone(),
     };
     let mut resolved = Vec::new();
     for inventory in &args.inventory {
@@ -380,7 +363,6 @@ fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
     for target in &args.target {
         let mut one = base.clone();
         one.target = Some(target.clone());
-        one.hello_settle_ms = args.hello_settle_ms;
         resolved.extend(resolve_targets(&one)?);
     }
     let mut names = std::collections::HashSet::new();

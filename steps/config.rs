@@ -201,10 +201,7 @@ async fn takes_lock(world: &mut RunWorld, name: String) -> StepResult {
 
 #[then(expr = "the reply is an error")]
 async fn any_error(world: &mut RunWorld) -> StepResult {
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     if reply.is_success() {
         return Err(Finding::fail("the device granted what it must refuse"));
     }
@@ -213,10 +210,7 @@ async fn any_error(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "the reply is an error with tag {string}")]
 async fn error_with_tag(world: &mut RunWorld, tag: String) -> StepResult {
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     if reply.is_success() {
         return Err(Finding::fail(format!(
             "expected an rpc-error with error-tag {tag}; the device answered with success"
@@ -237,20 +231,14 @@ async fn error_with_tag(world: &mut RunWorld, tag: String) -> StepResult {
 
 #[then(expr = "the reply is ok")]
 async fn reply_ok(world: &mut RunWorld) -> StepResult {
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     expect_ok(reply, "the request")
 }
 
 #[then(expr = "the error names the session of {string} as the holder")]
 async fn names_holder(world: &mut RunWorld, name: String) -> StepResult {
     let holder = world.session(&name)?.session_id().to_string();
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     let named: Vec<String> = reply
         .errors
         .iter()
@@ -340,24 +328,19 @@ async fn reads_running_again(world: &mut RunWorld, name: String) -> StepResult {
     reads_running(world, name).await
 }
 
+/// Byte-identical replies: RFC 3535 §3.10 asks for output that text tools can diff, so even a
+/// reordering that leaves the tree equal counts.
 #[then(expr = "both replies hold the same data")]
 async fn same_data(world: &mut RunWorld) -> StepResult {
-    let [first, second] = &world.kept_replies[..] else {
-        return Err(Finding::error("harness bug: expected two kept replies"));
-    };
-    let (a, b) = (
-        first.data().unwrap_or_default(),
-        second.data().unwrap_or_default(),
-    );
-    if a == b {
+    let (first, second) = world.kept_pair()?;
+    if first.data() == second.data() {
         return Ok(());
     }
-    let a = canonical_fragment(&reply_data(first, "the first read")?);
-    let b = canonical_fragment(&reply_data(second, "the second read")?);
-    Err(Finding::fail(format!(
-        "two reads with no change in between differ: {}",
-        difference_summary(&a, &b, 6).join(" | ")
-    )))
+    super::discovery::same_trees(world)
+        .await
+        .and(Err(Finding::fail(
+            "two reads with no change in between hold the same tree in a different order",
+        )))
 }
 
 fn list_entry(world: &RunWorld, label: &str) -> String {

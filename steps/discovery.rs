@@ -170,10 +170,7 @@ async fn unknown_operation(world: &mut RunWorld, name: String) -> StepResult {
 
 #[then(expr = "the reply is an error with a type and one of the tags {string}")]
 async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepResult {
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     let allowed: Vec<&str> = tags.split(',').map(str::trim).collect();
     let Some(error) = reply.hard_errors().next() else {
         return Err(Finding::fail(
@@ -195,10 +192,7 @@ async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepRes
 
 #[then(expr = "the reply holds no node of a standard state-only subtree")]
 async fn no_state(world: &mut RunWorld) -> StepResult {
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     let data = reply_data(reply, "get-config of running")?;
     let found: Vec<String> = data
         .iter()
@@ -231,10 +225,7 @@ async fn reads_sessions(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the reply lists session {string} among the management sessions")]
 async fn lists_session(world: &mut RunWorld, name: String) -> StepResult {
     let id = world.session(&name)?.session_id().to_string();
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     let data = reply_data(reply, "get of /netconf-state/sessions")?;
     let ids: Vec<String> = data
         .iter()
@@ -293,10 +284,7 @@ async fn xpath_schema_entry(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the reply holds that entry and no other")]
 async fn that_entry_only(world: &mut RunWorld) -> StepResult {
     let module = world.notes.first().cloned().unwrap_or_default();
-    let reply = world
-        .last_reply
-        .as_ref()
-        .ok_or_else(|| Finding::error("harness bug: no reply kept"))?;
+    let reply = world.kept_reply()?;
     let data = reply_data(reply, "get with a subtree filter")?;
     let entries: Vec<&Element> = data
         .iter()
@@ -328,10 +316,8 @@ async fn that_entry_only(world: &mut RunWorld) -> StepResult {
 }
 
 #[then(expr = "both replies hold the same data as trees")]
-async fn same_trees(world: &mut RunWorld) -> StepResult {
-    let [first, second] = &world.kept_replies[..] else {
-        return Err(Finding::error("harness bug: expected two kept replies"));
-    };
+pub(super) async fn same_trees(world: &mut RunWorld) -> StepResult {
+    let (first, second) = world.kept_pair()?;
     let a = canonical_fragment(&reply_data(first, "the first read")?);
     let b = canonical_fragment(&reply_data(second, "the second read")?);
     if a == b {

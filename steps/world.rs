@@ -259,6 +259,21 @@ impl RunWorld {
         })
     }
 
+    /// The reply a `When` kept for a `Then` to judge.
+    pub fn kept_reply(&self) -> Result<&RpcReply, Finding> {
+        self.last_reply
+            .as_ref()
+            .ok_or_else(|| Finding::error("harness bug: no reply kept"))
+    }
+
+    /// The two replies a scenario kept to compare.
+    pub fn kept_pair(&self) -> Result<(&RpcReply, &RpcReply), Finding> {
+        match &self.kept_replies[..] {
+            [first, second] => Ok((first, second)),
+            _ => Err(Finding::error("harness bug: expected two kept replies")),
+        }
+    }
+
     /// Any open session, for the harness's own reads.
     pub fn any_session(&self) -> Result<&Session, Finding> {
         self.sessions
