@@ -246,6 +246,21 @@ async fn whole_catalogue_against_two_lab_devices() {
             );
         }
     }
+    // netconfd reorders user-ordered entries on commit; written straight to running, the
+    // order holds (docs/lab-findings.md).
+    let order = "Entries of a user-ordered list keep the order they were given";
+    let (verdict, message) = verdict_of(&results, "candidate", order);
+    assert_eq!(verdict, Verdict::Fail, "{message}");
+    assert!(message.contains("[a, b, c, d]"), "{message}");
+    assert_eq!(verdict_of(&results, "running", order).0, Verdict::Pass);
+    let broken = results
+        .results
+        .iter()
+        .find(|r| r.scenario == order && r.device == "candidate/netconf");
+    assert!(
+        broken.is_some_and(|r| r.claimed_but_broken),
+        "config-edit is claimed, so it is claimed but broken"
+    );
     // A @multi scenario needs two devices claiming :candidate: the running device has none.
     assert_eq!(
         verdict_of(
