@@ -1,0 +1,306 @@
+//! The only crate that touches libyang (through `yang5`, built from source with `bundled`).
+//!
+//! It owns three things:
+//! - [`Schema`]: a libyang context built from exactly the modules a device announces, read
+//!   from one directory (the device's modules as it served them), with the features it
+//!   announces. Nothing leaks in from the filesystem: the default search directories are off
+//!   and the context carries no YANG library of its own.
+//! - Validation of replies ([`Schema::validate`]) with datastore semantics: a configuration
+//!   read may hold no `config false` node; a complete configuration must also satisfy
+//!   mandatory nodes, leafrefs and `must`. Findings keep libyang's message, data path and
+//!   app-tag.
+//! - Canonical comparison ([`Schema::differences`]): order counts only for `ordered-by user`
+//!   lists and leaf-lists, namespaces are resolved, and defaults are not differences.
+//!
+//! No I/O beyond reading the module directory; fetching modules from a device is the
+//! caller's job.
+
+use std::path::Path;
+
+use yang5::context::{Context, ContextFlags};
+use yang5::data::{
+    DataDiffFlags, DataDiffOp, DataFormat, DataParserFlags, DataTree, DataValidationFlags,
+};
+
+/// A module to load: its name, revision and the features the device announces for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSpec {
+    pub name: String,
+    pub revision: Option<String>,
+    pub features: Vec<String>,
+}
+
+/// Why a schema could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error("libyang could not create a context: {0}")]
+    Context(String),
+    #[error("module {module} imports {import}, which is not among the device's modules")]
+    MissingImport { module: String, import: String },
+    #[error("module {module}{}: {message}", revision.as_deref().map(|r| format!("@{r}")).unwrap_or_default())]
+    Module {
+        module: String,
+        revision: Option<String>,
+        message: String,
+    },
+}
+
+/// One thing wrong with a reply, as libyang reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub message: String,
+    pub path: Option<String>,
+    pub app_tag: Option<String>,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(path) = &self.path {
+            write!(f, " (at {path})")?;
+        }
+        if let Some(tag) = &self.app_tag {
+            write!(f, " [app-tag {tag}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<yang5::Error> for Finding {
+    fn from(error: yang5::Error) -> Self {
+        Finding {
+            message: error
+                .msg
+                .unwrap_or_else(|| format!("libyang error {}", error.errcode)),
+            path: error.path,
+            app_tag: error.apptag,
+        }
+    }
+}
+
+/// What kind of data a reply holds, which decides how it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// A whole configuration datastore (`<get-config>` without a filter): no state, and every
+    /// constraint holds.
+    FullConfig,
+    /// Part of a configuration datastore (a filtered read): no state, types and structure.
+    PartialConfig,
+    /// Configuration and state together (`<get>`, `<get-data>` of operational): types and
+    /// structure.
+    Data,
+}
+
+/// A difference between two data trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// `create`, `delete` or `replace`, seen from the first tree to the second.
+    pub operation: &'static str,
+    pub path: String,
+}
+
+/// A device's schema: a libyang context with its modules loaded.
+#[derive(Debug)]
+pub struct Schema {
+    context: Context,
+    /// `name@revision` of every module the context holds, implemented or imported.
+    pub modules: Vec<String>,
+}
+
+impl Schema {
+    /// Builds a context from the module files (`name@revision.yang`) in `dir`, loading each
+    /// module in `implemented` with its features; imports resolve from the same directory.
+    pub fn from_dir(dir: &Path, implemented: &[ModuleSpec]) -> Result<Schema, SchemaError> {
+        let flags = ContextFlags::NO_YANGLIBRARY | ContextFlags::DISABLE_SEARCHDIR_CWD;
+        let mut context = Context::new(flags).map_err(|e| SchemaError::Context(e.to_string()))?;
+        context
+            .set_searchdir(dir)
+            .map_err(|e| SchemaError::Context(format!("{}: {e}", dir.display())))?;
+        if let Some((module, import)) = missing_imports(dir).into_iter().next() {
+            return Err(SchemaError::MissingImport { module, import });
+        }
+        for module in implemented {
+            let features: Vec<&str> = module.features.iter().map(String::as_str).collect();
+            context
+                .load_module(&module.name, module.revision.as_deref(), &features)
+                .map_err(|e| SchemaError::Module {
+                    module: module.name.clone(),
+                    revision: module.revision.clone(),
+                    message: Finding::from(e).to_string(),
+                })?;
+        }
+        let modules = context
+            .modules(true)
+            .map(|m| match m.revision() {
+                Some(revision) => format!("{}@{revision}", m.name()),
+                None => m.name().to_owned(),
+            })
+            .collect();
+        Ok(Schema { context, modules })
+    }
+
+    fn parse(&self, xml: &str, content: Content) -> Result<DataTree<'_>, Finding> {
+        let (parser, validation) = match content {
+            Content::FullConfig => (
+                DataParserFlags::STRICT | DataParserFlags::NO_STATE,
+                DataValidationFlags::NO_STATE | DataValidationFlags::PRESENT,
+            ),
+            Content::PartialConfig => (
+                DataParserFlags::STRICT
+                    | DataParserFlags::NO_STATE
+                    | DataParserFlags::NO_VALIDATION,
+                DataValidationFlags::empty(),
+            ),
+            Content::Data => (
+                DataParserFlags::STRICT | DataParserFlags::NO_VALIDATION,
+                DataValidationFlags::empty(),
+            ),
+        };
+        DataTree::parse_string(&self.context, xml, DataFormat::XML, parser, validation)
+            .map_err(Finding::from)
+    }
+
+    /// Checks the content of a reply's `<data>` (a sequence of top-level elements).
+    pub fn validate(&self, xml: &str, content: Content) -> Result<(), Finding> {
+        self.parse(xml, content).map(|_| ())
+    }
+
+    /// What differs between two replies of the same kind; empty when they are the same
+    /// data. Order counts only within `ordered-by user` lists and leaf-lists.
+    pub fn differences(
+        &self,
+        first: &str,
+        second: &str,
+        content: Content,
+    ) -> Result<Vec<Difference>, Finding> {
+        let first = self.parse(first, content)?;
+        let second = self.parse(second, content)?;
+        let diff = first
+            .diff(&second, DataDiffFlags::empty())
+            .map_err(Finding::from)?;
+        Ok(diff
+            .iter()
+            .map(|(op, node)| Difference {
+                operation: match op {
+                    DataDiffOp::Create => "create",
+                    DataDiffOp::Delete => "delete",
+                    DataDiffOp::Replace => "replace",
+                },
+                path: node.path(),
+            })
+            .collect())
+    }
+}
+
+/// The module names a YANG text imports or includes. libyang reports a missing import only
+/// as "parsing failed", and the harness must say which module is missing, so this reads the
+/// statements itself: quoted strings and comments are skipped, and only `import` / `include`
+/// at the start of a statement count.
+pub fn dependencies(text: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut word = String::new();
+    let flush = |word: &mut String, tokens: &mut Vec<String>| {
+        if !word.is_empty() {
+            tokens.push(std::mem::take(word));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                flush(&mut word, &mut tokens);
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if c == '"' && d == '\\' && !escaped {
+                        escaped = true;
+                        continue;
+                    }
+                    if d == c && !escaped {
+                        break;
+                    }
+                    escaped = false;
+                }
+                tokens.push("\"\"".to_owned());
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                flush(&mut word, &mut tokens);
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                flush(&mut word, &mut tokens);
+                let mut previous = ' ';
+                for d in chars.by_ref() {
+                    if previous == '*' && d == '/' {
+                        break;
+                    }
+                    previous = d;
+                }
+            }
+            '{' | '}' | ';' => {
+                flush(&mut word, &mut tokens);
+                tokens.push(c.to_string());
+            }
+            c if c.is_whitespace() => flush(&mut word, &mut tokens),
+            c => word.push(c),
+        }
+    }
+    flush(&mut word, &mut tokens);
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let at_start = i == 0 || matches!(tokens[i - 1].as_str(), "{" | "}" | ";");
+        if at_start && (token == "import" || token == "include") {
+            if let Some(name) = tokens.get(i + 1) {
+                out.push(name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The module name of a file `name@revision.yang` or `name.yang`.
+fn module_of(file: &Path) -> Option<String> {
+    let stem = file.file_name()?.to_str()?.strip_suffix(".yang")?;
+    Some(stem.split('@').next().unwrap_or(stem).to_owned())
+}
+
+/// (module, import) pairs where the directory lacks the imported module. Modules libyang
+/// carries itself (ietf-yang-types, ietf-inet-types, ...) count as present.
+pub fn missing_imports(dir: &Path) -> Vec<(String, String)> {
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    let present: std::collections::HashSet<String> =
+        files.iter().filter_map(|f| module_of(f)).collect();
+    let mut missing = Vec::new();
+    for file in &files {
+        let (Some(module), Ok(text)) = (module_of(file), std::fs::read_to_string(file)) else {
+            continue;
+        };
+        for import in dependencies(&text) {
+            if !present.contains(&import) && !BUILT_IN.contains(&import.as_str()) {
+                missing.push((module.clone(), import));
+            }
+        }
+    }
+    missing.sort();
+    missing
+}
+
+/// Modules libyang has compiled in, so a device need not serve them.
+const BUILT_IN: &[&str] = &[
+    "ietf-yang-metadata",
+    "yang",
+    "ietf-inet-types",
+    "ietf-yang-types",
+    "ietf-yang-schema-mount",
+    "ietf-yang-structure-ext",
+    "ietf-datastores",
+    "ietf-yang-library",
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,214 @@
+//! One small test per operation (in the style of yang-rs `tests/data.rs`), on the project's
+//! own fixture modules in `fixtures/yang/`.
+
+use std::path::PathBuf;
+
+use super::*;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/yang")
+}
+
+fn lab(features: &[&str]) -> ModuleSpec {
+    ModuleSpec {
+        name: "rfc3535-lab".into(),
+        revision: Some("2026-11-21".into()),
+        features: features.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+fn schema() -> Schema {
+    Schema::from_dir(&fixtures(), &[lab(&[])]).expect("fixture schema builds")
+}
+
+const NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
+
+fn config(inner: &str) -> String {
+    format!("<lab xmlns=\"{NS}\">{inner}</lab>")
+}
+
+#[test]
+fn builds_from_exactly_the_directory_with_imports() {
+    let schema = schema();
+    assert!(schema
+        .modules
+        .contains(&"rfc3535-lab@2026-11-21".to_owned()));
+    assert!(schema
+        .modules
+        .contains(&"ietf-yang-types-lite@2026-11-21".to_owned()));
+}
+
+#[test]
+fn a_module_that_is_not_there_is_a_precise_error() {
+    let missing = ModuleSpec {
+        name: "rfc3535-absent".into(),
+        revision: Some("2026-01-01".into()),
+        features: Vec::new(),
+    };
+    let error = Schema::from_dir(&fixtures(), &[missing]).expect_err("absent");
+    assert!(
+        matches!(&error, SchemaError::Module { module, .. } if module == "rfc3535-absent"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_missing_import_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        fixtures().join("rfc3535-lab@2026-11-21.yang"),
+        dir.path().join("rfc3535-lab@2026-11-21.yang"),
+    )
+    .expect("copy");
+    let error = Schema::from_dir(dir.path(), &[lab(&[])]).expect_err("import missing");
+    assert_eq!(
+        error,
+        SchemaError::MissingImport {
+            module: "rfc3535-lab".into(),
+            import: "ietf-yang-types-lite".into()
+        }
+    );
+}
+
+#[test]
+fn valid_configuration_validates() {
+    let xml =
+        config("<name>a</name><mtu>9000</mtu><rule><id>1</id><action>permit</action></rule><tcp/>");
+    schema().validate(&xml, Content::FullConfig).expect("valid");
+}
+
+#[test]
+fn state_in_a_configuration_read_is_caught_with_its_path() {
+    let xml = config("<counters><in-octets>5</in-octets></counters>");
+    let finding = schema()
+        .validate(&xml, Content::PartialConfig)
+        .expect_err("state in config");
+    assert!(finding.to_string().contains("counters"), "{finding}");
+    schema()
+        .validate(&xml, Content::Data)
+        .expect("state is fine in <get>");
+}
+
+#[test]
+fn a_wrong_type_is_caught_with_its_path() {
+    let finding = schema()
+        .validate(&config("<mtu>99999</mtu>"), Content::PartialConfig)
+        .expect_err("out of range");
+    assert_eq!(
+        finding.path.as_deref(),
+        Some("/rfc3535-lab:lab/mtu"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn an_unknown_element_is_caught() {
+    let finding = schema()
+        .validate(&config("<nonsense>1</nonsense>"), Content::PartialConfig)
+        .expect_err("unknown");
+    assert!(finding.message.contains("nonsense"), "{finding}");
+}
+
+#[test]
+fn a_missing_mandatory_leaf_fails_only_a_full_configuration() {
+    let xml = config("<rule><id>1</id></rule>");
+    schema()
+        .validate(&xml, Content::PartialConfig)
+        .expect("partial reads may omit it");
+    let finding = schema()
+        .validate(&xml, Content::FullConfig)
+        .expect_err("mandatory action");
+    assert!(finding.to_string().contains("action"), "{finding}");
+}
+
+#[test]
+fn both_cases_of_a_choice_are_refused() {
+    let finding = schema()
+        .validate(&config("<tcp/><udp/>"), Content::FullConfig)
+        .expect_err("two cases");
+    assert!(!finding.message.is_empty());
+}
+
+#[test]
+fn a_feature_not_announced_is_not_in_the_schema() {
+    let colour = config("<colour>red</colour>");
+    schema()
+        .validate(&colour, Content::PartialConfig)
+        .expect_err("feature off");
+    Schema::from_dir(&fixtures(), &[lab(&["fancy"])])
+        .expect("builds")
+        .validate(&colour, Content::PartialConfig)
+        .expect("feature on");
+}
+
+#[test]
+fn user_order_counts_and_system_order_does_not() {
+    let schema = schema();
+    let rules = |a: &str, b: &str| {
+        config(&format!(
+            "<rule><id>{a}</id><action>permit</action></rule><rule><id>{b}</id><action>deny</action></rule>"
+        ))
+    };
+    let reordered = schema
+        .differences(&rules("1", "2"), &rules("2", "1"), Content::FullConfig)
+        .expect("diff");
+    assert!(!reordered.is_empty(), "user order is data");
+    let peers = |a: &str, b: &str| {
+        config(&format!(
+            "<peer><address>{a}</address></peer><peer><address>{b}</address></peer>"
+        ))
+    };
+    let same = schema
+        .differences(&peers("x", "y"), &peers("y", "x"), Content::FullConfig)
+        .expect("diff");
+    assert!(same.is_empty(), "system order is not: {same:?}");
+}
+
+#[test]
+fn an_explicit_default_is_no_difference() {
+    let schema = schema();
+    let diff = schema
+        .differences(
+            &config("<name>a</name>"),
+            &config("<name>a</name><mtu>1500</mtu>"),
+            Content::FullConfig,
+        )
+        .expect("diff");
+    assert!(diff.iter().all(|d| d.operation != "replace"), "{diff:?}");
+}
+
+#[test]
+fn a_deviation_removes_and_changes_nodes() {
+    let deviated = Schema::from_dir(
+        &fixtures(),
+        &[
+            lab(&[]),
+            ModuleSpec {
+                name: "rfc3535-lab-deviations".into(),
+                revision: Some("2026-11-21".into()),
+                features: Vec::new(),
+            },
+        ],
+    )
+    .expect("builds");
+    deviated
+        .validate(
+            &config("<peer><address>x</address></peer>"),
+            Content::PartialConfig,
+        )
+        .expect_err("peer is not supported");
+    let diff = deviated
+        .differences(
+            &config("<name>a</name>"),
+            &config("<name>a</name><mtu>1400</mtu>"),
+            Content::FullConfig,
+        )
+        .expect("diff");
+    assert!(diff.iter().all(|d| d.operation != "replace"), "{diff:?}");
+}
+
+#[test]
+fn dependencies_are_read_from_statements_not_prose() {
+    let text = "module m { import a { prefix a; } description \"import b { prefix b; }\"; // import c\n /* include d; */ include e; }";
+    assert_eq!(dependencies(text), vec!["a".to_owned(), "e".to_owned()]);
+}
