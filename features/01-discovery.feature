@@ -8,10 +8,11 @@ Feature: A device describes itself truthfully
     Then the device offers base protocol 1.1
 
   @req:R3535-3.1 @req:R3535-5.20 @req:OPS-REQ-DM2API @should @cap:monitoring @rfc6022-3.1
-  Scenario: Every announced YANG module can be downloaded
+  Scenario: Every announced YANG module can be downloaded and compiled
     Given a management session "A"
-    When "A" downloads every module the device announces, in YANG
+    When "A" downloads every module the device announces, in YANG, and compiles them
     Then every module comes back as the YANG source of that module and revision
+    And the modules compile into one schema
 
   @req:R3535-5.27 @should @cap:yang-library
   Scenario: The YANG library and the hello announce the same modules

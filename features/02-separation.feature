@@ -12,3 +12,10 @@ Feature: Configuration and operational state are kept apart
     Given a management session "A"
     When "A" reads the state of the management sessions
     Then the reply lists session "A" among the management sessions
+    And the reply validates against the device's schema as data
+
+  @req:R3535-3.2 @req:R3535-5.5 @req:R3535-3.1 @must @cap:monitoring @rfc6241-7.1
+  Scenario: The running configuration validates against the device's own schema
+    Given a management session "A"
+    When "A" reads the running configuration
+    Then the reply validates against the device's schema as a whole configuration

@@ -5,6 +5,7 @@
 
 mod probe;
 mod run;
+mod schema;
 #[path = "../steps/mod.rs"]
 mod steps;
 mod target;

@@ -8,7 +8,7 @@ use cucumber::{then, when};
 use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
 use rfc3535_client::wire::{Filter, CAP_BASE_1_1};
 
-use super::world::{describe_errors, reply_data, Finding, RunWorld, StepResult};
+use super::world::{reply_data, Finding, RunWorld, StepResult};
 
 const NS_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
 
@@ -53,51 +53,72 @@ async fn offers_base_11(world: &mut RunWorld) -> StepResult {
     )))
 }
 
-#[when(expr = "{string} downloads every module the device announces, in YANG")]
+#[when(expr = "{string} downloads every module the device announces, in YANG, and compiles them")]
 async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let session = world.session(&name)?;
-    let mut problems = Vec::new();
-    for (module, revision) in &device.hello_modules {
-        let reply = session.get_schema(module, revision.as_deref()).await?;
-        if !reply.is_success() {
-            problems.push(format!("{module}: refused ({})", describe_errors(&reply)));
-            continue;
+    // Judged on a live fetch: the run's own, when it fetched before the scenarios, else one
+    // now, into a directory of this scenario's own (a cached copy proves nothing about what
+    // the device serves today, and fetching twice is one more load on the device).
+    let (acquired, dir, scratch) = match (&device.schema, &device.schema_dir) {
+        (Some(acquired), Some(dir)) if acquired.fetched => (acquired.clone(), dir.clone(), false),
+        _ => {
+            let dir = std::env::temp_dir().join(format!("rfc3535-fetch-{}", world.nonce));
+            let acquired = crate::schema::acquire(world.session(&name)?, None, &dir).await;
+            (acquired, dir, true)
         }
-        let text = reply.data_text().unwrap_or_default();
-        if let Some(problem) = yang_source_problem(&text, module, revision.as_deref()) {
-            problems.push(format!("{module}: {problem}"));
-        }
+    };
+    if let Some(error) = &acquired.transport_error {
+        return Err(Finding::error(format!("transport: {error}")));
     }
     world
         .measurements
-        .insert("modules".to_owned(), device.hello_modules.len().into());
-    world.notes.extend(problems);
+        .insert("modules_fetched".to_owned(), acquired.files.len().into());
+    world.notes.extend(acquired.problems.iter().cloned());
+    let compiled = rfc3535_yang::Schema::from_dir(&dir, &acquired.specs());
+    if scratch {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    match compiled {
+        Ok(schema) => {
+            world
+                .measurements
+                .insert("modules_compiled".to_owned(), schema.modules.len().into());
+        }
+        Err(e) => world.compile_error = Some(e.to_string()),
+    }
     Ok(())
 }
 
-/// What is wrong with a get-schema answer for `module`, if anything. The check is textual
-/// (a YANG statement naming the module, and its revision); compiling comes with the YANG crate.
-fn yang_source_problem(text: &str, module: &str, revision: Option<&str>) -> Option<String> {
-    let opening = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .find(|w| w[0] == "module" || w[0] == "submodule")
-        .map(|w| w[1].trim_end_matches('{').trim_matches('"').to_owned());
-    match opening {
-        None => return Some("the answer is not YANG source (no module statement)".to_owned()),
-        Some(found) if found != module => {
-            return Some(format!("the answer is the source of module {found}"))
-        }
-        Some(_) => {}
+#[then(expr = "the modules compile into one schema")]
+async fn modules_compile(world: &mut RunWorld) -> StepResult {
+    match &world.compile_error {
+        None => Ok(()),
+        Some(error) => Err(Finding::fail(format!(
+            "the device's own modules do not compile with libyang: {error}"
+        ))),
     }
-    if let Some(revision) = revision {
-        if !text.contains(revision) {
-            return Some(format!("the source has no revision {revision}"));
-        }
-    }
-    None
+}
+
+#[then(expr = "the reply validates against the device's schema as a whole configuration")]
+async fn validates_full_config(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    super::world::validate_reply(
+        &device,
+        world.kept_reply()?,
+        rfc3535_yang::Content::FullConfig,
+        "the running configuration",
+    )
+}
+
+#[then(expr = "the reply validates against the device's schema as data")]
+async fn validates_data(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    super::world::validate_reply(
+        &device,
+        world.kept_reply()?,
+        rfc3535_yang::Content::Data,
+        "the reply",
+    )
 }
 
 #[then(expr = "every module comes back as the YANG source of that module and revision")]

@@ -192,6 +192,10 @@ pub struct DeviceContext {
     pub sandbox_usable: Result<(), String>,
     /// The sandbox text's value before the run (restored after each scenario).
     pub original_text: Option<String>,
+    /// The device's own modules, fetched before the scenarios (None: it serves none).
+    pub schema: Option<crate::schema::Acquired>,
+    /// Where those modules are.
+    pub schema_dir: Option<std::path::PathBuf>,
 }
 
 impl DeviceContext {
@@ -242,6 +246,8 @@ pub struct RunWorld {
     pub measurements: BTreeMap<String, serde_json::Value>,
     /// Notes for the evidence (what a step looked at).
     pub notes: Vec<String>,
+    /// Why the device's modules did not compile, when a step tried.
+    pub compile_error: Option<String>,
 }
 
 impl RunWorld {
@@ -295,6 +301,56 @@ impl RunWorld {
     pub fn fresh_value(&self) -> String {
         format!("rfc3535-{}", self.nonce)
     }
+}
+
+thread_local! {
+    /// libyang contexts are not shared across threads: each runner thread builds its own,
+    /// once per schema directory.
+    static SCHEMAS: std::cell::RefCell<
+        BTreeMap<std::path::PathBuf, std::rc::Rc<Result<rfc3535_yang::Schema, String>>>,
+    > = const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
+impl DeviceContext {
+    /// The device's schema as a libyang context. Not applicable without one; an `error` when
+    /// the device's own modules do not compile (a scenario of its own judges that).
+    pub fn schema(&self) -> Result<std::rc::Rc<Result<rfc3535_yang::Schema, String>>, Finding> {
+        let (Some(acquired), Some(dir)) = (&self.schema, &self.schema_dir) else {
+            return Err(Finding::skip(
+                "the device's schema could not be fetched (get-schema), so replies cannot be checked against it",
+            ));
+        };
+        Ok(SCHEMAS.with(|cache| {
+            std::rc::Rc::clone(cache.borrow_mut().entry(dir.clone()).or_insert_with(|| {
+                std::rc::Rc::new(
+                    rfc3535_yang::Schema::from_dir(dir, &acquired.specs())
+                        .map_err(|e| e.to_string()),
+                )
+            }))
+        }))
+    }
+}
+
+/// Checks a reply's data against the device's own schema.
+pub fn validate_reply(
+    device: &DeviceContext,
+    reply: &RpcReply,
+    content: rfc3535_yang::Content,
+    what: &str,
+) -> StepResult {
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|e| {
+        Finding::error(format!(
+            "the device's own modules do not compile, so {what} cannot be checked: {e}"
+        ))
+    })?;
+    schema
+        .validate(reply.data().unwrap_or_default(), content)
+        .map_err(|finding| {
+            Finding::fail(format!(
+                "{what} does not validate against the device's own schema: {finding}"
+            ))
+        })
 }
 
 /// Opens a session, recording its transcript.

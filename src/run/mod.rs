@@ -128,7 +128,20 @@ async fn prepare(target: RunTarget) -> Prepared {
         sandbox,
         sandbox_usable,
         original_text: None,
+        schema: None,
+        schema_dir: None,
     };
+    if prepared.claims.capabilities.contains_key("monitoring") {
+        let cache = crate::schema::default_cache();
+        let fresh = std::env::temp_dir().join(format!(
+            "rfc3535-schema-{}-{}",
+            std::process::id(),
+            prepared.target.name
+        ));
+        let acquired = crate::schema::acquire(&session, Some(&cache), &fresh).await;
+        context.schema_dir = Some(crate::schema::directory_of(&acquired, Some(&cache), &fresh));
+        context.schema = Some(acquired);
+    }
     if context.sandbox_usable.is_ok() {
         match read_sandbox_text(&session, &context, rfc3535_client::wire::Datastore::Running).await
         {

@@ -290,6 +290,11 @@ pub fn missing_imports(dir: &Path) -> Vec<(String, String)> {
     missing
 }
 
+/// Whether libyang carries this module itself.
+pub fn is_built_in(module: &str) -> bool {
+    BUILT_IN.contains(&module)
+}
+
 /// Modules libyang has compiled in, so a device need not serve them.
 const BUILT_IN: &[&str] = &[
     "ietf-yang-metadata",

@@ -1,0 +1,302 @@
+//! Schema acquisition: the device's own modules, fetched with `<get-schema>` (RFC 6022 §3.1)
+//! as its YANG library (RFC 8525, else RFC 7895) or, without one, its hello lists them; their
+//! imports and includes followed; every problem recorded as a finding of its own. The modules
+//! are written to a directory that `rfc3535-yang` builds a libyang context from.
+//!
+//! A cache directory keyed by the library's content-id / module-set-id means a second run
+//! against the same device fetches nothing. Scenarios that judge the fetching itself fetch
+//! live into a fresh directory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rfc3535_client::wire::{Capability, CapabilityKind};
+use rfc3535_client::Session;
+use rfc3535_yang::ModuleSpec;
+use serde::{Deserialize, Serialize};
+
+/// What acquisition found, saved beside the modules so a cached copy says the same.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Acquired {
+    /// Where the list of modules came from.
+    pub source: String,
+    /// The cache key: content-id, module-set-id, or a hash of the hello's module list.
+    pub key: String,
+    /// The modules to load as implemented, with their features.
+    pub implemented: Vec<Implemented>,
+    /// Files written: `name@revision.yang`.
+    pub files: Vec<String>,
+    /// Every problem: a module that could not be fetched, or came back as something else.
+    pub problems: Vec<String>,
+    /// Fetched from the device in this call (false: read from the cache).
+    #[serde(skip)]
+    pub fetched: bool,
+    /// The session failed while fetching: no verdict on the modules can be reached.
+    #[serde(skip)]
+    pub transport_error: Option<String>,
+}
+
+/// One implemented module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Implemented {
+    pub name: String,
+    pub revision: Option<String>,
+    pub features: Vec<String>,
+}
+
+impl Acquired {
+    pub fn specs(&self) -> Vec<ModuleSpec> {
+        self.implemented
+            .iter()
+            .map(|m| ModuleSpec {
+                name: m.name.clone(),
+                revision: m.revision.clone(),
+                features: m.features.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The default cache: `$RFC3535_CACHE`, else `$XDG_CACHE_HOME/rfc3535`, else
+/// `~/.cache/rfc3535`; modules under `yang/`.
+pub fn default_cache() -> PathBuf {
+    let base = std::env::var_os("RFC3535_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("rfc3535")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rfc3535")))
+        .unwrap_or_else(|| std::env::temp_dir().join("rfc3535-cache"));
+    base.join("yang")
+}
+
+/// A module to fetch, as the library (or the hello) lists it.
+struct Wanted {
+    revision: Option<String>,
+    features: Vec<String>,
+    submodules: Vec<String>,
+    implemented: bool,
+}
+
+/// What is wrong with a `<get-schema>` answer for `module`, if anything. The YANG crate
+/// compiles it later; this catches an answer that is not the module asked for.
+pub fn source_problem(text: &str, module: &str, revision: Option<&str>) -> Option<String> {
+    let opening = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "module" || w[0] == "submodule")
+        .map(|w| w[1].trim_end_matches('{').trim_matches('"').to_owned());
+    match opening {
+        None => return Some("the answer is not YANG source (no module statement)".to_owned()),
+        Some(found) if found != module => {
+            return Some(format!("the answer is the source of module {found}"))
+        }
+        Some(_) => {}
+    }
+    if let Some(revision) = revision {
+        if !text.contains(revision) {
+            return Some(format!("the source has no revision {revision}"));
+        }
+    }
+    None
+}
+
+/// The first `revision` date of a YANG text (the newest, by convention).
+fn first_revision(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let is_date = |d: &str| {
+        d.len() == 10
+            && d.chars().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+    };
+    words
+        .windows(2)
+        .filter(|w| w[0] == "revision")
+        .map(|w| {
+            w[1].trim_end_matches(['{', ';'])
+                .trim_matches('"')
+                .to_owned()
+        })
+        .find(|d| is_date(d))
+}
+
+fn sanitize(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Fetches (or reads from `cache`, when given) the device's modules.
+pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) -> Acquired {
+    let mut acquired = Acquired::default();
+    let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
+    match crate::probe::library(session).await {
+        Ok(Some(library)) => {
+            acquired.source = format!(
+                "YANG library ({:?}), {} modules",
+                library.format,
+                library.modules.len()
+            );
+            acquired.key = library.content_id.clone().unwrap_or_default();
+            for module in &library.modules {
+                wanted.insert(
+                    module.name.clone(),
+                    Wanted {
+                        revision: module.revision.clone(),
+                        features: module.features.clone(),
+                        submodules: module.submodules.clone(),
+                        implemented: module.implemented,
+                    },
+                );
+            }
+        }
+        other => {
+            if let Err(note) = other {
+                acquired.problems.push(note);
+            }
+            acquired.source = "the hello's module capabilities (no YANG library)".to_owned();
+            for uri in session.capabilities() {
+                if let CapabilityKind::Module {
+                    name,
+                    revision,
+                    features,
+                    ..
+                } = Capability::parse(uri).kind
+                {
+                    wanted.insert(
+                        name,
+                        Wanted {
+                            revision,
+                            features,
+                            submodules: Vec::new(),
+                            implemented: true,
+                        },
+                    );
+                }
+            }
+            let listing: Vec<String> = wanted
+                .iter()
+                .map(|(n, w)| format!("{n}@{:?}{:?}", w.revision, w.features))
+                .collect();
+            acquired.key = format!("hello-{}", simple_hash(&listing.join(",")));
+        }
+    }
+    acquired.implemented = wanted
+        .iter()
+        .filter(|(_, w)| w.implemented)
+        .map(|(name, w)| Implemented {
+            name: name.clone(),
+            revision: w.revision.clone(),
+            features: w.features.clone(),
+        })
+        .collect();
+
+    let dir = match cache {
+        Some(root) if !acquired.key.is_empty() => root.join(sanitize(&acquired.key)),
+        _ => fresh_dir.to_owned(),
+    };
+    let record = dir.join("acquired.json");
+    if cache.is_some() {
+        if let Some(saved) = std::fs::read_to_string(&record)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Acquired>(&t).ok())
+        {
+            return Acquired {
+                fetched: false,
+                ..saved
+            };
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        acquired
+            .problems
+            .push(format!("cannot write {}: {e}", dir.display()));
+        return acquired;
+    }
+    acquired.fetched = true;
+
+    let mut queue: Vec<(String, Option<String>)> = wanted
+        .iter()
+        .flat_map(|(name, w)| {
+            std::iter::once((name.clone(), w.revision.clone()))
+                .chain(w.submodules.iter().map(|s| (s.clone(), None)))
+        })
+        .collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    while let Some((name, revision)) = queue.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        let reply = match session.get_schema(&name, revision.as_deref()).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                acquired.transport_error = Some(format!("get-schema of {name}: {e}"));
+                break;
+            }
+        };
+        if !reply.is_success() {
+            let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+            acquired
+                .problems
+                .push(format!("{name}: get-schema refused: {}", errors.join("; ")));
+            continue;
+        }
+        let text = reply.data_text().unwrap_or_default();
+        if let Some(problem) = source_problem(&text, &name, revision.as_deref()) {
+            acquired.problems.push(format!("{name}: {problem}"));
+            continue;
+        }
+        let file = match revision.clone().or_else(|| first_revision(&text)) {
+            Some(revision) => format!("{name}@{revision}.yang"),
+            None => format!("{name}.yang"),
+        };
+        if let Err(e) = std::fs::write(dir.join(&file), &text) {
+            acquired.problems.push(format!("cannot write {file}: {e}"));
+            continue;
+        }
+        acquired.files.push(file);
+        for dependency in rfc3535_yang::dependencies(&text) {
+            if !done.contains(&dependency) && !rfc3535_yang::is_built_in(&dependency) {
+                queue.push((dependency, None));
+            }
+        }
+    }
+    acquired.files.sort();
+    // Only a complete set is cached: a module the device failed to serve once is asked for
+    // again next time.
+    if cache.is_some() && acquired.problems.is_empty() && acquired.transport_error.is_none() {
+        if let Ok(text) = serde_json::to_string_pretty(&acquired) {
+            let _ = std::fs::write(&record, text);
+        }
+    }
+    acquired.source = format!("{}; modules in {}", acquired.source, dir.display());
+    acquired
+}
+
+/// The directory an acquisition wrote to.
+pub fn directory_of(acquired: &Acquired, cache: Option<&Path>, fresh_dir: &Path) -> PathBuf {
+    match cache {
+        Some(root) if !acquired.key.is_empty() => root.join(sanitize(&acquired.key)),
+        _ => fresh_dir.to_owned(),
+    }
+}
+
+/// A short stable hash for cache keys (FNV-1a; not for security).
+fn simple_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
