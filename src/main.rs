@@ -116,6 +116,11 @@ struct RunArgs {
     #[arg(long, value_name = "DIR")]
     features: Option<PathBuf>,
 
+    /// What a scenario's reply that does not validate against the device's own schema does:
+    /// warn (noted in the result) or fail (a scenario that passed fails).
+    #[arg(long, value_name = "MODE", default_value = "warn", value_parser = ["warn", "fail"])]
+    schema_findings: String,
+
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -451,7 +456,7 @@ async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         tags: args.tags.clone(),
         interrupted: output.interrupted,
     };
-    let results = run::report::assemble(&catalogue, &output, info);
+    let results = run::report::assemble(&catalogue, &output, info, args.schema_findings == "fail");
     let path = out.join("results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)
         .with_context(|| format!("cannot write {}", path.display()))?;

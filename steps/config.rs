@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use cucumber::{given, then, when};
 use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
-use rfc3535_client::wire::tree::{canonical_fragment, difference_summary};
 use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption};
 
 use super::world::{
-    canonical_config, commit_if_candidate, describe_errors, expect_ok, read_config,
-    read_sandbox_text, reply_data, restore_config, write_sandbox_text, Finding, RunWorld,
-    StepResult,
+    commit_if_candidate, config_differences, describe_errors, expect_ok, expect_same, read_config,
+    read_config_data, read_sandbox_text, reply_data, restore_config, write_sandbox_text, Finding,
+    RunWorld, StepResult,
 };
 
 fn datastore_named(name: &str) -> Datastore {
@@ -153,15 +152,12 @@ async fn discards(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the candidate configuration equals the running configuration")]
 async fn candidate_equals_running(world: &mut RunWorld) -> StepResult {
     let session = world.any_session()?;
-    let candidate = canonical_config(session, Datastore::Candidate).await?;
-    let running = canonical_config(session, Datastore::Running).await?;
-    if candidate == running {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "candidate differs from running: {}",
-        difference_summary(&running, &candidate, 6).join(" | ")
-    )))
+    let candidate = read_config_data(session, Datastore::Candidate).await?;
+    let running = read_config_data(session, Datastore::Running).await?;
+    expect_same(
+        config_differences(world.device()?, &running, &candidate)?,
+        "candidate differs from running",
+    )
 }
 
 #[when(expr = "{string} locks the candidate")]
@@ -267,15 +263,12 @@ async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the startup configuration equals the running configuration")]
 async fn startup_equals_running(world: &mut RunWorld) -> StepResult {
     let session = world.any_session()?;
-    let startup = canonical_config(session, Datastore::Startup).await?;
-    let running = canonical_config(session, Datastore::Running).await?;
-    if startup == running {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "startup differs from running after copy-config: {}",
-        difference_summary(&running, &startup, 6).join(" | ")
-    )))
+    let startup = read_config_data(session, Datastore::Startup).await?;
+    let running = read_config_data(session, Datastore::Running).await?;
+    expect_same(
+        config_differences(world.device()?, &running, &startup)?,
+        "startup differs from running after copy-config",
+    )
 }
 
 #[given(expr = "a copy of the running configuration")]
@@ -300,18 +293,11 @@ async fn restores_copy(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the running configuration equals the copy")]
 async fn running_equals_copy(world: &mut RunWorld) -> StepResult {
     let saved = world.copies.first().cloned().unwrap_or_default();
-    let saved = canonical_fragment(
-        &rfc3535_client::wire::tree::Element::parse_fragment(&saved)
-            .map_err(|e| Finding::error(format!("the saved copy is unreadable: {e}")))?,
-    );
-    let now = canonical_config(world.any_session()?, Datastore::Running).await?;
-    if now == saved {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "running differs from the restored copy: {}",
-        difference_summary(&saved, &now, 6).join(" | ")
-    )))
+    let now = read_config_data(world.any_session()?, Datastore::Running).await?;
+    expect_same(
+        config_differences(world.device()?, &saved, &now)?,
+        "running differs from the restored copy",
+    )
 }
 
 #[when(expr = "{string} reads the running configuration")]

@@ -7,8 +7,9 @@ use rfc3535_client::wire::{Commit, ConfigSource, Datastore, EditConfig, Filter};
 use rfc3535_client::Session;
 
 use super::world::{
-    canonical_config, describe_errors, expect_ok, open_session, read_config, read_sandbox_text,
-    reply_data, write_sandbox_text, DeviceContext, Finding, RunWorld, StepResult,
+    config_differences, describe_errors, expect_ok, open_session, read_config, read_config_data,
+    read_sandbox_text, reply_data, write_sandbox_text, DeviceContext, Finding, RunWorld,
+    StepResult,
 };
 
 const NS_NACM: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm";
@@ -57,7 +58,7 @@ async fn session_everywhere(world: &mut RunWorld) -> StepResult {
 async fn copy_everywhere(world: &mut RunWorld) -> StepResult {
     let mut copies = Vec::new();
     for (_, session) in members(world)? {
-        copies.push(canonical_config(session, Datastore::Running).await?);
+        copies.push(read_config_data(session, Datastore::Running).await?);
     }
     world.copies = copies;
     Ok(())
@@ -213,13 +214,10 @@ async fn discard_everywhere(world: &mut RunWorld) -> StepResult {
 async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
     let mut differing = Vec::new();
     for ((device, session), copy) in members(world)?.into_iter().zip(world.copies.iter()) {
-        let now = canonical_config(session, Datastore::Running).await?;
-        if &now != copy {
-            differing.push(format!(
-                "{}: {}",
-                device.name,
-                difference_summary(copy, &now, 4).join(" | ")
-            ));
+        let now = read_config_data(session, Datastore::Running).await?;
+        let differences = config_differences(device, copy, &now)?;
+        if !differences.is_empty() {
+            differing.push(format!("{}: {}", device.name, differences.join(" | ")));
         }
     }
     if differing.is_empty() {
@@ -235,14 +233,11 @@ async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
 async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult {
     let mut differing = Vec::new();
     for (device, session) in members(world)? {
-        let candidate = canonical_config(session, Datastore::Candidate).await?;
-        let running = canonical_config(session, Datastore::Running).await?;
-        if candidate != running {
-            differing.push(format!(
-                "{}: {}",
-                device.name,
-                difference_summary(&running, &candidate, 4).join(" | ")
-            ));
+        let candidate = read_config_data(session, Datastore::Candidate).await?;
+        let running = read_config_data(session, Datastore::Running).await?;
+        let differences = config_differences(device, &running, &candidate)?;
+        if !differences.is_empty() {
+            differing.push(format!("{}: {}", device.name, differences.join(" | ")));
         }
     }
     if differing.is_empty() {

@@ -435,11 +435,68 @@ pub async fn commit_if_candidate(session: &Session, device: &DeviceContext) -> S
     Ok(())
 }
 
-/// The canonical form of a whole configuration datastore.
-pub async fn canonical_config(session: &Session, datastore: Datastore) -> Result<String, Finding> {
+/// The content of a whole configuration datastore, as XML.
+pub async fn read_config_data(session: &Session, datastore: Datastore) -> Result<String, Finding> {
     let reply = read_config(session, datastore.clone()).await?;
-    let data = reply_data(&reply, &format!("get-config of {}", datastore.name()))?;
-    Ok(rfc3535_client::wire::tree::canonical_fragment(&data))
+    reply_data(&reply, &format!("get-config of {}", datastore.name()))?;
+    Ok(reply.data().unwrap_or_default().to_owned())
+}
+
+/// What differs between two configurations of one device, empty when they are the same. With
+/// the device's own schema the comparison is libyang's: order counts only in `ordered-by
+/// user` lists and leaf-lists, and an explicit default is no difference. Without one it is
+/// schema-blind (sibling order counts, empty containers are ignored).
+pub fn config_differences(
+    device: &DeviceContext,
+    first: &str,
+    second: &str,
+) -> Result<Vec<String>, Finding> {
+    if let Ok(schema) = device.schema() {
+        if let Ok(schema) = schema.as_ref() {
+            return schema
+                .differences(first, second, rfc3535_yang::Content::PartialConfig)
+                .map(|d| {
+                    d.into_iter()
+                        .map(|d| format!("{} {}", d.operation, d.path))
+                        .collect()
+                })
+                .map_err(|finding| {
+                    Finding::fail(format!(
+                        "a configuration read does not validate against the device's own schema: {finding}"
+                    ))
+                });
+        }
+    }
+    let canonical = |xml: &str| -> Result<String, Finding> {
+        let tree = rfc3535_client::wire::tree::Element::parse_fragment(xml).map_err(|e| {
+            Finding::fail(format!("a configuration read is not well-formed XML: {e}"))
+        })?;
+        let pruned: Vec<_> = tree.iter().filter_map(|e| e.pruned()).collect();
+        Ok(rfc3535_client::wire::tree::canonical_fragment(&pruned))
+    };
+    let (a, b) = (canonical(first)?, canonical(second)?);
+    Ok(if a == b {
+        Vec::new()
+    } else {
+        rfc3535_client::wire::tree::difference_summary(&a, &b, 6)
+    })
+}
+
+/// Fails with `what` and the differences, unless there are none.
+pub fn expect_same(differences: Vec<String>, what: &str) -> StepResult {
+    if differences.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&String> = differences.iter().take(6).collect();
+    Err(Finding::fail(format!(
+        "{what}: {}{}",
+        shown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        if differences.len() > 6 { " | ..." } else { "" }
+    )))
 }
 
 /// Writes a saved configuration back into `datastore`. Running on a candidate device goes

@@ -77,8 +77,8 @@ async fn run(inventory: &Path, out: &Path, extra: &[&str]) -> (Output, Results) 
         .arg(features_dir())
         .args(["--fail-on", "never"])
         .args(extra)
-        // Each run fetches the device's modules itself: no cache shared between tests.
-        .env("RFC3535_CACHE", out.join("cache"))
+        // A module cache per test (shared by its runs), none between tests.
+        .env("RFC3535_CACHE", out.parent().unwrap_or(out).join("cache"))
         .output()
         .await
         .expect("rfc3535 runs");
@@ -1021,4 +1021,48 @@ async fn someone_elses_uncommitted_candidate_is_never_committed() {
         "the pending change is still in the candidate"
     );
     let _ = session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_are_checked_against_the_devices_own_schema() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    // Reads of the sandbox come back with a value out of its type's range.
+    let proxy = start_proxy(
+        &device,
+        Faults {
+            rules: vec![rewrite_reply(
+                "<location/>",
+                "</system>",
+                "<clock><timezone-utc-offset>9999</timezone-utc-offset></clock></system>",
+            )],
+            ..Faults::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(dir.path(), &[proxy_entry("device", &device, &proxy, false)]);
+    let scenario = "Non-ASCII text comes back exactly as it was written";
+    for (mode, expected) in [("warn", Verdict::Pass), ("fail", Verdict::Fail)] {
+        let out = dir.path().join(mode);
+        let (_, results) = run(
+            &inventory,
+            &out,
+            &["--name", scenario, "--schema-findings", mode],
+        )
+        .await;
+        let entry = results
+            .results
+            .iter()
+            .find(|r| r.scenario == scenario)
+            .expect("result");
+        assert_eq!(entry.verdict, expected, "{mode}: {}", entry.message);
+        assert!(
+            entry
+                .schema_findings
+                .iter()
+                .any(|f| f.contains("/ietf-system:system/clock/timezone-utc-offset")),
+            "the finding keeps libyang's data path: {:?}",
+            entry.schema_findings
+        );
+    }
 }

@@ -43,6 +43,8 @@ pub struct AfterRecord {
     pub evidence: Vec<String>,
     pub measurements: BTreeMap<String, serde_json::Value>,
     pub cleanup_problems: Vec<String>,
+    /// Replies that do not validate against the device's own schema.
+    pub schema_findings: Vec<String>,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
 }
@@ -364,9 +366,14 @@ async fn tidy_up(
         .chain(std::mem::take(&mut world.ended_sessions))
         .collect();
     let single = world.device.clone();
+    let mut schema_findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, session) in sessions {
         close_briefly(&session).await;
         if let Some(device) = &single {
+            schema_findings
+                .entry(device.id.clone())
+                .or_default()
+                .extend(super::replies::check_session(device, &session));
             transcripts
                 .entry(device.id.clone())
                 .or_default()
@@ -380,6 +387,10 @@ async fn tidy_up(
     let fleet = std::mem::take(&mut world.fleet);
     for (device, session) in fleet.iter().zip(std::mem::take(&mut world.fleet_sessions)) {
         close_briefly(&session).await;
+        schema_findings
+            .entry(device.id.clone())
+            .or_default()
+            .extend(super::replies::check_session(device, &session));
         transcripts
             .entry(device.id.clone())
             .or_default()
@@ -395,6 +406,7 @@ async fn tidy_up(
     let members: Vec<String> = fleet.iter().map(|d| d.id.clone()).collect();
     for device in devices {
         let mut record = AfterRecord {
+            schema_findings: schema_findings.remove(&device.id).unwrap_or_default(),
             measurements: world.measurements.clone(),
             members: members.clone(),
             ..AfterRecord::default()

@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod discovery;
 pub mod executor;
+pub mod replies;
 pub mod report;
 pub mod safety;
 

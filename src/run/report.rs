@@ -12,8 +12,14 @@ use rfc3535_score::{
 use super::catalogue::Catalogue;
 use super::{device_id, missing_record_verdict, RunOutput};
 
-/// Assembles the results document.
-pub fn assemble(catalogue: &Catalogue, output: &RunOutput, run: RunInfo) -> Results {
+/// Assembles the results document. With `schema_findings_fail`, a scenario whose replies do
+/// not validate against the device's own schema fails even if its steps passed.
+pub fn assemble(
+    catalogue: &Catalogue,
+    output: &RunOutput,
+    run: RunInfo,
+    schema_findings_fail: bool,
+) -> Results {
     let weights = Weights::default();
     let mut results = Vec::new();
     for device in &output.devices {
@@ -56,6 +62,27 @@ pub fn assemble(catalogue: &Catalogue, output: &RunOutput, run: RunInfo) -> Resu
                 }
             };
             let after = after.unwrap_or_default();
+            let mut verdict = verdict;
+            if !after.schema_findings.is_empty() {
+                let note = format!(
+                    "{} repl{} not valid against the device's own schema: {}",
+                    after.schema_findings.len(),
+                    if after.schema_findings.len() == 1 {
+                        "y is"
+                    } else {
+                        "ies are"
+                    },
+                    after.schema_findings.join("; ")
+                );
+                if schema_findings_fail && verdict == Verdict::Pass {
+                    verdict = Verdict::Fail;
+                }
+                message = if message.is_empty() {
+                    note
+                } else {
+                    format!("{message}; {note}")
+                };
+            }
             if !after.cleanup_problems.is_empty() {
                 message = format!(
                     "{message}{}cleanup: {}",
@@ -78,6 +105,7 @@ pub fn assemble(catalogue: &Catalogue, output: &RunOutput, run: RunInfo) -> Resu
                     claimed_but_broken: verdict == Verdict::Fail && !scenario.needs.is_empty(),
                     mechanism: scenario.mechanism.clone(),
                     steps: steps.clone(),
+                    schema_findings: after.schema_findings.clone(),
                     peers: after
                         .members
                         .iter()

@@ -139,6 +139,9 @@ pub struct ResultEntry {
     /// The steps as run, with their outcome (`passed`, `failed`, `not run`).
     #[serde(default)]
     pub steps: Vec<StepRecord>,
+    /// Replies of the scenario that do not validate against the device's own schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schema_findings: Vec<String>,
     /// Other devices that took part in a multi-device scenario.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<String>,
