@@ -68,6 +68,38 @@ pub fn default_cache() -> PathBuf {
     base.join("yang")
 }
 
+/// What the YANG library says that disagrees with itself or with the hello: a deviation
+/// module it does not list, a module whose revision differs from the hello's.
+fn library_problems(library: &rfc3535_client::wire::YangLibrary, hello: &[String]) -> Vec<String> {
+    let listed: BTreeSet<&str> = library.modules.iter().map(|m| m.name.as_str()).collect();
+    let mut problems = Vec::new();
+    for module in &library.modules {
+        for deviation in &module.deviations {
+            if !listed.contains(deviation.as_str()) {
+                problems.push(format!(
+                    "{}: deviated by {deviation}, which the YANG library does not list",
+                    module.name
+                ));
+            }
+        }
+    }
+    for uri in hello {
+        if let CapabilityKind::Module { name, revision, .. } = Capability::parse(uri).kind {
+            let in_library = library.modules.iter().find(|m| m.name == name);
+            if let Some(module) = in_library {
+                if module.revision.is_some() && revision.is_some() && module.revision != revision {
+                    problems.push(format!(
+                        "{name}: revision {} in the hello, {} in the YANG library",
+                        revision.unwrap_or_default(),
+                        module.revision.clone().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// A module to fetch, as the library (or the hello) lists it.
 struct Wanted {
     revision: Option<String>,
@@ -148,6 +180,9 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
                 library.modules.len()
             );
             acquired.key = library.content_id.clone().unwrap_or_default();
+            acquired
+                .problems
+                .extend(library_problems(&library, session.capabilities()));
             for module in &library.modules {
                 wanted.insert(
                     module.name.clone(),
@@ -299,4 +334,54 @@ fn simple_hash(text: &str) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use rfc3535_client::wire::{LibraryFormat, LibraryModule, YangLibrary};
+
+    use super::*;
+
+    fn module(name: &str, revision: &str, deviations: &[&str]) -> LibraryModule {
+        LibraryModule {
+            name: name.into(),
+            revision: Some(revision.into()),
+            deviations: deviations.iter().map(|d| (*d).to_owned()).collect(),
+            implemented: true,
+            ..LibraryModule::default()
+        }
+    }
+
+    #[test]
+    fn the_library_is_checked_against_itself_and_the_hello() {
+        let library = YangLibrary {
+            format: LibraryFormat::Rfc7895,
+            content_id: Some("1".into()),
+            modules: vec![
+                module("a", "2020-01-01", &["a-dev"]),
+                module("b", "2021-01-01", &[]),
+            ],
+            datastores: Vec::new(),
+        };
+        let hello = vec!["urn:b?module=b&revision=2022-02-02".to_owned()];
+        let problems = library_problems(&library, &hello);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("a-dev"));
+        assert!(problems[1].contains("2022-02-02"));
+    }
+
+    #[test]
+    fn answers_that_are_not_the_module_asked_for() {
+        assert_eq!(
+            source_problem("module a { revision 2020-01-01; }", "a", Some("2020-01-01")),
+            None
+        );
+        assert!(source_problem("", "a", None).is_some());
+        assert!(source_problem("module b {}", "a", None).is_some_and(|p| p.contains("module b")));
+        assert!(source_problem("module a {}", "a", Some("2020-01-01")).is_some());
+        assert_eq!(
+            first_revision("description \"revision of x\"; revision 2014-08-06 {"),
+            Some("2014-08-06".into())
+        );
+    }
 }

@@ -210,9 +210,11 @@ impl LabDevice {
                 });
             }
             last_error = String::from_utf8_lossy(&output.stderr).into_owned();
-            if !last_error.contains("already in use") {
-                break;
-            }
+            // A port taken between choosing and binding it, or a daemon slow to come up on a
+            // loaded machine: try again, a few times, on a new port. A missing package fails
+            // the same way every time and still ends in the lab's own message.
+            let _ = lab_command().arg("stop").arg(&dir).output();
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
         let _ = std::fs::remove_dir_all(&root);
         Err(last_error)
