@@ -70,6 +70,17 @@ async fn receives_change(
                 .and_then(|b| b.child("session-id"))
                 .map(|s| s.text.trim().to_owned());
             if user.as_deref() == Some(username.as_str()) && sid.as_deref() == Some(&session_id) {
+                // The event must also be what the device's own schema says it is.
+                let device = Arc::clone(world.device()?);
+                if let Ok(schema) = device.schema() {
+                    if let Ok(schema) = schema.as_ref() {
+                        if let Err(finding) = schema.validate_notification(notification.raw()) {
+                            return Err(Finding::fail(format!(
+                                "the netconf-config-change does not validate against the device's own schema: {finding}"
+                            )));
+                        }
+                    }
+                }
                 return Ok(());
             }
             seen.push(format!("changed-by username {user:?} session-id {sid:?}"));

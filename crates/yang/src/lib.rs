@@ -165,6 +165,19 @@ impl Schema {
         self.parse(xml, content).map(|_| ())
     }
 
+    /// Checks a whole `<notification>` message (RFC 5277 envelope with `eventTime`) against
+    /// the schema: the event must be a notification some module defines, and its content
+    /// must be valid.
+    pub fn validate_notification(&self, xml: &str) -> Result<(), Finding> {
+        yang5::data::DataTreeOwningRef::parse_netconf_notif_op(
+            &self.context,
+            xml,
+            DataParserFlags::STRICT,
+        )
+        .map(|_| ())
+        .map_err(Finding::from)
+    }
+
     /// What differs between two replies of the same kind; empty when they are the same
     /// data. Order counts only within `ordered-by user` lists and leaf-lists.
     pub fn differences(

@@ -212,3 +212,24 @@ fn dependencies_are_read_from_statements_not_prose() {
     let text = "module m { import a { prefix a; } description \"import b { prefix b; }\"; // import c\n /* include d; */ include e; }";
     assert_eq!(dependencies(text), vec!["a".to_owned(), "e".to_owned()]);
 }
+
+#[test]
+fn notifications_are_checked_against_the_schema() {
+    let schema = schema();
+    let envelope = |event: &str| {
+        format!("<notification xmlns=\"urn:ietf:params:xml:ns:netconf:notification:1.0\"><eventTime>2026-11-21T00:00:00Z</eventTime>{event}</notification>")
+    };
+    schema
+        .validate_notification(&envelope(&format!(
+            "<rule-hit xmlns=\"{NS}\"><id>1</id></rule-hit>"
+        )))
+        .expect("a defined notification");
+    schema
+        .validate_notification(&envelope(&format!(
+            "<rule-hit xmlns=\"{NS}\"><id>1</id><extra/></rule-hit>"
+        )))
+        .expect_err("unknown content");
+    schema
+        .validate_notification(&envelope(&format!("<no-such-event xmlns=\"{NS}\"/>")))
+        .expect_err("no module defines it");
+}
