@@ -367,25 +367,9 @@ async fn tidy_up(
         .collect();
     let single = world.device.clone();
     let mut schema_findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, session) in sessions {
-        close_briefly(&session).await;
-        if let Some(device) = &single {
-            schema_findings
-                .entry(device.id.clone())
-                .or_default()
-                .extend(super::replies::check_session(device, &session));
-            transcripts
-                .entry(device.id.clone())
-                .or_default()
-                .push_str(&format!(
-                    "=== session {name:?} (session-id {})\n{}\n",
-                    session.session_id(),
-                    session.transcript().to_text()
-                ));
-        }
-    }
-    let fleet = std::mem::take(&mut world.fleet);
-    for (device, session) in fleet.iter().zip(std::mem::take(&mut world.fleet_sessions)) {
+    // Closes a session and keeps what it leaves: its transcript and the replies in it that
+    // do not validate against the device's schema.
+    let mut keep = async |device: &DeviceContext, label: String, session: Session| {
         close_briefly(&session).await;
         schema_findings
             .entry(device.id.clone())
@@ -395,11 +379,20 @@ async fn tidy_up(
             .entry(device.id.clone())
             .or_default()
             .push_str(&format!(
-                "=== session on {} (session-id {})\n{}\n",
-                device.name,
+                "=== {label} (session-id {})\n{}\n",
                 session.session_id(),
                 session.transcript().to_text()
             ));
+    };
+    for (name, session) in sessions {
+        match &single {
+            Some(device) => keep(device, format!("session {name:?}"), session).await,
+            None => close_briefly(&session).await,
+        }
+    }
+    let fleet = std::mem::take(&mut world.fleet);
+    for (device, session) in fleet.iter().zip(std::mem::take(&mut world.fleet_sessions)) {
+        keep(device, format!("session on {}", device.name), session).await;
     }
     let devices: Vec<Arc<DeviceContext>> =
         single.into_iter().chain(fleet.iter().cloned()).collect();
