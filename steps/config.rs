@@ -149,14 +149,15 @@ async fn discards(world: &mut RunWorld, name: String) -> StepResult {
     expect_ok(&reply, "discard-changes")
 }
 
-#[then(expr = "the candidate configuration equals the running configuration")]
-async fn candidate_equals_running(world: &mut RunWorld) -> StepResult {
+/// After a discard (candidate) or a copy (startup), the datastore holds what running holds.
+#[then(expr = "the {word} configuration equals the running configuration")]
+async fn equals_running(world: &mut RunWorld, datastore: String) -> StepResult {
     let session = world.any_session()?;
-    let candidate = read_config_data(session, Datastore::Candidate).await?;
+    let other = read_config_data(session, datastore_named(&datastore)).await?;
     let running = read_config_data(session, Datastore::Running).await?;
     expect_same(
-        config_differences(world.device()?, &running, &candidate)?,
-        "candidate differs from running",
+        config_differences(world.device()?, &running, &other)?,
+        &format!("{datastore} differs from running"),
     )
 }
 
@@ -258,17 +259,6 @@ async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
         )
         .await?;
     expect_ok(&reply, "copy-config of running to startup")
-}
-
-#[then(expr = "the startup configuration equals the running configuration")]
-async fn startup_equals_running(world: &mut RunWorld) -> StepResult {
-    let session = world.any_session()?;
-    let startup = read_config_data(session, Datastore::Startup).await?;
-    let running = read_config_data(session, Datastore::Running).await?;
-    expect_same(
-        config_differences(world.device()?, &running, &startup)?,
-        "startup differs from running after copy-config",
-    )
 }
 
 #[given(expr = "a copy of the running configuration")]

@@ -35,6 +35,23 @@ fn refusal(device: &DeviceContext, what: &str, reply: &rfc3535_client::wire::Rpc
     ))
 }
 
+/// Sends one request to every device of the fleet; the first refusal fails the step.
+async fn on_every_device(
+    world: &RunWorld,
+    what: &str,
+    request: impl AsyncFn(
+        &Session,
+    ) -> Result<rfc3535_client::wire::RpcReply, rfc3535_client::ClientError>,
+) -> StepResult {
+    for (device, session) in members(world)? {
+        let reply = request(session).await?;
+        if !reply.is_success() {
+            return Err(refusal(device, what, &reply));
+        }
+    }
+    Ok(())
+}
+
 #[given(expr = "a management session on every device")]
 async fn session_everywhere(world: &mut RunWorld) -> StepResult {
     if world.fleet.len() < 2 {
@@ -66,24 +83,20 @@ async fn copy_everywhere(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "every device's candidate is locked")]
 async fn lock_everywhere(world: &mut RunWorld) -> StepResult {
-    for (device, session) in members(world)? {
-        let reply = session.lock(Datastore::Candidate).await?;
-        if !reply.is_success() {
-            return Err(refusal(device, "lock of the candidate", &reply));
-        }
-    }
-    Ok(())
+    on_every_device(world, "lock of the candidate", async |session: &Session| {
+        session.lock(Datastore::Candidate).await
+    })
+    .await
 }
 
 #[when(expr = "every device's candidate is unlocked")]
 async fn unlock_everywhere(world: &mut RunWorld) -> StepResult {
-    for (device, session) in members(world)? {
-        let reply = session.unlock(Datastore::Candidate).await?;
-        if !reply.is_success() {
-            return Err(refusal(device, "unlock of the candidate", &reply));
-        }
-    }
-    Ok(())
+    on_every_device(
+        world,
+        "unlock of the candidate",
+        async |session: &Session| session.unlock(Datastore::Candidate).await,
+    )
+    .await
 }
 
 #[when(expr = "the sandbox text is set to one fresh value in every device's candidate")]
@@ -115,15 +128,16 @@ async fn set_everywhere(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "every device validates its candidate")]
 async fn validate_everywhere(world: &mut RunWorld) -> StepResult {
-    for (device, session) in members(world)? {
-        let reply = session
-            .validate(ConfigSource::Datastore(Datastore::Candidate))
-            .await?;
-        if !reply.is_success() {
-            return Err(refusal(device, "validate of the candidate", &reply));
-        }
-    }
-    Ok(())
+    on_every_device(
+        world,
+        "validate of the candidate",
+        async |session: &Session| {
+            session
+                .validate(ConfigSource::Datastore(Datastore::Candidate))
+                .await
+        },
+    )
+    .await
 }
 
 #[when(expr = "every device commits, asking for confirmation within {int} seconds")]
@@ -201,13 +215,10 @@ async fn refused_change(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "every device discards its changes")]
 async fn discard_everywhere(world: &mut RunWorld) -> StepResult {
-    for (device, session) in members(world)? {
-        let reply = session.discard_changes().await?;
-        if !reply.is_success() {
-            return Err(refusal(device, "discard-changes", &reply));
-        }
-    }
-    Ok(())
+    on_every_device(world, "discard-changes", async |session: &Session| {
+        session.discard_changes().await
+    })
+    .await
 }
 
 #[then(expr = "every device's running configuration equals its copy")]
