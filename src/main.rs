@@ -455,6 +455,7 @@ async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         features_hash: catalogue.hash.clone(),
         tags: args.tags.clone(),
         interrupted: output.interrupted,
+        shard: None,
     };
     let results = run::report::assemble(&catalogue, &output, info, args.schema_findings == "fail");
     let path = out.join("results.json");

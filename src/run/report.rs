@@ -170,9 +170,13 @@ pub fn assemble(
                 judge_requirement(&id, requirement, &outcomes)
             })
             .collect();
-        let owned: Vec<rfc3535_score::Requirement> = judged.iter().map(|r| (*r).clone()).collect();
-        let mine_owned: Vec<ResultEntry> = mine.iter().map(|r| (*r).clone()).collect();
-        let score = score_device(&owned, &verdicts, &mine_owned, weights);
+        let weight_of = |id: &str| {
+            judged
+                .iter()
+                .find(|r| r.id == id)
+                .map_or(1, |r| weights.of(r))
+        };
+        let score = score_device(weight_of, &verdicts, mine.iter().copied());
         requirement_results.extend(verdicts);
         devices.push(DeviceEntry {
             id,

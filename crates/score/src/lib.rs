@@ -7,7 +7,12 @@
 //! - [`verdict`]: the verdict model (DESIGN.md §3) and requirement levels.
 //! - [`results`]: the `results.json` document.
 //! - [`scoring`]: from scenario verdicts to requirement verdicts to a device's score.
+//! - [`matrix`]: requirements × devices, as every renderer shows them.
+//! - [`merge`] and [`diff`]: several runs as one matrix; what changed between two runs.
 
+pub mod diff;
+pub mod matrix;
+pub mod merge;
 pub mod registry;
 pub mod results;
 pub mod scoring;
@@ -18,5 +23,8 @@ pub use results::{
     DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, RunInfo, Safety, Score,
     SCHEMA_VERSION,
 };
+pub use diff::{diff, Change, ChangeKind, RunDiff, ScoreChange};
+pub use matrix::{Cell, Matrix, Row, RowGroup};
+pub use merge::{merge, MergeError, Merged};
 pub use scoring::{judge_requirement, score_device, ScenarioOutcome, Weights};
 pub use verdict::Verdict;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::registry::Level;
+use crate::scoring::{score_device, Weights};
 use crate::verdict::Verdict;
 
 /// The version of this document's shape. Bump it only for a change a reader must know about.
@@ -40,6 +41,9 @@ pub struct RunInfo {
     /// True when the run was interrupted (Ctrl-C) and holds only what was collected.
     #[serde(default)]
     pub interrupted: bool,
+    /// `K/N` when this run is one shard of a larger one (`--shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// One (device, protocol) column of the matrix.
@@ -168,6 +172,36 @@ pub struct RequirementResult {
 }
 
 impl Results {
+    /// Recomputes every device's score with other level weights (e.g. `report --weights`).
+    /// Verdicts do not change; only how much each requirement counts.
+    pub fn rescore(&mut self, weights: Weights) {
+        for requirement in &mut self.requirements {
+            requirement.weight = weights.of_level(requirement.level);
+        }
+        let weight_of = |id: &str| {
+            self.requirements
+                .iter()
+                .find(|r| r.id == id)
+                .map_or(1, |r| r.weight)
+        };
+        let scores: Vec<Score> = self
+            .devices
+            .iter()
+            .map(|device| {
+                score_device(
+                    weight_of,
+                    self.requirement_results
+                        .iter()
+                        .filter(|r| r.device == device.id),
+                    self.results.iter().filter(|r| r.device == device.id),
+                )
+            })
+            .collect();
+        for (device, score) in self.devices.iter_mut().zip(scores) {
+            device.score = score;
+        }
+    }
+
     /// Reads a results.json document, refusing a schema version this build does not know.
     pub fn from_json(text: &str) -> Result<Results, String> {
         let value: serde_json::Value =

@@ -30,12 +30,36 @@ impl Default for Weights {
 }
 
 impl Weights {
+    /// A requirement's weight: its own, if the registry gives one, else its level's.
     pub fn of(&self, requirement: &Requirement) -> u32 {
-        requirement.weight.unwrap_or(match requirement.level {
+        requirement.weight.unwrap_or(self.of_level(requirement.level))
+    }
+
+    pub fn of_level(&self, level: Level) -> u32 {
+        match level {
             Level::Must => self.must,
             Level::Should => self.should,
             Level::May => self.may,
-        })
+        }
+    }
+}
+
+impl std::str::FromStr for Weights {
+    type Err = String;
+
+    /// `MUST,SHOULD,MAY`, e.g. `3,2,1`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<Result<u32, _>> = text.split(',').map(|p| p.trim().parse()).collect();
+        match parts.as_slice() {
+            [Ok(must), Ok(should), Ok(may)] => Ok(Weights {
+                must: *must,
+                should: *should,
+                may: *may,
+            }),
+            _ => Err(format!(
+                "weights are three whole numbers for MUST,SHOULD,MAY (e.g. 3,2,1), not {text:?}"
+            )),
+        }
     }
 }
 
@@ -149,21 +173,17 @@ pub fn judge_requirement(
     }
 }
 
-/// A device's score from its requirement verdicts, and the claimed-but-broken count from its
-/// scenario results.
-pub fn score_device(
-    requirements: &[Requirement],
-    verdicts: &[RequirementResult],
-    scenario_results: &[ResultEntry],
-    weights: Weights,
+/// A device's score from its requirement verdicts (weighted by `weight_of`, given a
+/// requirement id), and the claimed-but-broken count from its scenario results.
+pub fn score_device<'a>(
+    weight_of: impl Fn(&str) -> u32,
+    verdicts: impl IntoIterator<Item = &'a RequirementResult>,
+    scenario_results: impl IntoIterator<Item = &'a ResultEntry>,
 ) -> Score {
     let mut score = Score::default();
     let (mut earned, mut possible) = (0u64, 0u64);
     for verdict in verdicts {
-        let weight = requirements
-            .iter()
-            .find(|r| r.id == verdict.requirement)
-            .map_or(1, |r| weights.of(r));
+        let weight = weight_of(&verdict.requirement);
         match verdict.verdict {
             Verdict::Pass => {
                 score.pass += 1;
@@ -181,7 +201,7 @@ pub fn score_device(
         }
     }
     let mut broken: Vec<&str> = scenario_results
-        .iter()
+        .into_iter()
         .filter(|r| r.claimed_but_broken)
         .map(|r| r.scenario.as_str())
         .collect();
@@ -264,7 +284,7 @@ mod tests {
         let judged = judge_requirement("d", &r, &[outcome("a", None, Verdict::Error)]);
         assert_eq!(judged.verdict, Verdict::Error);
         let pass = judge_requirement("d", &r, &[outcome("a", None, Verdict::Pass)]);
-        let score = score_device(&[r], &[judged, pass], &[], Weights::default());
+        let score = score_device(|_| 3, &[judged, pass], &[]);
         assert_eq!(
             (score.pass, score.error, score.percent),
             (1, 1, Some(100.0))
