@@ -1,0 +1,303 @@
+//! One self-contained HTML file: no network fetch, no external font, script or style, so it
+//! can be mailed, attached to a liaison or opened on a hackathon table without a network.
+//!
+//! The page holds the device cards (score, counts, claimed but broken, configuration check),
+//! the matrix as a colour heatmap with filters (source, level, verdict, text), and a
+//! drill-down per cell: the requirement's verdict and message, each scenario behind it with
+//! its steps, measurements and schema findings, and the evidence transcripts. The table is
+//! rendered here so it reads without script; the drill-down's data is the run's own
+//! `results.json` plus the evidence files, embedded as JSON.
+
+use serde::Serialize;
+
+use rfc3535_score::{Matrix, Results, Verdict};
+
+use crate::{escape_markup as esc, headline, identity_text, safety_text, score_text, symbol, Options};
+
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+
+/// What the page's script reads.
+#[derive(Serialize)]
+struct Embedded<'a> {
+    results: &'a Results,
+    evidence: &'a std::collections::BTreeMap<String, String>,
+}
+
+fn verdict_class(verdict: Option<Verdict>) -> &'static str {
+    match verdict {
+        Some(Verdict::Pass) => "v-pass",
+        Some(Verdict::Fail) => "v-fail",
+        Some(Verdict::NotApplicable) => "v-na",
+        Some(Verdict::Skipped) => "v-skipped",
+        Some(Verdict::Error) => "v-error",
+        Some(Verdict::Manual) => "v-manual",
+        None => "v-none",
+    }
+}
+
+/// Red to amber to green, for a score.
+fn score_hue(percent: Option<f64>) -> String {
+    match percent {
+        Some(p) => format!("hsl({:.0} 62% 40%)", p.clamp(0.0, 100.0) * 1.2),
+        None => "#7a828c".to_owned(),
+    }
+}
+
+pub fn render(results: &Results, options: &Options) -> String {
+    let matrix = Matrix::new(results);
+    let mut page = String::with_capacity(4096 + results.results.len() * 600);
+    page.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"{}\">\n<title>rfc3535 interoperability matrix · {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        esc(&options.generator),
+        esc(&results.run.id)
+    ));
+    page.push_str(&format!(
+        "<header>\n<h1>Interoperability matrix</h1>\n<p class=\"run\">{}</p>\n</header>\n<main>\n",
+        esc(&headline(results))
+    ));
+    if results.run.interrupted {
+        page.push_str("<p class=\"warning\">This run was interrupted: it holds only what was collected before the stop.</p>\n");
+    }
+    device_cards(&matrix, &mut page);
+    controls(&matrix, &mut page);
+    table(&matrix, &mut page);
+    broken_list(&matrix, &mut page);
+    page.push_str("</main>\n<aside id=\"drill\" hidden aria-live=\"polite\"><button type=\"button\" class=\"close\" aria-label=\"Close\">×</button><div class=\"content\"></div></aside>\n");
+    page.push_str(&format!(
+        "<footer>Made by {} from run {}. Every cell links to the scenarios and transcripts behind it; the data is embedded in this file.</footer>\n",
+        esc(&options.generator),
+        esc(&results.run.id)
+    ));
+    let data = serde_json::to_string(&Embedded {
+        results,
+        evidence: &options.evidence,
+    })
+    .unwrap_or_else(|_| "{}".to_owned())
+    // `<` only occurs inside JSON strings, where \u003c means the same; this keeps
+    // `</script>` in a device's reply from ending the script element.
+    .replace('<', "\\u003c");
+    page.push_str("<script type=\"application/json\" id=\"rfc3535-data\">");
+    page.push_str(&data);
+    page.push_str("</script>\n<script>\n");
+    page.push_str(SCRIPT);
+    page.push_str("</script>\n</body>\n</html>\n");
+    page
+}
+
+fn device_cards(matrix: &Matrix<'_>, page: &mut String) {
+    page.push_str("<section class=\"devices\" aria-label=\"Devices\">\n");
+    for device in &matrix.columns {
+        let s = &device.score;
+        let counts = [
+            ("v-pass", "pass", s.pass),
+            ("v-fail", "fail", s.fail),
+            ("v-na", "n/a", s.not_applicable),
+            ("v-skipped", "skipped", s.skipped),
+            ("v-error", "error", s.error),
+            ("v-manual", "manual", s.manual),
+        ];
+        let chips: String = counts
+            .iter()
+            .filter(|(_, _, n)| *n > 0)
+            .map(|(class, label, n)| format!("<span class=\"chip {class}\">{n} {label}</span>"))
+            .collect();
+        let safety_class = if device.unreachable.is_some() {
+            "unknown"
+        } else if device.safety.verified {
+            "ok"
+        } else {
+            "bad"
+        };
+        page.push_str(&format!(
+            "<article class=\"device\"><div class=\"score\" style=\"--hue:{}\"><b>{}</b><span style=\"width:{:.1}%\"></span></div><h2>{}</h2><p class=\"what\">{}{}</p><p class=\"chips\">{chips}</p>{}<p class=\"safety {safety_class}\">configuration: {}</p></article>\n",
+            score_hue(s.percent),
+            esc(&score_text(device)),
+            s.percent.unwrap_or(0.0),
+            esc(&device.name),
+            esc(&device.protocol),
+            [identity_text(device), device.address.clone()]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| format!(" · {}", esc(p)))
+                .collect::<String>(),
+            if let Some(why) = &device.unreachable {
+                format!("<p class=\"unreachable\">{}</p>", esc(why))
+            } else if s.claimed_but_broken > 0 {
+                format!(
+                    "<p class=\"broken\">{} claimed but broken</p>",
+                    s.claimed_but_broken
+                )
+            } else {
+                String::new()
+            },
+            esc(&safety_text(device)),
+        ));
+    }
+    page.push_str("</section>\n");
+}
+
+fn controls(matrix: &Matrix<'_>, page: &mut String) {
+    page.push_str("<form class=\"controls\" aria-label=\"Filters\"><label>Source <select name=\"group\"><option value=\"\">all</option>");
+    for group in &matrix.groups {
+        page.push_str(&format!(
+            "<option>{}</option>",
+            esc(group.name)
+        ));
+    }
+    page.push_str("</select></label><fieldset><legend>Level</legend>");
+    for level in ["must", "should", "may"] {
+        page.push_str(&format!(
+            "<label><input type=\"checkbox\" name=\"level\" value=\"{level}\" checked> {}</label>",
+            level.to_uppercase()
+        ));
+    }
+    page.push_str("</fieldset><label>Rows with <select name=\"verdict\"><option value=\"\">any verdict</option>");
+    for verdict in Verdict::ALL {
+        page.push_str(&format!(
+            "<option value=\"{verdict}\">a {verdict}</option>"
+        ));
+    }
+    page.push_str("<option value=\"broken\">a claimed-but-broken</option></select></label><label>Text <input type=\"search\" name=\"text\" placeholder=\"id or title\"></label><span class=\"shown\"></span></form>\n");
+    page.push_str("<p class=\"legend\">");
+    for (verdict, label) in [
+        (Some(Verdict::Pass), "pass"),
+        (Some(Verdict::Fail), "fail"),
+        (Some(Verdict::NotApplicable), "not applicable"),
+        (Some(Verdict::Skipped), "skipped"),
+        (Some(Verdict::Error), "error"),
+        (Some(Verdict::Manual), "manual (questionnaire)"),
+        (None, "not in this run"),
+    ] {
+        page.push_str(&format!(
+            "<span class=\"key {}\">{}</span> {label} ",
+            verdict_class(verdict),
+            symbol(verdict)
+        ));
+    }
+    page.push_str("<span class=\"key v-fail broken\">✘</span> claimed but broken. Select a cell for its scenarios and evidence.</p>\n");
+}
+
+fn table(matrix: &Matrix<'_>, page: &mut String) {
+    let many = matrix.columns.len() > 8;
+    page.push_str(&format!(
+        "<div class=\"scroll\"><table class=\"matrix{}\">\n<thead><tr><th class=\"req\">Requirement</th><th>Level</th>",
+        if many { " many" } else { "" }
+    ));
+    for (index, device) in matrix.columns.iter().enumerate() {
+        page.push_str(&format!(
+            "<th class=\"dev\" data-device=\"{index}\" title=\"{}\"><span>{}<small>{}</small></span></th>",
+            esc(&device.id),
+            esc(&device.name),
+            esc(&device.protocol)
+        ));
+    }
+    page.push_str("<th title=\"Devices that meet it, of those with a pass or fail\">Meets</th></tr></thead>\n");
+    let width = matrix.columns.len() + 3;
+    for group in &matrix.groups {
+        page.push_str(&format!(
+            "<tbody data-group=\"{}\"><tr class=\"group\"><th colspan=\"{width}\">{}</th></tr>\n",
+            esc(group.name),
+            esc(group.name)
+        ));
+        for row in &group.rows {
+            let requirement = row.requirement;
+            let mut verdicts: Vec<&str> = row
+                .cells
+                .iter()
+                .filter_map(|c| c.verdict.map(Verdict::as_str))
+                .collect();
+            if row.cells.iter().any(|c| c.claimed_but_broken) {
+                verdicts.push("broken");
+            }
+            verdicts.sort_unstable();
+            verdicts.dedup();
+            page.push_str(&format!(
+                "<tr data-req=\"{}\" data-level=\"{}\" data-verdicts=\"{}\"><th class=\"req\"><code>{}</code> {}<small>{}</small></th><td class=\"level {}\">{}</td>",
+                esc(&requirement.id),
+                requirement.level,
+                verdicts.join(" "),
+                esc(&requirement.id),
+                esc(&requirement.title),
+                esc(&requirement.source),
+                requirement.level,
+                requirement.level.as_str().to_uppercase(),
+            ));
+            for cell in &row.cells {
+                let measured = cell
+                    .measurement
+                    .as_deref()
+                    .map(|m| format!("<small>{}</small>", esc(m.split_once('=').map_or(m, |(_, v)| v))))
+                    .unwrap_or_default();
+                page.push_str(&format!(
+                    "<td class=\"cell {}{}\" tabindex=\"0\" title=\"{}\">{}{measured}</td>",
+                    verdict_class(cell.verdict),
+                    if cell.claimed_but_broken { " broken" } else { "" },
+                    esc(&cell_title(cell)),
+                    symbol(cell.verdict),
+                ));
+            }
+            let ratio = if row.judged == 0 {
+                0.0
+            } else {
+                row.meeting as f64 * 100.0 / row.judged as f64
+            };
+            page.push_str(&format!(
+                "<td class=\"meets\"><span style=\"--ratio:{ratio:.0}%\">{}/{}</span></td></tr>\n",
+                row.meeting, row.judged
+            ));
+        }
+        page.push_str("</tbody>\n");
+    }
+    page.push_str("<tfoot><tr><th class=\"req\">Score <small>weighted pass ratio: MUST 3, SHOULD 2, MAY 1</small></th><td></td>");
+    for device in &matrix.columns {
+        page.push_str(&format!(
+            "<td class=\"total\" style=\"--hue:{}\">{}</td>",
+            score_hue(device.score.percent),
+            esc(&score_text(device))
+        ));
+    }
+    page.push_str("<td></td></tr></tfoot>\n</table></div>\n");
+}
+
+fn cell_title(cell: &rfc3535_score::Cell<'_>) -> String {
+    let verdict = cell.verdict.map_or("not in this run", Verdict::as_str);
+    let mut title = verdict.to_owned();
+    if cell.claimed_but_broken {
+        title.push_str(" (claimed but broken)");
+    }
+    if let Some(measured) = &cell.measurement {
+        title.push_str(&format!(" · {measured}"));
+    }
+    title
+}
+
+/// The claimed-but-broken findings, the list a vendor reads first.
+fn broken_list(matrix: &Matrix<'_>, page: &mut String) {
+    let mut items = String::new();
+    for row in matrix.rows() {
+        for (cell, device) in row.cells.iter().zip(&matrix.columns) {
+            if !cell.claimed_but_broken {
+                continue;
+            }
+            for &index in &cell.scenarios {
+                let scenario = &matrix.results.results[index];
+                if scenario.claimed_but_broken {
+                    items.push_str(&format!(
+                        "<li><b>{}</b> on <b>{}</b> claims {} but fails “{}”: {}</li>\n",
+                        esc(&row.requirement.id),
+                        esc(&device.id),
+                        esc(&scenario.needs.join(", ")),
+                        esc(&scenario.scenario),
+                        esc(&scenario.message)
+                    ));
+                }
+            }
+        }
+    }
+    if !items.is_empty() {
+        page.push_str("<section class=\"broken-list\"><h2>Claimed but broken</h2><ul>\n");
+        page.push_str(&items);
+        page.push_str("</ul></section>\n");
+    }
+}
