@@ -4,6 +4,7 @@
 //! 3 no verdict could be reached at all (for `probe`: a device could not be reached).
 
 mod probe;
+mod reporting;
 mod run;
 mod schema;
 #[path = "../steps/mod.rs"]
@@ -63,7 +64,8 @@ enum Command {
     /// scenarios, restores, and writes what was collected.
     ///
     /// Writes DIR/results.json and DIR/evidence/<device>/NNN-<scenario>.txt (every message
-    /// in and out, secrets removed), and prints a summary per device.
+    /// in and out, secrets removed), prints the matrix and a summary per device, and writes
+    /// the other chosen formats into DIR (matrix.txt, matrix.md, junit.xml, report.html).
     ///
     /// Exit status: 0 done and --fail-on not triggered; 1 triggered; 2 usage or
     /// configuration error; 3 no device could be tested.
@@ -74,6 +76,33 @@ enum Command {
     ///   RFC3535_PASSWORD=... rfc3535 run --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+
+    /// Re-render saved runs offline; several results files merge into one matrix.
+    ///
+    /// Reads results.json files (or the run directories holding them) and the evidence
+    /// beside them, and renders the matrix as term, md, json, junit or html. Several files
+    /// are merged: the shards of one run (run --shard K/N) or separate runs by different
+    /// people; a device may be in one file only. The verdicts are the runs' own; --weights
+    /// only changes how much each level counts in the scores.
+    ///
+    /// Examples:
+    ///   rfc3535 report reports/runs/20261121T090000-4242
+    ///   rfc3535 report shard-1/results.json shard-2/results.json --format html --out lab.html
+    ///   rfc3535 report vendor-a.json vendor-b.json --format md,junit,html --out published/
+    #[command(verbatim_doc_comment)]
+    Report(reporting::ReportArgs),
+
+    /// What changed between two runs (firmware A against firmware B), regressions first.
+    ///
+    /// Compares the requirement verdicts of the devices present in both runs (matched by
+    /// name and protocol), then their scores, and lists devices in only one of them.
+    /// Exit status: 0 no regression; 1 at least one (a pass lost or a fail gained); 2 a file
+    /// cannot be read.
+    ///
+    /// Example:
+    ///   rfc3535 diff reports/runs/before reports/runs/after --format md
+    #[command(verbatim_doc_comment)]
+    Diff(reporting::DiffArgs),
 
     /// List the requirement catalogue; with --coverage, which scenarios cover each one.
     ///
@@ -121,8 +150,51 @@ struct RunArgs {
     #[arg(long, value_name = "MODE", default_value = "warn", value_parser = ["warn", "fail"])]
     schema_findings: String,
 
+    /// Report formats written into the run directory at the end, comma-separated: term
+    /// (also printed), md, json, junit, html. results.json is always written.
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "term,html")]
+    format: Vec<rfc3535_report::Format>,
+
+    /// Run only shard K of N: the devices whose position in the device list (inventories,
+    /// then targets, from 1) is K modulo N. Merge the shards' results with `rfc3535 report`.
+    /// @multi scenarios see only the devices of their shard.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+
+    #[command(flatten)]
+    term: reporting::TermArgs,
+
     #[command(flatten)]
     connection: ConnectionArgs,
+}
+
+/// `--shard K/N`.
+#[derive(Debug, Clone, Copy)]
+struct Shard {
+    index: usize,
+    count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            _ => Err(format!(
+                "a shard is K/N with 1 <= K <= N (e.g. 2/4), not {text:?}"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -423,7 +495,20 @@ fn now_rfc3339() -> String {
 }
 
 async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
-    let targets = run_targets(&args).map_err(UsageError)?;
+    let mut targets = run_targets(&args).map_err(UsageError)?;
+    if let Some(shard) = args.shard {
+        targets = targets
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| position % shard.count == shard.index - 1)
+            .map(|(_, target)| target)
+            .collect();
+        if targets.is_empty() {
+            bail!(UsageError(anyhow::anyhow!(
+                "shard {shard} holds no device: there are fewer devices than shards"
+            )));
+        }
+    }
     let features_dir = args
         .features
         .clone()
@@ -455,14 +540,27 @@ async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         features_hash: catalogue.hash.clone(),
         tags: args.tags.clone(),
         interrupted: output.interrupted,
-        shard: None,
+        shard: args.shard.map(|s| s.to_string()),
     };
     let results = run::report::assemble(&catalogue, &output, info, args.schema_findings == "fail");
     let path = out.join("results.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&results)?)
+    std::fs::write(&path, rfc3535_report::json(&results))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    print!("{}", run::report::summary(&results));
+    let evidence = reporting::read_evidence(&results, &out);
+    let formats: Vec<rfc3535_report::Format> = args
+        .format
+        .iter()
+        .copied()
+        .filter(|f| *f != rfc3535_report::Format::Json)
+        .collect();
+    let written =
+        reporting::write_formats(&results, &formats, &out, &args.term.options(evidence))?;
     println!("\nresults: {}", path.display());
+    for file in written {
+        if !file.ends_with(rfc3535_report::Format::Term.file_name()) {
+            println!("report:  {}", file.display());
+        }
+    }
     if results.devices.iter().all(|d| d.unreachable.is_some()) {
         return Ok(ExitCode::from(3));
     }
@@ -574,6 +672,8 @@ fn main() -> ExitCode {
             Command::Probe(args) => run_probe(args).await,
             Command::Run(args) => run_catalogue(args).await,
             Command::Requirements(args) => list_requirements(&args),
+            Command::Report(args) => reporting::report_command(&args),
+            Command::Diff(args) => reporting::diff_command(&args),
         }
     });
     match result {

@@ -53,6 +53,8 @@ pub struct AfterRecord {
 #[derive(Debug, Default)]
 pub struct Sink {
     pub records: Mutex<HashMap<ScenarioKey, ScenarioRecord>>,
+    /// Where finished scenarios are announced, if anywhere.
+    pub progress: Option<Arc<super::progress::Progress>>,
     /// Keyed by scenario, then device id.
     pub after: Mutex<HashMap<ScenarioKey, BTreeMap<String, AfterRecord>>>,
 }
@@ -205,13 +207,9 @@ impl VerdictWriter {
                     Some(Finding::Skip(m)) => (Verdict::Skipped, m),
                     Some(Finding::Error(m)) => (Verdict::Error, m),
                 };
-                // One progress line per scenario: long runs show they are alive.
-                eprintln!(
-                    "  {:<22} {:<15} {}",
-                    self.label,
-                    verdict.as_str(),
-                    scenario.name
-                );
+                if let Some(progress) = &self.sink.progress {
+                    progress.scenario_done(&self.label, verdict, &scenario.name);
+                }
                 let record = ScenarioRecord {
                     verdict,
                     message,

@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod discovery;
 pub mod executor;
+pub mod progress;
 pub mod replies;
 pub mod report;
 pub mod safety;
@@ -257,11 +258,21 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
             Some((context, keys))
         })
         .collect();
+    let multi_count = selected.iter().filter(|s| s.multi).count();
+    let progress = Arc::new(progress::Progress::new(
+        runnable.iter().map(|(_, keys)| keys.len()).sum::<usize>()
+            + if runnable.is_empty() { 0 } else { multi_count },
+        runnable.len(),
+    ));
     let slots = Arc::new(tokio::sync::Semaphore::new(request.concurrency.max(1)));
     let device_runs = runnable.iter().map(|(context, keys)| {
-        let sink = Arc::new(Sink::default());
+        let sink = Arc::new(Sink {
+            progress: Some(Arc::clone(&progress)),
+            ..Sink::default()
+        });
         single.insert(context.id.clone(), Arc::clone(&sink));
         let (slots, evidence, stop) = (Arc::clone(&slots), Arc::clone(&evidence), stop_rx.clone());
+        let progress = Arc::clone(&progress);
         let (context, keys, dir) = (Arc::clone(context), keys.clone(), catalogue.dir.clone());
         let interrupted = Arc::clone(&interrupted);
         async move {
@@ -273,13 +284,17 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
             }
             let handle = spawn_run(dir, Binding::Device(context), keys, sink, evidence, stop);
             join_all_threads(vec![handle]).await;
+            progress.device_done();
         }
     });
     let device_runs: Vec<_> = device_runs.collect();
     futures::future::join_all(device_runs).await;
 
     // Phase 3: @multi scenarios over every reachable device.
-    let fleet = Arc::new(Sink::default());
+    let fleet = Arc::new(Sink {
+        progress: Some(Arc::clone(&progress)),
+        ..Sink::default()
+    });
     let fleet_devices: Vec<Arc<DeviceContext>> =
         runnable.iter().map(|(c, _)| Arc::clone(c)).collect();
     let multi: HashSet<ScenarioKey> = selected
@@ -299,7 +314,10 @@ pub async fn execute(request: &RunRequest, catalogue: &Catalogue) -> Result<RunO
         join_all_threads(vec![handle]).await;
     }
 
+    progress.finish();
+
     // Phase 4: restore and verify.
+    eprintln!("restoring and verifying each device's configuration");
     let mut devices = devices;
     let checks = devices.iter().map(|device| async move {
         let (Some(context), None) = (&device.context, &device.unreachable) else {

@@ -1,5 +1,5 @@
-//! From a run's records to `results.json` (DESIGN.md §6) and a plain terminal summary.
-//! Scoring itself lives in `rfc3535-score`; the full matrix renderers come with `report`.
+//! From a run's records to `results.json` (DESIGN.md §6), and whether `--fail-on` is
+//! triggered. Scoring lives in `rfc3535-score`; rendering in `rfc3535-report`.
 
 use std::collections::BTreeMap;
 
@@ -220,66 +220,4 @@ pub fn fail_on_triggered(results: &Results, fail_on: &str) -> bool {
                 _ => false,
             }
     })
-}
-
-/// A plain summary per device: score, counts, what failed and why, and the safety check.
-pub fn summary(results: &Results) -> String {
-    let mut out = String::new();
-    for device in &results.devices {
-        let s = &device.score;
-        out.push_str(&format!(
-            "\n{}  {}\n",
-            device.id,
-            match (&device.unreachable, s.percent) {
-                (Some(_), _) => "not tested".to_owned(),
-                (None, Some(p)) => format!("score {p:.1}%"),
-                (None, None) => "no conclusive verdict".to_owned(),
-            }
-        ));
-        if let Some(why) = &device.unreachable {
-            out.push_str(&format!("  {why}\n"));
-        }
-        out.push_str(&format!(
-            "  requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}\n",
-            s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken
-        ));
-        for verdict in [Verdict::Fail, Verdict::Error, Verdict::Skipped] {
-            for r in results
-                .results
-                .iter()
-                .filter(|r| r.device == device.id && r.verdict == verdict)
-            {
-                out.push_str(&format!(
-                    "  {:<5} {:<15} {}: {}\n",
-                    match verdict {
-                        Verdict::Fail => "FAIL",
-                        Verdict::Error => "ERROR",
-                        _ => "SKIP",
-                    },
-                    r.requirement,
-                    r.scenario,
-                    r.message
-                ));
-            }
-        }
-        for r in results.requirement_results.iter().filter(|r| {
-            r.device == device.id && r.verdict == Verdict::Fail && r.message.starts_with("a MUST")
-        }) {
-            out.push_str(&format!("  FAIL  {:<15} {}\n", r.requirement, r.message));
-        }
-        let safety = &device.safety;
-        if device.unreachable.is_none() {
-            out.push_str(&format!(
-                "  configuration: {}\n",
-                if safety.verified && safety.restored {
-                    format!("restored and verified ({})", safety.saved.join(", "))
-                } else if safety.verified {
-                    format!("unchanged, verified ({})", safety.saved.join(", "))
-                } else {
-                    format!("NOT VERIFIED: {}", safety.problems.join("; "))
-                }
-            ));
-        }
-    }
-    out
 }

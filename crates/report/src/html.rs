@@ -125,7 +125,7 @@ fn device_cards(matrix: &Matrix<'_>, page: &mut String) {
                 format!("<p class=\"unreachable\">{}</p>", esc(why))
             } else if s.claimed_but_broken > 0 {
                 format!(
-                    "<p class=\"broken\">{} claimed but broken</p>",
+                    "<p class=\"broken-note\">{} claimed but broken</p>",
                     s.claimed_but_broken
                 )
             } else {
@@ -243,8 +243,10 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
                 row.meeting as f64 * 100.0 / row.judged as f64
             };
             page.push_str(&format!(
-                "<td class=\"meets\"><span style=\"--ratio:{ratio:.0}%\">{}/{}</span></td></tr>\n",
-                row.meeting, row.judged
+                "<td class=\"meets\"><span{} style=\"--ratio:{ratio:.0}%\">{}/{}</span></td></tr>\n",
+                if row.judged == 0 { " class=\"none\"" } else { "" },
+                row.meeting,
+                row.judged
             ));
         }
         page.push_str("</tbody>\n");

@@ -6,9 +6,11 @@
 //! - [`junit`]: JUnit XML for CI systems, one testcase per (requirement, device, protocol).
 //! - [`html`]: one self-contained file: a heatmap with filters and a drill-down per cell.
 //! - JSON is `results.json` itself.
+//! - [`diff`]: what changed between two runs.
 //!
 //! Every renderer reads the same [`Matrix`], so they cannot disagree about a cell.
 
+pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod markdown;

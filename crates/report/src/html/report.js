@@ -81,7 +81,7 @@
       const part = el("section", { class: "scenario" }, [
         el("h3", {}, [s.scenario]),
         el("p", { class: "meta" }, [s.feature + (s.mechanism ? " · mechanism " + s.mechanism : "") + " · " + s.duration_ms + " ms" + (s.needs.length ? " · needs " + s.needs.join(", ") : "")]),
-        el("p", {}, [badge(s.verdict), s.claimed_but_broken ? " claimed but broken " : " ", s.message])
+        el("p", {}, [badge(s.verdict), s.claimed_but_broken ? " claimed but broken — " : " ", s.message])
       ]);
       if (s.steps.length) {
         part.append(el("ol", { class: "steps" }, s.steps.map(function (st) {
@@ -107,9 +107,19 @@
     });
     drill.hidden = false;
     drill.querySelector(".close").focus();
+    // A link to this page with this hash opens the same cell.
+    history.replaceState(null, "", "#cell=" + encodeURIComponent(device.id) + "|" + encodeURIComponent(requirement.id));
+  }
+  function openFromHash() {
+    const match = /^#cell=([^|]*)\|(.*)$/.exec(location.hash);
+    if (!match) return;
+    const column = results.devices.findIndex(function (d) { return d.id === decodeURIComponent(match[1]); });
+    const row = table.querySelector("tr[data-req=\"" + CSS.escape(decodeURIComponent(match[2])) + "\"]");
+    if (column >= 0 && row) open(row.cells[column + 2]);
   }
   function close() {
     drill.hidden = true;
+    history.replaceState(null, "", location.pathname + location.search);
     const selected = table.querySelector("td.selected");
     if (selected) { selected.classList.remove("selected"); selected.focus(); }
   }
@@ -123,5 +133,7 @@
   });
   drill.querySelector(".close").addEventListener("click", close);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !drill.hidden) close(); });
+  openFromHash();
+  window.addEventListener("hashchange", openFromHash);
   document.body.dataset.ready = "true";
 })();
