@@ -152,7 +152,12 @@ struct RunArgs {
 
     /// Report formats written into the run directory at the end, comma-separated: term
     /// (also printed), md, json, junit, html. results.json is always written.
-    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "term,html")]
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "term,html"
+    )]
     format: Vec<rfc3535_report::Format>,
 
     /// Run only shard K of N: the devices whose position in the device list (inventories,
@@ -553,8 +558,7 @@ async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         .copied()
         .filter(|f| *f != rfc3535_report::Format::Json)
         .collect();
-    let written =
-        reporting::write_formats(&results, &formats, &out, &args.term.options(evidence))?;
+    let written = reporting::write_formats(&results, &formats, &out, &args.term.options(evidence))?;
     println!("\nresults: {}", path.display());
     for file in written {
         if !file.ends_with(rfc3535_report::Format::Term.file_name()) {

@@ -48,7 +48,11 @@ impl TermArgs {
         };
         let width = self.width.unwrap_or_else(|| {
             terminal
-                .then(|| console::Term::stdout().size_checked().map(|(_, w)| w as usize))
+                .then(|| {
+                    console::Term::stdout()
+                        .size_checked()
+                        .map(|(_, w)| w as usize)
+                })
                 .flatten()
                 .unwrap_or(120)
         });
@@ -70,7 +74,12 @@ pub struct ReportArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Formats, comma-separated: term, md, json, junit, html.
-    #[arg(long, value_name = "FORMATS", value_delimiter = ',', default_value = "term")]
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "term"
+    )]
     pub format: Vec<Format>,
 
     /// With one format: the file to write [default: stdout]. With several: a directory,

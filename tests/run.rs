@@ -302,6 +302,132 @@ async fn whole_catalogue_against_two_lab_devices() {
         "the run left every device's configuration as it found it"
     );
     assert!(stdout.contains("configuration: "), "{stdout}");
+
+    // The reports: the matrix on screen and in matrix.txt, the HTML report beside results.json,
+    // and results.json valid against its committed JSON Schema.
+    assert!(
+        stdout.contains("rfc3535 interoperability matrix"),
+        "{stdout}"
+    );
+    for file in ["matrix.txt", "report.html"] {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    assert_eq!(
+        schema_problems(&out.join("results.json")),
+        Vec::<String>::new()
+    );
+    // A run compared with itself has no differences.
+    let diff = cli(&["diff", path_str(&out), path_str(&out)]).await;
+    assert!(diff.status.success(), "{diff:?}");
+    assert!(String::from_utf8_lossy(&diff.stdout).contains("no differences"));
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// Runs the rfc3535 binary with arguments.
+async fn cli(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(args)
+        .output()
+        .await
+        .expect("rfc3535 runs")
+}
+
+/// What `reports/results.schema.json` finds wrong with a results file.
+fn schema_problems(results: &Path) -> Vec<String> {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/results.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema).expect("schema")).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results).expect("results")).expect("JSON");
+    validator
+        .iter_errors(&document)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+/// What differs between runs of the same scenarios on the same devices only by timing.
+fn without_timing(mut results: Results) -> Results {
+    for result in &mut results.results {
+        result.duration_ms = 0;
+        result.measurements.retain(|name, _| !name.ends_with("_ms"));
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_merge_into_the_run_over_both_devices() {
+    let candidate = LabDevice::start(&DeviceSpec::candidate());
+    let running = LabDevice::start(&DeviceSpec::running_base10());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(
+        dir.path(),
+        &[
+            direct_entry("candidate", &candidate),
+            direct_entry("running", &running),
+        ],
+    );
+    // Not R3535-3.7: on a freshly started netconfd the first restore adds /ietf-system:system
+    // (docs/lab-findings.md), so the first run and the later ones differ there.
+    let tags =
+        "not @multi and (@req:R3535-3.2 or @req:R3535-3.6 or @req:R3535-3.13 or @req:R3535-5.27)";
+    let whole = dir.path().join("whole");
+    let (_, one_run) = run(&inventory, &whole, &["--tags", tags]).await;
+    let mut shards = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = dir.path().join(format!("shard-{}", &shard[..1]));
+        let (_, results) = run(&inventory, &out, &["--tags", tags, "--shard", shard]).await;
+        assert_eq!(results.devices.len(), 1, "shard {shard}");
+        assert_eq!(results.run.shard.as_deref(), Some(shard));
+        shards.push(out);
+    }
+
+    let merged_dir = dir.path().join("merged");
+    let merged = cli(&[
+        "report",
+        path_str(&shards[0]),
+        path_str(&shards[1]),
+        "--format",
+        "json,html,junit",
+        "--out",
+        path_str(&merged_dir),
+    ])
+    .await;
+    assert!(merged.status.success(), "{merged:?}");
+    let merged_path = merged_dir.join("results.json");
+    assert_eq!(schema_problems(&merged_path), Vec::<String>::new());
+    let merged = Results::from_json(&std::fs::read_to_string(&merged_path).expect("merged"))
+        .expect("merged results");
+    // The verdicts first, as `rfc3535 diff` shows them, so a failure reads as what changed.
+    let diff = cli(&["diff", path_str(&whole), path_str(&merged_path)]).await;
+    let diff_text = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.status.success(), "{diff_text}");
+    let failures: Vec<String> = one_run
+        .results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Pass)
+        .map(|r| format!("{} {}: {}", r.device, r.scenario, r.message))
+        .collect();
+    assert!(
+        diff_text.contains("no differences"),
+        "{diff_text}\nthe run over both devices: {failures:#?}"
+    );
+    let (merged, one_run) = (without_timing(merged), without_timing(one_run));
+    assert_eq!(merged.devices, one_run.devices);
+    assert_eq!(merged.requirements, one_run.requirements);
+    assert_eq!(merged.results, one_run.results);
+    assert_eq!(merged.requirement_results, one_run.requirement_results);
+    // The HTML report of the merge carries both shards' evidence.
+    let html = std::fs::read_to_string(merged_dir.join("report.html")).expect("html");
+    assert!(html.contains("evidence/candidate/") && html.contains("evidence/running/"));
+
+    // A device in two of the files is refused, with both named, and exit code 2.
+    let twice = cli(&["report", path_str(&shards[0]), path_str(&whole)]).await;
+    assert_eq!(twice.status.code(), Some(2), "{twice:?}");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("is in both"));
 }
 
 /// Faults in front of a real device.

@@ -70,20 +70,27 @@ pub enum Binding {
 #[derive(Debug)]
 pub struct EvidenceDir {
     pub run_dir: PathBuf,
-    counter: AtomicUsize,
+    /// Numbered per device, so a device's files are named the same whether it ran alone
+    /// (a shard) or with others.
+    counters: Mutex<HashMap<String, usize>>,
 }
 
 impl EvidenceDir {
     pub fn new(run_dir: &Path) -> Self {
         EvidenceDir {
             run_dir: run_dir.to_owned(),
-            counter: AtomicUsize::new(1),
+            counters: Mutex::new(HashMap::new()),
         }
     }
 
     /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path.
     fn write(&self, device: &str, scenario: &str, text: &str) -> Option<String> {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let n = {
+            let mut counters = self.counters.lock().ok()?;
+            let counter = counters.entry(device.to_owned()).or_insert(0);
+            *counter += 1;
+            *counter
+        };
         let slug: String = scenario
             .chars()
             .map(|c| {

@@ -26,9 +26,10 @@ fn change_line(change: &Change) -> String {
         "{} {}{}: {} → {}",
         change.device,
         change.requirement,
-        change
-            .level
-            .map_or(String::new(), |l| format!(" ({})", l.as_str().to_uppercase())),
+        change.level.map_or(String::new(), |l| format!(
+            " ({})",
+            l.as_str().to_uppercase()
+        )),
         verdict_text(change.old),
         verdict_text(change.new),
     )

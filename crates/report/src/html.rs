@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use rfc3535_score::{Matrix, Results, Verdict};
 
-use crate::{escape_markup as esc, headline, identity_text, safety_text, score_text, symbol, Options};
+use crate::{
+    escape_markup as esc, headline, identity_text, safety_text, score_text, symbol, Options,
+};
 
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
@@ -140,10 +142,7 @@ fn device_cards(matrix: &Matrix<'_>, page: &mut String) {
 fn controls(matrix: &Matrix<'_>, page: &mut String) {
     page.push_str("<form class=\"controls\" aria-label=\"Filters\"><label>Source <select name=\"group\"><option value=\"\">all</option>");
     for group in &matrix.groups {
-        page.push_str(&format!(
-            "<option>{}</option>",
-            esc(group.name)
-        ));
+        page.push_str(&format!("<option>{}</option>", esc(group.name)));
     }
     page.push_str("</select></label><fieldset><legend>Level</legend>");
     for level in ["must", "should", "may"] {
@@ -154,9 +153,7 @@ fn controls(matrix: &Matrix<'_>, page: &mut String) {
     }
     page.push_str("</fieldset><label>Rows with <select name=\"verdict\"><option value=\"\">any verdict</option>");
     for verdict in Verdict::ALL {
-        page.push_str(&format!(
-            "<option value=\"{verdict}\">a {verdict}</option>"
-        ));
+        page.push_str(&format!("<option value=\"{verdict}\">a {verdict}</option>"));
     }
     page.push_str("<option value=\"broken\">a claimed-but-broken</option></select></label><label>Text <input type=\"search\" name=\"text\" placeholder=\"id or title\"></label><span class=\"shown\"></span></form>\n");
     page.push_str("<p class=\"legend\">");
@@ -227,12 +224,21 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
                 let measured = cell
                     .measurement
                     .as_deref()
-                    .map(|m| format!("<small>{}</small>", esc(m.split_once('=').map_or(m, |(_, v)| v))))
+                    .map(|m| {
+                        format!(
+                            "<small>{}</small>",
+                            esc(m.split_once('=').map_or(m, |(_, v)| v))
+                        )
+                    })
                     .unwrap_or_default();
                 page.push_str(&format!(
                     "<td class=\"cell {}{}\" tabindex=\"0\" title=\"{}\">{}{measured}</td>",
                     verdict_class(cell.verdict),
-                    if cell.claimed_but_broken { " broken" } else { "" },
+                    if cell.claimed_but_broken {
+                        " broken"
+                    } else {
+                        ""
+                    },
                     esc(&cell_title(cell)),
                     symbol(cell.verdict),
                 ));

@@ -4,7 +4,9 @@
 
 use rfc3535_score::{Matrix, Results, Verdict};
 
-use crate::{explanation, headline, identity_text, safety_text, score_text, symbol, Options, LEGEND};
+use crate::{
+    explanation, headline, identity_text, safety_text, score_text, symbol, Options, LEGEND,
+};
 
 /// Text safe inside a Markdown table cell.
 fn cell_safe(text: &str) -> String {
@@ -82,24 +84,27 @@ pub fn render(results: &Results, options: &Options) -> String {
     let findings: Vec<String> = matrix
         .rows()
         .flat_map(|row| {
-            row.cells.iter().zip(&matrix.columns).filter_map(move |(cell, device)| {
-                let verdict = cell.verdict?;
-                if !matches!(verdict, Verdict::Fail | Verdict::Error) {
-                    return None;
-                }
-                Some(format!(
-                    "| `{}` | {} | {}{} | {} |\n",
-                    row.requirement.id,
-                    cell_safe(&device.id),
-                    verdict,
-                    if cell.claimed_but_broken {
-                        " (claimed but broken)"
-                    } else {
-                        ""
-                    },
-                    cell_safe(&explanation(results, cell)),
-                ))
-            })
+            row.cells
+                .iter()
+                .zip(&matrix.columns)
+                .filter_map(move |(cell, device)| {
+                    let verdict = cell.verdict?;
+                    if !matches!(verdict, Verdict::Fail | Verdict::Error) {
+                        return None;
+                    }
+                    Some(format!(
+                        "| `{}` | {} | {}{} | {} |\n",
+                        row.requirement.id,
+                        cell_safe(&device.id),
+                        verdict,
+                        if cell.claimed_but_broken {
+                            " (claimed but broken)"
+                        } else {
+                            ""
+                        },
+                        cell_safe(&explanation(results, cell)),
+                    ))
+                })
         })
         .collect();
     if !findings.is_empty() {

@@ -44,7 +44,9 @@ fn cell_text(cell: &rfc3535_score::Cell<'_>, color: bool) -> String {
         text.push('*');
     }
     if let Some(measured) = &cell.measurement {
-        let value = measured.split_once('=').map_or(measured.as_str(), |(_, v)| v);
+        let value = measured
+            .split_once('=')
+            .map_or(measured.as_str(), |(_, v)| v);
         text.push(' ');
         text.push_str(&abbreviate(value, DEVICE_WIDTH - 3));
     }
@@ -139,7 +141,9 @@ pub fn render(results: &Results, options: &Options) -> String {
             });
         }
         out.push('\n');
-        out.push_str(&page_table(&matrix, page, with_title, width, id_width, options));
+        out.push_str(&page_table(
+            &matrix, page, with_title, width, id_width, options,
+        ));
         out.push('\n');
     }
     out.push('\n');
@@ -202,7 +206,10 @@ fn page_table(
     }
     score.push(String::new());
     for &column in page {
-        score.push(abbreviate(&score_text(matrix.columns[column]), DEVICE_WIDTH));
+        score.push(abbreviate(
+            &score_text(matrix.columns[column]),
+            DEVICE_WIDTH,
+        ));
     }
     score.push(String::new());
     builder.push_record(score);
@@ -214,7 +221,8 @@ fn page_table(
         let others = table.total_width().saturating_sub(natural);
         let title_width = width.saturating_sub(others).max(TITLE_MIN);
         if title_width < natural {
-            table.with(Modify::new(Columns::one(1)).with(Width::wrap(title_width).keep_words(true)));
+            table
+                .with(Modify::new(Columns::one(1)).with(Width::wrap(title_width).keep_words(true)));
         }
     }
     let first_device = 2 + usize::from(with_title);
@@ -253,11 +261,9 @@ fn device_account(results: &Results, device: &DeviceEntry, width: usize, color: 
         let prefix = label.map_or(String::new(), |(_, l)| format!("{l} "));
         let wrapped = wrap(&format!("  {prefix}{text}"), width, "        ");
         match label {
-            Some((verdict, l)) if color => wrapped.replacen(
-                l,
-                &paint(true, verdict_style(Some(verdict)), l),
-                1,
-            ),
+            Some((verdict, l)) if color => {
+                wrapped.replacen(l, &paint(true, verdict_style(Some(verdict)), l), 1)
+            }
             _ => wrapped,
         }
     };

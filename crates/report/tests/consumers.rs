@@ -61,7 +61,10 @@ fn chromium_on(page: &str, extra: &[&str]) -> (String, Vec<String>) {
         .arg(page)
         .output()
         .unwrap_or_else(|e| {
-            panic!("cannot start {}: {e}; run scripts/setup-test-env (it installs Debian's chromium)", chromium())
+            panic!(
+                "cannot start {}: {e}; run scripts/setup-test-env (it installs Debian's chromium)",
+                chromium()
+            )
         });
     let stderr = String::from_utf8_lossy(&output.stderr);
     let console = stderr
@@ -70,7 +73,10 @@ fn chromium_on(page: &str, extra: &[&str]) -> (String, Vec<String>) {
         .map(str::to_owned)
         .collect();
     assert!(output.status.success(), "chromium failed: {stderr}");
-    (String::from_utf8_lossy(&output.stdout).into_owned(), console)
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        console,
+    )
 }
 
 #[test]
@@ -78,13 +84,28 @@ fn the_html_report_is_self_contained() {
     let (results, options) = fixture();
     let html = render(Format::Html, &results, &options);
     let lower = html.to_lowercase();
-    for needle in ["<link", " src=", "@import", "url(", "fetch(", "xmlhttprequest", "<iframe", "<img"] {
-        assert!(!lower.contains(needle), "the report loads something: {needle}");
+    for needle in [
+        "<link",
+        " src=",
+        "@import",
+        "url(",
+        "fetch(",
+        "xmlhttprequest",
+        "<iframe",
+        "<img",
+    ] {
+        assert!(
+            !lower.contains(needle),
+            "the report loads something: {needle}"
+        );
     }
     // The only href is none; every anchor stays in the page.
     assert!(!lower.contains("href=\"http"), "an external link");
     // The evidence is in the page, not beside it.
-    assert!(html.contains("message-id=\\\"2\\\""), "evidence not embedded");
+    assert!(
+        html.contains("message-id=\\\"2\\\""),
+        "evidence not embedded"
+    );
 }
 
 #[test]
@@ -97,8 +118,14 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
 
     let (dom, console) = chromium_on(&url, &["--dump-dom"]);
     assert_eq!(console, Vec::<String>::new(), "console messages");
-    assert!(dom.contains("data-ready=\"true\""), "the script did not finish");
-    assert!(dom.contains("9 of 9 requirements shown"), "the filters did not run");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not finish"
+    );
+    assert!(
+        dom.contains("9 of 9 requirements shown"),
+        "the filters did not run"
+    );
 
     // A deep link opens one cell's drill-down: steps, message and transcript.
     let cell = format!("{url}#cell=netconfd-candidate%2Fnetconf|R3535-3.13");
@@ -108,7 +135,10 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
         .split("<aside id=\"drill\"")
         .nth(1)
         .expect("the drill-down panel");
-    assert!(!drill.starts_with(" hidden"), "the drill-down stayed closed");
+    assert!(
+        !drill.starts_with(" hidden"),
+        "the drill-down stayed closed"
+    );
     for expected in [
         "Candidate changes stay invisible until committed",
         "Then running does not show the change — failed",
@@ -124,7 +154,10 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
         let (_, console) = chromium_on(&target, &[&format!("--screenshot={}", shot.display())]);
         assert_eq!(console, Vec::<String>::new(), "console messages");
         let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 20_000, "{name}: {size} bytes is no screenshot of a report");
+        assert!(
+            size > 20_000,
+            "{name}: {size} bytes is no screenshot of a report"
+        );
     }
 }
 
@@ -168,10 +201,15 @@ fn the_junit_output_validates_against_the_junit_schema() {
     assert!(valid, "{report}");
 
     // The check can fail: a testsuite without its required counts is refused.
-    let broken = std::fs::read_to_string(&file)
-        .expect("read")
-        .replacen(" tests=\"9\" failures=", " failures=", 1);
+    let broken = std::fs::read_to_string(&file).expect("read").replacen(
+        " tests=\"9\" failures=",
+        " failures=",
+        1,
+    );
     let bad = artefacts().join("junit-broken.xml");
     std::fs::write(&bad, broken).expect("write");
-    assert!(!xmllint(&xsd, &bad).0, "the schema accepted a testsuite without tests=");
+    assert!(
+        !xmllint(&xsd, &bad).0,
+        "the schema accepted a testsuite without tests="
+    );
 }

@@ -86,7 +86,10 @@ fn terminal_narrow_and_coloured() {
     insta::assert_snapshot!("terminal-80", redact(&plain));
     options.color = true;
     let coloured = render(Format::Term, &results, &options);
-    assert!(coloured.contains("\u{1b}["), "no ANSI colour when asked for");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "no ANSI colour when asked for"
+    );
     assert!(!plain.contains('\u{1b}'), "ANSI colour when not asked for");
 }
 

@@ -18,13 +18,13 @@ pub mod results;
 pub mod scoring;
 pub mod verdict;
 
+pub use diff::{diff, Change, ChangeKind, RunDiff, ScoreChange};
+pub use matrix::{Cell, Matrix, Row, RowGroup};
+pub use merge::{merge, MergeError, Merged};
 pub use registry::{Level, Mechanism, Registry, RegistryError, Requirement, RequirementKind};
 pub use results::{
     DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, RunInfo, Safety, Score,
     SCHEMA_VERSION,
 };
-pub use diff::{diff, Change, ChangeKind, RunDiff, ScoreChange};
-pub use matrix::{Cell, Matrix, Row, RowGroup};
-pub use merge::{merge, MergeError, Merged};
 pub use scoring::{judge_requirement, score_device, ScenarioOutcome, Weights};
 pub use verdict::Verdict;

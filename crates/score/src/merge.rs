@@ -55,11 +55,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Merged, MergeError> {
             owner.push((device.id.clone(), label.clone()));
         }
         for requirement in part.requirements {
-            match merged
-                .requirements
-                .iter()
-                .find(|r| r.id == requirement.id)
-            {
+            match merged.requirements.iter().find(|r| r.id == requirement.id) {
                 None => merged.requirements.push(requirement),
                 Some(known) if known.level != requirement.level => notes.push(format!(
                     "{}: {label} has it as {}, the first part as {}; the first part's level counts",
@@ -70,9 +66,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Merged, MergeError> {
         }
         merged.devices.extend(part.devices);
         merged.results.extend(part.results);
-        merged
-            .requirement_results
-            .extend(part.requirement_results);
+        merged.requirement_results.extend(part.requirement_results);
         runs.push(part.run);
     }
     if runs.len() > 1 {
@@ -106,7 +100,10 @@ fn merge_run_info(runs: &[RunInfo], notes: &mut Vec<String>) -> RunInfo {
     }
     let tools = distinct(|r| r.tool_version.clone());
     if tools.len() > 1 {
-        notes.push(format!("the parts come from tool versions {}", tools.join(", ")));
+        notes.push(format!(
+            "the parts come from tool versions {}",
+            tools.join(", ")
+        ));
     }
     let tags = distinct(|r| r.tags.clone().unwrap_or_default());
     RunInfo {

@@ -32,7 +32,9 @@ impl Default for Weights {
 impl Weights {
     /// A requirement's weight: its own, if the registry gives one, else its level's.
     pub fn of(&self, requirement: &Requirement) -> u32 {
-        requirement.weight.unwrap_or(self.of_level(requirement.level))
+        requirement
+            .weight
+            .unwrap_or(self.of_level(requirement.level))
     }
 
     pub fn of_level(&self, level: Level) -> u32 {

@@ -16,7 +16,8 @@ fn fixture() -> Results {
 fn shard(run: &Results, devices: &[&str]) -> Results {
     let mut part = run.clone();
     part.devices.retain(|d| devices.contains(&d.id.as_str()));
-    part.results.retain(|r| devices.contains(&r.device.as_str()));
+    part.results
+        .retain(|r| devices.contains(&r.device.as_str()));
     part.requirement_results
         .retain(|r| devices.contains(&r.device.as_str()));
     part
@@ -62,7 +63,10 @@ fn the_matrix_groups_rows_by_source_and_counts_devices_meeting_each_requirement(
     };
     let separation = row("R3535-3.2");
     assert_eq!((separation.meeting, separation.judged), (2, 3));
-    assert!(!separation.cells[2].claimed_but_broken, "it needs no capability");
+    assert!(
+        !separation.cells[2].claimed_but_broken,
+        "it needs no capability"
+    );
     assert!(row("OPS-REQ-DM2API").cells[2].claimed_but_broken);
     assert_eq!(separation.cells[3].verdict, Some(Verdict::Error));
     // Restore passes on netconfd-running through copy-config although its startup scenario
@@ -80,7 +84,10 @@ fn the_matrix_groups_rows_by_source_and_counts_devices_meeting_each_requirement(
 #[test]
 fn merging_the_shards_of_a_run_gives_the_run_back() {
     let run = fixture();
-    let first = shard(&run, &["netconfd-candidate/netconf", "netconfd-running/netconf"]);
+    let first = shard(
+        &run,
+        &["netconfd-candidate/netconf", "netconfd-running/netconf"],
+    );
     let mut second = shard(&run, &["vendor-b-pe1/netconf", "pe2-unreachable/netconf"]);
     second.run.finished = "2026-11-21T09:00:40Z".to_owned();
     let merged = merge(vec![("a.json".into(), first), ("b.json".into(), second)])

@@ -6,7 +6,10 @@ use jsonschema::Validator;
 use rfc3535_score::Results;
 
 fn validator() -> Validator {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reports/results.schema.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../reports/results.schema.json"
+    );
     let text = std::fs::read_to_string(path).expect("the schema is in the repository");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
