@@ -71,20 +71,46 @@ pub fn render(results: &Results, options: &Options) -> String {
         esc(&options.generator),
         esc(&results.run.id)
     ));
-    let data = serde_json::to_string(&Embedded {
-        results,
-        evidence: &options.evidence,
-    })
-    .unwrap_or_else(|_| "{}".to_owned())
-    // `<` only occurs inside JSON strings, where \u003c means the same; this keeps
-    // `</script>` in a device's reply from ending the script element.
-    .replace('<', "\\u003c");
     page.push_str("<script type=\"application/json\" id=\"rfc3535-data\">");
-    page.push_str(&data);
+    let mut embedded = ScriptSafe(std::mem::take(&mut page).into_bytes());
+    let written = serde_json::to_writer(
+        &mut embedded,
+        &Embedded {
+            results,
+            evidence: &options.evidence,
+        },
+    );
+    // Only UTF-8 went in (the page and serde_json's output), so this cannot fail.
+    page = String::from_utf8(embedded.0).unwrap_or_default();
+    if written.is_err() {
+        page.push_str("{}");
+    }
     page.push_str("</script>\n<script>\n");
     page.push_str(SCRIPT);
     page.push_str("</script>\n</body>\n</html>\n");
     page
+}
+
+/// Writes JSON into the page so that it cannot end the script element: `<` only occurs in
+/// JSON strings, where `\u003c` means the same. Streaming, because a large fleet's data is
+/// over 100 MB and a second pass would copy it all again.
+struct ScriptSafe(Vec<u8>);
+
+impl std::io::Write for ScriptSafe {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut rest = bytes;
+        while let Some(at) = rest.iter().position(|b| *b == b'<') {
+            self.0.extend_from_slice(&rest[..at]);
+            self.0.extend_from_slice(b"\\u003c");
+            rest = &rest[at + 1..];
+        }
+        self.0.extend_from_slice(rest);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn device_cards(matrix: &Matrix<'_>, page: &mut String) {

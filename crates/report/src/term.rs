@@ -16,6 +16,9 @@ const TITLE_MIN: usize = 18;
 const DEVICE_WIDTH: usize = 9;
 /// What the psql-like style adds per column.
 const SEPARATOR: usize = 3;
+/// Above this many devices the terminal shows the fleet view (requirements and devices as
+/// two summary tables): a matrix of more pages than this is read in the HTML report instead.
+pub const FLEET_VIEW_ABOVE: usize = 24;
 
 fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
@@ -105,6 +108,10 @@ pub fn render(results: &Results, options: &Options) -> String {
     );
     if results.devices.is_empty() || results.requirements.is_empty() {
         out.push_str("\nnothing to show: the run holds no device or no requirement\n");
+        return out;
+    }
+    if results.devices.len() > FLEET_VIEW_ABOVE {
+        out.push_str(&fleet_view(&matrix, width, options));
         return out;
     }
 
@@ -242,6 +249,92 @@ fn longest_title(matrix: &Matrix<'_>) -> usize {
         .chain(["Title".len(), "weighted pass ratio".len()])
         .max()
         .unwrap_or_default()
+}
+
+/// For a large fleet: per requirement, how many devices got each verdict; per device, its
+/// score and counts. Two tables of (requirements + devices) rows instead of a matrix of
+/// requirements × devices cells, which no terminal shows readably.
+fn fleet_view(matrix: &Matrix<'_>, width: usize, options: &Options) -> String {
+    let mut out = format!(
+        "\n{} devices: more than {FLEET_VIEW_ABOVE}, so the terminal shows the fleet view; \
+         the full matrix is in the HTML and Markdown reports.\n\n",
+        matrix.columns.len()
+    );
+    let mut requirements = Builder::new();
+    requirements.push_record([
+        "Requirement",
+        "Level",
+        "✔ pass",
+        "✘ fail",
+        "– n/a",
+        "↷ skip",
+        "! error",
+        "? manual",
+        "Meets",
+    ]);
+    for group in &matrix.groups {
+        let mut record = vec![paint(options.color, Style::new().bold(), group.name)];
+        record.extend(std::iter::repeat_n(String::new(), 8));
+        requirements.push_record(record);
+        for row in &group.rows {
+            let count = |verdict: Verdict| {
+                row.cells
+                    .iter()
+                    .filter(|c| c.verdict == Some(verdict))
+                    .count()
+                    .to_string()
+            };
+            requirements.push_record([
+                row.requirement.id.clone(),
+                row.requirement.level.as_str().to_uppercase(),
+                count(Verdict::Pass),
+                count(Verdict::Fail),
+                count(Verdict::NotApplicable),
+                count(Verdict::Skipped),
+                count(Verdict::Error),
+                count(Verdict::Manual),
+                format!("{}/{}", row.meeting, row.judged),
+            ]);
+        }
+    }
+    let mut table = requirements.build();
+    table.with(TableStyle::psql());
+    table.with(Modify::new(Columns::new(2..)).with(Alignment::right()));
+    out.push_str(&table.to_string());
+    out.push_str("\n\n");
+
+    let mut devices = Builder::new();
+    devices.push_record([
+        "Device",
+        "Score",
+        "pass",
+        "fail",
+        "n/a",
+        "skip",
+        "error",
+        "broken",
+        "Configuration",
+    ]);
+    for device in &matrix.columns {
+        let s = &device.score;
+        devices.push_record([
+            abbreviate(&device.id, 28),
+            score_text(device),
+            s.pass.to_string(),
+            s.fail.to_string(),
+            s.not_applicable.to_string(),
+            s.skipped.to_string(),
+            s.error.to_string(),
+            s.claimed_but_broken.to_string(),
+            abbreviate(&safety_text(device), width.saturating_sub(90).max(12)),
+        ]);
+    }
+    let mut table = devices.build();
+    table.with(TableStyle::psql());
+    table.with(Modify::new(Columns::new(1..8)).with(Alignment::right()));
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
 }
 
 /// Per device: identity, score, counts, what failed or could not be judged, and the

@@ -118,3 +118,35 @@ fn html() {
     let (results, options) = fixture();
     insta::assert_snapshot!("html", redact(&render(Format::Html, &results, &options)));
 }
+
+#[test]
+fn a_large_fleet_gets_the_fleet_view_in_a_terminal() {
+    let (mut results, options) = fixture();
+    let template = results.devices[0].clone();
+    let judged: Vec<_> = results
+        .requirement_results
+        .iter()
+        .filter(|r| r.device == template.id)
+        .cloned()
+        .collect();
+    for n in 0..30 {
+        let mut device = template.clone();
+        device.id = format!("pe{n:02}/netconf");
+        device.name = format!("pe{n:02}");
+        for verdict in &judged {
+            let mut verdict = verdict.clone();
+            verdict.device = device.id.clone();
+            results.requirement_results.push(verdict);
+        }
+        results.devices.push(device);
+    }
+    let text = render(Format::Term, &results, &options);
+    assert!(text.contains("fleet view"), "{text}");
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "wider than 120 columns: {line}"
+        );
+    }
+    insta::assert_snapshot!("terminal-fleet", redact(&text));
+}
