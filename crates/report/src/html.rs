@@ -250,12 +250,7 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
                 let measured = cell
                     .measurement
                     .as_deref()
-                    .map(|m| {
-                        format!(
-                            "<small>{}</small>",
-                            esc(m.split_once('=').map_or(m, |(_, v)| v))
-                        )
-                    })
+                    .map(|m| format!("<small>{}</small>", esc(&crate::short_measure(m))))
                     .unwrap_or_default();
                 page.push_str(&format!(
                     "<td class=\"cell {}{}\" tabindex=\"0\" title=\"{}\">{}{measured}</td>",

@@ -256,3 +256,13 @@ pub fn escape_markup(text: &str) -> String {
     }
     out
 }
+
+/// A cell's measurement (`name=value`) as a cell shows it: the value, with `ms` when the name
+/// says it is milliseconds.
+pub fn short_measure(measured: &str) -> String {
+    match measured.split_once('=') {
+        Some((name, value)) if name.ends_with("_ms") => format!("{value}ms"),
+        Some((_, value)) => value.to_owned(),
+        None => measured.to_owned(),
+    }
+}

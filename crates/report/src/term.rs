@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 use rfc3535_score::{DeviceEntry, Matrix, Results, Verdict};
 use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Rows};
-use tabled::settings::{Alignment, Modify, Style as TableStyle, Width};
+use tabled::settings::{Alignment, Modify, Style as TableStyle};
 
 use crate::{abbreviate, headline, safety_text, score_text, symbol, Options, LEGEND};
 
@@ -47,11 +47,11 @@ fn cell_text(cell: &rfc3535_score::Cell<'_>, color: bool) -> String {
         text.push('*');
     }
     if let Some(measured) = &cell.measurement {
-        let value = measured
-            .split_once('=')
-            .map_or(measured.as_str(), |(_, v)| v);
         text.push(' ');
-        text.push_str(&abbreviate(value, DEVICE_WIDTH - 3));
+        text.push_str(&abbreviate(
+            &crate::short_measure(measured),
+            DEVICE_WIDTH - 3,
+        ));
     }
     paint(color, verdict_style(cell.verdict), &text)
 }
@@ -160,7 +160,8 @@ pub fn render(results: &Results, options: &Options) -> String {
 }
 
 /// One page of the matrix: the requirement columns and the given device columns, titles
-/// wrapped into whatever width the other columns leave.
+/// wrapped into whatever width the other columns leave. Titles are wrapped here (textwrap,
+/// which drops the space at a break) rather than by tabled, which keeps it.
 fn page_table(
     matrix: &Matrix<'_>,
     page: &[usize],
@@ -169,9 +170,37 @@ fn page_table(
     id_width: usize,
     options: &Options,
 ) -> String {
+    if !with_title {
+        return build_page(matrix, page, None, id_width, options).to_string();
+    }
+    // First without titles, to learn what the other columns take.
+    let bare = build_page(matrix, page, Some(&|_| String::new()), id_width, options);
+    let title_width = width
+        .saturating_sub(bare.total_width() - SCORE_LABEL.len())
+        .max(TITLE_MIN);
+    let wrap_title = |title: &str| -> String {
+        textwrap::fill(
+            title,
+            textwrap::Options::new(title_width)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation),
+        )
+    };
+    build_page(matrix, page, Some(&wrap_title), id_width, options).to_string()
+}
+
+/// What the score row says in the title column.
+const SCORE_LABEL: &str = "weighted pass ratio";
+
+fn build_page(
+    matrix: &Matrix<'_>,
+    page: &[usize],
+    title: Option<&dyn Fn(&str) -> String>,
+    id_width: usize,
+    options: &Options,
+) -> tabled::Table {
     let mut builder = Builder::new();
     let mut header = vec!["Requirement".to_owned()];
-    if with_title {
+    if title.is_some() {
         header.push("Title".to_owned());
     }
     header.push("Level".to_owned());
@@ -190,14 +219,14 @@ fn page_table(
         let mut record = vec![paint(options.color, Style::new().bold(), group.name)];
         record.extend(std::iter::repeat_n(
             String::new(),
-            page.len() + 2 + usize::from(with_title),
+            page.len() + 2 + usize::from(title.is_some()),
         ));
         builder.push_record(record);
         for row in &group.rows {
             let requirement = row.requirement;
             let mut record = vec![abbreviate(&requirement.id, id_width)];
-            if with_title {
-                record.push(requirement.title.clone());
+            if let Some(title) = title {
+                record.push(title(&requirement.title));
             }
             record.push(requirement.level.as_str().to_uppercase());
             for &column in page {
@@ -208,8 +237,8 @@ fn page_table(
         }
     }
     let mut score = vec!["Score".to_owned()];
-    if with_title {
-        score.push("weighted pass ratio".to_owned());
+    if title.is_some() {
+        score.push(SCORE_LABEL.to_owned());
     }
     score.push(String::new());
     for &column in page {
@@ -223,32 +252,13 @@ fn page_table(
 
     let mut table = builder.build();
     table.with(TableStyle::psql());
-    if with_title {
-        let natural = longest_title(matrix);
-        let others = table.total_width().saturating_sub(natural);
-        let title_width = width.saturating_sub(others).max(TITLE_MIN);
-        if title_width < natural {
-            table
-                .with(Modify::new(Columns::one(1)).with(Width::wrap(title_width).keep_words(true)));
-        }
-    }
-    let first_device = 2 + usize::from(with_title);
+    let first_device = 2 + usize::from(title.is_some());
     table.with(
         Modify::new(Columns::new(first_device..first_device + page.len() + 1))
             .with(Alignment::center()),
     );
     table.with(Modify::new(Rows::first()).with(Alignment::center()));
-    table.to_string()
-}
-
-/// The width of the widest text in the title column.
-fn longest_title(matrix: &Matrix<'_>) -> usize {
-    matrix
-        .rows()
-        .map(|r| r.requirement.title.chars().count())
-        .chain(["Title".len(), "weighted pass ratio".len()])
-        .max()
-        .unwrap_or_default()
+    table
 }
 
 /// For a large fleet: per requirement, how many devices got each verdict; per device, its
