@@ -118,12 +118,17 @@ pub fn render(format: Format, results: &Results, options: &Options) -> String {
     }
 }
 
-/// `results.json` as the run writes it.
+/// `results.json` as the run writes it (pretty, for people and for diffs).
 pub fn json(results: &Results) -> String {
-    let mut text = serde_json::to_string_pretty(results)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the results: {e}\"}}"));
-    text.push('\n');
-    text
+    // About a kilobyte per result; growing from nothing would copy a large run several times.
+    let mut bytes = Vec::with_capacity(4096 + results.results.len() * 1024);
+    match serde_json::to_writer_pretty(&mut bytes, results) {
+        Ok(()) => {
+            bytes.push(b'\n');
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        Err(e) => format!("{{\"error\": \"cannot serialise the results: {e}\"}}\n"),
+    }
 }
 
 /// The symbol of a cell's verdict in the text renderers (`None`: no verdict in this run).
