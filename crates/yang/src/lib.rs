@@ -12,10 +12,17 @@
 //! - Canonical comparison ([`Schema::differences`]): order counts only for `ordered-by user`
 //!   lists and leaf-lists, namespaces are resolved, and defaults are not differences.
 //!
+//! - The data [`shape`] of a schema (keys, ordering, defaults, config or state) as plain Rust,
+//!   for a server that applies edits by schema.
+//!
 //! No I/O beyond reading the module directory; fetching modules from a device is the
 //! caller's job.
 
+pub mod shape;
+
 use std::path::Path;
+
+pub use shape::{NodeKind, NodeShape, Shape};
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{

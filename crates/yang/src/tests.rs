@@ -233,3 +233,25 @@ fn notifications_are_checked_against_the_schema() {
         .validate_notification(&envelope(&format!("<no-such-event xmlns=\"{NS}\"/>")))
         .expect_err("no module defines it");
 }
+
+#[test]
+fn the_shape_knows_keys_ordering_defaults_and_state_and_looks_through_choices() {
+    let shape = schema().shape();
+    let ns = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
+    let lab = shape.root(ns, "lab").expect("the lab container");
+    assert_eq!(lab.kind, NodeKind::Container { presence: false });
+    let rule = lab.child(ns, "rule").expect("rule");
+    assert_eq!(
+        (rule.kind, rule.user_ordered, rule.keys.clone()),
+        (NodeKind::List, true, vec!["id".to_owned()])
+    );
+    let peer = lab.child(ns, "peer").expect("peer");
+    assert!(!peer.user_ordered);
+    assert_eq!(
+        lab.child(ns, "mtu").and_then(|m| m.default.clone()),
+        Some("1500".to_owned())
+    );
+    assert!(lab.child(ns, "tcp").is_some(), "choice and case are transparent");
+    assert!(!lab.child(ns, "counters").expect("counters").config);
+    assert!(lab.child(ns, "colour").is_none(), "feature not enabled");
+}

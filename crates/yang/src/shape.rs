@@ -1,0 +1,124 @@
+//! The shape of a schema's data tree, as plain Rust: for every data node its namespace, name,
+//! kind, whether it is configuration, its list keys, its ordering and its default. Choices and
+//! cases are transparent (their nodes appear where they sit in instance data). A server that
+//! applies edits by schema (the reference device) reads this instead of calling libyang at
+//! every step; libyang still validates the result.
+
+use yang5::schema::{SchemaNode, SchemaNodeKind};
+
+use crate::Schema;
+
+/// What a data node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Container { presence: bool },
+    List,
+    LeafList,
+    Leaf,
+    /// anydata or anyxml: content is kept as it came.
+    Opaque,
+}
+
+/// One data node of the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeShape {
+    pub module: String,
+    pub namespace: String,
+    pub name: String,
+    pub kind: NodeKind,
+    /// Configuration (true) or state (false).
+    pub config: bool,
+    /// `ordered-by user` (lists and leaf-lists).
+    pub user_ordered: bool,
+    /// Key leaf names of a list, in key order.
+    pub keys: Vec<String>,
+    /// The canonical default value of a leaf, if it has one.
+    pub default: Option<String>,
+    pub children: Vec<NodeShape>,
+}
+
+impl NodeShape {
+    /// The child with this namespace and name.
+    pub fn child(&self, namespace: &str, name: &str) -> Option<&NodeShape> {
+        find(&self.children, namespace, name)
+    }
+}
+
+/// The top-level data nodes of every implemented module.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub roots: Vec<NodeShape>,
+}
+
+impl Shape {
+    pub fn root(&self, namespace: &str, name: &str) -> Option<&NodeShape> {
+        find(&self.roots, namespace, name)
+    }
+}
+
+fn find<'a>(nodes: &'a [NodeShape], namespace: &str, name: &str) -> Option<&'a NodeShape> {
+    nodes
+        .iter()
+        .find(|n| n.name == name && n.namespace == namespace)
+}
+
+/// The data nodes under a schema node, with choices and cases looked through.
+fn data_children<'a>(nodes: impl Iterator<Item = SchemaNode<'a>>, out: &mut Vec<NodeShape>) {
+    for node in nodes {
+        match node.kind() {
+            SchemaNodeKind::Choice | SchemaNodeKind::Case => data_children(node.children(), out),
+            SchemaNodeKind::Container
+            | SchemaNodeKind::List
+            | SchemaNodeKind::LeafList
+            | SchemaNodeKind::Leaf
+            | SchemaNodeKind::AnyData
+            | SchemaNodeKind::AnyXml => out.push(shape_of(&node)),
+            _ => {}
+        }
+    }
+}
+
+fn shape_of(node: &SchemaNode<'_>) -> NodeShape {
+    let kind = match node.kind() {
+        SchemaNodeKind::Container => NodeKind::Container {
+            presence: !node.is_np_container(),
+        },
+        SchemaNodeKind::List => NodeKind::List,
+        SchemaNodeKind::LeafList => NodeKind::LeafList,
+        SchemaNodeKind::Leaf => NodeKind::Leaf,
+        _ => NodeKind::Opaque,
+    };
+    let mut children = Vec::new();
+    if matches!(kind, NodeKind::Container { .. } | NodeKind::List) {
+        data_children(node.children(), &mut children);
+    }
+    let module = node.module();
+    NodeShape {
+        module: module.name().to_owned(),
+        namespace: module.namespace().to_owned(),
+        name: node.name().to_owned(),
+        kind,
+        config: node.is_config(),
+        user_ordered: node.is_user_ordered(),
+        keys: node.list_keys().map(|k| k.name().to_owned()).collect(),
+        default: if kind == NodeKind::Leaf {
+            node.default_value_canonical().ok().flatten()
+        } else {
+            None
+        },
+        children,
+    }
+}
+
+impl Schema {
+    /// The data shape of every implemented module.
+    pub fn shape(&self) -> Shape {
+        let mut roots = Vec::new();
+        for module in self.context.modules(true) {
+            if module.is_implemented() {
+                data_children(module.data(), &mut roots);
+            }
+        }
+        Shape { roots }
+    }
+}
