@@ -142,6 +142,50 @@ impl Element {
 }
 
 impl Element {
+    /// XML text of the element: a default-namespace declaration wherever the namespace changes
+    /// from the parent's, text and attribute values escaped. Attributes are written with the
+    /// prefix they were read with, bound to the NETCONF base namespace, which is what the
+    /// attributes a server echoes (none, so far) would need; values that carry prefixes
+    /// (identityrefs) keep the text they came with.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_xml(&mut out, "");
+        out
+    }
+
+    fn write_xml(&self, out: &mut String, parent_namespace: &str) {
+        out.push('<');
+        out.push_str(&self.name.local);
+        if self.name.namespace != parent_namespace {
+            out.push_str(" xmlns=\"");
+            escape_into(out, &self.name.namespace);
+            out.push('"');
+        }
+        for (prefix, local, value) in &self.attributes {
+            out.push(' ');
+            if !prefix.is_empty() {
+                out.push_str(prefix);
+                out.push(':');
+            }
+            out.push_str(local);
+            out.push_str("=\"");
+            escape_into(out, value);
+            out.push('"');
+        }
+        if self.children.is_empty() && self.text.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        escape_into(out, &self.text);
+        for child in &self.children {
+            child.write_xml(out, &self.name.namespace);
+        }
+        out.push_str("</");
+        out.push_str(&self.name.local);
+        out.push('>');
+    }
+
     /// A copy without elements that hold nothing (no text, attributes or children), applied
     /// bottom-up. Schema-blind stand-in for "a non-presence container with no content is no
     /// container at all" (RFC 7950 §7.5.1): devices differ in whether they show one. A leaf of
@@ -156,6 +200,23 @@ impl Element {
             ..self.clone()
         })
     }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The XML text of a fragment (see [`Element::to_xml`]).
+pub fn fragment_xml(elements: &[Element]) -> String {
+    elements.iter().map(Element::to_xml).collect()
 }
 
 /// The canonical form of a fragment (see [`Element::canonical`]).
@@ -187,6 +248,14 @@ pub fn difference_summary(old: &str, new: &str, limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_text_parses_back_to_the_same_tree() {
+        let xml = "<a:system xmlns:a=\"urn:x\"><a:location>Z&amp;co &lt;1&gt;</a:location><b:aug xmlns:b=\"urn:y\"><b:n>1</b:n></b:aug><empty/></a:system>";
+        let tree = Element::parse(xml).expect("parses");
+        let again = Element::parse(&tree.to_xml()).expect("parses back");
+        assert_eq!(again, tree);
+    }
 
     #[test]
     fn prefixes_and_whitespace_do_not_matter_but_order_does() {

@@ -11,7 +11,9 @@ use crate::Schema;
 /// What a data node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
-    Container { presence: bool },
+    Container {
+        presence: bool,
+    },
     List,
     LeafList,
     Leaf,

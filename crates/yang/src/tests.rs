@@ -251,7 +251,10 @@ fn the_shape_knows_keys_ordering_defaults_and_state_and_looks_through_choices() 
         lab.child(ns, "mtu").and_then(|m| m.default.clone()),
         Some("1500".to_owned())
     );
-    assert!(lab.child(ns, "tcp").is_some(), "choice and case are transparent");
+    assert!(
+        lab.child(ns, "tcp").is_some(),
+        "choice and case are transparent"
+    );
     assert!(!lab.child(ns, "counters").expect("counters").config);
     assert!(lab.child(ns, "colour").is_none(), "feature not enabled");
 }

@@ -1,0 +1,339 @@
+//! The embedded reference device: a real NETCONF server (RFC 6241 over SSH, RFC 6242) that
+//! the harness controls completely, so that a newcomer, a CI job or a hackathon table can run
+//! the catalogue with no device at all, and so that every scenario can be shown to fail.
+//!
+//! It owns:
+//! - [`Device::start`]: an SSH server (russh) on a listener bound before it serves (port 0
+//!   for tests), with its own host key, and the `netconf` subsystem; several devices run in
+//!   one process on different ports.
+//! - [`session`]: one NETCONF session over any byte stream: hello, framing, requests in order.
+//! - [`rpc`]: the operations over the datastores (running, candidate, startup), locks,
+//!   sessions and `<get-schema>`.
+//! - [`edit`] and [`filter`]: edit-config and subtree-filter semantics, by schema.
+//!
+//! The datastores are element trees shaped and validated by the device's own YANG modules
+//! through `rfc3535-yang` (libyang): our fixture modules, embedded in the binary, and the
+//! standard IETF modules from the local module directory (`RFC3535_MODULES`, default
+//! `/usr/local/share/rfc3535/yang`, filled from the pyang package by scripts/setup-test-env).
+//! No module text is copied into the repository.
+
+pub mod edit;
+pub mod filter;
+pub mod rpc;
+pub mod session;
+mod ssh;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+use rfc3535_wire::tree::{fragment_xml, Element};
+use rfc3535_yang::{ModuleSpec, Schema, Shape};
+use tokio::sync::watch;
+
+pub use ssh::Device;
+
+/// Our own modules, compiled in: they belong to this project.
+const OWN_MODULES: [(&str, &str); 2] = [
+    (
+        "rfc3535-lab",
+        include_str!("../../../fixtures/yang/rfc3535-lab@2026-11-21.yang"),
+    ),
+    (
+        "ietf-yang-types-lite",
+        include_str!("../../../fixtures/yang/ietf-yang-types-lite@2026-11-21.yang"),
+    ),
+];
+
+/// Standard modules the device implements, from the local module directory.
+const STANDARD_MODULES: [&str; 3] = ["ietf-system", "ietf-netconf-acm", "ietf-netconf-monitoring"];
+
+/// Why a device cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(
+        "standard YANG module {module} not found in {dir}; run scripts/setup-test-env (it takes \
+         the standard modules from the pyang package), or set RFC3535_MODULES to a directory \
+         holding them"
+    )]
+    MissingModule { module: String, dir: String },
+    #[error("the device's schema does not compile: {0}")]
+    Schema(String),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("host key: {0}")]
+    HostKey(String),
+}
+
+/// A lab account of the device. The password is the device's own secret: it is printed
+/// for the operator once when the device starts standalone, and never logged.
+#[derive(Clone)]
+pub struct Account {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// How to start a device.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    pub name: String,
+    /// Where to listen; port 0 picks a free one. Loopback only for tests and the lab.
+    pub listen: SocketAddr,
+    pub accounts: Vec<Account>,
+    /// The standard module directory; `None`: `RFC3535_MODULES` or the default.
+    pub modules: Option<PathBuf>,
+}
+
+impl DeviceConfig {
+    /// A device on 127.0.0.1 (port 0) with one admin account and a fresh random password.
+    pub fn lab(name: &str) -> DeviceConfig {
+        DeviceConfig {
+            name: name.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            accounts: vec![Account {
+                user: "admin".to_owned(),
+                password: random_password(),
+            }],
+            modules: None,
+        }
+    }
+}
+
+/// A password for a lab account: 24 characters from the OS's random source.
+pub fn random_password() -> String {
+    use rand::RngExt as _;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..24)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// One module the device serves.
+#[derive(Debug, Clone)]
+pub struct ModuleFile {
+    pub name: String,
+    pub revision: Option<String>,
+    pub namespace: String,
+    pub text: String,
+    /// Implemented (announced), or only imported.
+    pub implemented: bool,
+}
+
+/// What every session of one device shares.
+#[derive(Debug)]
+pub struct Shared {
+    pub name: String,
+    schema: Mutex<Schema>,
+    pub shape: Shape,
+    pub modules: Vec<ModuleFile>,
+    pub stores: Mutex<rpc::Stores>,
+    pub max_message_size: usize,
+    next_session: AtomicU32,
+    sessions: Mutex<HashMap<u32, (String, watch::Sender<bool>)>>,
+}
+
+/// The first `revision` statement's date in a module text.
+fn first_revision(text: &str) -> Option<String> {
+    let at = text.find("\n  revision ")? + "\n  revision ".len();
+    let date: String = text[at..]
+        .trim_start_matches('"')
+        .chars()
+        .take(10)
+        .collect();
+    (date.len() == 10 && date.chars().nth(4) == Some('-')).then_some(date)
+}
+
+fn namespace_of(text: &str) -> String {
+    text.split_once("namespace")
+        .and_then(|(_, rest)| rest.split('"').nth(1))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Shared {
+    /// Loads the modules into a fresh directory, compiles them, and starts with empty
+    /// datastores.
+    pub fn new(config: &DeviceConfig, work: &Path) -> Result<Shared, DeviceError> {
+        let standard = config.modules.clone().unwrap_or_else(|| {
+            std::env::var_os("RFC3535_MODULES")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
+        });
+        let dir = work.join("modules");
+        std::fs::create_dir_all(&dir)?;
+        let mut modules: Vec<ModuleFile> = Vec::new();
+        let add = |modules: &mut Vec<ModuleFile>,
+                   name: &str,
+                   text: String,
+                   implemented: bool|
+         -> std::io::Result<()> {
+            let revision = first_revision(&text);
+            let file = match &revision {
+                Some(r) => format!("{name}@{r}.yang"),
+                None => format!("{name}.yang"),
+            };
+            std::fs::write(dir.join(file), &text)?;
+            modules.push(ModuleFile {
+                name: name.to_owned(),
+                namespace: namespace_of(&text),
+                revision,
+                text,
+                implemented,
+            });
+            Ok(())
+        };
+        for (name, text) in OWN_MODULES {
+            add(&mut modules, name, text.to_owned(), name == "rfc3535-lab")?;
+        }
+        let mut wanted: Vec<(String, bool)> = STANDARD_MODULES
+            .iter()
+            .map(|m| ((*m).to_owned(), true))
+            .collect();
+        let mut index = 0;
+        while index < wanted.len() {
+            let (name, implemented) = wanted[index].clone();
+            index += 1;
+            if modules.iter().any(|m| m.name == name) {
+                continue;
+            }
+            let path = standard.join(format!("{name}.yang"));
+            let text = std::fs::read_to_string(&path).map_err(|_| DeviceError::MissingModule {
+                module: name.clone(),
+                dir: standard.display().to_string(),
+            })?;
+            for import in rfc3535_yang::dependencies(&text) {
+                if !wanted.iter().any(|(w, _)| *w == import) {
+                    wanted.push((import, false));
+                }
+            }
+            add(&mut modules, &name, text, implemented)?;
+        }
+        let specs: Vec<ModuleSpec> = modules
+            .iter()
+            .filter(|m| m.implemented)
+            .map(|m| ModuleSpec {
+                name: m.name.clone(),
+                revision: m.revision.clone(),
+                features: Vec::new(),
+            })
+            .collect();
+        let schema =
+            Schema::from_dir(&dir, &specs).map_err(|e| DeviceError::Schema(e.to_string()))?;
+        let shape = schema.shape();
+        Ok(Shared {
+            name: config.name.clone(),
+            schema: Mutex::new(schema),
+            shape,
+            modules,
+            stores: Mutex::new(rpc::Stores::default()),
+            max_message_size: 64 << 20,
+            next_session: AtomicU32::new(1),
+            sessions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The capabilities of the hello: the base protocols, what the device implements, and
+    /// every implemented module with its revision.
+    pub fn capabilities(&self) -> Vec<String> {
+        let mut capabilities: Vec<String> = [
+            "urn:ietf:params:netconf:base:1.0",
+            "urn:ietf:params:netconf:base:1.1",
+            "urn:ietf:params:netconf:capability:writable-running:1.0",
+            "urn:ietf:params:netconf:capability:candidate:1.0",
+            "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
+            "urn:ietf:params:netconf:capability:validate:1.1",
+            "urn:ietf:params:netconf:capability:startup:1.0",
+        ]
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+        for module in self.modules.iter().filter(|m| m.implemented) {
+            let mut capability = format!("{}?module={}", module.namespace, module.name);
+            if let Some(revision) = &module.revision {
+                capability.push_str(&format!("&amp;revision={revision}"));
+            }
+            capabilities.push(capability);
+        }
+        capabilities
+    }
+
+    pub fn hello(&self, session: u32) -> String {
+        let capabilities: String = self
+            .capabilities()
+            .iter()
+            .map(|c| format!("<capability>{c}</capability>"))
+            .collect();
+        format!(
+            "<hello xmlns=\"{}\"><capabilities>{capabilities}</capabilities><session-id>{session}</session-id></hello>",
+            rpc::BASE_NS
+        )
+    }
+
+    /// Checks a configuration against the schema: complete (every constraint) or not.
+    pub fn validate(&self, data: &[Element], complete: bool) -> Result<(), rpc::RpcError> {
+        let xml = fragment_xml(data);
+        let schema = self.schema.lock().map_err(|_| {
+            rpc::RpcError::new("application", "operation-failed", "the schema is unusable")
+        })?;
+        schema
+            .validate(&xml, rpc::content(complete))
+            .map_err(rpc::RpcError::from)
+    }
+
+    /// State data `<get>` adds to running.
+    pub fn state(&self) -> Vec<Element> {
+        Vec::new()
+    }
+
+    pub fn open_session(&self, user: &str) -> (u32, watch::Receiver<bool>) {
+        let id = self.next_session.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = watch::channel(false);
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.insert(id, (user.to_owned(), tx));
+        }
+        (id, rx)
+    }
+
+    pub fn close_session(&self, id: u32) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(&id);
+        }
+        if let Ok(mut stores) = self.stores.lock() {
+            stores.release(id);
+        }
+    }
+
+    /// Ends another session (`<kill-session>`); false if there is none with that id.
+    pub fn kill(&self, id: u32) -> bool {
+        let killed = self
+            .sessions
+            .lock()
+            .ok()
+            .and_then(|mut s| s.remove(&id))
+            .map(|(_, switch)| switch.send(true))
+            .is_some();
+        if killed {
+            if let Ok(mut stores) = self.stores.lock() {
+                stores.release(id);
+            }
+        }
+        killed
+    }
+}

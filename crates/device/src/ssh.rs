@@ -1,0 +1,150 @@
+//! The SSH side of a device (RFC 6242): russh server, password authentication against the
+//! device's accounts, the `netconf` subsystem handed to [`crate::session::serve`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use russh::keys::{Algorithm, HashAlg, PrivateKey};
+use russh::server::{Auth, Msg, Session};
+use russh::{Channel, ChannelId};
+
+use crate::{Account, DeviceConfig, DeviceError, Shared};
+
+/// A running device: where it listens, how to check its host key, and how to stop it.
+#[derive(Debug)]
+pub struct Device {
+    pub name: String,
+    pub address: SocketAddr,
+    /// `SHA256:...`, as OpenSSH prints it.
+    pub fingerprint: String,
+    /// The public host key in OpenSSH format (`ssh-ed25519 AAAA...`), for a known_hosts line.
+    pub public_key: String,
+    pub accounts: Vec<Account>,
+    pub shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+    _work: tempfile::TempDir,
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Device {
+    /// Binds the listener, then serves until dropped.
+    pub async fn start(config: DeviceConfig) -> Result<Device, DeviceError> {
+        let work = tempfile::Builder::new()
+            .prefix(&format!("rfc3535-device-{}-", config.name))
+            .tempdir()?;
+        let shared = Arc::new(Shared::new(&config, work.path())?);
+        let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+            .map_err(|e| DeviceError::HostKey(e.to_string()))?;
+        let public = key.public_key();
+        let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
+        let public_key = public
+            .to_openssh()
+            .map_err(|e| DeviceError::HostKey(e.to_string()))?;
+        let server_config = Arc::new(russh::server::Config {
+            keys: vec![key],
+            auth_rejection_time: std::time::Duration::from_millis(200),
+            auth_rejection_time_initial: Some(std::time::Duration::from_millis(0)),
+            nodelay: true,
+            ..Default::default()
+        });
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| DeviceError::Listen {
+                address: config.listen,
+                source,
+            })?;
+        let address = listener.local_addr()?;
+        let accounts = config.accounts.clone();
+        let serving = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            while let Ok((tcp, _peer)) = listener.accept().await {
+                let _ = tcp.set_nodelay(true);
+                let handler = Handler {
+                    shared: Arc::clone(&serving),
+                    accounts: accounts.clone(),
+                    user: None,
+                    channels: Vec::new(),
+                };
+                let config = Arc::clone(&server_config);
+                tokio::spawn(async move {
+                    if let Ok(running) = russh::server::run_stream(config, tcp, handler).await {
+                        let _ = running.await;
+                    }
+                });
+            }
+        });
+        Ok(Device {
+            name: config.name,
+            address,
+            fingerprint,
+            public_key,
+            accounts: config.accounts,
+            shared,
+            task,
+            _work: work,
+        })
+    }
+}
+
+struct Handler {
+    shared: Arc<Shared>,
+    accounts: Vec<Account>,
+    user: Option<String>,
+    channels: Vec<Channel<Msg>>,
+}
+
+impl russh::server::Handler for Handler {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        if self
+            .accounts
+            .iter()
+            .any(|a| a.user == user && a.password == password)
+        {
+            self.user = Some(user.to_owned());
+            Ok(Auth::Accept)
+        } else {
+            Ok(Auth::Reject {
+                proceed_with_methods: None,
+                partial_success: false,
+            })
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.push(channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        id: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let position = self.channels.iter().position(|c| c.id() == id);
+        match (name, position, &self.user) {
+            ("netconf", Some(i), Some(user)) => {
+                let channel = self.channels.remove(i);
+                session.channel_success(id)?;
+                let shared = Arc::clone(&self.shared);
+                let user = user.clone();
+                tokio::spawn(crate::session::serve(shared, channel.into_stream(), user));
+            }
+            _ => session.channel_failure(id)?,
+        }
+        Ok(())
+    }
+}
