@@ -104,6 +104,21 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Diff(reporting::DiffArgs),
 
+    /// Run the embedded reference device standalone: a real NETCONF server over SSH.
+    ///
+    /// Listens on 127.0.0.1 (the port given, or a free one), prints how to connect (address,
+    /// port, its lab account's user and password, its host-key fingerprint) and serves until
+    /// Ctrl-C. Its datastores (running, candidate, startup) start empty and are checked
+    /// against its own YANG modules: the project's lab module and standard IETF modules from
+    /// the local module directory (scripts/setup-test-env installs them).
+    ///
+    /// Examples:
+    ///   rfc3535 device --netconf-port 8830
+    ///   ssh -p 8830 -s admin@127.0.0.1 netconf
+    ///   RFC3535_PASSWORD=... rfc3535 probe netconf://admin@127.0.0.1:8830 --password-env RFC3535_PASSWORD --host-key-fingerprint SHA256:...
+    #[command(verbatim_doc_comment)]
+    Device(DeviceArgs),
+
     /// List the requirement catalogue; with --coverage, which scenarios cover each one.
     ///
     /// Requirements answered by the evidence questionnaire show as `manual`; device
@@ -171,6 +186,81 @@ struct RunArgs {
 
     #[command(flatten)]
     connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+struct DeviceArgs {
+    /// The behaviour: `compliant` (the only profile so far; fault profiles follow).
+    #[arg(long, value_name = "NAME", default_value = "compliant")]
+    profile: String,
+
+    /// The NETCONF-over-SSH port on 127.0.0.1 [default: a free port].
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    netconf_port: u16,
+
+    /// The device's name, as reports show it.
+    #[arg(long, value_name = "NAME", default_value = "reference")]
+    name: String,
+
+    /// Also write the lab account's password to this file (mode 0600), for scripts.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
+    if args.profile != "compliant" {
+        bail!(UsageError(anyhow::anyhow!(
+            "unknown profile {:?}; this build has: compliant",
+            args.profile
+        )));
+    }
+    let mut config = rfc3535_device::DeviceConfig::lab(&args.name);
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.netconf_port));
+    let device = rfc3535_device::Device::start(config)
+        .await
+        .map_err(|e| UsageError(e.into()))?;
+    let account = &device.accounts[0];
+    if let Some(file) = &args.password_file {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(file)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        out.write_all(account.password.as_bytes())?;
+    }
+    let port = device.address.port();
+    println!(
+        "rfc3535 reference device {:?} (profile {}) is listening",
+        device.name, args.profile
+    );
+    println!("  address:   127.0.0.1");
+    println!("  port:      {port}  (NETCONF over SSH, subsystem netconf)");
+    println!("  user:      {}", account.user);
+    println!(
+        "  password:  {}  (this run's lab password; it changes with every start)",
+        account.password
+    );
+    println!("  host key:  {}", device.fingerprint);
+    println!(
+        "  known_hosts line:  [127.0.0.1]:{port} {}",
+        device.public_key
+    );
+    println!();
+    println!("Connect:");
+    println!("  ssh -p {port} -s {}@127.0.0.1 netconf", account.user);
+    println!(
+        "  RFC3535_PASSWORD=... rfc3535 probe netconf://{}@127.0.0.1:{port} --password-env RFC3535_PASSWORD --host-key-fingerprint {}",
+        account.user, device.fingerprint
+    );
+    println!("Ctrl-C stops it.");
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("stopping the reference device");
+    drop(device);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--shard K/N`.
@@ -678,6 +768,7 @@ fn main() -> ExitCode {
             Command::Requirements(args) => list_requirements(&args),
             Command::Report(args) => reporting::report_command(&args),
             Command::Diff(args) => reporting::diff_command(&args),
+            Command::Device(args) => run_device(args).await,
         }
     });
     match result {

@@ -161,19 +161,20 @@ fn apply_level(
         if !node.config {
             return Err(EditError::NotConfig(path));
         }
-        let operation =
-            match attribute(edit, "operation") {
-                Some(text) => match Operation::parse(text) {
-                    Some(op) if op != Operation::None => op,
-                    _ => return Err(EditError::BadAttribute {
+        let operation = match attribute(edit, "operation") {
+            Some(text) => match Operation::parse(text) {
+                Some(op) if op != Operation::None => op,
+                _ => {
+                    return Err(EditError::BadAttribute {
                         path,
                         message: format!(
                             "operation {text:?} is none of merge, replace, create, delete, remove"
                         ),
-                    }),
-                },
-                None => inherited,
-            };
+                    })
+                }
+            },
+            None => inherited,
+        };
         let position = siblings.iter().position(|e| same_instance(node, e, edit));
         match (operation, position) {
             (Operation::Create, Some(_)) => return Err(EditError::DataExists(path)),

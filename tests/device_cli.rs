@@ -1,0 +1,157 @@
+//! `rfc3535 device` standalone, as an operator or an independent client meets it: it prints
+//! how to connect, and `rfc3535 probe`, OpenSSH's `ssh -s netconf` (host key checked against
+//! the printed known_hosts line) and ncclient (host key pinned) all work against it.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Standalone {
+    _child: tokio::process::Child,
+    port: u16,
+    fingerprint: String,
+    known_hosts_line: String,
+    password: String,
+}
+
+async fn start(dir: &Path) -> Standalone {
+    let password_file = dir.join("password");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(["device", "--netconf-port", "0", "--password-file"])
+        .arg(&password_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("rfc3535 device starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut port, mut fingerprint, mut known) = (None, None, None);
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line = line.trim().to_owned();
+        if let Some(rest) = line.strip_prefix("port:") {
+            port = rest.split_whitespace().next().and_then(|p| p.parse().ok());
+        } else if let Some(rest) = line.strip_prefix("host key:") {
+            fingerprint = Some(rest.trim().to_owned());
+        } else if let Some(rest) = line.strip_prefix("known_hosts line:") {
+            known = Some(rest.trim().to_owned());
+        } else if line.starts_with("Ctrl-C") {
+            break;
+        }
+    }
+    Standalone {
+        _child: child,
+        port: port.expect("the port is printed"),
+        fingerprint: fingerprint.expect("the fingerprint is printed"),
+        known_hosts_line: known.expect("a known_hosts line is printed"),
+        password: std::fs::read_to_string(password_file).expect("password file"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_standalone_device_is_probed_and_reached_by_openssh_and_ncclient() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = start(dir.path()).await;
+
+    let probe = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args([
+            "probe",
+            &format!("netconf://admin@127.0.0.1:{}", device.port),
+        ])
+        .args(["--password-env", "RFC3535_TEST_PASSWORD"])
+        .args(["--host-key-fingerprint", &device.fingerprint, "--json"])
+        .env("RFC3535_TEST_PASSWORD", &device.password)
+        .output()
+        .await
+        .expect("probe runs");
+    let stdout = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        probe.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    assert!(
+        stdout.contains("urn:ietf:params:netconf:base:1.1"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(&device.password),
+        "the password stays out of the output"
+    );
+
+    // OpenSSH, host key checked strictly against the printed line.
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, format!("{}\n", device.known_hosts_line)).expect("write");
+    let password_file = dir.path().join("password");
+    let hello = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]><rpc message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><close-session/></rpc>]]>]]>";
+    let mut ssh = tokio::process::Command::new("sshpass")
+        .arg("-f")
+        .arg(&password_file)
+        .args(["ssh", "-p", &device.port.to_string()])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "PubkeyAuthentication=no",
+        ])
+        .arg("-o")
+        .arg(format!("UserKnownHostsFile={}", known_hosts.display()))
+        .args(["-s", "admin@127.0.0.1", "netconf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sshpass and ssh are installed by scripts/setup-test-env");
+    {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stdin = ssh.stdin.take().expect("stdin");
+        stdin.write_all(hello.as_bytes()).await.expect("write");
+    }
+    let output = tokio::time::timeout(std::time::Duration::from_secs(20), ssh.wait_with_output())
+        .await
+        .expect("ssh ends after close-session")
+        .expect("ssh output");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("<session-id>"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("<ok/>"), "close-session answered: {text}");
+
+    // ncclient: get, get-config, edit-config, commit, lock/unlock, get-schema.
+    let key = device
+        .known_hosts_line
+        .split_whitespace()
+        .nth(2)
+        .expect("a key in the line")
+        .to_owned();
+    let script = r#"
+import os, sys
+from ncclient import manager
+port, key = int(sys.argv[1]), sys.argv[2]
+with manager.connect(host="127.0.0.1", port=port, username="admin",
+                     password=os.environ["RFC3535_TEST_PASSWORD"], hostkey_verify=True,
+                     hostkey_b64=key, allow_agent=False, look_for_keys=False) as m:
+    assert m.edit_config(target="candidate", config='<config><system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"><location>from ncclient</location></system></config>').ok
+    assert m.commit().ok
+    assert "from ncclient" in m.get_config(source="running").data_xml
+    assert "from ncclient" in m.get(filter=("subtree", '<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/>')).data_xml
+    with m.locked("running"):
+        pass
+    assert m.get_schema("ietf-system").data.startswith("module ietf-system")
+print("ncclient: all operations answered")
+"#;
+    let python = tokio::process::Command::new("python3")
+        .args(["-c", script, &device.port.to_string(), &key])
+        .env("RFC3535_TEST_PASSWORD", &device.password)
+        .output()
+        .await
+        .expect("python3 runs");
+    assert!(
+        python.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&python.stdout),
+        String::from_utf8_lossy(&python.stderr)
+    );
+}
