@@ -306,19 +306,7 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
                 ));
             }
             check_lock(&stores, target, session)?;
-            let mut data = if source == "config" {
-                let inline = child("source")
-                    .and_then(|s| s.child("config"))
-                    .map(|c| c.children.clone())
-                    .unwrap_or_default();
-                // Inline configuration goes through the edit engine, so unknown nodes and
-                // state are refused as they are in an edit.
-                let mut fresh = Vec::new();
-                edit::apply(&mut fresh, &inline, Operation::Merge, &shared.shape)?;
-                fresh
-            } else {
-                stores.get(source).clone()
-            };
+            let mut data = source_data(shared, &stores, source, child("source"))?;
             edit::prune(&mut data, &shared.shape.roots);
             shared.validate(&data, target != "candidate")?;
             match target {
@@ -409,17 +397,7 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
         }
         "validate" => {
             let source = datastore_of(child("source"), "source")?;
-            let data = if source == "config" {
-                let inline = child("source")
-                    .and_then(|s| s.child("config"))
-                    .map(|c| c.children.clone())
-                    .unwrap_or_default();
-                let mut fresh = Vec::new();
-                edit::apply(&mut fresh, &inline, Operation::Merge, &shared.shape)?;
-                fresh
-            } else {
-                stores.get(source).clone()
-            };
+            let data = source_data(shared, &stores, source, child("source"))?;
             shared.validate(&data, true)?;
             Ok(Reply::Ok)
         }
@@ -456,6 +434,27 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
             format!("<{other}> is not supported by this device"),
         )),
     }
+}
+
+/// The configuration a `<source>` names: a datastore's, or inline `<config>`. Inline
+/// configuration goes through the edit engine, so unknown nodes and state are refused as they
+/// are in an edit.
+fn source_data(
+    shared: &Shared,
+    stores: &Stores,
+    source: &str,
+    element: Option<&Element>,
+) -> Result<Vec<Element>, RpcError> {
+    if source != "config" {
+        return Ok(stores.get(source).clone());
+    }
+    let inline = element
+        .and_then(|s| s.child("config"))
+        .map(|c| c.children.clone())
+        .unwrap_or_default();
+    let mut fresh = Vec::new();
+    edit::apply(&mut fresh, &inline, Operation::Merge, &shared.shape)?;
+    Ok(fresh)
 }
 
 fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
