@@ -35,6 +35,35 @@ fn change_line(change: &Change) -> String {
     )
 }
 
+/// The changes grouped by kind, regressions first; kinds without changes left out.
+fn by_kind(diff: &RunDiff) -> Vec<(ChangeKind, Vec<&Change>)> {
+    [
+        ChangeKind::Regression,
+        ChangeKind::Improvement,
+        ChangeKind::Other,
+    ]
+    .into_iter()
+    .map(|kind| {
+        (
+            kind,
+            diff.changes
+                .iter()
+                .filter(|c| c.kind == kind)
+                .collect::<Vec<_>>(),
+        )
+    })
+    .filter(|(_, changes)| !changes.is_empty())
+    .collect()
+}
+
+/// Devices present in only one of the runs, with how to say so.
+fn devices_in_one_run(diff: &RunDiff) -> [(&'static str, &Vec<String>); 2] {
+    [
+        ("Devices only in the new run", &diff.devices_added),
+        ("Devices only in the old run", &diff.devices_removed),
+    ]
+}
+
 /// Plain text, one line per change with its explanation indented below.
 pub fn text(old: &Results, new: &Results, diff: &RunDiff) -> String {
     let mut out = format!("rfc3535 diff: run {} → run {}\n", old.run.id, new.run.id);
@@ -42,15 +71,7 @@ pub fn text(old: &Results, new: &Results, diff: &RunDiff) -> String {
         out.push_str("no differences: every device has the same verdict on every requirement\n");
         return out;
     }
-    for kind in [
-        ChangeKind::Regression,
-        ChangeKind::Improvement,
-        ChangeKind::Other,
-    ] {
-        let changes: Vec<&Change> = diff.changes.iter().filter(|c| c.kind == kind).collect();
-        if changes.is_empty() {
-            continue;
-        }
+    for (kind, changes) in by_kind(diff) {
         out.push_str(&format!("\n{} ({})\n", heading(kind), changes.len()));
         for change in changes {
             out.push_str(&format!("  {}\n", change_line(change)));
@@ -70,10 +91,7 @@ pub fn text(old: &Results, new: &Results, diff: &RunDiff) -> String {
             ));
         }
     }
-    for (label, devices) in [
-        ("Devices only in the new run", &diff.devices_added),
-        ("Devices only in the old run", &diff.devices_removed),
-    ] {
+    for (label, devices) in devices_in_one_run(diff) {
         if !devices.is_empty() {
             out.push_str(&format!("\n{label}: {}\n", devices.join(", ")));
         }
@@ -93,15 +111,7 @@ pub fn markdown(old: &Results, new: &Results, diff: &RunDiff) -> String {
         out.push_str("\nNo differences.\n");
         return out;
     }
-    for kind in [
-        ChangeKind::Regression,
-        ChangeKind::Improvement,
-        ChangeKind::Other,
-    ] {
-        let changes: Vec<&Change> = diff.changes.iter().filter(|c| c.kind == kind).collect();
-        if changes.is_empty() {
-            continue;
-        }
+    for (kind, changes) in by_kind(diff) {
         out.push_str(&format!(
             "\n## {} ({})\n\n| Device | Requirement | Level | Old | New | Why |\n|---|---|---|---|---|---|\n",
             heading(kind),
@@ -130,10 +140,7 @@ pub fn markdown(old: &Results, new: &Results, diff: &RunDiff) -> String {
             ));
         }
     }
-    for (label, devices) in [
-        ("Devices only in the new run", &diff.devices_added),
-        ("Devices only in the old run", &diff.devices_removed),
-    ] {
+    for (label, devices) in devices_in_one_run(diff) {
         if !devices.is_empty() {
             out.push_str(&format!("\n{label}: {}\n", cell(&devices.join(", "))));
         }
