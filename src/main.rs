@@ -11,7 +11,7 @@ mod schema;
 mod steps;
 mod target;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -202,9 +202,28 @@ struct DeviceArgs {
     #[arg(long, value_name = "NAME", default_value = "reference")]
     name: String,
 
-    /// Also write the lab account's password to this file (mode 0600), for scripts.
+    /// Also write the admin account's password to this file (mode 0600), for scripts.
     #[arg(long, value_name = "FILE")]
     password_file: Option<PathBuf>,
+
+    /// Also write the read-only account's password to this file (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    read_only_password_file: Option<PathBuf>,
+}
+
+/// Writes a secret to a file only its owner can read.
+fn write_secret(file: &Path, secret: &str) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    out.write_all(secret.as_bytes())?;
+    Ok(())
 }
 
 async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
@@ -220,17 +239,15 @@ async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         .await
         .map_err(|e| UsageError(e.into()))?;
     let account = &device.accounts[0];
+    let read_only = device
+        .accounts
+        .iter()
+        .find(|a| a.role == rfc3535_device::Role::ReadOnly);
     if let Some(file) = &args.password_file {
-        use std::io::Write as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(file)
-            .with_context(|| format!("cannot write {}", file.display()))?;
-        out.write_all(account.password.as_bytes())?;
+        write_secret(file, &account.password)?;
+    }
+    if let (Some(file), Some(read_only)) = (&args.read_only_password_file, read_only) {
+        write_secret(file, &read_only.password)?;
     }
     let port = device.address.port();
     println!(
@@ -244,6 +261,12 @@ async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         "  password:  {}  (this run's lab password; it changes with every start)",
         account.password
     );
+    if let Some(read_only) = read_only {
+        println!(
+            "  read-only: {} / {}  (NACM group read-only)",
+            read_only.user, read_only.password
+        );
+    }
     println!("  host key:  {}", device.fingerprint);
     println!(
         "  known_hosts line:  [127.0.0.1]:{port} {}",

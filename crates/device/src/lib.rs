@@ -18,16 +18,20 @@
 //! No module text is copied into the repository.
 
 pub mod edit;
+pub mod events;
 pub mod filter;
+pub mod nacm;
 pub mod rpc;
 pub mod session;
 mod ssh;
+pub mod state;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_yang::{ModuleSpec, Schema, Shape};
@@ -48,7 +52,17 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 3] = ["ietf-system", "ietf-netconf-acm", "ietf-netconf-monitoring"];
+const STANDARD_MODULES: [&str; 9] = [
+    "ietf-system",
+    "ietf-interfaces",
+    "iana-if-type",
+    "ietf-netconf-acm",
+    "ietf-netconf-monitoring",
+    "ietf-netconf-notifications",
+    "ietf-yang-library",
+    "ietf-datastores",
+    "ietf-netconf",
+];
 
 /// Why a device cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +92,27 @@ pub enum DeviceError {
 pub struct Account {
     pub user: String,
     pub password: String,
+    /// The NACM group the device's initial configuration puts the account in.
+    pub role: Role,
+}
+
+/// What an account may do, as the device's initial NACM configuration (RFC 8341) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Group `admin`: a rule permits everything.
+    Admin,
+    /// Group `read-only`: no rule; reads and operations follow the defaults (read permit,
+    /// write deny, exec permit, and the operations marked default-deny-all denied).
+    ReadOnly,
+}
+
+impl Role {
+    pub fn group(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ReadOnly => "read-only",
+        }
+    }
 }
 
 impl std::fmt::Debug for Account {
@@ -85,6 +120,7 @@ impl std::fmt::Debug for Account {
         f.debug_struct("Account")
             .field("user", &self.user)
             .field("password", &"<redacted>")
+            .field("role", &self.role)
             .finish()
     }
 }
@@ -101,17 +137,51 @@ pub struct DeviceConfig {
 }
 
 impl DeviceConfig {
-    /// A device on 127.0.0.1 (port 0) with one admin account and a fresh random password.
+    /// A device on 127.0.0.1 (port 0) with two accounts, `admin` and the read-only
+    /// `operator`, each with a fresh random password.
     pub fn lab(name: &str) -> DeviceConfig {
         DeviceConfig {
             name: name.to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            accounts: vec![Account {
-                user: "admin".to_owned(),
-                password: random_password(),
-            }],
+            accounts: vec![
+                Account {
+                    user: "admin".to_owned(),
+                    password: random_password(),
+                    role: Role::Admin,
+                },
+                Account {
+                    user: "operator".to_owned(),
+                    password: random_password(),
+                    role: Role::ReadOnly,
+                },
+            ],
             modules: None,
         }
+    }
+
+    /// The running configuration the device starts with: a host name, and NACM with a group
+    /// per role (the admin group permitted everything, the read-only group nothing beyond
+    /// the defaults).
+    pub fn initial_configuration(&self) -> String {
+        let members = |role: Role| -> String {
+            self.accounts
+                .iter()
+                .filter(|a| a.role == role)
+                .map(|a| format!("<user-name>{}</user-name>", rpc::escape(&a.user)))
+                .collect()
+        };
+        format!(
+            "<system xmlns=\"{SYSTEM_NS}\"><hostname>{host}</hostname><contact>rfc3535 reference device</contact></system>\
+             <nacm xmlns=\"{NACM_NS}\"><enable-nacm>true</enable-nacm><read-default>permit</read-default>\
+             <write-default>deny</write-default><exec-default>permit</exec-default>\
+             <groups><group><name>admin</name>{admin}</group><group><name>read-only</name>{read_only}</group></groups>\
+             <rule-list><name>admin</name><group>admin</group><rule><name>permit-all</name>\
+             <module-name>*</module-name><access-operations>*</access-operations><action>permit</action></rule></rule-list></nacm>\
+             <lab xmlns=\"{LAB_NS}\"><name>{host}</name></lab>",
+            host = rpc::escape(&self.name),
+            admin = members(Role::Admin),
+            read_only = members(Role::ReadOnly),
+        )
     }
 }
 
@@ -136,6 +206,47 @@ pub struct ModuleFile {
     pub implemented: bool,
 }
 
+pub const SYSTEM_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
+pub const NACM_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm";
+pub const LAB_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
+
+/// One open session, as `/netconf-state/sessions` shows it.
+#[derive(Debug)]
+pub struct SessionInfo {
+    pub user: String,
+    pub source_host: Option<String>,
+    pub login_time: SystemTime,
+    pub counters: Counters,
+    kill: watch::Sender<bool>,
+}
+
+/// RPC and notification counters (RFC 6022), per session and for the device.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counters {
+    pub in_rpcs: u64,
+    pub in_bad_rpcs: u64,
+    pub out_rpc_errors: u64,
+    pub out_notifications: u64,
+}
+
+/// Device-wide statistics (RFC 6022 `/netconf-state/statistics`, RFC 8341 counters).
+#[derive(Debug, Default)]
+pub struct Statistics {
+    pub in_sessions: u64,
+    pub dropped_sessions: u64,
+    pub counters: Counters,
+    pub denied_operations: u64,
+    pub denied_data_writes: u64,
+}
+
+/// How a session ended (RFC 6470 termination-reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Closed,
+    Killed { by: u32 },
+    Dropped,
+}
+
 /// What every session of one device shares.
 #[derive(Debug)]
 pub struct Shared {
@@ -145,8 +256,14 @@ pub struct Shared {
     pub modules: Vec<ModuleFile>,
     pub stores: Mutex<rpc::Stores>,
     pub max_message_size: usize,
+    pub started: SystemTime,
     next_session: AtomicU32,
-    sessions: Mutex<HashMap<u32, (String, watch::Sender<bool>)>>,
+    pub sessions: Mutex<BTreeMap<u32, SessionInfo>>,
+    pub statistics: Mutex<Statistics>,
+    pub events: events::EventLog,
+    /// Bumped by every change of running: `content-id` of the YANG library is the module
+    /// set's, this is for confirmed-commit timers.
+    pub generation: AtomicU32,
 }
 
 /// The first `revision` statement's date in a module text.
@@ -237,16 +354,44 @@ impl Shared {
         let schema =
             Schema::from_dir(&dir, &specs).map_err(|e| DeviceError::Schema(e.to_string()))?;
         let shape = schema.shape();
-        Ok(Shared {
+        let shared = Shared {
             name: config.name.clone(),
             schema: Mutex::new(schema),
             shape,
             modules,
             stores: Mutex::new(rpc::Stores::default()),
             max_message_size: 64 << 20,
+            started: SystemTime::now(),
             next_session: AtomicU32::new(1),
-            sessions: Mutex::new(HashMap::new()),
-        })
+            sessions: Mutex::new(BTreeMap::new()),
+            statistics: Mutex::new(Statistics::default()),
+            events: events::EventLog::new(),
+            generation: AtomicU32::new(0),
+        };
+        let initial = Element::parse_fragment(&config.initial_configuration())
+            .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;
+        let mut running = Vec::new();
+        edit::apply(
+            &mut running,
+            &initial,
+            edit::Operation::Merge,
+            &shared.shape,
+        )
+        .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;
+        shared
+            .validate(&running, true)
+            .map_err(|e| DeviceError::Schema(format!("initial configuration: {}", e.message)))?;
+        if let Ok(mut stores) = shared.stores.lock() {
+            stores.candidate = running.clone();
+            stores.startup = running.clone();
+            stores.running = running;
+        }
+        Ok(shared)
+    }
+
+    /// The module that defines elements of a namespace.
+    pub fn module_of(&self, namespace: &str) -> Option<&ModuleFile> {
+        self.modules.iter().find(|m| m.namespace == namespace)
     }
 
     /// The capabilities of the hello: the base protocols, what the device implements, and
@@ -260,10 +405,17 @@ impl Shared {
             "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
             "urn:ietf:params:netconf:capability:validate:1.1",
             "urn:ietf:params:netconf:capability:startup:1.0",
+            "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
+            "urn:ietf:params:netconf:capability:notification:1.0",
+            "urn:ietf:params:netconf:capability:interleave:1.0",
         ]
         .iter()
         .map(|c| (*c).to_owned())
         .collect();
+        capabilities.push(format!(
+            "urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&amp;content-id={}",
+            self.content_id()
+        ));
         for module in self.modules.iter().filter(|m| m.implemented) {
             let mut capability = format!("{}?module={}", module.namespace, module.name);
             if let Some(revision) = &module.revision {
@@ -297,43 +449,98 @@ impl Shared {
             .map_err(rpc::RpcError::from)
     }
 
-    /// State data `<get>` adds to running.
-    pub fn state(&self) -> Vec<Element> {
-        Vec::new()
+    /// The YANG library's content-id: it names the module set, which never changes while
+    /// the device runs.
+    pub fn content_id(&self) -> String {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for module in &self.modules {
+            (&module.name, &module.revision, module.implemented).hash(&mut hasher);
+        }
+        format!("{:016x}", hasher.finish())
     }
 
-    pub fn open_session(&self, user: &str) -> (u32, watch::Receiver<bool>) {
+    /// The account a session logged in with, if it is still open.
+    pub fn user_of(&self, session: u32) -> Option<String> {
+        self.sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&session).map(|i| i.user.clone()))
+    }
+
+    pub fn open_session(
+        &self,
+        user: &str,
+        source_host: Option<String>,
+    ) -> (u32, watch::Receiver<bool>) {
         let id = self.next_session.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = watch::channel(false);
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(id, (user.to_owned(), tx));
+            sessions.insert(
+                id,
+                SessionInfo {
+                    user: user.to_owned(),
+                    source_host: source_host.clone(),
+                    login_time: SystemTime::now(),
+                    counters: Counters::default(),
+                    kill: tx,
+                },
+            );
         }
+        if let Ok(mut statistics) = self.statistics.lock() {
+            statistics.in_sessions += 1;
+        }
+        self.events
+            .publish(events::session_start(user, id, source_host.as_deref()));
         (id, rx)
     }
 
-    pub fn close_session(&self, id: u32) {
+    /// Counts one message a session received or sent.
+    pub fn count(&self, session: u32, count: impl Fn(&mut Counters)) {
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.remove(&id);
+            if let Some(info) = sessions.get_mut(&session) {
+                count(&mut info.counters);
+            }
         }
-        if let Ok(mut stores) = self.stores.lock() {
-            stores.release(id);
+        if let Ok(mut statistics) = self.statistics.lock() {
+            count(&mut statistics.counters);
         }
     }
 
+    /// Forgets a session that ended: releases its locks and its candidate changes, rolls
+    /// back its unconfirmed commit, and announces the end.
+    pub fn close_session(&self, id: u32, ending: Ending) {
+        let Some(info) = self.sessions.lock().ok().and_then(|mut s| s.remove(&id)) else {
+            return;
+        };
+        if ending == Ending::Dropped {
+            if let Ok(mut statistics) = self.statistics.lock() {
+                statistics.dropped_sessions += 1;
+            }
+        }
+        if let Ok(mut stores) = self.stores.lock() {
+            stores.release(id);
+            rpc::cancel_on_session_end(self, &mut stores, id);
+        }
+        self.events.publish(events::session_end(
+            &info.user,
+            id,
+            info.source_host.as_deref(),
+            ending,
+        ));
+        let _ = info.kill.send(true);
+    }
+
     /// Ends another session (`<kill-session>`); false if there is none with that id.
-    pub fn kill(&self, id: u32) -> bool {
-        let killed = self
+    pub fn kill(&self, id: u32, by: u32) -> bool {
+        let exists = self
             .sessions
             .lock()
             .ok()
-            .and_then(|mut s| s.remove(&id))
-            .map(|(_, switch)| switch.send(true))
-            .is_some();
-        if killed {
-            if let Ok(mut stores) = self.stores.lock() {
-                stores.release(id);
-            }
+            .is_some_and(|s| s.contains_key(&id));
+        if exists {
+            self.close_session(id, Ending::Killed { by });
         }
-        killed
+        exists
     }
 }

@@ -8,12 +8,16 @@
 //! candidate may be incomplete until `<commit>` or `<validate>`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_yang::Content;
 
 use crate::edit::{self, Operation};
+use crate::events;
 use crate::filter;
+use crate::nacm::{Access, Nacm};
 use crate::Shared;
 
 pub const BASE_NS: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
@@ -112,6 +116,26 @@ pub enum Reply {
     Close,
     /// Raw reply content (e.g. `<data>` of another namespace).
     Raw(String),
+    /// `<ok/>`, then the session starts sending notifications (RFC 5277 §2.1.1).
+    Subscribe {
+        start: Option<SystemTime>,
+        stop: Option<SystemTime>,
+        /// A subtree filter over the event contents.
+        filter: Option<Vec<Element>>,
+    },
+}
+
+pub const NOTIFICATION_NS: &str = events::NOTIFICATION_NS;
+
+/// A confirmed commit waiting for its confirmation (RFC 6241 §8.4).
+#[derive(Debug)]
+pub struct PendingConfirm {
+    /// Running as it was before the confirmed commit: what a timeout or cancel restores.
+    pub rollback: Vec<Element>,
+    pub session: u32,
+    pub persist: Option<String>,
+    /// Names this confirmation period, so that a timer of an earlier one does nothing.
+    pub period: u64,
 }
 
 /// The configuration datastores and their locks.
@@ -123,6 +147,9 @@ pub struct Stores {
     /// The session that changed the candidate since the last commit or discard.
     pub candidate_changed_by: Option<u32>,
     pub locks: HashMap<&'static str, u32>,
+    pub locked_at: HashMap<&'static str, SystemTime>,
+    pub pending: Option<PendingConfirm>,
+    periods: u64,
 }
 
 impl Stores {
@@ -142,7 +169,169 @@ impl Stores {
             self.candidate_changed_by = None;
         }
         self.locks.retain(|_, holder| *holder != session);
+        let locks = &self.locks;
+        self.locked_at.retain(|name, _| locks.contains_key(name));
     }
+
+    /// Running as it was before an unconfirmed commit; the candidate follows it.
+    fn roll_back(&mut self) -> bool {
+        match self.pending.take() {
+            Some(pending) => {
+                self.running = pending.rollback;
+                self.candidate = self.running.clone();
+                self.candidate_changed_by = None;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Who a session is, for events.
+fn who(shared: &Shared, session: u32) -> (String, Option<String>) {
+    shared
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|s| {
+            s.get(&session)
+                .map(|i| (i.user.clone(), i.source_host.clone()))
+        })
+        .unwrap_or_default()
+}
+
+fn announce_change(shared: &Shared, session: Option<u32>, datastore: &str) {
+    let body = match session {
+        Some(session) => {
+            let (user, host) = who(shared, session);
+            events::config_change(Some((&user, session, host.as_deref())), datastore)
+        }
+        None => events::config_change(None, datastore),
+    };
+    shared.events.publish(body);
+}
+
+fn announce_confirm(shared: &Shared, session: Option<u32>, event: &str, timeout: Option<u64>) {
+    let body = match session {
+        Some(session) => {
+            let (user, host) = who(shared, session);
+            events::confirmed_commit(Some((&user, session, host.as_deref())), event, timeout)
+        }
+        None => events::confirmed_commit(None, event, timeout),
+    };
+    shared.events.publish(body);
+}
+
+/// A session ended: its unconfirmed, non-persistent commit is rolled back (RFC 6241 §8.4.1).
+pub fn cancel_on_session_end(shared: &Shared, stores: &mut Stores, session: u32) {
+    let mine = stores
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.session == session && p.persist.is_none());
+    if mine && stores.roll_back() {
+        announce_confirm(shared, Some(session), "cancel", None);
+        announce_change(shared, None, "running");
+    }
+}
+
+/// Rolls back when the confirmation period `period` ends unconfirmed.
+fn arm_confirm_timer(shared: &Arc<Shared>, period: u64, timeout: Duration) {
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        tokio::time::sleep(timeout).await;
+        let Ok(mut stores) = shared.stores.lock() else {
+            return;
+        };
+        if stores.pending.as_ref().is_some_and(|p| p.period == period) && stores.roll_back() {
+            announce_confirm(&shared, None, "timeout", None);
+            announce_change(&shared, None, "running");
+        }
+    });
+}
+
+/// The module an operation belongs to, for access control.
+fn module_of_operation(operation: &Element) -> &'static str {
+    match operation.name.namespace.as_str() {
+        MONITORING_NS => "ietf-netconf-monitoring",
+        NOTIFICATION_NS => "notifications",
+        _ => "ietf-netconf",
+    }
+}
+
+/// The nodes an edit changes, as (module, path of local names, access), coarsest first:
+/// where a node and its counterpart differ and both hold one element of that name, the
+/// difference is looked for below it.
+fn changes<'a>(
+    shared: &'a Shared,
+    before: &[Element],
+    after: &[Element],
+    path: &mut Vec<String>,
+    module: Option<&'a str>,
+    out: &mut Vec<(String, Vec<String>, Access)>,
+) {
+    let mut names: Vec<&rfc3535_wire::xml::QualifiedName> = Vec::new();
+    for element in before.iter().chain(after) {
+        if !names.contains(&&element.name) {
+            names.push(&element.name);
+        }
+    }
+    for name in names {
+        let old: Vec<&Element> = before.iter().filter(|e| &e.name == name).collect();
+        let new: Vec<&Element> = after.iter().filter(|e| &e.name == name).collect();
+        if old == new {
+            continue;
+        }
+        let module = module.unwrap_or_else(|| {
+            shared
+                .module_of(&name.namespace)
+                .map(|m| m.name.as_str())
+                .unwrap_or_default()
+        });
+        path.push(name.local.clone());
+        match (old.as_slice(), new.as_slice()) {
+            ([], _) => out.push((module.to_owned(), path.clone(), Access::Create)),
+            (_, []) => out.push((module.to_owned(), path.clone(), Access::Delete)),
+            ([one], [other]) if !one.children.is_empty() || !other.children.is_empty() => {
+                changes(
+                    shared,
+                    &one.children,
+                    &other.children,
+                    path,
+                    Some(module),
+                    out,
+                );
+            }
+            _ => out.push((module.to_owned(), path.clone(), Access::Update)),
+        }
+        path.pop();
+    }
+}
+
+/// Refuses a write the session's account may not make (RFC 8341 §3.4.5).
+fn check_write(
+    shared: &Shared,
+    nacm: &Nacm,
+    before: &[Element],
+    after: &[Element],
+) -> Result<(), RpcError> {
+    let mut changed = Vec::new();
+    changes(shared, before, after, &mut Vec::new(), None, &mut changed);
+    for (module, path, access) in changed {
+        let names: Vec<&str> = path.iter().map(String::as_str).collect();
+        if !nacm.may_access_data(&module, &names, access) {
+            if let Ok(mut statistics) = shared.statistics.lock() {
+                statistics.denied_data_writes += 1;
+            }
+            return Err(RpcError {
+                path: Some(format!("/{}", path.join("/"))),
+                ..RpcError::application(
+                    "access-denied",
+                    format!("access to /{} is denied to this account", path.join("/")),
+                )
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The datastore named by a `<source>` or `<target>` child.
@@ -183,9 +372,39 @@ fn check_lock(stores: &Stores, datastore: &str, session: u32) -> Result<(), RpcE
 }
 
 /// Handles one `<rpc>` for a session; `operation` is its first child.
-pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Reply, RpcError> {
+pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result<Reply, RpcError> {
+    let user = shared.user_of(session).unwrap_or_default();
+    let nacm = match shared.stores.lock() {
+        Ok(stores) => Nacm::for_user(&stores.running, &user),
+        Err(_) => {
+            return Err(RpcError::application(
+                "operation-failed",
+                "the datastores are unusable",
+            ))
+        }
+    };
+    let known = matches!(
+        operation.name.namespace.as_str(),
+        BASE_NS | MONITORING_NS | NOTIFICATION_NS
+    );
+    if known && !nacm.may_exec(module_of_operation(operation), &operation.name.local) {
+        if let Ok(mut statistics) = shared.statistics.lock() {
+            statistics.denied_operations += 1;
+        }
+        return Err(RpcError::application(
+            "access-denied",
+            format!(
+                "<{}> is not permitted to this account",
+                operation.name.local
+            ),
+        ));
+    }
     if operation.name.namespace == MONITORING_NS && operation.name.local == "get-schema" {
         return get_schema(shared, operation);
+    }
+    if operation.name.namespace == NOTIFICATION_NS && operation.name.local == "create-subscription"
+    {
+        return subscription(shared, operation);
     }
     if operation.name.namespace != BASE_NS {
         return Err(RpcError::protocol(
@@ -218,8 +437,9 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
             };
             let mut data = stores.get(source).clone();
             if operation.name.local == "get" {
-                data.extend(shared.state());
+                crate::state::merge(&mut data, crate::state::state(shared, &stores));
             }
+            let data = nacm.filter_read(shared, data);
             let selected = match child("filter") {
                 None => data,
                 Some(filter) => {
@@ -280,13 +500,18 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
             let mut edited = stores.get(target).clone();
             edit::apply(&mut edited, &config.children, default, &shared.shape)?;
             edit::prune(&mut edited, &shared.shape.roots);
+            check_write(shared, &nacm, stores.get(target), &edited)?;
             shared.validate(&edited, target != "candidate")?;
             match target {
                 "running" => {
+                    let changed = stores.running != edited;
                     stores.running = edited;
                     // Without uncommitted changes the candidate follows running.
                     if stores.candidate_changed_by.is_none() {
                         stores.candidate = stores.running.clone();
+                    }
+                    if changed {
+                        announce_change(shared, Some(session), "running");
                     }
                 }
                 _ => {
@@ -308,7 +533,9 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
             check_lock(&stores, target, session)?;
             let mut data = source_data(shared, &stores, source, child("source"))?;
             edit::prune(&mut data, &shared.shape.roots);
+            check_write(shared, &nacm, stores.get(target), &data)?;
             shared.validate(&data, target != "candidate")?;
+            let changed = *stores.get(target) != data;
             match target {
                 "running" => {
                     stores.running = data;
@@ -322,12 +549,19 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
                 }
                 _ => stores.startup = data,
             }
+            if changed && target != "candidate" {
+                announce_change(shared, Some(session), target);
+            }
             Ok(Reply::Ok)
         }
         "delete-config" => match datastore_of(child("target"), "target")? {
             "startup" => {
                 check_lock(&stores, "startup", session)?;
+                let changed = !stores.startup.is_empty();
                 stores.startup.clear();
+                if changed {
+                    announce_change(shared, Some(session), "startup");
+                }
                 Ok(Reply::Ok)
             }
             other => Err(RpcError::protocol(
@@ -366,6 +600,7 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
                     });
                 }
                 stores.locks.insert(target, session);
+                stores.locked_at.insert(target, SystemTime::now());
             } else {
                 if holder != Some(session) {
                     return Err(RpcError::protocol(
@@ -374,21 +609,26 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
                     ));
                 }
                 stores.locks.remove(target);
+                stores.locked_at.remove(target);
             }
             Ok(Reply::Ok)
         }
-        "commit" => {
-            check_lock(&stores, "running", session)?;
-            if child("confirmed").is_some() {
-                return Err(RpcError::protocol(
-                    "operation-not-supported",
-                    "confirmed commit is not supported yet",
-                ));
+        "commit" => commit(shared, &mut stores, session, operation),
+        "cancel-commit" => {
+            let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
+            match &stores.pending {
+                None => Err(RpcError::protocol(
+                    "invalid-value",
+                    "no confirmed commit is in progress",
+                )),
+                Some(pending) => {
+                    confirm_allowed(pending, session, persist_id.as_deref())?;
+                    stores.roll_back();
+                    announce_confirm(shared, Some(session), "cancel", None);
+                    announce_change(shared, Some(session), "running");
+                    Ok(Reply::Ok)
+                }
             }
-            shared.validate(&stores.candidate, true)?;
-            stores.running = stores.candidate.clone();
-            stores.candidate_changed_by = None;
-            Ok(Reply::Ok)
         }
         "discard-changes" => {
             stores.candidate = stores.running.clone();
@@ -420,7 +660,7 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
                 ));
             }
             drop(stores);
-            if shared.kill(id) {
+            if shared.kill(id, session) {
                 Ok(Reply::Ok)
             } else {
                 Err(RpcError::protocol(
@@ -434,6 +674,169 @@ pub fn handle(shared: &Shared, session: u32, operation: &Element) -> Result<Repl
             format!("<{other}> is not supported by this device"),
         )),
     }
+}
+
+/// May this session confirm or cancel the pending commit? Only its own session may, unless
+/// it was made persistent: then whoever gives the persist token (RFC 6241 §8.4.5).
+fn confirm_allowed(
+    pending: &PendingConfirm,
+    session: u32,
+    persist_id: Option<&str>,
+) -> Result<(), RpcError> {
+    match (&pending.persist, persist_id) {
+        (Some(token), Some(given)) if token == given => Ok(()),
+        (Some(_), Some(_)) => Err(RpcError::protocol(
+            "invalid-value",
+            "the persist-id does not match the pending confirmed commit",
+        )),
+        (Some(_), None) => Err(RpcError::protocol(
+            "invalid-value",
+            "the pending confirmed commit is persistent: give its persist-id",
+        )),
+        (None, Some(_)) => Err(RpcError::protocol(
+            "invalid-value",
+            "the pending confirmed commit has no persist token",
+        )),
+        (None, None) if pending.session == session => Ok(()),
+        (None, None) => Err(RpcError {
+            info: Some(format!("<session-id>{}</session-id>", pending.session)),
+            ..RpcError::protocol(
+                "in-use",
+                format!(
+                    "a confirmed commit of session {} is pending; only it can confirm it",
+                    pending.session
+                ),
+            )
+        }),
+    }
+}
+
+/// `<commit>`, plain or confirmed, and the confirming commit (RFC 6241 §8.3.4.1, §8.4).
+fn commit(
+    shared: &Arc<Shared>,
+    stores: &mut Stores,
+    session: u32,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    check_lock(stores, "running", session)?;
+    let confirmed = child("confirmed").is_some();
+    let timeout = match child("confirm-timeout").map(|t| t.text.trim()) {
+        None => 600,
+        Some(text) => text.parse::<u64>().ok().filter(|t| *t > 0).ok_or_else(|| {
+            RpcError::protocol(
+                "invalid-value",
+                format!("confirm-timeout {text:?} is not a positive number of seconds"),
+            )
+        })?,
+    };
+    let persist = child("persist").map(|p| p.text.trim().to_owned());
+    let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
+    if let Some(pending) = &stores.pending {
+        confirm_allowed(pending, session, persist_id.as_deref())?;
+    } else if persist_id.is_some() {
+        return Err(RpcError::protocol(
+            "invalid-value",
+            "no confirmed commit is in progress for this persist-id",
+        ));
+    }
+    shared.validate(&stores.candidate, true)?;
+    let changed = stores.running != stores.candidate;
+    let extending = stores.pending.is_some();
+    let rollback = match stores.pending.take() {
+        Some(pending) => pending.rollback,
+        None => stores.running.clone(),
+    };
+    stores.running = stores.candidate.clone();
+    stores.candidate_changed_by = None;
+    if confirmed {
+        stores.periods += 1;
+        let period = stores.periods;
+        stores.pending = Some(PendingConfirm {
+            rollback,
+            session,
+            persist,
+            period,
+        });
+        arm_confirm_timer(shared, period, Duration::from_secs(timeout));
+        let event = if extending { "extend" } else { "start" };
+        announce_confirm(shared, Some(session), event, Some(timeout));
+    } else if extending {
+        announce_confirm(shared, Some(session), "complete", None);
+    }
+    if changed {
+        announce_change(shared, Some(session), "running");
+    }
+    Ok(Reply::Ok)
+}
+
+/// `<create-subscription>` (RFC 5277 §2.1.1): the stream `NETCONF`, replay from a start time.
+fn subscription(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
+    if let Some(stream) = operation.child("stream").map(|s| s.text.trim()) {
+        if stream != "NETCONF" {
+            return Err(RpcError::protocol(
+                "invalid-value",
+                format!("no stream {stream:?}; this device has NETCONF"),
+            ));
+        }
+    }
+    let filter = match operation.child("filter") {
+        None => None,
+        Some(filter) => match filter
+            .attributes
+            .iter()
+            .find(|(_, l, _)| l == "type")
+            .map(|(_, _, v)| v.as_str())
+        {
+            None | Some("subtree") => Some(filter.children.clone()),
+            Some(other) => {
+                return Err(RpcError::protocol(
+                    "operation-not-supported",
+                    format!("filter type {other:?} is not supported (no :xpath)"),
+                ))
+            }
+        },
+    };
+    let time = |name: &str| -> Result<Option<SystemTime>, RpcError> {
+        operation
+            .child(name)
+            .map(|t| {
+                humantime::parse_rfc3339_weak(t.text.trim()).map_err(|e| {
+                    RpcError::protocol(
+                        "bad-element",
+                        format!("<{name}> is not a date-and-time: {e}"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let (start, stop) = (time("startTime")?, time("stopTime")?);
+    if stop.is_some() && start.is_none() {
+        return Err(RpcError::protocol(
+            "missing-element",
+            "<stopTime> needs a <startTime>",
+        ));
+    }
+    if let (Some(start), Some(stop)) = (start, stop) {
+        if stop < start {
+            return Err(RpcError::protocol(
+                "bad-element",
+                "<stopTime> is before <startTime>",
+            ));
+        }
+    }
+    if start.is_some_and(|s| s > SystemTime::now()) {
+        return Err(RpcError::protocol(
+            "bad-element",
+            "<startTime> is in the future",
+        ));
+    }
+    let _ = shared;
+    Ok(Reply::Subscribe {
+        start,
+        stop,
+        filter,
+    })
 }
 
 /// The configuration a `<source>` names: a datastore's, or inline `<config>`. Inline

@@ -2,7 +2,9 @@
 //! production, an in-memory duplex in tests): the hello exchange, framing negotiation
 //! (RFC 6242: chunked when both sides offer base:1.1), then requests answered in order until
 //! `<close-session>`, a kill, or the client going away. A message that is not an `<rpc>`
-//! gets an `<rpc-error>` (malformed-message); a framing error ends the session.
+//! gets an `<rpc-error>` (malformed-message); a framing error ends the session. After
+//! `<create-subscription>` the session also sends the stream's notifications, replayed ones
+//! first, between replies (RFC 5277 with :interleave).
 
 use bytes::BytesMut;
 use futures::StreamExt;
@@ -12,8 +14,15 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio_util::codec::FramedRead;
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::broadcast;
+
+use crate::events::{notification, Event};
+use crate::nacm::Nacm;
 use crate::rpc::{self, Reply, RpcError, BASE_NS};
-use crate::Shared;
+use crate::{Ending, Shared};
 
 const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
 
@@ -40,25 +49,124 @@ fn echoed_attributes(rpc: &Element) -> String {
         .collect()
 }
 
-/// Serves one session until it ends; `user` is the authenticated account.
-pub async fn serve<S>(shared: std::sync::Arc<Shared>, stream: S, user: String)
+/// A live subscription: its feed, and when it stops.
+struct Subscription {
+    feed: broadcast::Receiver<Arc<Event>>,
+    stop: Option<SystemTime>,
+    filter: Option<Vec<Element>>,
+}
+
+/// The notification to send for an event: none if the filter selects nothing of it.
+fn filtered(event: &Event, filter: Option<&[Element]>) -> Option<String> {
+    let Some(filter) = filter else {
+        return Some(event.to_xml());
+    };
+    let body = Element::parse(&event.body).ok()?;
+    let selected = crate::filter::apply(std::slice::from_ref(&body), filter);
+    (!selected.is_empty())
+        .then(|| notification(event.time, &rfc3535_wire::tree::fragment_xml(&selected)))
+}
+
+/// The next event of a subscription, or never without one.
+async fn next_event(subscription: &mut Option<Subscription>) -> Option<Arc<Event>> {
+    match subscription {
+        Some(s) => loop {
+            match s.feed.recv().await {
+                Ok(event) => return Some(event),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// The end of a subscription that had a stop time (RFC 5277 §2.2.1).
+fn notification_complete() -> String {
+    notification(
+        SystemTime::now(),
+        &format!(
+            "<notificationComplete xmlns=\"{}\"/>",
+            crate::events::NOTIFICATION_NS
+        ),
+    )
+}
+
+/// The root element name of an event body, for access control of notifications.
+fn event_name(body: &str) -> &str {
+    body.trim_start_matches('<')
+        .split([' ', '>', '/'])
+        .next()
+        .unwrap_or_default()
+}
+
+/// May the session's account receive this event? Checked when it is sent, against the
+/// access rules then in force.
+fn may_receive(shared: &Shared, user: &str, event: &Event) -> bool {
+    let Ok(stores) = shared.stores.lock() else {
+        return false;
+    };
+    Nacm::for_user(&stores.running, user)
+        .may_receive("ietf-netconf-notifications", event_name(&event.body))
+}
+
+/// Serves one session until it ends; `user` is the authenticated account, `source_host`
+/// where it came from.
+pub async fn serve<S>(shared: Arc<Shared>, stream: S, user: String, source_host: Option<String>)
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let (session, mut killed) = shared.open_session(&user);
+    let (session, mut killed) = shared.open_session(&user, source_host);
     let (reader, mut writer) = tokio::io::split(stream);
     let hello = shared.hello(session);
     if !send(&mut writer, Framing::EndOfMessage, &hello).await {
-        shared.close_session(session);
+        shared.close_session(session, Ending::Dropped);
         return;
     }
     let mut frames = FramedRead::new(reader, FramingCodec::new(shared.max_message_size));
     let mut framing = Framing::EndOfMessage;
     let mut greeted = false;
+    let mut subscription: Option<Subscription> = None;
+    let mut ending = Ending::Dropped;
     loop {
-        let frame = tokio::select! {
-            frame = frames.next() => frame,
-            _ = killed.wait_for(|k| *k) => break,
+        enum Next {
+            Frame(Option<Result<bytes::Bytes, rfc3535_wire::framing::FramingError>>),
+            Killed,
+            Event(Option<Arc<Event>>),
+        }
+        let next = tokio::select! {
+            frame = frames.next() => Next::Frame(frame),
+            _ = killed.wait_for(|k| *k) => Next::Killed,
+            event = next_event(&mut subscription) => Next::Event(event),
+        };
+        let frame = match next {
+            Next::Frame(frame) => frame,
+            Next::Killed => None,
+            Next::Event(None) => {
+                subscription = None;
+                continue;
+            }
+            Next::Event(Some(event)) => {
+                if subscription
+                    .as_ref()
+                    .and_then(|s| s.stop)
+                    .is_some_and(|stop| event.time > stop)
+                {
+                    subscription = None;
+                    if !send(&mut writer, framing, &notification_complete()).await {
+                        break;
+                    }
+                } else if may_receive(&shared, &user, &event) {
+                    let filter = subscription.as_ref().and_then(|s| s.filter.as_deref());
+                    if let Some(message) = filtered(&event, filter) {
+                        shared.count(session, |c| c.out_notifications += 1);
+                        if !send(&mut writer, framing, &message).await {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
         };
         let Some(Ok(bytes)) = frame else {
             break;
@@ -82,8 +190,14 @@ where
             greeted = true;
             continue;
         }
+        let mut replay: Vec<String> = Vec::new();
+        let mut stop_after_replay = false;
+        if !matches!(&parsed, Ok(rpc) if rpc.name.local == "rpc" && rpc.name.namespace == BASE_NS) {
+            shared.count(session, |c| c.in_bad_rpcs += 1);
+        }
         let answer = match parsed {
             Ok(rpc) if rpc.name.local == "rpc" && rpc.name.namespace == BASE_NS => {
+                shared.count(session, |c| c.in_rpcs += 1);
                 let attributes = echoed_attributes(&rpc);
                 let has_id = rpc.attributes.iter().any(|(_, l, _)| l == "message-id");
                 let outcome = if !has_id {
@@ -106,7 +220,44 @@ where
                     Ok(Reply::Close) => ("<ok/>".to_owned(), true),
                     Ok(Reply::Data(data)) => (format!("<data>{data}</data>"), false),
                     Ok(Reply::Raw(raw)) => (raw, false),
-                    Err(error) => (error.to_xml(), false),
+                    Ok(Reply::Subscribe { .. }) if subscription.is_some() => (
+                        RpcError::new(
+                            "protocol",
+                            "operation-failed",
+                            "this session already has a subscription",
+                        )
+                        .to_xml(),
+                        false,
+                    ),
+                    Ok(Reply::Subscribe {
+                        start,
+                        stop,
+                        filter,
+                    }) => {
+                        let (past, feed) = shared.events.subscribe(start);
+                        replay = past
+                            .into_iter()
+                            .filter(|e| stop.is_none_or(|stop| e.time <= stop))
+                            .filter(|e| may_receive(&shared, &user, e))
+                            .filter_map(|e| filtered(&e, filter.as_deref()))
+                            .collect();
+                        stop_after_replay = stop.is_some_and(|stop| stop <= SystemTime::now());
+                        if start.is_some() {
+                            replay.push(notification(
+                                SystemTime::now(),
+                                &format!(
+                                    "<replayComplete xmlns=\"{}\"/>",
+                                    crate::events::NOTIFICATION_NS
+                                ),
+                            ));
+                        }
+                        subscription = Some(Subscription { feed, stop, filter });
+                        ("<ok/>".to_owned(), false)
+                    }
+                    Err(error) => {
+                        shared.count(session, |c| c.out_rpc_errors += 1);
+                        (error.to_xml(), false)
+                    }
                 };
                 (
                     format!("<rpc-reply xmlns=\"{BASE_NS}\"{attributes}>{body}</rpc-reply>"),
@@ -138,11 +289,27 @@ where
                 false,
             ),
         };
-        if !send(&mut writer, framing, &answer.0).await || answer.1 {
+        if !send(&mut writer, framing, &answer.0).await {
             break;
         }
+        if answer.1 {
+            ending = Ending::Closed;
+            break;
+        }
+        for message in std::mem::take(&mut replay) {
+            if !send(&mut writer, framing, &message).await {
+                break;
+            }
+        }
+        if std::mem::take(&mut stop_after_replay) {
+            subscription = None;
+            if !send(&mut writer, framing, &notification_complete()).await {
+                break;
+            }
+        }
     }
-    shared.close_session(session);
+    // A killed session was already forgotten by whoever killed it; this does nothing then.
+    shared.close_session(session, ending);
     let _ = writer.shutdown().await;
 }
 

@@ -62,12 +62,13 @@ impl Device {
         let accounts = config.accounts.clone();
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
-            while let Ok((tcp, _peer)) = listener.accept().await {
+            while let Ok((tcp, peer)) = listener.accept().await {
                 let _ = tcp.set_nodelay(true);
                 let handler = Handler {
                     shared: Arc::clone(&serving),
                     accounts: accounts.clone(),
                     user: None,
+                    peer: peer.ip().to_string(),
                     channels: Vec::new(),
                 };
                 let config = Arc::clone(&server_config);
@@ -95,6 +96,7 @@ struct Handler {
     shared: Arc<Shared>,
     accounts: Vec<Account>,
     user: Option<String>,
+    peer: String,
     channels: Vec<Channel<Msg>>,
 }
 
@@ -141,7 +143,12 @@ impl russh::server::Handler for Handler {
                 session.channel_success(id)?;
                 let shared = Arc::clone(&self.shared);
                 let user = user.clone();
-                tokio::spawn(crate::session::serve(shared, channel.into_stream(), user));
+                tokio::spawn(crate::session::serve(
+                    shared,
+                    channel.into_stream(),
+                    user,
+                    Some(self.peer.clone()),
+                ));
             }
             _ => session.channel_failure(id)?,
         }

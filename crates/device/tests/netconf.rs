@@ -177,7 +177,7 @@ async fn errors_are_structured_and_invalid_configuration_is_refused_whole() {
         running.raw()
     );
 
-    let create_twice = format!("<system xmlns=\"{SYSTEM}\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><contact nc:operation=\"create\">a</contact></system>");
+    let create_twice = format!("<system xmlns=\"{SYSTEM}\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><location nc:operation=\"create\">a</location></system>");
     let first = session
         .edit_config(EditConfig::new(Datastore::Running, create_twice.clone()))
         .await

@@ -1,0 +1,193 @@
+//! The device's operational state, built fresh for every `<get>`: NETCONF monitoring
+//! (RFC 6022: capabilities, datastores, schemas, sessions, statistics), the YANG library
+//! (RFC 8525 `/yang-library` and RFC 7895 `/modules-state`), the NACM counters (RFC 8341),
+//! ietf-system's platform and clock, and the lab module's counters.
+
+use std::time::SystemTime;
+
+use rfc3535_wire::tree::Element;
+
+use crate::rpc::escape;
+use crate::{Shared, LAB_NS, NACM_NS, SYSTEM_NS};
+
+pub const YANG_LIBRARY_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-library";
+pub const DATASTORES_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-datastores";
+
+fn time(at: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// Identity values carry a prefix; the declarations the prefixes need.
+const PREFIXES: [(&str, &str); 2] = [("ncm", crate::rpc::MONITORING_NS), ("ds", DATASTORES_NS)];
+
+/// Declares the prefix of every identity value in the tree on the element that holds it
+/// (the tree keeps no namespace declarations of its own).
+fn declare_prefixes(element: &mut Element) {
+    if element.children.is_empty() {
+        if let Some((prefix, _)) = element.text.split_once(':') {
+            if let Some((_, namespace)) = PREFIXES.iter().find(|(p, _)| *p == prefix) {
+                element.attributes.push((
+                    "xmlns".to_owned(),
+                    prefix.to_owned(),
+                    (*namespace).to_owned(),
+                ));
+            }
+        }
+    }
+    for child in &mut element.children {
+        declare_prefixes(child);
+    }
+}
+
+/// Everything `<get>` adds to the configuration.
+pub fn state(shared: &Shared, stores: &crate::rpc::Stores) -> Vec<Element> {
+    let mut xml = String::new();
+    monitoring(shared, stores, &mut xml);
+    yang_library(shared, &mut xml);
+    let (denied_operations, denied_data_writes) = shared
+        .statistics
+        .lock()
+        .map(|s| (s.denied_operations, s.denied_data_writes))
+        .unwrap_or_default();
+    xml.push_str(&format!(
+        "<nacm xmlns=\"{NACM_NS}\"><denied-operations>{denied_operations}</denied-operations><denied-data-writes>{denied_data_writes}</denied-data-writes><denied-notifications>0</denied-notifications></nacm>"
+    ));
+    xml.push_str(&format!(
+        "<system-state xmlns=\"{SYSTEM_NS}\"><platform><os-name>rfc3535 reference device</os-name><os-release>{version}</os-release><os-version>{version}</os-version><machine>{machine}</machine></platform><clock><current-datetime>{now}</current-datetime><boot-datetime>{boot}</boot-datetime></clock></system-state>",
+        version = env!("CARGO_PKG_VERSION"),
+        machine = std::env::consts::ARCH,
+        now = time(SystemTime::now()),
+        boot = time(shared.started),
+    ));
+    let in_rpcs = shared
+        .statistics
+        .lock()
+        .map(|s| s.counters.in_rpcs)
+        .unwrap_or_default();
+    xml.push_str(&format!(
+        "<lab xmlns=\"{LAB_NS}\"><counters><in-octets>{}</in-octets></counters></lab>",
+        in_rpcs * 512
+    ));
+    let mut elements = Element::parse_fragment(&xml).unwrap_or_default();
+    elements.iter_mut().for_each(declare_prefixes);
+    elements
+}
+
+fn monitoring(shared: &Shared, stores: &crate::rpc::Stores, xml: &mut String) {
+    xml.push_str(&format!(
+        "<netconf-state xmlns=\"{}\"><capabilities>",
+        crate::rpc::MONITORING_NS
+    ));
+    for capability in shared.capabilities() {
+        xml.push_str(&format!("<capability>{capability}</capability>"));
+    }
+    xml.push_str("</capabilities><datastores>");
+    for name in ["running", "candidate", "startup"] {
+        xml.push_str(&format!("<datastore><name>{name}</name>"));
+        if let Some((holder, since)) = stores.locks.get(name).zip(stores.locked_at.get(name)) {
+            xml.push_str(&format!(
+                "<locks><global-lock><locked-by-session>{holder}</locked-by-session><locked-time>{}</locked-time></global-lock></locks>",
+                time(*since)
+            ));
+        }
+        xml.push_str("</datastore>");
+    }
+    xml.push_str("</datastores><schemas>");
+    for module in &shared.modules {
+        xml.push_str(&format!(
+            "<schema><identifier>{}</identifier><version>{}</version><format>ncm:yang</format><namespace>{}</namespace><location>NETCONF</location></schema>",
+            module.name,
+            module.revision.as_deref().unwrap_or_default(),
+            escape(&module.namespace)
+        ));
+    }
+    xml.push_str("</schemas><sessions>");
+    if let Ok(sessions) = shared.sessions.lock() {
+        for (id, info) in sessions.iter() {
+            let host = info
+                .source_host
+                .as_deref()
+                .map(|h| format!("<source-host>{}</source-host>", escape(h)))
+                .unwrap_or_default();
+            xml.push_str(&format!(
+                "<session><session-id>{id}</session-id><transport>ncm:netconf-ssh</transport><username>{}</username>{host}<login-time>{}</login-time><in-rpcs>{}</in-rpcs><in-bad-rpcs>{}</in-bad-rpcs><out-rpc-errors>{}</out-rpc-errors><out-notifications>{}</out-notifications></session>",
+                escape(&info.user),
+                time(info.login_time),
+                info.counters.in_rpcs,
+                info.counters.in_bad_rpcs,
+                info.counters.out_rpc_errors,
+                info.counters.out_notifications,
+            ));
+        }
+    }
+    xml.push_str("</sessions>");
+    if let Ok(statistics) = shared.statistics.lock() {
+        xml.push_str(&format!(
+            "<statistics><netconf-start-time>{}</netconf-start-time><in-bad-hellos>0</in-bad-hellos><in-sessions>{}</in-sessions><dropped-sessions>{}</dropped-sessions><in-rpcs>{}</in-rpcs><in-bad-rpcs>{}</in-bad-rpcs><out-rpc-errors>{}</out-rpc-errors><out-notifications>{}</out-notifications></statistics>",
+            time(shared.started),
+            statistics.in_sessions,
+            statistics.dropped_sessions,
+            statistics.counters.in_rpcs,
+            statistics.counters.in_bad_rpcs,
+            statistics.counters.out_rpc_errors,
+            statistics.counters.out_notifications,
+        ));
+    }
+    xml.push_str("</netconf-state>");
+}
+
+fn yang_library(shared: &Shared, xml: &mut String) {
+    let content_id = shared.content_id();
+    xml.push_str(&format!(
+        "<yang-library xmlns=\"{YANG_LIBRARY_NS}\"><module-set><name>complete</name>"
+    ));
+    for module in shared.modules.iter().filter(|m| m.implemented) {
+        xml.push_str(&format!("<module><name>{}</name>", module.name));
+        if let Some(revision) = &module.revision {
+            xml.push_str(&format!("<revision>{revision}</revision>"));
+        }
+        xml.push_str(&format!(
+            "<namespace>{}</namespace></module>",
+            escape(&module.namespace)
+        ));
+    }
+    for module in shared.modules.iter().filter(|m| !m.implemented) {
+        xml.push_str(&format!(
+            "<import-only-module><name>{}</name><revision>{}</revision><namespace>{}</namespace></import-only-module>",
+            module.name,
+            module.revision.as_deref().unwrap_or_default(),
+            escape(&module.namespace)
+        ));
+    }
+    xml.push_str(
+        "</module-set><schema><name>complete</name><module-set>complete</module-set></schema>",
+    );
+    for datastore in ["running", "candidate", "startup"] {
+        xml.push_str(&format!(
+            "<datastore><name>ds:{datastore}</name><schema>complete</schema></datastore>"
+        ));
+    }
+    xml.push_str(&format!(
+        "<content-id>{content_id}</content-id></yang-library><modules-state xmlns=\"{YANG_LIBRARY_NS}\"><module-set-id>{content_id}</module-set-id>"
+    ));
+    for module in &shared.modules {
+        xml.push_str(&format!(
+            "<module><name>{}</name><revision>{}</revision><namespace>{}</namespace><conformance-type>{}</conformance-type></module>",
+            module.name,
+            module.revision.as_deref().unwrap_or_default(),
+            escape(&module.namespace),
+            if module.implemented { "implement" } else { "import" }
+        ));
+    }
+    xml.push_str("</modules-state>");
+}
+
+/// Adds state to configuration: a state root whose configuration root exists joins it.
+pub fn merge(data: &mut Vec<Element>, state: Vec<Element>) {
+    for root in state {
+        match data.iter_mut().find(|d| d.name == root.name) {
+            Some(existing) => existing.children.extend(root.children),
+            None => data.push(root),
+        }
+    }
+}
