@@ -4,6 +4,7 @@
 //! 3 no verdict could be reached at all (for `probe`: a device could not be reached).
 
 mod probe;
+mod reference;
 mod reporting;
 mod run;
 mod schema;
@@ -135,6 +136,13 @@ struct RunArgs {
     /// A device as netconf://USER@HOST[:PORT]. Repeatable; credentials from the flags below.
     #[arg(long, value_name = "URL")]
     target: Vec<String>,
+
+    /// Reference devices to start in this process and test, one per profile named
+    /// (comma-separated; `rfc3535 device --list-profiles` lists them). With no --inventory,
+    /// --target or --reference, the run starts the demo set: the compliant profile and five
+    /// fault profiles.
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    reference: Vec<String>,
 
     /// Only scenarios matching this tag expression (e.g. '@req:R3535-3.13 and not @multi').
     #[arg(long, value_name = "EXPR")]
@@ -534,14 +542,10 @@ async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
 
 /// Turns `run`'s flags into one resolved target list, reusing the probe's resolution per
 /// inventory and per URL.
-fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
-    if args.inventory.is_empty() && args.target.is_empty() {
-        bail!(
-            "no devices: give --inventory FILE or --target URL.\n\
-             No device at hand? Start the local lab of real netconfd devices (as root):\n  \
-             containerlab/local/lab up && rfc3535 run --inventory .lab/inventory.yaml"
-        );
-    }
+fn run_targets(
+    args: &RunArgs,
+    references: &[rfc3535_device::Device],
+) -> Result<Vec<run::RunTarget>> {
     let base = TargetArgs {
         target: None,
         inventory: None,
@@ -563,6 +567,10 @@ fn run_targets(args: &RunArgs) -> Result<Vec<run::RunTarget>> {
     }
     let mut names = std::collections::HashSet::new();
     let mut targets = Vec::new();
+    for device in references {
+        names.insert(device.name.clone());
+        targets.push(reference::target(device)?);
+    }
     for target in resolved {
         let name = target
             .name
@@ -613,7 +621,18 @@ fn now_rfc3339() -> String {
 }
 
 async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
-    let mut targets = run_targets(&args).map_err(UsageError)?;
+    let mut profiles = args.reference.clone();
+    if profiles.is_empty() && args.inventory.is_empty() && args.target.is_empty() {
+        profiles = reference::DEMO_PROFILES.map(str::to_owned).to_vec();
+        eprintln!(
+            "no --inventory, --target or --reference: testing the reference devices {}",
+            profiles.join(", ")
+        );
+    }
+    let profiles = reference::resolve(&profiles).map_err(UsageError)?;
+    // Kept until the run has ended: dropping a device stops it.
+    let references = reference::start(&profiles, 0).await.map_err(UsageError)?;
+    let mut targets = run_targets(&args, &references).map_err(UsageError)?;
     if let Some(shard) = args.shard {
         targets = targets
             .into_iter()

@@ -21,6 +21,7 @@ pub mod edit;
 pub mod events;
 pub mod filter;
 pub mod nacm;
+pub mod profile;
 pub mod rpc;
 pub mod session;
 mod ssh;
@@ -134,6 +135,8 @@ pub struct DeviceConfig {
     pub accounts: Vec<Account>,
     /// The standard module directory; `None`: `RFC3535_MODULES` or the default.
     pub modules: Option<PathBuf>,
+    /// How the device behaves: `compliant`, or a fault profile.
+    pub profile: &'static profile::Profile,
 }
 
 impl DeviceConfig {
@@ -156,6 +159,7 @@ impl DeviceConfig {
                 },
             ],
             modules: None,
+            profile: &profile::PROFILES[0],
         }
     }
 
@@ -170,10 +174,15 @@ impl DeviceConfig {
                 .map(|a| format!("<user-name>{}</user-name>", rpc::escape(&a.user)))
                 .collect()
         };
+        let write_default = if self.profile.faults.permissive_nacm {
+            "permit"
+        } else {
+            "deny"
+        };
         format!(
             "<system xmlns=\"{SYSTEM_NS}\"><hostname>{host}</hostname><contact>rfc3535 reference device</contact></system>\
              <nacm xmlns=\"{NACM_NS}\"><enable-nacm>true</enable-nacm><read-default>permit</read-default>\
-             <write-default>deny</write-default><exec-default>permit</exec-default>\
+             <write-default>{write_default}</write-default><exec-default>permit</exec-default>\
              <groups><group><name>admin</name>{admin}</group><group><name>read-only</name>{read_only}</group></groups>\
              <rule-list><name>admin</name><group>admin</group><rule><name>permit-all</name>\
              <module-name>*</module-name><access-operations>*</access-operations><action>permit</action></rule></rule-list></nacm>\
@@ -251,6 +260,9 @@ pub enum Ending {
 #[derive(Debug)]
 pub struct Shared {
     pub name: String,
+    /// The profile's name and faults.
+    pub profile: &'static str,
+    pub faults: profile::Faults,
     schema: Mutex<Schema>,
     pub shape: Shape,
     pub modules: Vec<ModuleFile>,
@@ -319,8 +331,12 @@ impl Shared {
         for (name, text) in OWN_MODULES {
             add(&mut modules, name, text.to_owned(), name == "rfc3535-lab")?;
         }
+        let faults = config.profile.faults;
         let mut wanted: Vec<(String, bool)> = STANDARD_MODULES
             .iter()
+            .filter(|m| {
+                !(faults.without_interfaces && matches!(**m, "ietf-interfaces" | "iana-if-type"))
+            })
             .map(|m| ((*m).to_owned(), true))
             .collect();
         let mut index = 0;
@@ -356,6 +372,8 @@ impl Shared {
         let shape = schema.shape();
         let shared = Shared {
             name: config.name.clone(),
+            profile: config.profile.name,
+            faults,
             schema: Mutex::new(schema),
             shape,
             modules,
@@ -382,6 +400,7 @@ impl Shared {
             .validate(&running, true)
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {}", e.message)))?;
         if let Ok(mut stores) = shared.stores.lock() {
+            stores.locks_ignored = faults.locks_ignored;
             stores.candidate = running.clone();
             stores.startup = running.clone();
             stores.running = running;
@@ -399,7 +418,11 @@ impl Shared {
     pub fn capabilities(&self) -> Vec<String> {
         let mut capabilities: Vec<String> = [
             "urn:ietf:params:netconf:base:1.0",
-            "urn:ietf:params:netconf:base:1.1",
+            if self.faults.base_1_0_only {
+                ""
+            } else {
+                "urn:ietf:params:netconf:base:1.1"
+            },
             "urn:ietf:params:netconf:capability:writable-running:1.0",
             "urn:ietf:params:netconf:capability:candidate:1.0",
             "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
@@ -408,8 +431,14 @@ impl Shared {
             "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
             "urn:ietf:params:netconf:capability:notification:1.0",
             "urn:ietf:params:netconf:capability:interleave:1.0",
+            if self.faults.fake_xpath {
+                "urn:ietf:params:netconf:capability:xpath:1.0"
+            } else {
+                ""
+            },
         ]
         .iter()
+        .filter(|c| !c.is_empty())
         .map(|c| (*c).to_owned())
         .collect();
         capabilities.push(format!(

@@ -150,6 +150,10 @@ pub struct Stores {
     pub locked_at: HashMap<&'static str, SystemTime>,
     pub pending: Option<PendingConfirm>,
     periods: u64,
+    /// A `<validate>` since the last commit (for the validate-breaks-commit fault).
+    validated: bool,
+    /// The locks-ignored fault, copied here for `check_lock`.
+    pub locks_ignored: bool,
 }
 
 impl Stores {
@@ -201,6 +205,9 @@ fn who(shared: &Shared, session: u32) -> (String, Option<String>) {
 }
 
 fn announce_change(shared: &Shared, session: Option<u32>, datastore: &str) {
+    if shared.faults.silent_changes {
+        return;
+    }
     let body = match session {
         Some(session) => {
             let (user, host) = who(shared, session);
@@ -230,7 +237,7 @@ pub fn cancel_on_session_end(shared: &Shared, stores: &mut Stores, session: u32)
         .is_some_and(|p| p.session == session && p.persist.is_none());
     if mine && stores.roll_back() {
         announce_confirm(shared, Some(session), "cancel", None);
-        announce_change(shared, None, "running");
+        running_changed(shared, stores, None);
     }
 }
 
@@ -244,7 +251,7 @@ fn arm_confirm_timer(shared: &Arc<Shared>, period: u64, timeout: Duration) {
         };
         if stores.pending.as_ref().is_some_and(|p| p.period == period) && stores.roll_back() {
             announce_confirm(&shared, None, "timeout", None);
-            announce_change(&shared, None, "running");
+            running_changed(&shared, &mut stores, None);
         }
     });
 }
@@ -359,6 +366,9 @@ fn datastore_of(parent: Option<&Element>, what: &str) -> Result<&'static str, Rp
 }
 
 fn check_lock(stores: &Stores, datastore: &str, session: u32) -> Result<(), RpcError> {
+    if stores.locks_ignored {
+        return Ok(());
+    }
     match stores.locks.get(datastore) {
         Some(holder) if *holder != session => Err(RpcError {
             info: Some(format!("<session-id>{holder}</session-id>")),
@@ -387,7 +397,16 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
         operation.name.namespace.as_str(),
         BASE_NS | MONITORING_NS | NOTIFICATION_NS
     );
-    if known && !nacm.may_exec(module_of_operation(operation), &operation.name.local) {
+    // The permissive-nacm fault also leaves the operations RFC 8341 protects unprotected.
+    let unprotected = shared.faults.permissive_nacm
+        && matches!(
+            operation.name.local.as_str(),
+            "kill-session" | "delete-config"
+        );
+    if known
+        && !unprotected
+        && !nacm.may_exec(module_of_operation(operation), &operation.name.local)
+    {
         if let Ok(mut statistics) = shared.statistics.lock() {
             statistics.denied_operations += 1;
         }
@@ -407,6 +426,9 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
         return subscription(shared, operation);
     }
     if operation.name.namespace != BASE_NS {
+        if shared.faults.ok_for_anything {
+            return Ok(Reply::Ok);
+        }
         return Err(RpcError::protocol(
             "operation-not-supported",
             format!(
@@ -435,12 +457,27 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     name => name,
                 }
             };
+            let source = if shared.faults.fake_candidate && source == "candidate" {
+                "running"
+            } else {
+                source
+            };
             let mut data = stores.get(source).clone();
             if operation.name.local == "get" {
                 crate::state::merge(&mut data, crate::state::state(shared, &stores));
+            } else if shared.faults.state_in_config {
+                let state = crate::state::state(shared, &stores)
+                    .into_iter()
+                    .filter(|e| e.name.local == "system-state")
+                    .collect();
+                crate::state::merge(&mut data, state);
+            }
+            if shared.faults.volatile_config {
+                volatile_contact(shared, &mut data);
             }
             let data = nacm.filter_read(shared, data);
             let selected = match child("filter") {
+                _ if shared.faults.monitoring_gaps => data,
                 None => data,
                 Some(filter) => {
                     match filter
@@ -450,6 +487,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                         .map(|(_, _, v)| v.as_str())
                     {
                         None | Some("subtree") => filter::apply(&data, &filter.children),
+                        Some("xpath") if shared.faults.fake_xpath => data,
                         Some(other) => {
                             return Err(RpcError {
                                 tag: "operation-not-supported",
@@ -465,7 +503,10 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             Ok(Reply::Data(fragment_xml(&selected)))
         }
         "edit-config" => {
-            let target = datastore_of(child("target"), "target")?;
+            let target = match datastore_of(child("target"), "target")? {
+                "candidate" if shared.faults.fake_candidate => "running",
+                other => other,
+            };
             if !matches!(target, "running" | "candidate") {
                 return Err(RpcError::protocol(
                     "bad-element",
@@ -497,30 +538,31 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     "edit-config needs <config> (no :url)",
                 ));
             };
-            let mut edited = stores.get(target).clone();
-            edit::apply(&mut edited, &config.children, default, &shared.shape)?;
-            edit::prune(&mut edited, &shared.shape.roots);
-            check_write(shared, &nacm, stores.get(target), &edited)?;
-            shared.validate(&edited, target != "candidate")?;
-            match target {
-                "running" => {
-                    let changed = stores.running != edited;
-                    stores.running = edited;
-                    // Without uncommitted changes the candidate follows running.
-                    if stores.candidate_changed_by.is_none() {
-                        stores.candidate = stores.running.clone();
+            let mut config = config.children.clone();
+            crate::profile::rewrite_edit(&shared.faults, &mut config);
+            let edited = match edited(shared, &nacm, &stores, target, &config, default) {
+                Ok(edited) => edited,
+                Err(error) if shared.faults.partial_edits => {
+                    // The fault: what can be applied of a failed edit is kept.
+                    let mut lenient = config.clone();
+                    crate::profile::rewrite_edit(
+                        &crate::profile::Faults {
+                            sloppy_operations: true,
+                            ..shared.faults
+                        },
+                        &mut lenient,
+                    );
+                    if let Ok(partial) = edited(shared, &nacm, &stores, target, &lenient, default) {
+                        store_edit(shared, &mut stores, session, target, partial);
                     }
-                    if changed {
-                        announce_change(shared, Some(session), "running");
-                    }
+                    return Err(error);
                 }
-                _ => {
-                    stores.candidate = edited;
-                    stores.candidate_changed_by = Some(session);
-                }
-            }
+                Err(error) => return Err(error),
+            };
+            store_edit(shared, &mut stores, session, target, edited);
             Ok(Reply::Ok)
         }
+        "copy-config" if shared.faults.copy_ignored => Ok(Reply::Ok),
         "copy-config" => {
             let target = datastore_of(child("target"), "target")?;
             let source = datastore_of(child("source"), "source")?;
@@ -549,8 +591,10 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                 }
                 _ => stores.startup = data,
             }
-            if changed && target != "candidate" {
-                announce_change(shared, Some(session), target);
+            match target {
+                "running" if changed => running_changed(shared, &mut stores, Some(session)),
+                "startup" if changed => announce_change(shared, Some(session), "startup"),
+                _ => {}
             }
             Ok(Reply::Ok)
         }
@@ -569,8 +613,12 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                 format!("{other} cannot be deleted"),
             )),
         },
+        "lock" | "unlock" if shared.faults.locks_ignored => Ok(Reply::Ok),
         "lock" | "unlock" => {
-            let target = datastore_of(child("target"), "target")?;
+            let target = match datastore_of(child("target"), "target")? {
+                "candidate" if shared.faults.fake_candidate => "running",
+                other => other,
+            };
             if target == "config" {
                 return Err(RpcError::protocol(
                     "bad-element",
@@ -613,6 +661,12 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             }
             Ok(Reply::Ok)
         }
+        "commit" | "discard-changes" if shared.faults.fake_candidate => Ok(Reply::Ok),
+        "commit"
+            if std::mem::take(&mut stores.validated) && shared.faults.validate_breaks_commit =>
+        {
+            Ok(Reply::Ok)
+        }
         "commit" => commit(shared, &mut stores, session, operation),
         "cancel-commit" => {
             let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
@@ -625,7 +679,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     confirm_allowed(pending, session, persist_id.as_deref())?;
                     stores.roll_back();
                     announce_confirm(shared, Some(session), "cancel", None);
-                    announce_change(shared, Some(session), "running");
+                    running_changed(shared, &mut stores, Some(session));
                     Ok(Reply::Ok)
                 }
             }
@@ -639,6 +693,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             let source = datastore_of(child("source"), "source")?;
             let data = source_data(shared, &stores, source, child("source"))?;
             shared.validate(&data, true)?;
+            stores.validated = true;
             Ok(Reply::Ok)
         }
         "close-session" => {
@@ -660,7 +715,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                 ));
             }
             drop(stores);
-            if shared.kill(id, session) {
+            if shared.kill(id, session) || shared.faults.ok_for_anything {
                 Ok(Reply::Ok)
             } else {
                 Err(RpcError::protocol(
@@ -669,10 +724,84 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                 ))
             }
         }
+        _ if shared.faults.ok_for_anything => Ok(Reply::Ok),
         other => Err(RpcError::protocol(
             "operation-not-supported",
             format!("<{other}> is not supported by this device"),
         )),
+    }
+}
+
+/// A datastore with an edit applied, pruned, allowed and valid.
+fn edited(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &Stores,
+    target: &str,
+    config: &[Element],
+    default: Operation,
+) -> Result<Vec<Element>, RpcError> {
+    let mut edited = stores.get(target).clone();
+    edit::apply(&mut edited, config, default, &shared.shape)?;
+    edit::prune(&mut edited, &shared.shape.roots);
+    if shared.faults.sorts_user_ordered {
+        crate::profile::sort_user_ordered(&mut edited, &shared.shape.roots);
+    }
+    check_write(shared, nacm, stores.get(target), &edited)?;
+    shared.validate(&edited, target != "candidate")?;
+    Ok(edited)
+}
+
+/// Stores an edited running or candidate.
+fn store_edit(
+    shared: &Shared,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    edited: Vec<Element>,
+) {
+    if target == "running" {
+        let changed = stores.running != edited;
+        stores.running = edited;
+        // Without uncommitted changes the candidate follows running.
+        if stores.candidate_changed_by.is_none() {
+            stores.candidate = stores.running.clone();
+        }
+        if changed {
+            running_changed(shared, stores, Some(session));
+        }
+    } else {
+        stores.candidate = edited;
+        stores.candidate_changed_by = Some(session);
+    }
+}
+
+/// What follows a change of running: the announcement, and (a fault) the save to startup.
+fn running_changed(shared: &Shared, stores: &mut Stores, session: Option<u32>) {
+    if shared.faults.auto_save_startup {
+        stores.startup = stores.running.clone();
+    }
+    announce_change(shared, session, "running");
+}
+
+/// The fault of a device that keeps a read counter in its configuration.
+fn volatile_contact(shared: &Shared, data: &mut [Element]) {
+    let reads = shared
+        .statistics
+        .lock()
+        .map(|s| s.counters.in_rpcs)
+        .unwrap_or_default();
+    for system in data
+        .iter_mut()
+        .filter(|e| e.name.local == "system" && e.name.namespace == crate::SYSTEM_NS)
+    {
+        for contact in system
+            .children
+            .iter_mut()
+            .filter(|c| c.name.local == "contact")
+        {
+            contact.text = format!("read {reads}");
+        }
     }
 }
 
@@ -720,7 +849,10 @@ fn commit(
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
     check_lock(stores, "running", session)?;
-    let confirmed = child("confirmed").is_some();
+    stores.validated = false;
+    // The confirm-ignored fault: every commit is a plain one, whatever token it carries.
+    let ignore = shared.faults.confirm_ignored;
+    let confirmed = child("confirmed").is_some() && !ignore;
     let timeout = match child("confirm-timeout").map(|t| t.text.trim()) {
         None => 600,
         Some(text) => text.parse::<u64>().ok().filter(|t| *t > 0).ok_or_else(|| {
@@ -731,7 +863,9 @@ fn commit(
         })?,
     };
     let persist = child("persist").map(|p| p.text.trim().to_owned());
-    let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
+    let persist_id = child("persist-id")
+        .filter(|_| !ignore)
+        .map(|p| p.text.trim().to_owned());
     if let Some(pending) = &stores.pending {
         confirm_allowed(pending, session, persist_id.as_deref())?;
     } else if persist_id.is_some() {
@@ -765,7 +899,7 @@ fn commit(
         announce_confirm(shared, Some(session), "complete", None);
     }
     if changed {
-        announce_change(shared, Some(session), "running");
+        running_changed(shared, stores, Some(session));
     }
     Ok(Reply::Ok)
 }
@@ -882,6 +1016,14 @@ fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
         .iter()
         .find(|m| m.name == identifier && version.is_none_or(|v| m.revision.as_deref() == Some(v)));
     match found {
+        Some(module) if shared.faults.broken_schema && module.name == "ietf-system" => {
+            // The fault: the module is served cut short, so it does not compile.
+            let cut = &module.text[..module.text.len() / 2];
+            Ok(Reply::Raw(format!(
+                "<data xmlns=\"{MONITORING_NS}\">{}</data>",
+                escape(cut)
+            )))
+        }
         Some(module) => Ok(Reply::Raw(format!(
             "<data xmlns=\"{MONITORING_NS}\">{}</data>",
             escape(&module.text)

@@ -116,6 +116,19 @@ pub async fn serve<S>(shared: Arc<Shared>, stream: S, user: String, source_host:
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
+    let full = shared.faults.session_limit.is_some_and(|limit| {
+        shared
+            .sessions
+            .lock()
+            .map(|s| s.len() >= limit)
+            .unwrap_or(true)
+    });
+    if full {
+        // The fault: a session over the limit is dropped before its hello.
+        let mut stream = stream;
+        let _ = stream.shutdown().await;
+        return;
+    }
     let (session, mut killed) = shared.open_session(&user, source_host);
     let (reader, mut writer) = tokio::io::split(stream);
     let hello = shared.hello(session);
@@ -183,12 +196,19 @@ where
                 .find_all(&["capabilities", "capability"])
                 .iter()
                 .any(|c| c.text.trim() == BASE_1_1);
-            if offers_1_1 {
+            if offers_1_1 && !shared.faults.base_1_0_only {
                 framing = Framing::Chunked;
                 frames.decoder_mut().set_framing(Framing::Chunked);
             }
             greeted = true;
             continue;
+        }
+        if shared.faults.drops_pipelined {
+            // The fault: a device with room for one request takes a while over each, and
+            // throws away whatever arrived meanwhile (after the hello, whose
+            // framing switch must come first).
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            while let Some(Some(Ok(_))) = futures::FutureExt::now_or_never(frames.next()) {}
         }
         let mut replay: Vec<String> = Vec::new();
         let mut stop_after_replay = false;

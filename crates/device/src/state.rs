@@ -102,7 +102,8 @@ fn monitoring(shared: &Shared, stores: &crate::rpc::Stores, xml: &mut String) {
         ));
     }
     xml.push_str("</schemas><sessions>");
-    if let Ok(sessions) = shared.sessions.lock() {
+    let listed = !shared.faults.monitoring_gaps;
+    if let (true, Ok(sessions)) = (listed, shared.sessions.lock()) {
         for (id, info) in sessions.iter() {
             let host = info
                 .source_host
@@ -136,6 +137,15 @@ fn monitoring(shared: &Shared, stores: &crate::rpc::Stores, xml: &mut String) {
     xml.push_str("</netconf-state>");
 }
 
+/// A module's revision as the library gives it (the library-mismatch fault moves
+/// ietf-system's).
+fn library_revision<'a>(shared: &Shared, module: &'a crate::ModuleFile) -> &'a str {
+    if shared.faults.library_mismatch && module.name == "ietf-system" {
+        return "2000-01-01";
+    }
+    module.revision.as_deref().unwrap_or_default()
+}
+
 fn yang_library(shared: &Shared, xml: &mut String) {
     let content_id = shared.content_id();
     xml.push_str(&format!(
@@ -143,7 +153,8 @@ fn yang_library(shared: &Shared, xml: &mut String) {
     ));
     for module in shared.modules.iter().filter(|m| m.implemented) {
         xml.push_str(&format!("<module><name>{}</name>", module.name));
-        if let Some(revision) = &module.revision {
+        let revision = library_revision(shared, module);
+        if !revision.is_empty() {
             xml.push_str(&format!("<revision>{revision}</revision>"));
         }
         xml.push_str(&format!(
@@ -174,7 +185,7 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         xml.push_str(&format!(
             "<module><name>{}</name><revision>{}</revision><namespace>{}</namespace><conformance-type>{}</conformance-type></module>",
             module.name,
-            module.revision.as_deref().unwrap_or_default(),
+            library_revision(shared, module),
             escape(&module.namespace),
             if module.implemented { "implement" } else { "import" }
         ));

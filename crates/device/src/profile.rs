@@ -1,0 +1,398 @@
+//! Behaviour profiles of the reference device: `compliant`, and fault profiles that each break
+//! one or a few requirements the way real devices are seen to (a capability announced and not
+//! honoured, state mixed into configuration, entries reordered, rules not enforced, ...).
+//!
+//! A profile is a set of [`Faults`]; the device's code asks `shared.faults` at the one place
+//! each fault lives. `features/fault-profiles.yaml` says on which profiles each scenario must
+//! fail, and `tests/fault_profiles.rs` holds it to that both ways.
+
+/// The faults a device has. All false: compliant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The hello offers base:1.0 only (no chunked framing).
+    pub base_1_0_only: bool,
+    /// `<get-schema>` serves an ietf-system text that does not compile.
+    pub broken_schema: bool,
+    /// The YANG library gives ietf-system another revision than the hello.
+    pub library_mismatch: bool,
+    /// Unknown operations and invalid input are answered `<ok/>`.
+    pub ok_for_anything: bool,
+    /// ietf-interfaces is not implemented.
+    pub without_interfaces: bool,
+    /// `<get-config>` answers carry ietf-system's state (`system-state`).
+    pub state_in_config: bool,
+    /// `/netconf-state/sessions` lists no session, and subtree filters are ignored.
+    pub monitoring_gaps: bool,
+    /// `:xpath` is announced, and XPath filters are ignored (everything comes back).
+    pub fake_xpath: bool,
+    /// `:candidate` is announced, but edits of the candidate go straight to running and
+    /// `<commit>` and `<discard-changes>` do nothing.
+    pub fake_candidate: bool,
+    /// Locks are granted to everyone and never enforced.
+    pub locks_ignored: bool,
+    /// Every change of running is written to startup at once.
+    pub auto_save_startup: bool,
+    /// `<copy-config>` answers `<ok/>` and copies nothing.
+    pub copy_ignored: bool,
+    /// Confirmed commits are plain commits: no timeout, no rollback on session loss, any
+    /// persist-id accepted.
+    pub confirm_ignored: bool,
+    /// An edit that fails keeps what it could apply (rollback-on-error announced, not done).
+    pub partial_edits: bool,
+    /// `create` acts as `merge`, `delete` as `remove`, and `remove` as `delete`.
+    pub sloppy_operations: bool,
+    /// User-ordered entries are sorted when written.
+    pub sorts_user_ordered: bool,
+    /// Every configuration read shows a read counter in ietf-system's contact.
+    pub volatile_config: bool,
+    /// Text is stored as 7-bit ASCII: other characters become `?`.
+    pub ascii_only: bool,
+    /// Text longer than 12 characters is cut to 12.
+    pub truncates_text: bool,
+    /// No configuration-change notifications are sent.
+    pub silent_changes: bool,
+    /// NACM as shipped permits writes by default, and kill-session and delete-config are not
+    /// protected.
+    pub permissive_nacm: bool,
+    /// Any password is accepted for a known user.
+    pub any_password: bool,
+    /// After each message, whatever else was already received is thrown away.
+    pub drops_pipelined: bool,
+    /// At most this many sessions at once; more are closed at once.
+    pub session_limit: Option<usize>,
+    /// After a `<validate>`, the next `<commit>` answers `<ok/>` and commits nothing.
+    pub validate_breaks_commit: bool,
+}
+
+/// A named profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub faults: Faults,
+}
+
+const NONE: Faults = Faults {
+    base_1_0_only: false,
+    broken_schema: false,
+    library_mismatch: false,
+    ok_for_anything: false,
+    without_interfaces: false,
+    state_in_config: false,
+    monitoring_gaps: false,
+    fake_xpath: false,
+    fake_candidate: false,
+    locks_ignored: false,
+    auto_save_startup: false,
+    copy_ignored: false,
+    confirm_ignored: false,
+    partial_edits: false,
+    sloppy_operations: false,
+    sorts_user_ordered: false,
+    volatile_config: false,
+    ascii_only: false,
+    truncates_text: false,
+    silent_changes: false,
+    permissive_nacm: false,
+    any_password: false,
+    drops_pipelined: false,
+    session_limit: None,
+    validate_breaks_commit: false,
+};
+
+/// Every profile, compliant first.
+pub const PROFILES: &[Profile] = &[
+    Profile {
+        name: "compliant",
+        summary: "follows the standards as far as this device implements them",
+        faults: NONE,
+    },
+    Profile {
+        name: "base-1.0-only",
+        summary: "offers only base:1.0, so no chunked framing",
+        faults: Faults {
+            base_1_0_only: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "broken-schema",
+        summary: "serves an ietf-system module that does not compile",
+        faults: Faults {
+            broken_schema: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "library-mismatch",
+        summary: "its YANG library and its hello disagree on a module's revision",
+        faults: Faults {
+            library_mismatch: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "ok-for-anything",
+        summary: "answers <ok/> to operations it does not have and to invalid input",
+        faults: Faults {
+            ok_for_anything: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "without-interfaces",
+        summary: "does not implement ietf-interfaces",
+        faults: Faults {
+            without_interfaces: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "state-in-config",
+        summary: "mixes operational state into configuration reads",
+        faults: Faults {
+            state_in_config: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "monitoring-gaps",
+        summary: "lists no sessions in its monitoring data and ignores subtree filters",
+        faults: Faults {
+            monitoring_gaps: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "fake-xpath",
+        summary: "announces :xpath and ignores XPath filters",
+        faults: Faults {
+            fake_xpath: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "fake-candidate",
+        summary: "announces :candidate but edits running directly",
+        faults: Faults {
+            fake_candidate: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "locks-ignored",
+        summary: "grants every lock and enforces none",
+        faults: Faults {
+            locks_ignored: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "auto-save",
+        summary: "writes every change of running to startup at once",
+        faults: Faults {
+            auto_save_startup: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "copy-ignored",
+        summary: "answers <copy-config> with <ok/> and copies nothing",
+        faults: Faults {
+            copy_ignored: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "confirm-ignored",
+        summary: "treats confirmed commits as plain commits",
+        faults: Faults {
+            confirm_ignored: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "partial-edits",
+        summary: "keeps the part of a failed edit it could apply",
+        faults: Faults {
+            partial_edits: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "sloppy-operations",
+        summary: "confuses create with merge and delete with remove",
+        faults: Faults {
+            sloppy_operations: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "reorders-entries",
+        summary: "sorts user-ordered entries",
+        faults: Faults {
+            sorts_user_ordered: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "volatile-config",
+        summary: "shows a read counter inside its configuration",
+        faults: Faults {
+            volatile_config: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "ascii-only",
+        summary: "stores text as 7-bit ASCII",
+        faults: Faults {
+            ascii_only: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "truncates-text",
+        summary: "cuts text to 12 characters",
+        faults: Faults {
+            truncates_text: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "silent-changes",
+        summary: "sends no configuration-change notifications",
+        faults: Faults {
+            silent_changes: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "permissive-nacm",
+        summary: "ships access control that permits writes and session kills to everyone",
+        faults: Faults {
+            permissive_nacm: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "any-password",
+        summary: "accepts any password",
+        faults: Faults {
+            any_password: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "drops-pipelined",
+        summary: "throws away requests that arrive while it reads another",
+        faults: Faults {
+            drops_pipelined: true,
+            ..NONE
+        },
+    },
+    Profile {
+        name: "session-limit",
+        summary: "serves at most 3 sessions at once",
+        faults: Faults {
+            session_limit: Some(3),
+            ..NONE
+        },
+    },
+    Profile {
+        name: "validate-breaks-commit",
+        summary: "commits nothing after a <validate>",
+        faults: Faults {
+            validate_breaks_commit: true,
+            ..NONE
+        },
+    },
+];
+
+/// The profile with this name.
+pub fn profile(name: &str) -> Option<&'static Profile> {
+    PROFILES.iter().find(|p| p.name == name)
+}
+
+/// The names of every profile, for help and errors.
+pub fn names() -> Vec<&'static str> {
+    PROFILES.iter().map(|p| p.name).collect()
+}
+
+/// Cuts or rewrites text the way a faulty device stores it.
+pub fn stored_text(faults: &Faults, text: &str) -> Option<String> {
+    if !faults.ascii_only && !faults.truncates_text {
+        return None;
+    }
+    let mut out: String = if faults.ascii_only {
+        text.chars()
+            .map(|c| if c.is_ascii() { c } else { '?' })
+            .collect()
+    } else {
+        text.to_owned()
+    };
+    if faults.truncates_text {
+        out = out.chars().take(12).collect();
+    }
+    (out != text).then_some(out)
+}
+
+/// An edit as a faulty device understands it: operations confused, text stored its way.
+pub fn rewrite_edit(faults: &Faults, elements: &mut [rfc3535_wire::tree::Element]) {
+    for element in elements {
+        if faults.sloppy_operations {
+            for (_, local, value) in &mut element.attributes {
+                if local == "operation" {
+                    let confused = match value.as_str() {
+                        "create" => "merge",
+                        "delete" => "remove",
+                        "remove" => "delete",
+                        other => other,
+                    };
+                    *value = confused.to_owned();
+                }
+            }
+        }
+        if element.children.is_empty() {
+            if let Some(stored) = stored_text(faults, &element.text) {
+                element.text = stored;
+            }
+        }
+        rewrite_edit(faults, &mut element.children);
+    }
+}
+
+/// Sorts the entries of user-ordered lists and leaf-lists by their content, as a device that
+/// keeps them in a sorted table does.
+pub fn sort_user_ordered(
+    elements: &mut [rfc3535_wire::tree::Element],
+    nodes: &[rfc3535_yang::NodeShape],
+) {
+    let node_of = |e: &rfc3535_wire::tree::Element| {
+        nodes
+            .iter()
+            .find(|n| n.name == e.name.local && n.namespace == e.name.namespace)
+    };
+    let mut names: Vec<rfc3535_wire::xml::QualifiedName> = Vec::new();
+    for element in elements.iter() {
+        if node_of(element).is_some_and(|n| n.user_ordered) && !names.contains(&element.name) {
+            names.push(element.name.clone());
+        }
+    }
+    for name in names {
+        let positions: Vec<usize> = (0..elements.len())
+            .filter(|i| elements[*i].name == name)
+            .collect();
+        let mut entries: Vec<rfc3535_wire::tree::Element> =
+            positions.iter().map(|i| elements[*i].clone()).collect();
+        entries.sort_by_key(|e| e.canonical());
+        for (position, entry) in positions.into_iter().zip(entries) {
+            elements[position] = entry;
+        }
+    }
+    for element in elements.iter_mut() {
+        if let Some(node) = node_of(element) {
+            sort_user_ordered(&mut element.children, &node.children);
+        }
+    }
+}

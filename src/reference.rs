@@ -1,0 +1,118 @@
+//! Reference devices started in this process (`rfc3535 run --reference`, the main job with
+//! no target, and `rfc3535 device`): one embedded device per profile, each on its own free
+//! loopback port with its own host key, reached by the harness like any other device, over
+//! SSH with the host key pinned and the lab accounts' passwords kept in memory.
+
+use std::net::SocketAddr;
+
+use anyhow::{bail, Result};
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
+use rfc3535_device::profile::{self, Profile};
+use rfc3535_device::{Device, DeviceConfig, Role};
+
+use crate::run::RunTarget;
+use crate::steps;
+
+/// The main job's devices: the compliant profile and fault profiles that each break a
+/// different requirement, so that the matrix shows what the harness tells apart.
+pub const DEMO_PROFILES: [&str; 6] = [
+    "compliant",
+    "base-1.0-only",
+    "any-password",
+    "reorders-entries",
+    "confirm-ignored",
+    "silent-changes",
+];
+
+/// The profiles named, each checked, with the device name each will have (a profile named
+/// twice gets `-2`, `-3`...).
+pub fn resolve(names: &[String]) -> Result<Vec<(String, &'static Profile)>> {
+    let mut out: Vec<(String, &'static Profile)> = Vec::new();
+    for name in names {
+        let Some(profile) = profile::profile(name.trim()) else {
+            bail!(
+                "unknown reference profile {name:?}; the profiles are: {}",
+                profile::names().join(", ")
+            );
+        };
+        let taken = out.iter().filter(|(_, p)| p.name == profile.name).count();
+        let device = if taken == 0 {
+            profile.name.to_owned()
+        } else {
+            format!("{}-{}", profile.name, taken + 1)
+        };
+        out.push((device, profile));
+    }
+    Ok(out)
+}
+
+/// Starts one device per profile on 127.0.0.1: ports from `first_port` up, or free ports
+/// when it is 0.
+pub async fn start(
+    profiles: &[(String, &'static Profile)],
+    first_port: u16,
+) -> Result<Vec<Device>> {
+    let mut devices = Vec::with_capacity(profiles.len());
+    for (index, (name, profile)) in profiles.iter().enumerate() {
+        let mut config = DeviceConfig::lab(name);
+        config.profile = profile;
+        let port = if first_port == 0 {
+            0
+        } else {
+            let Some(port) = u16::try_from(index)
+                .ok()
+                .and_then(|i| first_port.checked_add(i))
+            else {
+                bail!(
+                    "not enough ports above {first_port} for {} devices",
+                    profiles.len()
+                );
+            };
+            port
+        };
+        config.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        devices.push(Device::start(config).await?);
+    }
+    Ok(devices)
+}
+
+fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
+    let account = device.accounts.iter().find(|a| a.role == role)?;
+    Some(ConnectOptions::new(
+        device.address.ip().to_string(),
+        device.address.port(),
+        account.user.clone(),
+        Auth::Password(account.password.clone().into()),
+        HostKeyPolicy::Pinned {
+            fingerprint: device.fingerprint.clone(),
+        },
+    ))
+}
+
+/// How the harness reaches a reference device: its admin account, its read-only account
+/// for the access-control scenarios, and the default sandbox.
+pub fn target(device: &Device) -> Result<RunTarget> {
+    let Some(connect) = options(device, Role::Admin) else {
+        bail!("reference device {} has no admin account", device.name);
+    };
+    let sandbox = steps::world::Sandbox {
+        text: steps::world::NodePath::parse(&crate::target::SandboxSpec::default().text)
+            .map_err(|e| anyhow::anyhow!("default sandbox: {e}"))?,
+        list: Some(
+            steps::world::NodePath::parse(&crate::target::SandboxSpec::default().ordered_list)
+                .map_err(|e| anyhow::anyhow!("default sandbox: {e}"))?,
+        ),
+    };
+    Ok(RunTarget {
+        name: device.name.clone(),
+        labels: [
+            ("software".to_owned(), "rfc3535 reference device".to_owned()),
+            ("profile".to_owned(), device.shared.profile.to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+        connect,
+        read_only: options(device, Role::ReadOnly),
+        sandbox,
+    })
+}
