@@ -20,9 +20,9 @@ use rfc3535_score::{Results, Verdict};
 use rfc3535_testlab::fault_proxy::{Action, FaultProxy, ProxyConfig, Rule};
 use rfc3535_testlab::{DeviceSpec, LabDevice, NETCONFD_HELLO_SETTLE};
 
-fn features_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
-}
+mod common;
+
+use common::features_dir;
 
 /// One inventory entry for a lab device, reached directly.
 fn direct_entry(name: &str, device: &LabDevice) -> String {
@@ -65,32 +65,11 @@ fn write_inventory(dir: &Path, entries: &[String]) -> PathBuf {
     path
 }
 
-/// Runs `rfc3535 run` and reads its results.json.
+/// Runs `rfc3535 run` against an inventory and reads its results.json.
 async fn run(inventory: &Path, out: &Path, extra: &[&str]) -> (Output, Results) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
-        .arg("run")
-        .arg("--inventory")
-        .arg(inventory)
-        .arg("--out")
-        .arg(out)
-        .arg("--features")
-        .arg(features_dir())
-        .args(["--fail-on", "never"])
-        .args(extra)
-        // A module cache per test (shared by its runs), none between tests.
-        .env("RFC3535_CACHE", out.parent().unwrap_or(out).join("cache"))
-        .output()
-        .await
-        .expect("rfc3535 runs");
-    let text = std::fs::read_to_string(out.join("results.json")).unwrap_or_else(|e| {
-        panic!(
-            "no results.json ({e}); stdout:\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    let results = Results::from_json(&text).expect("results.json reads back");
-    (output, results)
+    let mut args = vec!["--inventory", path_str(inventory)];
+    args.extend_from_slice(extra);
+    common::run(out, &args).await
 }
 
 fn verdict_of(results: &Results, device: &str, scenario: &str) -> (Verdict, String) {
@@ -891,19 +870,10 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 
 /// The scenario names of the feature files.
 fn catalogue_scenarios() -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for entry in std::fs::read_dir(features_dir()).expect("features") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "feature") {
-            let text = std::fs::read_to_string(&path).expect("read");
-            for line in text.lines() {
-                if let Some(name) = line.trim().strip_prefix("Scenario:") {
-                    names.insert(name.trim().to_owned());
-                }
-            }
-        }
-    }
-    names
+    common::catalogue_scenarios()
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 #[test]

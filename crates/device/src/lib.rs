@@ -273,9 +273,25 @@ pub struct Shared {
     pub sessions: Mutex<BTreeMap<u32, SessionInfo>>,
     pub statistics: Mutex<Statistics>,
     pub events: events::EventLog,
-    /// Bumped by every change of running: `content-id` of the YANG library is the module
-    /// set's, this is for confirmed-commit timers.
-    pub generation: AtomicU32,
+    content_id: String,
+}
+
+/// A content-id for a module set as served: the modules' names, revisions and texts, and the
+/// faults that change what is served (different software, different content).
+fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for module in modules {
+        (
+            &module.name,
+            &module.revision,
+            module.implemented,
+            &module.text,
+        )
+            .hash(&mut hasher);
+    }
+    (faults.broken_schema, faults.library_mismatch).hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 /// The first `revision` statement's date in a module text.
@@ -370,6 +386,7 @@ impl Shared {
         let schema =
             Schema::from_dir(&dir, &specs).map_err(|e| DeviceError::Schema(e.to_string()))?;
         let shape = schema.shape();
+        let content_id = content_id(&modules, &faults);
         let shared = Shared {
             name: config.name.clone(),
             profile: config.profile.name,
@@ -384,7 +401,7 @@ impl Shared {
             sessions: Mutex::new(BTreeMap::new()),
             statistics: Mutex::new(Statistics::default()),
             events: events::EventLog::new(),
-            generation: AtomicU32::new(0),
+            content_id,
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;
@@ -478,15 +495,10 @@ impl Shared {
             .map_err(rpc::RpcError::from)
     }
 
-    /// The YANG library's content-id: it names the module set, which never changes while
-    /// the device runs.
-    pub fn content_id(&self) -> String {
-        use std::hash::{Hash as _, Hasher as _};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for module in &self.modules {
-            (&module.name, &module.revision, module.implemented).hash(&mut hasher);
-        }
-        format!("{:016x}", hasher.finish())
+    /// The YANG library's content-id: it names the module set as served, which never changes
+    /// while the device runs.
+    pub fn content_id(&self) -> &str {
+        &self.content_id
     }
 
     /// The account a session logged in with, if it is still open.

@@ -150,7 +150,8 @@ pub struct Stores {
     pub locked_at: HashMap<&'static str, SystemTime>,
     pub pending: Option<PendingConfirm>,
     periods: u64,
-    /// A `<validate>` since the last commit (for the validate-breaks-commit fault).
+    /// A `<validate>` since the candidate last changed (for the validate-breaks-commit
+    /// fault: such a device takes the validated candidate for applied).
     validated: bool,
     /// The locks-ignored fault, copied here for `check_lock`.
     pub locks_ignored: bool,
@@ -588,6 +589,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                 "candidate" => {
                     stores.candidate = data;
                     stores.candidate_changed_by = Some(session);
+                    stores.validated = false;
                 }
                 _ => stores.startup = data,
             }
@@ -662,11 +664,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             Ok(Reply::Ok)
         }
         "commit" | "discard-changes" if shared.faults.fake_candidate => Ok(Reply::Ok),
-        "commit"
-            if std::mem::take(&mut stores.validated) && shared.faults.validate_breaks_commit =>
-        {
-            Ok(Reply::Ok)
-        }
+        "commit" if stores.validated && shared.faults.validate_breaks_commit => Ok(Reply::Ok),
         "commit" => commit(shared, &mut stores, session, operation),
         "cancel-commit" => {
             let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
@@ -773,6 +771,7 @@ fn store_edit(
     } else {
         stores.candidate = edited;
         stores.candidate_changed_by = Some(session);
+        stores.validated = false;
     }
 }
 
@@ -849,7 +848,6 @@ fn commit(
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
     check_lock(stores, "running", session)?;
-    stores.validated = false;
     // The confirm-ignored fault: every commit is a plain one, whatever token it carries.
     let ignore = shared.faults.confirm_ignored;
     let confirmed = child("confirmed").is_some() && !ignore;

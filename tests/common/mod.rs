@@ -1,0 +1,80 @@
+//! What several integration tests share: the catalogue's scenarios as the feature files name
+//! them, and `rfc3535 run` with its results read back.
+
+#![allow(dead_code, reason = "each test binary uses part of this module")]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use rfc3535_score::Results;
+
+pub fn features_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
+}
+
+/// One scenario of the catalogue: its name, and whether it runs across devices (`@multi` on
+/// it or on its feature).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CatalogueScenario {
+    pub name: String,
+    pub multi: bool,
+}
+
+/// The scenarios of the feature files, in file order.
+pub fn catalogue_scenarios() -> Vec<CatalogueScenario> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(features_dir())
+        .expect("features")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "feature"))
+        .collect();
+    files.sort();
+    let mut scenarios = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut feature_multi = false;
+        let mut tags = String::new();
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('@') {
+                tags.push_str(line);
+                tags.push(' ');
+            } else if line.starts_with("Feature:") {
+                feature_multi = tags.split_whitespace().any(|t| t == "@multi");
+                tags.clear();
+            } else if let Some(name) = line.strip_prefix("Scenario:") {
+                scenarios.push(CatalogueScenario {
+                    name: name.trim().to_owned(),
+                    multi: feature_multi || tags.split_whitespace().any(|t| t == "@multi"),
+                });
+                tags.clear();
+            }
+        }
+    }
+    scenarios
+}
+
+/// Runs `rfc3535 run` with these arguments (after `--out` and `--features`), and reads its
+/// results.json.
+pub async fn run(out: &Path, args: &[&str]) -> (Output, Results) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .arg("run")
+        .arg("--out")
+        .arg(out)
+        .arg("--features")
+        .arg(features_dir())
+        .args(["--fail-on", "never"])
+        .args(args)
+        // A module cache per test (shared by its runs), none between tests.
+        .env("RFC3535_CACHE", out.parent().unwrap_or(out).join("cache"))
+        .output()
+        .await
+        .expect("rfc3535 runs");
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap_or_else(|e| {
+        panic!(
+            "no results.json ({e}); stdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let results = Results::from_json(&text).expect("results.json reads back");
+    (output, results)
+}
