@@ -95,6 +95,8 @@ pub struct Account {
     pub password: String,
     /// The NACM group the device's initial configuration puts the account in.
     pub role: Role,
+    /// Public keys (OpenSSH `authorized_keys` lines) that also log in as this account.
+    pub authorized_keys: Vec<String>,
 }
 
 /// What an account may do, as the device's initial NACM configuration (RFC 8341) says.
@@ -151,11 +153,13 @@ impl DeviceConfig {
                     user: "admin".to_owned(),
                     password: random_password(),
                     role: Role::Admin,
+                    authorized_keys: Vec::new(),
                 },
                 Account {
                     user: "operator".to_owned(),
                     password: random_password(),
                     role: Role::ReadOnly,
+                    authorized_keys: Vec::new(),
                 },
             ],
             modules: None,
@@ -294,15 +298,15 @@ fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// The first `revision` statement's date in a module text.
+/// The first `revision` statement's date in a module text (the newest, by YANG convention),
+/// quoted or not, whatever the indentation.
 fn first_revision(text: &str) -> Option<String> {
-    let at = text.find("\n  revision ")? + "\n  revision ".len();
-    let date: String = text[at..]
-        .trim_start_matches('"')
-        .chars()
-        .take(10)
-        .collect();
-    (date.len() == 10 && date.chars().nth(4) == Some('-')).then_some(date)
+    text.lines()
+        .map(str::trim_start)
+        .find_map(|line| line.strip_prefix("revision "))
+        .map(|rest| rest.trim_start().trim_start_matches(['"', '\'']))
+        .map(|rest| rest.chars().take(10).collect::<String>())
+        .filter(|date| date.len() == 10 && date.chars().nth(4) == Some('-'))
 }
 
 fn namespace_of(text: &str) -> String {
@@ -462,7 +466,9 @@ impl Shared {
             "urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&amp;content-id={}",
             self.content_id()
         ));
-        for module in self.modules.iter().filter(|m| m.implemented) {
+        // Imported modules too, as RFC 6020 clients (yangcli among them) expect: they load
+        // what the hello names and know nothing of the YANG library.
+        for module in &self.modules {
             let mut capability = format!("{}?module={}", module.namespace, module.name);
             if let Some(revision) = &module.revision {
                 capability.push_str(&format!("&amp;revision={revision}"));

@@ -317,6 +317,7 @@ where
             break;
         }
         for message in std::mem::take(&mut replay) {
+            shared.count(session, |c| c.out_notifications += 1);
             if !send(&mut writer, framing, &message).await {
                 break;
             }

@@ -120,6 +120,25 @@ impl russh::server::Handler for Handler {
         }
     }
 
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let authorized = self.accounts.iter().filter(|a| a.user == user).any(|a| {
+            a.authorized_keys.iter().any(|line| {
+                russh::keys::PublicKey::from_openssh(line.trim())
+                    .is_ok_and(|k| k.key_data() == key.public_key.key_data())
+            })
+        });
+        if authorized {
+            self.user = Some(user.to_owned());
+            Ok(Auth::Accept)
+        } else {
+            Ok(Auth::reject())
+        }
+    }
+
     async fn channel_open_session(
         &mut self,
         channel: Channel<Msg>,
