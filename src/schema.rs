@@ -295,7 +295,7 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
             Some(revision) => format!("{name}@{revision}.yang"),
             None => format!("{name}.yang"),
         };
-        if let Err(e) = std::fs::write(dir.join(&file), &text) {
+        if let Err(e) = write_whole(&dir.join(&file), &text) {
             acquired.problems.push(format!("cannot write {file}: {e}"));
             continue;
         }
@@ -311,11 +311,21 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
     // again next time.
     if cache.is_some() && acquired.problems.is_empty() && acquired.transport_error.is_none() {
         if let Ok(text) = serde_json::to_string_pretty(&acquired) {
-            let _ = std::fs::write(&record, text);
+            let _ = write_whole(&record, &text);
         }
     }
     acquired.source = format!("{}; modules in {}", acquired.source, dir.display());
     acquired
+}
+
+/// Writes a file so that a reader never sees it half-written: devices that share a cache
+/// entry fetch into it at the same time.
+fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = path.with_extension(format!("partial-{}-{unique}", std::process::id()));
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
 }
 
 /// The directory an acquisition wrote to.

@@ -62,7 +62,14 @@ async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
     let (acquired, dir, scratch) = match (&device.schema, &device.schema_dir) {
         (Some(acquired), Some(dir)) if acquired.fetched => (acquired.clone(), dir.clone(), false),
         _ => {
-            let dir = std::env::temp_dir().join(format!("rfc3535-fetch-{}", world.nonce));
+            // Named by process, device and scenario: nonces repeat across devices that run
+            // the same scenario in the same millisecond.
+            let dir = std::env::temp_dir().join(format!(
+                "rfc3535-fetch-{}-{}-{}",
+                std::process::id(),
+                device.name,
+                world.nonce
+            ));
             let acquired = crate::schema::acquire(world.session(&name)?, None, &dir).await;
             (acquired, dir, true)
         }
