@@ -17,6 +17,7 @@
 //! `/usr/local/share/rfc3535/yang`, filled from the pyang package by scripts/setup-test-env).
 //! No module text is copied into the repository.
 
+pub mod defaults;
 pub mod edit;
 pub mod events;
 pub mod filter;
@@ -53,7 +54,7 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 9] = [
+const STANDARD_MODULES: [&str; 10] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -63,6 +64,7 @@ const STANDARD_MODULES: [&str; 9] = [
     "ietf-yang-library",
     "ietf-datastores",
     "ietf-netconf",
+    "ietf-netconf-with-defaults",
 ];
 
 /// Why a device cannot start.
@@ -452,6 +454,7 @@ impl Shared {
             "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
             "urn:ietf:params:netconf:capability:notification:1.0",
             "urn:ietf:params:netconf:capability:interleave:1.0",
+            "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&amp;also-supported=report-all,report-all-tagged,trim",
             if self.faults.fake_xpath {
                 "urn:ietf:params:netconf:capability:xpath:1.0"
             } else {

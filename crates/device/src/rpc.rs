@@ -476,6 +476,25 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             if shared.faults.volatile_config {
                 volatile_contact(shared, &mut data);
             }
+            if let Some(mode) = operation
+                .children
+                .iter()
+                .find(|c| {
+                    c.name.local == "with-defaults"
+                        && c.name.namespace == crate::defaults::WITH_DEFAULTS_NS
+                })
+                .map(|c| {
+                    crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
+                        RpcError::protocol(
+                            "invalid-value",
+                            format!("with-defaults {:?} is not a mode", c.text.trim()),
+                        )
+                    })
+                })
+                .transpose()?
+            {
+                crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+            }
             let data = nacm.filter_read(shared, data);
             let selected = match child("filter") {
                 _ if shared.faults.monitoring_gaps => data,

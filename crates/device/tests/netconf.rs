@@ -283,3 +283,51 @@ async fn every_announced_module_is_served_and_saves_restore() {
     assert!(copy.is_success(), "{}", copy.raw());
     session.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_defaults_reports_trims_and_tags_defaults() {
+    use rfc3535_client::wire::WithDefaults;
+    let device = Device::start(DeviceConfig::lab("ref"))
+        .await
+        .expect("starts");
+    let session = connect(&device).await;
+    assert!(session.capabilities().iter().any(|c| c
+        .starts_with("urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit")));
+    let lab = || Some(Filter::subtree(format!("<lab xmlns=\"{LAB}\"/>")));
+    let read = |mode| {
+        let session = &session;
+        async move {
+            let reply = session
+                .get_config_with_defaults(Datastore::Running, lab(), mode)
+                .await
+                .expect("reply");
+            assert!(reply.is_success(), "{}", reply.raw());
+            reply.data().unwrap_or_default().to_owned()
+        }
+    };
+    // Not set: only report-all shows the default, and report-all-tagged tags it.
+    assert!(!read(WithDefaults::Explicit).await.contains("<mtu>"));
+    assert!(read(WithDefaults::ReportAll)
+        .await
+        .contains("<mtu>1500</mtu>"));
+    let tagged = read(WithDefaults::ReportAllTagged).await;
+    assert!(
+        tagged.contains("wd:default=\"true\"") && tagged.contains(">1500</mtu>"),
+        "{tagged}"
+    );
+    assert!(!read(WithDefaults::Trim).await.contains("<mtu>"));
+    // Set to the default explicitly: explicit shows it, trim leaves it out.
+    let reply = session
+        .edit_config(EditConfig::new(
+            Datastore::Running,
+            format!("<lab xmlns=\"{LAB}\"><mtu>1500</mtu></lab>"),
+        ))
+        .await
+        .expect("edit");
+    assert!(reply.is_success(), "{}", reply.raw());
+    assert!(read(WithDefaults::Explicit)
+        .await
+        .contains("<mtu>1500</mtu>"));
+    assert!(!read(WithDefaults::Trim).await.contains("<mtu>"));
+    session.shutdown().await;
+}
