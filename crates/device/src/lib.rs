@@ -54,7 +54,7 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 10] = [
+const STANDARD_MODULES: [&str; 12] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -65,7 +65,21 @@ const STANDARD_MODULES: [&str; 10] = [
     "ietf-datastores",
     "ietf-netconf",
     "ietf-netconf-with-defaults",
+    "ietf-netconf-nmda",
+    "ietf-origin",
 ];
+
+/// Features the device implements, per module: announced in the hello and the YANG library,
+/// and enabled in its schema.
+pub const FEATURES: [(&str, &[&str]); 1] = [("ietf-netconf-nmda", &["origin", "with-defaults"])];
+
+/// The features of a module the device implements.
+pub fn features_of(module: &str) -> &'static [&'static str] {
+    FEATURES
+        .iter()
+        .find(|(m, _)| *m == module)
+        .map_or(&[], |(_, f)| f)
+}
 
 /// Why a device cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -386,7 +400,10 @@ impl Shared {
             .map(|m| ModuleSpec {
                 name: m.name.clone(),
                 revision: m.revision.clone(),
-                features: Vec::new(),
+                features: features_of(&m.name)
+                    .iter()
+                    .map(|f| (*f).to_owned())
+                    .collect(),
             })
             .collect();
         let schema =
@@ -475,6 +492,10 @@ impl Shared {
             let mut capability = format!("{}?module={}", module.namespace, module.name);
             if let Some(revision) = &module.revision {
                 capability.push_str(&format!("&amp;revision={revision}"));
+            }
+            let features = features_of(&module.name);
+            if module.implemented && !features.is_empty() {
+                capability.push_str(&format!("&amp;features={}", features.join(",")));
             }
             capabilities.push(capability);
         }

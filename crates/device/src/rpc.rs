@@ -22,6 +22,7 @@ use crate::Shared;
 
 pub const BASE_NS: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
 pub const MONITORING_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
+pub const NMDA_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda";
 
 /// An `<rpc-error>` (RFC 6241 §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,6 +263,7 @@ fn module_of_operation(operation: &Element) -> &'static str {
     match operation.name.namespace.as_str() {
         MONITORING_NS => "ietf-netconf-monitoring",
         NOTIFICATION_NS => "notifications",
+        NMDA_NS => "ietf-netconf-nmda",
         _ => "ietf-netconf",
     }
 }
@@ -396,7 +398,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
     };
     let known = matches!(
         operation.name.namespace.as_str(),
-        BASE_NS | MONITORING_NS | NOTIFICATION_NS
+        BASE_NS | MONITORING_NS | NOTIFICATION_NS | NMDA_NS
     );
     // The permissive-nacm fault also leaves the operations RFC 8341 protects unprotected.
     let unprotected = shared.faults.permissive_nacm
@@ -421,6 +423,47 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
     }
     if operation.name.namespace == MONITORING_NS && operation.name.local == "get-schema" {
         return get_schema(shared, operation);
+    }
+    if operation.name.namespace == NMDA_NS {
+        let mut stores = shared.stores.lock().map_err(|_| {
+            RpcError::application("operation-failed", "the datastores are unusable")
+        })?;
+        return match operation.name.local.as_str() {
+            "get-data" => get_data(shared, &nacm, &stores, operation),
+            "edit-data" => {
+                let target = match nmda_datastore(operation)?.as_str() {
+                    "candidate" if shared.faults.fake_candidate => "running",
+                    "running" => "running",
+                    "candidate" => "candidate",
+                    other => {
+                        return Err(RpcError::protocol(
+                            "invalid-value",
+                            format!("edit-data cannot write {other}"),
+                        ))
+                    }
+                };
+                let Some(config) = operation.child("config") else {
+                    return Err(RpcError::protocol(
+                        "missing-element",
+                        "edit-data needs <config> (no :url)",
+                    ));
+                };
+                let default = default_operation(operation.child("default-operation"))?;
+                edit_datastore(
+                    shared,
+                    &nacm,
+                    &mut stores,
+                    session,
+                    target,
+                    &config.children,
+                    default,
+                )
+            }
+            other => Err(RpcError::protocol(
+                "operation-not-supported",
+                format!("<{other}> is not an NMDA operation of this device"),
+            )),
+        };
     }
     if operation.name.namespace == NOTIFICATION_NS && operation.name.local == "create-subscription"
     {
@@ -533,17 +576,6 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     format!("edit-config cannot target {target}"),
                 ));
             }
-            check_lock(&stores, target, session)?;
-            let default = match child("default-operation").map(|d| d.text.trim()) {
-                None => Operation::Merge,
-                Some(text) => Operation::parse(text)
-                    .filter(|o| {
-                        matches!(o, Operation::Merge | Operation::Replace | Operation::None)
-                    })
-                    .ok_or_else(|| {
-                        RpcError::protocol("invalid-value", format!("default-operation {text:?}"))
-                    })?,
-            };
             if let Some(option) = child("error-option").map(|e| e.text.trim()) {
                 if option != "rollback-on-error" && option != "stop-on-error" {
                     return Err(RpcError::protocol(
@@ -558,29 +590,16 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     "edit-config needs <config> (no :url)",
                 ));
             };
-            let mut config = config.children.clone();
-            crate::profile::rewrite_edit(&shared.faults, &mut config);
-            let edited = match edited(shared, &nacm, &stores, target, &config, default) {
-                Ok(edited) => edited,
-                Err(error) if shared.faults.partial_edits => {
-                    // The fault: what can be applied of a failed edit is kept.
-                    let mut lenient = config.clone();
-                    crate::profile::rewrite_edit(
-                        &crate::profile::Faults {
-                            sloppy_operations: true,
-                            ..shared.faults
-                        },
-                        &mut lenient,
-                    );
-                    if let Ok(partial) = edited(shared, &nacm, &stores, target, &lenient, default) {
-                        store_edit(shared, &mut stores, session, target, partial);
-                    }
-                    return Err(error);
-                }
-                Err(error) => return Err(error),
-            };
-            store_edit(shared, &mut stores, session, target, edited);
-            Ok(Reply::Ok)
+            let default = default_operation(child("default-operation"))?;
+            edit_datastore(
+                shared,
+                &nacm,
+                &mut stores,
+                session,
+                target,
+                &config.children,
+                default,
+            )
         }
         "copy-config" if shared.faults.copy_ignored => Ok(Reply::Ok),
         "copy-config" => {
@@ -747,6 +766,190 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             format!("<{other}> is not supported by this device"),
         )),
     }
+}
+
+/// `<default-operation>` of an edit (merge when absent).
+fn default_operation(element: Option<&Element>) -> Result<Operation, RpcError> {
+    match element.map(|d| d.text.trim()) {
+        None => Ok(Operation::Merge),
+        Some(text) => Operation::parse(text)
+            .filter(|o| matches!(o, Operation::Merge | Operation::Replace | Operation::None))
+            .ok_or_else(|| {
+                RpcError::protocol("invalid-value", format!("default-operation {text:?}"))
+            }),
+    }
+}
+
+/// An edit of running or the candidate (`<edit-config>`, `<edit-data>`): whole or not at all.
+fn edit_datastore(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    config: &[Element],
+    default: Operation,
+) -> Result<Reply, RpcError> {
+    check_lock(stores, target, session)?;
+    let mut config = config.to_vec();
+    crate::profile::rewrite_edit(&shared.faults, &mut config);
+    let edited = match edited(shared, nacm, stores, target, &config, default) {
+        Ok(edited) => edited,
+        Err(error) if shared.faults.partial_edits => {
+            // The fault: what can be applied of a failed edit is kept.
+            let mut lenient = config.clone();
+            crate::profile::rewrite_edit(
+                &crate::profile::Faults {
+                    sloppy_operations: true,
+                    ..shared.faults
+                },
+                &mut lenient,
+            );
+            if let Ok(partial) = edited(shared, nacm, stores, target, &lenient, default) {
+                store_edit(shared, stores, session, target, partial);
+            }
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
+    store_edit(shared, stores, session, target, edited);
+    Ok(Reply::Ok)
+}
+
+/// The datastore an NMDA operation names (`ds:running`, ...), by its identity's local name.
+fn nmda_datastore(operation: &Element) -> Result<String, RpcError> {
+    let text = operation
+        .child("datastore")
+        .map(|d| d.text.trim().to_owned())
+        .ok_or_else(|| {
+            RpcError::protocol("missing-element", "the operation needs a <datastore>")
+        })?;
+    let name = text
+        .rsplit_once(':')
+        .map_or(text.as_str(), |(_, local)| local);
+    match name {
+        "running" | "candidate" | "startup" | "intended" | "operational" => Ok(name.to_owned()),
+        _ => Err(RpcError {
+            info: Some(format!("<bad-element>datastore</bad-element>")),
+            ..RpcError::protocol(
+                "invalid-value",
+                format!("no datastore {text:?} on this device"),
+            )
+        }),
+    }
+}
+
+/// Drops what lies deeper than `depth` levels (RFC 8526 `max-depth`).
+fn limit_depth(elements: &mut [Element], depth: usize) {
+    for element in elements {
+        if depth <= 1 {
+            element.children.clear();
+        } else {
+            limit_depth(&mut element.children, depth - 1);
+        }
+    }
+}
+
+/// `<get-data>` (RFC 8526 §3.1.1).
+fn get_data(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &Stores,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let datastore = nmda_datastore(operation)?;
+    let with_origin = operation.child("with-origin").is_some();
+    if with_origin && datastore != "operational" {
+        return Err(RpcError::protocol(
+            "invalid-value",
+            "with-origin is only for the operational datastore",
+        ));
+    }
+    let mut data = match datastore.as_str() {
+        "operational" => crate::state::operational(shared, stores, with_origin),
+        "intended" => stores.running.clone(),
+        other => stores.get(other).clone(),
+    };
+    if datastore == "operational" {
+        match operation.child("config-filter").map(|c| c.text.trim()) {
+            Some("true") => prune_state(&mut data, &shared.shape.roots),
+            Some("false") => {
+                data = crate::state::state(shared, stores);
+            }
+            _ => {}
+        }
+        let wanted: Vec<&str> = operation
+            .children_named("origin-filter")
+            .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
+            .collect();
+        let unwanted: Vec<&str> = operation
+            .children_named("negated-origin-filter")
+            .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
+            .collect();
+        // Configuration here is all of origin intended; state is not subject to the filters.
+        let keep_config =
+            (wanted.is_empty() || wanted.contains(&"intended")) && !unwanted.contains(&"intended");
+        if !keep_config {
+            let running: Vec<&rfc3535_wire::xml::QualifiedName> =
+                stores.running.iter().map(|e| &e.name).collect();
+            data.retain(|e| !running.contains(&&e.name));
+        }
+    }
+    if let Some(mode) = operation
+        .child("with-defaults")
+        .map(|c| {
+            crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
+                RpcError::protocol(
+                    "invalid-value",
+                    format!("with-defaults {:?} is not a mode", c.text.trim()),
+                )
+            })
+        })
+        .transpose()?
+    {
+        crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+    }
+    let data = nacm.filter_read(shared, data);
+    let mut selected = if operation.child("xpath-filter").is_some() {
+        return Err(RpcError::protocol(
+            "operation-not-supported",
+            "xpath-filter is not supported (no :xpath)",
+        ));
+    } else {
+        match operation.child("subtree-filter") {
+            Some(filter) => filter::apply(&data, &filter.children),
+            None => data,
+        }
+    };
+    if let Some(depth) = operation.child("max-depth").map(|d| d.text.trim()) {
+        if depth != "unbounded" {
+            let depth: usize = depth
+                .parse()
+                .map_err(|_| RpcError::protocol("invalid-value", format!("max-depth {depth:?}")))?;
+            limit_depth(&mut selected, depth);
+        }
+    }
+    Ok(Reply::Raw(format!(
+        "<data xmlns=\"{NMDA_NS}\">{}</data>",
+        fragment_xml(&selected)
+    )))
+}
+
+/// Leaves out state (`config false`) nodes, by the schema.
+fn prune_state(elements: &mut Vec<Element>, nodes: &[rfc3535_yang::NodeShape]) {
+    elements.retain_mut(|element| {
+        match nodes
+            .iter()
+            .find(|n| n.name == element.name.local && n.namespace == element.name.namespace)
+        {
+            Some(node) if !node.config => false,
+            Some(node) => {
+                prune_state(&mut element.children, &node.children);
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 /// A datastore with an edit applied, pruned, allowed and valid.

@@ -158,9 +158,13 @@ fn yang_library(shared: &Shared, xml: &mut String) {
             xml.push_str(&format!("<revision>{revision}</revision>"));
         }
         xml.push_str(&format!(
-            "<namespace>{}</namespace></module>",
+            "<namespace>{}</namespace>",
             escape(&module.namespace)
         ));
+        for feature in crate::features_of(&module.name) {
+            xml.push_str(&format!("<feature>{feature}</feature>"));
+        }
+        xml.push_str("</module>");
     }
     for module in shared.modules.iter().filter(|m| !m.implemented) {
         xml.push_str(&format!(
@@ -173,7 +177,7 @@ fn yang_library(shared: &Shared, xml: &mut String) {
     xml.push_str(
         "</module-set><schema><name>complete</name><module-set>complete</module-set></schema>",
     );
-    for datastore in ["running", "candidate", "startup"] {
+    for datastore in ["running", "candidate", "startup", "intended", "operational"] {
         xml.push_str(&format!(
             "<datastore><name>ds:{datastore}</name><schema>complete</schema></datastore>"
         ));
@@ -183,10 +187,14 @@ fn yang_library(shared: &Shared, xml: &mut String) {
     ));
     for module in &shared.modules {
         xml.push_str(&format!(
-            "<module><name>{}</name><revision>{}</revision><namespace>{}</namespace><conformance-type>{}</conformance-type></module>",
+            "<module><name>{}</name><revision>{}</revision><namespace>{}</namespace>{}<conformance-type>{}</conformance-type></module>",
             module.name,
             library_revision(shared, module),
             escape(&module.namespace),
+            crate::features_of(&module.name)
+                .iter()
+                .map(|f| format!("<feature>{f}</feature>"))
+                .collect::<String>(),
             if module.implemented { "implement" } else { "import" }
         ));
     }
@@ -201,4 +209,42 @@ pub fn merge(data: &mut Vec<Element>, state: Vec<Element>) {
             None => data.push(root),
         }
     }
+}
+
+pub const ORIGIN_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-origin";
+
+fn mark_origin(element: &mut Element, origin: &str) {
+    element
+        .attributes
+        .push(("xmlns".to_owned(), "or".to_owned(), ORIGIN_NS.to_owned()));
+    element
+        .attributes
+        .push(("or".to_owned(), "origin".to_owned(), format!("or:{origin}")));
+}
+
+/// The operational datastore (RFC 8342 §5.3): the configuration in use (intended, which here
+/// is running: no templates, nothing inactive) and the state. With `with_origin`, each
+/// top-level node says where it came from (`or:intended` for configuration, `or:system` for
+/// state), and state merged into a configuration node says so on itself.
+pub fn operational(
+    shared: &Shared,
+    stores: &crate::rpc::Stores,
+    with_origin: bool,
+) -> Vec<Element> {
+    let mut data = stores.running.clone();
+    let mut state_roots = state(shared, stores);
+    if with_origin {
+        data.iter_mut().for_each(|e| mark_origin(e, "intended"));
+        for root in &mut state_roots {
+            if data.iter().any(|d| d.name == root.name) {
+                root.children
+                    .iter_mut()
+                    .for_each(|c| mark_origin(c, "system"));
+            } else {
+                mark_origin(root, "system");
+            }
+        }
+    }
+    merge(&mut data, state_roots);
+    data
 }

@@ -331,3 +331,62 @@ async fn with_defaults_reports_trims_and_tags_defaults() {
     assert!(!read(WithDefaults::Trim).await.contains("<mtu>"));
     session.shutdown().await;
 }
+
+#[tokio::test]
+async fn nmda_reads_operational_with_origin_and_edits_running() {
+    let device = Device::start(DeviceConfig::lab("ref"))
+        .await
+        .expect("starts");
+    let session = connect(&device).await;
+    let nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda";
+    let edit = session
+        .raw(format!(
+            "<edit-data xmlns=\"{nmda}\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"><datastore>ds:running</datastore><config><system xmlns=\"{SYSTEM}\"><location>nmda</location></system></config></edit-data>"
+        ))
+        .await
+        .expect("reply");
+    assert!(edit.is_success(), "{}", edit.raw());
+    let read = |datastore: &'static str, extra: &'static str| {
+        let session = &session;
+        async move {
+            let reply = session
+                .raw(format!(
+                    "<get-data xmlns=\"{nmda}\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"><datastore>ds:{datastore}</datastore>{extra}</get-data>"
+                ))
+                .await
+                .expect("reply");
+            assert!(reply.is_success(), "{}", reply.raw());
+            reply.raw().to_owned()
+        }
+    };
+    let operational = read("operational", "<with-origin/>").await;
+    assert!(
+        operational.contains("<location>nmda</location>"),
+        "{operational}"
+    );
+    assert!(
+        operational.contains("or:origin=\"or:intended\""),
+        "{operational}"
+    );
+    assert!(
+        operational.contains("or:origin=\"or:system\""),
+        "{operational}"
+    );
+    assert!(operational.contains("<netconf-state"), "{operational}");
+    let config_only = read("operational", "<config-filter>true</config-filter>").await;
+    assert!(!config_only.contains("<netconf-state"), "{config_only}");
+    assert!(
+        config_only.contains("<location>nmda</location>"),
+        "{config_only}"
+    );
+    let intended = read("intended", "").await;
+    assert!(intended.contains("<location>nmda</location>") && !intended.contains("netconf-state"));
+    let refused = session
+        .raw(format!(
+            "<get-data xmlns=\"{nmda}\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"><datastore>ds:running</datastore><with-origin/></get-data>"
+        ))
+        .await
+        .expect("reply");
+    assert_eq!(refused.errors[0].tag.as_deref(), Some("invalid-value"));
+    session.shutdown().await;
+}
