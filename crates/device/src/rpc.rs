@@ -830,7 +830,7 @@ fn nmda_datastore(operation: &Element) -> Result<String, RpcError> {
     match name {
         "running" | "candidate" | "startup" | "intended" | "operational" => Ok(name.to_owned()),
         _ => Err(RpcError {
-            info: Some(format!("<bad-element>datastore</bad-element>")),
+            info: Some("<bad-element>datastore</bad-element>".to_owned()),
             ..RpcError::protocol(
                 "invalid-value",
                 format!("no datastore {text:?} on this device"),
