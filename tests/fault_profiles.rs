@@ -8,7 +8,9 @@
 //!   as they were found;
 //! - each scenario fails on every fault profile the table names for it: the single-device
 //!   scenarios in one run over all those profiles, each @multi scenario with a compliant
-//!   device beside the faulty one.
+//!   device beside the faulty one;
+//! - the disruptive profiles (slow, malformed framing, a session dropped mid-reply) end
+//!   scenarios in `error` with evidence, never in a hang, and the run goes on.
 
 mod common;
 
@@ -55,9 +57,10 @@ fn the_table_names_every_scenario_and_only_real_profiles() {
         }
     }
     let used: BTreeSet<&str> = table.values().flatten().map(String::as_str).collect();
-    let idle: Vec<&str> = rfc3535_device::profile::names()
-        .into_iter()
-        .filter(|p| *p != "compliant" && !used.contains(p))
+    let idle: Vec<&str> = rfc3535_device::profile::PROFILES
+        .iter()
+        .filter(|p| p.name != "compliant" && !p.disruptive && !used.contains(p.name))
+        .map(|p| p.name)
         .collect();
     assert!(
         idle.is_empty(),
@@ -187,4 +190,63 @@ async fn every_scenario_fails_on_its_fault_profiles() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disruptive_devices_give_errors_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let (output, results) = common::run(
+        &out,
+        &[
+            "--reference",
+            "compliant,slow,bad-framing,drops-mid-reply",
+            "--tags",
+            "not @multi",
+            "--timeout",
+            "5",
+            "--format",
+            "json,html",
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "{output:?}");
+    assert!(out.join("report.html").is_file(), "the report is written");
+    let of = |device: &str| -> Vec<&rfc3535_score::ResultEntry> {
+        results
+            .results
+            .iter()
+            .filter(|r| r.device == format!("{device}/netconf"))
+            .collect()
+    };
+    // The compliant device, and the slow one (slow, but right), pass.
+    for device in ["compliant", "slow"] {
+        let wrong: Vec<String> = of(device)
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotApplicable))
+            .map(|r| format!("{} {:?} {}", r.scenario, r.verdict, r.message))
+            .collect();
+        assert!(wrong.is_empty(), "{device}: {wrong:#?}");
+    }
+    for device in ["bad-framing", "drops-mid-reply"] {
+        let entries = of(device);
+        let errors: Vec<&&rfc3535_score::ResultEntry> = entries
+            .iter()
+            .filter(|r| r.verdict == Verdict::Error)
+            .collect();
+        assert!(!errors.is_empty(), "{device}: no error verdict");
+        for error in &errors {
+            assert!(!error.message.is_empty(), "{device}: {}", error.scenario);
+            assert!(
+                !error.evidence.is_empty(),
+                "{device}: {} has evidence",
+                error.scenario
+            );
+        }
+        // Only scenarios that read with <get> meet the fault; the others reach verdicts.
+        assert!(
+            entries.iter().any(|r| r.verdict == Verdict::Pass),
+            "{device}: the run went on past the errors"
+        );
+    }
 }

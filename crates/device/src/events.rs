@@ -92,6 +92,11 @@ impl EventLog {
         (replay, receiver)
     }
 
+    /// How many live subscriptions there are.
+    pub fn subscribers(&self) -> usize {
+        self.live.receiver_count()
+    }
+
     /// The oldest event a replay can still reach (RFC 5277 replayLogCreationTime semantics).
     pub fn oldest(&self) -> SystemTime {
         self.past

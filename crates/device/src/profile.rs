@@ -62,6 +62,14 @@ pub struct Faults {
     pub session_limit: Option<usize>,
     /// After a `<validate>`, the next `<commit>` answers `<ok/>` and commits nothing.
     pub validate_breaks_commit: bool,
+    /// Every reply is sent this many milliseconds late.
+    pub reply_delay_ms: u64,
+    /// Replies to `<get>` carry a chunk header that is not one (`#` without a size), once
+    /// the device has served its first sessions.
+    pub bad_framing: bool,
+    /// Replies to `<get>` stop half-way, and the session is dropped, once the device has
+    /// served its first sessions.
+    pub drops_mid_reply: bool,
 }
 
 /// A named profile.
@@ -70,6 +78,9 @@ pub struct Profile {
     pub name: &'static str,
     pub summary: &'static str,
     pub faults: Faults,
+    /// A disruptive profile breaks the conversation itself (slow, malformed or cut replies):
+    /// scenarios end in `error`, not `fail`, and the run must go on.
+    pub disruptive: bool,
 }
 
 const NONE: Faults = Faults {
@@ -98,6 +109,9 @@ const NONE: Faults = Faults {
     drops_pipelined: false,
     session_limit: None,
     validate_breaks_commit: false,
+    reply_delay_ms: 0,
+    bad_framing: false,
+    drops_mid_reply: false,
 };
 
 /// Every profile, compliant first.
@@ -106,6 +120,7 @@ pub const PROFILES: &[Profile] = &[
         name: "compliant",
         summary: "follows the standards as far as this device implements them",
         faults: NONE,
+        disruptive: false,
     },
     Profile {
         name: "base-1.0-only",
@@ -114,6 +129,7 @@ pub const PROFILES: &[Profile] = &[
             base_1_0_only: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "broken-schema",
@@ -122,6 +138,7 @@ pub const PROFILES: &[Profile] = &[
             broken_schema: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "library-mismatch",
@@ -130,6 +147,7 @@ pub const PROFILES: &[Profile] = &[
             library_mismatch: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "ok-for-anything",
@@ -138,6 +156,7 @@ pub const PROFILES: &[Profile] = &[
             ok_for_anything: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "without-interfaces",
@@ -146,6 +165,7 @@ pub const PROFILES: &[Profile] = &[
             without_interfaces: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "state-in-config",
@@ -154,6 +174,7 @@ pub const PROFILES: &[Profile] = &[
             state_in_config: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "monitoring-gaps",
@@ -162,6 +183,7 @@ pub const PROFILES: &[Profile] = &[
             monitoring_gaps: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "fake-xpath",
@@ -170,6 +192,7 @@ pub const PROFILES: &[Profile] = &[
             fake_xpath: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "fake-candidate",
@@ -178,6 +201,7 @@ pub const PROFILES: &[Profile] = &[
             fake_candidate: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "locks-ignored",
@@ -186,6 +210,7 @@ pub const PROFILES: &[Profile] = &[
             locks_ignored: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "auto-save",
@@ -194,6 +219,7 @@ pub const PROFILES: &[Profile] = &[
             auto_save_startup: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "copy-ignored",
@@ -202,6 +228,7 @@ pub const PROFILES: &[Profile] = &[
             copy_ignored: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "confirm-ignored",
@@ -210,6 +237,7 @@ pub const PROFILES: &[Profile] = &[
             confirm_ignored: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "partial-edits",
@@ -218,6 +246,7 @@ pub const PROFILES: &[Profile] = &[
             partial_edits: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "sloppy-operations",
@@ -226,6 +255,7 @@ pub const PROFILES: &[Profile] = &[
             sloppy_operations: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "reorders-entries",
@@ -234,6 +264,7 @@ pub const PROFILES: &[Profile] = &[
             sorts_user_ordered: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "volatile-config",
@@ -242,6 +273,7 @@ pub const PROFILES: &[Profile] = &[
             volatile_config: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "ascii-only",
@@ -250,6 +282,7 @@ pub const PROFILES: &[Profile] = &[
             ascii_only: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "truncates-text",
@@ -258,6 +291,7 @@ pub const PROFILES: &[Profile] = &[
             truncates_text: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "silent-changes",
@@ -266,6 +300,7 @@ pub const PROFILES: &[Profile] = &[
             silent_changes: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "permissive-nacm",
@@ -274,6 +309,7 @@ pub const PROFILES: &[Profile] = &[
             permissive_nacm: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "any-password",
@@ -282,6 +318,7 @@ pub const PROFILES: &[Profile] = &[
             any_password: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "drops-pipelined",
@@ -290,6 +327,7 @@ pub const PROFILES: &[Profile] = &[
             drops_pipelined: true,
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "session-limit",
@@ -298,6 +336,7 @@ pub const PROFILES: &[Profile] = &[
             session_limit: Some(3),
             ..NONE
         },
+        disruptive: false,
     },
     Profile {
         name: "validate-breaks-commit",
@@ -306,6 +345,34 @@ pub const PROFILES: &[Profile] = &[
             validate_breaks_commit: true,
             ..NONE
         },
+        disruptive: false,
+    },
+    Profile {
+        name: "slow",
+        summary: "answers every request 100 ms late",
+        faults: Faults {
+            reply_delay_ms: 100,
+            ..NONE
+        },
+        disruptive: true,
+    },
+    Profile {
+        name: "bad-framing",
+        summary: "sends malformed chunked framing in replies to <get>",
+        faults: Faults {
+            bad_framing: true,
+            ..NONE
+        },
+        disruptive: true,
+    },
+    Profile {
+        name: "drops-mid-reply",
+        summary: "drops the session half-way through replies to <get>",
+        faults: Faults {
+            drops_mid_reply: true,
+            ..NONE
+        },
+        disruptive: true,
     },
 ];
 

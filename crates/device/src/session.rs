@@ -26,6 +26,9 @@ use crate::{Ending, Shared};
 
 const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
 
+/// Sessions a device serves before its disruptive faults (malformed or cut replies) begin.
+const DISRUPT_AFTER_SESSIONS: u32 = 8;
+
 async fn send<W: AsyncWrite + Unpin>(writer: &mut W, framing: Framing, text: &str) -> bool {
     let mut codec = FramingCodec::default();
     codec.set_framing(framing);
@@ -210,6 +213,7 @@ where
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             while let Some(Some(Ok(_))) = futures::FutureExt::now_or_never(frames.next()) {}
         }
+        let is_get = matches!(&parsed, Ok(rpc) if rpc.children.first().is_some_and(|o| o.name.local == "get"));
         let mut replay: Vec<String> = Vec::new();
         let mut stop_after_replay = false;
         if !matches!(&parsed, Ok(rpc) if rpc.name.local == "rpc" && rpc.name.namespace == BASE_NS) {
@@ -309,6 +313,33 @@ where
                 false,
             ),
         };
+        let faults = shared.faults;
+        if faults.reply_delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(faults.reply_delay_ms)).await;
+        }
+        // The disruptive faults strike once the device has been up a while (after its
+        // first sessions), as devices that degrade with use do.
+        let answers_get = answer.0.contains("<data>") && is_get && session > DISRUPT_AFTER_SESSIONS;
+        if answers_get && faults.drops_mid_reply {
+            // The fault: half a message, then the connection goes.
+            let half = &answer.0.as_bytes()[..answer.0.len() / 2];
+            if framing == Framing::Chunked {
+                let _ = writer
+                    .write_all(format!("\n#{}\n", answer.0.len()).as_bytes())
+                    .await;
+            }
+            let _ = writer.write_all(half).await;
+            let _ = writer.flush().await;
+            break;
+        }
+        if answers_get && faults.bad_framing && framing == Framing::Chunked {
+            // The fault: a chunk header without a size.
+            let _ = writer
+                .write_all(format!("\n#\n{}\n##\n", answer.0).as_bytes())
+                .await;
+            let _ = writer.flush().await;
+            continue;
+        }
         if !send(&mut writer, framing, &answer.0).await {
             break;
         }

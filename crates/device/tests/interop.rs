@@ -214,11 +214,17 @@ sys.exit(main())
     assert!(stdout.contains("module ietf-system"), "{stdout}");
     assert!(bed.location().await.contains("from netconf-console2"));
 
-    // A live subscription: it listens for 4 s while another session changes running.
-    let listen = wrapper(&["--create-subscription", "NETCONF", "--sleep", "4"]);
+    // A live subscription: it listens for 10 s; once it is in place, another session
+    // changes running.
+    let listen = wrapper(&["--create-subscription", "NETCONF", "--sleep", "10"]);
     let subscriber = python(&bed, &listen);
     let change = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for _ in 0..100 {
+            if bed.device.shared.events.subscribers() > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         bed.change("seen by netconf-console2").await;
     };
     let (output, ()) = tokio::join!(subscriber, change);
@@ -230,7 +236,7 @@ sys.exit(main())
 async fn scrapli_netconf_runs_the_script() {
     let bed = Bed::start(None).await;
     let script = r#"
-import os, sys
+import os, sys, time
 from scrapli_netconf.driver import NetconfDriver
 conn = NetconfDriver(host="127.0.0.1", port=int(sys.argv[1]), auth_username="admin",
                      auth_password=os.environ["RFC3535_TEST_PASSWORD"], auth_strict_key=True,
@@ -246,10 +252,19 @@ ok(conn.unlock(target="candidate"))
 assert "from scrapli" in ok(conn.get_config(source="running"))
 assert "from scrapli" in ok(conn.get(filter_='<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/>', filter_type="subtree"))
 assert "module ietf-system" in ok(conn.rpc(filter_='<get-schema xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"><identifier>ietf-system</identifier></get-schema>'))
-ok(conn.rpc(filter_='<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><startTime>2000-01-01T00:00:00Z</startTime></create-subscription>'))
-# scrapli-netconf has no notification API: the replayed events come as the next messages read.
+ok(conn.rpc(filter_='<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>'))
+# A second session starts, changes running and ends: each is announced to the first.
+other = NetconfDriver(host="127.0.0.1", port=int(sys.argv[1]), auth_username="admin",
+                      auth_password=os.environ["RFC3535_TEST_PASSWORD"], auth_strict_key=True,
+                      ssh_known_hosts_file=os.environ["RFC3535_KNOWN_HOSTS_BY_ADDRESS"], transport="paramiko")
+other.open()
+ok(other.edit_config(config='<config><system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"><contact>seen by scrapli</contact></system></config>', target="running"))
+other.close()
+time.sleep(1)
+# scrapli-netconf has no notification API: the first event (the second session's start)
+# comes as the next message read.
 following = conn.get(filter_='<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/>', filter_type="subtree").result
-assert "<notification" in following and "eventTime" in following, following
+assert "<notification" in following and "netconf-session-start" in following, following
 conn.close()
 print("scrapli-netconf: every operation answered; notification received")
 "#;
