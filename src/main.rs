@@ -31,7 +31,7 @@ use crate::target::{
     name = "rfc3535",
     version,
     propagate_version = true,
-    after_help = "No device at hand? Start the local lab of real netconfd devices (as root):\n  containerlab/local/lab up\n  rfc3535 probe --inventory .lab/inventory.yaml"
+    after_help = "No device at hand? `rfc3535 run` with no target tests the embedded reference devices\n(the compliant profile and five fault profiles); `rfc3535 device` runs one standalone.\nReal netconfd devices (as root): containerlab/local/lab up, then --inventory .lab/inventory.yaml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -59,6 +59,10 @@ enum Command {
     /// skipped where the test bed lacks something, error where no verdict could be reached.
     /// Scenarios tagged @multi run across all devices that claim what they need.
     ///
+    /// With no --inventory, --target or --reference, the run starts the embedded reference
+    /// devices in its own process (the compliant profile and five fault profiles) and tests
+    /// them: a whole run, matrix and report included, with no device at all.
+    ///
     /// Before the first scenario the harness saves each device's running (and startup)
     /// configuration; scenarios write only the sandbox (inventory key `sandbox`); afterwards
     /// the harness restores anything that differs and verifies it. Ctrl-C stops the
@@ -72,6 +76,8 @@ enum Command {
     /// configuration error; 3 no device could be tested.
     ///
     /// Examples:
+    ///   rfc3535 run
+    ///   rfc3535 run --reference compliant,locks-ignored,any-password
     ///   rfc3535 run --inventory .lab/inventory.yaml
     ///   rfc3535 run --inventory lab.yaml --tags '@req:R3535-3.13 and not @multi' --out /tmp/r
     ///   RFC3535_PASSWORD=... rfc3535 run --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD

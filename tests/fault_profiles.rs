@@ -250,3 +250,48 @@ async fn disruptive_devices_give_errors_and_the_run_goes_on() {
         );
     }
 }
+
+/// The README's first command: `rfc3535 run` with no device named tests the demo set of
+/// reference devices, prints the matrix and writes the HTML report.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_main_job_needs_no_device() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let (output, results) = common::run(&out, &[]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout.contains("rfc3535 interoperability matrix"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("report.html"),
+        "the report's path is printed: {stdout}"
+    );
+    assert!(out.join("report.html").is_file());
+    let names: Vec<&str> = results.devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    for device in &results.devices {
+        let verdicts: Vec<Verdict> = results
+            .results
+            .iter()
+            .filter(|r| r.device == device.id)
+            .map(|r| r.verdict)
+            .collect();
+        if device.id == "compliant/netconf" {
+            assert!(
+                verdicts
+                    .iter()
+                    .all(|v| matches!(v, Verdict::Pass | Verdict::NotApplicable)),
+                "{verdicts:?}"
+            );
+        } else {
+            assert!(
+                verdicts.contains(&Verdict::Fail),
+                "{} fails something",
+                device.id
+            );
+        }
+        assert!(device.safety.verified, "{}: {:?}", device.id, device.safety);
+    }
+}
