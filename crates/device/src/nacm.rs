@@ -38,14 +38,29 @@ impl Access {
     }
 }
 
-#[derive(Debug, Default)]
+/// What a rule is about (its `rule-type` choice); `Any` when it names none.
+#[derive(Debug)]
+enum RuleType {
+    Any,
+    Rpc(String),
+    Notification(String),
+    Path(String),
+}
+
+#[derive(Debug)]
 struct Rule {
     module: String,
-    rpc: Option<String>,
-    notification: Option<String>,
-    path: Option<String>,
+    about: RuleType,
     operations: String,
     permit: bool,
+}
+
+/// What a request is, for matching rules.
+#[derive(Debug, Clone, Copy)]
+enum Request<'a> {
+    Rpc(&'a str),
+    Notification(&'a str),
+    Data(&'a [&'a str]),
 }
 
 /// The access rules that apply to one account.
@@ -98,11 +113,18 @@ impl Nacm {
                 continue;
             }
             for rule in list.children_named("rule") {
+                let about = if let Some(rpc) = text_of(rule, "rpc-name") {
+                    RuleType::Rpc(rpc.to_owned())
+                } else if let Some(notification) = text_of(rule, "notification-name") {
+                    RuleType::Notification(notification.to_owned())
+                } else if let Some(path) = text_of(rule, "path") {
+                    RuleType::Path(path.to_owned())
+                } else {
+                    RuleType::Any
+                };
                 rules.push(Rule {
                     module: text_of(rule, "module-name").unwrap_or("*").to_owned(),
-                    rpc: text_of(rule, "rpc-name").map(str::to_owned),
-                    notification: text_of(rule, "notification-name").map(str::to_owned),
-                    path: text_of(rule, "path").map(str::to_owned),
+                    about,
                     operations: text_of(rule, "access-operations").unwrap_or("*").to_owned(),
                     permit: text_of(rule, "action") == Some("permit"),
                 });
@@ -117,12 +139,28 @@ impl Nacm {
         }
     }
 
-    fn operations_match(rule: &Rule, access: Access) -> bool {
-        rule.operations == "*"
-            || rule
-                .operations
-                .split_whitespace()
-                .any(|bit| bit == access.bit())
+    /// The action of the first rule that matches, if one does (RFC 8341 §3.4.4-3.4.6).
+    fn decide(&self, module: &str, request: Request<'_>, access: Access) -> Option<bool> {
+        let named = |name: &str, wanted: &str| name == "*" || name == wanted;
+        self.rules
+            .iter()
+            .find(|rule| {
+                let about = match (&rule.about, request) {
+                    (RuleType::Any, _) => true,
+                    (RuleType::Rpc(rpc), Request::Rpc(name)) => named(rpc, name),
+                    (RuleType::Notification(n), Request::Notification(name)) => named(n, name),
+                    (RuleType::Path(path), Request::Data(at)) => path_covers(path, at),
+                    _ => false,
+                };
+                about
+                    && named(&rule.module, module)
+                    && (rule.operations == "*"
+                        || rule
+                            .operations
+                            .split_whitespace()
+                            .any(|bit| bit == access.bit()))
+            })
+            .map(|rule| rule.permit)
     }
 
     /// May the account run operation `name` of `module`?
@@ -130,21 +168,8 @@ impl Nacm {
         if !self.enabled || name == "close-session" {
             return true;
         }
-        let decided = self.rules.iter().find(|rule| {
-            (rule.module == "*" || rule.module == module)
-                && rule.path.is_none()
-                && rule.notification.is_none()
-                && rule
-                    .rpc
-                    .as_deref()
-                    .is_none_or(|rpc| rpc == "*" || rpc == name)
-                && Self::operations_match(rule, Access::Exec)
-        });
-        match decided {
-            Some(rule) => rule.permit,
-            None if matches!(name, "kill-session" | "delete-config") => false,
-            None => self.exec_permit,
-        }
+        self.decide(module, Request::Rpc(name), Access::Exec)
+            .unwrap_or(!matches!(name, "kill-session" | "delete-config") && self.exec_permit)
     }
 
     /// May the account have `access` to the data node at `path` (local names from the
@@ -153,19 +178,12 @@ impl Nacm {
         if !self.enabled {
             return true;
         }
-        let decided = self.rules.iter().find(|rule| {
-            (rule.module == "*" || rule.module == module)
-                && rule.rpc.is_none()
-                && rule.notification.is_none()
-                && rule.path.as_deref().is_none_or(|p| path_covers(p, path))
-                && Self::operations_match(rule, access)
-        });
-        match decided {
-            Some(rule) => rule.permit,
-            None if module == "ietf-netconf-acm" => false,
-            None if access == Access::Read => self.read_permit,
-            None => self.write_permit,
-        }
+        self.decide(module, Request::Data(path), access)
+            .unwrap_or(match access {
+                _ if module == "ietf-netconf-acm" => false,
+                Access::Read => self.read_permit,
+                _ => self.write_permit,
+            })
     }
 
     /// May the account receive a notification of `module` named `name`?
@@ -173,20 +191,8 @@ impl Nacm {
         if !self.enabled {
             return true;
         }
-        let decided = self.rules.iter().find(|rule| {
-            (rule.module == "*" || rule.module == module)
-                && rule.rpc.is_none()
-                && rule.path.is_none()
-                && rule
-                    .notification
-                    .as_deref()
-                    .is_none_or(|n| n == "*" || n == name)
-                && Self::operations_match(rule, Access::Read)
-        });
-        match decided {
-            Some(rule) => rule.permit,
-            None => self.read_permit,
-        }
+        self.decide(module, Request::Notification(name), Access::Read)
+            .unwrap_or(self.read_permit)
     }
 
     /// The data the account may read: subtrees it may not read are left out.
@@ -231,7 +237,9 @@ impl Nacm {
     }
 
     fn has_path_rules(&self) -> bool {
-        self.rules.iter().any(|r| r.path.is_some())
+        self.rules
+            .iter()
+            .any(|r| matches!(r.about, RuleType::Path(_)))
     }
 }
 

@@ -519,23 +519,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
             if shared.faults.volatile_config {
                 volatile_contact(shared, &mut data);
             }
-            if let Some(mode) = operation
-                .children
-                .iter()
-                .find(|c| {
-                    c.name.local == "with-defaults"
-                        && c.name.namespace == crate::defaults::WITH_DEFAULTS_NS
-                })
-                .map(|c| {
-                    crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
-                        RpcError::protocol(
-                            "invalid-value",
-                            format!("with-defaults {:?} is not a mode", c.text.trim()),
-                        )
-                    })
-                })
-                .transpose()?
-            {
+            if let Some(mode) = with_defaults(operation)? {
                 crate::defaults::apply(&mut data, &shared.shape.roots, mode);
             }
             let data = nacm.filter_read(shared, data);
@@ -768,6 +752,31 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
     }
 }
 
+/// The `<with-defaults>` mode a read asks for (RFC 6243 §4.5.1), if any: in
+/// ietf-netconf-with-defaults' namespace on `<get>` and `<get-config>`, in ietf-netconf-nmda's
+/// (which uses its grouping) on `<get-data>`.
+fn with_defaults(operation: &Element) -> Result<Option<crate::defaults::Mode>, RpcError> {
+    operation
+        .children
+        .iter()
+        .find(|c| {
+            c.name.local == "with-defaults"
+                && matches!(
+                    c.name.namespace.as_str(),
+                    crate::defaults::WITH_DEFAULTS_NS | NMDA_NS
+                )
+        })
+        .map(|c| {
+            crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
+                RpcError::protocol(
+                    "invalid-value",
+                    format!("with-defaults {:?} is not a mode", c.text.trim()),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// `<default-operation>` of an edit (merge when absent).
 fn default_operation(element: Option<&Element>) -> Result<Operation, RpcError> {
     match element.map(|d| d.text.trim()) {
@@ -895,18 +904,7 @@ fn get_data(
             data.retain(|e| !running.contains(&&e.name));
         }
     }
-    if let Some(mode) = operation
-        .child("with-defaults")
-        .map(|c| {
-            crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
-                RpcError::protocol(
-                    "invalid-value",
-                    format!("with-defaults {:?} is not a mode", c.text.trim()),
-                )
-            })
-        })
-        .transpose()?
-    {
+    if let Some(mode) = with_defaults(operation)? {
         crate::defaults::apply(&mut data, &shared.shape.roots, mode);
     }
     let data = nacm.filter_read(shared, data);
