@@ -379,6 +379,8 @@ async fn nmda_reads_operational_with_origin_and_edits_running() {
         config_only.contains("<location>nmda</location>"),
         "{config_only}"
     );
+    let reported = read("running", "<with-defaults>report-all</with-defaults>").await;
+    assert!(reported.contains("<mtu>1500</mtu>"), "{reported}");
     let intended = read("intended", "").await;
     assert!(intended.contains("<location>nmda</location>") && !intended.contains("netconf-state"));
     let refused = session
