@@ -442,22 +442,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                         ))
                     }
                 };
-                let Some(config) = operation.child("config") else {
-                    return Err(RpcError::protocol(
-                        "missing-element",
-                        "edit-data needs <config> (no :url)",
-                    ));
-                };
-                let default = default_operation(operation.child("default-operation"))?;
-                edit_datastore(
-                    shared,
-                    &nacm,
-                    &mut stores,
-                    session,
-                    target,
-                    &config.children,
-                    default,
-                )
+                edit_request(shared, &nacm, &mut stores, session, target, operation)
             }
             other => Err(RpcError::protocol(
                 "operation-not-supported",
@@ -568,22 +553,7 @@ pub fn handle(shared: &Arc<Shared>, session: u32, operation: &Element) -> Result
                     ));
                 }
             }
-            let Some(config) = child("config") else {
-                return Err(RpcError::protocol(
-                    "missing-element",
-                    "edit-config needs <config> (no :url)",
-                ));
-            };
-            let default = default_operation(child("default-operation"))?;
-            edit_datastore(
-                shared,
-                &nacm,
-                &mut stores,
-                session,
-                target,
-                &config.children,
-                default,
-            )
+            edit_request(shared, &nacm, &mut stores, session, target, operation)
         }
         "copy-config" if shared.faults.copy_ignored => Ok(Reply::Ok),
         "copy-config" => {
@@ -787,6 +757,34 @@ fn default_operation(element: Option<&Element>) -> Result<Operation, RpcError> {
                 RpcError::protocol("invalid-value", format!("default-operation {text:?}"))
             }),
     }
+}
+
+/// The edit an `<edit-config>` or `<edit-data>` asks for: its `<config>` and
+/// `<default-operation>`, applied to `target`.
+fn edit_request(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let Some(config) = operation.child("config") else {
+        return Err(RpcError::protocol(
+            "missing-element",
+            format!("<{}> needs <config> (no :url)", operation.name.local),
+        ));
+    };
+    let default = default_operation(operation.child("default-operation"))?;
+    edit_datastore(
+        shared,
+        nacm,
+        stores,
+        session,
+        target,
+        &config.children,
+        default,
+    )
 }
 
 /// An edit of running or the candidate (`<edit-config>`, `<edit-data>`): whole or not at all.
