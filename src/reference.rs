@@ -10,8 +10,9 @@ use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::profile::{self, Profile};
 use rfc3535_device::{Device, DeviceConfig, Role};
 
-use crate::run::RunTarget;
-use crate::steps;
+use rfc3535_harness::sandbox::Sandbox;
+use rfc3535_harness::target::{Origin, Target};
+use rfc3535_harness::Protocol;
 
 /// The main job's devices: the compliant profile and fault profiles that each break a
 /// different requirement, so that the matrix shows what the harness tells apart.
@@ -91,20 +92,14 @@ fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
 
 /// How the harness reaches a reference device: its admin account, its read-only account
 /// for the access-control scenarios, and the default sandbox.
-pub fn target(device: &Device) -> Result<RunTarget> {
+pub fn target(device: &Device) -> Result<Target> {
     let Some(connect) = options(device, Role::Admin) else {
         bail!("reference device {} has no admin account", device.name);
     };
-    let sandbox = steps::world::Sandbox {
-        text: steps::world::NodePath::parse(&crate::target::SandboxSpec::default().text)
-            .map_err(|e| anyhow::anyhow!("default sandbox: {e}"))?,
-        list: Some(
-            steps::world::NodePath::parse(&crate::target::SandboxSpec::default().ordered_list)
-                .map_err(|e| anyhow::anyhow!("default sandbox: {e}"))?,
-        ),
-    };
-    Ok(RunTarget {
+    Ok(Target {
         name: device.name.clone(),
+        origin: Origin::Reference,
+        protocol: Protocol::Netconf,
         labels: [
             ("software".to_owned(), "rfc3535 reference device".to_owned()),
             ("profile".to_owned(), device.shared.profile.to_owned()),
@@ -113,6 +108,6 @@ pub fn target(device: &Device) -> Result<RunTarget> {
         .collect(),
         connect,
         read_only: options(device, Role::ReadOnly),
-        sandbox,
+        sandbox: Sandbox::default(),
     })
 }

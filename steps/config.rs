@@ -7,10 +7,12 @@ use cucumber::{given, then, when};
 use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
 use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption};
 
+use rfc3535_harness::safety::{put_back, Restoration};
+
 use super::world::{
     commit_if_candidate, config_differences, describe_errors, expect_ok, expect_same, read_config,
-    read_config_data, read_sandbox_text, reply_data, restore_config, write_sandbox_text, Finding,
-    RunWorld, StepResult,
+    read_config_data, read_sandbox_text, reply_data, write_sandbox_text, Finding, RunWorld,
+    StepResult,
 };
 
 fn datastore_named(name: &str) -> Datastore {
@@ -277,7 +279,13 @@ async fn restores_copy(world: &mut RunWorld, name: String) -> StepResult {
         .first()
         .cloned()
         .ok_or_else(|| Finding::error("harness bug: no copy saved"))?;
-    restore_config(world.session(&name)?, &device, Datastore::Running, &saved).await
+    put_back(
+        world.session(&name)?,
+        &device,
+        Datastore::Running,
+        Restoration::Whole(saved),
+    )
+    .await
 }
 
 #[then(expr = "the running configuration equals the copy")]

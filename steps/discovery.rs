@@ -70,7 +70,8 @@ async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
                 device.name,
                 world.nonce
             ));
-            let acquired = crate::schema::acquire(world.session(&name)?, None, &dir).await;
+            let acquired =
+                rfc3535_harness::schema::acquire(world.session(&name)?, None, &dir).await;
             (acquired, dir, true)
         }
     };
@@ -109,8 +110,7 @@ async fn modules_compile(world: &mut RunWorld) -> StepResult {
 #[then(expr = "the reply validates against the device's schema as a whole configuration")]
 async fn validates_full_config(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
-    super::world::validate_reply(
-        &device,
+    device.validate_reply(
         world.kept_reply()?,
         rfc3535_yang::Content::FullConfig,
         "the running configuration",
@@ -120,8 +120,7 @@ async fn validates_full_config(world: &mut RunWorld) -> StepResult {
 #[then(expr = "the reply validates against the device's schema as data")]
 async fn validates_data(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
-    super::world::validate_reply(
-        &device,
+    device.validate_reply(
         world.kept_reply()?,
         rfc3535_yang::Content::Data,
         "the reply",
@@ -143,7 +142,7 @@ async fn every_module_back(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} reads the YANG library")]
 async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
     let session = world.session(&name)?;
-    let library = crate::probe::library(session)
+    let library = rfc3535_harness::discovery::read_library(session)
         .await
         .map_err(Finding::fail)?
         .ok_or_else(|| Finding::fail("the YANG library is announced but empty"))?;
@@ -169,7 +168,7 @@ async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
     let mut problems = Vec::new();
     for entry in &world.notes {
         let (module, revision) = entry.split_once('@').unwrap_or((entry, ""));
-        match device.hello_modules.get(module) {
+        match device.hello_modules().get(module) {
             None => problems.push(format!("{module} is implemented but not in the hello")),
             Some(hello) if hello.as_deref().unwrap_or_default() != revision => {
                 problems.push(format!(
@@ -272,10 +271,10 @@ async fn lists_session(world: &mut RunWorld, name: String) -> StepResult {
 fn chosen_module(world: &RunWorld) -> Result<String, Finding> {
     let device = world.device()?;
     device
-        .hello_modules
+        .hello_modules()
         .keys()
         .find(|m| m.as_str() == "ietf-netconf-monitoring")
-        .or_else(|| device.hello_modules.keys().next())
+        .or_else(|| device.hello_modules().keys().next())
         .cloned()
         .ok_or_else(|| Finding::skip("the device announces no YANG module to select"))
 }
@@ -363,7 +362,7 @@ async fn lists_modules(world: &mut RunWorld, name: String) -> StepResult {
     // Module name to its deviation modules, from the YANG library when there is one, else
     // from the hello.
     let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    match crate::probe::library(session).await {
+    match rfc3535_harness::discovery::read_library(session).await {
         Ok(Some(library)) => {
             for module in library.implemented() {
                 modules.insert(module.name.clone(), module.deviations.clone());

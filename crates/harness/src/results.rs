@@ -1,5 +1,6 @@
 //! From a run's records to `results.json` (DESIGN.md §6), and whether `--fail-on` is
-//! triggered. Scoring lives in `rfc3535-score`; rendering in `rfc3535-report`.
+//! triggered. Each scenario's verdict is [`crate::verdict::decide`]'s; scoring lives in
+//! `rfc3535-score`; rendering in `rfc3535-report`.
 
 use std::collections::BTreeMap;
 
@@ -9,102 +10,57 @@ use rfc3535_score::{
     Results, RunInfo, ScenarioOutcome, Verdict, Weights, SCHEMA_VERSION,
 };
 
-use super::catalogue::Catalogue;
-use super::{device_id, missing_record_verdict, RunOutput};
+use crate::catalogue::Catalogue;
+use crate::records::RunOutput;
+use crate::verdict::{decide, ScenarioFacts, SchemaFindings};
 
-/// Assembles the results document. With `schema_findings_fail`, a scenario whose replies do
-/// not validate against the device's own schema fails even if its steps passed.
+/// Assembles the results document.
 pub fn assemble(
     catalogue: &Catalogue,
     output: &RunOutput,
     run: RunInfo,
-    schema_findings_fail: bool,
+    schema_findings: SchemaFindings,
 ) -> Results {
     let weights = Weights::default();
     let mut results = Vec::new();
     for device in &output.devices {
-        let id = device_id(&device.target.name);
+        let id = device.id();
         for scenario in &output.selected {
-            let key = (scenario.feature.clone(), scenario.line);
-            let needs_claimed = device.claims.not_applicable_because(&scenario.needs);
+            let key = scenario.key();
             let sink = if scenario.multi {
                 Some(&output.fleet)
             } else {
                 output.single.get(&id)
             };
-            let record = sink.and_then(|s| s.records.lock().ok()?.get(&key).cloned());
-            let after = sink.and_then(|s| s.after.lock().ok()?.get(&key)?.get(&id).cloned());
-            let (verdict, mut message, steps, duration_ms) = if let Some(why) = &device.unreachable
-            {
-                (
-                    Verdict::Error,
-                    format!("device not tested: {why}"),
-                    Vec::new(),
-                    0,
-                )
-            } else if let Some(why) = needs_claimed {
-                (Verdict::NotApplicable, why, Vec::new(), 0)
-            } else if scenario.multi && after.is_none() && record.is_some() {
-                // The fleet ran it without this device (it lacked something the fleet had).
-                (
-                    Verdict::Skipped,
-                    "not part of the fleet that ran this scenario".to_owned(),
-                    Vec::new(),
-                    0,
-                )
-            } else {
-                match record {
-                    Some(r) => (r.verdict, r.message, r.steps, r.duration_ms),
-                    None => {
-                        let (v, m) = missing_record_verdict(output.interrupted);
-                        (v, m, Vec::new(), 0)
-                    }
-                }
-            };
+            let record = sink.and_then(|s| s.record(&key));
+            let after = sink.and_then(|s| s.after(&key, &id));
+            let not_applicable = device.claims.not_applicable_because(&scenario.needs);
+            let decided = decide(&ScenarioFacts {
+                unreachable: device.unreachable.as_deref(),
+                not_applicable: not_applicable.as_deref(),
+                multi: scenario.multi,
+                record: record.as_ref(),
+                after: after.as_ref(),
+                interrupted: output.interrupted,
+                schema_findings,
+            });
             let after = after.unwrap_or_default();
-            let mut verdict = verdict;
-            if !after.schema_findings.is_empty() {
-                let note = format!(
-                    "{} repl{} not valid against the device's own schema: {}",
-                    after.schema_findings.len(),
-                    if after.schema_findings.len() == 1 {
-                        "y is"
-                    } else {
-                        "ies are"
-                    },
-                    after.schema_findings.join("; ")
-                );
-                if schema_findings_fail && verdict == Verdict::Pass {
-                    verdict = Verdict::Fail;
-                }
-                message = if message.is_empty() {
-                    note
-                } else {
-                    format!("{message}; {note}")
-                };
-            }
-            if !after.cleanup_problems.is_empty() {
-                message = format!(
-                    "{message}{}cleanup: {}",
-                    if message.is_empty() { "" } else { "; " },
-                    after.cleanup_problems.join("; ")
-                );
-            }
             for requirement in &scenario.requirements {
                 results.push(ResultEntry {
                     device: id.clone(),
                     requirement: requirement.clone(),
                     feature: scenario.feature.clone(),
                     scenario: scenario.name.clone(),
-                    verdict,
-                    message: message.clone(),
-                    duration_ms,
+                    verdict: decided.verdict,
+                    message: decided.message.clone(),
+                    duration_ms: decided.duration_ms,
                     measurements: after.measurements.clone(),
                     evidence: after.evidence.clone(),
-                    needs: scenario.needs.clone(),
-                    claimed_but_broken: verdict == Verdict::Fail && !scenario.needs.is_empty(),
+                    needs: scenario.need_names(),
+                    claimed_but_broken: decided.verdict == Verdict::Fail
+                        && !scenario.needs.is_empty(),
                     mechanism: scenario.mechanism.clone(),
-                    steps: steps.clone(),
+                    steps: decided.steps.clone(),
                     schema_findings: after.schema_findings.clone(),
                     peers: after
                         .members
@@ -153,7 +109,7 @@ pub fn assemble(
     let mut requirement_results = Vec::new();
     let mut devices = Vec::new();
     for device in &output.devices {
-        let id = device_id(&device.target.name);
+        let id = device.id();
         let mine: Vec<&ResultEntry> = results.iter().filter(|r| r.device == id).collect();
         let verdicts: Vec<_> = judged
             .iter()
@@ -181,10 +137,10 @@ pub fn assemble(
         devices.push(DeviceEntry {
             id,
             name: device.target.name.clone(),
-            protocol: "netconf".to_owned(),
+            protocol: device.target.protocol.as_str().to_owned(),
             address: device.target.connect.address(),
             identity: device.target.labels.clone(),
-            capabilities: device.claims.names().into_iter().collect(),
+            capabilities: device.claims.names(),
             advertised: device.advertised.clone(),
             framing: device.framing.clone(),
             host_key_fingerprint: device.fingerprint.clone(),
@@ -203,21 +159,50 @@ pub fn assemble(
     }
 }
 
-/// Whether `--fail-on` is triggered.
-pub fn fail_on_triggered(results: &Results, fail_on: &str) -> bool {
-    let level_of = |id: &str| {
-        results
-            .requirements
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.level)
-    };
-    results.requirement_results.iter().any(|r| {
-        r.verdict == Verdict::Fail
-            && match fail_on {
-                "any" => true,
-                "must" => level_of(&r.requirement) == Some(Level::Must),
-                _ => false,
-            }
-    })
+/// When a run's exit status says that requirements failed (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// A MUST requirement failed.
+    #[default]
+    Must,
+    /// Any requirement failed.
+    Any,
+    /// Never: the exit status says only whether the run could be made.
+    Never,
+}
+
+impl FailOn {
+    pub const NAMES: [&'static str; 3] = ["must", "any", "never"];
+
+    /// Whether these results trigger it.
+    pub fn triggered(self, results: &Results) -> bool {
+        let level_of = |id: &str| {
+            results
+                .requirements
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.level)
+        };
+        results.requirement_results.iter().any(|r| {
+            r.verdict == Verdict::Fail
+                && match self {
+                    FailOn::Any => true,
+                    FailOn::Must => level_of(&r.requirement) == Some(Level::Must),
+                    FailOn::Never => false,
+                }
+        })
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "must" => Ok(FailOn::Must),
+            "any" => Ok(FailOn::Any),
+            "never" => Ok(FailOn::Never),
+            other => Err(format!("{other:?} is not must, any or never")),
+        }
+    }
 }

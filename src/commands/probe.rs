@@ -4,12 +4,20 @@
 //! JSON object.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use rfc3535_client::wire::{Capability, CapabilityKind, Filter, LibraryFormat, YangLibrary};
+use clap::Args;
+use rfc3535_client::wire::{Capability, CapabilityKind, LibraryFormat, YangLibrary};
 use rfc3535_client::{connect, ConnectOptions, Session};
+use rfc3535_harness::discovery::read_library;
+use rfc3535_harness::target::{resolve, Origin, Target, TargetSource};
 use serde::Serialize;
+
+use super::ConnectionArgs;
+use crate::UsageError;
 
 /// What a probe found. Field names are part of the `--json` contract.
 #[derive(Debug, Serialize)]
@@ -63,9 +71,6 @@ pub struct LibrarySummary {
     pub datastores: Vec<String>,
 }
 
-const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:1.1";
-const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
-
 /// Connects, gathers the report, and closes the session.
 pub async fn probe(
     device: Option<String>,
@@ -77,7 +82,7 @@ pub async fn probe(
     let connect_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut report = classify(device, options, &session, connect_ms);
     report.labels = labels;
-    match library(&session).await {
+    match read_library(&session).await {
         Ok(Some(library)) => report.yang_library = Some(summarize(&library)),
         Ok(None) => {}
         Err(note) => report.yang_library_note = Some(note),
@@ -139,42 +144,6 @@ fn classify(
     }
     report.modules.sort_by(|a, b| a.name.cmp(&b.name));
     report
-}
-
-/// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895.
-pub(crate) async fn library(session: &Session) -> Result<Option<YangLibrary>, String> {
-    let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
-        ("yang-library", "/yang-library (RFC 8525)")
-    } else if session.has_capability(YANG_LIBRARY_1_0)
-        || session
-            .capabilities()
-            .iter()
-            .any(|c| c.contains("module=ietf-yang-library"))
-    {
-        ("modules-state", "/modules-state (RFC 7895)")
-    } else {
-        return Err("no YANG library advertised (neither :yang-library:1.1 nor :yang-library:1.0); modules are known only from the hello".into());
-    };
-    let filter = Filter::subtree(format!(
-        "<{element} xmlns=\"{}\"/>",
-        rfc3535_client::wire::yang_library::NS_YANG_LIBRARY
-    ));
-    let reply = session
-        .get(Some(filter), None)
-        .await
-        .map_err(|e| format!("reading {label} failed: {e}"))?;
-    if !reply.is_success() {
-        let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
-        return Err(format!(
-            "{label} advertised but refused: {}",
-            errors.join("; ")
-        ));
-    }
-    match YangLibrary::parse(reply.data().unwrap_or_default()) {
-        Ok(Some(library)) => Ok(Some(library)),
-        Ok(None) => Err(format!("{label} advertised but the reply holds no library")),
-        Err(e) => Err(format!("{label}: unreadable reply: {e}")),
-    }
 }
 
 fn summarize(library: &YangLibrary) -> LibrarySummary {
@@ -310,4 +279,101 @@ pub fn render_text(report: &ProbeReport) -> String {
         (None, None) => row(&mut out, "YANG library", "-"),
     }
     out
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// The device, as netconf://USER@HOST[:PORT] (port 830 by default).
+    #[arg(value_name = "TARGET", required_unless_present = "inventory")]
+    target: Option<String>,
+
+    /// An inventory file (YAML, as written by containerlab/local/lab); probes every device
+    /// unless --device names one.
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    inventory: Option<PathBuf>,
+
+    /// The inventory device to use.
+    #[arg(long, value_name = "NAME", requires = "inventory")]
+    device: Option<String>,
+
+    /// Accept only a host key with this fingerprint (SHA256:..., as ssh-keygen -lf prints it).
+    #[arg(long, value_name = "FINGERPRINT")]
+    host_key_fingerprint: Option<String>,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+
+    /// Print a JSON object (an array with several devices) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The targets the probe's flags name.
+fn targets(args: &TargetArgs) -> Result<Vec<Target>> {
+    let source = match (&args.inventory, &args.target) {
+        (Some(path), _) => TargetSource::Inventory {
+            path: path.clone(),
+            device: args.device.clone(),
+        },
+        (None, Some(url)) => TargetSource::Url(url.clone()),
+        (None, None) => anyhow::bail!("give a TARGET or --inventory"),
+    };
+    let overrides = args.connection.overrides(args.host_key_fingerprint.clone());
+    Ok(resolve(&[source], &overrides)?)
+}
+
+pub async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
+    let targets = targets(&args.target).map_err(UsageError)?;
+    let several =
+        targets.len() > 1 || args.target.device.is_none() && args.target.inventory.is_some();
+    let probes = targets.into_iter().map(|target| async move {
+        // A URL target has no name of its own, and no labels.
+        let (device, labels, label) = match target.origin {
+            Origin::Url => (None, serde_json::Value::Null, target.connect.address()),
+            _ => (
+                Some(target.name.clone()),
+                serde_json::to_value(&target.labels).unwrap_or_default(),
+                target.name.clone(),
+            ),
+        };
+        (label, probe(device, labels, &target.connect).await)
+    });
+    let results = futures::future::join_all(probes).await;
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for (label, result) in results {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {label}: {error:#}");
+            }
+        }
+    }
+    if args.json {
+        let text = if several {
+            serde_json::to_string_pretty(&reports)?
+        } else if let Some(report) = reports.first() {
+            serde_json::to_string_pretty(report)?
+        } else {
+            String::new()
+        };
+        if !text.is_empty() {
+            println!("{text}");
+        }
+    } else {
+        let texts: Vec<String> = reports.iter().map(render_text).collect();
+        print!("{}", texts.join("\n"));
+    }
+    Ok(if failed {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

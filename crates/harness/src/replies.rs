@@ -11,7 +11,7 @@ use rfc3535_client::wire::RpcReply;
 use rfc3535_client::Session;
 use rfc3535_yang::Content;
 
-use crate::steps::world::DeviceContext;
+use crate::device::DeviceContext;
 
 fn message_id(text: &str) -> Option<&str> {
     let start = text.find("message-id=\"")? + "message-id=\"".len();

@@ -172,7 +172,7 @@ fn sanitize(key: &str) -> String {
 pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) -> Acquired {
     let mut acquired = Acquired::default();
     let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
-    match crate::probe::library(session).await {
+    match crate::discovery::read_library(session).await {
         Ok(Some(library)) => {
             acquired.source = format!(
                 "YANG library ({:?}), {} modules",

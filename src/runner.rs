@@ -1,5 +1,6 @@
-//! Runs the cucumber catalogue against one device, or against a fleet for `@multi` scenarios,
-//! and turns cucumber's events into one record per scenario.
+//! The cucumber side of a run: the engine's [`ScenarioRunner`], which runs the catalogue
+//! against one device, or against a fleet for `@multi` scenarios, and turns cucumber's events
+//! into one record per scenario.
 //!
 //! Cucumber's futures are not `Send`, so each run gets its own thread with a current-thread
 //! tokio runtime; devices run concurrently on separate threads, scenarios of one device run
@@ -10,108 +11,77 @@
 //! puts the sandbox back, and writes the transcripts as evidence.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use cucumber::{event, gherkin, parser, Event, World as _, WriterExt as _};
 use futures::FutureExt as _;
-use rfc3535_client::wire::rpc::{EditAttributes, EditOperation};
-use rfc3535_client::wire::{Datastore, EditConfig};
 use rfc3535_client::Session;
+use rfc3535_harness::catalogue::ScenarioKey;
+use rfc3535_harness::engine::{RunJob, ScenarioRunner};
+use rfc3535_harness::records::{AfterRecord, Binding, EvidenceDir, ScenarioRecord, Sink};
+use rfc3535_harness::session::ManagementSession as _;
+use rfc3535_harness::{Capability, DeviceContext, Finding};
 use rfc3535_score::results::StepRecord;
 use rfc3535_score::Verdict;
 
-use crate::steps::world::{open_session, read_sandbox_text, DeviceContext, Finding, RunWorld};
+use crate::steps::world::{open_session, RunWorld};
 
-/// A scenario's identity within a run: feature file name and line.
-pub type ScenarioKey = (String, usize);
-
-/// What cucumber's events said about one scenario.
-#[derive(Debug, Clone)]
-pub struct ScenarioRecord {
-    pub verdict: Verdict,
-    pub message: String,
-    pub steps: Vec<StepRecord>,
-    pub duration_ms: u64,
-}
-
-/// What the after hook kept of one scenario, per device.
-#[derive(Debug, Clone, Default)]
-pub struct AfterRecord {
-    pub evidence: Vec<String>,
-    pub measurements: BTreeMap<String, serde_json::Value>,
-    pub cleanup_problems: Vec<String>,
-    /// Replies that do not validate against the device's own schema.
-    pub schema_findings: Vec<String>,
-    /// Devices that took part (fleet runs).
-    pub members: Vec<String>,
-}
-
-/// Collects records from the writer and the hooks of one run.
+/// Runs each job on a thread of its own with a current-thread runtime.
 #[derive(Debug, Default)]
-pub struct Sink {
-    pub records: Mutex<HashMap<ScenarioKey, ScenarioRecord>>,
-    /// Where finished scenarios are announced, if anywhere.
-    pub progress: Option<Arc<super::progress::Progress>>,
-    /// Keyed by scenario, then device id.
-    pub after: Mutex<HashMap<ScenarioKey, BTreeMap<String, AfterRecord>>>,
-}
+pub struct CucumberRunner;
 
-/// What a run is bound to.
-#[derive(Debug, Clone)]
-pub enum Binding {
-    Device(Arc<DeviceContext>),
-    Fleet(Vec<Arc<DeviceContext>>),
-}
-
-/// Where a run writes its evidence, and a counter for file names.
-#[derive(Debug)]
-pub struct EvidenceDir {
-    pub run_dir: PathBuf,
-    /// Numbered per device, so a device's files are named the same whether it ran alone
-    /// (a shard) or with others.
-    counters: Mutex<HashMap<String, usize>>,
-}
-
-impl EvidenceDir {
-    pub fn new(run_dir: &Path) -> Self {
-        EvidenceDir {
-            run_dir: run_dir.to_owned(),
-            counters: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path.
-    fn write(&self, device: &str, scenario: &str, text: &str) -> Option<String> {
-        let n = {
-            let mut counters = self.counters.lock().ok()?;
-            let counter = counters.entry(device.to_owned()).or_insert(0);
-            *counter += 1;
-            *counter
-        };
-        let slug: String = scenario
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
+impl ScenarioRunner for CucumberRunner {
+    fn spawn(&self, job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("rfc3535-runner".to_owned())
+            .spawn(move || {
+                let RunJob {
+                    features_dir,
+                    binding,
+                    selected,
+                    sink,
+                    evidence,
+                    mut stop,
+                } = job;
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let message =
+                            format!("harness: a runner's async runtime could not start: {error}");
+                        if let Some(observer) = &sink.observer {
+                            observer.warning(&message);
+                        }
+                        let mut records = sink
+                            .records
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        for key in selected {
+                            records.insert(
+                                key,
+                                ScenarioRecord {
+                                    verdict: Verdict::Error,
+                                    message: message.clone(),
+                                    steps: Vec::new(),
+                                    duration_ms: 0,
+                                },
+                            );
+                        }
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    tokio::select! {
+                        () = run(features_dir, binding, selected, sink, evidence) => {}
+                        _ = stop.wait_for(|stopped| *stopped) => {}
+                    }
+                });
             })
-            .collect::<String>()
-            .split('-')
-            .filter(|s| !s.is_empty())
-            .take(8)
-            .collect::<Vec<_>>()
-            .join("-");
-        let device_dir = device.replace(['/', '\\'], "_");
-        let relative = format!("evidence/{device_dir}/{n:03}-{slug}.txt");
-        let path = self.run_dir.join(&relative);
-        std::fs::create_dir_all(path.parent()?).ok()?;
-        std::fs::write(&path, text).ok()?;
-        Some(relative)
     }
 }
 
@@ -214,8 +184,8 @@ impl VerdictWriter {
                     Some(Finding::Skip(m)) => (Verdict::Skipped, m),
                     Some(Finding::Error(m)) => (Verdict::Error, m),
                 };
-                if let Some(progress) = &self.sink.progress {
-                    progress.scenario_done(&self.label, verdict, &scenario.name);
+                if let Some(observer) = &self.sink.observer {
+                    observer.scenario_done(&self.label, verdict, &scenario.name);
                 }
                 let record = ScenarioRecord {
                     verdict,
@@ -280,7 +250,7 @@ impl cucumber::Writer<RunWorld> for VerdictWriter {
 }
 
 /// Runs the selected scenarios on this thread's runtime.
-pub async fn run(
+async fn run(
     features_dir: PathBuf,
     binding: Binding,
     selected: HashSet<ScenarioKey>,
@@ -315,11 +285,13 @@ pub async fn run(
                 match binding {
                     Binding::Device(device) => world.device = Some(device),
                     Binding::Fleet(devices) => {
-                        let needs: Vec<&str> =
-                            tags.iter().filter_map(|t| t.strip_prefix("cap:")).collect();
+                        let needs: Vec<Capability> = tags
+                            .iter()
+                            .filter_map(|t| t.strip_prefix("cap:")?.parse().ok())
+                            .collect();
                         world.fleet = devices
                             .into_iter()
-                            .filter(|d| needs.iter().all(|n| d.claims(n)))
+                            .filter(|d| needs.iter().all(|n| d.claims(*n)))
                             .collect();
                     }
                 }
@@ -333,7 +305,7 @@ pub async fn run(
             let name = scenario.name.clone();
             async move {
                 if let Some(world) = world {
-                    let records = tidy_up(world, &name, &evidence).await;
+                    let records = tidy_up(world, &name, &evidence, &sink).await;
                     if let Ok(mut after) = sink.after.lock() {
                         after.insert(key, records);
                     }
@@ -356,13 +328,14 @@ fn now_millis() -> u64 {
         .unwrap_or_default()
 }
 
-/// Closes every session of the scenario (politely, briefly), then on a fresh session cancels a
-/// pending confirmed commit, discards the candidate and puts the sandbox back. Returns, per
-/// device, the evidence written and anything that could not be undone.
+/// Closes every session of the scenario (politely, briefly), then on a fresh session puts
+/// the sandbox back. Returns, per device, the evidence written and anything that could not
+/// be undone or recorded.
 async fn tidy_up(
     world: &mut RunWorld,
     scenario: &str,
     evidence: &EvidenceDir,
+    sink: &Sink,
 ) -> BTreeMap<String, AfterRecord> {
     let mut out = BTreeMap::new();
     let mut transcripts: BTreeMap<String, String> = BTreeMap::new();
@@ -375,24 +348,24 @@ async fn tidy_up(
     // Closes a session and keeps what it leaves: its transcript and the replies in it that
     // do not validate against the device's schema.
     let mut keep = async |device: &DeviceContext, label: String, session: Session| {
-        close_briefly(&session).await;
+        session.end().await;
         schema_findings
             .entry(device.id.clone())
             .or_default()
-            .extend(super::replies::check_session(device, &session));
+            .extend(rfc3535_harness::replies::check_session(device, &session));
         transcripts
             .entry(device.id.clone())
             .or_default()
             .push_str(&format!(
                 "=== {label} (session-id {})\n{}\n",
                 session.session_id(),
-                session.transcript().to_text()
+                session.transcript_text()
             ));
     };
     for (name, session) in sessions {
         match &single {
             Some(device) => keep(device, format!("session {name:?}"), session).await,
-            None => close_briefly(&session).await,
+            None => session.end().await,
         }
     }
     let fleet = std::mem::take(&mut world.fleet);
@@ -402,6 +375,7 @@ async fn tidy_up(
     let devices: Vec<Arc<DeviceContext>> =
         single.into_iter().chain(fleet.iter().cloned()).collect();
     let members: Vec<String> = fleet.iter().map(|d| d.id.clone()).collect();
+    let leftovers = world.leftovers();
     for device in devices {
         let mut record = AfterRecord {
             schema_findings: schema_findings.remove(&device.id).unwrap_or_default(),
@@ -413,112 +387,31 @@ async fn tidy_up(
         if !world.notes.is_empty() {
             text.push_str(&format!("=== notes\n{}\n", world.notes.join("\n")));
         }
-        match restore_sandbox(&device, world).await {
+        match open_session(&device.connect).await {
             Ok(cleanup) => {
-                text.push_str(&format!(
-                    "=== cleanup\n{}\n",
-                    cleanup.transcript().to_text()
-                ));
-                close_briefly(&cleanup).await;
+                match rfc3535_harness::safety::restore_sandbox(&cleanup, &device, &leftovers).await
+                {
+                    Ok(()) => {
+                        text.push_str(&format!("=== cleanup\n{}\n", cleanup.transcript_text()))
+                    }
+                    Err(problem) => record.cleanup_problems.push(problem),
+                }
+                cleanup.end().await;
             }
-            Err(problem) => record.cleanup_problems.push(problem),
+            Err(finding) => record
+                .cleanup_problems
+                .push(format!("cleanup could not connect: {finding}")),
         }
-        if let Some(path) = evidence.write(&device.name, scenario, &text) {
-            record.evidence.push(path);
+        match evidence.write(&device.name, scenario, &text) {
+            Ok(path) => record.evidence.push(path),
+            Err(error) => {
+                if let Some(observer) = &sink.observer {
+                    observer.warning(&error.to_string());
+                }
+                record.cleanup_problems.push(error.to_string());
+            }
         }
         out.insert(device.id.clone(), record);
     }
     out
-}
-
-async fn close_briefly(session: &Session) {
-    if session.ended().is_none() {
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            session.rpc(&rfc3535_client::wire::Operation::CloseSession),
-        )
-        .await;
-    }
-    session.shutdown().await;
-}
-
-/// Puts the device's sandbox back as the run found it.
-async fn restore_sandbox(device: &DeviceContext, world: &RunWorld) -> Result<Session, String> {
-    if device.sandbox_usable.is_err() {
-        return open_session(&device.connect)
-            .await
-            .map_err(|e| e.to_string());
-    }
-    let session = open_session(&device.connect)
-        .await
-        .map_err(|e| format!("cleanup could not connect: {e}"))?;
-    let mut problems = Vec::new();
-    if world.confirmed_pending {
-        let reply = session.cancel_commit(world.persist_token.clone()).await;
-        if let Ok(reply) = reply {
-            // Refused means nothing was pending any more: fine.
-            let _ = reply;
-        }
-    }
-    let target = device.edit_target();
-    if target == Datastore::Candidate {
-        let _ = session.discard_changes().await;
-    }
-    let original = device.original_text.clone();
-    let current = read_sandbox_text(&session, device, target.clone())
-        .await
-        .map_err(|e| format!("cleanup could not read the sandbox: {e}"))?;
-    // `delete` of what is present rather than `remove`: remove is base:1.1 only.
-    let delete = EditAttributes::operation(EditOperation::Delete).render();
-    let text = &device.sandbox.text;
-    let mut edits = Vec::new();
-    match (&original, &current) {
-        (Some(value), current) if current.as_ref() != Some(value) => {
-            edits.push(text.wrap_leaf("", Some(value)));
-        }
-        (None, Some(_)) => edits.push(text.wrap_leaf(&delete, None)),
-        _ => {}
-    }
-    if let (Some(list), false) = (&device.sandbox.list, world.list_entries.is_empty()) {
-        let reply = session
-            .get_config(target.clone(), Some(list.filter()))
-            .await
-            .map_err(|e| format!("cleanup could not read the sandbox list: {e}"))?;
-        let data = crate::steps::world::reply_data(&reply, "get-config of the sandbox list")
-            .map_err(|e| format!("cleanup: {e}"))?;
-        let present = list.values_in(&data);
-        for entry in world.list_entries.iter().filter(|e| present.contains(e)) {
-            edits.push(list.wrap_leaf(&delete, Some(entry)));
-        }
-    }
-    let changed = !edits.is_empty();
-    for edit in edits {
-        match session
-            .edit_config(EditConfig::new(target.clone(), edit))
-            .await
-        {
-            Ok(reply) if reply.is_success() => {}
-            Ok(reply) => problems.push(format!(
-                "restoring the sandbox was refused: {}",
-                crate::steps::world::describe_errors(&reply)
-            )),
-            Err(e) => problems.push(format!("restoring the sandbox failed: {e}")),
-        }
-    }
-    if changed && target == Datastore::Candidate {
-        match session.commit(Default::default()).await {
-            Ok(reply) if reply.is_success() => {}
-            Ok(reply) => problems.push(format!(
-                "committing the restored sandbox was refused: {}",
-                crate::steps::world::describe_errors(&reply)
-            )),
-            Err(e) => problems.push(format!("committing the restored sandbox failed: {e}")),
-        }
-    }
-    if problems.is_empty() {
-        Ok(session)
-    } else {
-        close_briefly(&session).await;
-        Err(problems.join("; "))
-    }
 }

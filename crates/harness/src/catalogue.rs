@@ -5,11 +5,34 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{bail, Context, Result};
-use cucumber::tag::Ext as _;
 use gherkin::tagexpr::TagOperation;
-use rfc3535_score::{Level, Registry};
+use rfc3535_score::{Level, Registry, RegistryError};
 use sha2::{Digest, Sha256};
+
+use crate::capability::Capability;
+
+/// A catalogue that cannot be read, or a selection that selects nothing: usage problems.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {source}")]
+    Registry {
+        path: PathBuf,
+        source: RegistryError,
+    },
+    #[error("{path}: {message}")]
+    Gherkin { path: PathBuf, message: String },
+    #[error("the catalogue is inconsistent:\n  {}", .0.join("\n  "))]
+    Inconsistent(Vec<String>),
+    #[error("--tags {expression:?} is not a tag expression: {message}")]
+    TagExpression { expression: String, message: String },
+    #[error("--tags / --name select no scenario of the catalogue")]
+    NothingSelected,
+}
 
 /// One scenario of the catalogue.
 #[derive(Debug, Clone)]
@@ -21,8 +44,10 @@ pub struct ScenarioInfo {
     pub tags: Vec<String>,
     pub requirements: Vec<String>,
     pub level: Option<Level>,
-    /// Capability names from `@cap:` tags.
-    pub needs: Vec<String>,
+    /// What the scenario needs the device to claim (`@cap:` tags).
+    pub needs: Vec<Capability>,
+    /// `@cap:` tags that name no capability the harness can detect (the catalogue is refused).
+    pub unknown_needs: Vec<String>,
     pub mechanism: Option<String>,
     pub multi: bool,
 }
@@ -31,6 +56,29 @@ impl ScenarioInfo {
     /// `feature.feature: name`, as reports show it.
     pub fn label(&self) -> String {
         format!("{}: {}", self.feature, self.name)
+    }
+
+    /// The scenario's identity in a run: feature file and line.
+    pub fn key(&self) -> ScenarioKey {
+        (self.feature.clone(), self.line)
+    }
+
+    /// The needs' tag names, as results.json lists them.
+    pub fn need_names(&self) -> Vec<String> {
+        self.needs.iter().map(|c| c.tag_name().to_owned()).collect()
+    }
+}
+
+/// A scenario's identity within a run: feature file name and line.
+pub type ScenarioKey = (String, usize);
+
+/// Whether a tag expression holds for these tags (given without `@`).
+pub fn tags_match(operation: &TagOperation, tags: &[String]) -> bool {
+    match operation {
+        TagOperation::And(left, right) => tags_match(left, tags) && tags_match(right, tags),
+        TagOperation::Or(left, right) => tags_match(left, tags) || tags_match(right, tags),
+        TagOperation::Not(inner) => !tags_match(inner, tags),
+        TagOperation::Tag(tag) => tags.iter().any(|t| t == strip(tag)),
     }
 }
 
@@ -43,46 +91,49 @@ pub struct Catalogue {
     pub hash: String,
 }
 
-/// The features directory: `RFC3535_FEATURES`, else `features/` in the current directory,
-/// else the one in the source tree this binary was built from.
-pub fn default_features_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RFC3535_FEATURES") {
-        return PathBuf::from(dir);
-    }
-    let here = PathBuf::from("features");
-    if here.join("requirements.yaml").is_file() {
-        return here;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("features")
-}
-
 fn strip(tag: &str) -> &str {
     tag.trim_start_matches('@')
 }
 
 impl Catalogue {
-    pub fn load(dir: &Path) -> Result<Catalogue> {
+    /// Reads the registry and every feature file of `dir`, and checks them against each other.
+    pub fn load(dir: &Path) -> Result<Catalogue, CatalogueError> {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
+                path: path.to_owned(),
+                source,
+            })
+        };
         let registry_path = dir.join("requirements.yaml");
-        let registry_text = std::fs::read_to_string(&registry_path)
-            .with_context(|| format!("cannot read {}", registry_path.display()))?;
-        let registry = Registry::parse(&registry_text)
-            .with_context(|| format!("{} is not valid", registry_path.display()))?;
+        let registry_text = read(&registry_path)?;
+        let registry =
+            Registry::parse(&registry_text).map_err(|source| CatalogueError::Registry {
+                path: registry_path.clone(),
+                source,
+            })?;
         let mut hasher = Sha256::new();
         hasher.update(registry_text.as_bytes());
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the features directory {}", dir.display()))?
+            .map_err(|source| CatalogueError::Read {
+                path: dir.to_owned(),
+                source,
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "feature"))
             .collect();
         files.sort();
         let mut scenarios = Vec::new();
         for path in &files {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = read(path)?;
             hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
             hasher.update(text.as_bytes());
-            let feature = gherkin::Feature::parse(&text, gherkin::GherkinEnv::default())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let feature =
+                gherkin::Feature::parse(&text, gherkin::GherkinEnv::default()).map_err(|e| {
+                    CatalogueError::Gherkin {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    }
+                })?;
             let file = path
                 .file_name()
                 .unwrap_or_default()
@@ -118,7 +169,7 @@ impl Catalogue {
     }
 
     /// Every scenario names known requirements, a level, and known mechanisms.
-    fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<(), CatalogueError> {
         let mut problems = Vec::new();
         for scenario in &self.scenarios {
             if scenario.requirements.is_empty() {
@@ -147,42 +198,42 @@ impl Catalogue {
                     }
                 }
             }
-            for need in &scenario.needs {
-                if !super::discovery::KNOWN_CAPABILITIES.contains(&need.as_str()) {
-                    problems.push(format!(
-                        "{}: @cap:{need} is not a capability the harness can detect",
-                        scenario.label()
-                    ));
-                }
+            for need in &scenario.unknown_needs {
+                problems.push(format!(
+                    "{}: @cap:{need} is not a capability the harness can detect",
+                    scenario.label()
+                ));
             }
         }
         if !problems.is_empty() {
-            bail!(
-                "the catalogue is inconsistent:\n  {}",
-                problems.join("\n  ")
-            );
+            return Err(CatalogueError::Inconsistent(problems));
         }
         Ok(())
     }
 
     /// The scenarios a tag expression and a name fragment select (all without either).
-    pub fn select(&self, tags: Option<&str>, name: Option<&str>) -> Result<Vec<ScenarioInfo>> {
+    pub fn select(
+        &self,
+        tags: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Vec<ScenarioInfo>, CatalogueError> {
         let operation = tags
             .map(|expression| {
-                TagOperation::from_str(expression).map_err(|e| {
-                    anyhow::anyhow!("--tags {expression:?} is not a tag expression: {e}")
+                TagOperation::from_str(expression).map_err(|e| CatalogueError::TagExpression {
+                    expression: expression.to_owned(),
+                    message: e.to_string(),
                 })
             })
             .transpose()?;
         let selected: Vec<ScenarioInfo> = self
             .scenarios
             .iter()
-            .filter(|s| operation.as_ref().is_none_or(|o| o.eval(s.tags.iter())))
+            .filter(|s| operation.as_ref().is_none_or(|o| tags_match(o, &s.tags)))
             .filter(|s| name.is_none_or(|n| s.name.contains(n)))
             .cloned()
             .collect();
         if selected.is_empty() {
-            bail!("--tags / --name select no scenario of the catalogue");
+            return Err(CatalogueError::NothingSelected);
         }
         Ok(selected)
     }
@@ -201,7 +252,14 @@ fn describe(file: &str, scenario: &gherkin::Scenario, tags: Vec<String>) -> Scen
         line: scenario.position.line,
         requirements: value("req:"),
         level: tags.iter().find_map(|t| Level::from_tag(t)),
-        needs: value("cap:"),
+        needs: value("cap:")
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect(),
+        unknown_needs: value("cap:")
+            .into_iter()
+            .filter(|n| n.parse::<Capability>().is_err())
+            .collect(),
         mechanism: value("mechanism:").into_iter().next(),
         multi: tags.iter().any(|t| t == "multi"),
         tags,

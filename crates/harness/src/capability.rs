@@ -1,0 +1,185 @@
+//! The capabilities a scenario may need (`@cap:NAME`, catalogue §1.3), as a type. Each knows
+//! its tag name and how its absence is explained in a not-applicable verdict; how a device's
+//! claim of it is detected is [`crate::discovery`].
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A capability the harness can detect and a scenario can need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// `urn:ietf:params:netconf:base:1.1` (chunked framing).
+    Base11,
+    WritableRunning,
+    Candidate,
+    ConfirmedCommit,
+    RollbackOnError,
+    Validate,
+    Startup,
+    Url,
+    Xpath,
+    WithDefaults,
+    Notification,
+    Interleave,
+    YangLibrary,
+    /// `ietf-netconf-nmda` implemented (RFC 8526).
+    Nmda,
+    /// `ietf-netconf-acm` implemented (RFC 8341).
+    Nacm,
+    /// `ietf-netconf-monitoring` implemented (RFC 6022): `<get-schema>` and session state.
+    Monitoring,
+    /// `ietf-netconf-notifications` implemented (RFC 6470).
+    NetconfNotifications,
+    /// Configuration can be written at all: `:writable-running` or `:candidate`.
+    ConfigEdit,
+}
+
+impl Capability {
+    /// Every capability, in tag-name order (the order reports list them in).
+    pub const ALL: [Capability; 18] = [
+        Capability::Base11,
+        Capability::Candidate,
+        Capability::ConfigEdit,
+        Capability::ConfirmedCommit,
+        Capability::Interleave,
+        Capability::Monitoring,
+        Capability::Nacm,
+        Capability::NetconfNotifications,
+        Capability::Nmda,
+        Capability::Notification,
+        Capability::RollbackOnError,
+        Capability::Startup,
+        Capability::Url,
+        Capability::Validate,
+        Capability::WithDefaults,
+        Capability::WritableRunning,
+        Capability::Xpath,
+        Capability::YangLibrary,
+    ];
+
+    /// The name in `@cap:` tags and in results.json.
+    pub fn tag_name(self) -> &'static str {
+        match self {
+            Capability::Base11 => "base-1.1",
+            Capability::WritableRunning => "writable-running",
+            Capability::Candidate => "candidate",
+            Capability::ConfirmedCommit => "confirmed-commit",
+            Capability::RollbackOnError => "rollback-on-error",
+            Capability::Validate => "validate",
+            Capability::Startup => "startup",
+            Capability::Url => "url",
+            Capability::Xpath => "xpath",
+            Capability::WithDefaults => "with-defaults",
+            Capability::Notification => "notification",
+            Capability::Interleave => "interleave",
+            Capability::YangLibrary => "yang-library",
+            Capability::Nmda => "nmda",
+            Capability::Nacm => "nacm",
+            Capability::Monitoring => "monitoring",
+            Capability::NetconfNotifications => "netconf-notifications",
+            Capability::ConfigEdit => "config-edit",
+        }
+    }
+
+    /// The capability a hello's standard capability name (`:candidate` and friends, RFC 6241
+    /// §8 and later RFCs) claims, if the harness tracks it.
+    pub fn from_standard_name(name: &str) -> Option<Capability> {
+        use Capability::*;
+        [
+            WritableRunning,
+            Candidate,
+            ConfirmedCommit,
+            RollbackOnError,
+            Validate,
+            Startup,
+            Url,
+            Xpath,
+            WithDefaults,
+            Notification,
+            Interleave,
+            YangLibrary,
+        ]
+        .into_iter()
+        .find(|c| c.tag_name() == name)
+    }
+
+    /// The module whose implementation is the claim, for module-backed capabilities.
+    pub fn module(self) -> Option<&'static str> {
+        match self {
+            Capability::Nacm => Some("ietf-netconf-acm"),
+            Capability::Monitoring => Some("ietf-netconf-monitoring"),
+            Capability::NetconfNotifications => Some("ietf-netconf-notifications"),
+            Capability::Nmda => Some("ietf-netconf-nmda"),
+            _ => None,
+        }
+    }
+
+    /// Why a device that lacks this capability does not claim it, for not-applicable verdicts.
+    pub fn absence(self) -> String {
+        match (self, self.module()) {
+            (Capability::ConfigEdit, _) => {
+                "neither :writable-running nor :candidate in the hello".to_owned()
+            }
+            (Capability::Base11, _) => {
+                "no urn:ietf:params:netconf:base:1.1 in the hello".to_owned()
+            }
+            (_, Some(module)) => format!(
+                "module {module} is neither in the hello nor implemented in the YANG library"
+            ),
+            (other, None) => format!("no :{} capability in the hello", other.tag_name()),
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag_name())
+    }
+}
+
+/// A `@cap:` name the harness cannot detect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("@cap:{0} is not a capability the harness can detect")]
+pub struct UnknownCapability(pub String);
+
+impl FromStr for Capability {
+    type Err = UnknownCapability;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Capability::ALL
+            .into_iter()
+            .find(|c| c.tag_name() == name)
+            .ok_or_else(|| UnknownCapability(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_capability_round_trips_and_all_is_in_name_order() {
+        let names: Vec<&str> = Capability::ALL.iter().map(|c| c.tag_name()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        for capability in Capability::ALL {
+            assert_eq!(capability.tag_name().parse(), Ok(capability));
+        }
+        assert!("teleport".parse::<Capability>().is_err());
+    }
+
+    #[test]
+    fn absence_names_the_hello_or_the_module() {
+        assert!(Capability::Nacm.absence().contains("ietf-netconf-acm"));
+        assert!(Capability::Startup.absence().contains(":startup"));
+        assert!(Capability::ConfigEdit
+            .absence()
+            .contains(":writable-running"));
+        assert_eq!(
+            Capability::from_standard_name("candidate"),
+            Some(Capability::Candidate)
+        );
+        assert_eq!(Capability::from_standard_name("nacm"), None);
+    }
+}

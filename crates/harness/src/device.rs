@@ -1,0 +1,165 @@
+//! What the run knows of one device, shared by every scenario run against it: how to reach
+//! it, what it claims, where scenarios may write, and its own schema. Built once per device
+//! while the run prepares (see [`crate::engine`]), then read-only.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rfc3535_client::wire::{Datastore, RpcReply};
+use rfc3535_client::ConnectOptions;
+
+use crate::capability::Capability;
+use crate::discovery::Claims;
+use crate::finding::{Finding, StepResult};
+use crate::protocol::Protocol;
+use crate::sandbox::Sandbox;
+use crate::schema::Acquired;
+
+/// What the runner knows of one device.
+#[derive(Debug)]
+pub struct DeviceContext {
+    /// `<name>/<protocol>`.
+    pub id: String,
+    pub name: String,
+    pub protocol: Protocol,
+    pub connect: ConnectOptions,
+    /// The restricted account of the test bed, when the inventory names one.
+    pub read_only: Option<ConnectOptions>,
+    /// What the device claims, with the evidence for each claim.
+    pub claims: Claims,
+    pub sandbox: Sandbox,
+    /// Whether scenarios may write the sandbox (else mutating scenarios are skipped, saying why).
+    pub sandbox_usable: Result<(), String>,
+    /// The sandbox text's value before the run (restored after each scenario).
+    pub original_text: Option<String>,
+    /// The device's own modules, fetched before the scenarios (None: it serves none).
+    pub schema: Option<Acquired>,
+    /// Where those modules are.
+    pub schema_dir: Option<PathBuf>,
+}
+
+/// A compiled schema, or why the device's own modules do not compile.
+pub type CompiledSchema = Rc<Result<rfc3535_yang::Schema, String>>;
+
+thread_local! {
+    /// libyang contexts are not shared across threads: each runner thread builds its own,
+    /// once per schema directory.
+    static SCHEMAS: RefCell<BTreeMap<PathBuf, CompiledSchema>> =
+        const { RefCell::new(BTreeMap::new()) };
+}
+
+impl DeviceContext {
+    pub fn claims(&self, capability: Capability) -> bool {
+        self.claims.claims(capability)
+    }
+
+    /// Modules announced in the hello: name to revision.
+    pub fn hello_modules(&self) -> &BTreeMap<String, Option<String>> {
+        &self.claims.hello_modules
+    }
+
+    /// Where edits go: the candidate when the device has one, else running.
+    pub fn edit_target(&self) -> Datastore {
+        if self.claims(Capability::Candidate) {
+            Datastore::Candidate
+        } else {
+            Datastore::Running
+        }
+    }
+
+    /// The device's schema as a libyang context. Skipped without one; the inner `Err` when
+    /// the device's own modules do not compile (a scenario of its own judges that).
+    pub fn schema(&self) -> Result<CompiledSchema, Finding> {
+        let (Some(acquired), Some(dir)) = (&self.schema, &self.schema_dir) else {
+            return Err(Finding::skip(
+                "the device's schema could not be fetched (get-schema), so replies cannot be checked against it",
+            ));
+        };
+        Ok(SCHEMAS.with(|cache| {
+            Rc::clone(cache.borrow_mut().entry(dir.clone()).or_insert_with(|| {
+                Rc::new(
+                    rfc3535_yang::Schema::from_dir(dir, &acquired.specs())
+                        .map_err(|e| e.to_string()),
+                )
+            }))
+        }))
+    }
+
+    /// Checks a reply's data against the device's own schema.
+    pub fn validate_reply(
+        &self,
+        reply: &RpcReply,
+        content: rfc3535_yang::Content,
+        what: &str,
+    ) -> StepResult {
+        let schema = self.schema()?;
+        let schema = schema.as_ref().as_ref().map_err(|e| {
+            Finding::error(format!(
+                "the device's own modules do not compile, so {what} cannot be checked: {e}"
+            ))
+        })?;
+        schema
+            .validate(reply.data().unwrap_or_default(), content)
+            .map_err(|finding| {
+                Finding::fail(format!(
+                    "{what} does not validate against the device's own schema: {finding}"
+                ))
+            })
+    }
+
+    /// Skipped unless scenarios may write this device's sandbox.
+    pub fn require_sandbox(&self) -> StepResult {
+        match &self.sandbox_usable {
+            Ok(()) => Ok(()),
+            Err(why) => Err(Finding::skip(why.clone())),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use rfc3535_client::{Auth, HostKeyPolicy};
+
+    /// A device context with these claims and no schema, for tests that need no device.
+    pub(crate) fn context(claims: &[Capability]) -> DeviceContext {
+        let mut claimed = Claims::default();
+        for capability in claims {
+            claimed.capabilities.insert(*capability, "test".to_owned());
+        }
+        DeviceContext {
+            id: Protocol::Netconf.device_id("d"),
+            name: "d".to_owned(),
+            protocol: Protocol::Netconf,
+            connect: ConnectOptions::new(
+                "127.0.0.1",
+                1,
+                "u",
+                Auth::Password("p".to_owned().into()),
+                HostKeyPolicy::Insecure,
+            ),
+            read_only: None,
+            claims: claimed,
+            sandbox: Sandbox::default(),
+            sandbox_usable: Ok(()),
+            original_text: None,
+            schema: None,
+            schema_dir: None,
+        }
+    }
+
+    #[test]
+    fn edits_go_through_the_candidate_when_there_is_one() {
+        assert_eq!(
+            context(&[Capability::Candidate]).edit_target(),
+            Datastore::Candidate
+        );
+        assert_eq!(
+            context(&[Capability::WritableRunning]).edit_target(),
+            Datastore::Running
+        );
+        assert!(matches!(context(&[]).schema(), Err(Finding::Skip(_))));
+    }
+}

@@ -1,0 +1,199 @@
+//! What a device claims, found from the device itself (catalogue §1.3): its hello and its YANG
+//! library. Each detected capability keeps the evidence that justified it, and each
+//! not-applicable verdict quotes the discovery that made it so.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rfc3535_client::wire::{Capability as HelloCapability, CapabilityKind, Filter, YangLibrary};
+use rfc3535_client::Session;
+
+use crate::capability::Capability;
+
+const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:1.1";
+const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
+
+/// Capabilities whose claim is the implementation of a module.
+const MODULE_BACKED: [Capability; 4] = [
+    Capability::Nacm,
+    Capability::Monitoring,
+    Capability::NetconfNotifications,
+    Capability::Nmda,
+];
+
+/// What one device claims.
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    /// Each claimed capability with the evidence for it.
+    pub capabilities: BTreeMap<Capability, String>,
+    /// Modules announced in the hello, with revisions.
+    pub hello_modules: BTreeMap<String, Option<String>>,
+    /// Modules the YANG library says are implemented (empty without a library).
+    pub library_modules: BTreeSet<String>,
+    /// Why the library could not be read, if it could not.
+    pub library_note: Option<String>,
+}
+
+impl Claims {
+    pub fn claims(&self, capability: Capability) -> bool {
+        self.capabilities.contains_key(&capability)
+    }
+
+    /// The claimed capabilities' tag names, sorted, as results.json lists them.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .capabilities
+            .keys()
+            .map(|c| c.tag_name().to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Why a scenario needing `needs` is not applicable, or `None` when it is.
+    pub fn not_applicable_because(&self, needs: &[Capability]) -> Option<String> {
+        let missing: Vec<Capability> = needs.iter().copied().filter(|n| !self.claims(*n)).collect();
+        if missing.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "the device does not claim {}",
+            missing
+                .iter()
+                .map(|m| format!("{m} ({})", m.absence()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// Reads the claims of a connected device.
+pub async fn discover(session: &Session) -> Claims {
+    let mut claims = Claims::default();
+    for uri in session.capabilities() {
+        let capability = HelloCapability::parse(uri);
+        match &capability.kind {
+            CapabilityKind::Base { version } if version == "1.1" => {
+                claims
+                    .capabilities
+                    .insert(Capability::Base11, format!("hello: {}", capability.uri));
+            }
+            CapabilityKind::Standard { name, .. } => {
+                if let Some(ours) = Capability::from_standard_name(name) {
+                    claims
+                        .capabilities
+                        .entry(ours)
+                        .or_insert_with(|| format!("hello: {}", capability.uri));
+                }
+            }
+            CapabilityKind::Module { name, revision, .. } => {
+                claims.hello_modules.insert(name.clone(), revision.clone());
+            }
+            _ => {}
+        }
+    }
+    match read_library(session).await {
+        Ok(Some(library)) => {
+            claims.library_modules = library.implemented().map(|m| m.name.clone()).collect();
+        }
+        Ok(None) => {}
+        Err(note) => claims.library_note = Some(note),
+    }
+    for capability in MODULE_BACKED {
+        let Some(module) = capability.module() else {
+            continue;
+        };
+        if claims.library_modules.contains(module) {
+            claims
+                .capabilities
+                .insert(capability, format!("YANG library: {module} implemented"));
+        } else if let Some(revision) = claims.hello_modules.get(module) {
+            claims.capabilities.insert(
+                capability,
+                format!(
+                    "hello: module {module}@{}",
+                    revision.as_deref().unwrap_or("?")
+                ),
+            );
+        }
+    }
+    let edit = [Capability::WritableRunning, Capability::Candidate]
+        .into_iter()
+        .find(|c| claims.claims(*c))
+        .map(|c| format!("hello: :{c}"));
+    if let Some(evidence) = edit {
+        claims.capabilities.insert(Capability::ConfigEdit, evidence);
+    }
+    claims
+}
+
+/// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895. `Err` says
+/// why there is none to read (not advertised, refused, unreadable).
+pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, String> {
+    let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
+        ("yang-library", "/yang-library (RFC 8525)")
+    } else if session.has_capability(YANG_LIBRARY_1_0)
+        || session
+            .capabilities()
+            .iter()
+            .any(|c| c.contains("module=ietf-yang-library"))
+    {
+        ("modules-state", "/modules-state (RFC 7895)")
+    } else {
+        return Err("no YANG library advertised (neither :yang-library:1.1 nor :yang-library:1.0); modules are known only from the hello".into());
+    };
+    let filter = Filter::subtree(format!(
+        "<{element} xmlns=\"{}\"/>",
+        rfc3535_client::wire::yang_library::NS_YANG_LIBRARY
+    ));
+    let reply = session
+        .get(Some(filter), None)
+        .await
+        .map_err(|e| format!("reading {label} failed: {e}"))?;
+    if !reply.is_success() {
+        let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "{label} advertised but refused: {}",
+            errors.join("; ")
+        ));
+    }
+    match YangLibrary::parse(reply.data().unwrap_or_default()) {
+        Ok(Some(library)) => Ok(Some(library)),
+        Ok(None) => Err(format!("{label} advertised but the reply holds no library")),
+        Err(e) => Err(format!("{label}: unreadable reply: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_applicable_names_what_is_missing_and_why() {
+        let mut claims = Claims::default();
+        claims
+            .capabilities
+            .insert(Capability::Candidate, "hello: ...".into());
+        assert_eq!(
+            claims.not_applicable_because(&[Capability::Candidate]),
+            None
+        );
+        let why = claims
+            .not_applicable_because(&[Capability::Candidate, Capability::Nacm, Capability::Startup])
+            .expect("not applicable");
+        assert!(why.contains("nacm (module ietf-netconf-acm"), "{why}");
+        assert!(why.contains("startup (no :startup capability"), "{why}");
+    }
+
+    #[test]
+    fn names_are_sorted_tag_names() {
+        let mut claims = Claims::default();
+        for capability in [
+            Capability::YangLibrary,
+            Capability::Base11,
+            Capability::ConfigEdit,
+        ] {
+            claims.capabilities.insert(capability, String::new());
+        }
+        assert_eq!(claims.names(), ["base-1.1", "config-edit", "yang-library"]);
+    }
+}

@@ -1,0 +1,375 @@
+//! The run engine: the whole catalogue against every target.
+//!
+//! Phases: (1) per device, concurrently: connect, discover what it claims, fetch its schema,
+//! save its configuration; (2) per device, concurrently (bounded): the applicable
+//! single-device scenarios, one at a time; (3) the `@multi` scenarios over the devices that
+//! claim what each needs; (4) per device: restore and verify the configuration. Ctrl-C skips
+//! to (4) and the output says the run was interrupted.
+//!
+//! The engine does not know cucumber. Scenarios are run by a [`ScenarioRunner`] (the binary's
+//! cucumber runner), and what happens is told to a [`RunObserver`] (the binary's progress
+//! line); the verdicts come back through each runner's [`Sink`].
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rfc3535_client::wire::Datastore;
+use rfc3535_client::Session;
+use rfc3535_score::{Safety, Verdict};
+use tokio::sync::watch;
+
+use crate::capability::Capability;
+use crate::catalogue::{Catalogue, CatalogueError, ScenarioKey};
+use crate::device::DeviceContext;
+use crate::discovery;
+use crate::netconf::open_session;
+use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, ScenarioRecord, Sink};
+use crate::safety;
+use crate::schema;
+use crate::session::{read_sandbox_text, ManagementSession};
+use crate::target::Target;
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub targets: Vec<Target>,
+    pub tags: Option<String>,
+    pub name: Option<String>,
+    pub out: PathBuf,
+    pub concurrency: usize,
+}
+
+/// A run that cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The selection is wrong (a usage problem).
+    #[error(transparent)]
+    Selection(#[from] CatalogueError),
+    #[error("cannot create the run directory {path}: {source}")]
+    RunDirectory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One runner's work: these scenarios against this binding, verdicts into the sink.
+#[derive(Debug)]
+pub struct RunJob {
+    pub features_dir: PathBuf,
+    pub binding: Binding,
+    pub selected: HashSet<ScenarioKey>,
+    pub sink: Arc<Sink>,
+    pub evidence: Arc<EvidenceDir>,
+    /// Turns true on Ctrl-C: the runner stops as soon as it can.
+    pub stop: watch::Receiver<bool>,
+}
+
+/// Runs scenarios. Cucumber's futures are not `Send`, so a runner takes a thread of its own
+/// for each job.
+pub trait ScenarioRunner: Send + Sync {
+    /// Starts the job on a thread of its own.
+    fn spawn(&self, job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>>;
+}
+
+/// Told what the run is doing, for progress on screen. Every method has a silent default.
+pub trait RunObserver: Send + Sync + std::fmt::Debug {
+    /// The run starts: this many scenarios selected, this many devices.
+    fn started(&self, _scenarios: usize, _devices: usize) {}
+    /// A device is prepared (or found unreachable).
+    fn prepared(&self, _device: &Prepared) {}
+    /// The scenarios are about to run: this many (device, scenario) runs over this many devices.
+    fn planned(&self, _runs: usize, _devices: usize) {}
+    /// A scenario reached its verdict on a device (or on the fleet).
+    fn scenario_done(&self, _device: &str, _verdict: Verdict, _scenario: &str) {}
+    /// A device finished its single-device scenarios.
+    fn device_done(&self) {}
+    /// Every scenario has run; devices are being restored.
+    fn restoring(&self) {}
+    /// Ctrl-C: scenarios stop, devices are restored, what was collected is written.
+    fn interrupted(&self) {}
+    /// Something went wrong in the harness that the results will show; say it now too.
+    fn warning(&self, _text: &str) {}
+}
+
+/// An observer that shows nothing.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl RunObserver for Silent {}
+
+async fn prepare(target: Target) -> Prepared {
+    let mut prepared = Prepared::new(target);
+    let session = match open_session(&prepared.target.connect).await {
+        Ok(session) => session,
+        Err(finding) => {
+            prepared.unreachable = Some(format!("cannot open a session: {finding}"));
+            return prepared;
+        }
+    };
+    prepared.claims = discovery::discover(&session).await;
+    prepared.framing = Some(session.framing().version().to_owned());
+    prepared.fingerprint = session.host_key_fingerprint().map(str::to_owned);
+    prepared.advertised = session.capabilities().to_vec();
+    let context = describe(&mut prepared, &session).await;
+    session.shutdown().await;
+    prepared.context = Some(Arc::new(context));
+    prepared
+}
+
+/// The device context of a connected device: sandbox checks, schema, the sandbox's value,
+/// and the saved configuration.
+async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
+    let sandbox = prepared.target.sandbox.clone();
+    let namespaces: HashSet<&str> = session
+        .capabilities()
+        .iter()
+        .map(|c| c.split('?').next().unwrap_or_default())
+        .collect();
+    let sandbox_usable = if !prepared.claims.claims(Capability::ConfigEdit) {
+        Err(
+            "the device claims neither :writable-running nor :candidate, so nothing can be written"
+                .to_owned(),
+        )
+    } else if !namespaces.contains(sandbox.text.namespace.as_str()) {
+        Err(format!(
+            "the sandbox's module ({}) is not announced; set sandbox.text in the inventory to a string leaf this device has",
+            sandbox.text.namespace
+        ))
+    } else {
+        Ok(())
+    };
+    let mut context = DeviceContext {
+        id: prepared.id(),
+        name: prepared.target.name.clone(),
+        protocol: prepared.target.protocol,
+        connect: prepared.target.connect.clone(),
+        read_only: prepared.target.read_only.clone(),
+        claims: prepared.claims.clone(),
+        sandbox,
+        sandbox_usable,
+        original_text: None,
+        schema: None,
+        schema_dir: None,
+    };
+    if context.claims(Capability::Monitoring) {
+        let cache = schema::default_cache();
+        let fresh = std::env::temp_dir().join(format!(
+            "rfc3535-schema-{}-{}",
+            std::process::id(),
+            prepared.target.name
+        ));
+        let acquired = schema::acquire(session, Some(&cache), &fresh).await;
+        context.schema_dir = Some(schema::directory_of(&acquired, Some(&cache), &fresh));
+        context.schema = Some(acquired);
+    }
+    if context.sandbox_usable.is_ok() {
+        match read_sandbox_text(session, &context, Datastore::Running).await {
+            Ok(value) => context.original_text = value,
+            Err(finding) => {
+                context.sandbox_usable = Err(format!("the sandbox cannot be read: {finding}"))
+            }
+        }
+    }
+    match safety::save(session, &context).await {
+        Ok(saved) => {
+            if let Some(why) = safety::writing_forbidden(&saved) {
+                context.sandbox_usable = Err(why);
+            }
+            prepared.saved = saved;
+        }
+        Err(problem) => {
+            prepared.unreachable = Some(format!(
+                "the configuration could not be saved, so nothing was changed: {problem}"
+            ));
+        }
+    }
+    context
+}
+
+/// Starts a job; a runner thread that cannot start ends every scenario of the job in
+/// `error`, saying so, rather than leaving them unexplained.
+fn start(
+    runner: &dyn ScenarioRunner,
+    observer: &dyn RunObserver,
+    job: RunJob,
+) -> Option<std::thread::JoinHandle<()>> {
+    let sink = Arc::clone(&job.sink);
+    let keys: Vec<ScenarioKey> = job.selected.iter().cloned().collect();
+    match runner.spawn(job) {
+        Ok(handle) => Some(handle),
+        Err(error) => {
+            let message = format!("harness: a runner thread could not start: {error}");
+            observer.warning(&message);
+            let mut records = sink
+                .records
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for key in keys {
+                records.insert(
+                    key,
+                    ScenarioRecord {
+                        verdict: Verdict::Error,
+                        message: message.clone(),
+                        steps: Vec::new(),
+                        duration_ms: 0,
+                    },
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Waits for a runner thread without blocking the async runtime.
+async fn join(handle: Option<std::thread::JoinHandle<()>>, observer: &dyn RunObserver) {
+    let Some(handle) = handle else { return };
+    let joined = tokio::task::spawn_blocking(move || handle.join().is_ok()).await;
+    if !matches!(joined, Ok(true)) {
+        observer.warning("harness: a runner thread ended abnormally; its scenarios show as errors");
+    }
+}
+
+/// Runs the catalogue; see the module docs for the phases.
+pub async fn execute(
+    request: &RunRequest,
+    catalogue: &Catalogue,
+    runner: Arc<dyn ScenarioRunner>,
+    observer: Arc<dyn RunObserver>,
+) -> Result<RunOutput, EngineError> {
+    let selected = catalogue.select(request.tags.as_deref(), request.name.as_deref())?;
+    std::fs::create_dir_all(&request.out).map_err(|source| EngineError::RunDirectory {
+        path: request.out.clone(),
+        source,
+    })?;
+    let evidence = Arc::new(EvidenceDir::new(&request.out));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = Arc::clone(&interrupted);
+        let observer = Arc::clone(&observer);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                observer.interrupted();
+                interrupted.store(true, Ordering::SeqCst);
+                let _ = stop_tx.send(true);
+            }
+        });
+    }
+
+    observer.started(selected.len(), request.targets.len());
+    let devices: Vec<Prepared> =
+        futures::future::join_all(request.targets.iter().cloned().map(prepare)).await;
+    for device in &devices {
+        observer.prepared(device);
+    }
+
+    // Phase 2: single-device scenarios, at most `concurrency` devices at a time.
+    let mut single: BTreeMap<String, Arc<Sink>> = BTreeMap::new();
+    let runnable: Vec<(Arc<DeviceContext>, HashSet<ScenarioKey>)> = devices
+        .iter()
+        .filter(|d| d.unreachable.is_none())
+        .filter_map(|d| {
+            let context = d.context.clone()?;
+            let keys = selected
+                .iter()
+                .filter(|s| !s.multi && d.claims.not_applicable_because(&s.needs).is_none())
+                .map(|s| s.key())
+                .collect();
+            Some((context, keys))
+        })
+        .collect();
+    let multi_count = selected.iter().filter(|s| s.multi).count();
+    observer.planned(
+        runnable.iter().map(|(_, keys)| keys.len()).sum::<usize>()
+            + if runnable.is_empty() { 0 } else { multi_count },
+        runnable.len(),
+    );
+    let slots = Arc::new(tokio::sync::Semaphore::new(request.concurrency.max(1)));
+    let mut device_runs = Vec::new();
+    for (context, keys) in &runnable {
+        let sink = Arc::new(Sink::with_observer(Arc::clone(&observer)));
+        single.insert(context.id.clone(), Arc::clone(&sink));
+        let job = RunJob {
+            features_dir: catalogue.dir.clone(),
+            binding: Binding::Device(Arc::clone(context)),
+            selected: keys.clone(),
+            sink,
+            evidence: Arc::clone(&evidence),
+            stop: stop_rx.clone(),
+        };
+        let (slots, interrupted) = (Arc::clone(&slots), Arc::clone(&interrupted));
+        let (runner, observer) = (Arc::clone(&runner), Arc::clone(&observer));
+        device_runs.push(async move {
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            if interrupted.load(Ordering::SeqCst) {
+                return;
+            }
+            let handle = start(runner.as_ref(), observer.as_ref(), job);
+            join(handle, observer.as_ref()).await;
+            observer.device_done();
+        });
+    }
+    futures::future::join_all(device_runs).await;
+
+    // Phase 3: @multi scenarios over every reachable device.
+    let fleet = Arc::new(Sink::with_observer(Arc::clone(&observer)));
+    let multi: HashSet<ScenarioKey> = selected
+        .iter()
+        .filter(|s| s.multi)
+        .map(|s| s.key())
+        .collect();
+    if !multi.is_empty() && !interrupted.load(Ordering::SeqCst) {
+        let job = RunJob {
+            features_dir: catalogue.dir.clone(),
+            binding: Binding::Fleet(runnable.iter().map(|(c, _)| Arc::clone(c)).collect()),
+            selected: multi,
+            sink: Arc::clone(&fleet),
+            evidence: Arc::clone(&evidence),
+            stop: stop_rx.clone(),
+        };
+        let handle = start(runner.as_ref(), observer.as_ref(), job);
+        join(handle, observer.as_ref()).await;
+    }
+
+    // Phase 4: restore and verify.
+    observer.restoring();
+    let mut devices = devices;
+    let checks = devices.iter().map(|device| async move {
+        let (Some(context), None) = (&device.context, &device.unreachable) else {
+            return Safety::default();
+        };
+        match open_session(&context.connect).await {
+            Ok(session) => {
+                let safety = safety::restore_and_verify(&session, context, &device.saved).await;
+                session.end().await;
+                safety
+            }
+            Err(finding) => Safety {
+                saved: device
+                    .saved
+                    .iter()
+                    .map(|s| s.datastore.name().to_owned())
+                    .collect(),
+                problems: vec![format!(
+                    "could not reconnect to check the configuration: {finding}"
+                )],
+                ..Safety::default()
+            },
+        }
+    });
+    let safeties = futures::future::join_all(checks).await;
+    for (device, safety) in devices.iter_mut().zip(safeties) {
+        device.safety = safety;
+    }
+    Ok(RunOutput {
+        devices,
+        selected,
+        single,
+        fleet,
+        interrupted: interrupted.load(Ordering::SeqCst),
+    })
+}

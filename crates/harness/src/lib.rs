@@ -1,0 +1,46 @@
+//! The rfc3535 run engine as a library: everything between "these devices, this catalogue"
+//! and `results.json`, with no cucumber in it. The binary (`src/` and `steps/`) keeps the
+//! command line, the cucumber runner and the step definitions; it reaches devices and judges
+//! runs only through this crate.
+//!
+//! - [`target`]: targets from inventories, URLs and reference devices, command-line
+//!   overrides applied, in one [`target::resolve`].
+//! - [`protocol`] and [`capability`]: the protocol of a matrix column and the capabilities a
+//!   scenario can need, as types.
+//! - [`discovery`]: what a device claims, with the evidence for each claim.
+//! - [`schema`]: the device's own YANG modules fetched, cached and compiled;
+//!   [`replies`]: every recorded reply checked against them.
+//! - [`device`]: what the run knows of one device ([`device::DeviceContext`]); [`sandbox`]:
+//!   where scenarios may write.
+//! - [`session`]: the protocol seam ([`session::ManagementSession`]) and the helpers written
+//!   against it; [`netconf`] implements it for NETCONF.
+//! - [`safety`]: save, put back (one path), restore and verify.
+//! - [`catalogue`]: the feature files and the registry, checked against each other.
+//! - [`verdict`]: the verdict policy, a pure function; [`records`]: what a run records;
+//!   [`results`]: `results.json` from the records, and [`results::FailOn`].
+//! - [`engine`]: the phases of a run, over a [`engine::ScenarioRunner`] and a
+//!   [`engine::RunObserver`] the binary provides.
+
+pub mod capability;
+pub mod catalogue;
+pub mod device;
+pub mod discovery;
+pub mod engine;
+pub mod finding;
+pub mod netconf;
+pub mod protocol;
+pub mod records;
+pub mod replies;
+pub mod results;
+pub mod safety;
+pub mod sandbox;
+pub mod schema;
+pub mod session;
+pub mod target;
+pub mod verdict;
+
+pub use capability::Capability;
+pub use device::DeviceContext;
+pub use finding::{Finding, StepResult};
+pub use protocol::Protocol;
+pub use rfc3535_client as client;

@@ -1,0 +1,213 @@
+//! What a run records: per scenario, what the steps decided ([`ScenarioRecord`]) and what the
+//! cleanup kept per device ([`AfterRecord`]), collected in a [`Sink`] per runner; per device,
+//! what preparing it found ([`Prepared`]); and the evidence files ([`EvidenceDir`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rfc3535_score::results::StepRecord;
+use rfc3535_score::{Safety, Verdict};
+
+use crate::catalogue::{ScenarioInfo, ScenarioKey};
+use crate::device::DeviceContext;
+use crate::discovery::Claims;
+use crate::engine::RunObserver;
+use crate::safety::Saved;
+use crate::target::Target;
+
+/// What the steps decided about one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioRecord {
+    pub verdict: Verdict,
+    pub message: String,
+    pub steps: Vec<StepRecord>,
+    pub duration_ms: u64,
+}
+
+/// What the after hook kept of one scenario, per device.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AfterRecord {
+    pub evidence: Vec<String>,
+    pub measurements: BTreeMap<String, serde_json::Value>,
+    pub cleanup_problems: Vec<String>,
+    /// Replies that do not validate against the device's own schema.
+    pub schema_findings: Vec<String>,
+    /// Devices that took part (fleet runs).
+    pub members: Vec<String>,
+}
+
+/// Collects records from the writer and the hooks of one runner.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub records: Mutex<HashMap<ScenarioKey, ScenarioRecord>>,
+    /// Who is told of finished scenarios, if anyone.
+    pub observer: Option<Arc<dyn RunObserver>>,
+    /// Keyed by scenario, then device id.
+    pub after: Mutex<HashMap<ScenarioKey, BTreeMap<String, AfterRecord>>>,
+}
+
+impl Sink {
+    pub fn with_observer(observer: Arc<dyn RunObserver>) -> Sink {
+        Sink {
+            observer: Some(observer),
+            ..Sink::default()
+        }
+    }
+
+    pub fn record(&self, key: &ScenarioKey) -> Option<ScenarioRecord> {
+        self.records.lock().ok()?.get(key).cloned()
+    }
+
+    pub fn after(&self, key: &ScenarioKey, device: &str) -> Option<AfterRecord> {
+        self.after.lock().ok()?.get(key)?.get(device).cloned()
+    }
+}
+
+/// What a runner is bound to: one device, or the fleet for `@multi` scenarios.
+#[derive(Debug, Clone)]
+pub enum Binding {
+    Device(Arc<DeviceContext>),
+    Fleet(Vec<Arc<DeviceContext>>),
+}
+
+/// An evidence file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write evidence {path}: {source}")]
+pub struct EvidenceError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Where a run writes its evidence, and a counter for file names.
+#[derive(Debug)]
+pub struct EvidenceDir {
+    pub run_dir: PathBuf,
+    /// Numbered per device, so a device's files are named the same whether it ran alone
+    /// (a shard) or with others.
+    counters: Mutex<HashMap<String, usize>>,
+}
+
+impl EvidenceDir {
+    pub fn new(run_dir: &Path) -> Self {
+        EvidenceDir {
+            run_dir: run_dir.to_owned(),
+            counters: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path.
+    pub fn write(&self, device: &str, scenario: &str, text: &str) -> Result<String, EvidenceError> {
+        let n = {
+            let mut counters = self
+                .counters
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let counter = counters.entry(device.to_owned()).or_insert(0);
+            *counter += 1;
+            *counter
+        };
+        let slug: String = scenario
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|s| !s.is_empty())
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("-");
+        let device_dir = device.replace(['/', '\\'], "_");
+        let relative = format!("evidence/{device_dir}/{n:03}-{slug}.txt");
+        let path = self.run_dir.join(&relative);
+        let written = match path.parent() {
+            Some(parent) => {
+                std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, text))
+            }
+            None => std::fs::write(&path, text),
+        };
+        written.map_err(|source| EvidenceError { path, source })?;
+        Ok(relative)
+    }
+}
+
+/// One device after the run prepared it.
+#[derive(Debug)]
+pub struct Prepared {
+    pub target: Target,
+    pub context: Option<Arc<DeviceContext>>,
+    pub claims: Claims,
+    pub framing: Option<String>,
+    pub fingerprint: Option<String>,
+    pub advertised: Vec<String>,
+    pub saved: Vec<Saved>,
+    pub unreachable: Option<String>,
+    pub safety: Safety,
+}
+
+impl Prepared {
+    /// Nothing found yet.
+    pub fn new(target: Target) -> Prepared {
+        Prepared {
+            target,
+            context: None,
+            claims: Claims::default(),
+            framing: None,
+            fingerprint: None,
+            advertised: Vec::new(),
+            saved: Vec::new(),
+            unreachable: None,
+            safety: Safety::default(),
+        }
+    }
+
+    /// The device's column id, `<name>/<protocol>`.
+    pub fn id(&self) -> String {
+        self.target.id()
+    }
+}
+
+/// Everything a run produced, for the report.
+#[derive(Debug)]
+pub struct RunOutput {
+    pub devices: Vec<Prepared>,
+    pub selected: Vec<ScenarioInfo>,
+    /// One sink per device id for single-device scenarios.
+    pub single: BTreeMap<String, Arc<Sink>>,
+    pub fleet: Arc<Sink>,
+    pub interrupted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_files_are_numbered_per_device_and_named_by_scenario() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let evidence = EvidenceDir::new(dir.path());
+        let first = evidence
+            .write("a/netconf", "Locks: are held!", "x")
+            .expect("written");
+        assert_eq!(first, "evidence/a_netconf/001-locks-are-held.txt");
+        assert_eq!(
+            evidence.write("b/netconf", "x", "y").expect("written"),
+            "evidence/b_netconf/001-x.txt"
+        );
+        assert_eq!(
+            evidence.write("a/netconf", "x", "y").expect("written"),
+            "evidence/a_netconf/002-x.txt"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(first)).expect("read"),
+            "x"
+        );
+        let blocked = EvidenceDir::new(&dir.path().join("evidence/a_netconf/002-x.txt"));
+        assert!(blocked.write("a", "s", "t").is_err());
+    }
+}

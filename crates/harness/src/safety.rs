@@ -1,0 +1,283 @@
+//! Device safety: before a device's scenarios the harness saves its configuration datastores;
+//! after each scenario it puts the sandbox back; after the run it compares every saved
+//! datastore with the device's, restores what differs, and verifies the result. The outcome
+//! is reported per device in results.json (`safety`).
+//!
+//! Everything the harness writes back goes through one function, [`put_back`]: a whole saved
+//! datastore (after the run, or when a scenario restores its own copy) or the sandbox edits
+//! that undo one scenario. On a candidate device running is written through the candidate and
+//! a commit.
+
+use rfc3535_client::wire::rpc::{EditAttributes, EditOperation};
+use rfc3535_client::wire::tree::difference_summary;
+use rfc3535_client::wire::Datastore;
+use rfc3535_score::Safety;
+
+use crate::capability::Capability;
+use crate::device::DeviceContext;
+use crate::finding::{Finding, StepResult};
+use crate::session::{
+    canonical_config, describe_errors, expect_ok, read_node, read_sandbox_text, EditMode,
+    ManagementSession,
+};
+
+/// One saved datastore: its raw content (to write back) and canonical form (to compare).
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub datastore: Datastore,
+    pub raw: String,
+    pub canonical: String,
+}
+
+/// What [`put_back`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restoration {
+    /// A whole saved configuration, replacing the datastore's.
+    Whole(String),
+    /// Edits merged into the datastore, each undoing one change (nothing when empty).
+    Edits(Vec<String>),
+}
+
+async fn read(
+    session: &impl ManagementSession,
+    datastore: Datastore,
+) -> Result<(String, String), String> {
+    let reply = session
+        .read_datastore(datastore.clone(), None)
+        .await
+        .map_err(|e| format!("reading {}: {e}", datastore.name()))?;
+    if !reply.is_success() {
+        return Err(format!(
+            "reading {} was refused: {}",
+            datastore.name(),
+            describe_errors(&reply)
+        ));
+    }
+    let raw = reply.data().unwrap_or_default().to_owned();
+    let canonical = canonical_config(&raw).map_err(|e| match e {
+        Finding::Fail(m) | Finding::Skip(m) | Finding::Error(m) => {
+            format!("{} is unreadable: {m}", datastore.name())
+        }
+    })?;
+    Ok((raw, canonical))
+}
+
+/// The datastores to save for this device, in the order they are restored (running first:
+/// on a candidate device restoring it goes through the candidate).
+pub fn datastores(device: &DeviceContext) -> Vec<Datastore> {
+    let mut out = vec![Datastore::Running];
+    if device.claims(Capability::Startup) {
+        out.push(Datastore::Startup);
+    }
+    if device.claims(Capability::Candidate) {
+        out.push(Datastore::Candidate);
+    }
+    out
+}
+
+/// Why scenarios must not write to this device although it could: a candidate holding
+/// someone else's uncommitted changes, which the scenarios' commits would publish.
+pub fn writing_forbidden(saved: &[Saved]) -> Option<String> {
+    let of = |datastore: Datastore| saved.iter().find(|s| s.datastore == datastore);
+    match (of(Datastore::Running), of(Datastore::Candidate)) {
+        (Some(running), Some(candidate)) if running.canonical != candidate.canonical => Some(
+            "the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// Saves running (and startup and candidate where present).
+pub async fn save(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+) -> Result<Vec<Saved>, String> {
+    let mut saved = Vec::new();
+    for datastore in datastores(device) {
+        let (raw, canonical) = read(session, datastore.clone()).await?;
+        saved.push(Saved {
+            datastore,
+            raw,
+            canonical,
+        });
+    }
+    Ok(saved)
+}
+
+/// The one way the harness writes configuration back. Running on a candidate device goes
+/// through the candidate and a commit; a whole running configuration that the device will not
+/// take by copy-config is sent as a replacing edit (some servers only take that for running).
+pub async fn put_back(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+    datastore: Datastore,
+    restoration: Restoration,
+) -> StepResult {
+    let through_candidate =
+        datastore == Datastore::Running && device.edit_target() == Datastore::Candidate;
+    let written = if through_candidate {
+        Datastore::Candidate
+    } else {
+        datastore.clone()
+    };
+    let what = format!("restoring {}", datastore.name());
+    let changed = match restoration {
+        Restoration::Whole(config) => {
+            let mut reply = session
+                .replace_datastore(written.clone(), config.clone())
+                .await?;
+            if !reply.is_success() && written == Datastore::Running {
+                reply = session
+                    .edit_datastore(Datastore::Running, config, EditMode::Replace)
+                    .await?;
+            }
+            expect_ok(&reply, &what)?;
+            true
+        }
+        Restoration::Edits(edits) => {
+            let mut problems = Vec::new();
+            for edit in &edits {
+                let reply = session
+                    .edit_datastore(written.clone(), edit.clone(), EditMode::Merge)
+                    .await?;
+                if let Err(Finding::Fail(problem)) = expect_ok(&reply, &what) {
+                    problems.push(problem);
+                }
+            }
+            if !problems.is_empty() {
+                return Err(Finding::fail(problems.join("; ")));
+            }
+            !edits.is_empty()
+        }
+    };
+    if through_candidate && changed {
+        let reply = session.commit_candidate().await?;
+        expect_ok(
+            &reply,
+            &format!("committing the restored {}", datastore.name()),
+        )?;
+    }
+    Ok(())
+}
+
+/// What a scenario left that its cleanup must undo besides the sandbox text.
+#[derive(Debug, Clone, Default)]
+pub struct Leftovers {
+    /// A confirmed commit may be pending.
+    pub confirmed_pending: bool,
+    /// Its persist token, if it was made persistent.
+    pub persist_token: Option<String>,
+    /// Entries the scenario added to the sandbox list.
+    pub list_entries: Vec<String>,
+}
+
+/// Puts the device's sandbox back as the run found it, after one scenario: cancels a pending
+/// confirmed commit, discards the candidate, and undoes the sandbox text and list entries.
+pub async fn restore_sandbox(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+    leftovers: &Leftovers,
+) -> Result<(), String> {
+    if device.sandbox_usable.is_err() {
+        return Ok(());
+    }
+    if leftovers.confirmed_pending {
+        // Refused means nothing was pending any more: fine.
+        let _ = session
+            .cancel_pending_commit(leftovers.persist_token.clone())
+            .await;
+    }
+    let target = device.edit_target();
+    if target == Datastore::Candidate {
+        let _ = session.discard_candidate().await;
+    }
+    let current = read_sandbox_text(session, device, target.clone())
+        .await
+        .map_err(|e| format!("cleanup could not read the sandbox: {e}"))?;
+    // `delete` of what is present rather than `remove`: remove is base:1.1 only.
+    let delete = EditAttributes::operation(EditOperation::Delete).render();
+    let text = &device.sandbox.text;
+    let mut edits = Vec::new();
+    match (&device.original_text, &current) {
+        (Some(value), current) if current.as_ref() != Some(value) => {
+            edits.push(text.wrap_leaf("", Some(value)));
+        }
+        (None, Some(_)) => edits.push(text.wrap_leaf(&delete, None)),
+        _ => {}
+    }
+    if let (Some(list), false) = (&device.sandbox.list, leftovers.list_entries.is_empty()) {
+        let present = read_node(session, list, target.clone())
+            .await
+            .map_err(|e| format!("cleanup could not read the sandbox list: {e}"))?;
+        for entry in leftovers
+            .list_entries
+            .iter()
+            .filter(|e| present.contains(e))
+        {
+            edits.push(list.wrap_leaf(&delete, Some(entry)));
+        }
+    }
+    put_back(
+        session,
+        device,
+        Datastore::Running,
+        Restoration::Edits(edits),
+    )
+    .await
+    .map_err(|finding| format!("putting the sandbox back: {finding}"))
+}
+
+/// Compares every saved datastore with the device's now, restores what differs, and checks
+/// again.
+pub async fn restore_and_verify(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+    saved: &[Saved],
+) -> Safety {
+    let mut safety = Safety {
+        saved: saved
+            .iter()
+            .map(|s| s.datastore.name().to_owned())
+            .collect(),
+        ..Safety::default()
+    };
+    // Anything this run left in the candidate goes; a candidate that was dirty before the run
+    // was never written to, and is put back below if it differs.
+    if device.claims(Capability::Candidate) && writing_forbidden(saved).is_none() {
+        let _ = session.discard_candidate().await;
+    }
+    for entry in saved {
+        let now = match read(session, entry.datastore.clone()).await {
+            Ok((_, canonical)) => canonical,
+            Err(problem) => {
+                safety.problems.push(problem);
+                continue;
+            }
+        };
+        if now == entry.canonical {
+            continue;
+        }
+        safety.restored = true;
+        let restoration = Restoration::Whole(entry.raw.clone());
+        if let Err(finding) = put_back(session, device, entry.datastore.clone(), restoration).await
+        {
+            safety.problems.push(format!(
+                "{} differed after the run and could not be restored: {finding}",
+                entry.datastore.name()
+            ));
+            continue;
+        }
+        match read(session, entry.datastore.clone()).await {
+            Ok((_, after)) if after == entry.canonical => {}
+            Ok((_, after)) => safety.problems.push(format!(
+                "{} still differs from what the run found: {}",
+                entry.datastore.name(),
+                difference_summary(&entry.canonical, &after, 6).join(" | ")
+            )),
+            Err(problem) => safety.problems.push(problem),
+        }
+    }
+    safety.verified = safety.problems.is_empty();
+    safety
+}

@@ -1,0 +1,243 @@
+//! The sandbox: the only configuration scenarios write on a device. One string leaf the
+//! harness overwrites and puts back, and an `ordered-by user` leaf-list it adds its own
+//! uniquely named entries to and removes them from, each named by namespace and element path.
+
+use rfc3535_client::wire::tree::Element;
+use rfc3535_client::wire::Filter;
+use serde::Deserialize;
+
+/// A sandbox node that is not `NAMESPACE a/b/leaf`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?}: expected \"NAMESPACE a/b/leaf\"")]
+pub struct BadNodePath(pub String);
+
+/// Where scenarios may write on a device. Nothing else is edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sandbox {
+    pub text: NodePath,
+    pub list: Option<NodePath>,
+}
+
+/// A data node: the namespace of its top-level element and the element names down to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodePath {
+    pub namespace: String,
+    pub elements: Vec<String>,
+}
+
+/// The sandbox as an inventory writes it: each node is `NAMESPACE a/b/c`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSpec {
+    /// A string leaf scenarios overwrite (and restore).
+    #[serde(default = "default_sandbox_text")]
+    pub text: String,
+    /// An `ordered-by user` leaf-list scenarios add their own entries to (and remove them);
+    /// `none` to have scenarios that need it skipped.
+    #[serde(default = "default_sandbox_list")]
+    pub ordered_list: String,
+}
+
+impl Default for SandboxSpec {
+    fn default() -> Self {
+        SandboxSpec {
+            text: default_sandbox_text(),
+            ordered_list: default_sandbox_list(),
+        }
+    }
+}
+
+fn default_sandbox_text() -> String {
+    "urn:ietf:params:xml:ns:yang:ietf-system system/location".to_owned()
+}
+
+fn default_sandbox_list() -> String {
+    "urn:ietf:params:xml:ns:yang:ietf-system system/dns-resolver/search".to_owned()
+}
+
+/// Which sandbox key of the inventory is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SandboxError {
+    #[error("sandbox.text {0}")]
+    Text(BadNodePath),
+    #[error("sandbox.ordered_list {0}")]
+    OrderedList(BadNodePath),
+}
+
+impl Sandbox {
+    /// The sandbox an inventory's `sandbox:` key describes.
+    pub fn from_spec(spec: &SandboxSpec) -> Result<Sandbox, SandboxError> {
+        Ok(Sandbox {
+            text: NodePath::parse(&spec.text).map_err(SandboxError::Text)?,
+            list: match spec.ordered_list.as_str() {
+                "none" => None,
+                list => Some(NodePath::parse(list).map_err(SandboxError::OrderedList)?),
+            },
+        })
+    }
+}
+
+impl Default for Sandbox {
+    /// ietf-system's location and DNS search list.
+    fn default() -> Self {
+        let spec = SandboxSpec::default();
+        Sandbox {
+            text: NodePath {
+                namespace: "urn:ietf:params:xml:ns:yang:ietf-system".to_owned(),
+                elements: vec!["system".to_owned(), "location".to_owned()],
+            },
+            list: Some(NodePath {
+                namespace: "urn:ietf:params:xml:ns:yang:ietf-system".to_owned(),
+                elements: ["system", "dns-resolver", "search"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            }),
+        }
+        .checked_against(&spec)
+    }
+}
+
+impl Sandbox {
+    /// The default is written twice (as text for the inventory, as paths here); debug builds
+    /// check that they agree.
+    fn checked_against(self, spec: &SandboxSpec) -> Sandbox {
+        debug_assert_eq!(Sandbox::from_spec(spec).as_ref(), Ok(&self));
+        self
+    }
+}
+
+impl NodePath {
+    /// Parses `NAMESPACE a/b/c`.
+    pub fn parse(text: &str) -> Result<NodePath, BadNodePath> {
+        let bad = || BadNodePath(text.to_owned());
+        let (namespace, path) = text
+            .trim()
+            .split_once(char::is_whitespace)
+            .ok_or_else(bad)?;
+        let elements: Vec<String> = path
+            .trim()
+            .split('/')
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if elements.is_empty() || namespace.is_empty() {
+            return Err(bad());
+        }
+        Ok(NodePath {
+            namespace: namespace.to_owned(),
+            elements,
+        })
+    }
+
+    /// `<a xmlns=NS><b>` ... `</b></a>` around the leaf, with `leaf_attributes` in the leaf's
+    /// start tag, and the leaf's value when given.
+    pub fn wrap_leaf(&self, leaf_attributes: &str, value: Option<&str>) -> String {
+        let (leaf, containers) = self
+            .elements
+            .split_last()
+            .unwrap_or((&self.elements[0], &[]));
+        let inner = match value {
+            Some(v) => format!(
+                "<{leaf}{leaf_attributes}>{}</{leaf}>",
+                rfc3535_client::wire::xml::escape(v)
+            ),
+            None => format!("<{leaf}{leaf_attributes}/>"),
+        };
+        self.wrap_containers(containers, &inner)
+    }
+
+    /// The containers around several leaf elements given as XML.
+    pub fn wrap_many(&self, leaves_xml: &str) -> String {
+        let containers = &self.elements[..self.elements.len().saturating_sub(1)];
+        self.wrap_containers(containers, leaves_xml)
+    }
+
+    fn wrap_containers(&self, containers: &[String], inner: &str) -> String {
+        if containers.is_empty() {
+            // The leaf itself is top-level: it carries the namespace.
+            return inner.replacen('>', &format!(" xmlns=\"{}\">", self.namespace), 1);
+        }
+        let mut out = String::new();
+        for (i, element) in containers.iter().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("<{element} xmlns=\"{}\">", self.namespace));
+            } else {
+                out.push_str(&format!("<{element}>"));
+            }
+        }
+        out.push_str(inner);
+        for element in containers.iter().rev() {
+            out.push_str(&format!("</{element}>"));
+        }
+        out
+    }
+
+    /// A subtree filter selecting this node.
+    pub fn filter(&self) -> Filter {
+        Filter::subtree(self.wrap_leaf("", None))
+    }
+
+    /// The values of this node in a reply's data.
+    pub fn values_in(&self, data: &[Element]) -> Vec<String> {
+        let Some((top, rest)) = self.elements.split_first() else {
+            return Vec::new();
+        };
+        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+        data.iter()
+            .filter(|e| e.name.local == *top && e.name.namespace == self.namespace)
+            .flat_map(|e| e.find_all(&rest))
+            .map(|e| e.text.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_paths_build_edits_filters_and_read_values() {
+        let text = NodePath::parse("urn:x sys/location").expect("valid");
+        assert_eq!(
+            text.wrap_leaf("", Some("a<b")),
+            "<sys xmlns=\"urn:x\"><location>a&lt;b</location></sys>"
+        );
+        assert_eq!(
+            text.filter(),
+            Filter::subtree("<sys xmlns=\"urn:x\"><location/></sys>")
+        );
+        let data = Element::parse_fragment(
+            "<sys xmlns=\"urn:x\"><location>here</location></sys><sys xmlns=\"urn:y\"><location>no</location></sys>",
+        )
+        .expect("xml");
+        assert_eq!(text.values_in(&data), vec!["here".to_owned()]);
+        let top = NodePath::parse("urn:x leaf").expect("valid");
+        assert_eq!(
+            top.wrap_leaf("", Some("v")),
+            "<leaf xmlns=\"urn:x\">v</leaf>"
+        );
+        assert!(NodePath::parse("nonamespace").is_err());
+        assert!(NodePath::parse("urn:x /").is_err());
+    }
+
+    #[test]
+    fn the_default_sandbox_is_the_default_spec_and_none_drops_the_list() {
+        assert_eq!(
+            Sandbox::from_spec(&SandboxSpec::default()),
+            Ok(Sandbox::default())
+        );
+        let spec = SandboxSpec {
+            ordered_list: "none".to_owned(),
+            ..SandboxSpec::default()
+        };
+        assert_eq!(Sandbox::from_spec(&spec).expect("valid").list, None);
+        let bad = SandboxSpec {
+            text: "nonamespace".to_owned(),
+            ..SandboxSpec::default()
+        };
+        assert!(matches!(
+            Sandbox::from_spec(&bad),
+            Err(SandboxError::Text(_))
+        ));
+    }
+}

@@ -1,0 +1,273 @@
+//! The protocol seam: what the engine, device safety and the steps' shared helpers need from
+//! a management session, whatever protocol carries it. NETCONF implements it in
+//! [`crate::netconf`]; RESTCONF will implement it for its own session type (GET/PUT/PATCH on
+//! datastore resources, RFC 8527), so everything written against [`ManagementSession`] (the
+//! sandbox reads and writes, restoring a datastore, committing through the candidate, closing
+//! politely) runs unchanged over either.
+//!
+//! Promises of an implementation:
+//! - a refusal by the device is an `Ok` reply carrying its errors (`<rpc-error>`, or the
+//!   `ietf-restconf:errors` body mapped onto the same model), never an `Err`; `Err` is a
+//!   session that broke (transport, timeout, a reply that cannot be read);
+//! - reads return the datastore's configuration as XML data, whatever the wire encoding;
+//! - every request and reply is in the session's transcript, secrets removed;
+//! - `end` is bounded in time and never fails.
+//!
+//! Below the trait: the helpers the steps and the engine share, written against it.
+
+use std::time::Duration;
+
+use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
+use rfc3535_client::wire::{Datastore, RpcReply};
+use rfc3535_client::ClientError;
+
+use crate::device::DeviceContext;
+use crate::finding::{Finding, StepResult};
+use crate::protocol::Protocol;
+use crate::sandbox::NodePath;
+
+/// How an edit combines with what the datastore holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditMode {
+    /// Merged into the datastore (NETCONF's default operation).
+    Merge,
+    /// The content replaces the whole datastore.
+    Replace,
+}
+
+/// A management session over any protocol; see the module docs for what it promises.
+#[expect(
+    async_fn_in_trait,
+    reason = "sessions are driven on one runner thread each; nothing needs the futures to be Send"
+)]
+pub trait ManagementSession {
+    fn protocol(&self) -> Protocol;
+
+    /// Whether the session is over (closed, dropped, killed).
+    fn has_ended(&self) -> bool;
+
+    /// The session's identity in evidence (`session-id 7`).
+    fn label(&self) -> String;
+
+    /// Every request and reply so far, as text.
+    fn transcript_text(&self) -> String;
+
+    /// Reads a configuration datastore, or only the node given.
+    async fn read_datastore(
+        &self,
+        datastore: Datastore,
+        node: Option<&NodePath>,
+    ) -> Result<RpcReply, ClientError>;
+
+    /// Writes configuration (XML, with the protocol's edit annotations) into a datastore.
+    async fn edit_datastore(
+        &self,
+        datastore: Datastore,
+        config: String,
+        mode: EditMode,
+    ) -> Result<RpcReply, ClientError>;
+
+    /// Replaces a whole datastore with this configuration in one operation.
+    async fn replace_datastore(
+        &self,
+        datastore: Datastore,
+        config: String,
+    ) -> Result<RpcReply, ClientError>;
+
+    /// Makes the candidate running.
+    async fn commit_candidate(&self) -> Result<RpcReply, ClientError>;
+
+    /// Throws the candidate's uncommitted changes away.
+    async fn discard_candidate(&self) -> Result<RpcReply, ClientError>;
+
+    /// Cancels a pending confirmed commit (the persist token for one made persistent).
+    async fn cancel_pending_commit(
+        &self,
+        persist_id: Option<String>,
+    ) -> Result<RpcReply, ClientError>;
+
+    async fn lock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError>;
+
+    async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError>;
+
+    /// Ends the session politely, briefly: bounded in time, never failing.
+    async fn end(&self);
+}
+
+/// Fails unless the reply is a success.
+pub fn expect_ok(reply: &RpcReply, what: &str) -> StepResult {
+    if reply.is_success() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{what} was refused: {}",
+        describe_errors(reply)
+    )))
+}
+
+/// The reply's errors in one line.
+pub fn describe_errors(reply: &RpcReply) -> String {
+    let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+    if errors.is_empty() {
+        "no rpc-error".to_owned()
+    } else {
+        errors.join("; ")
+    }
+}
+
+/// The data of a reply as elements; a refused or unreadable reply fails.
+pub fn reply_data(reply: &RpcReply, what: &str) -> Result<Vec<Element>, Finding> {
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "{what} was refused: {}",
+            describe_errors(reply)
+        )));
+    }
+    let data = reply.data().unwrap_or_default();
+    Element::parse_fragment(data).map_err(|e| {
+        Finding::fail(format!(
+            "{what}: the reply's data is not well-formed XML: {e}"
+        ))
+    })
+}
+
+/// Reads a whole configuration datastore.
+pub async fn read_config(
+    session: &impl ManagementSession,
+    datastore: Datastore,
+) -> Result<RpcReply, Finding> {
+    Ok(session.read_datastore(datastore, None).await?)
+}
+
+/// The content of a whole configuration datastore, as XML.
+pub async fn read_config_data(
+    session: &impl ManagementSession,
+    datastore: Datastore,
+) -> Result<String, Finding> {
+    let reply = read_config(session, datastore.clone()).await?;
+    reply_data(&reply, &format!("get-config of {}", datastore.name()))?;
+    Ok(reply.data().unwrap_or_default().to_owned())
+}
+
+/// The values of one node in a datastore.
+pub async fn read_node(
+    session: &impl ManagementSession,
+    node: &NodePath,
+    datastore: Datastore,
+) -> Result<Vec<String>, Finding> {
+    let reply = session
+        .read_datastore(datastore.clone(), Some(node))
+        .await?;
+    let data = reply_data(&reply, &format!("get-config of {}", datastore.name()))?;
+    Ok(node.values_in(&data))
+}
+
+/// Reads the sandbox text from a datastore: `None` when absent.
+pub async fn read_sandbox_text(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+    datastore: Datastore,
+) -> Result<Option<String>, Finding> {
+    Ok(read_node(session, &device.sandbox.text, datastore)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Sets the sandbox text in `target` (merge).
+pub async fn write_sandbox_text(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+    target: Datastore,
+    value: &str,
+) -> Result<RpcReply, Finding> {
+    let config = device.sandbox.text.wrap_leaf("", Some(value));
+    Ok(session
+        .edit_datastore(target, config, EditMode::Merge)
+        .await?)
+}
+
+/// Commits when the device edits through the candidate.
+pub async fn commit_if_candidate(
+    session: &impl ManagementSession,
+    device: &DeviceContext,
+) -> StepResult {
+    if device.edit_target() == Datastore::Candidate {
+        let reply = session.commit_candidate().await?;
+        expect_ok(&reply, "commit")?;
+    }
+    Ok(())
+}
+
+/// What differs between two configurations of one device, empty when they are the same. With
+/// the device's own schema the comparison is libyang's: order counts only in `ordered-by
+/// user` lists and leaf-lists, and an explicit default is no difference. Without one it is
+/// schema-blind (sibling order counts, empty containers are ignored).
+pub fn config_differences(
+    device: &DeviceContext,
+    first: &str,
+    second: &str,
+) -> Result<Vec<String>, Finding> {
+    if let Ok(schema) = device.schema() {
+        if let Ok(schema) = schema.as_ref() {
+            return schema
+                .differences(first, second, rfc3535_yang::Content::PartialConfig)
+                .map(|d| {
+                    d.into_iter()
+                        .map(|d| format!("{} {}", d.operation, d.path))
+                        .collect()
+                })
+                .map_err(|finding| {
+                    Finding::fail(format!(
+                        "a configuration read does not validate against the device's own schema: {finding}"
+                    ))
+                });
+        }
+    }
+    let (a, b) = (canonical_config(first)?, canonical_config(second)?);
+    Ok(if a == b {
+        Vec::new()
+    } else {
+        difference_summary(&a, &b, 6)
+    })
+}
+
+/// A configuration's schema-blind canonical form: empty containers dropped (they come and go
+/// with some devices' edits and are not configuration), siblings in their order.
+pub fn canonical_config(xml: &str) -> Result<String, Finding> {
+    let tree = Element::parse_fragment(xml)
+        .map_err(|e| Finding::fail(format!("a configuration read is not well-formed XML: {e}")))?;
+    let pruned: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
+    Ok(canonical_fragment(&pruned))
+}
+
+/// Fails with `what` and the differences, unless there are none.
+pub fn expect_same(differences: Vec<String>, what: &str) -> StepResult {
+    if differences.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = differences.iter().take(6).map(String::as_str).collect();
+    Err(Finding::fail(format!(
+        "{what}: {}{}",
+        shown.join(" | "),
+        if differences.len() > 6 { " | ..." } else { "" }
+    )))
+}
+
+/// Waits for `condition` to hold, polling, for at most `within`.
+pub async fn eventually<F, Fut>(within: Duration, mut condition: F) -> Result<bool, Finding>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, Finding>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if condition().await? {
+            return Ok(true);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,829 @@
+//! Targets: where the devices are, how to log in, and how to check who they are.
+//!
+//! A target comes from a URL on the command line (`netconf://USER@HOST:PORT`, with credentials
+//! and host-key settings from [`Overrides`]), from a device of an inventory file (YAML), or
+//! ready-made (a reference device started in this process). [`resolve`] turns them all into
+//! one list of [`Target`]s, command-line overrides applied, names unique. Secrets are read
+//! from an environment variable, a file, a key, or an ssh-agent, never from argv; an inline
+//! `password:` in an inventory is accepted (the inventory is the operator's own file) but the
+//! report never shows it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
+use serde::Deserialize;
+
+use crate::protocol::Protocol;
+use crate::sandbox::{Sandbox, SandboxError, SandboxSpec};
+
+/// A target that cannot be resolved: a usage or configuration problem, never the device's.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("{text:?} is not a URL like netconf://admin@192.0.2.1:830: {reason}")]
+    BadUrl { text: String, reason: String },
+    #[error("{text:?} carries a password; pass it with --password-env VAR instead, so it stays out of argv and logs")]
+    PasswordInUrl { text: String },
+    #[error("cannot read inventory {path}: {source}")]
+    ReadInventory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("inventory {path} is not valid: {source}")]
+    ParseInventory {
+        path: PathBuf,
+        source: serde_yaml::Error,
+    },
+    #[error("inventory {path} lists no devices")]
+    EmptyInventory { path: PathBuf },
+    #[error("no device {name:?} in the inventory; it has: {known}")]
+    NoSuchDevice { name: String, known: String },
+    #[error("device name {0:?} appears twice in the run")]
+    DuplicateName(String),
+    #[error("device {device:?}: {source}")]
+    Sandbox {
+        device: String,
+        source: SandboxError,
+    },
+    #[error("device {device:?} lists protocols {listed:?}; only {spoken} is supported so far")]
+    NoProtocolSpoken {
+        device: String,
+        listed: Vec<String>,
+        spoken: String,
+    },
+    #[error("device {device:?}: cannot read password_file {path}: {source}")]
+    PasswordFile {
+        device: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("environment variable {0} (named by --password-env / password_env) is not set")]
+    PasswordEnv(String),
+    #[error("device {0:?} has no credentials: give identity, password_env or password_file in the inventory")]
+    NoInventoryCredentials(String),
+    #[error("no credentials: give --password-env VAR (a variable holding the password), --identity FILE, or run an ssh-agent")]
+    NoCredentials,
+}
+
+/// A parsed `netconf://USER@HOST:PORT` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUrl {
+    pub protocol: Protocol,
+    pub username: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl FromStr for TargetUrl {
+    type Err = TargetError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = |reason: String| TargetError::BadUrl {
+            text: text.to_owned(),
+            reason,
+        };
+        let url = url::Url::parse(text).map_err(|e| bad(e.to_string()))?;
+        let protocol: Protocol = url.scheme().parse().map_err(|_| {
+            bad(format!(
+                "unsupported scheme {:?}: only netconf:// targets exist so far",
+                url.scheme()
+            ))
+        })?;
+        if url.password().is_some() {
+            return Err(TargetError::PasswordInUrl {
+                text: text.to_owned(),
+            });
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| bad("it has no host".to_owned()))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if url.username().is_empty() {
+            return Err(bad(format!(
+                "it has no user: write {protocol}://USER@{host}"
+            )));
+        }
+        Ok(TargetUrl {
+            protocol,
+            username: url.username().to_owned(),
+            host,
+            port: url.port().unwrap_or(protocol.default_port()),
+        })
+    }
+}
+
+/// How a device's SSH host key is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyName {
+    /// Only keys already in the known_hosts file (default).
+    Strict,
+    /// Trust on first use: record an unknown key, refuse a changed one.
+    AcceptNew,
+    /// Accept any key (the fingerprint is still shown). For throwaway labs only.
+    Insecure,
+}
+
+impl PolicyName {
+    pub const NAMES: [&'static str; 3] = ["strict", "accept-new", "insecure"];
+}
+
+impl FromStr for PolicyName {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "strict" => Ok(PolicyName::Strict),
+            "accept-new" => Ok(PolicyName::AcceptNew),
+            "insecure" => Ok(PolicyName::Insecure),
+            other => Err(format!(
+                "{other:?} is not a host-key policy ({})",
+                PolicyName::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// An inventory file: the devices to test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    pub devices: Vec<InventoryDevice>,
+}
+
+/// One device of an inventory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryDevice {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default = "default_protocols")]
+    pub protocols: Vec<String>,
+    pub username: String,
+    /// A password written in the inventory itself.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A file holding the password (trailing newline ignored).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// A private key file; tried before the password.
+    #[serde(default)]
+    pub identity: Option<PathBuf>,
+    #[serde(default)]
+    pub host_key_policy: Option<PolicyName>,
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
+    /// A pinned host-key fingerprint (`SHA256:...`); overrides the policy.
+    #[serde(default)]
+    pub host_key_fingerprint: Option<String>,
+    /// Milliseconds to wait after the hello before the first RPC, for devices that stall an
+    /// RPC arriving together with the client's hello (see `SessionOptions::hello_settle`).
+    #[serde(default)]
+    pub hello_settle_ms: Option<u64>,
+    /// Extra accounts of the test bed.
+    #[serde(default)]
+    pub roles: Roles,
+    /// Where scenarios may write (default: ietf-system's location and DNS search list).
+    #[serde(default)]
+    pub sandbox: SandboxSpec,
+    /// Free-form facts shown in reports (software, version, ...).
+    #[serde(default)]
+    pub labels: serde_yaml::Value,
+}
+
+/// Accounts beyond the main one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// An account the device's access control allows to read but not to write.
+    #[serde(default)]
+    pub read_only: Option<Account>,
+}
+
+/// Another account on the same device; secrets by reference as for the main account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub username: String,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default)]
+    pub identity: Option<PathBuf>,
+}
+
+fn default_protocols() -> Vec<String> {
+    vec![Protocol::Netconf.as_str().to_owned()]
+}
+
+impl Inventory {
+    /// Reads and checks an inventory file; relative paths in it are relative to the file.
+    pub fn load(path: &Path) -> Result<Inventory, TargetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TargetError::ReadInventory {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut inventory: Inventory =
+            serde_yaml::from_str(&text).map_err(|source| TargetError::ParseInventory {
+                path: path.to_owned(),
+                source,
+            })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for device in &mut inventory.devices {
+            let (role_password, role_identity) = match &mut device.roles.read_only {
+                Some(account) => (&mut account.password_file, &mut account.identity),
+                None => (&mut None, &mut None),
+            };
+            for file in [
+                &mut device.password_file,
+                &mut device.identity,
+                &mut device.known_hosts,
+                role_password,
+                role_identity,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if file.is_relative() {
+                    *file = base.join(&*file);
+                }
+            }
+        }
+        let mut names = HashSet::new();
+        for device in &inventory.devices {
+            if !names.insert(device.name.as_str()) {
+                return Err(TargetError::DuplicateName(device.name.clone()));
+            }
+        }
+        Ok(inventory)
+    }
+
+    /// The device with this name, or an error listing the names there are.
+    pub fn device(&self, name: &str) -> Result<&InventoryDevice, TargetError> {
+        self.devices
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| TargetError::NoSuchDevice {
+                name: name.to_owned(),
+                known: self
+                    .devices
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// Reads a password from an environment variable.
+pub fn password_from_env(variable: &str) -> Result<String, TargetError> {
+    std::env::var(variable).map_err(|_| TargetError::PasswordEnv(variable.to_owned()))
+}
+
+fn default_known_hosts() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join(".ssh/known_hosts")
+}
+
+/// Builds a host-key policy; `pinned` wins over `policy`.
+pub fn host_key_policy(
+    policy: Option<PolicyName>,
+    known_hosts: Option<PathBuf>,
+    pinned: Option<String>,
+) -> HostKeyPolicy {
+    if let Some(fingerprint) = pinned {
+        return HostKeyPolicy::Pinned { fingerprint };
+    }
+    let known_hosts = known_hosts.unwrap_or_else(default_known_hosts);
+    match policy.unwrap_or(PolicyName::Strict) {
+        PolicyName::Strict => HostKeyPolicy::Strict { known_hosts },
+        PolicyName::AcceptNew => HostKeyPolicy::AcceptNew { known_hosts },
+        PolicyName::Insecure => HostKeyPolicy::Insecure,
+    }
+}
+
+impl InventoryDevice {
+    /// The protocols of this device the harness speaks, in the inventory's order.
+    pub fn spoken_protocols(&self) -> Result<Vec<Protocol>, TargetError> {
+        let spoken: Vec<Protocol> = self
+            .protocols
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        if spoken.is_empty() {
+            return Err(TargetError::NoProtocolSpoken {
+                device: self.name.clone(),
+                listed: self.protocols.clone(),
+                spoken: Protocol::ALL.map(Protocol::as_str).join(", "),
+            });
+        }
+        Ok(spoken)
+    }
+
+    /// The connection options for this device's main account.
+    pub fn connect_options(&self) -> Result<ConnectOptions, TargetError> {
+        let protocol = self.spoken_protocols()?[0];
+        let auth = credentials(
+            &self.name,
+            self.identity.as_ref(),
+            self.password.as_deref(),
+            self.password_env.as_deref(),
+            self.password_file.as_ref(),
+        )?;
+        let mut options = ConnectOptions::new(
+            self.address.clone(),
+            self.port.unwrap_or(protocol.default_port()),
+            self.username.clone(),
+            auth,
+            host_key_policy(
+                self.host_key_policy,
+                self.known_hosts.clone(),
+                self.host_key_fingerprint.clone(),
+            ),
+        );
+        if let Some(ms) = self.hello_settle_ms {
+            options.session.hello_settle = Duration::from_millis(ms);
+        }
+        Ok(options)
+    }
+
+    /// The connection options for the read-only account, when the inventory names one.
+    pub fn read_only_options(&self) -> Result<Option<ConnectOptions>, TargetError> {
+        let Some(account) = &self.roles.read_only else {
+            return Ok(None);
+        };
+        let mut options = self.connect_options()?;
+        options.username = account.username.clone();
+        options.auth = credentials(
+            &format!("{} (read_only)", self.name),
+            account.identity.as_ref(),
+            None,
+            account.password_env.as_deref(),
+            account.password_file.as_ref(),
+        )?;
+        Ok(Some(options))
+    }
+
+    /// The inventory's labels as text, for reports.
+    pub fn label_texts(&self) -> BTreeMap<String, String> {
+        let serde_yaml::Value::Mapping(map) = &self.labels else {
+            return BTreeMap::new();
+        };
+        map.iter()
+            .filter_map(|(key, value)| {
+                let key = key.as_str()?.to_owned();
+                let text = match value {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    serde_yaml::Value::Bool(b) => b.to_string(),
+                    serde_yaml::Value::Number(n) => n.to_string(),
+                    other => serde_json::to_string(other).unwrap_or_default(),
+                };
+                Some((key, text))
+            })
+            .collect()
+    }
+}
+
+/// Authentication from the references an inventory gives: a key file first, then a password
+/// (inline, from a variable, from a file), then an ssh-agent.
+fn credentials(
+    name: &str,
+    identity: Option<&PathBuf>,
+    password: Option<&str>,
+    password_env: Option<&str>,
+    password_file: Option<&PathBuf>,
+) -> Result<Auth, TargetError> {
+    if let Some(identity) = identity {
+        return Ok(Auth::KeyFile {
+            path: identity.clone(),
+            passphrase: None,
+        });
+    }
+    if let Some(password) = password {
+        return Ok(Auth::Password(password.to_owned().into()));
+    }
+    if let Some(variable) = password_env {
+        return Ok(Auth::Password(password_from_env(variable)?.into()));
+    }
+    if let Some(file) = password_file {
+        let text = std::fs::read_to_string(file).map_err(|source| TargetError::PasswordFile {
+            device: name.to_owned(),
+            path: file.clone(),
+            source,
+        })?;
+        return Ok(Auth::Password(
+            text.trim_end_matches(['\n', '\r']).to_owned().into(),
+        ));
+    }
+    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        return Ok(Auth::Agent { socket: None });
+    }
+    Err(TargetError::NoInventoryCredentials(name.to_owned()))
+}
+
+/// Where a target came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A device of this inventory file.
+    Inventory(PathBuf),
+    /// A URL on the command line.
+    Url,
+    /// Started by the harness in its own process (a reference device).
+    Reference,
+}
+
+/// A device to test over one protocol, resolved down to how to reach it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Unique in the run: the inventory's name, or `HOST-PORT` for a URL.
+    pub name: String,
+    pub origin: Origin,
+    pub protocol: Protocol,
+    /// What the inventory says the device is (software, version, ...).
+    pub labels: BTreeMap<String, String>,
+    pub connect: ConnectOptions,
+    /// The restricted account of the test bed, when the inventory names one.
+    pub read_only: Option<ConnectOptions>,
+    pub sandbox: Sandbox,
+}
+
+impl Target {
+    /// `<name>/<protocol>`: the target's column in the matrix.
+    pub fn id(&self) -> String {
+        self.protocol.device_id(&self.name)
+    }
+}
+
+/// Where targets come from, in the order the run lists them.
+#[derive(Debug, Clone)]
+pub enum TargetSource {
+    /// Every device of an inventory file, or only the one named.
+    Inventory {
+        path: PathBuf,
+        device: Option<String>,
+    },
+    /// A URL from the command line.
+    Url(String),
+    /// A target made elsewhere (a reference device this process started).
+    Ready(Box<Target>),
+}
+
+/// Connection settings from the command line, applied over what the inventory says.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The variable holding the password (URL targets).
+    pub password_env: Option<String>,
+    /// A private key (URL targets).
+    pub identity: Option<PathBuf>,
+    pub host_key_policy: Option<PolicyName>,
+    pub known_hosts: Option<PathBuf>,
+    pub host_key_fingerprint: Option<String>,
+    pub hello_settle: Option<Duration>,
+    /// Bounds connecting and each RPC; `None` keeps the client's defaults.
+    pub timeout: Option<Duration>,
+}
+
+/// Every target of the sources, overrides applied; two targets with one name are refused.
+pub fn resolve(
+    sources: &[TargetSource],
+    overrides: &Overrides,
+) -> Result<Vec<Target>, TargetError> {
+    let mut targets = Vec::new();
+    for source in sources {
+        match source {
+            TargetSource::Ready(target) => targets.push((**target).clone()),
+            TargetSource::Url(text) => targets.push(from_url(text, overrides)?),
+            TargetSource::Inventory { path, device } => {
+                let inventory = Inventory::load(path)?;
+                let devices: Vec<&InventoryDevice> = match device {
+                    Some(name) => vec![inventory.device(name)?],
+                    None => inventory.devices.iter().collect(),
+                };
+                if devices.is_empty() {
+                    return Err(TargetError::EmptyInventory { path: path.clone() });
+                }
+                for device in devices {
+                    let mut target = from_inventory(device, path, overrides)?;
+                    apply(&mut target, overrides);
+                    targets.push(target);
+                }
+                continue;
+            }
+        }
+        if let Some(target) = targets.last_mut() {
+            if !matches!(source, TargetSource::Ready(_)) {
+                apply(target, overrides);
+            }
+        }
+    }
+    let mut names = HashSet::new();
+    for target in &targets {
+        if !names.insert(target.id()) {
+            return Err(TargetError::DuplicateName(target.name.clone()));
+        }
+    }
+    Ok(targets)
+}
+
+fn from_inventory(
+    device: &InventoryDevice,
+    path: &Path,
+    overrides: &Overrides,
+) -> Result<Target, TargetError> {
+    let mut connect = device.connect_options()?;
+    // Command-line flags override the inventory's host-key settings.
+    if overrides.host_key_policy.is_some() || overrides.host_key_fingerprint.is_some() {
+        connect.host_key = host_key_policy(
+            overrides.host_key_policy,
+            overrides.known_hosts.clone().or(device.known_hosts.clone()),
+            overrides.host_key_fingerprint.clone(),
+        );
+    }
+    Ok(Target {
+        name: device.name.clone(),
+        origin: Origin::Inventory(path.to_owned()),
+        protocol: device.spoken_protocols()?[0],
+        labels: device.label_texts(),
+        connect,
+        read_only: device.read_only_options()?,
+        sandbox: Sandbox::from_spec(&device.sandbox).map_err(|source| TargetError::Sandbox {
+            device: device.name.clone(),
+            source,
+        })?,
+    })
+}
+
+fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
+    let url: TargetUrl = text.parse()?;
+    let auth = if let Some(variable) = &overrides.password_env {
+        Auth::Password(password_from_env(variable)?.into())
+    } else if let Some(identity) = &overrides.identity {
+        Auth::KeyFile {
+            path: identity.clone(),
+            passphrase: None,
+        }
+    } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        Auth::Agent { socket: None }
+    } else {
+        return Err(TargetError::NoCredentials);
+    };
+    let connect = ConnectOptions::new(
+        url.host,
+        url.port,
+        url.username,
+        auth,
+        host_key_policy(
+            overrides.host_key_policy,
+            overrides.known_hosts.clone(),
+            overrides.host_key_fingerprint.clone(),
+        ),
+    );
+    Ok(Target {
+        name: connect.address().replace(':', "-"),
+        origin: Origin::Url,
+        protocol: url.protocol,
+        labels: BTreeMap::new(),
+        connect,
+        read_only: None,
+        sandbox: Sandbox::default(),
+    })
+}
+
+/// The command line's session settings, for both of a target's accounts.
+fn apply(target: &mut Target, overrides: &Overrides) {
+    if let Some(settle) = overrides.hello_settle {
+        target.connect.session.hello_settle = settle;
+    }
+    if let Some(timeout) = overrides.timeout {
+        target.connect.connect_timeout = timeout;
+        target.connect.session.rpc_timeout = timeout;
+        target.connect.session.hello_timeout = timeout;
+    }
+    if let Some(read_only) = &mut target.read_only {
+        read_only.session = target.connect.session.clone();
+        read_only.connect_timeout = target.connect.connect_timeout;
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls() {
+        let t: TargetUrl = "netconf://admin@192.0.2.1:2830".parse().expect("valid");
+        assert_eq!(
+            (t.username.as_str(), t.host.as_str(), t.port),
+            ("admin", "192.0.2.1", 2830)
+        );
+        let t: TargetUrl = "netconf://admin@[::1]".parse().expect("valid");
+        assert_eq!((t.host.as_str(), t.port), ("::1", 830));
+        assert!("netconf://admin:secret@h".parse::<TargetUrl>().is_err());
+        assert!("netconf://h:830".parse::<TargetUrl>().is_err());
+        assert!("ssh://a@h".parse::<TargetUrl>().is_err());
+    }
+
+    #[test]
+    fn inventory_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("inv.yaml");
+        std::fs::write(
+            &path,
+            "devices:\n  - name: a\n    address: 127.0.0.1\n    port: 1\n    username: u\n    password_file: a.pass\n    known_hosts: kh\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("a.pass"), "pw\n").expect("write");
+        let inventory = Inventory::load(&path).expect("loads");
+        let device = inventory.device("a").expect("present");
+        assert_eq!(
+            device.known_hosts.as_deref(),
+            Some(dir.path().join("kh").as_path())
+        );
+        let options = device.connect_options().expect("options");
+        assert!(matches!(options.auth, Auth::Password(_)));
+        assert!(inventory.device("b").is_err());
+    }
+
+    #[test]
+    fn roles_and_sandbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("inv.yaml");
+        std::fs::write(
+            &path,
+            "devices:\n  - name: a\n    address: h\n    username: u\n    password_file: a.pass\n    roles: { read_only: { username: ro, password_file: ro.pass } }\n    sandbox: { ordered_list: none }\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("a.pass"), "pw\n").expect("write");
+        std::fs::write(dir.path().join("ro.pass"), "ro-pw\n").expect("write");
+        let inventory = Inventory::load(&path).expect("loads");
+        let device = inventory.device("a").expect("present");
+        let read_only = device.read_only_options().expect("valid").expect("named");
+        assert_eq!(read_only.username, "ro");
+        assert!(matches!(read_only.auth, Auth::Password(_)));
+        assert_eq!(device.sandbox.ordered_list, "none");
+        assert!(device.sandbox.text.contains("ietf-system"));
+    }
+
+    #[test]
+    fn unknown_inventory_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("inv.yaml");
+        std::fs::write(
+            &path,
+            "devices:\n  - name: a\n    adress: x\n    username: u\n",
+        )
+        .expect("write");
+        let error = Inventory::load(&path).expect_err("typo").to_string();
+        assert!(error.contains("adress"), "{error}");
+    }
+
+    fn write_inventory(dir: &Path, devices: &str) -> PathBuf {
+        let path = dir.join("inv.yaml");
+        std::fs::write(&path, format!("devices:\n{devices}")).expect("write");
+        std::fs::write(dir.join("pw"), "secret\n").expect("write");
+        std::fs::write(dir.join("ro"), "ro-secret\n").expect("write");
+        path
+    }
+
+    const TWO: &str = "  - name: a\n    address: 127.0.0.1\n    username: u\n    password_file: pw\n    known_hosts: kh\n    labels: { software: x, version: 2 }\n    roles: { read_only: { username: ro, password_file: ro } }\n  - name: b\n    address: ::1\n    port: 2830\n    username: u\n    password_file: pw\n    hello_settle_ms: 50\n";
+
+    #[test]
+    fn resolution_applies_command_line_overrides_over_the_inventory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_inventory(dir.path(), TWO);
+        let overrides = Overrides {
+            host_key_fingerprint: Some("SHA256:pinned".to_owned()),
+            timeout: Some(Duration::from_secs(7)),
+            ..Overrides::default()
+        };
+        let targets = resolve(
+            &[TargetSource::Inventory {
+                path: path.clone(),
+                device: None,
+            }],
+            &overrides,
+        )
+        .expect("resolves");
+        let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let a = &targets[0];
+        assert_eq!(a.id(), "a/netconf");
+        assert_eq!(a.origin, Origin::Inventory(path.clone()));
+        assert_eq!(a.connect.port, 830);
+        assert!(
+            matches!(&a.connect.host_key, HostKeyPolicy::Pinned { fingerprint } if fingerprint == "SHA256:pinned")
+        );
+        assert_eq!(a.connect.session.rpc_timeout, Duration::from_secs(7));
+        assert_eq!(a.labels.get("version").map(String::as_str), Some("2"));
+        assert_eq!(a.sandbox, Sandbox::default());
+        // The read-only account: its own user and password, the main account's session settings.
+        let read_only = a.read_only.as_ref().expect("read-only account");
+        assert_eq!(read_only.username, "ro");
+        assert!(
+            matches!(&read_only.auth, Auth::Password(p) if secrecy::ExposeSecret::expose_secret(p) == "ro-secret")
+        );
+        assert_eq!(read_only.session.rpc_timeout, Duration::from_secs(7));
+        assert_eq!(read_only.connect_timeout, Duration::from_secs(7));
+        let b = &targets[1];
+        assert_eq!((b.connect.host.as_str(), b.connect.port), ("::1", 2830));
+        assert_eq!(b.connect.session.hello_settle, Duration::from_millis(50));
+        assert!(b.read_only.is_none());
+        // Without an override the inventory's own host-key settings hold.
+        let plain = resolve(
+            &[TargetSource::Inventory {
+                path,
+                device: Some("a".to_owned()),
+            }],
+            &Overrides::default(),
+        )
+        .expect("resolves");
+        assert!(
+            matches!(&plain[0].connect.host_key, HostKeyPolicy::Strict { known_hosts } if known_hosts.ends_with("kh"))
+        );
+    }
+
+    #[test]
+    fn two_devices_with_one_name_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_inventory(dir.path(), TWO);
+        let inventory = TargetSource::Inventory {
+            path: path.clone(),
+            device: None,
+        };
+        let twice = resolve(&[inventory.clone(), inventory], &Overrides::default());
+        assert!(matches!(twice, Err(TargetError::DuplicateName(name)) if name == "a"));
+        let ready = resolve(
+            &[TargetSource::Inventory {
+                path: path.clone(),
+                device: None,
+            }],
+            &Overrides::default(),
+        )
+        .expect("resolves")
+        .remove(0);
+        let clash = resolve(
+            &[
+                TargetSource::Ready(Box::new(ready)),
+                TargetSource::Inventory {
+                    path,
+                    device: Some("a".to_owned()),
+                },
+            ],
+            &Overrides::default(),
+        );
+        assert!(matches!(clash, Err(TargetError::DuplicateName(_))));
+        let in_one_file = write_inventory(
+            dir.path(),
+            "  - { name: x, address: h, username: u, password_file: pw }\n  - { name: x, address: h, username: u, password_file: pw }\n",
+        );
+        assert!(matches!(
+            Inventory::load(&in_one_file),
+            Err(TargetError::DuplicateName(_))
+        ));
+    }
+
+    #[test]
+    fn url_targets_need_credentials_from_outside_argv() {
+        let overrides = Overrides {
+            password_env: Some("RFC3535_TEST_UNSET_VARIABLE".to_owned()),
+            ..Overrides::default()
+        };
+        let unset = resolve(
+            &[TargetSource::Url("netconf://admin@192.0.2.1".to_owned())],
+            &overrides,
+        );
+        assert!(matches!(unset, Err(TargetError::PasswordEnv(_))));
+        let with_key = Overrides {
+            identity: Some(PathBuf::from("/keys/id")),
+            ..Overrides::default()
+        };
+        let targets = resolve(
+            &[TargetSource::Url(
+                "netconf://admin@192.0.2.1:2830".to_owned(),
+            )],
+            &with_key,
+        )
+        .expect("resolves");
+        assert_eq!(targets[0].name, "192.0.2.1-2830");
+        assert_eq!(targets[0].origin, Origin::Url);
+        assert!(matches!(targets[0].connect.auth, Auth::KeyFile { .. }));
+        assert!(matches!(
+            resolve(
+                &[TargetSource::Url("netconf://admin:pw@h".to_owned())],
+                &with_key
+            ),
+            Err(TargetError::PasswordInUrl { .. })
+        ));
+    }
+}

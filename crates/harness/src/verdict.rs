@@ -1,0 +1,302 @@
+//! The verdict policy: how one scenario's verdict on one device is decided from what the run
+//! knows of it, as a pure function. The steps decide pass, fail, skipped or error for a
+//! scenario that ran ([`ScenarioRecord`]); this decides everything around that:
+//!
+//! - a device that could not be reached or saved: `error` ("device not tested"), nothing ran;
+//! - a device that does not claim what the scenario needs: `not-applicable`, quoting why;
+//! - an `@multi` scenario the fleet ran without this device: `skipped`;
+//! - a scenario that left no record: `error` (interrupted, or a harness bug, said which);
+//! - replies that do not validate against the device's own schema: noted in the message, and
+//!   under [`SchemaFindings::Fail`] a pass becomes a fail;
+//! - anything the cleanup could not undo: appended to the message.
+
+use rfc3535_score::results::StepRecord;
+use rfc3535_score::Verdict;
+
+use crate::records::{AfterRecord, ScenarioRecord};
+
+/// What a reply that does not validate against the device's own schema does to a scenario
+/// that otherwise passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SchemaFindings {
+    /// Noted in the result's message.
+    #[default]
+    Warn,
+    /// The scenario fails.
+    Fail,
+}
+
+impl SchemaFindings {
+    pub const NAMES: [&'static str; 2] = ["warn", "fail"];
+}
+
+impl std::str::FromStr for SchemaFindings {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "warn" => Ok(SchemaFindings::Warn),
+            "fail" => Ok(SchemaFindings::Fail),
+            other => Err(format!("{other:?} is not warn or fail")),
+        }
+    }
+}
+
+/// Everything the run knows of one scenario on one device.
+#[derive(Debug, Clone, Copy)]
+pub struct ScenarioFacts<'a> {
+    /// Why the device could not be tested at all, if so.
+    pub unreachable: Option<&'a str>,
+    /// Why the scenario is not applicable (what the device does not claim), if so.
+    pub not_applicable: Option<&'a str>,
+    /// The scenario runs across devices (`@multi`).
+    pub multi: bool,
+    /// What the steps decided, if the scenario ran.
+    pub record: Option<&'a ScenarioRecord>,
+    /// What the after hook kept for this device; `None` when the device took no part.
+    pub after: Option<&'a AfterRecord>,
+    /// The run was interrupted (Ctrl-C).
+    pub interrupted: bool,
+    pub schema_findings: SchemaFindings,
+}
+
+/// A scenario's verdict on one device, with what explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub verdict: Verdict,
+    pub message: String,
+    pub steps: Vec<StepRecord>,
+    pub duration_ms: u64,
+}
+
+impl Decided {
+    fn without_steps(verdict: Verdict, message: impl Into<String>) -> Decided {
+        Decided {
+            verdict,
+            message: message.into(),
+            steps: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+}
+
+/// Decides one scenario's verdict on one device; see the module docs for the rules.
+pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
+    let mut decided = if let Some(why) = facts.unreachable {
+        Decided::without_steps(Verdict::Error, format!("device not tested: {why}"))
+    } else if let Some(why) = facts.not_applicable {
+        Decided::without_steps(Verdict::NotApplicable, why)
+    } else if facts.multi && facts.after.is_none() && facts.record.is_some() {
+        // The fleet ran it without this device (it lacked something the fleet had).
+        Decided::without_steps(
+            Verdict::Skipped,
+            "not part of the fleet that ran this scenario",
+        )
+    } else if let Some(record) = facts.record {
+        Decided {
+            verdict: record.verdict,
+            message: record.message.clone(),
+            steps: record.steps.clone(),
+            duration_ms: record.duration_ms,
+        }
+    } else if facts.interrupted {
+        Decided::without_steps(Verdict::Error, "not run: the run was interrupted")
+    } else {
+        Decided::without_steps(
+            Verdict::Error,
+            "harness bug: the scenario was selected but reported nothing",
+        )
+    };
+    let Some(after) = facts.after else {
+        return decided;
+    };
+    if !after.schema_findings.is_empty() {
+        let count = after.schema_findings.len();
+        let note = format!(
+            "{count} repl{} not valid against the device's own schema: {}",
+            if count == 1 { "y is" } else { "ies are" },
+            after.schema_findings.join("; ")
+        );
+        if facts.schema_findings == SchemaFindings::Fail && decided.verdict == Verdict::Pass {
+            decided.verdict = Verdict::Fail;
+        }
+        append(&mut decided.message, &note);
+    }
+    if !after.cleanup_problems.is_empty() {
+        let note = format!("cleanup: {}", after.cleanup_problems.join("; "));
+        append(&mut decided.message, &note);
+    }
+    decided
+}
+
+fn append(message: &mut String, note: &str) {
+    if !message.is_empty() {
+        message.push_str("; ");
+    }
+    message.push_str(note);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(verdict: Verdict, message: &str) -> ScenarioRecord {
+        ScenarioRecord {
+            verdict,
+            message: message.to_owned(),
+            steps: vec![StepRecord {
+                keyword: "Then".to_owned(),
+                text: "it holds".to_owned(),
+                outcome: "passed".to_owned(),
+            }],
+            duration_ms: 12,
+        }
+    }
+
+    fn facts<'a>(
+        record: Option<&'a ScenarioRecord>,
+        after: Option<&'a AfterRecord>,
+    ) -> ScenarioFacts<'a> {
+        ScenarioFacts {
+            unreachable: None,
+            not_applicable: None,
+            multi: false,
+            record,
+            after,
+            interrupted: false,
+            schema_findings: SchemaFindings::Warn,
+        }
+    }
+
+    #[test]
+    fn an_unreachable_device_is_an_error_whatever_else_is_known() {
+        let passed = record(Verdict::Pass, "");
+        let decided = decide(&ScenarioFacts {
+            unreachable: Some("cannot open a session: refused"),
+            not_applicable: Some("no :candidate"),
+            ..facts(Some(&passed), None)
+        });
+        assert_eq!(decided.verdict, Verdict::Error);
+        assert_eq!(
+            decided.message,
+            "device not tested: cannot open a session: refused"
+        );
+        assert!(decided.steps.is_empty());
+    }
+
+    #[test]
+    fn an_unclaimed_need_is_not_applicable_with_the_reason() {
+        let decided = decide(&ScenarioFacts {
+            not_applicable: Some("the device does not claim candidate"),
+            ..facts(None, None)
+        });
+        assert_eq!(decided.verdict, Verdict::NotApplicable);
+        assert_eq!(decided.message, "the device does not claim candidate");
+    }
+
+    #[test]
+    fn a_fleet_scenario_run_without_this_device_is_skipped() {
+        let passed = record(Verdict::Pass, "");
+        let decided = decide(&ScenarioFacts {
+            multi: true,
+            ..facts(Some(&passed), None)
+        });
+        assert_eq!(decided.verdict, Verdict::Skipped);
+        let member = AfterRecord::default();
+        let decided = decide(&ScenarioFacts {
+            multi: true,
+            ..facts(Some(&passed), Some(&member))
+        });
+        assert_eq!(decided.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn the_steps_verdict_stands_with_its_steps_and_duration() {
+        for verdict in [
+            Verdict::Pass,
+            Verdict::Fail,
+            Verdict::Skipped,
+            Verdict::Error,
+        ] {
+            let ran = record(verdict, "why");
+            let decided = decide(&facts(Some(&ran), Some(&AfterRecord::default())));
+            assert_eq!(decided.verdict, verdict);
+            assert_eq!(decided.message, "why");
+            assert_eq!(decided.steps, ran.steps);
+            assert_eq!(decided.duration_ms, 12);
+        }
+    }
+
+    #[test]
+    fn a_missing_record_is_an_error_that_says_why() {
+        let decided = decide(&facts(None, None));
+        assert_eq!(decided.verdict, Verdict::Error);
+        assert!(
+            decided.message.starts_with("harness bug"),
+            "{}",
+            decided.message
+        );
+        let decided = decide(&ScenarioFacts {
+            interrupted: true,
+            ..facts(None, None)
+        });
+        assert_eq!(decided.verdict, Verdict::Error);
+        assert_eq!(decided.message, "not run: the run was interrupted");
+    }
+
+    #[test]
+    fn schema_findings_warn_by_default_and_fail_a_pass_when_asked() {
+        let passed = record(Verdict::Pass, "");
+        let after = AfterRecord {
+            schema_findings: vec!["session 1 message-id 2 (get): bad".to_owned()],
+            ..AfterRecord::default()
+        };
+        let warned = decide(&facts(Some(&passed), Some(&after)));
+        assert_eq!(warned.verdict, Verdict::Pass);
+        assert_eq!(
+            warned.message,
+            "1 reply is not valid against the device's own schema: session 1 message-id 2 (get): bad"
+        );
+        let failed = decide(&ScenarioFacts {
+            schema_findings: SchemaFindings::Fail,
+            ..facts(Some(&passed), Some(&after))
+        });
+        assert_eq!(failed.verdict, Verdict::Fail);
+        // A verdict other than pass is never changed by a schema finding.
+        let skipped = record(Verdict::Skipped, "no read-only account");
+        let kept = decide(&ScenarioFacts {
+            schema_findings: SchemaFindings::Fail,
+            ..facts(Some(&skipped), Some(&after))
+        });
+        assert_eq!(kept.verdict, Verdict::Skipped);
+        assert!(
+            kept.message.starts_with("no read-only account; 1 reply"),
+            "{}",
+            kept.message
+        );
+    }
+
+    #[test]
+    fn cleanup_problems_are_appended_after_everything_else() {
+        let failed = record(Verdict::Fail, "running differs");
+        let after = AfterRecord {
+            schema_findings: vec!["a".to_owned(), "b".to_owned()],
+            cleanup_problems: vec!["sandbox refused".to_owned()],
+            ..AfterRecord::default()
+        };
+        let decided = decide(&facts(Some(&failed), Some(&after)));
+        assert_eq!(
+            decided.message,
+            "running differs; 2 replies are not valid against the device's own schema: a; b; cleanup: sandbox refused"
+        );
+        let passed = record(Verdict::Pass, "");
+        let only_cleanup = AfterRecord {
+            cleanup_problems: vec!["x".to_owned()],
+            ..AfterRecord::default()
+        };
+        assert_eq!(
+            decide(&facts(Some(&passed), Some(&only_cleanup))).message,
+            "cleanup: x"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! `rfc3535 device`: the reference device standalone, until Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::{reference, UsageError};
+
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// The behaviour: `compliant`, or fault profiles; several (comma-separated) start one
+    /// device each, on consecutive ports.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        default_value = "compliant"
+    )]
+    profile: Vec<String>,
+
+    /// List the profiles and what each breaks, then exit.
+    #[arg(long)]
+    list_profiles: bool,
+
+    /// The NETCONF-over-SSH port on 127.0.0.1 of the first device [default: free ports].
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    netconf_port: u16,
+
+    /// Also write the admin account's password to this file (mode 0600), for scripts; with
+    /// several devices, the first device's.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+
+    /// Also write the read-only account's password to this file (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    read_only_password_file: Option<PathBuf>,
+}
+
+/// Writes a secret to a file only its owner can read.
+fn write_secret(file: &Path, secret: &str) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    out.write_all(secret.as_bytes())?;
+    Ok(())
+}
+
+pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
+    if args.list_profiles {
+        for profile in rfc3535_device::profile::PROFILES {
+            println!("{:<24} {}", profile.name, profile.summary);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let profiles = reference::resolve(&args.profile).map_err(UsageError)?;
+    let devices = reference::start(&profiles, args.netconf_port)
+        .await
+        .map_err(UsageError)?;
+    let read_only_of = |device: &rfc3535_device::Device| {
+        device
+            .accounts
+            .iter()
+            .find(|a| a.role == rfc3535_device::Role::ReadOnly)
+            .cloned()
+    };
+    if let Some(first) = devices.first() {
+        if let Some(file) = &args.password_file {
+            write_secret(file, &first.accounts[0].password)?;
+        }
+        if let (Some(file), Some(read_only)) = (&args.read_only_password_file, read_only_of(first))
+        {
+            write_secret(file, &read_only.password)?;
+        }
+    }
+    for device in &devices {
+        let account = &device.accounts[0];
+        let port = device.address.port();
+        println!(
+            "rfc3535 reference device {:?} (profile {}) is listening",
+            device.name, device.shared.profile
+        );
+        println!("  address:   127.0.0.1");
+        println!("  port:      {port}  (NETCONF over SSH, subsystem netconf)");
+        println!("  user:      {}", account.user);
+        println!(
+            "  password:  {}  (this run's lab password; it changes with every start)",
+            account.password
+        );
+        if let Some(read_only) = read_only_of(device) {
+            println!(
+                "  read-only: {} / {}  (NACM group read-only)",
+                read_only.user, read_only.password
+            );
+        }
+        println!("  host key:  {}", device.fingerprint);
+        println!(
+            "  known_hosts line:  [127.0.0.1]:{port} {}",
+            device.public_key
+        );
+        println!();
+    }
+    if let Some(first) = devices.first() {
+        let port = first.address.port();
+        println!("Connect:");
+        println!(
+            "  ssh -p {port} -s {}@127.0.0.1 netconf",
+            first.accounts[0].user
+        );
+        println!(
+            "  RFC3535_PASSWORD=... rfc3535 probe netconf://{}@127.0.0.1:{port} --password-env RFC3535_PASSWORD --host-key-fingerprint {}",
+            first.accounts[0].user, first.fingerprint
+        );
+    }
+    println!(
+        "Ctrl-C stops {}.",
+        if devices.len() == 1 { "it" } else { "them" }
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!(
+        "stopping the reference device{}",
+        if devices.len() == 1 { "" } else { "s" }
+    );
+    drop(devices);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,89 @@
+//! `rfc3535 requirements`: the catalogue, and with `--coverage` which scenarios cover each
+//! requirement.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use rfc3535_harness::catalogue::Catalogue;
+
+use crate::UsageError;
+
+#[derive(Debug, Args)]
+pub struct RequirementsArgs {
+    /// Show which scenarios cover each requirement, and which have none.
+    #[arg(long)]
+    coverage: bool,
+
+    /// The features directory [default: ./features, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+}
+
+pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
+    let dir = args
+        .features
+        .clone()
+        .unwrap_or_else(super::default_features_dir);
+    let catalogue = Catalogue::load(&dir).map_err(|e| UsageError(e.into()))?;
+    let mut group = "";
+    for requirement in &catalogue.registry.requirements {
+        if requirement.group != group {
+            group = &requirement.group;
+            println!("\n{group}");
+        }
+        let scenarios: Vec<String> = catalogue
+            .scenarios
+            .iter()
+            .filter(|s| s.requirements.contains(&requirement.id))
+            .map(|s| s.label())
+            .collect();
+        let coverage = match requirement.kind {
+            rfc3535_score::RequirementKind::Manual => format!(
+                "manual ({})",
+                requirement.question.as_deref().unwrap_or("?")
+            ),
+            _ if scenarios.is_empty() => "none".to_owned(),
+            _ => format!("{} scenario(s)", scenarios.len()),
+        };
+        println!(
+            "  {:<26} {:<6} {:<22} {}",
+            requirement.id,
+            requirement.level.as_str(),
+            coverage,
+            requirement.title
+        );
+        if args.coverage {
+            for scenario in scenarios {
+                println!("      - {scenario}");
+            }
+        }
+    }
+    if args.coverage {
+        let uncovered: Vec<&str> = catalogue
+            .registry
+            .requirements
+            .iter()
+            .filter(|r| r.kind == rfc3535_score::RequirementKind::Device)
+            .filter(|r| {
+                !catalogue
+                    .scenarios
+                    .iter()
+                    .any(|s| s.requirements.contains(&r.id))
+            })
+            .map(|r| r.id.as_str())
+            .collect();
+        println!(
+            "\n{} requirement(s), {} scenario(s); device requirements with no scenario yet: {}",
+            catalogue.registry.requirements.len(),
+            catalogue.scenarios.len(),
+            if uncovered.is_empty() {
+                "none".to_owned()
+            } else {
+                uncovered.join(", ")
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

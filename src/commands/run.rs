@@ -1,0 +1,246 @@
+//! `rfc3535 run`: the catalogue against devices; results.json, the evidence, the matrix and
+//! the chosen report formats. The engine is `rfc3535_harness::engine`; this file turns flags
+//! into a run request, gives the engine the cucumber runner and the progress line, and writes
+//! the results.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use clap::Args;
+use rfc3535_harness::catalogue::Catalogue;
+use rfc3535_harness::engine::{self, EngineError, RunRequest};
+use rfc3535_harness::results::{assemble, FailOn};
+use rfc3535_harness::target::{resolve, Target, TargetSource};
+use rfc3535_harness::verdict::SchemaFindings;
+
+use super::ConnectionArgs;
+use crate::progress::Progress;
+use crate::runner::CucumberRunner;
+use crate::{reference, reporting, UsageError};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Inventory files (YAML, as containerlab/local/lab writes them). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    inventory: Vec<PathBuf>,
+
+    /// A device as netconf://USER@HOST[:PORT]. Repeatable; credentials from the flags below.
+    #[arg(long, value_name = "URL")]
+    target: Vec<String>,
+
+    /// Reference devices to start in this process and test, one per profile named
+    /// (comma-separated; `rfc3535 device --list-profiles` lists them). With no --inventory,
+    /// --target or --reference, the run starts the demo set: the compliant profile and five
+    /// fault profiles.
+    #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
+    reference: Vec<String>,
+
+    /// Only scenarios matching this tag expression (e.g. '@req:R3535-3.13 and not @multi').
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+
+    /// Only scenarios whose name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    name: Option<String>,
+
+    /// The run directory [default: reports/runs/<run id>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// How many devices run their scenarios at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+
+    /// Exit 1 when a requirement of this level (must) or any level (any) fails; never: exit 0.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        default_value = "must",
+        value_parser = PossibleValuesParser::new(FailOn::NAMES).try_map(|s| s.parse::<FailOn>())
+    )]
+    fail_on: FailOn,
+
+    /// The features directory [default: ./features, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+
+    /// What a scenario's reply that does not validate against the device's own schema does:
+    /// warn (noted in the result) or fail (a scenario that passed fails).
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "warn",
+        value_parser = PossibleValuesParser::new(SchemaFindings::NAMES).try_map(|s| s.parse::<SchemaFindings>())
+    )]
+    schema_findings: SchemaFindings,
+
+    /// Report formats written into the run directory at the end, comma-separated: term
+    /// (also printed), md, json, junit, html. results.json is always written.
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "term,html"
+    )]
+    format: Vec<rfc3535_report::Format>,
+
+    /// Run only shard K of N: the devices whose position in the device list (inventories,
+    /// then targets, from 1) is K modulo N. Merge the shards' results with `rfc3535 report`.
+    /// @multi scenarios see only the devices of their shard.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+
+    #[command(flatten)]
+    term: crate::reporting::TermArgs,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// `--shard K/N`.
+#[derive(Debug, Clone, Copy)]
+struct Shard {
+    index: usize,
+    count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            _ => Err(format!(
+                "a shard is K/N with 1 <= K <= N (e.g. 2/4), not {text:?}"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The run's targets: reference devices first, then inventories, then URLs.
+fn targets(args: &RunArgs, references: &[rfc3535_device::Device]) -> Result<Vec<Target>> {
+    let mut sources = Vec::new();
+    for device in references {
+        sources.push(TargetSource::Ready(Box::new(reference::target(device)?)));
+    }
+    sources.extend(args.inventory.iter().map(|path| TargetSource::Inventory {
+        path: path.clone(),
+        device: None,
+    }));
+    sources.extend(args.target.iter().cloned().map(TargetSource::Url));
+    Ok(resolve(&sources, &args.connection.overrides(None))?)
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
+    let mut profiles = args.reference.clone();
+    if profiles.is_empty() && args.inventory.is_empty() && args.target.is_empty() {
+        profiles = reference::DEMO_PROFILES.map(str::to_owned).to_vec();
+        eprintln!(
+            "no --inventory, --target or --reference: testing the reference devices {}",
+            profiles.join(", ")
+        );
+    }
+    let profiles = reference::resolve(&profiles).map_err(UsageError)?;
+    // Kept until the run has ended: dropping a device stops it.
+    let references = reference::start(&profiles, 0).await.map_err(UsageError)?;
+    let mut targets = targets(&args, &references).map_err(UsageError)?;
+    if let Some(shard) = args.shard {
+        targets = targets
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| position % shard.count == shard.index - 1)
+            .map(|(_, target)| target)
+            .collect();
+        if targets.is_empty() {
+            bail!(UsageError(anyhow::anyhow!(
+                "shard {shard} holds no device: there are fewer devices than shards"
+            )));
+        }
+    }
+    let features_dir = args
+        .features
+        .clone()
+        .unwrap_or_else(super::default_features_dir);
+    let catalogue = Catalogue::load(&features_dir).map_err(|e| UsageError(e.into()))?;
+    let started = now_rfc3339();
+    let run_id = format!(
+        "{}-{}",
+        started.replace([':', '-'], "").trim_end_matches('Z'),
+        std::process::id()
+    );
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports/runs").join(&run_id));
+    let request = RunRequest {
+        targets,
+        tags: args.tags.clone(),
+        name: args.name.clone(),
+        out: out.clone(),
+        concurrency: args.concurrency,
+    };
+    let output = match engine::execute(
+        &request,
+        &catalogue,
+        Arc::new(CucumberRunner),
+        Arc::new(Progress::default()),
+    )
+    .await
+    {
+        Ok(output) => output,
+        Err(EngineError::Selection(error)) => bail!(UsageError(error.into())),
+        Err(error) => return Err(error.into()),
+    };
+    let info = rfc3535_score::RunInfo {
+        id: run_id,
+        started,
+        finished: now_rfc3339(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        features_hash: catalogue.hash.clone(),
+        tags: args.tags.clone(),
+        interrupted: output.interrupted,
+        shard: args.shard.map(|s| s.to_string()),
+    };
+    let results = assemble(&catalogue, &output, info, args.schema_findings);
+    let path = out.join("results.json");
+    std::fs::write(&path, rfc3535_report::json(&results))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let evidence = reporting::read_evidence(&results, &out);
+    let formats: Vec<rfc3535_report::Format> = args
+        .format
+        .iter()
+        .copied()
+        .filter(|f| *f != rfc3535_report::Format::Json)
+        .collect();
+    let written = reporting::write_formats(&results, &formats, &out, &args.term.options(evidence))?;
+    println!("\nresults: {}", path.display());
+    for file in written {
+        if !file.ends_with(rfc3535_report::Format::Term.file_name()) {
+            println!("report:  {}", file.display());
+        }
+    }
+    if results.devices.iter().all(|d| d.unreachable.is_some()) {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(if args.fail_on.triggered(&results) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
