@@ -27,7 +27,9 @@ use rfc3535_harness::{Capability, DeviceContext, Finding};
 use rfc3535_score::results::StepRecord;
 use rfc3535_score::Verdict;
 
-use crate::steps::world::{open_session, RunWorld};
+use rfc3535_harness::netconf::open_session;
+
+use crate::steps::world::RunWorld;
 
 /// Runs each job on a thread of its own with a current-thread runtime.
 #[derive(Debug, Default)]

@@ -43,7 +43,7 @@ pub struct ConnectionArgs {
     pub timeout: u64,
 }
 
-fn host_key_policy_name(text: &str) -> Result<PolicyName, String> {
+fn host_key_policy_name(text: &str) -> Result<PolicyName, rfc3535_harness::choice::UnknownChoice> {
     text.parse()
 }
 

@@ -143,6 +143,20 @@ fn targets(args: &RunArgs, references: &[rfc3535_device::Device]) -> Result<Vec<
     Ok(resolve(&sources, &args.connection.overrides(None))?)
 }
 
+/// Writes results.json; a run whose results cannot be written has failed, loudly.
+fn write_results(path: &std::path::Path, results: &rfc3535_score::Results) -> Result<()> {
+    use std::io::Write as _;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut out, results)
+        .with_context(|| format!("cannot serialise the results into {}", path.display()))?;
+    out.write_all(b"\n")
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
@@ -219,8 +233,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     };
     let results = assemble(&catalogue, &output, info, args.schema_findings);
     let path = out.join("results.json");
-    std::fs::write(&path, rfc3535_report::json(&results))
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    write_results(&path, &results)?;
     let evidence = reporting::read_evidence(&results, &out);
     let formats: Vec<rfc3535_report::Format> = args
         .format

@@ -1,5 +1,5 @@
-//! What several integration tests share: the catalogue's scenarios as the feature files name
-//! them, and `rfc3535 run` with its results read back.
+//! What several integration tests share: the catalogue's scenarios (read by the harness's
+//! own catalogue reader), and `rfc3535 run` with its results read back.
 
 #![allow(dead_code, reason = "each test binary uses part of this module")]
 
@@ -20,36 +20,19 @@ pub struct CatalogueScenario {
     pub multi: bool,
 }
 
-/// The scenarios of the feature files, in file order.
+/// The scenarios of the feature files, in file order, as the harness's catalogue reader sees
+/// them.
 pub fn catalogue_scenarios() -> Vec<CatalogueScenario> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(features_dir())
-        .expect("features")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "feature"))
-        .collect();
-    files.sort();
-    let mut scenarios = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("read");
-        let mut feature_multi = false;
-        let mut tags = String::new();
-        for line in text.lines().map(str::trim) {
-            if line.starts_with('@') {
-                tags.push_str(line);
-                tags.push(' ');
-            } else if line.starts_with("Feature:") {
-                feature_multi = tags.split_whitespace().any(|t| t == "@multi");
-                tags.clear();
-            } else if let Some(name) = line.strip_prefix("Scenario:") {
-                scenarios.push(CatalogueScenario {
-                    name: name.trim().to_owned(),
-                    multi: feature_multi || tags.split_whitespace().any(|t| t == "@multi"),
-                });
-                tags.clear();
-            }
-        }
-    }
-    scenarios
+    let catalogue =
+        rfc3535_harness::catalogue::Catalogue::load(&features_dir()).expect("the catalogue loads");
+    catalogue
+        .scenarios
+        .into_iter()
+        .map(|s| CatalogueScenario {
+            name: s.name,
+            multi: s.multi,
+        })
+        .collect()
 }
 
 /// Runs `rfc3535 run` with these arguments (after `--out` and `--features`), and reads its

@@ -265,3 +265,99 @@ fn describe(file: &str, scenario: &gherkin::Scenario, tags: Vec<String>) -> Scen
         tags,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REGISTRY: &str = "schema_version: 1\nrequirements:\n  - { id: R-1, title: One, source: here, group: G, level: must, mechanisms: [{ id: cand, title: candidate }, { id: start, title: startup }] }\n  - { id: R-2, title: Two, source: here, group: G, level: may }\n";
+
+    fn catalogue_with(feature: &str) -> Result<Catalogue, CatalogueError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("requirements.yaml"), REGISTRY).expect("write");
+        std::fs::write(dir.path().join("10-a.feature"), feature).expect("write");
+        Catalogue::load(dir.path())
+    }
+
+    const FEATURE: &str = "@req:R-1 @must\nFeature: A\n\n  Scenario: plain\n    Given a management session \"A\"\n\n  @cap:candidate @mechanism:cand @rfc6241-8.3\n  Scenario: needs the candidate\n    Given a management session \"A\"\n\n  @req:R-2 @may\n  Scenario: two requirements\n    Given a management session \"A\"\n\n  @multi\n  Rule: across devices\n\n    Scenario: fleet\n      Given every device\n";
+
+    #[test]
+    fn tags_merge_from_feature_rule_and_scenario() {
+        let catalogue = catalogue_with(FEATURE).expect("loads");
+        let names: Vec<&str> = catalogue
+            .scenarios
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["plain", "needs the candidate", "two requirements", "fleet"]
+        );
+        let needs = &catalogue.scenarios[1];
+        assert_eq!(needs.requirements, ["R-1"]);
+        assert_eq!(needs.level, Some(Level::Must));
+        assert_eq!(needs.needs, [Capability::Candidate]);
+        assert_eq!(needs.need_names(), ["candidate"]);
+        assert_eq!(needs.mechanism.as_deref(), Some("cand"));
+        assert_eq!(needs.key(), ("10-a.feature".to_owned(), 8));
+        assert_eq!(needs.label(), "10-a.feature: needs the candidate");
+        assert_eq!(catalogue.scenarios[2].requirements, ["R-1", "R-2"]);
+        assert!(catalogue.scenarios[3].multi && !catalogue.scenarios[0].multi);
+        assert!(catalogue.hash.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn selection_by_tag_expression_and_name() {
+        let catalogue = catalogue_with(FEATURE).expect("loads");
+        let names = |tags: Option<&str>, name: Option<&str>| -> Vec<String> {
+            catalogue
+                .select(tags, name)
+                .expect("selects")
+                .into_iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        assert_eq!(names(Some("@cap:candidate"), None), ["needs the candidate"]);
+        assert_eq!(
+            names(Some("@req:R-1 and not @multi and not @req:R-2"), None),
+            ["plain", "needs the candidate"]
+        );
+        assert_eq!(
+            names(Some("@multi or @may"), None),
+            ["two requirements", "fleet"]
+        );
+        assert_eq!(names(None, Some("two")), ["two requirements"]);
+        assert!(matches!(
+            catalogue.select(Some("@nothing"), None),
+            Err(CatalogueError::NothingSelected)
+        ));
+        assert!(matches!(
+            catalogue.select(Some("and and"), None),
+            Err(CatalogueError::TagExpression { .. })
+        ));
+    }
+
+    #[test]
+    fn an_inconsistent_catalogue_is_refused_with_every_problem() {
+        let feature = "Feature: B\n\n  @cap:teleport @req:R-9\n  Scenario: bad\n    Given x\n\n  @req:R-1 @must @mechanism:other\n  Scenario: wrong mechanism\n    Given x\n";
+        let Err(CatalogueError::Inconsistent(problems)) = catalogue_with(feature) else {
+            panic!("an inconsistent catalogue loads");
+        };
+        let text = problems.join("\n");
+        for expected in [
+            "no @must/@should/@may tag",
+            "@req:R-9 is not in requirements.yaml",
+            "@cap:teleport is not a capability",
+            "@mechanism:other is not a mechanism of R-1",
+        ] {
+            assert!(text.contains(expected), "{expected} missing from:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_project_catalogue_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../features");
+        let catalogue = Catalogue::load(&dir).expect("features/ is consistent");
+        assert!(!catalogue.scenarios.is_empty());
+    }
+}

@@ -23,6 +23,7 @@
 
 pub mod capability;
 pub mod catalogue;
+pub mod choice;
 pub mod device;
 pub mod discovery;
 pub mod engine;

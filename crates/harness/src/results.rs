@@ -173,6 +173,11 @@ pub enum FailOn {
 
 impl FailOn {
     pub const NAMES: [&'static str; 3] = ["must", "any", "never"];
+    const CHOICES: [(&'static str, FailOn); 3] = [
+        ("must", FailOn::Must),
+        ("any", FailOn::Any),
+        ("never", FailOn::Never),
+    ];
 
     /// Whether these results trigger it.
     pub fn triggered(self, results: &Results) -> bool {
@@ -195,14 +200,84 @@ impl FailOn {
 }
 
 impl std::str::FromStr for FailOn {
-    type Err = String;
+    type Err = crate::choice::UnknownChoice;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "must" => Ok(FailOn::Must),
-            "any" => Ok(FailOn::Any),
-            "never" => Ok(FailOn::Never),
-            other => Err(format!("{other:?} is not must, any or never")),
+        crate::choice::choose("--fail-on level", text, &FailOn::CHOICES)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rfc3535_score::results::RequirementResult;
+
+    use super::*;
+
+    fn results(verdicts: &[(&str, Level, Verdict)]) -> Results {
+        Results {
+            schema_version: SCHEMA_VERSION,
+            run: RunInfo {
+                id: "r".to_owned(),
+                started: String::new(),
+                finished: String::new(),
+                tool_version: String::new(),
+                features_hash: String::new(),
+                tags: None,
+                interrupted: false,
+                shard: None,
+            },
+            devices: Vec::new(),
+            requirements: verdicts
+                .iter()
+                .map(|(id, level, _)| RequirementEntry {
+                    id: (*id).to_owned(),
+                    title: String::new(),
+                    source: String::new(),
+                    group: String::new(),
+                    level: *level,
+                    weight: 1,
+                    scenarios: Vec::new(),
+                })
+                .collect(),
+            results: Vec::new(),
+            requirement_results: verdicts
+                .iter()
+                .map(|(id, _, verdict)| RequirementResult {
+                    device: "d/netconf".to_owned(),
+                    requirement: (*id).to_owned(),
+                    verdict: *verdict,
+                    message: String::new(),
+                    mechanism: None,
+                })
+                .collect(),
         }
+    }
+
+    #[test]
+    fn fail_on_must_any_and_never() {
+        let should_failed = results(&[
+            ("M", Level::Must, Verdict::Pass),
+            ("S", Level::Should, Verdict::Fail),
+        ]);
+        assert!(!FailOn::Must.triggered(&should_failed));
+        assert!(FailOn::Any.triggered(&should_failed));
+        assert!(!FailOn::Never.triggered(&should_failed));
+        let must_failed = results(&[("M", Level::Must, Verdict::Fail)]);
+        assert!(FailOn::Must.triggered(&must_failed));
+        assert!(FailOn::Any.triggered(&must_failed));
+        assert!(!FailOn::Never.triggered(&must_failed));
+        let clean = results(&[
+            ("M", Level::Must, Verdict::Pass),
+            ("N", Level::Must, Verdict::NotApplicable),
+            ("E", Level::May, Verdict::Error),
+        ]);
+        for fail_on in [FailOn::Must, FailOn::Any, FailOn::Never] {
+            assert!(!fail_on.triggered(&clean), "{fail_on:?}");
+        }
+        for name in FailOn::NAMES {
+            assert!(name.parse::<FailOn>().is_ok(), "{name}");
+        }
+        assert_eq!("must".parse(), Ok(FailOn::Must));
+        assert!("sometimes".parse::<FailOn>().is_err());
     }
 }

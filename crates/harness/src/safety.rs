@@ -281,3 +281,336 @@ pub async fn restore_and_verify(
     safety.verified = safety.problems.is_empty();
     safety
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use rfc3535_client::wire::RpcReply;
+    use rfc3535_client::ClientError;
+
+    use super::*;
+    use crate::device::tests::context;
+    use crate::protocol::Protocol;
+    use crate::sandbox::NodePath;
+
+    /// An in-memory device behind the seam: datastores as text, every write logged. It stands
+    /// in for a device only to test the restore path's decisions; the real paths are held by
+    /// the integration tests against the reference device and netconfd.
+    #[derive(Default)]
+    struct Memory {
+        stores: RefCell<BTreeMap<String, String>>,
+        log: RefCell<Vec<String>>,
+        /// copy-config to running is refused (some servers take only a replacing edit).
+        refuses_copy_to_running: bool,
+        /// Every write is refused.
+        refuses_writes: bool,
+        /// Writes are acknowledged and ignored.
+        ignores_writes: bool,
+    }
+
+    const OK: &str = "<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok/></rpc-reply>";
+    const REFUSED: &str = "<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity></rpc-error></rpc-reply>";
+    const LOCATION: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
+
+    fn system(location: &str) -> String {
+        format!("<system xmlns=\"{LOCATION}\"><location>{location}</location></system>")
+    }
+
+    fn reply(text: &str) -> Result<RpcReply, ClientError> {
+        Ok(RpcReply::parse(text).expect("a valid reply"))
+    }
+
+    impl Memory {
+        fn with(stores: &[(&str, String)]) -> Memory {
+            let memory = Memory::default();
+            for (name, content) in stores {
+                memory
+                    .stores
+                    .borrow_mut()
+                    .insert((*name).to_owned(), content.clone());
+            }
+            memory
+        }
+
+        fn store(&self, datastore: &str) -> String {
+            self.stores
+                .borrow()
+                .get(datastore)
+                .cloned()
+                .unwrap_or_default()
+        }
+
+        fn write(
+            &self,
+            what: String,
+            datastore: &Datastore,
+            content: String,
+        ) -> Result<RpcReply, ClientError> {
+            self.log.borrow_mut().push(what);
+            if self.refuses_writes {
+                return reply(REFUSED);
+            }
+            if !self.ignores_writes {
+                self.stores
+                    .borrow_mut()
+                    .insert(datastore.name().to_owned(), content);
+            }
+            reply(OK)
+        }
+    }
+
+    impl ManagementSession for Memory {
+        fn protocol(&self) -> Protocol {
+            Protocol::Netconf
+        }
+
+        fn has_ended(&self) -> bool {
+            false
+        }
+
+        fn label(&self) -> String {
+            "memory".to_owned()
+        }
+
+        fn transcript_text(&self) -> String {
+            self.log.borrow().join("\n")
+        }
+
+        async fn read_datastore(
+            &self,
+            datastore: Datastore,
+            _node: Option<&NodePath>,
+        ) -> Result<RpcReply, ClientError> {
+            reply(&format!(
+                "<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><data>{}</data></rpc-reply>",
+                self.store(datastore.name())
+            ))
+        }
+
+        async fn edit_datastore(
+            &self,
+            datastore: Datastore,
+            config: String,
+            mode: EditMode,
+        ) -> Result<RpcReply, ClientError> {
+            // A merge of a deleted leaf leaves nothing; this device holds only the sandbox.
+            let content = if config.contains("operation=\"delete\"") {
+                String::new()
+            } else {
+                config.clone()
+            };
+            self.write(
+                format!("edit {} {mode:?} {config}", datastore.name()),
+                &datastore,
+                content,
+            )
+        }
+
+        async fn replace_datastore(
+            &self,
+            datastore: Datastore,
+            config: String,
+        ) -> Result<RpcReply, ClientError> {
+            if self.refuses_copy_to_running && datastore == Datastore::Running {
+                self.log
+                    .borrow_mut()
+                    .push("copy running refused".to_owned());
+                return reply(REFUSED);
+            }
+            self.write(format!("copy {}", datastore.name()), &datastore, config)
+        }
+
+        async fn commit_candidate(&self) -> Result<RpcReply, ClientError> {
+            let candidate = self.store("candidate");
+            self.write("commit".to_owned(), &Datastore::Running, candidate)
+        }
+
+        async fn discard_candidate(&self) -> Result<RpcReply, ClientError> {
+            let running = self.store("running");
+            self.write("discard".to_owned(), &Datastore::Candidate, running)
+        }
+
+        async fn cancel_pending_commit(
+            &self,
+            persist_id: Option<String>,
+        ) -> Result<RpcReply, ClientError> {
+            self.log
+                .borrow_mut()
+                .push(format!("cancel-commit {persist_id:?}"));
+            reply(OK)
+        }
+
+        async fn lock_datastore(&self, _datastore: Datastore) -> Result<RpcReply, ClientError> {
+            reply(OK)
+        }
+
+        async fn unlock_datastore(&self, _datastore: Datastore) -> Result<RpcReply, ClientError> {
+            reply(OK)
+        }
+
+        async fn end(&self) {}
+    }
+
+    fn saved(datastore: Datastore, content: &str) -> Saved {
+        Saved {
+            datastore,
+            raw: content.to_owned(),
+            canonical: canonical_config(content).expect("well-formed"),
+        }
+    }
+
+    #[tokio::test]
+    async fn running_on_a_candidate_device_goes_back_through_the_candidate_and_a_commit() {
+        let device = context(&[Capability::Candidate]);
+        let memory = Memory::with(&[
+            ("running", system("changed")),
+            ("candidate", system("changed")),
+        ]);
+        put_back(
+            &memory,
+            &device,
+            Datastore::Running,
+            Restoration::Whole(system("before")),
+        )
+        .await
+        .expect("restored");
+        assert_eq!(*memory.log.borrow(), ["copy candidate", "commit"]);
+        assert_eq!(memory.store("running"), system("before"));
+    }
+
+    #[tokio::test]
+    async fn running_that_refuses_copy_config_takes_a_replacing_edit() {
+        let device = context(&[Capability::WritableRunning]);
+        let memory = Memory {
+            refuses_copy_to_running: true,
+            ..Memory::with(&[("running", system("changed"))])
+        };
+        put_back(
+            &memory,
+            &device,
+            Datastore::Running,
+            Restoration::Whole(system("before")),
+        )
+        .await
+        .expect("restored");
+        assert_eq!(memory.log.borrow().len(), 2);
+        assert!(memory.log.borrow()[1].starts_with("edit running Replace"));
+        assert_eq!(memory.store("running"), system("before"));
+        // Startup is copied directly, never through the candidate.
+        let candidate_device = context(&[Capability::Candidate, Capability::Startup]);
+        let startup = Memory::with(&[("startup", system("changed"))]);
+        put_back(
+            &startup,
+            &candidate_device,
+            Datastore::Startup,
+            Restoration::Whole(system("x")),
+        )
+        .await
+        .expect("restored");
+        assert_eq!(*startup.log.borrow(), ["copy startup"]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_restore_fails_and_no_edits_write_nothing() {
+        let device = context(&[Capability::Candidate]);
+        let memory = Memory {
+            refuses_writes: true,
+            ..Memory::default()
+        };
+        let refused = put_back(
+            &memory,
+            &device,
+            Datastore::Running,
+            Restoration::Whole(system("x")),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(Finding::Fail(m)) if m.contains("restoring running was refused"))
+        );
+        let nothing = Memory::default();
+        put_back(
+            &nothing,
+            &device,
+            Datastore::Running,
+            Restoration::Edits(Vec::new()),
+        )
+        .await
+        .expect("nothing to do");
+        assert!(
+            nothing.log.borrow().is_empty(),
+            "{:?}",
+            nothing.log.borrow()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_goes_back_after_a_scenario() {
+        let mut device = context(&[Capability::Candidate]);
+        device.original_text = Some("before".to_owned());
+        let memory = Memory::with(&[
+            ("running", system("scenario")),
+            ("candidate", system("scenario")),
+        ]);
+        let leftovers = Leftovers {
+            confirmed_pending: true,
+            persist_token: Some("token".to_owned()),
+            list_entries: Vec::new(),
+        };
+        restore_sandbox(&memory, &device, &leftovers)
+            .await
+            .expect("put back");
+        let log = memory.log.borrow().clone();
+        assert_eq!(log[0], "cancel-commit Some(\"token\")");
+        assert_eq!(log[1], "discard");
+        assert!(log[2].starts_with("edit candidate Merge"), "{log:?}");
+        assert!(log[2].contains("<location>before</location>"), "{log:?}");
+        assert_eq!(log[3], "commit");
+        assert_eq!(memory.store("running"), system("before"));
+        // Unchanged: nothing is written.
+        let unchanged = Memory::with(&[
+            ("running", system("before")),
+            ("candidate", system("before")),
+        ]);
+        restore_sandbox(&unchanged, &device, &Leftovers::default())
+            .await
+            .expect("nothing");
+        assert_eq!(*unchanged.log.borrow(), ["discard"]);
+        // A sandbox the run must not write is not touched.
+        device.sandbox_usable = Err("read-only".to_owned());
+        let untouched = Memory::default();
+        restore_sandbox(&untouched, &device, &leftovers)
+            .await
+            .expect("nothing");
+        assert!(untouched.log.borrow().is_empty());
+    }
+
+    #[tokio::test]
+    async fn restore_and_verify_says_what_it_did_and_whether_it_held() {
+        let device = context(&[Capability::WritableRunning]);
+        let before = [saved(Datastore::Running, &system("before"))];
+        let untouched = Memory::with(&[("running", system("before"))]);
+        let safety = restore_and_verify(&untouched, &device, &before).await;
+        assert_eq!((safety.restored, safety.verified), (false, true));
+        assert!(untouched.log.borrow().is_empty());
+        let changed = Memory::with(&[("running", system("after"))]);
+        let safety = restore_and_verify(&changed, &device, &before).await;
+        assert_eq!(
+            (safety.restored, safety.verified),
+            (true, true),
+            "{safety:?}"
+        );
+        assert_eq!(changed.store("running"), system("before"));
+        let stubborn = Memory {
+            ignores_writes: true,
+            ..Memory::with(&[("running", system("after"))])
+        };
+        let safety = restore_and_verify(&stubborn, &device, &before).await;
+        assert_eq!((safety.restored, safety.verified), (true, false));
+        assert!(
+            safety.problems[0].starts_with("running still differs from what the run found"),
+            "{safety:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use std::time::Duration;
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use serde::Deserialize;
 
+use crate::choice::{choose, UnknownChoice};
 use crate::protocol::Protocol;
 use crate::sandbox::{Sandbox, SandboxError, SandboxSpec};
 
@@ -129,22 +130,18 @@ pub enum PolicyName {
 }
 
 impl PolicyName {
-    pub const NAMES: [&'static str; 3] = ["strict", "accept-new", "insecure"];
+    const CHOICES: [(&'static str, PolicyName); 3] = [
+        ("strict", PolicyName::Strict),
+        ("accept-new", PolicyName::AcceptNew),
+        ("insecure", PolicyName::Insecure),
+    ];
 }
 
 impl FromStr for PolicyName {
-    type Err = String;
+    type Err = UnknownChoice;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "strict" => Ok(PolicyName::Strict),
-            "accept-new" => Ok(PolicyName::AcceptNew),
-            "insecure" => Ok(PolicyName::Insecure),
-            other => Err(format!(
-                "{other:?} is not a host-key policy ({})",
-                PolicyName::NAMES.join(", ")
-            )),
-        }
+        choose("host-key policy", text, &PolicyName::CHOICES)
     }
 }
 

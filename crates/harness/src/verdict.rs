@@ -28,17 +28,17 @@ pub enum SchemaFindings {
 
 impl SchemaFindings {
     pub const NAMES: [&'static str; 2] = ["warn", "fail"];
+    const CHOICES: [(&'static str, SchemaFindings); 2] = [
+        ("warn", SchemaFindings::Warn),
+        ("fail", SchemaFindings::Fail),
+    ];
 }
 
 impl std::str::FromStr for SchemaFindings {
-    type Err = String;
+    type Err = crate::choice::UnknownChoice;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "warn" => Ok(SchemaFindings::Warn),
-            "fail" => Ok(SchemaFindings::Fail),
-            other => Err(format!("{other:?} is not warn or fail")),
-        }
+        crate::choice::choose("schema-findings mode", text, &SchemaFindings::CHOICES)
     }
 }
 

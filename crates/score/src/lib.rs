@@ -23,8 +23,8 @@ pub use matrix::{Cell, Matrix, Row, RowGroup};
 pub use merge::{merge, MergeError, Merged};
 pub use registry::{Level, Mechanism, Registry, RegistryError, Requirement, RequirementKind};
 pub use results::{
-    DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, RunInfo, Safety, Score,
-    SCHEMA_VERSION,
+    DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, ResultsError, RunInfo,
+    Safety, Score, SCHEMA_VERSION,
 };
-pub use scoring::{judge_requirement, score_device, ScenarioOutcome, Weights};
+pub use scoring::{judge_requirement, score_device, ScenarioOutcome, Weights, WeightsError};
 pub use verdict::Verdict;

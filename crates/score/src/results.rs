@@ -6,8 +6,20 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::registry::Level;
-use crate::scoring::{score_device, Weights};
 use crate::verdict::Verdict;
+
+/// A results.json document that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("schema_version {0}; this build reads {SCHEMA_VERSION}")]
+    Version(u64),
+    #[error("no schema_version: not an rfc3535 results file")]
+    NoVersion,
+    #[error("not an rfc3535 results file: {0}")]
+    Shape(serde_json::Error),
+}
 
 /// The version of this document's shape. Bump it only for a change a reader must know about.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -172,52 +184,17 @@ pub struct RequirementResult {
 }
 
 impl Results {
-    /// Recomputes every device's score with other level weights (e.g. `report --weights`).
-    /// Verdicts do not change; only how much each requirement counts.
-    pub fn rescore(&mut self, weights: Weights) {
-        for requirement in &mut self.requirements {
-            requirement.weight = weights.of_level(requirement.level);
-        }
-        let weight_of = |id: &str| {
-            self.requirements
-                .iter()
-                .find(|r| r.id == id)
-                .map_or(1, |r| r.weight)
-        };
-        let scores: Vec<Score> = self
-            .devices
-            .iter()
-            .map(|device| {
-                score_device(
-                    weight_of,
-                    self.requirement_results
-                        .iter()
-                        .filter(|r| r.device == device.id),
-                    self.results.iter().filter(|r| r.device == device.id),
-                )
-            })
-            .collect();
-        for (device, score) in self.devices.iter_mut().zip(scores) {
-            device.score = score;
-        }
-    }
-
     /// Reads a results.json document, refusing a schema version this build does not know.
-    pub fn from_json(text: &str) -> Result<Results, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    pub fn from_json(text: &str) -> Result<Results, ResultsError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(ResultsError::NotJson)?;
         match value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
         {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-            Some(v) => {
-                return Err(format!(
-                    "schema_version {v}; this build reads {SCHEMA_VERSION}"
-                ))
-            }
-            None => return Err("no schema_version: not an rfc3535 results file".to_owned()),
+            Some(v) => return Err(ResultsError::Version(v)),
+            None => return Err(ResultsError::NoVersion),
         }
-        serde_json::from_value(value).map_err(|e| format!("not an rfc3535 results file: {e}"))
+        serde_json::from_value(value).map_err(ResultsError::Shape)
     }
 }

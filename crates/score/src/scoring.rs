@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::registry::{Level, Requirement, RequirementKind};
-use crate::results::{RequirementResult, ResultEntry, Score};
+use crate::results::{RequirementResult, ResultEntry, Results, Score};
 use crate::verdict::Verdict;
 
 /// Weights per level; MUST 3, SHOULD 2, MAY 1 unless configured.
@@ -46,8 +46,13 @@ impl Weights {
     }
 }
 
+/// Weights that are not three whole numbers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("weights are three whole numbers for MUST,SHOULD,MAY (e.g. 3,2,1), not {0:?}")]
+pub struct WeightsError(pub String);
+
 impl std::str::FromStr for Weights {
-    type Err = String;
+    type Err = WeightsError;
 
     /// `MUST,SHOULD,MAY`, e.g. `3,2,1`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -58,9 +63,7 @@ impl std::str::FromStr for Weights {
                 should: *should,
                 may: *may,
             }),
-            _ => Err(format!(
-                "weights are three whole numbers for MUST,SHOULD,MAY (e.g. 3,2,1), not {text:?}"
-            )),
+            _ => Err(WeightsError(text.to_owned())),
         }
     }
 }
@@ -216,6 +219,39 @@ pub fn score_device<'a>(
         score.percent = Some((percent * 10.0).round() / 10.0);
     }
     score
+}
+
+// Rescoring lives with scoring, so that `results` (the document) does not depend on it.
+impl Results {
+    /// Recomputes every device's score with other level weights (e.g. `report --weights`).
+    /// Verdicts do not change; only how much each requirement counts.
+    pub fn rescore(&mut self, weights: Weights) {
+        for requirement in &mut self.requirements {
+            requirement.weight = weights.of_level(requirement.level);
+        }
+        let weight_of = |id: &str| {
+            self.requirements
+                .iter()
+                .find(|r| r.id == id)
+                .map_or(1, |r| r.weight)
+        };
+        let scores: Vec<Score> = self
+            .devices
+            .iter()
+            .map(|device| {
+                score_device(
+                    weight_of,
+                    self.requirement_results
+                        .iter()
+                        .filter(|r| r.device == device.id),
+                    self.results.iter().filter(|r| r.device == device.id),
+                )
+            })
+            .collect();
+        for (device, score) in self.devices.iter_mut().zip(scores) {
+            device.score = score;
+        }
+    }
 }
 
 #[cfg(test)]
