@@ -22,7 +22,7 @@ use rfc3535_score::Verdict;
 fn table() -> BTreeMap<String, Vec<String>> {
     let path = common::features_dir().join("fault-profiles.yaml");
     let text = std::fs::read_to_string(&path).expect("fault-profiles.yaml");
-    serde_yaml::from_str(&text).expect("fault-profiles.yaml is a map of scenario to profiles")
+    serde_saphyr::from_str(&text).expect("fault-profiles.yaml is a map of scenario to profiles")
 }
 
 #[test]

@@ -14,16 +14,13 @@ use crate::capability::Capability;
 /// A catalogue that cannot be read, or a selection that selects nothing: usage problems.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path} is not valid: {source}")]
-    Registry {
-        path: PathBuf,
-        source: RegistryError,
-    },
+    #[error("{path} is not valid: {error}")]
+    Registry { path: PathBuf, error: RegistryError },
     #[error("{path}: {message}")]
     Gherkin { path: PathBuf, message: String },
     #[error("the catalogue is inconsistent:\n  {}", .0.join("\n  "))]
@@ -99,24 +96,24 @@ impl Catalogue {
     /// Reads the registry and every feature file of `dir`, and checks them against each other.
     pub fn load(dir: &Path) -> Result<Catalogue, CatalogueError> {
         let read = |path: &Path| {
-            std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
+            std::fs::read_to_string(path).map_err(|error| CatalogueError::Read {
                 path: path.to_owned(),
-                source,
+                error,
             })
         };
         let registry_path = dir.join("requirements.yaml");
         let registry_text = read(&registry_path)?;
         let registry =
-            Registry::parse(&registry_text).map_err(|source| CatalogueError::Registry {
+            Registry::parse(&registry_text).map_err(|error| CatalogueError::Registry {
                 path: registry_path.clone(),
-                source,
+                error,
             })?;
         let mut hasher = Sha256::new();
         hasher.update(registry_text.as_bytes());
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|source| CatalogueError::Read {
+            .map_err(|error| CatalogueError::Read {
                 path: dir.to_owned(),
-                source,
+                error,
             })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "feature"))

@@ -47,10 +47,10 @@ pub enum EngineError {
     /// The selection is wrong (a usage problem).
     #[error(transparent)]
     Selection(#[from] CatalogueError),
-    #[error("cannot create the run directory {path}: {source}")]
+    #[error("cannot create the run directory {path}: {error}")]
     RunDirectory {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -239,9 +239,9 @@ pub async fn execute(
     observer: Arc<dyn RunObserver>,
 ) -> Result<RunOutput, EngineError> {
     let selected = catalogue.select(request.tags.as_deref(), request.name.as_deref())?;
-    std::fs::create_dir_all(&request.out).map_err(|source| EngineError::RunDirectory {
+    std::fs::create_dir_all(&request.out).map_err(|error| EngineError::RunDirectory {
         path: request.out.clone(),
-        source,
+        error,
     })?;
     let evidence = Arc::new(EvidenceDir::new(&request.out));
     let (stop_tx, stop_rx) = watch::channel(false);

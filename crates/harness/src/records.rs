@@ -73,10 +73,10 @@ pub enum Binding {
 
 /// An evidence file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write evidence {path}: {source}")]
+#[error("cannot write evidence {path}: {error}")]
 pub struct EvidenceError {
     pub path: PathBuf,
-    pub source: std::io::Error,
+    pub error: std::io::Error,
 }
 
 /// Where a run writes its evidence, and a counter for file names.
@@ -131,7 +131,7 @@ impl EvidenceDir {
             }
             None => std::fs::write(&path, text),
         };
-        written.map_err(|source| EvidenceError { path, source })?;
+        written.map_err(|error| EvidenceError { path, error })?;
         Ok(relative)
     }
 }

@@ -27,15 +27,15 @@ pub enum TargetError {
     BadUrl { text: String, reason: String },
     #[error("{text:?} carries a password; pass it with --password-env VAR instead, so it stays out of argv and logs")]
     PasswordInUrl { text: String },
-    #[error("cannot read inventory {path}: {source}")]
+    #[error("cannot read inventory {path}: {error}")]
     ReadInventory {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("inventory {path} is not valid: {source}")]
+    #[error("inventory {path} is not valid: {error}")]
     ParseInventory {
         path: PathBuf,
-        source: serde_yaml::Error,
+        error: serde_saphyr::Error,
     },
     #[error("inventory {path} lists no devices")]
     EmptyInventory { path: PathBuf },
@@ -43,22 +43,19 @@ pub enum TargetError {
     NoSuchDevice { name: String, known: String },
     #[error("device name {0:?} appears twice in the run")]
     DuplicateName(String),
-    #[error("device {device:?}: {source}")]
-    Sandbox {
-        device: String,
-        source: SandboxError,
-    },
+    #[error("device {device:?}: {error}")]
+    Sandbox { device: String, error: SandboxError },
     #[error("device {device:?} lists protocols {listed:?}; only {spoken} is supported so far")]
     NoProtocolSpoken {
         device: String,
         listed: Vec<String>,
         spoken: String,
     },
-    #[error("device {device:?}: cannot read password_file {path}: {source}")]
+    #[error("device {device:?}: cannot read password_file {path}: {error}")]
     PasswordFile {
         device: String,
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("environment variable {0} (named by --password-env / password_env) is not set")]
     PasswordEnv(String),
@@ -194,7 +191,7 @@ pub struct InventoryDevice {
     pub sandbox: SandboxSpec,
     /// Free-form facts shown in reports (software, version, ...).
     #[serde(default)]
-    pub labels: serde_yaml::Value,
+    pub labels: BTreeMap<String, serde_json::Value>,
 }
 
 /// Accounts beyond the main one.
@@ -226,14 +223,14 @@ fn default_protocols() -> Vec<String> {
 impl Inventory {
     /// Reads and checks an inventory file; relative paths in it are relative to the file.
     pub fn load(path: &Path) -> Result<Inventory, TargetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TargetError::ReadInventory {
+        let text = std::fs::read_to_string(path).map_err(|error| TargetError::ReadInventory {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let mut inventory: Inventory =
-            serde_yaml::from_str(&text).map_err(|source| TargetError::ParseInventory {
+            serde_saphyr::from_str(&text).map_err(|error| TargetError::ParseInventory {
                 path: path.to_owned(),
-                source,
+                error,
             })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for device in &mut inventory.devices {
@@ -375,19 +372,14 @@ impl InventoryDevice {
 
     /// The inventory's labels as text, for reports.
     pub fn label_texts(&self) -> BTreeMap<String, String> {
-        let serde_yaml::Value::Mapping(map) = &self.labels else {
-            return BTreeMap::new();
-        };
-        map.iter()
-            .filter_map(|(key, value)| {
-                let key = key.as_str()?.to_owned();
+        self.labels
+            .iter()
+            .map(|(key, value)| {
                 let text = match value {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    serde_yaml::Value::Bool(b) => b.to_string(),
-                    serde_yaml::Value::Number(n) => n.to_string(),
-                    other => serde_json::to_string(other).unwrap_or_default(),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
                 };
-                Some((key, text))
+                (key.clone(), text)
             })
             .collect()
     }
@@ -415,10 +407,10 @@ fn credentials(
         return Ok(Auth::Password(password_from_env(variable)?.into()));
     }
     if let Some(file) = password_file {
-        let text = std::fs::read_to_string(file).map_err(|source| TargetError::PasswordFile {
+        let text = std::fs::read_to_string(file).map_err(|error| TargetError::PasswordFile {
             device: name.to_owned(),
             path: file.clone(),
-            source,
+            error,
         })?;
         return Ok(Auth::Password(
             text.trim_end_matches(['\n', '\r']).to_owned().into(),
@@ -555,9 +547,9 @@ fn from_inventory(
         labels: device.label_texts(),
         connect,
         read_only: device.read_only_options()?,
-        sandbox: Sandbox::from_spec(&device.sandbox).map_err(|source| TargetError::Sandbox {
+        sandbox: Sandbox::from_spec(&device.sandbox).map_err(|error| TargetError::Sandbox {
             device: device.name.clone(),
-            source,
+            error,
         })?,
     })
 }

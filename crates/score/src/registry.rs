@@ -90,7 +90,7 @@ pub struct Requirement {
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("requirements registry is not valid YAML for its schema: {0}")]
-    Parse(#[from] serde_yaml::Error),
+    Parse(#[from] serde_saphyr::Error),
     #[error("requirements registry has schema_version {found}; this build reads {expected}")]
     Version { found: u32, expected: u32 },
     #[error("requirement {0} appears twice in the registry")]
@@ -112,7 +112,7 @@ impl Registry {
 
     /// Parses and checks a registry.
     pub fn parse(text: &str) -> Result<Registry, RegistryError> {
-        let registry: Registry = serde_yaml::from_str(text)?;
+        let registry: Registry = serde_saphyr::from_str(text)?;
         if registry.schema_version != Self::SCHEMA_VERSION {
             return Err(RegistryError::Version {
                 found: registry.schema_version,
