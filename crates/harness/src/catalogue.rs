@@ -20,7 +20,10 @@ pub enum CatalogueError {
         error: std::io::Error,
     },
     #[error("{path} is not valid: {error}")]
-    Registry { path: PathBuf, error: RegistryError },
+    Registry {
+        path: PathBuf,
+        error: Box<RegistryError>,
+    },
     #[error("{path}: {message}")]
     Gherkin { path: PathBuf, message: String },
     #[error("the catalogue is inconsistent:\n  {}", .0.join("\n  "))]
@@ -106,7 +109,7 @@ impl Catalogue {
         let registry =
             Registry::parse(&registry_text).map_err(|error| CatalogueError::Registry {
                 path: registry_path.clone(),
-                error,
+                error: Box::new(error),
             })?;
         let mut hasher = Sha256::new();
         hasher.update(registry_text.as_bytes());

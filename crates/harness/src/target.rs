@@ -35,7 +35,7 @@ pub enum TargetError {
     #[error("inventory {path} is not valid: {error}")]
     ParseInventory {
         path: PathBuf,
-        error: serde_saphyr::Error,
+        error: Box<serde_saphyr::Error>,
     },
     #[error("inventory {path} lists no devices")]
     EmptyInventory { path: PathBuf },
@@ -230,7 +230,7 @@ impl Inventory {
         let mut inventory: Inventory =
             serde_saphyr::from_str(&text).map_err(|error| TargetError::ParseInventory {
                 path: path.to_owned(),
-                error,
+                error: Box::new(error),
             })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for device in &mut inventory.devices {
