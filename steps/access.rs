@@ -10,7 +10,7 @@ use rfc3535_client::wire::{CreateSubscription, Filter};
 
 use super::world::{expect_ok, open_session, Finding, RunWorld, StepResult};
 
-const NS_NCN: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
+use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
 
 #[given(expr = "a management session {string} subscribed to configuration change events")]
 async fn subscribed(world: &mut RunWorld, name: String) -> StepResult {

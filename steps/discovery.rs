@@ -10,25 +10,16 @@ use rfc3535_client::wire::{Filter, CAP_BASE_1_1};
 
 use super::world::{reply_data, Finding, RunWorld, StepResult};
 
-const NS_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
+use rfc3535_client::wire::ns::{self, MONITORING as NS_MONITORING};
 
 /// Top-level state-only subtrees of standard modules: none may appear in a configuration read.
 const STATE_ONLY: &[(&str, &str)] = &[
     (NS_MONITORING, "netconf-state"),
-    (
-        "urn:ietf:params:xml:ns:yang:ietf-yang-library",
-        "modules-state",
-    ),
-    (
-        "urn:ietf:params:xml:ns:yang:ietf-yang-library",
-        "yang-library",
-    ),
-    ("urn:ietf:params:xml:ns:yang:ietf-system", "system-state"),
-    (
-        "urn:ietf:params:xml:ns:yang:ietf-interfaces",
-        "interfaces-state",
-    ),
-    ("urn:ietf:params:xml:ns:yang:ietf-routing", "routing-state"),
+    (ns::YANG_LIBRARY, "modules-state"),
+    (ns::YANG_LIBRARY, "yang-library"),
+    (ns::SYSTEM, "system-state"),
+    (ns::INTERFACES, "interfaces-state"),
+    (ns::ROUTING, "routing-state"),
 ];
 
 #[then(expr = "the device offers base protocol 1.1")]

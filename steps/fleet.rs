@@ -12,7 +12,7 @@ use super::world::{
     StepResult,
 };
 
-const NS_NACM: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm";
+use rfc3535_client::wire::ns::NACM as NS_NACM;
 
 fn members(world: &RunWorld) -> Result<Vec<(&DeviceContext, &Session)>, Finding> {
     if world.fleet_sessions.len() != world.fleet.len() {

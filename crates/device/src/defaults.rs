@@ -12,9 +12,9 @@ use rfc3535_wire::tree::Element;
 use rfc3535_wire::xml::QualifiedName;
 use rfc3535_yang::{NodeKind, NodeShape};
 
-pub const WITH_DEFAULTS_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
 /// The namespace of the `default` attribute (RFC 6243 §6).
-pub const DEFAULT_ATTRIBUTE_NS: &str = "urn:ietf:params:xml:ns:netconf:default:1.0";
+pub(crate) use rfc3535_wire::ns::DEFAULT_ATTRIBUTE as DEFAULT_ATTRIBUTE_NS;
+pub(crate) use rfc3535_wire::ns::WITH_DEFAULTS as WITH_DEFAULTS_NS;
 
 /// The with-defaults modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

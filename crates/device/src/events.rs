@@ -9,11 +9,11 @@ use std::time::SystemTime;
 
 use tokio::sync::broadcast;
 
-use crate::rpc::escape;
 use crate::Ending;
+use rfc3535_wire::xml::escape;
 
-pub const NOTIFICATION_NS: &str = "urn:ietf:params:xml:ns:netconf:notification:1.0";
-pub const NOTIFICATIONS_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
+pub(crate) use rfc3535_wire::ns::NETCONF_NOTIFICATIONS as NOTIFICATIONS_NS;
+pub(crate) use rfc3535_wire::ns::NOTIFICATION as NOTIFICATION_NS;
 
 /// How many past events a replay can reach.
 pub const REPLAY_LIMIT: usize = 4096;

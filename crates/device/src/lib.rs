@@ -17,16 +17,17 @@
 //! `/usr/local/share/rfc3535/yang`, filled from the pyang package by scripts/setup-test-env).
 //! No module text is copied into the repository.
 
-pub mod defaults;
-pub mod edit;
-pub mod events;
-pub mod filter;
-pub mod nacm;
+mod defaults;
+mod edit;
+mod events;
+mod filter;
+mod nacm;
 pub mod profile;
-pub mod rpc;
-pub mod session;
+mod rpc;
+mod session;
 mod ssh;
-pub mod state;
+mod state;
+mod store;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -191,7 +192,12 @@ impl DeviceConfig {
             self.accounts
                 .iter()
                 .filter(|a| a.role == role)
-                .map(|a| format!("<user-name>{}</user-name>", rpc::escape(&a.user)))
+                .map(|a| {
+                    format!(
+                        "<user-name>{}</user-name>",
+                        rfc3535_wire::xml::escape(&a.user)
+                    )
+                })
                 .collect()
         };
         let write_default = if self.profile.faults.permissive_nacm {
@@ -207,7 +213,7 @@ impl DeviceConfig {
              <rule-list><name>admin</name><group>admin</group><rule><name>permit-all</name>\
              <module-name>*</module-name><access-operations>*</access-operations><action>permit</action></rule></rule-list></nacm>\
              <lab xmlns=\"{LAB_NS}\"><name>{host}</name></lab>",
-            host = rpc::escape(&self.name),
+            host = rfc3535_wire::xml::escape(&self.name),
             admin = members(Role::Admin),
             read_only = members(Role::ReadOnly),
         )
@@ -235,8 +241,7 @@ pub struct ModuleFile {
     pub implemented: bool,
 }
 
-pub const SYSTEM_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
-pub const NACM_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm";
+pub(crate) use rfc3535_wire::ns::{NACM as NACM_NS, SYSTEM as SYSTEM_NS};
 pub const LAB_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
 
 /// One open session, as `/netconf-state/sessions` shows it.
@@ -286,7 +291,7 @@ pub struct Shared {
     schema: Mutex<Schema>,
     pub shape: Shape,
     pub modules: Vec<ModuleFile>,
-    pub stores: Mutex<rpc::Stores>,
+    pub stores: Mutex<store::Stores>,
     pub max_message_size: usize,
     pub started: SystemTime,
     next_session: AtomicU32,
@@ -417,7 +422,7 @@ impl Shared {
             schema: Mutex::new(schema),
             shape,
             modules,
-            stores: Mutex::new(rpc::Stores::default()),
+            stores: Mutex::new(store::Stores::default()),
             max_message_size: 64 << 20,
             started: SystemTime::now(),
             next_session: AtomicU32::new(1),
@@ -510,7 +515,7 @@ impl Shared {
             .collect();
         format!(
             "<hello xmlns=\"{}\"><capabilities>{capabilities}</capabilities><session-id>{session}</session-id></hello>",
-            rpc::BASE_NS
+            rfc3535_wire::ns::BASE
         )
     }
 

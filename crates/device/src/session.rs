@@ -11,7 +11,6 @@ use futures::StreamExt;
 use rfc3535_wire::framing::{Framing, FramingCodec};
 use rfc3535_wire::tree::Element;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::watch;
 use tokio_util::codec::FramedRead;
 
 use std::sync::Arc;
@@ -21,7 +20,10 @@ use tokio::sync::broadcast;
 
 use crate::events::{notification, Event};
 use crate::nacm::Nacm;
-use crate::rpc::{self, Reply, RpcError, BASE_NS};
+use rfc3535_wire::ns::BASE as BASE_NS;
+use rfc3535_wire::xml::escape;
+
+use crate::rpc::{self, Reply, RpcError};
 use crate::{Ending, Shared};
 
 const BASE_1_1: &str = "urn:ietf:params:netconf:base:1.1";
@@ -47,7 +49,7 @@ fn echoed_attributes(rpc: &Element) -> String {
             } else {
                 format!("{prefix}:{local}")
             };
-            format!(" {name}=\"{}\"", rpc::escape(value).replace('"', "&quot;"))
+            format!(" {name}=\"{}\"", escape(value))
         })
         .collect()
 }
@@ -364,6 +366,3 @@ where
     shared.close_session(session, ending);
     let _ = writer.shutdown().await;
 }
-
-/// A receiver that fires when the session is killed.
-pub type KillSwitch = watch::Receiver<bool>;

@@ -7,18 +7,19 @@ use std::time::SystemTime;
 
 use rfc3535_wire::tree::Element;
 
-use crate::rpc::escape;
 use crate::{Shared, LAB_NS, NACM_NS, SYSTEM_NS};
+use rfc3535_wire::xml::escape;
 
-pub const YANG_LIBRARY_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-library";
-pub const DATASTORES_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-datastores";
+pub(crate) use rfc3535_wire::ns::DATASTORES as DATASTORES_NS;
+pub(crate) use rfc3535_wire::ns::ORIGIN as ORIGIN_NS;
+pub(crate) use rfc3535_wire::ns::YANG_LIBRARY as YANG_LIBRARY_NS;
 
 fn time(at: SystemTime) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
 /// Identity values carry a prefix; the declarations the prefixes need.
-const PREFIXES: [(&str, &str); 2] = [("ncm", crate::rpc::MONITORING_NS), ("ds", DATASTORES_NS)];
+const PREFIXES: [(&str, &str); 2] = [("ncm", rfc3535_wire::ns::MONITORING), ("ds", DATASTORES_NS)];
 
 /// Declares the prefix of every identity value in the tree on the element that holds it
 /// (the tree keeps no namespace declarations of its own).
@@ -40,7 +41,7 @@ fn declare_prefixes(element: &mut Element) {
 }
 
 /// Everything `<get>` adds to the configuration.
-pub fn state(shared: &Shared, stores: &crate::rpc::Stores) -> Vec<Element> {
+pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
     let mut xml = String::new();
     monitoring(shared, stores, &mut xml);
     yang_library(shared, &mut xml);
@@ -73,10 +74,10 @@ pub fn state(shared: &Shared, stores: &crate::rpc::Stores) -> Vec<Element> {
     elements
 }
 
-fn monitoring(shared: &Shared, stores: &crate::rpc::Stores, xml: &mut String) {
+fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) {
     xml.push_str(&format!(
         "<netconf-state xmlns=\"{}\"><capabilities>",
-        crate::rpc::MONITORING_NS
+        rfc3535_wire::ns::MONITORING
     ));
     for capability in shared.capabilities() {
         xml.push_str(&format!("<capability>{capability}</capability>"));
@@ -211,7 +212,6 @@ pub fn merge(data: &mut Vec<Element>, state: Vec<Element>) {
     }
 }
 
-pub const ORIGIN_NS: &str = "urn:ietf:params:xml:ns:yang:ietf-origin";
 
 fn mark_origin(element: &mut Element, origin: &str) {
     element
@@ -228,7 +228,7 @@ fn mark_origin(element: &mut Element, origin: &str) {
 /// state), and state merged into a configuration node says so on itself.
 pub fn operational(
     shared: &Shared,
-    stores: &crate::rpc::Stores,
+    stores: &crate::store::Stores,
     with_origin: bool,
 ) -> Vec<Element> {
     let mut data = stores.running.clone();

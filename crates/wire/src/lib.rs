@@ -10,21 +10,26 @@
 //! - [`rpc`]: builds the RFC 6241 / 5277 / 6022 / 6243 / 8526 operations as `<rpc>` messages.
 //!
 //! [`capability`] classifies the capability URIs of a hello; [`yang_library`] reads a device's
-//! RFC 8525 / RFC 7895 YANG library into a summary.
+//! RFC 8525 / RFC 7895 YANG library into a summary. [`ns`] holds every namespace the project
+//! speaks, [`error_tag`] the RFC 6241 error-tag vocabulary, and [`xml::escape`] is the one XML
+//! escaper the client, the reference device and the steps use.
 //!
 //! Both the client (`rfc3535-client`) and the embedded reference device use this crate, so the
 //! codec is tested against independent ground truth: RFC byte examples, real peers, and input
 //! split at every byte boundary.
 
 pub mod capability;
+pub mod error_tag;
 pub mod framing;
 pub mod message;
+pub mod ns;
 pub mod rpc;
 pub mod tree;
 pub mod xml;
 pub mod yang_library;
 
 pub use capability::{Capability, CapabilityKind};
+pub use error_tag::ErrorTag;
 pub use framing::{Framing, FramingCodec, FramingError, DEFAULT_MAX_MESSAGE_SIZE};
 pub use message::{
     ErrorSeverity, ErrorType, Hello, MessageError, Notification, RpcError, RpcReply, ServerMessage,
@@ -35,10 +40,8 @@ pub use rpc::{
 };
 pub use yang_library::{LibraryFormat, LibraryModule, YangLibrary};
 
-/// The NETCONF base namespace (RFC 6241 §3.1).
-pub const NS_BASE: &str = "urn:ietf:params:xml:ns:netconf:base:1.0";
-/// The RFC 5277 notification namespace.
-pub const NS_NOTIFICATION: &str = "urn:ietf:params:xml:ns:netconf:notification:1.0";
+/// The NETCONF base and RFC 5277 notification namespaces, by the names the crate has used.
+pub use ns::{BASE as NS_BASE, NOTIFICATION as NS_NOTIFICATION};
 /// The base:1.0 capability (end-of-message framing).
 pub const CAP_BASE_1_0: &str = "urn:ietf:params:netconf:base:1.0";
 /// The base:1.1 capability (chunked framing).

@@ -194,6 +194,13 @@ pub struct RpcError {
 }
 
 impl RpcError {
+    /// The tag as an RFC 6241 error-tag, when it is one.
+    pub fn error_tag(&self) -> Option<crate::ErrorTag> {
+        self.tag.as_deref()?.parse().ok()
+    }
+}
+
+impl RpcError {
     fn empty() -> Self {
         RpcError {
             error_type: None,

@@ -10,16 +10,11 @@ use std::fmt::Write as _;
 use crate::xml::escape;
 use crate::{NS_BASE, NS_NOTIFICATION};
 
-/// Namespace of RFC 6243 `<with-defaults>`.
-pub const NS_WITH_DEFAULTS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
-/// Namespace of RFC 6022 `<get-schema>`.
-pub const NS_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
-/// Namespace of RFC 8526 `<get-data>`/`<edit-data>`.
-pub const NS_NMDA: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda";
-/// Namespace of the RFC 8342 datastore identities.
-pub const NS_DATASTORES: &str = "urn:ietf:params:xml:ns:yang:ietf-datastores";
-/// Namespace of the YANG XML attributes `insert`, `key`, `value` (RFC 7950 §7.8.6).
-pub const NS_YANG: &str = "urn:ietf:params:xml:ns:yang:1";
+// The names the operation builders have always used; the values live in `crate::ns`.
+pub use crate::ns::{
+    DATASTORES as NS_DATASTORES, MONITORING as NS_MONITORING, NMDA as NS_NMDA,
+    WITH_DEFAULTS as NS_WITH_DEFAULTS, YANG as NS_YANG,
+};
 
 /// A conventional datastore (RFC 6241 §5.1), or a `:url` (§8.8).
 #[derive(Debug, Clone, PartialEq, Eq)]

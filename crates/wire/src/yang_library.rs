@@ -5,7 +5,7 @@
 use crate::xml::{Step, Walker, XmlError};
 
 /// Namespace of ietf-yang-library (both revisions).
-pub const NS_YANG_LIBRARY: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-library";
+pub use crate::ns::YANG_LIBRARY as NS_YANG_LIBRARY;
 
 /// Which YANG library a summary came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,303 @@
+//! The reads: `<get>`, `<get-config>` (RFC 6241 §7.1, §7.7), `<get-data>` (RFC 8526 §3.1.1)
+//! and `<get-schema>` (RFC 6022 §3.1), with filters, with-defaults and NACM read rules.
+
+use rfc3535_wire::ns::{MONITORING as MONITORING_NS, NMDA as NMDA_NS};
+use rfc3535_wire::tree::{fragment_xml, Element};
+use rfc3535_wire::xml::escape;
+
+use super::{datastore_of, Reply, RpcError, Stores};
+use crate::filter;
+use crate::nacm::Nacm;
+use crate::Shared;
+
+/// `<get>` and `<get-config>`.
+pub(super) fn get(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &Stores,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    let source = if operation.name.local == "get" {
+        "running"
+    } else {
+        match datastore_of(child("source"), "source")? {
+            "config" => {
+                return Err(RpcError::protocol(
+                    "bad-element",
+                    "<source> cannot be <config>",
+                ))
+            }
+            name => name,
+        }
+    };
+    let source = if shared.faults.fake_candidate && source == "candidate" {
+        "running"
+    } else {
+        source
+    };
+    let mut data = stores.get(source).clone();
+    if operation.name.local == "get" {
+        crate::state::merge(&mut data, crate::state::state(shared, stores));
+    } else if shared.faults.state_in_config {
+        let state = crate::state::state(shared, stores)
+            .into_iter()
+            .filter(|e| e.name.local == "system-state")
+            .collect();
+        crate::state::merge(&mut data, state);
+    }
+    if shared.faults.volatile_config {
+        volatile_contact(shared, &mut data);
+    }
+    if let Some(mode) = with_defaults(operation)? {
+        crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+    }
+    let data = nacm.filter_read(shared, data);
+    let selected = match child("filter") {
+        _ if shared.faults.monitoring_gaps => data,
+        None => data,
+        Some(filter) => {
+            match filter
+                .attributes
+                .iter()
+                .find(|(_, l, _)| l == "type")
+                .map(|(_, _, v)| v.as_str())
+            {
+                None | Some("subtree") => filter::apply(&data, &filter.children),
+                Some("xpath") if shared.faults.fake_xpath => data,
+                Some(other) => {
+                    return Err(RpcError {
+                        tag: "operation-not-supported",
+                        ..RpcError::protocol(
+                            "bad-attribute",
+                            format!("filter type {other:?} is not supported (no :xpath)"),
+                        )
+                    })
+                }
+            }
+        }
+    };
+    Ok(Reply::Data(fragment_xml(&selected)))
+}
+
+/// The `<with-defaults>` mode a read asks for (RFC 6243 §4.5.1), if any: in
+/// ietf-netconf-with-defaults' namespace on `<get>` and `<get-config>`, in ietf-netconf-nmda's
+/// (which uses its grouping) on `<get-data>`.
+pub(super) fn with_defaults(
+    operation: &Element,
+) -> Result<Option<crate::defaults::Mode>, RpcError> {
+    operation
+        .children
+        .iter()
+        .find(|c| {
+            c.name.local == "with-defaults"
+                && matches!(
+                    c.name.namespace.as_str(),
+                    crate::defaults::WITH_DEFAULTS_NS | NMDA_NS
+                )
+        })
+        .map(|c| {
+            crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
+                RpcError::protocol(
+                    "invalid-value",
+                    format!("with-defaults {:?} is not a mode", c.text.trim()),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The datastore an NMDA operation names (`ds:running`, ...), by its identity's local name.
+pub(super) fn nmda_datastore(operation: &Element) -> Result<String, RpcError> {
+    let text = operation
+        .child("datastore")
+        .map(|d| d.text.trim().to_owned())
+        .ok_or_else(|| {
+            RpcError::protocol("missing-element", "the operation needs a <datastore>")
+        })?;
+    let name = text
+        .rsplit_once(':')
+        .map_or(text.as_str(), |(_, local)| local);
+    match name {
+        "running" | "candidate" | "startup" | "intended" | "operational" => Ok(name.to_owned()),
+        _ => Err(RpcError {
+            info: Some("<bad-element>datastore</bad-element>".to_owned()),
+            ..RpcError::protocol(
+                "invalid-value",
+                format!("no datastore {text:?} on this device"),
+            )
+        }),
+    }
+}
+
+/// Drops what lies deeper than `depth` levels (RFC 8526 `max-depth`).
+pub(super) fn limit_depth(elements: &mut [Element], depth: usize) {
+    for element in elements {
+        if depth <= 1 {
+            element.children.clear();
+        } else {
+            limit_depth(&mut element.children, depth - 1);
+        }
+    }
+}
+
+/// `<get-data>` (RFC 8526 §3.1.1).
+pub(super) fn get_data(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &Stores,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let datastore = nmda_datastore(operation)?;
+    let with_origin = operation.child("with-origin").is_some();
+    if with_origin && datastore != "operational" {
+        return Err(RpcError::protocol(
+            "invalid-value",
+            "with-origin is only for the operational datastore",
+        ));
+    }
+    let mut data = match datastore.as_str() {
+        "operational" => crate::state::operational(shared, stores, with_origin),
+        "intended" => stores.running.clone(),
+        other => stores.get(other).clone(),
+    };
+    if datastore == "operational" {
+        match operation.child("config-filter").map(|c| c.text.trim()) {
+            Some("true") => prune_state(&mut data, &shared.shape.roots),
+            Some("false") => {
+                data = crate::state::state(shared, stores);
+            }
+            _ => {}
+        }
+        let wanted: Vec<&str> = operation
+            .children_named("origin-filter")
+            .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
+            .collect();
+        let unwanted: Vec<&str> = operation
+            .children_named("negated-origin-filter")
+            .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
+            .collect();
+        // Configuration here is all of origin intended; state is not subject to the filters.
+        let keep_config =
+            (wanted.is_empty() || wanted.contains(&"intended")) && !unwanted.contains(&"intended");
+        if !keep_config {
+            let running: Vec<&rfc3535_wire::xml::QualifiedName> =
+                stores.running.iter().map(|e| &e.name).collect();
+            data.retain(|e| !running.contains(&&e.name));
+        }
+    }
+    if let Some(mode) = with_defaults(operation)? {
+        crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+    }
+    let data = nacm.filter_read(shared, data);
+    let mut selected = if operation.child("xpath-filter").is_some() {
+        return Err(RpcError::protocol(
+            "operation-not-supported",
+            "xpath-filter is not supported (no :xpath)",
+        ));
+    } else {
+        match operation.child("subtree-filter") {
+            Some(filter) => filter::apply(&data, &filter.children),
+            None => data,
+        }
+    };
+    if let Some(depth) = operation.child("max-depth").map(|d| d.text.trim()) {
+        if depth != "unbounded" {
+            let depth: usize = depth
+                .parse()
+                .map_err(|_| RpcError::protocol("invalid-value", format!("max-depth {depth:?}")))?;
+            limit_depth(&mut selected, depth);
+        }
+    }
+    Ok(Reply::Raw(format!(
+        "<data xmlns=\"{NMDA_NS}\">{}</data>",
+        fragment_xml(&selected)
+    )))
+}
+
+/// Leaves out state (`config false`) nodes, by the schema.
+pub(super) fn prune_state(elements: &mut Vec<Element>, nodes: &[rfc3535_yang::NodeShape]) {
+    elements.retain_mut(|element| {
+        match nodes
+            .iter()
+            .find(|n| n.name == element.name.local && n.namespace == element.name.namespace)
+        {
+            Some(node) if !node.config => false,
+            Some(node) => {
+                prune_state(&mut element.children, &node.children);
+                true
+            }
+            None => false,
+        }
+    });
+}
+
+/// The fault of a device that keeps a read counter in its configuration.
+pub(super) fn volatile_contact(shared: &Shared, data: &mut [Element]) {
+    let reads = shared
+        .statistics
+        .lock()
+        .map(|s| s.counters.in_rpcs)
+        .unwrap_or_default();
+    for system in data
+        .iter_mut()
+        .filter(|e| e.name.local == "system" && e.name.namespace == crate::SYSTEM_NS)
+    {
+        for contact in system
+            .children
+            .iter_mut()
+            .filter(|c| c.name.local == "contact")
+        {
+            contact.text = format!("read {reads}");
+        }
+    }
+}
+
+pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
+    let identifier = operation
+        .child("identifier")
+        .map(|i| i.text.trim())
+        .unwrap_or_default();
+    let version = operation
+        .child("version")
+        .map(|v| v.text.trim())
+        .filter(|v| !v.is_empty());
+    if let Some(format) = operation.child("format").map(|f| f.text.trim()) {
+        if !format.ends_with("yang") {
+            return Err(RpcError::protocol(
+                "invalid-value",
+                format!("format {format:?}: only yang is served"),
+            ));
+        }
+    }
+    let found = shared
+        .modules
+        .iter()
+        .find(|m| m.name == identifier && version.is_none_or(|v| m.revision.as_deref() == Some(v)));
+    match found {
+        Some(module) if shared.faults.broken_schema && module.name == "ietf-system" => {
+            // The fault: the module is served cut short, so it does not compile.
+            let cut = &module.text[..module.text.len() / 2];
+            Ok(Reply::Raw(format!(
+                "<data xmlns=\"{MONITORING_NS}\">{}</data>",
+                escape(cut)
+            )))
+        }
+        Some(module) => Ok(Reply::Raw(format!(
+            "<data xmlns=\"{MONITORING_NS}\">{}</data>",
+            escape(&module.text)
+        ))),
+        None => Err(RpcError {
+            info: Some(format!("<bad-element>{}</bad-element>", escape(identifier))),
+            ..RpcError::protocol(
+                "invalid-value",
+                format!(
+                    "no module {identifier:?}{}",
+                    version
+                        .map(|v| format!(" revision {v}"))
+                        .unwrap_or_default()
+                ),
+            )
+        }),
+    }
+}

@@ -1,0 +1,291 @@
+//! The writes: `<edit-config>` (RFC 6241 §7.2) and `<edit-data>` (RFC 8526 §3.1.2), applied
+//! whole or not at all; `<copy-config>`, `<delete-config>` and `<validate>` (§7.3, §7.4,
+//! §8.6). Every write passes NACM and the schema before it takes effect.
+
+use rfc3535_wire::tree::Element;
+
+use super::{
+    announce_change, check_lock, check_write, datastore_of, running_changed, Reply, RpcError,
+    Stores,
+};
+use crate::edit::{self, Operation};
+use crate::nacm::Nacm;
+use crate::Shared;
+
+/// `<edit-config>`.
+pub(super) fn edit_config(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    let target = match datastore_of(child("target"), "target")? {
+        "candidate" if shared.faults.fake_candidate => "running",
+        other => other,
+    };
+    if !matches!(target, "running" | "candidate") {
+        return Err(RpcError::protocol(
+            "bad-element",
+            format!("edit-config cannot target {target}"),
+        ));
+    }
+    if let Some(option) = child("error-option").map(|e| e.text.trim()) {
+        if option != "rollback-on-error" && option != "stop-on-error" {
+            return Err(RpcError::protocol(
+                "operation-not-supported",
+                format!("error-option {option:?}: this device applies an edit whole or not at all"),
+            ));
+        }
+    }
+    edit_request(shared, nacm, stores, session, target, operation)
+}
+
+/// `<edit-data>`: running or the candidate, named by datastore identity.
+pub(super) fn edit_data(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let target = match super::read::nmda_datastore(operation)?.as_str() {
+        "candidate" if shared.faults.fake_candidate => "running",
+        "running" => "running",
+        "candidate" => "candidate",
+        other => {
+            return Err(RpcError::protocol(
+                "invalid-value",
+                format!("edit-data cannot write {other}"),
+            ))
+        }
+    };
+    edit_request(shared, nacm, stores, session, target, operation)
+}
+
+/// `<copy-config>`.
+pub(super) fn copy_config(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    let target = datastore_of(child("target"), "target")?;
+    let source = datastore_of(child("source"), "source")?;
+    if target == "config" || target == source {
+        return Err(RpcError::protocol(
+            "invalid-value",
+            format!("cannot copy {source} to {target}"),
+        ));
+    }
+    check_lock(stores, target, session)?;
+    let mut data = source_data(shared, stores, source, child("source"))?;
+    edit::prune(&mut data, &shared.shape.roots);
+    check_write(shared, nacm, stores.get(target), &data)?;
+    shared.validate(&data, target != "candidate")?;
+    let changed = *stores.get(target) != data;
+    match target {
+        "running" => {
+            stores.running = data;
+            if stores.candidate_changed_by.is_none() {
+                stores.candidate = stores.running.clone();
+            }
+        }
+        "candidate" => {
+            stores.candidate = data;
+            stores.candidate_changed_by = Some(session);
+            stores.validated = false;
+        }
+        _ => stores.startup = data,
+    }
+    match target {
+        "running" if changed => running_changed(shared, stores, Some(session)),
+        "startup" if changed => announce_change(shared, Some(session), "startup"),
+        _ => {}
+    }
+    Ok(Reply::Ok)
+}
+
+/// `<delete-config>`: only startup can be deleted.
+pub(super) fn delete_config(
+    shared: &Shared,
+    stores: &mut Stores,
+    session: u32,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    match datastore_of(child("target"), "target")? {
+        "startup" => {
+            check_lock(stores, "startup", session)?;
+            let changed = !stores.startup.is_empty();
+            stores.startup.clear();
+            if changed {
+                announce_change(shared, Some(session), "startup");
+            }
+            Ok(Reply::Ok)
+        }
+        other => Err(RpcError::protocol(
+            "invalid-value",
+            format!("{other} cannot be deleted"),
+        )),
+    }
+}
+
+/// `<validate>`.
+pub(super) fn validate(
+    shared: &Shared,
+    stores: &mut Stores,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let child = |name: &str| operation.child(name);
+    let source = datastore_of(child("source"), "source")?;
+    let data = source_data(shared, stores, source, child("source"))?;
+    shared.validate(&data, true)?;
+    stores.validated = true;
+    Ok(Reply::Ok)
+}
+
+/// `<default-operation>` of an edit (merge when absent).
+pub(super) fn default_operation(element: Option<&Element>) -> Result<Operation, RpcError> {
+    match element.map(|d| d.text.trim()) {
+        None => Ok(Operation::Merge),
+        Some(text) => Operation::parse(text)
+            .filter(|o| matches!(o, Operation::Merge | Operation::Replace | Operation::None))
+            .ok_or_else(|| {
+                RpcError::protocol("invalid-value", format!("default-operation {text:?}"))
+            }),
+    }
+}
+
+/// The edit an `<edit-config>` or `<edit-data>` asks for: its `<config>` and
+/// `<default-operation>`, applied to `target`.
+pub(super) fn edit_request(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    operation: &Element,
+) -> Result<Reply, RpcError> {
+    let Some(config) = operation.child("config") else {
+        return Err(RpcError::protocol(
+            "missing-element",
+            format!("<{}> needs <config> (no :url)", operation.name.local),
+        ));
+    };
+    let default = default_operation(operation.child("default-operation"))?;
+    edit_datastore(
+        shared,
+        nacm,
+        stores,
+        session,
+        target,
+        &config.children,
+        default,
+    )
+}
+
+/// An edit of running or the candidate (`<edit-config>`, `<edit-data>`): whole or not at all.
+pub(super) fn edit_datastore(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    config: &[Element],
+    default: Operation,
+) -> Result<Reply, RpcError> {
+    check_lock(stores, target, session)?;
+    let mut config = config.to_vec();
+    crate::profile::rewrite_edit(&shared.faults, &mut config);
+    let edited = match edited(shared, nacm, stores, target, &config, default) {
+        Ok(edited) => edited,
+        Err(error) if shared.faults.partial_edits => {
+            // The fault: what can be applied of a failed edit is kept.
+            let mut lenient = config.clone();
+            crate::profile::rewrite_edit(
+                &crate::profile::Faults {
+                    sloppy_operations: true,
+                    ..shared.faults
+                },
+                &mut lenient,
+            );
+            if let Ok(partial) = edited(shared, nacm, stores, target, &lenient, default) {
+                store_edit(shared, stores, session, target, partial);
+            }
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
+    store_edit(shared, stores, session, target, edited);
+    Ok(Reply::Ok)
+}
+
+/// A datastore with an edit applied, pruned, allowed and valid.
+pub(super) fn edited(
+    shared: &Shared,
+    nacm: &Nacm,
+    stores: &Stores,
+    target: &str,
+    config: &[Element],
+    default: Operation,
+) -> Result<Vec<Element>, RpcError> {
+    let mut edited = stores.get(target).clone();
+    edit::apply(&mut edited, config, default, &shared.shape)?;
+    edit::prune(&mut edited, &shared.shape.roots);
+    if shared.faults.sorts_user_ordered {
+        crate::profile::sort_user_ordered(&mut edited, &shared.shape.roots);
+    }
+    check_write(shared, nacm, stores.get(target), &edited)?;
+    shared.validate(&edited, target != "candidate")?;
+    Ok(edited)
+}
+
+/// Stores an edited running or candidate.
+pub(super) fn store_edit(
+    shared: &Shared,
+    stores: &mut Stores,
+    session: u32,
+    target: &str,
+    edited: Vec<Element>,
+) {
+    if target == "running" {
+        let changed = stores.running != edited;
+        stores.running = edited;
+        // Without uncommitted changes the candidate follows running.
+        if stores.candidate_changed_by.is_none() {
+            stores.candidate = stores.running.clone();
+        }
+        if changed {
+            running_changed(shared, stores, Some(session));
+        }
+    } else {
+        stores.candidate = edited;
+        stores.candidate_changed_by = Some(session);
+        stores.validated = false;
+    }
+}
+
+/// The configuration a `<source>` names: a datastore's, or inline `<config>`. Inline
+/// configuration goes through the edit engine, so unknown nodes and state are refused as they
+/// are in an edit.
+pub(super) fn source_data(
+    shared: &Shared,
+    stores: &Stores,
+    source: &str,
+    element: Option<&Element>,
+) -> Result<Vec<Element>, RpcError> {
+    if source != "config" {
+        return Ok(stores.get(source).clone());
+    }
+    let inline = element
+        .and_then(|s| s.child("config"))
+        .map(|c| c.children.clone())
+        .unwrap_or_default();
+    let mut fresh = Vec::new();
+    edit::apply(&mut fresh, &inline, Operation::Merge, &shared.shape)?;
+    Ok(fresh)
+}
