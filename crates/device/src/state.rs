@@ -212,7 +212,6 @@ pub fn merge(data: &mut Vec<Element>, state: Vec<Element>) {
     }
 }
 
-
 fn mark_origin(element: &mut Element, origin: &str) {
     element
         .attributes
