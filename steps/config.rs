@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use cucumber::{given, then, when};
 use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
-use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption};
+use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption, ErrorTag};
 
 use rfc3535_harness::safety::{put_back, Restoration};
 
@@ -209,17 +209,16 @@ async fn any_error(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "the reply is an error with tag {string}")]
 async fn error_with_tag(world: &mut RunWorld, tag: String) -> StepResult {
+    let wanted: ErrorTag = tag
+        .parse()
+        .map_err(|e| Finding::error(format!("harness bug: the catalogue names {e}")))?;
     let reply = world.kept_reply()?;
     if reply.is_success() {
         return Err(Finding::fail(format!(
             "expected an rpc-error with error-tag {tag}; the device answered with success"
         )));
     }
-    if reply
-        .errors
-        .iter()
-        .any(|e| e.tag.as_deref() == Some(tag.as_str()))
-    {
+    if reply.errors.iter().any(|e| e.error_tag() == Some(wanted)) {
         return Ok(());
     }
     Err(Finding::fail(format!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cucumber::{then, when};
 use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
-use rfc3535_client::wire::{Filter, CAP_BASE_1_1};
+use rfc3535_client::wire::{ErrorTag, Filter, CAP_BASE_1_1};
 
 use super::world::{reply_data, Finding, RunWorld, StepResult};
 
@@ -189,7 +189,11 @@ async fn unknown_operation(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the reply is an error with a type and one of the tags {string}")]
 async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepResult {
     let reply = world.kept_reply()?;
-    let allowed: Vec<&str> = tags.split(',').map(str::trim).collect();
+    let allowed = tags
+        .split(',')
+        .map(|t| t.trim().parse::<ErrorTag>())
+        .collect::<Result<Vec<ErrorTag>, _>>()
+        .map_err(|e| Finding::error(format!("harness bug: the catalogue names {e}")))?;
     let Some(error) = reply.hard_errors().next() else {
         return Err(Finding::fail(
             "the device answered an unknown operation without an rpc-error",
@@ -200,10 +204,12 @@ async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepRes
             "the rpc-error has no error-type: {error}"
         )));
     }
-    match error.tag.as_deref() {
+    match error.error_tag() {
         Some(tag) if allowed.contains(&tag) => Ok(()),
-        other => Err(Finding::fail(format!(
-            "error-tag {other:?} is not one of {allowed:?}"
+        _ => Err(Finding::fail(format!(
+            "error-tag {:?} is not one of {:?}",
+            error.tag.as_deref(),
+            allowed.iter().map(|t| t.as_str()).collect::<Vec<_>>()
         ))),
     }
 }

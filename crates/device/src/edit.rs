@@ -23,13 +23,14 @@ pub enum EditError {
 }
 
 impl EditError {
-    pub fn tag(&self) -> &'static str {
+    pub fn tag(&self) -> rfc3535_wire::ErrorTag {
+        use rfc3535_wire::ErrorTag;
         match self {
-            EditError::DataExists(_) => "data-exists",
-            EditError::DataMissing(_) => "data-missing",
-            EditError::UnknownElement(_) => "unknown-element",
-            EditError::NotConfig(_) => "invalid-value",
-            EditError::BadAttribute { .. } => "bad-attribute",
+            EditError::DataExists(_) => ErrorTag::DataExists,
+            EditError::DataMissing(_) => ErrorTag::DataMissing,
+            EditError::UnknownElement(_) => ErrorTag::UnknownElement,
+            EditError::NotConfig(_) => ErrorTag::InvalidValue,
+            EditError::BadAttribute { .. } => ErrorTag::BadAttribute,
         }
     }
 }

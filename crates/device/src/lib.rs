@@ -37,6 +37,7 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use rfc3535_wire::tree::{fragment_xml, Element};
+use rfc3535_wire::{ErrorTag, ErrorType};
 use rfc3535_yang::{ModuleSpec, Schema, Shape};
 use tokio::sync::watch;
 
@@ -523,7 +524,11 @@ impl Shared {
     pub fn validate(&self, data: &[Element], complete: bool) -> Result<(), rpc::RpcError> {
         let xml = fragment_xml(data);
         let schema = self.schema.lock().map_err(|_| {
-            rpc::RpcError::new("application", "operation-failed", "the schema is unusable")
+            rpc::RpcError::new(
+                ErrorType::Application,
+                ErrorTag::OperationFailed,
+                "the schema is unusable",
+            )
         })?;
         schema
             .validate(&xml, rpc::content(complete))

@@ -10,6 +10,7 @@ use bytes::BytesMut;
 use futures::StreamExt;
 use rfc3535_wire::framing::{Framing, FramingCodec};
 use rfc3535_wire::tree::Element;
+use rfc3535_wire::{ErrorTag, ErrorType};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::FramedRead;
 
@@ -229,14 +230,14 @@ where
                 let outcome = if !has_id {
                     Err(RpcError {
                         info: Some("<bad-attribute>message-id</bad-attribute><bad-element>rpc</bad-element>".to_owned()),
-                        ..RpcError::new("rpc", "missing-attribute", "an <rpc> needs a message-id")
+                        ..RpcError::new(ErrorType::Rpc, ErrorTag::MissingAttribute, "an <rpc> needs a message-id")
                     })
                 } else {
                     match rpc.children.first() {
                         Some(operation) => rpc::handle(&shared, session, operation),
                         None => Err(RpcError::new(
-                            "protocol",
-                            "missing-element",
+                            ErrorType::Protocol,
+                            ErrorTag::MissingElement,
                             "the <rpc> holds no operation",
                         )),
                     }
@@ -248,8 +249,8 @@ where
                     Ok(Reply::Raw(raw)) => (raw, false),
                     Ok(Reply::Subscribe { .. }) if subscription.is_some() => (
                         RpcError::new(
-                            "protocol",
-                            "operation-failed",
+                            ErrorType::Protocol,
+                            ErrorTag::OperationFailed,
                             "this session already has a subscription",
                         )
                         .to_xml(),
@@ -294,8 +295,8 @@ where
                 format!(
                     "<rpc-reply xmlns=\"{BASE_NS}\">{}</rpc-reply>",
                     RpcError::new(
-                        "rpc",
-                        "unknown-element",
+                        ErrorType::Rpc,
+                        ErrorTag::UnknownElement,
                         format!("<{}> is not an <rpc>", other.name.local)
                     )
                     .to_xml()
@@ -306,8 +307,8 @@ where
                 format!(
                     "<rpc-reply xmlns=\"{BASE_NS}\">{}</rpc-reply>",
                     RpcError::new(
-                        "rpc",
-                        "malformed-message",
+                        ErrorType::Rpc,
+                        ErrorTag::MalformedMessage,
                         format!("not well-formed XML: {error}")
                     )
                     .to_xml()

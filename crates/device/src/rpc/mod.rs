@@ -22,6 +22,7 @@ use rfc3535_wire::ns::{
 };
 use rfc3535_wire::tree::Element;
 use rfc3535_wire::xml::{escape, QualifiedName};
+use rfc3535_wire::{ErrorTag, ErrorType};
 use rfc3535_yang::Content;
 
 use crate::edit;
@@ -93,7 +94,8 @@ pub(crate) fn handle(
     operation: &Element,
 ) -> Result<Reply, RpcError> {
     let user = shared.user_of(session).unwrap_or_default();
-    let unusable = || RpcError::application("operation-failed", "the datastores are unusable");
+    let unusable =
+        || RpcError::application(ErrorTag::OperationFailed, "the datastores are unusable");
     let nacm = match shared.stores.lock() {
         Ok(stores) => Nacm::for_user(&stores.running, &user),
         Err(_) => return Err(unusable()),
@@ -114,7 +116,7 @@ pub(crate) fn handle(
             statistics.denied_operations += 1;
         }
         return Err(RpcError::application(
-            "access-denied",
+            ErrorTag::AccessDenied,
             format!(
                 "<{}> is not permitted to this account",
                 operation.name.local
@@ -172,7 +174,7 @@ fn unknown(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
     let name = &operation.name;
     if name.namespace == ns::NMDA {
         return Err(RpcError::protocol(
-            "operation-not-supported",
+            ErrorTag::OperationNotSupported,
             format!("<{}> is not an NMDA operation of this device", name.local),
         ));
     }
@@ -181,12 +183,12 @@ fn unknown(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
     }
     if name.namespace == ns::BASE {
         return Err(RpcError::protocol(
-            "operation-not-supported",
+            ErrorTag::OperationNotSupported,
             format!("<{}> is not supported by this device", name.local),
         ));
     }
     Err(RpcError::protocol(
-        "operation-not-supported",
+        ErrorTag::OperationNotSupported,
         format!(
             "{{{}}}{} is not an operation of this device",
             name.namespace, name.local
@@ -197,8 +199,8 @@ fn unknown(shared: &Shared, operation: &Element) -> Result<Reply, RpcError> {
 /// An `<rpc-error>` (RFC 6241 §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcError {
-    pub error_type: &'static str,
-    pub tag: &'static str,
+    pub error_type: ErrorType,
+    pub tag: ErrorTag,
     pub message: String,
     pub path: Option<String>,
     /// Content of `<error-info>` (XML).
@@ -206,7 +208,7 @@ pub struct RpcError {
 }
 
 impl RpcError {
-    pub fn new(error_type: &'static str, tag: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(error_type: ErrorType, tag: ErrorTag, message: impl Into<String>) -> Self {
         RpcError {
             error_type,
             tag,
@@ -216,18 +218,18 @@ impl RpcError {
         }
     }
 
-    fn protocol(tag: &'static str, message: impl Into<String>) -> Self {
-        Self::new("protocol", tag, message)
+    fn protocol(tag: ErrorTag, message: impl Into<String>) -> Self {
+        Self::new(ErrorType::Protocol, tag, message)
     }
 
-    fn application(tag: &'static str, message: impl Into<String>) -> Self {
-        Self::new("application", tag, message)
+    fn application(tag: ErrorTag, message: impl Into<String>) -> Self {
+        Self::new(ErrorType::Application, tag, message)
     }
 
     pub fn to_xml(&self) -> String {
         let mut out = format!(
             "<rpc-error><error-type>{}</error-type><error-tag>{}</error-tag><error-severity>error</error-severity>",
-            self.error_type, self.tag
+            self.error_type.as_str(), self.tag
         );
         if let Some(path) = &self.path {
             out.push_str(&format!("<error-path>{}</error-path>", escape(path)));
@@ -268,7 +270,7 @@ impl From<rfc3535_yang::Finding> for RpcError {
                 .app_tag
                 .as_ref()
                 .map(|t| format!("<app-tag>{}</app-tag>", escape(t))),
-            ..RpcError::application("invalid-value", finding.message.clone())
+            ..RpcError::application(ErrorTag::InvalidValue, finding.message.clone())
         }
     }
 }
@@ -417,7 +419,7 @@ fn check_write(
             return Err(RpcError {
                 path: Some(format!("/{}", path.join("/"))),
                 ..RpcError::application(
-                    "access-denied",
+                    ErrorTag::AccessDenied,
                     format!("access to /{} is denied to this account", path.join("/")),
                 )
             });
@@ -430,7 +432,7 @@ fn check_write(
 fn datastore_of(parent: Option<&Element>, what: &str) -> Result<&'static str, RpcError> {
     let Some(parent) = parent else {
         return Err(RpcError::protocol(
-            "missing-element",
+            ErrorTag::MissingElement,
             format!("the operation needs a <{what}>"),
         ));
     };
@@ -440,11 +442,11 @@ fn datastore_of(parent: Option<&Element>, what: &str) -> Result<&'static str, Rp
         Some("startup") => Ok("startup"),
         Some("config") => Ok("config"),
         Some("url") => Err(RpcError::protocol(
-            "operation-not-supported",
+            ErrorTag::OperationNotSupported,
             "the device does not support :url",
         )),
         other => Err(RpcError::protocol(
-            "bad-element",
+            ErrorTag::BadElement,
             format!("<{what}> names no datastore this device has ({other:?})"),
         )),
     }
@@ -458,7 +460,7 @@ fn check_lock(stores: &Stores, datastore: &str, session: u32) -> Result<(), RpcE
         Some(holder) if *holder != session => Err(RpcError {
             info: Some(format!("<session-id>{holder}</session-id>")),
             ..RpcError::protocol(
-                "in-use",
+                ErrorTag::InUse,
                 format!("the {datastore} datastore is locked by session {holder}"),
             )
         }),

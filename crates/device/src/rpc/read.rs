@@ -4,6 +4,7 @@
 use rfc3535_wire::ns::{MONITORING as MONITORING_NS, NMDA as NMDA_NS};
 use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_wire::xml::escape;
+use rfc3535_wire::ErrorTag;
 
 use super::{datastore_of, Reply, RpcError, Stores};
 use crate::filter;
@@ -24,7 +25,7 @@ pub(super) fn get(
         match datastore_of(child("source"), "source")? {
             "config" => {
                 return Err(RpcError::protocol(
-                    "bad-element",
+                    ErrorTag::BadElement,
                     "<source> cannot be <config>",
                 ))
             }
@@ -67,9 +68,9 @@ pub(super) fn get(
                 Some("xpath") if shared.faults.fake_xpath => data,
                 Some(other) => {
                     return Err(RpcError {
-                        tag: "operation-not-supported",
+                        tag: ErrorTag::OperationNotSupported,
                         ..RpcError::protocol(
-                            "bad-attribute",
+                            ErrorTag::BadAttribute,
                             format!("filter type {other:?} is not supported (no :xpath)"),
                         )
                     })
@@ -99,7 +100,7 @@ pub(super) fn with_defaults(
         .map(|c| {
             crate::defaults::Mode::parse(&c.text).ok_or_else(|| {
                 RpcError::protocol(
-                    "invalid-value",
+                    ErrorTag::InvalidValue,
                     format!("with-defaults {:?} is not a mode", c.text.trim()),
                 )
             })
@@ -113,7 +114,10 @@ pub(super) fn nmda_datastore(operation: &Element) -> Result<String, RpcError> {
         .child("datastore")
         .map(|d| d.text.trim().to_owned())
         .ok_or_else(|| {
-            RpcError::protocol("missing-element", "the operation needs a <datastore>")
+            RpcError::protocol(
+                ErrorTag::MissingElement,
+                "the operation needs a <datastore>",
+            )
         })?;
     let name = text
         .rsplit_once(':')
@@ -123,7 +127,7 @@ pub(super) fn nmda_datastore(operation: &Element) -> Result<String, RpcError> {
         _ => Err(RpcError {
             info: Some("<bad-element>datastore</bad-element>".to_owned()),
             ..RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!("no datastore {text:?} on this device"),
             )
         }),
@@ -152,7 +156,7 @@ pub(super) fn get_data(
     let with_origin = operation.child("with-origin").is_some();
     if with_origin && datastore != "operational" {
         return Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "with-origin is only for the operational datastore",
         ));
     }
@@ -192,7 +196,7 @@ pub(super) fn get_data(
     let data = nacm.filter_read(shared, data);
     let mut selected = if operation.child("xpath-filter").is_some() {
         return Err(RpcError::protocol(
-            "operation-not-supported",
+            ErrorTag::OperationNotSupported,
             "xpath-filter is not supported (no :xpath)",
         ));
     } else {
@@ -203,9 +207,9 @@ pub(super) fn get_data(
     };
     if let Some(depth) = operation.child("max-depth").map(|d| d.text.trim()) {
         if depth != "unbounded" {
-            let depth: usize = depth
-                .parse()
-                .map_err(|_| RpcError::protocol("invalid-value", format!("max-depth {depth:?}")))?;
+            let depth: usize = depth.parse().map_err(|_| {
+                RpcError::protocol(ErrorTag::InvalidValue, format!("max-depth {depth:?}"))
+            })?;
             limit_depth(&mut selected, depth);
         }
     }
@@ -265,7 +269,7 @@ pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, 
     if let Some(format) = operation.child("format").map(|f| f.text.trim()) {
         if !format.ends_with("yang") {
             return Err(RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!("format {format:?}: only yang is served"),
             ));
         }
@@ -290,7 +294,7 @@ pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, 
         None => Err(RpcError {
             info: Some(format!("<bad-element>{}</bad-element>", escape(identifier))),
             ..RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!(
                     "no module {identifier:?}{}",
                     version

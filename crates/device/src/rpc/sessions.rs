@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use rfc3535_wire::tree::Element;
+use rfc3535_wire::ErrorTag;
 
 use super::{Reply, RpcError, Stores};
 use crate::Shared;
@@ -24,13 +25,13 @@ pub(super) fn kill_session(
     let child = |name: &str| operation.child(name);
     let Some(id) = child("session-id").and_then(|s| s.text.trim().parse::<u32>().ok()) else {
         return Err(RpcError::protocol(
-            "missing-element",
+            ErrorTag::MissingElement,
             "kill-session needs a numeric <session-id>",
         ));
     };
     if id == session {
         return Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "a session cannot kill itself; use close-session",
         ));
     }
@@ -39,7 +40,7 @@ pub(super) fn kill_session(
         Ok(Reply::Ok)
     } else {
         Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             format!("no session {id}"),
         ))
     }
@@ -50,7 +51,7 @@ pub(super) fn subscription(shared: &Shared, operation: &Element) -> Result<Reply
     if let Some(stream) = operation.child("stream").map(|s| s.text.trim()) {
         if stream != "NETCONF" {
             return Err(RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!("no stream {stream:?}; this device has NETCONF"),
             ));
         }
@@ -66,7 +67,7 @@ pub(super) fn subscription(shared: &Shared, operation: &Element) -> Result<Reply
             None | Some("subtree") => Some(filter.children.clone()),
             Some(other) => {
                 return Err(RpcError::protocol(
-                    "operation-not-supported",
+                    ErrorTag::OperationNotSupported,
                     format!("filter type {other:?} is not supported (no :xpath)"),
                 ))
             }
@@ -78,7 +79,7 @@ pub(super) fn subscription(shared: &Shared, operation: &Element) -> Result<Reply
             .map(|t| {
                 humantime::parse_rfc3339_weak(t.text.trim()).map_err(|e| {
                     RpcError::protocol(
-                        "bad-element",
+                        ErrorTag::BadElement,
                         format!("<{name}> is not a date-and-time: {e}"),
                     )
                 })
@@ -88,21 +89,21 @@ pub(super) fn subscription(shared: &Shared, operation: &Element) -> Result<Reply
     let (start, stop) = (time("startTime")?, time("stopTime")?);
     if stop.is_some() && start.is_none() {
         return Err(RpcError::protocol(
-            "missing-element",
+            ErrorTag::MissingElement,
             "<stopTime> needs a <startTime>",
         ));
     }
     if let (Some(start), Some(stop)) = (start, stop) {
         if stop < start {
             return Err(RpcError::protocol(
-                "bad-element",
+                ErrorTag::BadElement,
                 "<stopTime> is before <startTime>",
             ));
         }
     }
     if start.is_some_and(|s| s > SystemTime::now()) {
         return Err(RpcError::protocol(
-            "bad-element",
+            ErrorTag::BadElement,
             "<startTime> is in the future",
         ));
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rfc3535_wire::tree::Element;
+use rfc3535_wire::ErrorTag;
 
 use super::{
     announce_confirm, check_lock, datastore_of, running_changed, PendingConfirm, Reply, RpcError,
@@ -26,7 +27,7 @@ pub(super) fn lock(
     };
     if target == "config" {
         return Err(RpcError::protocol(
-            "bad-element",
+            ErrorTag::BadElement,
             "a lock needs a datastore",
         ));
     }
@@ -36,7 +37,7 @@ pub(super) fn lock(
             return Err(RpcError {
                 info: Some(format!("<session-id>{holder}</session-id>")),
                 ..RpcError::protocol(
-                    "lock-denied",
+                    ErrorTag::LockDenied,
                     format!("{target} is locked by session {holder}"),
                 )
             });
@@ -45,7 +46,7 @@ pub(super) fn lock(
             return Err(RpcError {
                 info: Some("<session-id>0</session-id>".to_owned()),
                 ..RpcError::protocol(
-                    "lock-denied",
+                    ErrorTag::LockDenied,
                     "the candidate holds changes that are neither committed nor discarded",
                 )
             });
@@ -55,7 +56,7 @@ pub(super) fn lock(
     } else {
         if holder != Some(session) {
             return Err(RpcError::protocol(
-                "operation-failed",
+                ErrorTag::OperationFailed,
                 format!("{target} is not locked by this session"),
             ));
         }
@@ -76,7 +77,7 @@ pub(super) fn cancel_commit(
     let persist_id = child("persist-id").map(|p| p.text.trim().to_owned());
     match &stores.pending {
         None => Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "no confirmed commit is in progress",
         )),
         Some(pending) => {
@@ -121,22 +122,22 @@ pub(super) fn confirm_allowed(
     match (&pending.persist, persist_id) {
         (Some(token), Some(given)) if token == given => Ok(()),
         (Some(_), Some(_)) => Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "the persist-id does not match the pending confirmed commit",
         )),
         (Some(_), None) => Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "the pending confirmed commit is persistent: give its persist-id",
         )),
         (None, Some(_)) => Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "the pending confirmed commit has no persist token",
         )),
         (None, None) if pending.session == session => Ok(()),
         (None, None) => Err(RpcError {
             info: Some(format!("<session-id>{}</session-id>", pending.session)),
             ..RpcError::protocol(
-                "in-use",
+                ErrorTag::InUse,
                 format!(
                     "a confirmed commit of session {} is pending; only it can confirm it",
                     pending.session
@@ -162,7 +163,7 @@ pub(super) fn commit(
         None => 600,
         Some(text) => text.parse::<u64>().ok().filter(|t| *t > 0).ok_or_else(|| {
             RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!("confirm-timeout {text:?} is not a positive number of seconds"),
             )
         })?,
@@ -175,7 +176,7 @@ pub(super) fn commit(
         confirm_allowed(pending, session, persist_id.as_deref())?;
     } else if persist_id.is_some() {
         return Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             "no confirmed commit is in progress for this persist-id",
         ));
     }

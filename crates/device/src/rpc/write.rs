@@ -3,6 +3,7 @@
 //! §8.6). Every write passes NACM and the schema before it takes effect.
 
 use rfc3535_wire::tree::Element;
+use rfc3535_wire::ErrorTag;
 
 use super::{
     announce_change, check_lock, check_write, datastore_of, running_changed, Reply, RpcError,
@@ -27,14 +28,14 @@ pub(super) fn edit_config(
     };
     if !matches!(target, "running" | "candidate") {
         return Err(RpcError::protocol(
-            "bad-element",
+            ErrorTag::BadElement,
             format!("edit-config cannot target {target}"),
         ));
     }
     if let Some(option) = child("error-option").map(|e| e.text.trim()) {
         if option != "rollback-on-error" && option != "stop-on-error" {
             return Err(RpcError::protocol(
-                "operation-not-supported",
+                ErrorTag::OperationNotSupported,
                 format!("error-option {option:?}: this device applies an edit whole or not at all"),
             ));
         }
@@ -56,7 +57,7 @@ pub(super) fn edit_data(
         "candidate" => "candidate",
         other => {
             return Err(RpcError::protocol(
-                "invalid-value",
+                ErrorTag::InvalidValue,
                 format!("edit-data cannot write {other}"),
             ))
         }
@@ -77,7 +78,7 @@ pub(super) fn copy_config(
     let source = datastore_of(child("source"), "source")?;
     if target == "config" || target == source {
         return Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             format!("cannot copy {source} to {target}"),
         ));
     }
@@ -128,7 +129,7 @@ pub(super) fn delete_config(
             Ok(Reply::Ok)
         }
         other => Err(RpcError::protocol(
-            "invalid-value",
+            ErrorTag::InvalidValue,
             format!("{other} cannot be deleted"),
         )),
     }
@@ -155,7 +156,10 @@ pub(super) fn default_operation(element: Option<&Element>) -> Result<Operation, 
         Some(text) => Operation::parse(text)
             .filter(|o| matches!(o, Operation::Merge | Operation::Replace | Operation::None))
             .ok_or_else(|| {
-                RpcError::protocol("invalid-value", format!("default-operation {text:?}"))
+                RpcError::protocol(
+                    ErrorTag::InvalidValue,
+                    format!("default-operation {text:?}"),
+                )
             }),
     }
 }
@@ -172,7 +176,7 @@ pub(super) fn edit_request(
 ) -> Result<Reply, RpcError> {
     let Some(config) = operation.child("config") else {
         return Err(RpcError::protocol(
-            "missing-element",
+            ErrorTag::MissingElement,
             format!("<{}> needs <config> (no :url)", operation.name.local),
         ));
     };
