@@ -54,26 +54,10 @@ impl ScenarioRunner for CucumberRunner {
                 {
                     Ok(runtime) => runtime,
                     Err(error) => {
-                        let message =
-                            format!("harness: a runner's async runtime could not start: {error}");
-                        if let Some(observer) = &sink.observer {
-                            observer.warning(&message);
-                        }
-                        let mut records = sink
-                            .records
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        for key in selected {
-                            records.insert(
-                                key,
-                                ScenarioRecord {
-                                    verdict: Verdict::Error,
-                                    message: message.clone(),
-                                    steps: Vec::new(),
-                                    duration_ms: 0,
-                                },
-                            );
-                        }
+                        sink.fail_all(
+                            selected,
+                            &format!("harness: a runner's async runtime could not start: {error}"),
+                        );
                         return;
                     }
                 };

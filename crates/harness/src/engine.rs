@@ -25,7 +25,7 @@ use crate::catalogue::{Catalogue, CatalogueError, ScenarioKey};
 use crate::device::DeviceContext;
 use crate::discovery;
 use crate::netconf::open_session;
-use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, ScenarioRecord, Sink};
+use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, Sink};
 use crate::safety;
 use crate::schema;
 use crate::session::{read_sandbox_text, ManagementSession};
@@ -190,33 +190,16 @@ async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
 
 /// Starts a job; a runner thread that cannot start ends every scenario of the job in
 /// `error`, saying so, rather than leaving them unexplained.
-fn start(
-    runner: &dyn ScenarioRunner,
-    observer: &dyn RunObserver,
-    job: RunJob,
-) -> Option<std::thread::JoinHandle<()>> {
+fn start(runner: &dyn ScenarioRunner, job: RunJob) -> Option<std::thread::JoinHandle<()>> {
     let sink = Arc::clone(&job.sink);
     let keys: Vec<ScenarioKey> = job.selected.iter().cloned().collect();
     match runner.spawn(job) {
         Ok(handle) => Some(handle),
         Err(error) => {
-            let message = format!("harness: a runner thread could not start: {error}");
-            observer.warning(&message);
-            let mut records = sink
-                .records
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for key in keys {
-                records.insert(
-                    key,
-                    ScenarioRecord {
-                        verdict: Verdict::Error,
-                        message: message.clone(),
-                        steps: Vec::new(),
-                        duration_ms: 0,
-                    },
-                );
-            }
+            sink.fail_all(
+                keys,
+                &format!("harness: a runner thread could not start: {error}"),
+            );
             None
         }
     }
@@ -308,7 +291,7 @@ pub async fn execute(
             if interrupted.load(Ordering::SeqCst) {
                 return;
             }
-            let handle = start(runner.as_ref(), observer.as_ref(), job);
+            let handle = start(runner.as_ref(), job);
             join(handle, observer.as_ref()).await;
             observer.device_done();
         });
@@ -331,7 +314,7 @@ pub async fn execute(
             evidence: Arc::clone(&evidence),
             stop: stop_rx.clone(),
         };
-        let handle = start(runner.as_ref(), observer.as_ref(), job);
+        let handle = start(runner.as_ref(), job);
         join(handle, observer.as_ref()).await;
     }
 
@@ -372,4 +355,62 @@ pub async fn execute(
         fleet,
         interrupted: interrupted.load(Ordering::SeqCst),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::tests::context;
+
+    /// A runner that cannot start threads, as on a machine out of them.
+    struct Refusing;
+
+    impl ScenarioRunner for Refusing {
+        fn spawn(&self, _job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>> {
+            Err(std::io::Error::other("no more threads"))
+        }
+    }
+
+    #[derive(Debug, Default)]
+    struct Heard(std::sync::Mutex<Vec<String>>);
+
+    impl RunObserver for Heard {
+        fn warning(&self, text: &str) {
+            if let Ok(mut heard) = self.0.lock() {
+                heard.push(text.to_owned());
+            }
+        }
+    }
+
+    #[test]
+    fn a_runner_that_cannot_start_ends_its_scenarios_in_error_and_says_so() {
+        let heard = Arc::new(Heard::default());
+        let sink = Arc::new(Sink::with_observer(
+            Arc::clone(&heard) as Arc<dyn RunObserver>
+        ));
+        let key: ScenarioKey = ("10-a.feature".to_owned(), 4);
+        let (_stop, stop) = watch::channel(false);
+        let job = RunJob {
+            features_dir: PathBuf::from("features"),
+            binding: Binding::Device(Arc::new(context(&[]))),
+            selected: HashSet::from([key.clone()]),
+            sink: Arc::clone(&sink),
+            evidence: Arc::new(EvidenceDir::new(&std::env::temp_dir())),
+            stop,
+        };
+        assert!(start(&Refusing, job).is_none());
+        let record = sink.record(&key).expect("a record");
+        assert_eq!(record.verdict, Verdict::Error);
+        assert!(
+            record.message.contains("no more threads"),
+            "{}",
+            record.message
+        );
+        let heard = heard.0.lock().expect("lock").clone();
+        assert_eq!(heard.len(), 1);
+        assert!(
+            heard[0].contains("runner thread could not start"),
+            "{heard:?}"
+        );
+    }
 }

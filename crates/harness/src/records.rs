@@ -62,6 +62,27 @@ impl Sink {
     pub fn after(&self, key: &ScenarioKey, device: &str) -> Option<AfterRecord> {
         self.after.lock().ok()?.get(key)?.get(device).cloned()
     }
+
+    /// Ends each of these scenarios in `error` with `message`: the harness could not run them.
+    /// The observer hears it too, so it is never silent.
+    pub fn fail_all(&self, keys: impl IntoIterator<Item = ScenarioKey>, message: &str) {
+        if let Some(observer) = &self.observer {
+            observer.warning(message);
+        }
+        let mut records = self
+            .records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for key in keys {
+            let record = ScenarioRecord {
+                verdict: Verdict::Error,
+                message: message.to_owned(),
+                steps: Vec::new(),
+                duration_ms: 0,
+            };
+            records.insert(key, record);
+        }
+    }
 }
 
 /// What a runner is bound to: one device, or the fleet for `@multi` scenarios.
