@@ -380,7 +380,7 @@ async fn tidy_up(
                     Ok(()) => {
                         text.push_str(&format!("=== cleanup\n{}\n", cleanup.transcript_text()))
                     }
-                    Err(problem) => record.cleanup_problems.push(problem),
+                    Err(problem) => record.cleanup_problems.push(problem.to_string()),
                 }
                 cleanup.end().await;
             }

@@ -135,7 +135,7 @@ async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
     let session = world.session(&name)?;
     let library = rfc3535_harness::discovery::read_library(session)
         .await
-        .map_err(Finding::fail)?
+        .map_err(|e| Finding::fail(e.to_string()))?
         .ok_or_else(|| Finding::fail("the YANG library is announced but empty"))?;
     let modules: BTreeMap<String, Option<String>> = library
         .implemented()

@@ -85,7 +85,7 @@ pub async fn probe(
     match read_library(&session).await {
         Ok(Some(library)) => report.yang_library = Some(summarize(&library)),
         Ok(None) => {}
-        Err(note) => report.yang_library_note = Some(note),
+        Err(note) => report.yang_library_note = Some(note.to_string()),
     }
     // The probe is done whatever close-session says.
     let _ = session.close().await;

@@ -31,7 +31,7 @@ pub struct DeviceContext {
     pub claims: Claims,
     pub sandbox: Sandbox,
     /// Whether scenarios may write the sandbox (else mutating scenarios are skipped, saying why).
-    pub sandbox_usable: Result<(), String>,
+    pub sandbox_usable: Result<(), SandboxUnusable>,
     /// The sandbox text's value before the run (restored after each scenario).
     pub original_text: Option<String>,
     /// The device's own modules, fetched before the scenarios (None: it serves none).
@@ -40,8 +40,23 @@ pub struct DeviceContext {
     pub schema_dir: Option<PathBuf>,
 }
 
+/// Why scenarios may not write a device's sandbox: they are skipped, saying this.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SandboxUnusable {
+    #[error(
+        "the device claims neither :writable-running nor :candidate, so nothing can be written"
+    )]
+    NotWritable,
+    #[error("the sandbox's module ({0}) is not announced; set sandbox.text in the inventory to a string leaf this device has")]
+    ModuleNotAnnounced(String),
+    #[error("the sandbox cannot be read: {0}")]
+    Unreadable(Finding),
+    #[error("the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)")]
+    CandidateDirty,
+}
+
 /// A compiled schema, or why the device's own modules do not compile.
-pub type CompiledSchema = Rc<Result<rfc3535_yang::Schema, String>>;
+pub type CompiledSchema = Rc<Result<rfc3535_yang::Schema, rfc3535_yang::SchemaError>>;
 
 thread_local! {
     /// libyang contexts are not shared across threads: each runner thread builds its own,
@@ -78,12 +93,11 @@ impl DeviceContext {
             ));
         };
         Ok(SCHEMAS.with(|cache| {
-            Rc::clone(cache.borrow_mut().entry(dir.clone()).or_insert_with(|| {
-                Rc::new(
-                    rfc3535_yang::Schema::from_dir(dir, &acquired.specs())
-                        .map_err(|e| e.to_string()),
-                )
-            }))
+            Rc::clone(
+                cache.borrow_mut().entry(dir.clone()).or_insert_with(|| {
+                    Rc::new(rfc3535_yang::Schema::from_dir(dir, &acquired.specs()))
+                }),
+            )
         }))
     }
 
@@ -113,7 +127,7 @@ impl DeviceContext {
     pub fn require_sandbox(&self) -> StepResult {
         match &self.sandbox_usable {
             Ok(()) => Ok(()),
-            Err(why) => Err(Finding::skip(why.clone())),
+            Err(why) => Err(Finding::skip(why.to_string())),
         }
     }
 }

@@ -96,7 +96,7 @@ pub async fn discover(session: &Session) -> Claims {
             claims.library_modules = library.implemented().map(|m| m.name.clone()).collect();
         }
         Ok(None) => {}
-        Err(note) => claims.library_note = Some(note),
+        Err(note) => claims.library_note = Some(note.to_string()),
     }
     for capability in MODULE_BACKED {
         let Some(module) = capability.module() else {
@@ -126,9 +126,24 @@ pub async fn discover(session: &Session) -> Claims {
     claims
 }
 
+/// Why a device's YANG library cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LibraryUnavailable {
+    #[error("no YANG library advertised (neither :yang-library:1.1 nor :yang-library:1.0); modules are known only from the hello")]
+    NotAdvertised,
+    #[error("reading {label} failed: {error}")]
+    Failed { label: &'static str, error: String },
+    #[error("{label} advertised but refused: {errors}")]
+    Refused { label: &'static str, errors: String },
+    #[error("{label} advertised but the reply holds no library")]
+    Empty { label: &'static str },
+    #[error("{label}: unreadable reply: {error}")]
+    Unreadable { label: &'static str, error: String },
+}
+
 /// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895. `Err` says
 /// why there is none to read (not advertised, refused, unreadable).
-pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, String> {
+pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, LibraryUnavailable> {
     let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
         ("yang-library", "/yang-library (RFC 8525)")
     } else if session.has_capability(YANG_LIBRARY_1_0)
@@ -139,7 +154,7 @@ pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, Stri
     {
         ("modules-state", "/modules-state (RFC 7895)")
     } else {
-        return Err("no YANG library advertised (neither :yang-library:1.1 nor :yang-library:1.0); modules are known only from the hello".into());
+        return Err(LibraryUnavailable::NotAdvertised);
     };
     let filter = Filter::subtree(format!(
         "<{element} xmlns=\"{}\"/>",
@@ -148,18 +163,24 @@ pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, Stri
     let reply = session
         .get(Some(filter), None)
         .await
-        .map_err(|e| format!("reading {label} failed: {e}"))?;
+        .map_err(|e| LibraryUnavailable::Failed {
+            label,
+            error: e.to_string(),
+        })?;
     if !reply.is_success() {
         let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
-        return Err(format!(
-            "{label} advertised but refused: {}",
-            errors.join("; ")
-        ));
+        return Err(LibraryUnavailable::Refused {
+            label,
+            errors: errors.join("; "),
+        });
     }
     match YangLibrary::parse(reply.data().unwrap_or_default()) {
         Ok(Some(library)) => Ok(Some(library)),
-        Ok(None) => Err(format!("{label} advertised but the reply holds no library")),
-        Err(e) => Err(format!("{label}: unreadable reply: {e}")),
+        Ok(None) => Err(LibraryUnavailable::Empty { label }),
+        Err(e) => Err(LibraryUnavailable::Unreadable {
+            label,
+            error: e.to_string(),
+        }),
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use crate::capability::Capability;
 use crate::catalogue::{Catalogue, CatalogueError, ScenarioKey};
-use crate::device::DeviceContext;
+use crate::device::{DeviceContext, SandboxUnusable};
 use crate::discovery;
 use crate::netconf::open_session;
 use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, Sink};
@@ -128,14 +128,10 @@ async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
         .map(|c| c.split('?').next().unwrap_or_default())
         .collect();
     let sandbox_usable = if !prepared.claims.claims(Capability::ConfigEdit) {
-        Err(
-            "the device claims neither :writable-running nor :candidate, so nothing can be written"
-                .to_owned(),
-        )
+        Err(SandboxUnusable::NotWritable)
     } else if !namespaces.contains(sandbox.text.namespace.as_str()) {
-        Err(format!(
-            "the sandbox's module ({}) is not announced; set sandbox.text in the inventory to a string leaf this device has",
-            sandbox.text.namespace
+        Err(SandboxUnusable::ModuleNotAnnounced(
+            sandbox.text.namespace.clone(),
         ))
     } else {
         Ok(())
@@ -167,9 +163,7 @@ async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
     if context.sandbox_usable.is_ok() {
         match read_sandbox_text(session, &context, Datastore::Running).await {
             Ok(value) => context.original_text = value,
-            Err(finding) => {
-                context.sandbox_usable = Err(format!("the sandbox cannot be read: {finding}"))
-            }
+            Err(finding) => context.sandbox_usable = Err(SandboxUnusable::Unreadable(finding)),
         }
     }
     match safety::save(session, &context).await {

@@ -14,7 +14,7 @@ use rfc3535_client::wire::Datastore;
 use rfc3535_score::Safety;
 
 use crate::capability::Capability;
-use crate::device::DeviceContext;
+use crate::device::{DeviceContext, SandboxUnusable};
 use crate::finding::{Finding, StepResult};
 use crate::session::{
     canonical_config, describe_errors, expect_ok, read_node, read_sandbox_text, EditMode,
@@ -29,6 +29,28 @@ pub struct Saved {
     pub canonical: String,
 }
 
+/// A saved datastore that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SafetyError {
+    #[error("reading {datastore}: {error}")]
+    Read { datastore: String, error: String },
+    #[error("reading {datastore} was refused: {errors}")]
+    Refused { datastore: String, errors: String },
+    #[error("{datastore} is unreadable: {error}")]
+    Unreadable { datastore: String, error: String },
+}
+
+/// What stopped the sandbox from being put back after a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CleanupError {
+    #[error("cleanup could not read the sandbox: {0}")]
+    ReadText(Finding),
+    #[error("cleanup could not read the sandbox list: {0}")]
+    ReadList(Finding),
+    #[error("putting the sandbox back: {0}")]
+    PutBack(Finding),
+}
+
 /// What [`put_back`] writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Restoration {
@@ -41,23 +63,27 @@ pub enum Restoration {
 async fn read(
     session: &impl ManagementSession,
     datastore: Datastore,
-) -> Result<(String, String), String> {
+) -> Result<(String, String), SafetyError> {
+    let name = || datastore.name().to_owned();
     let reply = session
         .read_datastore(datastore.clone(), None)
         .await
-        .map_err(|e| format!("reading {}: {e}", datastore.name()))?;
+        .map_err(|e| SafetyError::Read {
+            datastore: name(),
+            error: e.to_string(),
+        })?;
     if !reply.is_success() {
-        return Err(format!(
-            "reading {} was refused: {}",
-            datastore.name(),
-            describe_errors(&reply)
-        ));
+        return Err(SafetyError::Refused {
+            datastore: name(),
+            errors: describe_errors(&reply),
+        });
     }
     let raw = reply.data().unwrap_or_default().to_owned();
-    let canonical = canonical_config(&raw).map_err(|e| match e {
-        Finding::Fail(m) | Finding::Skip(m) | Finding::Error(m) => {
-            format!("{} is unreadable: {m}", datastore.name())
-        }
+    let canonical = canonical_config(&raw).map_err(|e| SafetyError::Unreadable {
+        datastore: name(),
+        error: match e {
+            Finding::Fail(m) | Finding::Skip(m) | Finding::Error(m) => m,
+        },
     })?;
     Ok((raw, canonical))
 }
@@ -77,13 +103,12 @@ pub fn datastores(device: &DeviceContext) -> Vec<Datastore> {
 
 /// Why scenarios must not write to this device although it could: a candidate holding
 /// someone else's uncommitted changes, which the scenarios' commits would publish.
-pub fn writing_forbidden(saved: &[Saved]) -> Option<String> {
+pub fn writing_forbidden(saved: &[Saved]) -> Option<SandboxUnusable> {
     let of = |datastore: Datastore| saved.iter().find(|s| s.datastore == datastore);
     match (of(Datastore::Running), of(Datastore::Candidate)) {
-        (Some(running), Some(candidate)) if running.canonical != candidate.canonical => Some(
-            "the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)"
-                .to_owned(),
-        ),
+        (Some(running), Some(candidate)) if running.canonical != candidate.canonical => {
+            Some(SandboxUnusable::CandidateDirty)
+        }
         _ => None,
     }
 }
@@ -92,7 +117,7 @@ pub fn writing_forbidden(saved: &[Saved]) -> Option<String> {
 pub async fn save(
     session: &impl ManagementSession,
     device: &DeviceContext,
-) -> Result<Vec<Saved>, String> {
+) -> Result<Vec<Saved>, SafetyError> {
     let mut saved = Vec::new();
     for datastore in datastores(device) {
         let (raw, canonical) = read(session, datastore.clone()).await?;
@@ -178,7 +203,7 @@ pub async fn restore_sandbox(
     session: &impl ManagementSession,
     device: &DeviceContext,
     leftovers: &Leftovers,
-) -> Result<(), String> {
+) -> Result<(), CleanupError> {
     if device.sandbox_usable.is_err() {
         return Ok(());
     }
@@ -194,7 +219,7 @@ pub async fn restore_sandbox(
     }
     let current = read_sandbox_text(session, device, target.clone())
         .await
-        .map_err(|e| format!("cleanup could not read the sandbox: {e}"))?;
+        .map_err(CleanupError::ReadText)?;
     // `delete` of what is present rather than `remove`: remove is base:1.1 only.
     let delete = EditAttributes::operation(EditOperation::Delete).render();
     let text = &device.sandbox.text;
@@ -209,7 +234,7 @@ pub async fn restore_sandbox(
     if let (Some(list), false) = (&device.sandbox.list, leftovers.list_entries.is_empty()) {
         let present = read_node(session, list, target.clone())
             .await
-            .map_err(|e| format!("cleanup could not read the sandbox list: {e}"))?;
+            .map_err(CleanupError::ReadList)?;
         for entry in leftovers
             .list_entries
             .iter()
@@ -225,7 +250,7 @@ pub async fn restore_sandbox(
         Restoration::Edits(edits),
     )
     .await
-    .map_err(|finding| format!("putting the sandbox back: {finding}"))
+    .map_err(CleanupError::PutBack)
 }
 
 /// Compares every saved datastore with the device's now, restores what differs, and checks
@@ -251,7 +276,7 @@ pub async fn restore_and_verify(
         let now = match read(session, entry.datastore.clone()).await {
             Ok((_, canonical)) => canonical,
             Err(problem) => {
-                safety.problems.push(problem);
+                safety.problems.push(problem.to_string());
                 continue;
             }
         };
@@ -275,7 +300,7 @@ pub async fn restore_and_verify(
                 entry.datastore.name(),
                 difference_summary(&entry.canonical, &after, 6).join(" | ")
             )),
-            Err(problem) => safety.problems.push(problem),
+            Err(problem) => safety.problems.push(problem.to_string()),
         }
     }
     safety.verified = safety.problems.is_empty();
@@ -578,7 +603,7 @@ mod tests {
             .expect("nothing");
         assert_eq!(*unchanged.log.borrow(), ["discard"]);
         // A sandbox the run must not write is not touched.
-        device.sandbox_usable = Err("read-only".to_owned());
+        device.sandbox_usable = Err(SandboxUnusable::CandidateDirty);
         let untouched = Memory::default();
         restore_sandbox(&untouched, &device, &leftovers)
             .await

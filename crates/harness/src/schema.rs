@@ -197,7 +197,7 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
         }
         other => {
             if let Err(note) = other {
-                acquired.problems.push(note);
+                acquired.problems.push(note.to_string());
             }
             acquired.source = "the hello's module capabilities (no YANG library)".to_owned();
             for uri in session.capabilities() {
