@@ -18,16 +18,13 @@ use std::time::Instant;
 
 use cucumber::{event, gherkin, parser, Event, World as _, WriterExt as _};
 use futures::FutureExt as _;
-use rfc3535_client::Session;
 use rfc3535_harness::catalogue::ScenarioKey;
 use rfc3535_harness::engine::{RunJob, ScenarioRunner};
 use rfc3535_harness::records::{AfterRecord, Binding, EvidenceDir, ScenarioRecord, Sink};
-use rfc3535_harness::session::ManagementSession as _;
+use rfc3535_harness::session::{DeviceSession, ManagementSession as _};
 use rfc3535_harness::{Capability, DeviceContext, Finding};
 use rfc3535_score::results::StepRecord;
 use rfc3535_score::Verdict;
-
-use rfc3535_harness::netconf::open_session;
 
 use crate::steps::world::RunWorld;
 
@@ -325,7 +322,7 @@ async fn tidy_up(
 ) -> BTreeMap<String, AfterRecord> {
     let mut out = BTreeMap::new();
     let mut transcripts: BTreeMap<String, String> = BTreeMap::new();
-    let sessions: Vec<(String, Session)> = std::mem::take(&mut world.sessions)
+    let sessions: Vec<(String, DeviceSession)> = std::mem::take(&mut world.sessions)
         .into_iter()
         .chain(std::mem::take(&mut world.ended_sessions))
         .collect();
@@ -333,7 +330,7 @@ async fn tidy_up(
     let mut schema_findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Closes a session and keeps what it leaves: its transcript and the replies in it that
     // do not validate against the device's schema.
-    let mut keep = async |device: &DeviceContext, label: String, session: Session| {
+    let mut keep = async |device: &DeviceContext, label: String, session: DeviceSession| {
         session.end().await;
         schema_findings
             .entry(device.id.clone())
@@ -343,8 +340,8 @@ async fn tidy_up(
             .entry(device.id.clone())
             .or_default()
             .push_str(&format!(
-                "=== {label} (session-id {})\n{}\n",
-                session.session_id(),
+                "=== {label} ({})\n{}\n",
+                session.label(),
                 session.transcript_text()
             ));
     };
@@ -373,7 +370,7 @@ async fn tidy_up(
         if !world.notes.is_empty() {
             text.push_str(&format!("=== notes\n{}\n", world.notes.join("\n")));
         }
-        match open_session(&device.connect).await {
+        match DeviceSession::open(device.protocol, &device.connect).await {
             Ok(cleanup) => {
                 match rfc3535_harness::safety::restore_sandbox(&cleanup, &device, &leftovers).await
                 {

@@ -15,8 +15,9 @@ use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
 #[given(expr = "a management session {string} subscribed to configuration change events")]
 async fn subscribed(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let session = open_session(&device.connect).await?;
+    let session = open_session(&device, &device.connect).await?;
     let reply = session
+        .netconf()?
         .create_subscription(CreateSubscription {
             filter: Some(Filter::subtree(format!(
                 "<netconf-config-change xmlns=\"{NS_NCN}\"/>"
@@ -44,9 +45,9 @@ async fn receives_change(
             "harness bug: no account known for session {account_of:?}"
         ))
     })?;
-    let session_id = world.session(&session_of)?.session_id().to_string();
+    let session_id = world.netconf(&session_of)?.session_id().to_string();
     let mut events = world
-        .session(&listener)?
+        .netconf(&listener)?
         .take_notifications()
         .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);

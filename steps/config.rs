@@ -141,13 +141,13 @@ async fn datastore_does_not_show(world: &mut RunWorld, datastore: String) -> Ste
 
 #[when(expr = "{string} commits")]
 async fn commits(world: &mut RunWorld, name: String) -> StepResult {
-    let reply = world.session(&name)?.commit(Default::default()).await?;
+    let reply = world.netconf(&name)?.commit(Default::default()).await?;
     expect_ok(&reply, "commit")
 }
 
 #[when(expr = "{string} discards its changes")]
 async fn discards(world: &mut RunWorld, name: String) -> StepResult {
-    let reply = world.session(&name)?.discard_changes().await?;
+    let reply = world.netconf(&name)?.discard_changes().await?;
     expect_ok(&reply, "discard-changes")
 }
 
@@ -165,7 +165,7 @@ async fn equals_running(world: &mut RunWorld, datastore: String) -> StepResult {
 
 #[when(expr = "{string} locks the candidate")]
 async fn locks_candidate(world: &mut RunWorld, name: String) -> StepResult {
-    let reply = world.session(&name)?.lock(Datastore::Candidate).await?;
+    let reply = world.netconf(&name)?.lock(Datastore::Candidate).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
@@ -173,7 +173,7 @@ async fn locks_candidate(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "{string} locks the configuration it edits")]
 async fn locks_edit_target(world: &mut RunWorld, name: String) -> StepResult {
     let target = world.device()?.edit_target();
-    let reply = world.session(&name)?.lock(target).await?;
+    let reply = world.netconf(&name)?.lock(target).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
@@ -182,7 +182,7 @@ async fn locks_edit_target(world: &mut RunWorld, name: String) -> StepResult {
 async fn takes_lock(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
     let target = device.edit_target();
-    let reply = world.session(&name)?.lock(target.clone()).await?;
+    let reply = world.netconf(&name)?.lock(target.clone()).await?;
     if reply.is_success() {
         return Ok(());
     }
@@ -235,7 +235,7 @@ async fn reply_ok(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "the error names the session of {string} as the holder")]
 async fn names_holder(world: &mut RunWorld, name: String) -> StepResult {
-    let holder = world.session(&name)?.session_id().to_string();
+    let holder = world.netconf(&name)?.session_id().to_string();
     let reply = world.kept_reply()?;
     let named: Vec<String> = reply
         .errors
@@ -253,7 +253,7 @@ async fn names_holder(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "{string} copies the running configuration to startup")]
 async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
     let reply = world
-        .session(&name)?
+        .netconf(&name)?
         .copy_config(
             Datastore::Startup,
             ConfigSource::Datastore(Datastore::Running),
@@ -353,7 +353,7 @@ async fn list_holds(world: &mut RunWorld, labels: String) -> StepResult {
         .map(|e| format!("<{leaf}{attributes}>{e}</{leaf}>"))
         .collect();
     world.list_entries.extend(entries);
-    let session = world.session("A")?;
+    let session = world.netconf("A")?;
     let reply = session
         .edit_config(EditConfig::new(device.edit_target(), list.wrap_many(&xml)))
         .await?;
@@ -381,7 +381,7 @@ async fn insert_before(
     }
     .render();
     world.list_entries.push(new.clone());
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     let reply = session
         .edit_config(EditConfig::new(
             device.edit_target(),
@@ -402,6 +402,7 @@ async fn lists_entries(world: &mut RunWorld, labels: String) -> StepResult {
         .ok_or_else(|| Finding::skip("no user-ordered sandbox list"))?;
     let reply = world
         .any_session()?
+        .netconf()?
         .get_config(Datastore::Running, Some(list.filter()))
         .await?;
     let data = reply_data(&reply, "get-config of the sandbox list")?;
@@ -439,7 +440,7 @@ async fn create_existing(world: &mut RunWorld, name: String) -> StepResult {
         .text
         .wrap_leaf(&attributes, Some(&world.fresh_value()));
     let reply = world
-        .session(&name)?
+        .netconf(&name)?
         .edit_config(EditConfig::new(device.edit_target(), config))
         .await?;
     world.last_reply = Some(reply);
@@ -458,7 +459,7 @@ async fn absent_list_entry(
     let entry = list_entry(world, "absent");
     let attributes = EditAttributes::operation(operation).render();
     let reply = world
-        .session(name)?
+        .netconf(name)?
         .edit_config(EditConfig::new(
             device.edit_target(),
             list.wrap_leaf(&attributes, Some(&entry)),
@@ -500,7 +501,7 @@ async fn rollback_edit(world: &mut RunWorld, name: String) -> StepResult {
     );
     let mut edit = EditConfig::new(device.edit_target(), config);
     edit.error_option = Some(ErrorOption::RollbackOnError);
-    let reply = world.session(&name)?.edit_config(edit).await?;
+    let reply = world.netconf(&name)?.edit_config(edit).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
@@ -515,6 +516,7 @@ async fn no_new_entry(world: &mut RunWorld) -> StepResult {
         .ok_or_else(|| Finding::skip("no sandbox list"))?;
     let reply = world
         .any_session()?
+        .netconf()?
         .get_config(device.edit_target(), Some(list.filter()))
         .await?;
     let data = reply_data(&reply, "get-config of the sandbox list")?;

@@ -24,7 +24,7 @@ const STATE_ONLY: &[(&str, &str)] = &[
 
 #[then(expr = "the device offers base protocol 1.1")]
 async fn offers_base_11(world: &mut RunWorld) -> StepResult {
-    let session = world.session("A")?;
+    let session = world.netconf("A")?;
     if session
         .capabilities()
         .iter()
@@ -62,7 +62,7 @@ async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
                 world.nonce
             ));
             let acquired =
-                rfc3535_harness::schema::acquire(world.session(&name)?, None, &dir).await;
+                rfc3535_harness::schema::acquire(world.netconf(&name)?, None, &dir).await;
             (acquired, dir, true)
         }
     };
@@ -132,7 +132,7 @@ async fn every_module_back(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "{string} reads the YANG library")]
 async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     let library = rfc3535_harness::discovery::read_library(session)
         .await
         .map_err(|e| Finding::fail(e.to_string()))?
@@ -179,7 +179,7 @@ async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} asks for an operation no device knows")]
 async fn unknown_operation(world: &mut RunWorld, name: String) -> StepResult {
     let reply = world
-        .session(&name)?
+        .netconf(&name)?
         .raw("<rfc3535-no-such-operation xmlns=\"urn:rfc3535:params:xml:ns:test\"/>")
         .await?;
     world.last_reply = Some(reply);
@@ -241,14 +241,14 @@ async fn reads_sessions(world: &mut RunWorld, name: String) -> StepResult {
     let filter = Filter::subtree(format!(
         "<netconf-state xmlns=\"{NS_MONITORING}\"><sessions/></netconf-state>"
     ));
-    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    let reply = world.netconf(&name)?.get(Some(filter), None).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
 
 #[then(expr = "the reply lists session {string} among the management sessions")]
 async fn lists_session(world: &mut RunWorld, name: String) -> StepResult {
-    let id = world.session(&name)?.session_id().to_string();
+    let id = world.netconf(&name)?.session_id().to_string();
     let reply = world.kept_reply()?;
     let data = reply_data(reply, "get of /netconf-state/sessions")?;
     let ids: Vec<String> = data
@@ -284,7 +284,7 @@ async fn subtree_schema_entry(world: &mut RunWorld, name: String) -> StepResult 
     let filter = Filter::subtree(format!(
         "<netconf-state xmlns=\"{NS_MONITORING}\"><schemas><schema><identifier>{module}</identifier></schema></schemas></netconf-state>"
     ));
-    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    let reply = world.netconf(&name)?.get(Some(filter), None).await?;
     reply_data(&reply, "get with a subtree filter")?;
     world.notes.push(module);
     world.kept_replies.push(reply.clone());
@@ -299,7 +299,7 @@ async fn xpath_schema_entry(world: &mut RunWorld, name: String) -> StepResult {
         format!("/ncm:netconf-state/ncm:schemas/ncm:schema[ncm:identifier='{module}']"),
         &[("ncm", NS_MONITORING)],
     );
-    let reply = world.session(&name)?.get(Some(filter), None).await?;
+    let reply = world.netconf(&name)?.get(Some(filter), None).await?;
     reply_data(&reply, "get with an XPath filter")?;
     world.kept_replies.push(reply);
     Ok(())
@@ -355,7 +355,7 @@ pub(super) async fn same_trees(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "{string} lists the modules the device implements")]
 async fn lists_modules(world: &mut RunWorld, name: String) -> StepResult {
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     // Module name to its deviation modules, from the YANG library when there is one, else
     // from the hello.
     let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -18,12 +18,12 @@ fn members(world: &RunWorld) -> Result<Vec<(&DeviceContext, &Session)>, Finding>
     if world.fleet_sessions.len() != world.fleet.len() {
         return Err(Finding::error("harness bug: fleet sessions not open"));
     }
-    Ok(world
+    world
         .fleet
         .iter()
-        .map(|d| d.as_ref())
         .zip(world.fleet_sessions.iter())
-        .collect())
+        .map(|(device, session)| Ok((device.as_ref(), session.netconf()?)))
+        .collect()
 }
 
 /// Runs `what` on every device; the first device that refuses fails the step.
@@ -65,7 +65,7 @@ async fn session_everywhere(world: &mut RunWorld) -> StepResult {
         }
     }
     for device in world.fleet.clone() {
-        let session = open_session(&device.connect).await?;
+        let session = open_session(&device, &device.connect).await?;
         world.fleet_sessions.push(session);
     }
     Ok(())

@@ -3,12 +3,14 @@
 
 use cucumber::{given, then, when};
 
+use rfc3535_harness::session::{DeviceSession, ManagementSession as _};
+
 use super::world::{open_session, Finding, RunWorld, StepResult};
 
 #[given(expr = "a management session {string}")]
 async fn a_session(world: &mut RunWorld, name: String) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
-    let session = open_session(&device.connect).await?;
+    let session = open_session(&device, &device.connect).await?;
     world
         .usernames
         .insert(name.clone(), device.connect.username.clone());
@@ -24,7 +26,7 @@ async fn a_read_only_session(world: &mut RunWorld, name: String) -> StepResult {
             "the inventory names no read-only account for this device (roles.read_only)",
         ));
     };
-    let session = open_session(options).await?;
+    let session = open_session(&device, options).await?;
     world
         .usernames
         .insert(name.clone(), options.username.clone());
@@ -39,7 +41,7 @@ async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
         .remove(&name)
         .ok_or_else(|| Finding::error(format!("harness bug: no session {name:?} to disconnect")))?;
     // Dropping the transport without close-session: the device sees the session lost.
-    session.shutdown().await;
+    session.netconf()?.shutdown().await;
     world.ended_sessions.push((name, session));
     Ok(())
 }
@@ -56,7 +58,9 @@ async fn wrong_password(world: &mut RunWorld) -> StepResult {
             world
                 .notes
                 .push("the device accepted a wrong password".to_owned());
-            world.sessions.insert("wrong-password".to_owned(), session);
+            world
+                .sessions
+                .insert("wrong-password".to_owned(), DeviceSession::Netconf(session));
         }
         Err(rfc3535_client::ClientError::AuthenticationFailed { .. }) => {
             world.notes.push("authentication refused".to_owned());
@@ -80,9 +84,9 @@ async fn refused(world: &mut RunWorld) -> StepResult {
 async fn still_answers(world: &mut RunWorld) -> StepResult {
     let session = world.any_session()?;
     let reply = session
-        .get_config(
+        .read_datastore(
             rfc3535_client::wire::Datastore::Running,
-            Some(world.device()?.sandbox.text.filter()),
+            Some(&world.device()?.sandbox.text),
         )
         .await
         .map_err(|e| {
@@ -95,15 +99,15 @@ async fn still_answers(world: &mut RunWorld) -> StepResult {
 
 #[when(expr = "{string} tries to end session {string}")]
 async fn tries_to_kill(world: &mut RunWorld, killer: String, victim: String) -> StepResult {
-    let id = world.session(&victim)?.session_id();
-    let reply = world.session(&killer)?.kill_session(id).await?;
+    let id = world.netconf(&victim)?.session_id();
+    let reply = world.netconf(&killer)?.kill_session(id).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
 
 #[then(expr = "session {string} still answers requests")]
 async fn named_still_answers(world: &mut RunWorld, name: String) -> StepResult {
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     let filter = world.device()?.sandbox.text.filter();
     match session
         .get_config(rfc3535_client::wire::Datastore::Running, Some(filter))
@@ -119,7 +123,7 @@ async fn named_still_answers(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "session {string} can still read the running configuration")]
 async fn can_still_read(world: &mut RunWorld, name: String) -> StepResult {
     let reply = world
-        .session(&name)?
+        .netconf(&name)?
         .get_config(rfc3535_client::wire::Datastore::Running, None)
         .await?;
     super::world::expect_ok(&reply, &format!("get-config on session {name}"))
@@ -128,7 +132,7 @@ async fn can_still_read(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "{string} ends a session with an identifier no session can have")]
 async fn kill_impossible(world: &mut RunWorld, name: String) -> StepResult {
     // session-id is a uint32 from 1 (RFC 6241's session-id-type); 0 is out of range.
-    let reply = world.session(&name)?.kill_session(0).await?;
+    let reply = world.netconf(&name)?.kill_session(0).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
@@ -137,7 +141,8 @@ async fn kill_impossible(world: &mut RunWorld, name: String) -> StepResult {
 async fn many_sessions(world: &mut RunWorld, count: usize) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
     let started = std::time::Instant::now();
-    let opened = futures::future::join_all((0..count).map(|_| open_session(&device.connect))).await;
+    let opened =
+        futures::future::join_all((0..count).map(|_| open_session(&device, &device.connect))).await;
     world.measurements.insert(
         "sessions_open_ms".to_owned(),
         serde_json::json!(started.elapsed().as_millis() as u64),
@@ -165,12 +170,9 @@ async fn many_sessions(world: &mut RunWorld, count: usize) -> StepResult {
 
 #[then(expr = "every session answers a configuration read")]
 async fn every_session_reads(world: &mut RunWorld) -> StepResult {
-    let filter = world.device()?.sandbox.text.filter();
+    let text = &world.device()?.sandbox.text;
     let reads = world.sessions.values().map(|session| {
-        session.get_config(
-            rfc3535_client::wire::Datastore::Running,
-            Some(filter.clone()),
-        )
+        session.read_datastore(rfc3535_client::wire::Datastore::Running, Some(text))
     });
     let replies = futures::future::join_all(reads).await;
     for reply in replies {

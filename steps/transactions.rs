@@ -19,7 +19,7 @@ async fn confirmed_commit(world: &mut RunWorld, name: String, seconds: u32) -> S
         ..Commit::default()
     };
     world.confirmed_pending = true;
-    let reply = world.session(&name)?.commit(commit).await?;
+    let reply = world.netconf(&name)?.commit(commit).await?;
     expect_ok(&reply, "confirmed commit")
 }
 
@@ -36,7 +36,7 @@ async fn confirmed_commit_persist(world: &mut RunWorld, name: String, seconds: u
     };
     world.confirmed_pending = true;
     world.persist_token = Some(token);
-    let reply = world.session(&name)?.commit(commit).await?;
+    let reply = world.netconf(&name)?.commit(commit).await?;
     expect_ok(&reply, "confirmed commit with persist")
 }
 
@@ -52,7 +52,7 @@ async fn seconds_pass(_world: &mut RunWorld, seconds: u64) -> StepResult {
 async fn eventually_without(world: &mut RunWorld, seconds: u64, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
     let written = world.text_value.clone();
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     let reverted = eventually(Duration::from_secs(seconds), || async {
         Ok(read_sandbox_text(session, &device, Datastore::Running).await? != written)
     })
@@ -69,8 +69,9 @@ async fn eventually_without(world: &mut RunWorld, seconds: u64, name: String) ->
 #[when(expr = "a new management session {string} confirms the commit with a wrong persist token")]
 async fn confirm_wrong_token(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let session = open_session(&device.connect).await?;
+    let session = open_session(&device, &device.connect).await?;
     let reply = session
+        .netconf()?
         .commit(Commit {
             persist_id: Some(format!("rfc3535-wrong-{}", world.nonce)),
             ..Commit::default()
@@ -88,7 +89,7 @@ async fn confirm_token(world: &mut RunWorld, name: String) -> StepResult {
         .clone()
         .ok_or_else(|| Finding::error("harness bug: no persist token"))?;
     let reply = world
-        .session(&name)?
+        .netconf(&name)?
         .commit(Commit {
             persist_id: Some(token),
             ..Commit::default()
@@ -104,7 +105,7 @@ async fn confirm_token(world: &mut RunWorld, name: String) -> StepResult {
 
 #[when(expr = "{string} sends {int} configuration reads without waiting for replies")]
 async fn pipelined(world: &mut RunWorld, name: String, count: usize) -> StepResult {
-    let session = world.session(&name)?;
+    let session = world.netconf(&name)?;
     let operation = Operation::GetConfig {
         source: Datastore::Running,
         filter: Some(world.device()?.sandbox.text.filter()),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rfc3535_client::wire::RpcReply;
-use rfc3535_client::Session;
+use rfc3535_client::{ConnectOptions, Session};
+use rfc3535_harness::session::{DeviceSession, ManagementSession as _};
 
-pub use rfc3535_harness::netconf::open_session;
 pub use rfc3535_harness::session::{
     commit_if_candidate, config_differences, describe_errors, eventually, expect_ok, expect_same,
     read_config, read_config_data, read_sandbox_text, reply_data, write_sandbox_text,
@@ -21,13 +21,13 @@ pub struct RunWorld {
     pub device: Option<Arc<DeviceContext>>,
     /// For `@multi` scenarios: the devices taking part, first to last.
     pub fleet: Vec<Arc<DeviceContext>>,
-    pub fleet_sessions: Vec<Session>,
+    pub fleet_sessions: Vec<DeviceSession>,
     /// Sessions by the name the scenario gives them ("A", "B", ...).
-    pub sessions: BTreeMap<String, Session>,
+    pub sessions: BTreeMap<String, DeviceSession>,
     /// The account each named session logged in as.
     pub usernames: BTreeMap<String, String>,
     /// Sessions that were closed or dropped during the scenario, kept for their transcripts.
-    pub ended_sessions: Vec<(String, Session)>,
+    pub ended_sessions: Vec<(String, DeviceSession)>,
     /// A value unique to this scenario; every value the scenario writes contains it.
     pub nonce: String,
     /// The sandbox text this scenario wrote last.
@@ -59,7 +59,12 @@ impl RunWorld {
             .ok_or_else(|| Finding::error("harness bug: no device bound to this scenario"))
     }
 
-    pub fn session(&self, name: &str) -> Result<&Session, Finding> {
+    /// The NETCONF session of that name, for steps about NETCONF itself.
+    pub fn netconf(&self, name: &str) -> Result<&Session, Finding> {
+        self.session(name)?.netconf()
+    }
+
+    pub fn session(&self, name: &str) -> Result<&DeviceSession, Finding> {
         self.sessions.get(name).ok_or_else(|| {
             Finding::error(format!(
                 "harness bug: the scenario uses session {name:?} before opening it"
@@ -83,10 +88,10 @@ impl RunWorld {
     }
 
     /// Any open session, for the harness's own reads.
-    pub fn any_session(&self) -> Result<&Session, Finding> {
+    pub fn any_session(&self) -> Result<&DeviceSession, Finding> {
         self.sessions
             .values()
-            .find(|s| s.ended().is_none())
+            .find(|s| !s.has_ended())
             .ok_or_else(|| Finding::error("no open session left to check the device with"))
     }
 
@@ -110,4 +115,12 @@ impl RunWorld {
     pub fn fresh_value(&self) -> String {
         format!("rfc3535-{}", self.nonce)
     }
+}
+
+/// Opens a session to the device over its protocol, as the account `options` names.
+pub async fn open_session(
+    device: &DeviceContext,
+    options: &ConnectOptions,
+) -> Result<DeviceSession, Finding> {
+    DeviceSession::open(device.protocol, options).await
 }

@@ -28,7 +28,7 @@ use crate::netconf::open_session;
 use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, Sink};
 use crate::safety;
 use crate::schema;
-use crate::session::{read_sandbox_text, ManagementSession};
+use crate::session::{read_sandbox_text, DeviceSession, ManagementSession};
 use crate::target::Target;
 
 /// What a run is asked to do.
@@ -319,7 +319,7 @@ pub async fn execute(
         let (Some(context), None) = (&device.context, &device.unreachable) else {
             return Safety::default();
         };
-        match open_session(&context.connect).await {
+        match DeviceSession::open(context.protocol, &context.connect).await {
             Ok(session) => {
                 let safety = safety::restore_and_verify(&session, context, &device.saved).await;
                 session.end().await;

@@ -12,6 +12,7 @@ use rfc3535_client::Session;
 use rfc3535_yang::Content;
 
 use crate::device::DeviceContext;
+use crate::session::DeviceSession;
 
 fn message_id(text: &str) -> Option<&str> {
     let start = text.find("message-id=\"")? + "message-id=\"".len();
@@ -31,7 +32,14 @@ fn content_of(request: &str) -> Option<(&'static str, Content)> {
 }
 
 /// The findings for one session's replies.
-pub fn check_session(device: &DeviceContext, session: &Session) -> Vec<String> {
+pub fn check_session(device: &DeviceContext, session: &DeviceSession) -> Vec<String> {
+    match session {
+        DeviceSession::Netconf(session) => check_netconf_session(device, session),
+    }
+}
+
+/// The findings for one NETCONF session's replies.
+fn check_netconf_session(device: &DeviceContext, session: &Session) -> Vec<String> {
     let Ok(schema) = device.schema() else {
         return Vec::new();
     };

@@ -271,3 +271,113 @@ where
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Runs the same expression on whichever protocol's session this is.
+macro_rules! on_each {
+    ($device_session:expr, $session:ident => $body:expr) => {
+        match $device_session {
+            DeviceSession::Netconf($session) => $body,
+        }
+    };
+}
+
+/// A session to a device over one protocol: what the World and the runner hold. Steps that
+/// only need [`ManagementSession`] work over any protocol; a step about one protocol's own
+/// mechanics (NETCONF framing, `<kill-session>`, subscriptions) asks for that protocol's
+/// session and is an error on another (the catalogue tags such scenarios so they never run
+/// there).
+#[derive(Debug)]
+pub enum DeviceSession {
+    Netconf(rfc3535_client::Session),
+}
+
+impl DeviceSession {
+    /// Opens a session over `protocol`, recording its transcript.
+    pub async fn open(
+        protocol: Protocol,
+        options: &rfc3535_client::ConnectOptions,
+    ) -> Result<DeviceSession, Finding> {
+        match protocol {
+            Protocol::Netconf => Ok(DeviceSession::Netconf(
+                crate::netconf::open_session(options).await?,
+            )),
+        }
+    }
+
+    /// The NETCONF session, for steps about NETCONF itself.
+    pub fn netconf(&self) -> Result<&rfc3535_client::Session, Finding> {
+        match self {
+            DeviceSession::Netconf(session) => Ok(session),
+        }
+    }
+}
+
+impl ManagementSession for DeviceSession {
+    fn protocol(&self) -> Protocol {
+        on_each!(self, session => session.protocol())
+    }
+
+    fn has_ended(&self) -> bool {
+        on_each!(self, session => session.has_ended())
+    }
+
+    fn label(&self) -> String {
+        on_each!(self, session => ManagementSession::label(session))
+    }
+
+    fn transcript_text(&self) -> String {
+        on_each!(self, session => session.transcript_text())
+    }
+
+    async fn read_datastore(
+        &self,
+        datastore: Datastore,
+        node: Option<&NodePath>,
+    ) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.read_datastore(datastore, node).await)
+    }
+
+    async fn edit_datastore(
+        &self,
+        datastore: Datastore,
+        config: String,
+        mode: EditMode,
+    ) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.edit_datastore(datastore, config, mode).await)
+    }
+
+    async fn replace_datastore(
+        &self,
+        datastore: Datastore,
+        config: String,
+    ) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.replace_datastore(datastore, config).await)
+    }
+
+    async fn commit_candidate(&self) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.commit_candidate().await)
+    }
+
+    async fn discard_candidate(&self) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.discard_candidate().await)
+    }
+
+    async fn cancel_pending_commit(
+        &self,
+        persist_id: Option<String>,
+    ) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.cancel_pending_commit(persist_id).await)
+    }
+
+    async fn lock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.lock_datastore(datastore).await)
+    }
+
+    async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.unlock_datastore(datastore).await)
+    }
+
+    async fn end(&self) {
+        on_each!(self, session => session.end().await)
+    }
+}
