@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{device, probe, requirements, run};
+use commands::{device, diff, probe, report, requirements, run};
 
 /// Operators' network-management requirements (RFC 3535 and the IETF NMOP "RFC 3535-next"
 /// work) as executable checks against NETCONF devices.
@@ -91,7 +91,7 @@ enum Command {
     ///   rfc3535 report shard-1/results.json shard-2/results.json --format html --out lab.html
     ///   rfc3535 report vendor-a.json vendor-b.json --format md,junit,html --out published/
     #[command(verbatim_doc_comment)]
-    Report(reporting::ReportArgs),
+    Report(report::ReportArgs),
 
     /// What changed between two runs (firmware A against firmware B), regressions first.
     ///
@@ -103,7 +103,7 @@ enum Command {
     /// Example:
     ///   rfc3535 diff reports/runs/before reports/runs/after --format md
     #[command(verbatim_doc_comment)]
-    Diff(reporting::DiffArgs),
+    Diff(diff::DiffArgs),
 
     /// Run the embedded reference device standalone: a real NETCONF server over SSH.
     ///
@@ -161,8 +161,8 @@ fn main() -> ExitCode {
             Command::Probe(args) => probe::run_probe(args).await,
             Command::Run(args) => run::run_catalogue(args).await,
             Command::Requirements(args) => requirements::list_requirements(&args),
-            Command::Report(args) => reporting::report_command(&args),
-            Command::Diff(args) => reporting::diff_command(&args),
+            Command::Report(args) => report::report_command(&args),
+            Command::Diff(args) => diff::diff_command(&args),
             Command::Device(args) => device::run_device(args).await,
         }
     });

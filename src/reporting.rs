@@ -1,16 +1,16 @@
-//! The CLI side of reports: reading saved runs (a `results.json` or its run directory, with
-//! the evidence files beside it), merging several, writing the chosen formats, and the
-//! `report` and `diff` commands. Rendering itself is `rfc3535-report`'s.
+//! The CLI side of reports, shared by `run`, `report` and `diff`: reading saved runs (a
+//! `results.json` or its run directory, with the evidence files beside it), merging several,
+//! how the terminal matrix is drawn, and writing the chosen formats. Rendering itself is
+//! `rfc3535-report`'s.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rfc3535_report::{Format, Options};
-use rfc3535_score::{ChangeKind, Results, Weights};
+use rfc3535_score::Results;
 
 use crate::UsageError;
 
@@ -63,51 +63,6 @@ impl TermArgs {
             generator: format!("rfc3535 {}", env!("CARGO_PKG_VERSION")),
         }
     }
-}
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Saved runs: results.json files or the run directories holding them. Several are
-    /// merged into one matrix (the shards of one run, or vendors' separate runs); a device
-    /// may appear in one of them only.
-    #[arg(value_name = "RESULTS", required = true)]
-    pub inputs: Vec<PathBuf>,
-
-    /// Formats, comma-separated: term, md, json, junit, html.
-    #[arg(
-        long,
-        value_name = "FORMATS",
-        value_delimiter = ',',
-        default_value = "term"
-    )]
-    pub format: Vec<Format>,
-
-    /// With one format: the file to write [default: stdout]. With several: a directory,
-    /// which gets matrix.txt, matrix.md, results.json, junit.xml and report.html.
-    #[arg(long, value_name = "PATH")]
-    pub out: Option<PathBuf>,
-
-    /// Level weights for the score, as MUST,SHOULD,MAY [default: the run's, 3,2,1].
-    #[arg(long, value_name = "M,S,M")]
-    pub weights: Option<Weights>,
-
-    #[command(flatten)]
-    pub term: TermArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The earlier run (results.json or its run directory).
-    #[arg(value_name = "OLD")]
-    pub old: PathBuf,
-
-    /// The later run.
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
-
-    /// Output format: term (plain text), md or json.
-    #[arg(long, value_name = "FORMAT", default_value = "term", value_parser = ["term", "md", "json"])]
-    pub format: String,
 }
 
 /// A saved run read back: its results and the evidence files it names.
@@ -203,71 +158,4 @@ pub fn write_formats(
         written.push(path);
     }
     Ok(written)
-}
-
-pub fn report_command(args: &ReportArgs) -> Result<ExitCode> {
-    let SavedRun {
-        mut results,
-        evidence,
-    } = load_all(&args.inputs)?;
-    if let Some(weights) = args.weights {
-        results.rescore(weights);
-    }
-    let mut formats = args.format.clone();
-    formats.dedup();
-    let options = args.term.options(evidence);
-    match (&args.out, formats.as_slice()) {
-        (None, [format]) => print!("{}", rfc3535_report::render(*format, &results, &options)),
-        (Some(file), [format]) if !file.is_dir() => {
-            let plain = Options {
-                color: false,
-                ..options
-            };
-            std::fs::write(file, rfc3535_report::render(*format, &results, &plain))
-                .with_context(|| format!("cannot write {}", file.display()))?;
-            eprintln!("{format}: {}", file.display());
-        }
-        (None, _) => bail!(UsageError(anyhow::anyhow!(
-            "several formats need --out DIR, a directory to write them into"
-        ))),
-        (Some(dir), _) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            let plain = Options {
-                color: false,
-                ..options
-            };
-            for format in formats {
-                let path = dir.join(format.file_name());
-                std::fs::write(&path, rfc3535_report::render(format, &results, &plain))
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                eprintln!("{format}: {}", path.display());
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Exit 0 without regressions, 1 with at least one (for CI gates on firmware upgrades).
-pub fn diff_command(args: &DiffArgs) -> Result<ExitCode> {
-    let old = load(&args.old)?.results;
-    let new = load(&args.new)?.results;
-    let diff = rfc3535_score::diff(&old, &new);
-    let text = match args.format.as_str() {
-        "md" => rfc3535_report::diff::markdown(&old, &new, &diff),
-        "json" => rfc3535_report::diff::json(&old, &new, &diff),
-        _ => rfc3535_report::diff::text(&old, &new, &diff),
-    };
-    print!("{text}");
-    Ok(
-        if diff
-            .changes
-            .iter()
-            .any(|c| c.kind == ChangeKind::Regression)
-        {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
 }

@@ -3,7 +3,9 @@
 //! an exit code.
 
 pub mod device;
+pub mod diff;
 pub mod probe;
+pub mod report;
 pub mod requirements;
 pub mod run;
 

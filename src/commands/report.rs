@@ -1,0 +1,86 @@
+//! `rfc3535 report`: saved runs re-rendered offline; several results files merge into one
+//! matrix.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use rfc3535_report::{Format, Options};
+use rfc3535_score::Weights;
+
+use crate::reporting::{load_all, SavedRun, TermArgs};
+use crate::UsageError;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Saved runs: results.json files or the run directories holding them. Several are
+    /// merged into one matrix (the shards of one run, or vendors' separate runs); a device
+    /// may appear in one of them only.
+    #[arg(value_name = "RESULTS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Formats, comma-separated: term, md, json, junit, html.
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "term"
+    )]
+    pub format: Vec<Format>,
+
+    /// With one format: the file to write [default: stdout]. With several: a directory,
+    /// which gets matrix.txt, matrix.md, results.json, junit.xml and report.html.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Level weights for the score, as MUST,SHOULD,MAY [default: the run's, 3,2,1].
+    #[arg(long, value_name = "M,S,M")]
+    pub weights: Option<Weights>,
+
+    #[command(flatten)]
+    pub term: TermArgs,
+}
+
+pub fn report_command(args: &ReportArgs) -> Result<ExitCode> {
+    let SavedRun {
+        mut results,
+        evidence,
+    } = load_all(&args.inputs)?;
+    if let Some(weights) = args.weights {
+        results.rescore(weights);
+    }
+    let mut formats = args.format.clone();
+    formats.dedup();
+    let options = args.term.options(evidence);
+    match (&args.out, formats.as_slice()) {
+        (None, [format]) => print!("{}", rfc3535_report::render(*format, &results, &options)),
+        (Some(file), [format]) if !file.is_dir() => {
+            let plain = Options {
+                color: false,
+                ..options
+            };
+            std::fs::write(file, rfc3535_report::render(*format, &results, &plain))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            eprintln!("{format}: {}", file.display());
+        }
+        (None, _) => bail!(UsageError(anyhow::anyhow!(
+            "several formats need --out DIR, a directory to write them into"
+        ))),
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let plain = Options {
+                color: false,
+                ..options
+            };
+            for format in formats {
+                let path = dir.join(format.file_name());
+                std::fs::write(&path, rfc3535_report::render(format, &results, &plain))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("{format}: {}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
