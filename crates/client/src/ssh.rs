@@ -133,8 +133,31 @@ struct HostKeyCheck {
     seen: Arc<Mutex<HostKeySeen>>,
 }
 
+/// Why a host key is refused under the policy.
+#[derive(Debug, thiserror::Error)]
+enum HostKeyRefusal {
+    #[error("the pinned fingerprint is {0}")]
+    NotPinned(String),
+    #[error("known_hosts file {0} does not exist; add the key to it, or connect once with --host-key-policy accept-new")]
+    NoKnownHosts(PathBuf),
+    #[error("no {algorithm} key for [{host}]:{port} in {known_hosts}; verify the fingerprint out of band and add it, or connect once with --host-key-policy accept-new", known_hosts = known_hosts.display())]
+    Unknown {
+        algorithm: String,
+        host: String,
+        port: u16,
+        known_hosts: PathBuf,
+    },
+    #[error("THE HOST KEY HAS CHANGED: {} line {line} records a different key for this host (possible man-in-the-middle)", known_hosts.display())]
+    Changed { known_hosts: PathBuf, line: usize },
+    #[error("cannot read {}: {error}", known_hosts.display())]
+    Unreadable {
+        known_hosts: PathBuf,
+        error: russh::keys::Error,
+    },
+}
+
 impl HostKeyCheck {
-    fn verdict(&self, key: &PublicKey, fingerprint: &str) -> Result<bool, String> {
+    fn verdict(&self, key: &PublicKey, fingerprint: &str) -> Result<bool, HostKeyRefusal> {
         match &self.policy {
             HostKeyPolicy::Insecure => Ok(false),
             HostKeyPolicy::Pinned {
@@ -145,7 +168,7 @@ impl HostKeyCheck {
                 if pinned == fingerprint || pinned == bare {
                     Ok(false)
                 } else {
-                    Err(format!("the pinned fingerprint is {pinned}"))
+                    Err(HostKeyRefusal::NotPinned(pinned.to_owned()))
                 }
             }
             HostKeyPolicy::Strict { known_hosts } | HostKeyPolicy::AcceptNew { known_hosts } => {
@@ -154,27 +177,25 @@ impl HostKeyCheck {
                     if learn {
                         return Ok(true);
                     }
-                    return Err(format!(
-                        "known_hosts file {} does not exist; add the key to it, or connect once with --host-key-policy accept-new",
-                        known_hosts.display()
-                    ));
+                    return Err(HostKeyRefusal::NoKnownHosts(known_hosts.clone()));
                 }
-                match russh::keys::check_known_hosts_path(&self.host, self.port, key, known_hosts)
-                {
+                match russh::keys::check_known_hosts_path(&self.host, self.port, key, known_hosts) {
                     Ok(true) => Ok(false),
                     Ok(false) if learn => Ok(true),
-                    Ok(false) => Err(format!(
-                        "no {} key for [{}]:{} in {}; verify the fingerprint out of band and add it, or connect once with --host-key-policy accept-new",
-                        key.algorithm(),
-                        self.host,
-                        self.port,
-                        known_hosts.display()
-                    )),
-                    Err(russh::keys::Error::KeyChanged { line }) => Err(format!(
-                        "THE HOST KEY HAS CHANGED: {} line {line} records a different key for this host (possible man-in-the-middle)",
-                        known_hosts.display()
-                    )),
-                    Err(e) => Err(format!("cannot read {}: {e}", known_hosts.display())),
+                    Ok(false) => Err(HostKeyRefusal::Unknown {
+                        algorithm: key.algorithm().to_string(),
+                        host: self.host.clone(),
+                        port: self.port,
+                        known_hosts: known_hosts.clone(),
+                    }),
+                    Err(russh::keys::Error::KeyChanged { line }) => Err(HostKeyRefusal::Changed {
+                        known_hosts: known_hosts.clone(),
+                        line,
+                    }),
+                    Err(error) => Err(HostKeyRefusal::Unreadable {
+                        known_hosts: known_hosts.clone(),
+                        error,
+                    }),
                 }
             }
         }
@@ -220,7 +241,7 @@ impl client::Handler for HostKeyCheck {
                 Ok(true)
             }
             Err(reason) => {
-                seen.rejection = Some(reason);
+                seen.rejection = Some(reason.to_string());
                 Ok(false)
             }
         }

@@ -84,23 +84,15 @@ impl Capability {
     /// The capability a hello's standard capability name (`:candidate` and friends, RFC 6241
     /// §8 and later RFCs) claims, if the harness tracks it.
     pub fn from_standard_name(name: &str) -> Option<Capability> {
-        use Capability::*;
-        [
-            WritableRunning,
-            Candidate,
-            ConfirmedCommit,
-            RollbackOnError,
-            Validate,
-            Startup,
-            Url,
-            Xpath,
-            WithDefaults,
-            Notification,
-            Interleave,
-            YangLibrary,
-        ]
-        .into_iter()
-        .find(|c| c.tag_name() == name)
+        Capability::ALL
+            .into_iter()
+            .find(|c| c.is_standard_capability() && c.tag_name() == name)
+    }
+
+    /// Whether the claim is a standard `:name` capability of the hello (not the base
+    /// version, not a module, not derived from others).
+    fn is_standard_capability(self) -> bool {
+        !matches!(self, Capability::Base11 | Capability::ConfigEdit) && self.module().is_none()
     }
 
     /// The module whose implementation is the claim, for module-backed capabilities.
