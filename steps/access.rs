@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use cucumber::{given, then};
 use rfc3535_client::wire::tree::Element;
-use rfc3535_client::wire::{CreateSubscription, Filter};
+use rfc3535_harness::sandbox::NodePath;
+use rfc3535_harness::session::ManagementSession as _;
 
 use super::world::{expect_ok, open_session, Finding, RunWorld, StepResult};
 
@@ -16,15 +17,11 @@ use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
 async fn subscribed(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
     let session = open_session(&device, &device.connect).await?;
-    let reply = session
-        .netconf()?
-        .create_subscription(CreateSubscription {
-            filter: Some(Filter::subtree(format!(
-                "<netconf-config-change xmlns=\"{NS_NCN}\"/>"
-            ))),
-            ..CreateSubscription::default()
-        })
-        .await?;
+    let config_change = NodePath {
+        namespace: NS_NCN.to_owned(),
+        elements: vec!["netconf-config-change".to_owned()],
+    };
+    let reply = session.subscribe_to(&config_change).await?;
     expect_ok(&reply, "create-subscription")?;
     world.sessions.insert(name, session);
     Ok(())
@@ -47,8 +44,8 @@ async fn receives_change(
     })?;
     let session_id = world.netconf(&session_of)?.session_id().to_string();
     let mut events = world
-        .netconf(&listener)?
-        .take_notifications()
+        .session(&listener)?
+        .take_events()
         .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     let mut seen = Vec::new();

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use rfc3535_client::wire::{
-    Commit, ConfigSource, Datastore, DefaultOperation, EditConfig, Operation, RpcReply,
+    Commit, ConfigSource, CreateSubscription, Datastore, DefaultOperation, EditConfig,
+    Notification, Operation, RpcReply,
 };
 use rfc3535_client::{ClientError, ConnectOptions, Session};
 
@@ -91,6 +92,18 @@ impl ManagementSession for Session {
 
     async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError> {
         self.unlock(datastore).await
+    }
+
+    async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {
+        self.create_subscription(CreateSubscription {
+            filter: Some(event.filter()),
+            ..CreateSubscription::default()
+        })
+        .await
+    }
+
+    fn take_events(&self) -> Option<tokio::sync::mpsc::Receiver<Notification>> {
+        self.take_notifications()
     }
 
     async fn end(&self) {

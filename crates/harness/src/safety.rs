@@ -475,6 +475,16 @@ mod tests {
             reply(OK)
         }
 
+        async fn subscribe_to(&self, _event: &NodePath) -> Result<RpcReply, ClientError> {
+            reply(OK)
+        }
+
+        fn take_events(
+            &self,
+        ) -> Option<tokio::sync::mpsc::Receiver<rfc3535_client::wire::Notification>> {
+            None
+        }
+
         async fn end(&self) {}
     }
 

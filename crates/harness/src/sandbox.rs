@@ -136,6 +136,11 @@ impl NodePath {
             .elements
             .split_last()
             .unwrap_or((&self.elements[0], &[]));
+        // A top-level leaf carries the namespace itself.
+        let top_level = containers
+            .is_empty()
+            .then(|| format!(" xmlns=\"{}\"", self.namespace));
+        let leaf_attributes = format!("{}{leaf_attributes}", top_level.unwrap_or_default());
         let inner = match value {
             Some(v) => format!(
                 "<{leaf}{leaf_attributes}>{}</{leaf}>",
@@ -148,14 +153,22 @@ impl NodePath {
 
     /// The containers around several leaf elements given as XML.
     pub fn wrap_many(&self, leaves_xml: &str) -> String {
-        let containers = &self.elements[..self.elements.len().saturating_sub(1)];
+        let Some((leaf, containers)) = self.elements.split_last() else {
+            return leaves_xml.to_owned();
+        };
+        if containers.is_empty() {
+            // Top-level leaves carry the namespace, each of them.
+            return leaves_xml.replace(
+                &format!("<{leaf}"),
+                &format!("<{leaf} xmlns=\"{}\"", self.namespace),
+            );
+        }
         self.wrap_containers(containers, leaves_xml)
     }
 
     fn wrap_containers(&self, containers: &[String], inner: &str) -> String {
         if containers.is_empty() {
-            // The leaf itself is top-level: it carries the namespace.
-            return inner.replacen('>', &format!(" xmlns=\"{}\">", self.namespace), 1);
+            return inner.to_owned();
         }
         let mut out = String::new();
         for (i, element) in containers.iter().enumerate() {
@@ -215,6 +228,15 @@ mod tests {
         assert_eq!(
             top.wrap_leaf("", Some("v")),
             "<leaf xmlns=\"urn:x\">v</leaf>"
+        );
+        assert_eq!(top.filter(), Filter::subtree("<leaf xmlns=\"urn:x\"/>"));
+        assert_eq!(
+            top.wrap_many("<leaf>a</leaf><leaf>b</leaf>"),
+            "<leaf xmlns=\"urn:x\">a</leaf><leaf xmlns=\"urn:x\">b</leaf>"
+        );
+        assert_eq!(
+            text.wrap_many("<location>a</location>"),
+            "<sys xmlns=\"urn:x\"><location>a</location></sys>"
         );
         assert!(NodePath::parse("nonamespace").is_err());
         assert!(NodePath::parse("urn:x /").is_err());

@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
-use rfc3535_client::wire::{Datastore, RpcReply};
+use rfc3535_client::wire::{Datastore, Notification, RpcReply};
 use rfc3535_client::ClientError;
 
 use crate::device::DeviceContext;
@@ -89,6 +89,13 @@ pub trait ManagementSession {
     async fn lock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError>;
 
     async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError>;
+
+    /// Subscribes the session to the device's events of one kind (the event's top element),
+    /// from now on: RFC 5277 `<create-subscription>` over NETCONF.
+    async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError>;
+
+    /// The events the session receives, once: `None` when they were taken already.
+    fn take_events(&self) -> Option<tokio::sync::mpsc::Receiver<Notification>>;
 
     /// Ends the session politely, briefly: bounded in time, never failing.
     async fn end(&self);
@@ -375,6 +382,14 @@ impl ManagementSession for DeviceSession {
 
     async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError> {
         on_each!(self, session => session.unlock_datastore(datastore).await)
+    }
+
+    async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.subscribe_to(event).await)
+    }
+
+    fn take_events(&self) -> Option<tokio::sync::mpsc::Receiver<Notification>> {
+        on_each!(self, session => session.take_events())
     }
 
     async fn end(&self) {
