@@ -140,6 +140,24 @@ fn sweep_stale() {
     }
 }
 
+/// Why a lab device did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("{}: {error}", path.display())]
+    Directory {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("cannot run {}: {error}", script.display())]
+    Script {
+        script: PathBuf,
+        error: std::io::Error,
+    },
+    /// The lab's own message, after the last attempt.
+    #[error("{0}")]
+    Refused(String),
+}
+
 impl LabDevice {
     /// Starts a device, retrying on a port taken between choosing and binding it. Panics with
     /// the lab's own message when the device cannot start (a missing package, not root): a
@@ -154,11 +172,14 @@ impl LabDevice {
     }
 
     /// Starts a device, or says why it could not.
-    pub fn try_start(spec: &DeviceSpec) -> Result<LabDevice, String> {
+    pub fn try_start(spec: &DeviceSpec) -> Result<LabDevice, LabError> {
         sweep_stale();
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let root = PathBuf::from(format!("/tmp/rfc3535-lab-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+        std::fs::create_dir_all(&root).map_err(|error| LabError::Directory {
+            path: root.clone(),
+            error,
+        })?;
         // netconfd runs as an unprivileged user that must traverse this directory.
         let _ = Command::new("chmod").arg("755").arg(&root).status();
         let dir = root.join("device");
@@ -190,9 +211,10 @@ impl LabDevice {
             if spec.nmda {
                 command.arg("--nmda");
             }
-            let output = command
-                .output()
-                .map_err(|e| format!("cannot run {}: {e}", lab_script().display()))?;
+            let output = command.output().map_err(|error| LabError::Script {
+                script: lab_script(),
+                error,
+            })?;
             if output.status.success() {
                 let env = String::from_utf8_lossy(&output.stdout);
                 let field = |key: &str| {
@@ -217,7 +239,7 @@ impl LabDevice {
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
         let _ = std::fs::remove_dir_all(&root);
-        Err(last_error)
+        Err(LabError::Refused(last_error))
     }
 
     /// The admin (NACM superuser) password.
