@@ -188,9 +188,7 @@ async fn takes_lock(world: &mut RunWorld, name: String) -> StepResult {
     }
     // A lock refused for a reason of the test bed (a candidate someone else has changed) is
     // not the device's fault.
-    if let Err(why) = &device.sandbox_usable {
-        return Err(Finding::skip(why.to_string()));
-    }
+    device.require_sandbox()?;
     Err(Finding::fail(format!(
         "a lock on {}, which nobody holds, was refused: {}",
         target.name(),

@@ -59,7 +59,7 @@ pub struct RunArgs {
         long,
         value_name = "LEVEL",
         default_value = "must",
-        value_parser = PossibleValuesParser::new(FailOn::NAMES).try_map(|s| s.parse::<FailOn>())
+        value_parser = PossibleValuesParser::new(FailOn::names()).try_map(|s| s.parse::<FailOn>())
     )]
     fail_on: FailOn,
 
@@ -73,7 +73,7 @@ pub struct RunArgs {
         long,
         value_name = "MODE",
         default_value = "warn",
-        value_parser = PossibleValuesParser::new(SchemaFindings::NAMES).try_map(|s| s.parse::<SchemaFindings>())
+        value_parser = PossibleValuesParser::new(SchemaFindings::names()).try_map(|s| s.parse::<SchemaFindings>())
     )]
     schema_findings: SchemaFindings,
 

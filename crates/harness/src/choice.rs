@@ -23,8 +23,13 @@ pub fn choose<T: Copy>(
         .ok_or_else(|| UnknownChoice {
             what,
             given: given.to_owned(),
-            expected: table.iter().map(|(name, _)| *name).collect(),
+            expected: names(table),
         })
+}
+
+/// The names of the choices, in the table's order (for `--help` and error messages).
+pub fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+    table.iter().map(|(name, _)| *name).collect()
 }
 
 #[cfg(test)]

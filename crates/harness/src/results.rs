@@ -172,12 +172,16 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    pub const NAMES: [&'static str; 3] = ["must", "any", "never"];
     const CHOICES: [(&'static str, FailOn); 3] = [
         ("must", FailOn::Must),
         ("any", FailOn::Any),
         ("never", FailOn::Never),
     ];
+
+    /// The levels' names, in order.
+    pub fn names() -> Vec<&'static str> {
+        crate::choice::names(&FailOn::CHOICES)
+    }
 
     /// Whether these results trigger it.
     pub fn triggered(self, results: &Results) -> bool {
@@ -274,7 +278,7 @@ mod tests {
         for fail_on in [FailOn::Must, FailOn::Any, FailOn::Never] {
             assert!(!fail_on.triggered(&clean), "{fail_on:?}");
         }
-        for name in FailOn::NAMES {
+        for name in FailOn::names() {
             assert!(name.parse::<FailOn>().is_ok(), "{name}");
         }
         assert_eq!("must".parse(), Ok(FailOn::Must));

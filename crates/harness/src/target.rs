@@ -492,8 +492,9 @@ pub fn resolve(
     let mut targets = Vec::new();
     for source in sources {
         match source {
+            // Made by the harness itself: the command line's settings are not its own.
             TargetSource::Ready(target) => targets.push((**target).clone()),
-            TargetSource::Url(text) => targets.push(from_url(text, overrides)?),
+            TargetSource::Url(text) => targets.push(apply(from_url(text, overrides)?, overrides)),
             TargetSource::Inventory { path, device } => {
                 let inventory = Inventory::load(path)?;
                 let devices: Vec<&InventoryDevice> = match device {
@@ -504,16 +505,8 @@ pub fn resolve(
                     return Err(TargetError::EmptyInventory { path: path.clone() });
                 }
                 for device in devices {
-                    let mut target = from_inventory(device, path, overrides)?;
-                    apply(&mut target, overrides);
-                    targets.push(target);
+                    targets.push(apply(from_inventory(device, path, overrides)?, overrides));
                 }
-                continue;
-            }
-        }
-        if let Some(target) = targets.last_mut() {
-            if !matches!(source, TargetSource::Ready(_)) {
-                apply(target, overrides);
             }
         }
     }
@@ -591,7 +584,7 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
 }
 
 /// The command line's session settings, for both of a target's accounts.
-fn apply(target: &mut Target, overrides: &Overrides) {
+fn apply(mut target: Target, overrides: &Overrides) -> Target {
     if let Some(settle) = overrides.hello_settle {
         target.connect.session.hello_settle = settle;
     }
@@ -604,6 +597,7 @@ fn apply(target: &mut Target, overrides: &Overrides) {
         read_only.session = target.connect.session.clone();
         read_only.connect_timeout = target.connect.connect_timeout;
     }
+    target
 }
 #[cfg(test)]
 mod tests {

@@ -27,11 +27,15 @@ pub enum SchemaFindings {
 }
 
 impl SchemaFindings {
-    pub const NAMES: [&'static str; 2] = ["warn", "fail"];
     const CHOICES: [(&'static str, SchemaFindings); 2] = [
         ("warn", SchemaFindings::Warn),
         ("fail", SchemaFindings::Fail),
     ];
+
+    /// The modes' names, in order.
+    pub fn names() -> Vec<&'static str> {
+        crate::choice::names(&SchemaFindings::CHOICES)
+    }
 }
 
 impl std::str::FromStr for SchemaFindings {
