@@ -88,6 +88,8 @@ pub enum SessionEnd {
     Io(String),
     /// We closed the session.
     Closed,
+    /// The client's own reading task panicked: a harness bug, not the peer's doing.
+    ReaderPanicked(String),
 }
 
 impl std::fmt::Display for SessionEnd {
@@ -104,6 +106,9 @@ impl std::fmt::Display for SessionEnd {
             SessionEnd::BadFraming(detail) => write!(f, "the peer broke the framing: {detail}"),
             SessionEnd::Io(detail) => write!(f, "transport error: {detail}"),
             SessionEnd::Closed => f.write_str("closed by the client"),
+            SessionEnd::ReaderPanicked(why) => {
+                write!(f, "harness bug: the client's reader panicked: {why}")
+            }
         }
     }
 }
@@ -299,7 +304,10 @@ impl Session {
             transcript,
         });
         let (notify, notifications) = mpsc::channel(options.notification_buffer.max(1));
-        let reader = tokio::spawn(read_loop(frames, Arc::clone(&shared), notify));
+        let reader = tokio::spawn(guarded(
+            read_loop(frames, Arc::clone(&shared), notify),
+            Arc::clone(&shared),
+        ));
         Ok(Session {
             shared,
             writer: tokio::sync::Mutex::new(writer),
@@ -529,6 +537,20 @@ impl Drop for Session {
     }
 }
 
+/// Runs the reading task so that a panic in it ends the session with a typed reason that every
+/// waiter hears at once, instead of leaving them to time out.
+async fn guarded(reading: impl std::future::Future<Output = ()>, shared: Arc<Shared>) {
+    use futures::FutureExt;
+    if let Err(panic) = std::panic::AssertUnwindSafe(reading).catch_unwind().await {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        shared.end(SessionEnd::ReaderPanicked(why));
+    }
+}
+
 async fn read_loop<R>(
     mut frames: FramedRead<R, FramingCodec>,
     shared: Arc<Shared>,
@@ -609,5 +631,44 @@ fn clone_message_error(error: &MessageError) -> MessageError {
     MessageError::Invalid {
         element: "message",
         reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic in the reading task is the harness's bug: the waiting request hears it at once,
+    /// typed, and does not wait out its timeout.
+    #[tokio::test]
+    async fn a_panicking_reader_ends_the_session_with_a_typed_reason() {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            transcript: Transcript::default(),
+        });
+        let (waiter, waiting) = oneshot::channel();
+        {
+            let mut state = shared.lock();
+            state.pending.insert("1".to_owned(), waiter);
+            state.order.push("1".to_owned());
+        }
+        let reading = async { panic!("index out of bounds") };
+        tokio::spawn(guarded(reading, Arc::clone(&shared)))
+            .await
+            .expect("the guard itself does not panic");
+        let answer = tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("told at once, not after a timeout")
+            .expect("the waiter is answered");
+        match answer {
+            Err(ClientError::SessionClosed {
+                reason: SessionEnd::ReaderPanicked(why),
+            }) => assert_eq!(why, "index out of bounds"),
+            other => panic!("expected a typed end, got {other:?}"),
+        }
+        assert!(matches!(
+            shared.lock().end,
+            Some(SessionEnd::ReaderPanicked(_))
+        ));
     }
 }

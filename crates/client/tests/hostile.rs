@@ -274,3 +274,27 @@ async fn peer_that_closes_at_once_is_reported() {
         "{error:?}"
     );
 }
+
+/// A hello and replies that begin with a UTF-8 byte-order mark are legal XML. The reader
+/// used to panic on them and the request waited out its timeout; now they are read.
+#[tokio::test]
+async fn byte_order_marks_before_hello_and_reply_are_read() {
+    let address = peer(|mut stream| async move {
+        let hello = format!("\u{feff}{SERVER_HELLO_11}");
+        let _ = stream.write_all(hello.as_bytes()).await;
+        read_client_hello(&mut stream).await;
+        read_some(&mut stream).await;
+        let reply = "\u{feff}<rpc-reply message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok/></rpc-reply>";
+        send_chunked(&mut stream, reply).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let session = establish(address).await.expect("the hello is read");
+    let started = Instant::now();
+    let reply = session
+        .rpc(&Operation::DiscardChanges)
+        .await
+        .expect("the reply is read");
+    assert!(reply.is_success(), "{}", reply.raw());
+    assert!(started.elapsed() < Duration::from_millis(800), "no timeout");
+}

@@ -46,8 +46,12 @@ impl std::fmt::Display for QualifiedName {
 /// A cursor over one document: quick-xml's namespace-resolving reader plus the source text, so
 /// callers can slice the raw content of an element.
 pub(crate) struct Walker<'a> {
-    pub(crate) reader: NsReader<&'a [u8]>,
-    pub(crate) text: &'a str,
+    reader: NsReader<&'a [u8]>,
+    /// The whole source text, byte-order mark included: every position is an offset into it.
+    text: &'a str,
+    /// The length of a leading UTF-8 byte-order mark (0 or 3). The reader reads the text after
+    /// it, so its positions are shifted by this much to stay offsets into `text`.
+    bom: usize,
     /// The qualified name (as written) of the last element opened, for skipping it.
     last_open: &'a str,
 }
@@ -80,7 +84,13 @@ fn malformed(reader: &NsReader<&[u8]>, error: impl std::fmt::Display) -> XmlErro
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut reader = NsReader::from_reader(text.as_bytes());
+        // A document may begin with a byte-order mark (XML 1.0 §4.3.3); it is not content.
+        let bom = if text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        let mut reader = NsReader::from_reader(text[bom..].as_bytes());
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
@@ -88,12 +98,16 @@ impl<'a> Walker<'a> {
         Self {
             reader,
             text,
+            bom,
             last_open: "",
         }
     }
 
+    /// The reader's position as an offset into `text`.
     fn position(&self) -> usize {
-        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+        usize::try_from(self.reader.buffer_position())
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.bom)
     }
 
     /// The next structural step; comments, processing instructions and the XML declaration
@@ -108,8 +122,10 @@ impl<'a> Walker<'a> {
             let after = self.position();
             match event {
                 Event::Start(tag) => {
-                    let raw = &self.text[before + 1..before + 1 + tag.name().as_ref().len()];
-                    self.last_open = raw;
+                    let name_at = before + 1..before + 1 + tag.name().as_ref().len();
+                    self.last_open = self.text.get(name_at).ok_or_else(|| {
+                        malformed(&self.reader, "a start tag not at a character boundary")
+                    })?;
                     return Ok(Step::Open {
                         name: QualifiedName {
                             namespace,
@@ -201,11 +217,13 @@ impl<'a> Walker<'a> {
         let name = quick_xml::name::QName(self.last_open);
         match self.reader.read_to_end(name) {
             Ok(span) => {
-                let end = usize::try_from(span.end).unwrap_or(usize::MAX);
+                let end = usize::try_from(span.end)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(self.bom);
                 Ok(content_start.min(end)..end)
             }
             Err(quick_xml::Error::IllFormed(_)) | Err(quick_xml::Error::Syntax(_))
-                if self.reader.buffer_position() as usize >= self.text.len() =>
+                if self.position() >= self.text.len() =>
             {
                 Err(XmlError::Unclosed(element.to_owned()))
             }

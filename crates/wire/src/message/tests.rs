@@ -208,3 +208,54 @@ fn namespace_scope_ends_with_a_skipped_element() {
         Some("<data><data/></data>")
     );
 }
+
+/// XML allows a document to begin with a UTF-8 byte-order mark (XML 1.0 §4.3.3). It used to
+/// put the walker's offsets three bytes off, and slicing the first tag's name panicked.
+#[test]
+fn a_byte_order_mark_before_the_document_is_accepted() {
+    let bom = '\u{feff}';
+    let reply = RpcReply::parse(format!(
+        "{bom}<rpc-reply message-id=\"9\" xmlns=\"{}\"><data><x>ü</x></data></rpc-reply>",
+        crate::ns::BASE
+    ))
+    .expect("a reply after a byte-order mark parses");
+    assert_eq!(reply.message_id.as_deref(), Some("9"));
+    assert_eq!(reply.data(), Some("<x>ü</x>"));
+    let with_declaration = RpcReply::parse(format!(
+        "{bom}<?xml version=\"1.0\"?><rpc-reply message-id=\"3\" xmlns=\"{}\"><ok/></rpc-reply>",
+        crate::ns::BASE
+    ))
+    .expect("with an XML declaration too");
+    assert!(with_declaration.is_success());
+    let hello = Hello::parse(&format!(
+        "{bom}<hello xmlns=\"{}\"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities><session-id>4</session-id></hello>",
+        crate::ns::BASE
+    ))
+    .expect("a hello after a byte-order mark parses");
+    assert_eq!(hello.session_id, Some(4));
+    assert!(matches!(
+        ServerMessage::parse(format!("{bom}<notification xmlns=\"{}\"><eventTime>2026-01-01T00:00:00Z</eventTime><e xmlns=\"urn:x\"/></notification>", crate::ns::NOTIFICATION).as_bytes()),
+        Ok(ServerMessage::Notification(_))
+    ));
+    let tree = crate::tree::Element::parse(&format!("{bom}<a xmlns=\"urn:x\"><b>1</b></a>"))
+        .expect("an element tree after a byte-order mark parses");
+    assert_eq!(tree.children.len(), 1);
+}
+
+/// A mark anywhere but at the start is just a character, and bytes that are no document at
+/// all are a typed error, never a panic.
+#[test]
+fn stray_marks_and_broken_starts_are_errors_not_panics() {
+    for text in [
+        "\u{feff}",
+        "\u{feff}\u{feff}<rpc-reply/>",
+        "<\u{feff}rpc-reply/>",
+        "\u{feff}<",
+        "<é",
+    ] {
+        let _ = RpcReply::parse(text);
+        let _ = Hello::parse(text);
+        let _ = ServerMessage::parse(text.as_bytes());
+        let _ = crate::tree::Element::parse(text);
+    }
+}
