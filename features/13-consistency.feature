@@ -6,7 +6,8 @@ Feature: Devices can be compared with each other
   Scenario: The same configuration reads the same on every device
     Given a management session on every device
     When the sandbox text is set to one fresh value on every device
-    Then the sandbox subtree reads the same on every device
+    Then every device reads back the sandbox text it was given
+    And the sandbox subtree reads the same on every device
 
   @req:R3535-3.12 @may @cap:nacm
   Scenario: Access-control rules can be compared across devices

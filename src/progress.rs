@@ -56,9 +56,10 @@ impl RunObserver for Progress {
     }
 
     fn prepared(&self, device: &Prepared) {
-        match &device.unreachable {
-            Some(why) => eprintln!("  {}: not tested: {why}", device.target.name),
-            None => eprintln!(
+        match (&device.unreachable, &device.broken) {
+            (Some(why), _) => eprintln!("  {}: not tested: {why}", device.target.name),
+            (None, Some(how)) => eprintln!("  {}: broke the protocol: {how}", device.target.name),
+            (None, None) => eprintln!(
                 "  {}: claims {}",
                 device.target.name,
                 device.claims.names().join(", ")

@@ -161,11 +161,13 @@ impl VerdictWriter {
                         outcome: "not run".to_owned(),
                     });
                 }
-                let (verdict, message) = match finding {
-                    None => (Verdict::Pass, String::new()),
-                    Some(Finding::Fail(m)) => (Verdict::Fail, m),
-                    Some(Finding::Skip(m)) => (Verdict::Skipped, m),
-                    Some(Finding::Error(m)) => (Verdict::Error, m),
+                let (verdict, message, violation) = match &finding {
+                    None => (Verdict::Pass, String::new(), false),
+                    Some(finding) => (
+                        finding.verdict(),
+                        finding.message().to_owned(),
+                        matches!(finding, Finding::Violation(_)),
+                    ),
                 };
                 if let Some(observer) = &self.sink.observer {
                     observer.scenario_done(&self.label, verdict, &scenario.name);
@@ -173,6 +175,7 @@ impl VerdictWriter {
                 let record = ScenarioRecord {
                     verdict,
                     message,
+                    violation,
                     steps,
                     duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 };
@@ -358,12 +361,15 @@ async fn tidy_up(
     let devices: Vec<Arc<DeviceContext>> =
         single.into_iter().chain(fleet.iter().cloned()).collect();
     let members: Vec<String> = fleet.iter().map(|d| d.id.clone()).collect();
+    let culprits = world.blamed();
     let leftovers = world.leftovers();
     for device in devices {
         let mut record = AfterRecord {
             schema_findings: schema_findings.remove(&device.id).unwrap_or_default(),
             measurements: world.measurements.clone(),
             members: members.clone(),
+            blamed: (!fleet.is_empty() && !culprits.is_empty())
+                .then(|| culprits.contains(&device.name)),
             ..AfterRecord::default()
         };
         let mut text = transcripts.remove(&device.id).unwrap_or_default();

@@ -1,5 +1,8 @@
 //! Steps over several devices at once (`@multi`): sessions on every device, changes that
 //! must commit everywhere or nowhere, and comparisons between devices.
+//!
+//! Every failure names the devices whose behaviour caused it ([`RunWorld::blame`]): they fail
+//! the scenario, and the others, having done their part, pass it (docs/verdicts.md).
 
 use cucumber::{given, then, when};
 use rfc3535_client::wire::tree::{canonical_fragment, difference_summary};
@@ -26,13 +29,38 @@ fn members(world: &RunWorld) -> Result<Vec<(&DeviceContext, &Session)>, Finding>
         .collect()
 }
 
-/// Runs `what` on every device; the first device that refuses fails the step.
-fn refusal(device: &DeviceContext, what: &str, reply: &rfc3535_client::wire::RpcReply) -> Finding {
+/// A device's refusal of its part, blamed on it.
+fn refusal(
+    world: &RunWorld,
+    device: &DeviceContext,
+    what: &str,
+    reply: &rfc3535_client::wire::RpcReply,
+) -> Finding {
+    world.blame(device);
     Finding::fail(format!(
         "{}: {what} was refused: {}",
         device.name,
         describe_errors(reply)
     ))
+}
+
+/// One device's part: a failure the device caused is blamed on it and named in the message.
+fn part<T>(
+    world: &RunWorld,
+    device: &DeviceContext,
+    result: Result<T, Finding>,
+) -> Result<T, Finding> {
+    result.map_err(|finding| match finding {
+        Finding::Fail(m) => {
+            world.blame(device);
+            Finding::Fail(format!("{}: {m}", device.name))
+        }
+        Finding::Violation(m) => {
+            world.blame(device);
+            Finding::Violation(format!("{}: {m}", device.name))
+        }
+        other => other,
+    })
 }
 
 /// Sends one request to every device of the fleet; the first refusal fails the step.
@@ -44,12 +72,35 @@ async fn on_every_device(
     ) -> Result<rfc3535_client::wire::RpcReply, rfc3535_client::ClientError>,
 ) -> StepResult {
     for (device, session) in members(world)? {
-        let reply = request(session).await?;
+        let reply = part(world, device, request(session).await.map_err(Finding::from))?;
         if !reply.is_success() {
-            return Err(refusal(device, what, &reply));
+            return Err(refusal(world, device, what, &reply));
         }
     }
     Ok(())
+}
+
+/// Fails with `what` when any device was found `differing`, blaming those devices.
+fn blame_differing(
+    world: &RunWorld,
+    what: &str,
+    differing: Vec<(&DeviceContext, String)>,
+) -> StepResult {
+    if differing.is_empty() {
+        return Ok(());
+    }
+    let described: Vec<String> = differing
+        .into_iter()
+        .map(|(device, how)| {
+            world.blame(device);
+            if how.is_empty() {
+                device.name.clone()
+            } else {
+                format!("{}: {how}", device.name)
+            }
+        })
+        .collect();
+    Err(Finding::fail(format!("{what}: {}", described.join("; "))))
 }
 
 #[given(expr = "a management session on every device")]
@@ -65,7 +116,7 @@ async fn session_everywhere(world: &mut RunWorld) -> StepResult {
         }
     }
     for device in world.fleet.clone() {
-        let session = open_session(&device, &device.connect).await?;
+        let session = part(world, &device, open_session(&device, &device.connect).await)?;
         world.fleet_sessions.push(session);
     }
     Ok(())
@@ -74,8 +125,12 @@ async fn session_everywhere(world: &mut RunWorld) -> StepResult {
 #[given(expr = "a copy of every device's running configuration")]
 async fn copy_everywhere(world: &mut RunWorld) -> StepResult {
     let mut copies = Vec::new();
-    for (_, session) in members(world)? {
-        copies.push(read_config_data(session, Datastore::Running).await?);
+    for (device, session) in members(world)? {
+        copies.push(part(
+            world,
+            device,
+            read_config_data(session, Datastore::Running).await,
+        )?);
     }
     world.copies = copies;
     Ok(())
@@ -104,9 +159,10 @@ async fn set_everywhere_candidate(world: &mut RunWorld) -> StepResult {
     let value = world.fresh_value();
     world.text_value = Some(value.clone());
     for (device, session) in members(world)? {
-        let reply = write_sandbox_text(session, device, Datastore::Candidate, &value).await?;
+        let written = write_sandbox_text(session, device, Datastore::Candidate, &value).await;
+        let reply = part(world, device, written)?;
         if !reply.is_success() {
-            return Err(refusal(device, "edit of the candidate", &reply));
+            return Err(refusal(world, device, "edit of the candidate", &reply));
         }
     }
     Ok(())
@@ -117,11 +173,16 @@ async fn set_everywhere(world: &mut RunWorld) -> StepResult {
     let value = world.fresh_value();
     world.text_value = Some(value.clone());
     for (device, session) in members(world)? {
-        let reply = write_sandbox_text(session, device, device.edit_target(), &value).await?;
+        let written = write_sandbox_text(session, device, device.edit_target(), &value).await;
+        let reply = part(world, device, written)?;
         if !reply.is_success() {
-            return Err(refusal(device, "edit", &reply));
+            return Err(refusal(world, device, "edit", &reply));
         }
-        super::world::commit_if_candidate(session, device).await?;
+        part(
+            world,
+            device,
+            super::world::commit_if_candidate(session, device).await,
+        )?;
     }
     Ok(())
 }
@@ -144,15 +205,16 @@ async fn validate_everywhere(world: &mut RunWorld) -> StepResult {
 async fn confirmed_everywhere(world: &mut RunWorld, seconds: u32) -> StepResult {
     world.confirmed_pending = true;
     for (device, session) in members(world)? {
-        let reply = session
+        let committed = session
             .commit(Commit {
                 confirmed: true,
                 confirm_timeout: Some(seconds),
                 ..Commit::default()
             })
-            .await?;
+            .await;
+        let reply = part(world, device, committed.map_err(Finding::from))?;
         if !reply.is_success() {
-            return Err(refusal(device, "confirmed commit", &reply));
+            return Err(refusal(world, device, "confirmed commit", &reply));
         }
     }
     Ok(())
@@ -161,9 +223,10 @@ async fn confirmed_everywhere(world: &mut RunWorld, seconds: u32) -> StepResult 
 #[when(expr = "every device confirms its commit")]
 async fn confirm_everywhere(world: &mut RunWorld) -> StepResult {
     for (device, session) in members(world)? {
-        let reply = session.commit(Commit::default()).await?;
+        let committed = session.commit(Commit::default()).await;
+        let reply = part(world, device, committed.map_err(Finding::from))?;
         if !reply.is_success() {
-            return Err(refusal(device, "confirming commit", &reply));
+            return Err(refusal(world, device, "confirming commit", &reply));
         }
     }
     world.confirmed_pending = false;
@@ -175,17 +238,16 @@ async fn shows_everywhere(world: &mut RunWorld) -> StepResult {
     let expected = world.text_value.clone();
     let mut missing = Vec::new();
     for (device, session) in members(world)? {
-        if read_sandbox_text(session, device, Datastore::Running).await? != expected {
-            missing.push(device.name.clone());
+        let read = read_sandbox_text(session, device, Datastore::Running).await;
+        if part(world, device, read)? != expected {
+            missing.push((device, String::new()));
         }
     }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "the change committed on every device is missing from running on: {}",
-        missing.join(", ")
-    )))
+    blame_differing(
+        world,
+        "the change committed on every device is missing from running on",
+        missing,
+    )
 }
 
 #[when(expr = "the last device is sent a change it must refuse")]
@@ -201,10 +263,12 @@ async fn refused_change(world: &mut RunWorld) -> StepResult {
     )
     .render();
     let config = device.sandbox.text.wrap_leaf(&create, Some(&value));
-    let reply = session
+    let sent = session
         .edit_config(EditConfig::new(Datastore::Candidate, config))
-        .await?;
+        .await;
+    let reply = part(world, device, sent.map_err(Finding::from))?;
     if reply.is_success() {
+        world.blame(device);
         return Err(Finding::fail(format!(
             "{}: creating a node that already exists in the candidate was accepted",
             device.name
@@ -225,71 +289,136 @@ async fn discard_everywhere(world: &mut RunWorld) -> StepResult {
 async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
     let mut differing = Vec::new();
     for ((device, session), copy) in members(world)?.into_iter().zip(world.copies.iter()) {
-        let now = read_config_data(session, Datastore::Running).await?;
+        let now = part(
+            world,
+            device,
+            read_config_data(session, Datastore::Running).await,
+        )?;
         let differences = config_differences(device, copy, &now)?;
         if !differences.is_empty() {
-            differing.push(format!("{}: {}", device.name, differences.join(" | ")));
+            differing.push((device, differences.join(" | ")));
         }
     }
-    if differing.is_empty() {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "running changed although the change was abandoned: {}",
-        differing.join("; ")
-    )))
+    blame_differing(
+        world,
+        "running changed although the change was abandoned",
+        differing,
+    )
 }
 
 #[then(expr = "every device's candidate equals its running configuration")]
 async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult {
     let mut differing = Vec::new();
     for (device, session) in members(world)? {
-        let candidate = read_config_data(session, Datastore::Candidate).await?;
-        let running = read_config_data(session, Datastore::Running).await?;
+        let candidate = part(
+            world,
+            device,
+            read_config_data(session, Datastore::Candidate).await,
+        )?;
+        let running = part(
+            world,
+            device,
+            read_config_data(session, Datastore::Running).await,
+        )?;
         let differences = config_differences(device, &running, &candidate)?;
         if !differences.is_empty() {
-            differing.push(format!("{}: {}", device.name, differences.join(" | ")));
+            differing.push((device, differences.join(" | ")));
         }
     }
-    if differing.is_empty() {
-        return Ok(());
-    }
-    Err(Finding::fail(format!(
-        "the candidate still holds the abandoned change: {}",
-        differing.join("; ")
-    )))
+    blame_differing(
+        world,
+        "the candidate still holds the abandoned change",
+        differing,
+    )
 }
 
-/// Reads one subtree from every device and fails on the first that differs from the first.
+/// Reads one subtree from every device and compares them. The devices that read like most
+/// of the fleet did their part; the others are blamed. When no reading is shared by more
+/// devices than any other (two devices that differ), the fleet cannot tell who is wrong and
+/// every device is blamed.
 async fn same_everywhere(
     world: &RunWorld,
     filter: impl Fn(&DeviceContext) -> Filter,
     what: &str,
 ) -> StepResult {
-    let mut reference: Option<(String, String)> = None;
+    let mut readings: Vec<(&DeviceContext, String)> = Vec::new();
+    for (device, session) in members(world)? {
+        let reply = part(
+            world,
+            device,
+            session
+                .get_config(Datastore::Running, Some(filter(device)))
+                .await
+                .map_err(Finding::from),
+        )?;
+        let data = reply_data(&reply, &format!("get-config of {what}"));
+        readings.push((device, canonical_fragment(&part(world, device, data)?)));
+    }
+    let count = |tree: &str| readings.iter().filter(|(_, t)| t == tree).count();
+    let most = readings.iter().map(|(_, t)| count(t)).max().unwrap_or(0);
+    let leaders: Vec<&str> = readings
+        .iter()
+        .filter(|(_, t)| count(t) == most)
+        .map(|(_, t)| t.as_str())
+        .collect();
+    let majority = leaders
+        .iter()
+        .all(|t| *t == leaders[0])
+        .then(|| leaders.first().copied())
+        .flatten();
+    let (reference_name, reference) = match majority {
+        Some(tree) => {
+            let name = readings
+                .iter()
+                .find(|(_, t)| t == tree)
+                .map(|(d, _)| d.name.clone())
+                .unwrap_or_default();
+            (
+                format!("most devices ({name} and {} more)", most - 1),
+                tree.to_owned(),
+            )
+        }
+        None => match readings.first() {
+            Some((first, tree)) => (first.name.clone(), tree.clone()),
+            None => return Ok(()),
+        },
+    };
+    let differing: Vec<(&DeviceContext, String)> = readings
+        .iter()
+        .filter(|(_, tree)| majority.is_none() || *tree != reference)
+        .map(|(device, tree)| {
+            let how = if *tree == reference {
+                "no reading is shared by most devices".to_owned()
+            } else {
+                format!(
+                    "differs from {reference_name}: {}",
+                    difference_summary(&reference, tree, 4).join(" | ")
+                )
+            };
+            (*device, how)
+        })
+        .collect();
+    blame_differing(world, what, differing)
+}
+
+/// Each device's sandbox text, read back, equals what the scenario wrote to it: an absolute
+/// check beside the relative one, so a fleet that drops the value everywhere still fails.
+#[then(expr = "every device reads back the sandbox text it was given")]
+async fn read_back_everywhere(world: &mut RunWorld) -> StepResult {
+    let expected = world.text_value.clone();
     let mut differing = Vec::new();
     for (device, session) in members(world)? {
-        let reply = session
-            .get_config(Datastore::Running, Some(filter(device)))
-            .await?;
-        let tree = canonical_fragment(&reply_data(
-            &reply,
-            &format!("{}: get-config of {what}", device.name),
-        )?);
-        match &reference {
-            None => reference = Some((device.name.clone(), tree)),
-            Some((first, expected)) if *expected != tree => differing.push(format!(
-                "{} differs from {first}: {}",
-                device.name,
-                difference_summary(expected, &tree, 4).join(" | ")
-            )),
-            Some(_) => {}
+        let read = read_sandbox_text(session, device, Datastore::Running).await;
+        let found = part(world, device, read)?;
+        if found != expected {
+            differing.push((device, format!("reads {found:?}, was given {expected:?}")));
         }
     }
-    if differing.is_empty() {
-        return Ok(());
-    }
-    Err(Finding::fail(format!("{what}: {}", differing.join("; "))))
+    blame_differing(
+        world,
+        "the sandbox text does not read back as written",
+        differing,
+    )
 }
 
 #[then(expr = "the sandbox subtree reads the same on every device")]
@@ -300,8 +429,12 @@ async fn sandbox_same(world: &mut RunWorld) -> StepResult {
 #[when(expr = "every device's access-control configuration is read")]
 async fn read_nacm(world: &mut RunWorld) -> StepResult {
     for (device, session) in members(world)? {
-        let reply = read_config(session, Datastore::Running).await?;
-        expect_ok(&reply, &format!("{}: get-config", device.name))?;
+        let reply = part(
+            world,
+            device,
+            read_config(session, Datastore::Running).await,
+        )?;
+        part(world, device, expect_ok(&reply, "get-config"))?;
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! scenarios, a fleet). The helpers the step files share are the harness's
 //! (`rfc3535_harness::session`), re-exported here so every step file imports from one place.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use rfc3535_client::wire::RpcReply;
 use rfc3535_client::{ConnectOptions, Session};
@@ -50,6 +50,9 @@ pub struct RunWorld {
     pub notes: Vec<String>,
     /// Why the device's modules did not compile, when a step tried.
     pub compile_error: Option<String>,
+    /// For `@multi` scenarios: the devices (by name) whose behaviour failed the scenario. The
+    /// others did their part and pass it (docs/verdicts.md).
+    pub culprits: Mutex<BTreeSet<String>>,
 }
 
 impl RunWorld {
@@ -109,6 +112,22 @@ impl RunWorld {
             persist_token: self.persist_token.clone(),
             list_entries: self.list_entries.clone(),
         }
+    }
+
+    /// Marks a fleet device as one whose behaviour failed the scenario.
+    pub fn blame(&self, device: &DeviceContext) {
+        self.culprits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(device.name.clone());
+    }
+
+    /// The devices blamed so far.
+    pub fn blamed(&self) -> BTreeSet<String> {
+        self.culprits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// A fresh value for the sandbox text.

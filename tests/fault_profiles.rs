@@ -7,16 +7,20 @@
 //!   together), with replies that validate against the device's own schema, and are left
 //!   as they were found;
 //! - each scenario fails on every fault profile the table names for it: the single-device
-//!   scenarios in one run over all those profiles, each @multi scenario with a compliant
-//!   device beside the faulty one;
-//! - the disruptive profiles (slow, malformed framing, a session dropped mid-reply) end
-//!   scenarios in `error` with evidence, never in a hang, and the run goes on.
+//!   scenarios in one run over all those profiles, each @multi scenario with two compliant
+//!   devices beside the faulty one, which pass their part;
+//! - every fault profile fails at least one requirement in the matrix, not only a scenario,
+//!   and one that breaks a MUST requirement triggers `--fail-on must`;
+//! - the disruptive profiles (malformed framing, a session dropped mid-reply) fail the
+//!   requirements they break, as protocol violations with evidence, never in a hang, and the
+//!   run goes on; the slow one, right but late, passes.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rfc3535_score::Verdict;
+use rfc3535_harness::results::FailOn;
+use rfc3535_score::{Level, Results, Verdict};
 
 /// scenario name -> the profiles it must fail on.
 fn table() -> BTreeMap<String, Vec<String>> {
@@ -110,8 +114,44 @@ async fn two_compliant_devices_pass_every_applicable_scenario() {
     }
 }
 
+/// The verdict of a scenario on a device, with its message.
+fn scenario_verdict(results: &Results, device: &str, scenario: &str) -> Option<(Verdict, String)> {
+    results
+        .results
+        .iter()
+        .find(|r| r.device == format!("{device}/netconf") && r.scenario == scenario)
+        .map(|r| (r.verdict, r.message.clone()))
+}
+
+/// The requirements a device fails in the matrix, with their level.
+fn failed_requirements(results: &Results, device: &str) -> Vec<(String, Option<Level>)> {
+    results
+        .requirement_results
+        .iter()
+        .filter(|r| r.device == format!("{device}/netconf") && r.verdict == Verdict::Fail)
+        .map(|r| {
+            let level = results
+                .requirements
+                .iter()
+                .find(|q| q.id == r.requirement)
+                .map(|q| q.level);
+            (r.requirement.clone(), level)
+        })
+        .collect()
+}
+
+/// Only this device's part of the results, to ask what `--fail-on` would say of it alone.
+fn only(results: &Results, device: &str) -> Results {
+    let id = format!("{device}/netconf");
+    let mut mine = results.clone();
+    mine.devices.retain(|d| d.id == id);
+    mine.results.retain(|r| r.device == id);
+    mine.requirement_results.retain(|r| r.device == id);
+    mine
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn every_scenario_fails_on_its_fault_profiles() {
+async fn every_scenario_fails_on_its_fault_profiles_and_every_profile_fails_a_requirement() {
     let table = table();
     let multi: BTreeSet<String> = common::catalogue_scenarios()
         .into_iter()
@@ -120,6 +160,10 @@ async fn every_scenario_fails_on_its_fault_profiles() {
         .collect();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut problems = Vec::new();
+    // profile -> the requirements it fails, from whichever run tested it.
+    let mut failed: BTreeMap<String, Vec<(String, Option<Level>)>> = BTreeMap::new();
+    // profile -> whether `--fail-on must` triggers on its results alone.
+    let mut must_triggered: BTreeMap<String, bool> = BTreeMap::new();
 
     // The single-device scenarios: one run over every profile they name.
     let single: BTreeSet<&str> = table
@@ -128,7 +172,7 @@ async fn every_scenario_fails_on_its_fault_profiles() {
         .flat_map(|(_, profiles)| profiles.iter().map(String::as_str))
         .collect();
     let profiles = single.iter().copied().collect::<Vec<_>>().join(",");
-    let (_, results) = common::run(
+    let (output, results) = common::run(
         &dir.path().join("single"),
         &[
             "--reference",
@@ -141,26 +185,35 @@ async fn every_scenario_fails_on_its_fault_profiles() {
             "8",
             "--format",
             "json",
+            "--fail-on",
+            "must",
         ],
     )
     .await;
-    let verdict = |results: &rfc3535_score::Results, device: &str, scenario: &str| {
-        results
-            .results
-            .iter()
-            .find(|r| r.device == format!("{device}/netconf") && r.scenario == scenario)
-            .map(|r| (r.verdict, r.message.clone()))
-    };
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "MUST faults exit 1: {output:?}"
+    );
     for (scenario, profiles) in table.iter().filter(|(s, _)| !multi.contains(*s)) {
         for profile in profiles {
-            match verdict(&results, profile, scenario) {
+            match scenario_verdict(&results, profile, scenario) {
                 Some((Verdict::Fail, _)) => {}
                 other => problems.push(format!("{scenario} on {profile}: {other:?}")),
             }
         }
     }
+    for profile in &single {
+        failed
+            .entry((*profile).to_owned())
+            .or_default()
+            .extend(failed_requirements(&results, profile));
+        *must_triggered.entry((*profile).to_owned()).or_default() |=
+            FailOn::Must.triggered(&only(&results, profile));
+    }
 
-    // Each @multi scenario: a compliant device beside each faulty one.
+    // Each @multi scenario: two compliant devices beside each faulty one, so the fleet has a
+    // majority where it compares devices; the compliant ones pass their part.
     let mut by_profile: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (scenario, profiles) in table.iter().filter(|(s, _)| multi.contains(*s)) {
         for profile in profiles {
@@ -172,7 +225,7 @@ async fn every_scenario_fails_on_its_fault_profiles() {
             &dir.path().join(format!("multi-{profile}")),
             &[
                 "--reference",
-                &format!("compliant,{profile}"),
+                &format!("compliant,compliant,{profile}"),
                 "--tags",
                 "@multi",
                 "--timeout",
@@ -183,17 +236,87 @@ async fn every_scenario_fails_on_its_fault_profiles() {
         )
         .await;
         for scenario in scenarios {
-            match verdict(&results, profile, scenario) {
+            match scenario_verdict(&results, profile, scenario) {
                 Some((Verdict::Fail, _)) => {}
                 other => problems.push(format!("{scenario} on compliant + {profile}: {other:?}")),
             }
+            for compliant in ["compliant", "compliant-2"] {
+                match scenario_verdict(&results, compliant, scenario) {
+                    Some((Verdict::Pass, message)) if message.starts_with("did its part") => {}
+                    other => problems.push(format!(
+                        "{scenario}: {compliant} beside {profile} does not pass its part: {other:?}"
+                    )),
+                }
+            }
+        }
+        failed
+            .entry(profile.to_owned())
+            .or_default()
+            .extend(failed_requirements(&results, profile));
+        *must_triggered.entry(profile.to_owned()).or_default() |=
+            FailOn::Must.triggered(&only(&results, profile));
+    }
+
+    // Every fault profile fails a requirement of the matrix, and a MUST one triggers
+    // `--fail-on must`.
+    for (profile, requirements) in &failed {
+        if requirements.is_empty() {
+            problems.push(format!("{profile} fails no requirement in the matrix"));
+        }
+        let fails_a_must = requirements
+            .iter()
+            .any(|(_, level)| *level == Some(Level::Must));
+        if fails_a_must != must_triggered[profile] {
+            problems.push(format!(
+                "{profile}: fails a MUST requirement: {fails_a_must}, --fail-on must triggered: {}",
+                must_triggered[profile]
+            ));
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// The claimed-but-broken mechanisms of a requirement that another mechanism meets: they fail
+/// the requirement, and the matrix cell names them.
 #[tokio::test(flavor = "multi_thread")]
-async fn disruptive_devices_give_errors_and_the_run_goes_on() {
+async fn a_claimed_mechanism_that_fails_fails_the_requirement_whatever_else_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, results) = common::run(
+        &dir.path().join("run"),
+        &[
+            "--reference",
+            "fake-candidate,locks-ignored,auto-save",
+            "--tags",
+            "@req:R3535-3.13 and not @multi",
+            "--timeout",
+            "5",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let requirement = |device: &str| {
+        results
+            .requirement_results
+            .iter()
+            .find(|r| r.device == format!("{device}/netconf") && r.requirement == "R3535-3.13")
+            .map(|r| (r.verdict, r.mechanism.clone(), r.message.clone()))
+    };
+    for (device, mechanism) in [
+        ("fake-candidate", "candidate"),
+        ("locks-ignored", "candidate"),
+        ("auto-save", "startup"),
+    ] {
+        match requirement(device) {
+            Some((Verdict::Fail, Some(named), message))
+                if named == mechanism && message.contains("claimed but broken") => {}
+            other => panic!("{device}: R3535-3.13 should fail on {mechanism}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disruptive_devices_fail_what_they_break_and_the_run_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("run");
     let (output, results) = common::run(
@@ -207,10 +330,16 @@ async fn disruptive_devices_give_errors_and_the_run_goes_on() {
             "5",
             "--format",
             "json,html",
+            "--fail-on",
+            "must",
         ],
     )
     .await;
-    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "MUST requirements fail: {output:?}"
+    );
     assert!(out.join("report.html").is_file(), "the report is written");
     let of = |device: &str| -> Vec<&rfc3535_score::ResultEntry> {
         results
@@ -230,23 +359,43 @@ async fn disruptive_devices_give_errors_and_the_run_goes_on() {
     }
     for device in ["bad-framing", "drops-mid-reply"] {
         let entries = of(device);
-        let errors: Vec<&&rfc3535_score::ResultEntry> = entries
+        assert!(
+            entries.iter().all(|r| r.verdict != Verdict::Error),
+            "{device}: what the device broke is not an error"
+        );
+        let violations: Vec<&&rfc3535_score::ResultEntry> = entries
             .iter()
-            .filter(|r| r.verdict == Verdict::Error)
+            .filter(|r| {
+                r.requirement == "R3535-5.31" && r.message.starts_with("protocol violation")
+            })
             .collect();
-        assert!(!errors.is_empty(), "{device}: no error verdict");
-        for error in &errors {
-            assert!(!error.message.is_empty(), "{device}: {}", error.scenario);
+        assert!(!violations.is_empty(), "{device}: no protocol violation");
+        for violation in &violations {
+            assert_eq!(violation.verdict, Verdict::Fail);
             assert!(
-                !error.evidence.is_empty(),
+                !violation.evidence.is_empty(),
                 "{device}: {} has evidence",
-                error.scenario
+                violation.scenario
             );
         }
+        let failed: Vec<String> = failed_requirements(&results, device)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert!(
+            failed.contains(&"R3535-5.31".to_owned()),
+            "{device}: {failed:?}"
+        );
+        assert!(
+            failed_requirements(&results, device)
+                .iter()
+                .any(|(_, level)| *level == Some(Level::Must)),
+            "{device} fails a MUST requirement: {failed:?}"
+        );
         // Only scenarios that read with <get> meet the fault; the others reach verdicts.
         assert!(
             entries.iter().any(|r| r.verdict == Verdict::Pass),
-            "{device}: the run went on past the errors"
+            "{device}: the run went on past the faults"
         );
     }
 }

@@ -54,7 +54,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     concurrency: usize,
 
-    /// Exit 1 when a requirement of this level (must) or any level (any) fails; never: exit 0.
+    /// Exit 1 when a requirement of this level (must) or of any level (any) fails, or when
+    /// anything could not be decided (an error: an incomplete run is not a passing run);
+    /// never: exit 0 whatever the verdicts.
     #[arg(
         long,
         value_name = "LEVEL",
@@ -68,11 +70,12 @@ pub struct RunArgs {
     features: Option<PathBuf>,
 
     /// What a scenario's reply that does not validate against the device's own schema does:
-    /// warn (noted in the result) or fail (a scenario that passed fails).
+    /// fail (a scenario that passed fails: the device's replies break its own schema) or warn
+    /// (only noted in the result, to relax the check while a vendor fixes its models).
     #[arg(
         long,
         value_name = "MODE",
-        default_value = "warn",
+        default_value = "fail",
         value_parser = PossibleValuesParser::new(SchemaFindings::names()).try_map(|s| s.parse::<SchemaFindings>())
     )]
     schema_findings: SchemaFindings,

@@ -35,16 +35,21 @@ pub fn catalogue_scenarios() -> Vec<CatalogueScenario> {
         .collect()
 }
 
-/// Runs `rfc3535 run` with these arguments (after `--out` and `--features`), and reads its
-/// results.json.
+/// Runs `rfc3535 run` with these arguments (after `--out` and `--features`, and
+/// `--fail-on never` unless they say otherwise), and reads its results.json.
 pub async fn run(out: &Path, args: &[&str]) -> (Output, Results) {
+    let fail_on: &[&str] = if args.contains(&"--fail-on") {
+        &[]
+    } else {
+        &["--fail-on", "never"]
+    };
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
         .arg("run")
         .arg("--out")
         .arg(out)
         .arg("--features")
         .arg(features_dir())
-        .args(["--fail-on", "never"])
+        .args(fail_on)
         .args(args)
         // A module cache per test (shared by its runs), none between tests.
         .env("RFC3535_CACHE", out.parent().unwrap_or(out).join("cache"))

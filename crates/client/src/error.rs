@@ -68,12 +68,114 @@ fn summarize(errors: &[RpcError]) -> String {
         .join("; ")
 }
 
+/// Who caused a [`ClientError`]: what the verdict policy needs to tell a device's failure
+/// (`fail`) from the test bed's or the harness's (`error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// The device broke the protocol: an invalid hello, bad framing, malformed XML, an
+    /// oversized message, a session it dropped, no answer within the timeout.
+    ProtocolViolation,
+    /// The device answered within the protocol and refused: an `<rpc-error>`, or an SSH
+    /// server that does not offer the `netconf` subsystem.
+    Refusal,
+    /// The test bed: the device cannot be reached, the inventory's account or key is refused,
+    /// its host key is not trusted, a local key or agent is unusable.
+    TestBed,
+    /// The harness itself: it closed the session, or its own reader failed.
+    Harness,
+}
+
 impl ClientError {
+    /// Who caused this error.
+    pub fn blame(&self) -> Blame {
+        match self {
+            ClientError::Connect { .. }
+            | ClientError::ConnectTimeout { .. }
+            | ClientError::HostKeyRejected { .. }
+            | ClientError::AuthenticationFailed { .. }
+            | ClientError::Key { .. }
+            | ClientError::Agent(_) => Blame::TestBed,
+            ClientError::SubsystemRefused | ClientError::Rejected { .. } => Blame::Refusal,
+            ClientError::SessionClosed {
+                reason: SessionEnd::Closed | SessionEnd::ReaderPanicked(_),
+            } => Blame::Harness,
+            ClientError::Ssh(_)
+            | ClientError::HelloTimeout { .. }
+            | ClientError::BadHello(_)
+            | ClientError::Malformed(_)
+            | ClientError::Timeout { .. }
+            | ClientError::SessionClosed { .. }
+            | ClientError::Io(_) => Blame::ProtocolViolation,
+        }
+    }
+
     /// Whether the session is unusable after this error.
     pub fn is_fatal(&self) -> bool {
         !matches!(
             self,
             ClientError::Timeout { .. } | ClientError::Rejected { .. } | ClientError::Malformed(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_device_did_is_told_apart_from_the_test_bed_and_the_harness() {
+        let violation = [
+            ClientError::HelloTimeout {
+                after: Duration::from_secs(1),
+            },
+            ClientError::Malformed(MessageError::Invalid {
+                element: "rpc-reply",
+                reason: "x".into(),
+            }),
+            ClientError::Timeout {
+                operation: "get".into(),
+                message_id: "1".into(),
+                after: Duration::from_secs(1),
+            },
+            ClientError::SessionClosed {
+                reason: SessionEnd::BadFraming("#x".into()),
+            },
+            ClientError::SessionClosed {
+                reason: SessionEnd::PeerClosed,
+            },
+            ClientError::SessionClosed {
+                reason: SessionEnd::MessageTooLarge { limit: 1 },
+            },
+        ];
+        for error in &violation {
+            assert_eq!(error.blame(), Blame::ProtocolViolation, "{error}");
+        }
+        let refusal = ClientError::Rejected {
+            operation: "get-config".into(),
+            errors: Vec::new(),
+        };
+        assert_eq!(refusal.blame(), Blame::Refusal);
+        let test_bed = [
+            ClientError::AuthenticationFailed {
+                user: "admin".into(),
+                method: "password",
+            },
+            ClientError::ConnectTimeout {
+                address: "127.0.0.1:1".into(),
+                after: Duration::from_secs(1),
+            },
+            ClientError::HostKeyRejected {
+                address: "a".into(),
+                fingerprint: "f".into(),
+                reason: "unknown".into(),
+            },
+        ];
+        for error in &test_bed {
+            assert_eq!(error.blame(), Blame::TestBed, "{error}");
+        }
+        for reason in [SessionEnd::Closed, SessionEnd::ReaderPanicked("x".into())] {
+            let error = ClientError::SessionClosed { reason };
+            assert_eq!(error.blame(), Blame::Harness, "{error}");
+        }
     }
 }

@@ -17,7 +17,7 @@ pub mod session;
 pub mod ssh;
 pub mod transcript;
 
-pub use error::ClientError;
+pub use error::{Blame, ClientError};
 pub use rfc3535_wire as wire;
 pub use session::{Session, SessionEnd, SessionOptions};
 pub use ssh::{connect, Auth, ConnectOptions, HostKeyPolicy};

@@ -24,6 +24,7 @@ use crate::capability::Capability;
 use crate::catalogue::{Catalogue, CatalogueError, ScenarioKey};
 use crate::device::{DeviceContext, SandboxUnusable};
 use crate::discovery;
+use crate::finding::Finding;
 use crate::netconf::open_session;
 use crate::records::{Binding, EvidenceDir, Prepared, RunOutput, Sink};
 use crate::safety;
@@ -103,8 +104,14 @@ async fn prepare(target: Target) -> Prepared {
     let mut prepared = Prepared::new(target);
     let session = match open_session(&prepared.target.connect).await {
         Ok(session) => session,
+        // The test bed's or the harness's doing: the device is not tested.
+        Err(Finding::Error(why)) => {
+            prepared.unreachable = Some(format!("cannot open a session: {why}"));
+            return prepared;
+        }
+        // The device's doing (no hello, an invalid one, a refused subsystem): it fails.
         Err(finding) => {
-            prepared.unreachable = Some(format!("cannot open a session: {finding}"));
+            prepared.broken = Some(format!("cannot open a session: {}", finding.message()));
             return prepared;
         }
     };

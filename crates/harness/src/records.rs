@@ -21,6 +21,9 @@ use crate::target::Target;
 pub struct ScenarioRecord {
     pub verdict: Verdict,
     pub message: String,
+    /// The device broke the protocol during the scenario ([`crate::Finding::Violation`]): the
+    /// protocol-conformance requirement fails too.
+    pub violation: bool,
     pub steps: Vec<StepRecord>,
     pub duration_ms: u64,
 }
@@ -35,6 +38,9 @@ pub struct AfterRecord {
     pub schema_findings: Vec<String>,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
+    /// In a fleet run that failed and named who failed it: whether this device's behaviour
+    /// did. `None` when the scenario named nobody (or ran on one device).
+    pub blamed: Option<bool>,
 }
 
 /// Collects records from the writer and the hooks of one runner.
@@ -77,6 +83,7 @@ impl Sink {
             let record = ScenarioRecord {
                 verdict: Verdict::Error,
                 message: message.to_owned(),
+                violation: false,
                 steps: Vec::new(),
                 duration_ms: 0,
             };
@@ -167,7 +174,10 @@ pub struct Prepared {
     pub fingerprint: Option<String>,
     pub advertised: Vec<String>,
     pub saved: Vec<Saved>,
+    /// Why the test bed could not test the device at all.
     pub unreachable: Option<String>,
+    /// How the device broke the protocol before any scenario could run.
+    pub broken: Option<String>,
     pub safety: Safety,
 }
 
@@ -183,6 +193,7 @@ impl Prepared {
             advertised: Vec::new(),
             saved: Vec::new(),
             unreachable: None,
+            broken: None,
             safety: Safety::default(),
         }
     }

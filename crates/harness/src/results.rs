@@ -37,6 +37,7 @@ pub fn assemble(
             let not_applicable = device.claims.not_applicable_because(&scenario.needs);
             let decided = decide(&ScenarioFacts {
                 unreachable: device.unreachable.as_deref(),
+                broken: device.broken.as_deref(),
                 not_applicable: not_applicable.as_deref(),
                 multi: scenario.multi,
                 record: record.as_ref(),
@@ -45,21 +46,32 @@ pub fn assemble(
                 schema_findings,
             });
             let after = after.unwrap_or_default();
-            for requirement in &scenario.requirements {
+            // A protocol violation fails the protocol-conformance requirement too.
+            let protocol_requirement = catalogue
+                .registry
+                .protocol_conformance
+                .as_ref()
+                .filter(|id| decided.violation && !scenario.requirements.contains(id));
+            for requirement in scenario.requirements.iter().chain(protocol_requirement) {
+                let own = scenario.requirements.contains(requirement);
                 results.push(ResultEntry {
                     device: id.clone(),
                     requirement: requirement.clone(),
                     feature: scenario.feature.clone(),
                     scenario: scenario.name.clone(),
                     verdict: decided.verdict,
-                    message: decided.message.clone(),
+                    message: if own {
+                        decided.message.clone()
+                    } else {
+                        format!("protocol violation: {}", decided.message)
+                    },
                     duration_ms: decided.duration_ms,
                     measurements: after.measurements.clone(),
                     evidence: after.evidence.clone(),
                     needs: scenario.need_names(),
                     claimed_but_broken: decided.verdict == Verdict::Fail
                         && !scenario.needs.is_empty(),
-                    mechanism: scenario.mechanism.clone(),
+                    mechanism: scenario.mechanism.clone().filter(|_| own),
                     steps: decided.steps.clone(),
                     schema_findings: after.schema_findings.clone(),
                     peers: after
@@ -91,7 +103,11 @@ pub fn assemble(
         .registry
         .requirements
         .iter()
-        .filter(|r| r.kind == RequirementKind::Manual || !covered[r.id.as_str()].is_empty())
+        .filter(|r| {
+            r.kind == RequirementKind::Manual
+                || !covered[r.id.as_str()].is_empty()
+                || results.iter().any(|entry| entry.requirement == r.id)
+        })
         .collect();
     let requirements: Vec<RequirementEntry> = judged
         .iter()
@@ -147,6 +163,7 @@ pub fn assemble(
             score,
             safety: device.safety.clone(),
             unreachable: device.unreachable.clone(),
+            broken: device.broken.clone(),
         });
     }
     Results {
@@ -159,13 +176,15 @@ pub fn assemble(
     }
 }
 
-/// When a run's exit status says that requirements failed (`--fail-on`).
+/// When a run's exit status says that requirements failed (`--fail-on`). An error anywhere
+/// (a scenario the harness or the test bed could not decide, a device not tested) triggers
+/// `must` and `any` too: an incomplete run is not a passing run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FailOn {
-    /// A MUST requirement failed.
+    /// A MUST requirement failed, or something could not be decided.
     #[default]
     Must,
-    /// Any requirement failed.
+    /// Any requirement failed, or something could not be decided.
     Any,
     /// Never: the exit status says only whether the run could be made.
     Never,
@@ -185,6 +204,14 @@ impl FailOn {
 
     /// Whether these results trigger it.
     pub fn triggered(self, results: &Results) -> bool {
+        if self == FailOn::Never {
+            return false;
+        }
+        let errored = results.results.iter().any(|r| r.verdict == Verdict::Error)
+            || results
+                .requirement_results
+                .iter()
+                .any(|r| r.verdict == Verdict::Error);
         let level_of = |id: &str| {
             results
                 .requirements
@@ -192,14 +219,15 @@ impl FailOn {
                 .find(|r| r.id == id)
                 .map(|r| r.level)
         };
-        results.requirement_results.iter().any(|r| {
-            r.verdict == Verdict::Fail
-                && match self {
-                    FailOn::Any => true,
-                    FailOn::Must => level_of(&r.requirement) == Some(Level::Must),
-                    FailOn::Never => false,
-                }
-        })
+        errored
+            || results.requirement_results.iter().any(|r| {
+                r.verdict == Verdict::Fail
+                    && match self {
+                        FailOn::Any => true,
+                        FailOn::Must => level_of(&r.requirement) == Some(Level::Must),
+                        FailOn::Never => false,
+                    }
+            })
     }
 }
 
@@ -273,11 +301,19 @@ mod tests {
         let clean = results(&[
             ("M", Level::Must, Verdict::Pass),
             ("N", Level::Must, Verdict::NotApplicable),
-            ("E", Level::May, Verdict::Error),
+            ("S", Level::May, Verdict::Skipped),
         ]);
         for fail_on in [FailOn::Must, FailOn::Any, FailOn::Never] {
             assert!(!fail_on.triggered(&clean), "{fail_on:?}");
         }
+        // An error anywhere is an incomplete run: it is not a passing one.
+        let errored = results(&[
+            ("M", Level::Must, Verdict::Pass),
+            ("E", Level::May, Verdict::Error),
+        ]);
+        assert!(FailOn::Must.triggered(&errored));
+        assert!(FailOn::Any.triggered(&errored));
+        assert!(!FailOn::Never.triggered(&errored));
         for name in FailOn::names() {
             assert!(name.parse::<FailOn>().is_ok(), "{name}");
         }

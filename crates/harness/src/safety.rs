@@ -81,9 +81,7 @@ async fn read(
     let raw = reply.data().unwrap_or_default().to_owned();
     let canonical = canonical_config(&raw).map_err(|e| SafetyError::Unreadable {
         datastore: name(),
-        error: match e {
-            Finding::Fail(m) | Finding::Skip(m) | Finding::Error(m) => m,
-        },
+        error: e.message().to_owned(),
     })?;
     Ok((raw, canonical))
 }

@@ -1,13 +1,18 @@
-//! The verdict policy: how one scenario's verdict on one device is decided from what the run
-//! knows of it, as a pure function. The steps decide pass, fail, skipped or error for a
-//! scenario that ran ([`ScenarioRecord`]); this decides everything around that:
+//! The verdict policy, scenario by scenario (docs/verdicts.md): how one scenario's verdict on
+//! one device is decided from what the run knows of it, as a pure function. The steps decide
+//! pass, fail, skipped or error for a scenario that ran ([`ScenarioRecord`]); this decides
+//! everything around that:
 //!
-//! - a device that could not be reached or saved: `error` ("device not tested"), nothing ran;
+//! - a device the test bed could not reach or save: `error` ("device not tested");
 //! - a device that does not claim what the scenario needs: `not-applicable`, quoting why;
+//! - a device that broke the protocol before any scenario could run (an invalid hello, no
+//!   hello, bad framing): `fail`, as a protocol violation;
 //! - an `@multi` scenario the fleet ran without this device: `skipped`;
+//! - an `@multi` scenario that failed and named the devices whose behaviour failed it: those
+//!   fail, the others pass their part;
 //! - a scenario that left no record: `error` (interrupted, or a harness bug, said which);
-//! - replies that do not validate against the device's own schema: noted in the message, and
-//!   under [`SchemaFindings::Fail`] a pass becomes a fail;
+//! - replies that do not validate against the device's own schema: a pass becomes a fail
+//!   (under [`SchemaFindings::Warn`] only noted in the message);
 //! - anything the cleanup could not undo: appended to the message.
 
 use rfc3535_score::results::StepRecord;
@@ -20,16 +25,16 @@ use crate::records::{AfterRecord, ScenarioRecord};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SchemaFindings {
     /// Noted in the result's message.
-    #[default]
     Warn,
     /// The scenario fails.
+    #[default]
     Fail,
 }
 
 impl SchemaFindings {
     const CHOICES: [(&'static str, SchemaFindings); 2] = [
-        ("warn", SchemaFindings::Warn),
         ("fail", SchemaFindings::Fail),
+        ("warn", SchemaFindings::Warn),
     ];
 
     /// The modes' names, in order.
@@ -49,8 +54,10 @@ impl std::str::FromStr for SchemaFindings {
 /// Everything the run knows of one scenario on one device.
 #[derive(Debug, Clone, Copy)]
 pub struct ScenarioFacts<'a> {
-    /// Why the device could not be tested at all, if so.
+    /// Why the test bed could not test the device at all, if so.
     pub unreachable: Option<&'a str>,
+    /// How the device broke the protocol before any scenario could run, if it did.
+    pub broken: Option<&'a str>,
     /// Why the scenario is not applicable (what the device does not claim), if so.
     pub not_applicable: Option<&'a str>,
     /// The scenario runs across devices (`@multi`).
@@ -71,6 +78,8 @@ pub struct Decided {
     pub message: String,
     pub steps: Vec<StepRecord>,
     pub duration_ms: u64,
+    /// The device broke the protocol: the protocol-conformance requirement fails too.
+    pub violation: bool,
 }
 
 impl Decided {
@@ -80,6 +89,7 @@ impl Decided {
             message: message.into(),
             steps: Vec::new(),
             duration_ms: 0,
+            violation: false,
         }
     }
 }
@@ -90,6 +100,14 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
         Decided::without_steps(Verdict::Error, format!("device not tested: {why}"))
     } else if let Some(why) = facts.not_applicable {
         Decided::without_steps(Verdict::NotApplicable, why)
+    } else if let Some(how) = facts.broken {
+        Decided {
+            violation: true,
+            ..Decided::without_steps(
+                Verdict::Fail,
+                format!("the device broke the protocol before any scenario could run: {how}"),
+            )
+        }
     } else if facts.multi && facts.after.is_none() && facts.record.is_some() {
         // The fleet ran it without this device (it lacked something the fleet had).
         Decided::without_steps(
@@ -97,11 +115,28 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
             "not part of the fleet that ran this scenario",
         )
     } else if let Some(record) = facts.record {
-        Decided {
-            verdict: record.verdict,
-            message: record.message.clone(),
-            steps: record.steps.clone(),
-            duration_ms: record.duration_ms,
+        let did_its_part = facts.multi
+            && record.verdict == Verdict::Fail
+            && facts.after.and_then(|a| a.blamed) == Some(false);
+        if did_its_part {
+            Decided {
+                verdict: Verdict::Pass,
+                message: format!(
+                    "did its part; the scenario failed on other devices: {}",
+                    record.message
+                ),
+                steps: record.steps.clone(),
+                duration_ms: record.duration_ms,
+                violation: false,
+            }
+        } else {
+            Decided {
+                verdict: record.verdict,
+                message: record.message.clone(),
+                steps: record.steps.clone(),
+                duration_ms: record.duration_ms,
+                violation: record.violation,
+            }
         }
     } else if facts.interrupted {
         Decided::without_steps(Verdict::Error, "not run: the run was interrupted")
@@ -148,6 +183,7 @@ mod tests {
         ScenarioRecord {
             verdict,
             message: message.to_owned(),
+            violation: false,
             steps: vec![StepRecord {
                 keyword: "Then".to_owned(),
                 text: "it holds".to_owned(),
@@ -163,12 +199,13 @@ mod tests {
     ) -> ScenarioFacts<'a> {
         ScenarioFacts {
             unreachable: None,
+            broken: None,
             not_applicable: None,
             multi: false,
             record,
             after,
             interrupted: false,
-            schema_findings: SchemaFindings::Warn,
+            schema_findings: SchemaFindings::default(),
         }
     }
 
@@ -232,6 +269,89 @@ mod tests {
     }
 
     #[test]
+    fn a_device_that_broke_the_protocol_before_the_scenarios_fails_what_it_claims() {
+        let decided = decide(&ScenarioFacts {
+            broken: Some("no <hello> within 5s"),
+            ..facts(None, None)
+        });
+        assert_eq!(decided.verdict, Verdict::Fail);
+        assert!(decided.violation);
+        assert!(
+            decided.message.ends_with("no <hello> within 5s"),
+            "{}",
+            decided.message
+        );
+        // What it does not claim stays not applicable; an unreachable device is not tested.
+        let unclaimed = decide(&ScenarioFacts {
+            broken: Some("x"),
+            not_applicable: Some("the device does not claim candidate"),
+            ..facts(None, None)
+        });
+        assert_eq!(unclaimed.verdict, Verdict::NotApplicable);
+        let unreachable = decide(&ScenarioFacts {
+            broken: Some("x"),
+            unreachable: Some("connection refused"),
+            ..facts(None, None)
+        });
+        assert_eq!(unreachable.verdict, Verdict::Error);
+    }
+
+    #[test]
+    fn a_violation_in_a_scenario_is_kept() {
+        let violated = ScenarioRecord {
+            violation: true,
+            ..record(Verdict::Fail, "session closed: the peer broke the framing")
+        };
+        let decided = decide(&facts(Some(&violated), Some(&AfterRecord::default())));
+        assert_eq!((decided.verdict, decided.violation), (Verdict::Fail, true));
+    }
+
+    #[test]
+    fn a_fleet_failure_goes_to_the_devices_that_caused_it() {
+        let failed = ScenarioRecord {
+            violation: true,
+            ..record(Verdict::Fail, "b: reads \"rfc3535-1\"")
+        };
+        let blamed = AfterRecord {
+            blamed: Some(true),
+            ..AfterRecord::default()
+        };
+        let innocent = AfterRecord {
+            blamed: Some(false),
+            ..AfterRecord::default()
+        };
+        let unnamed = AfterRecord::default();
+        let fleet = |after| ScenarioFacts {
+            multi: true,
+            ..facts(Some(&failed), Some(after))
+        };
+        let on_culprit = decide(&fleet(&blamed));
+        assert_eq!(
+            (on_culprit.verdict, on_culprit.violation),
+            (Verdict::Fail, true)
+        );
+        let on_innocent = decide(&fleet(&innocent));
+        assert_eq!(
+            (on_innocent.verdict, on_innocent.violation),
+            (Verdict::Pass, false)
+        );
+        assert!(
+            on_innocent.message.starts_with("did its part"),
+            "{}",
+            on_innocent.message
+        );
+        // A failure that named nobody stays with everyone.
+        assert_eq!(decide(&fleet(&unnamed)).verdict, Verdict::Fail);
+        // A skipped fleet scenario stays skipped whoever was named.
+        let skipped = record(Verdict::Skipped, "one device");
+        let decided = decide(&ScenarioFacts {
+            multi: true,
+            ..facts(Some(&skipped), Some(&innocent))
+        });
+        assert_eq!(decided.verdict, Verdict::Skipped);
+    }
+
+    #[test]
     fn a_missing_record_is_an_error_that_says_why() {
         let decided = decide(&facts(None, None));
         assert_eq!(decided.verdict, Verdict::Error);
@@ -249,29 +369,27 @@ mod tests {
     }
 
     #[test]
-    fn schema_findings_warn_by_default_and_fail_a_pass_when_asked() {
+    fn schema_findings_fail_a_pass_by_default_and_warn_when_asked() {
         let passed = record(Verdict::Pass, "");
         let after = AfterRecord {
             schema_findings: vec!["session 1 message-id 2 (get): bad".to_owned()],
             ..AfterRecord::default()
         };
-        let warned = decide(&facts(Some(&passed), Some(&after)));
-        assert_eq!(warned.verdict, Verdict::Pass);
+        let failed = decide(&facts(Some(&passed), Some(&after)));
+        assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(
-            warned.message,
+            failed.message,
             "1 reply is not valid against the device's own schema: session 1 message-id 2 (get): bad"
         );
-        let failed = decide(&ScenarioFacts {
-            schema_findings: SchemaFindings::Fail,
+        let warned = decide(&ScenarioFacts {
+            schema_findings: SchemaFindings::Warn,
             ..facts(Some(&passed), Some(&after))
         });
-        assert_eq!(failed.verdict, Verdict::Fail);
+        assert_eq!(warned.verdict, Verdict::Pass);
+        assert_eq!(warned.message, failed.message);
         // A verdict other than pass is never changed by a schema finding.
         let skipped = record(Verdict::Skipped, "no read-only account");
-        let kept = decide(&ScenarioFacts {
-            schema_findings: SchemaFindings::Fail,
-            ..facts(Some(&skipped), Some(&after))
-        });
+        let kept = decide(&facts(Some(&skipped), Some(&after)));
         assert_eq!(kept.verdict, Verdict::Skipped);
         assert!(
             kept.message.starts_with("no read-only account; 1 reply"),

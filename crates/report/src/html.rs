@@ -130,7 +130,7 @@ fn device_cards(matrix: &Matrix<'_>, page: &mut String) {
             .filter(|(_, _, n)| *n > 0)
             .map(|(class, label, n)| format!("<span class=\"chip {class}\">{n} {label}</span>"))
             .collect();
-        let safety_class = if device.unreachable.is_some() {
+        let safety_class = if device.unreachable.is_some() || device.broken.is_some() {
             "unknown"
         } else if device.safety.verified {
             "ok"
@@ -150,7 +150,9 @@ fn device_cards(matrix: &Matrix<'_>, page: &mut String) {
                 .map(|p| format!(" · {}", esc(p)))
                 .collect::<String>(),
             if let Some(why) = &device.unreachable {
-                format!("<p class=\"unreachable\">{}</p>", esc(why))
+                format!("<p class=\"unreachable\">not tested: {}</p>", esc(why))
+            } else if let Some(how) = &device.broken {
+                format!("<p class=\"unreachable\">broke the protocol: {}</p>", esc(how))
             } else if s.claimed_but_broken > 0 {
                 format!(
                     "<p class=\"broken-note\">{} claimed but broken</p>",

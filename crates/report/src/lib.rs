@@ -173,10 +173,15 @@ pub fn headline(results: &Results) -> String {
 }
 
 /// A device's score as people read it.
+/// A device with scenarios left undecided (error or skipped) is shown as incompletely
+/// tested, with how many.
 pub fn score_text(device: &rfc3535_score::DeviceEntry) -> String {
+    let undecided = device.score.undecided;
     match (&device.unreachable, device.score.percent) {
         (Some(_), _) => "untested".to_owned(),
+        (None, Some(p)) if undecided > 0 => format!("{p:.1}% ({undecided} undecided)"),
         (None, Some(p)) => format!("{p:.1}%"),
+        (None, None) if undecided > 0 => format!("n/a ({undecided} undecided)"),
         (None, None) => "n/a".to_owned(),
     }
 }
@@ -195,6 +200,8 @@ pub fn safety_text(device: &rfc3535_score::DeviceEntry) -> String {
     let safety = &device.safety;
     if device.unreachable.is_some() {
         "not reached; nothing changed".to_owned()
+    } else if device.broken.is_some() {
+        "no session held; nothing changed".to_owned()
     } else if safety.verified && safety.restored {
         format!("restored and verified ({})", safety.saved.join(", "))
     } else if safety.verified {

@@ -382,11 +382,14 @@ fn device_account(results: &Results, device: &DeviceEntry, width: usize, color: 
             .join(", ")
     );
     if let Some(why) = &device.unreachable {
-        out.push_str(&line(None, why));
+        out.push_str(&line(None, &format!("not tested: {why}")));
+    }
+    if let Some(how) = &device.broken {
+        out.push_str(&line(None, &format!("broke the protocol: {how}")));
     }
     out.push_str(&line(None, &format!(
-        "requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}",
-        s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken
+        "requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}; scenarios undecided: {}",
+        s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken, s.undecided
     )));
     if device.unreachable.is_none() {
         for (verdict, label) in [

@@ -14,11 +14,12 @@ use crate::verdict::Verdict;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
-    /// A pass was lost, or a fail appeared.
+    /// A pass was lost, or a fail or an error appeared.
     Regression,
-    /// A pass appeared, or a fail went away.
+    /// A pass appeared, or a fail or an error went away.
     Improvement,
-    /// Anything else (e.g. skipped became error, or a requirement left the run).
+    /// Anything else (e.g. fail became error, both counting against the device, or a
+    /// requirement left the run).
     Other,
 }
 
@@ -62,12 +63,13 @@ impl RunDiff {
     }
 }
 
+/// Error ranks with fail: a run that could not decide is not a better run (docs/verdicts.md).
 fn classify(old: Option<Verdict>, new: Option<Verdict>) -> ChangeKind {
     let pass = Some(Verdict::Pass);
-    let fail = Some(Verdict::Fail);
-    if (old == pass && new != pass) || (new == fail && old != fail) {
+    let bad = |v: Option<Verdict>| matches!(v, Some(Verdict::Fail | Verdict::Error));
+    if (old == pass && new != pass) || (bad(new) && !bad(old)) {
         ChangeKind::Regression
-    } else if new == pass || old == fail {
+    } else if new == pass || (bad(old) && !bad(new)) {
         ChangeKind::Improvement
     } else {
         ChangeKind::Other
@@ -141,4 +143,27 @@ pub fn diff(old: &Results, new: &Results) -> RunDiff {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_ranks_with_fail() {
+        let (pass, fail, error, skipped) = (
+            Some(Verdict::Pass),
+            Some(Verdict::Fail),
+            Some(Verdict::Error),
+            Some(Verdict::Skipped),
+        );
+        assert_eq!(classify(fail, error), ChangeKind::Other);
+        assert_eq!(classify(error, fail), ChangeKind::Other);
+        assert_eq!(classify(pass, error), ChangeKind::Regression);
+        assert_eq!(classify(skipped, error), ChangeKind::Regression);
+        assert_eq!(classify(error, pass), ChangeKind::Improvement);
+        assert_eq!(classify(error, skipped), ChangeKind::Improvement);
+        assert_eq!(classify(pass, fail), ChangeKind::Regression);
+        assert_eq!(classify(fail, pass), ChangeKind::Improvement);
+    }
 }

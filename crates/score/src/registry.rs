@@ -97,6 +97,8 @@ pub enum RegistryError {
     Duplicate(String),
     #[error("manual requirement {0} names no questionnaire item (question)")]
     ManualWithoutQuestion(String),
+    #[error("protocol_conformance names {0}, which is not a device requirement of the registry")]
+    UnknownProtocolRequirement(String),
 }
 
 /// The registry file.
@@ -104,6 +106,11 @@ pub enum RegistryError {
 #[serde(deny_unknown_fields)]
 pub struct Registry {
     pub schema_version: u32,
+    /// The requirement that a device breaking the protocol itself (an invalid hello, bad
+    /// framing, malformed XML, a dropped session, no answer in time) fails, besides the
+    /// requirement of the scenario it was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_conformance: Option<String>,
     pub requirements: Vec<Requirement>,
 }
 
@@ -126,6 +133,14 @@ impl Registry {
             }
             if requirement.kind == RequirementKind::Manual && requirement.question.is_none() {
                 return Err(RegistryError::ManualWithoutQuestion(requirement.id.clone()));
+            }
+        }
+        if let Some(id) = &registry.protocol_conformance {
+            if registry
+                .get(id)
+                .is_none_or(|r| r.kind != RequirementKind::Device)
+            {
+                return Err(RegistryError::UnknownProtocolRequirement(id.clone()));
             }
         }
         Ok(registry)
@@ -159,6 +174,19 @@ mod tests {
         assert!(matches!(
             Registry::parse(manual),
             Err(RegistryError::ManualWithoutQuestion(_))
+        ));
+        let protocol = format!("schema_version: 1\nprotocol_conformance: A\nrequirements:\n{one}");
+        assert_eq!(
+            Registry::parse(&protocol)
+                .expect("valid")
+                .protocol_conformance
+                .as_deref(),
+            Some("A")
+        );
+        let elsewhere = format!("schema_version: 1\nprotocol_conformance: B\nrequirements:\n{one}");
+        assert!(matches!(
+            Registry::parse(&elsewhere),
+            Err(RegistryError::UnknownProtocolRequirement(_))
         ));
     }
 }

@@ -78,9 +78,12 @@ pub struct DeviceEntry {
     pub score: Score,
     /// Whether the harness left the configuration as it found it.
     pub safety: Safety,
-    /// Why the device could not be tested at all, if so.
+    /// Why the test bed could not test the device at all, if so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<String>,
+    /// How the device broke the protocol before any scenario could run, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
 }
 
 /// The configuration check after a device's scenarios.
@@ -111,6 +114,10 @@ pub struct Score {
     pub manual: usize,
     /// Failed scenarios whose needed capabilities the device claims.
     pub claimed_but_broken: usize,
+    /// Scenarios that reached no verdict on the device (error or skipped): how incompletely
+    /// it was tested.
+    #[serde(default)]
+    pub undecided: usize,
 }
 
 /// A requirement as the run knew it.

@@ -1,9 +1,12 @@
 //! From scenario verdicts to requirement verdicts, and from those to a device's score
-//! (DESIGN.md §3).
+//! (DESIGN.md §3, docs/verdicts.md).
 //!
-//! Scenarios of one requirement that check the same mechanism must all pass for that
-//! mechanism to pass; the requirement takes the best of its mechanisms. A `must` requirement
-//! for which the device offers no mechanism at all (every scenario not-applicable) fails.
+//! A requirement's scenarios are grouped by the mechanism they check (scenarios without one
+//! check the requirement itself). Within a group one failure fails it, a pass passes it, and
+//! `skipped` or `error` (undecided) never outrank a decided verdict. Across groups a claimed
+//! mechanism that fails fails the requirement (claimed but broken, named in the result), else
+//! one that passes passes it; a requirement with no applicable scenario at all is
+//! not-applicable, and a MUST requirement offered by no mechanism fails.
 
 use std::collections::BTreeMap;
 
@@ -76,29 +79,31 @@ pub struct ScenarioOutcome<'a> {
     pub verdict: Verdict,
 }
 
-/// Within one mechanism every scenario counts: one failure fails it.
-fn combine_within(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
-    let mut all: Vec<Verdict> = verdicts.collect();
-    all.sort_by_key(|v| match v {
+/// Within one group (a mechanism, or the requirement itself): a failure fails it, a pass
+/// passes it, and among the rest an error outranks not-applicable, which outranks skipped (a
+/// precondition the test bed lacked does not make a device offer what it does not).
+fn rank_within(verdict: Verdict) -> u8 {
+    match verdict {
         Verdict::Fail => 0,
-        Verdict::Error => 1,
-        Verdict::Skipped => 2,
-        Verdict::Pass => 3,
-        Verdict::Manual => 4,
-        Verdict::NotApplicable => 5,
-    });
-    all.first().copied().unwrap_or(Verdict::NotApplicable)
+        Verdict::Pass => 1,
+        Verdict::Error => 2,
+        Verdict::NotApplicable => 3,
+        Verdict::Skipped => 4,
+        Verdict::Manual => 5,
+    }
 }
 
-/// Across mechanisms the best one counts.
+/// Across mechanisms: a claimed mechanism that fails fails the requirement, one that passes
+/// passes it; a claimed mechanism left undecided keeps the requirement undecided rather than
+/// letting it count as offered by none.
 fn rank_across(verdict: Verdict) -> u8 {
     match verdict {
-        Verdict::Pass => 0,
-        Verdict::Fail => 1,
+        Verdict::Fail => 0,
+        Verdict::Pass => 1,
         Verdict::Error => 2,
         Verdict::Skipped => 3,
-        Verdict::Manual => 4,
-        Verdict::NotApplicable => 5,
+        Verdict::NotApplicable => 4,
+        Verdict::Manual => 5,
     }
 }
 
@@ -139,40 +144,83 @@ pub fn judge_requirement(
             .or_default()
             .push(outcome);
     }
-    let (mechanism, verdict) = by_mechanism
+    let groups: Vec<(Option<&str>, Verdict)> = by_mechanism
         .iter()
-        .map(|(mechanism, group)| (*mechanism, combine_within(group.iter().map(|o| o.verdict))))
+        .map(|(mechanism, group)| {
+            let verdict = group
+                .iter()
+                .map(|o| o.verdict)
+                .min_by_key(|v| rank_within(*v))
+                .unwrap_or(Verdict::NotApplicable);
+            (*mechanism, verdict)
+        })
+        .collect();
+    let (mechanism, verdict) = groups
+        .iter()
+        .copied()
         .min_by_key(|(_, verdict)| rank_across(*verdict))
         .unwrap_or((None, Verdict::NotApplicable));
-    let named = |verdict: Verdict| -> Vec<&str> {
+    let several = by_mechanism.len() > 1;
+    // The scenarios with this verdict in the deciding group (or in every group that has it).
+    let named = |wanted: Verdict, only_deciding: bool| -> Vec<String> {
         outcomes
             .iter()
-            .filter(|o| {
-                o.verdict == verdict && (o.mechanism == mechanism || by_mechanism.len() == 1)
+            .filter(|o| o.verdict == wanted && (!only_deciding || o.mechanism == mechanism))
+            .map(|o| match (several, o.mechanism) {
+                (true, Some(m)) => format!("[{m}] {}", o.scenario),
+                _ => o.scenario.to_owned(),
             })
-            .map(|o| o.scenario)
             .collect()
+    };
+    let undecided: Vec<String> = [Verdict::Error, Verdict::Skipped]
+        .into_iter()
+        .flat_map(|v| named(v, false))
+        .collect();
+    let with_undecided = |mut message: String| {
+        if !undecided.is_empty() {
+            message.push_str(&format!(" (not decided: {})", undecided.join("; ")));
+        }
+        message
     };
     match verdict {
         Verdict::NotApplicable if requirement.level == Level::Must => result(
             Verdict::Fail,
-            "a MUST requirement, and the device offers none of the mechanisms that meet it"
-                .to_owned(),
+            with_undecided(
+                "a MUST requirement, and the device offers none of the mechanisms that meet it"
+                    .to_owned(),
+            ),
             None,
         ),
         Verdict::NotApplicable => result(
             verdict,
-            "the device claims none of the mechanisms that meet it".to_owned(),
+            with_undecided("the device claims none of the mechanisms that meet it".to_owned()),
             None,
         ),
         Verdict::Pass => result(
             verdict,
-            format!("passed: {}", named(Verdict::Pass).join("; ")),
+            with_undecided(format!("passed: {}", named(Verdict::Pass, true).join("; "))),
             mechanism,
         ),
+        Verdict::Fail => {
+            let broken: Vec<&str> = groups
+                .iter()
+                .filter(|(m, v)| *v == Verdict::Fail && m.is_some())
+                .filter_map(|(m, _)| *m)
+                .collect();
+            let prefix = if broken.is_empty() {
+                String::new()
+            } else {
+                format!("claimed but broken: {}; ", broken.join(", "))
+            };
+            result(
+                verdict,
+                format!("{prefix}fail: {}", named(Verdict::Fail, false).join("; ")),
+                mechanism,
+            )
+        }
         other => result(
             other,
-            format!("{other}: {}", named(other).join("; ")),
+            format!("{other}: {}", named(other, false).join("; ")),
             mechanism,
         ),
     }
@@ -205,14 +253,19 @@ pub fn score_device<'a>(
             Verdict::Manual => score.manual += 1,
         }
     }
-    let mut broken: Vec<&str> = scenario_results
-        .into_iter()
-        .filter(|r| r.claimed_but_broken)
-        .map(|r| r.scenario.as_str())
-        .collect();
-    broken.sort_unstable();
-    broken.dedup();
-    score.claimed_but_broken = broken.len();
+    let scenario_results: Vec<&ResultEntry> = scenario_results.into_iter().collect();
+    let distinct = |keep: &dyn Fn(&ResultEntry) -> bool| {
+        let mut scenarios: Vec<&str> = scenario_results
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r.scenario.as_str())
+            .collect();
+        scenarios.sort_unstable();
+        scenarios.dedup();
+        scenarios.len()
+    };
+    score.claimed_but_broken = distinct(&|r| r.claimed_but_broken);
+    score.undecided = distinct(&|r| matches!(r.verdict, Verdict::Error | Verdict::Skipped));
     if possible > 0 {
         // Rounded to 0.1 so the number in the file is the number people see.
         let percent = (earned as f64) * 100.0 / (possible as f64);
@@ -284,23 +337,114 @@ mod tests {
         }
     }
 
+    fn judged(level: Level, outcomes: &[ScenarioOutcome<'_>]) -> RequirementResult {
+        judge_requirement("d", &requirement(level), outcomes)
+    }
+
     #[test]
-    fn one_failure_fails_its_mechanism_and_the_best_mechanism_wins() {
-        let r = requirement(Level::Should);
+    fn one_failure_fails_its_group_and_a_claimed_mechanism_that_fails_fails_the_requirement() {
         let same = [
             outcome("a", None, Verdict::Pass),
             outcome("b", None, Verdict::Fail),
         ];
-        assert_eq!(judge_requirement("d", &r, &same).verdict, Verdict::Fail);
+        assert_eq!(judged(Level::Should, &same).verdict, Verdict::Fail);
+        // fake-candidate: startup works, the claimed candidate does not.
         let alternatives = [
             outcome("a", Some("candidate"), Verdict::Fail),
             outcome("b", Some("startup"), Verdict::Pass),
         ];
-        let judged = judge_requirement("d", &r, &alternatives);
+        let result = judged(Level::Must, &alternatives);
         assert_eq!(
-            (judged.verdict, judged.mechanism.as_deref()),
+            (result.verdict, result.mechanism.as_deref()),
+            (Verdict::Fail, Some("candidate"))
+        );
+        assert!(
+            result
+                .message
+                .starts_with("claimed but broken: candidate; fail: [candidate] a"),
+            "{}",
+            result.message
+        );
+    }
+
+    #[test]
+    fn a_claimed_mechanism_that_passes_passes_when_the_others_are_not_claimed() {
+        let alternatives = [
+            outcome("a", Some("candidate"), Verdict::NotApplicable),
+            outcome("b", Some("startup"), Verdict::Pass),
+        ];
+        let result = judged(Level::Must, &alternatives);
+        assert_eq!(
+            (result.verdict, result.mechanism.as_deref()),
             (Verdict::Pass, Some("startup"))
         );
+        assert_eq!(result.message, "passed: [startup] b");
+    }
+
+    #[test]
+    fn skipped_and_error_never_outrank_a_decided_verdict() {
+        // R3535-3.3 on one device: the fleet scenario is skipped, the others pass.
+        let one_device = [
+            outcome("state alone", None, Verdict::Pass),
+            outcome("fleet", None, Verdict::Skipped),
+            outcome("errored", None, Verdict::Error),
+        ];
+        let result = judged(Level::Must, &one_device);
+        assert_eq!(result.verdict, Verdict::Pass);
+        assert_eq!(
+            result.message,
+            "passed: state alone (not decided: errored; fleet)"
+        );
+        // A failure is decided too.
+        let failed = [
+            outcome("a", None, Verdict::Skipped),
+            outcome("b", None, Verdict::Fail),
+        ];
+        assert_eq!(judged(Level::Should, &failed).verdict, Verdict::Fail);
+        // Undecided alone stays undecided: error before skipped.
+        let undecided = [
+            outcome("a", None, Verdict::Skipped),
+            outcome("b", None, Verdict::Error),
+        ];
+        assert_eq!(judged(Level::Must, &undecided).verdict, Verdict::Error);
+        assert_eq!(
+            judged(Level::Must, &[outcome("a", None, Verdict::Skipped)]).verdict,
+            Verdict::Skipped
+        );
+    }
+
+    #[test]
+    fn a_must_offered_by_nothing_fails_even_beside_a_skipped_fleet_scenario() {
+        let nothing_offered = [
+            outcome("needs monitoring", None, Verdict::NotApplicable),
+            outcome("fleet", None, Verdict::Skipped),
+        ];
+        let result = judged(Level::Must, &nothing_offered);
+        assert_eq!(result.verdict, Verdict::Fail);
+        assert!(
+            result.message.contains("not decided: fleet"),
+            "{}",
+            result.message
+        );
+        assert_eq!(
+            judged(Level::Should, &nothing_offered).verdict,
+            Verdict::NotApplicable
+        );
+        // A claimed mechanism left undecided is not "offered by nothing".
+        let claimed_undecided = [
+            outcome("a", Some("candidate"), Verdict::NotApplicable),
+            outcome("b", Some("startup"), Verdict::Error),
+        ];
+        assert_eq!(
+            judged(Level::Must, &claimed_undecided).verdict,
+            Verdict::Error
+        );
+        // An error beside a not-applicable check of the same requirement stays an error.
+        let errored = [
+            outcome("a", None, Verdict::NotApplicable),
+            outcome("b", None, Verdict::Error),
+        ];
+        assert_eq!(judged(Level::Must, &errored).verdict, Verdict::Error);
     }
 
     #[test]
@@ -317,15 +461,38 @@ mod tests {
     }
 
     #[test]
-    fn errors_and_skips_neither_pass_nor_fail_and_do_not_count_in_the_score() {
+    fn errors_and_skips_do_not_count_in_the_percentage_and_are_counted_as_undecided() {
         let r = requirement(Level::Must);
-        let judged = judge_requirement("d", &r, &[outcome("a", None, Verdict::Error)]);
-        assert_eq!(judged.verdict, Verdict::Error);
-        let pass = judge_requirement("d", &r, &[outcome("a", None, Verdict::Pass)]);
-        let score = score_device(|_| 3, &[judged, pass], &[]);
+        let errored = judge_requirement("d", &r, &[outcome("a", None, Verdict::Error)]);
+        assert_eq!(errored.verdict, Verdict::Error);
+        let pass = judge_requirement("d", &r, &[outcome("b", None, Verdict::Pass)]);
+        let entry = |scenario: &str, verdict| ResultEntry {
+            device: "d".into(),
+            requirement: "R".into(),
+            feature: "f".into(),
+            scenario: scenario.into(),
+            verdict,
+            message: String::new(),
+            duration_ms: 0,
+            measurements: BTreeMap::new(),
+            evidence: Vec::new(),
+            needs: Vec::new(),
+            claimed_but_broken: false,
+            mechanism: None,
+            steps: Vec::new(),
+            schema_findings: Vec::new(),
+            peers: Vec::new(),
+        };
+        let scenarios = [
+            entry("a", Verdict::Error),
+            entry("b", Verdict::Pass),
+            entry("c", Verdict::Skipped),
+            entry("c", Verdict::Skipped),
+        ];
+        let score = score_device(|_| 3, &[errored, pass], &scenarios);
         assert_eq!(
-            (score.pass, score.error, score.percent),
-            (1, 1, Some(100.0))
+            (score.pass, score.error, score.percent, score.undecided),
+            (1, 1, Some(100.0), 2)
         );
     }
 }
