@@ -331,14 +331,20 @@ async fn tidy_up(
         .collect();
     let single = world.device.clone();
     let mut schema_findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut unchecked: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Closes a session and keeps what it leaves: its transcript and the replies in it that
     // do not validate against the device's schema.
     let mut keep = async |device: &DeviceContext, label: String, session: DeviceSession| {
         session.end().await;
+        let checks = rfc3535_harness::replies::check_session(device, &session);
         schema_findings
             .entry(device.id.clone())
             .or_default()
-            .extend(rfc3535_harness::replies::check_session(device, &session));
+            .extend(checks.findings);
+        unchecked
+            .entry(device.id.clone())
+            .or_default()
+            .extend(checks.unchecked);
         transcripts
             .entry(device.id.clone())
             .or_default()
@@ -366,6 +372,7 @@ async fn tidy_up(
     for device in devices {
         let mut record = AfterRecord {
             schema_findings: schema_findings.remove(&device.id).unwrap_or_default(),
+            unchecked_replies: unchecked.remove(&device.id).unwrap_or_default(),
             measurements: world.measurements.clone(),
             members: members.clone(),
             blamed: (!fleet.is_empty() && !culprits.is_empty())

@@ -137,43 +137,96 @@ async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
         .await
         .map_err(|e| Finding::fail(e.to_string()))?
         .ok_or_else(|| Finding::fail("the YANG library is announced but empty"))?;
-    let modules: BTreeMap<String, Option<String>> = library
-        .implemented()
-        .map(|m| (m.name.clone(), m.revision.clone()))
-        .collect();
-    world
-        .measurements
-        .insert("library_modules".to_owned(), modules.len().into());
-    world.notes = modules
-        .into_iter()
-        .map(|(m, r)| format!("{m}@{}", r.unwrap_or_default()))
-        .collect();
+    let hello = session.capabilities().to_vec();
+    world.measurements.insert(
+        "library_modules".to_owned(),
+        library.implemented().count().into(),
+    );
+    world.library = Some((library, hello));
     Ok(())
 }
 
-#[then(
-    expr = "every module the library implements is announced in the hello with the same revision"
-)]
-async fn library_matches_hello(world: &mut RunWorld) -> StepResult {
+#[then(expr = "every module the hello names is in the library with the same revision")]
+async fn hello_modules_in_library(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
+    let (library, _) = world
+        .library
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: the library was not read"))?;
     let mut problems = Vec::new();
-    for entry in &world.notes {
-        let (module, revision) = entry.split_once('@').unwrap_or((entry, ""));
-        match device.hello_modules().get(module) {
-            None => problems.push(format!("{module} is implemented but not in the hello")),
-            Some(hello) if hello.as_deref().unwrap_or_default() != revision => {
-                problems.push(format!(
-                    "{module}: library revision {revision:?}, hello revision {:?}",
-                    hello.as_deref().unwrap_or_default()
-                ))
-            }
-            Some(_) => {}
+    for (module, revision) in device.hello_modules() {
+        // Implemented or import-only: a YANG 1.0 client loads what the hello names.
+        let listed: Vec<&rfc3535_client::wire::LibraryModule> = library
+            .modules
+            .iter()
+            .filter(|m| m.name == *module)
+            .collect();
+        if listed.is_empty() {
+            problems.push(format!(
+                "{module} is named in the hello but not in the library"
+            ));
+        } else if !listed.iter().any(|m| m.revision == *revision) {
+            problems.push(format!(
+                "{module}: hello revision {:?}, library revision {}",
+                revision.as_deref().unwrap_or_default(),
+                listed
+                    .iter()
+                    .map(|m| format!("{:?}", m.revision.as_deref().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
         }
     }
+    world.notes.push(format!(
+        "{} module(s) named in the hello, {} implemented in the library",
+        device.hello_modules().len(),
+        library.implemented().count()
+    ));
     if problems.is_empty() {
         return Ok(());
     }
     Err(Finding::fail(problems.join("; ")))
+}
+
+#[then(expr = "the library's identifier is the one the hello announces")]
+async fn library_identifier(world: &mut RunWorld) -> StepResult {
+    let (library, hello) = world
+        .library
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: the library was not read"))?;
+    // RFC 8526 §2: content-id on :yang-library:1.1; RFC 7950 §5.6.4: module-set-id on :1.0.
+    let announced = hello.iter().find_map(|uri| {
+        let capability = rfc3535_client::wire::Capability::parse(uri);
+        match &capability.kind {
+            rfc3535_client::wire::CapabilityKind::Standard { name, version }
+                if name == "yang-library" =>
+            {
+                let key = if version == "1.0" {
+                    "module-set-id"
+                } else {
+                    "content-id"
+                };
+                Some((key, capability.parameter(key).map(str::to_owned)))
+            }
+            _ => None,
+        }
+    });
+    let Some((key, announced)) = announced else {
+        return Err(Finding::fail(
+            "the device serves a YANG library but its hello has no :yang-library capability",
+        ));
+    };
+    let Some(announced) = announced else {
+        return Err(Finding::fail(format!(
+            "the hello's :yang-library capability carries no {key}"
+        )));
+    };
+    match &library.content_id {
+        Some(served) if *served == announced => Ok(()),
+        served => Err(Finding::fail(format!(
+            "the hello announces {key} {announced:?}; the library serves {served:?}"
+        ))),
+    }
 }
 
 #[when(expr = "{string} asks for an operation no device knows")]
@@ -264,16 +317,16 @@ async fn lists_session(world: &mut RunWorld, name: String) -> StepResult {
     )))
 }
 
-/// The module whose schema entry the filter scenarios select: the first module announced.
+/// The module whose schema entry the filter scenarios select: ietf-netconf-monitoring, else
+/// the first module the device implements.
 fn chosen_module(world: &RunWorld) -> Result<String, Finding> {
-    let device = world.device()?;
-    device
-        .hello_modules()
+    let modules = &world.device()?.claims.modules;
+    modules
         .keys()
         .find(|m| m.as_str() == "ietf-netconf-monitoring")
-        .or_else(|| device.hello_modules().keys().next())
+        .or_else(|| modules.keys().next())
         .cloned()
-        .ok_or_else(|| Finding::skip("the device announces no YANG module to select"))
+        .ok_or_else(|| Finding::skip("the device implements no YANG module to select"))
 }
 
 #[when(

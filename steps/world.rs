@@ -34,6 +34,8 @@ pub struct RunWorld {
     pub text_value: Option<String>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
+    /// The YANG library a step read, with the hello capabilities of the session that read it.
+    pub library: Option<(rfc3535_client::wire::YangLibrary, Vec<String>)>,
     /// The last reply a step kept for a `Then` to judge.
     pub last_reply: Option<RpcReply>,
     /// Replies kept for comparison steps.

@@ -19,6 +19,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rfc3535_device::profile::ProfileKind;
 use rfc3535_harness::results::FailOn;
 use rfc3535_score::{Level, Results, Verdict};
 
@@ -54,16 +55,17 @@ fn the_table_names_every_scenario_and_only_real_profiles() {
                 rfc3535_device::profile::profile(profile).is_some(),
                 "{scenario}: no profile {profile:?}"
             );
-            assert_ne!(
-                profile, "compliant",
-                "{scenario}: compliant cannot be a failing case"
+            assert_eq!(
+                rfc3535_device::profile::profile(profile).map(|p| p.kind),
+                Some(ProfileKind::Fault),
+                "{scenario}: only a fault profile can be a failing case"
             );
         }
     }
     let used: BTreeSet<&str> = table.values().flatten().map(String::as_str).collect();
     let idle: Vec<&str> = rfc3535_device::profile::PROFILES
         .iter()
-        .filter(|p| p.name != "compliant" && !p.disruptive && !used.contains(p.name))
+        .filter(|p| p.kind == ProfileKind::Fault && !used.contains(p.name))
         .map(|p| p.name)
         .collect();
     assert!(
@@ -111,6 +113,70 @@ async fn two_compliant_devices_pass_every_applicable_scenario() {
     );
     for device in &results.devices {
         assert!(device.safety.verified, "{}: {:?}", device.id, device.safety);
+    }
+}
+
+/// Devices that follow the standards in other ways they allow (modules listed in the YANG
+/// library only, ...) reach exactly the compliant device's verdicts, scenario by scenario and
+/// requirement by requirement.
+#[tokio::test(flavor = "multi_thread")]
+async fn variants_reach_exactly_the_compliant_verdicts() {
+    let variants: Vec<&str> = rfc3535_device::profile::PROFILES
+        .iter()
+        .filter(|p| p.kind == ProfileKind::Variant)
+        .map(|p| p.name)
+        .collect();
+    assert!(!variants.is_empty());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = format!("compliant,{}", variants.join(","));
+    let (_, results) = common::run(
+        &dir.path().join("run"),
+        &[
+            "--reference",
+            &profiles,
+            "--timeout",
+            "10",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let verdicts = |device: &str| -> BTreeMap<String, Verdict> {
+        let id = format!("{device}/netconf");
+        results
+            .results
+            .iter()
+            .filter(|r| r.device == id)
+            .map(|r| (format!("{} [{}]", r.scenario, r.requirement), r.verdict))
+            .chain(
+                results
+                    .requirement_results
+                    .iter()
+                    .filter(|r| r.device == id)
+                    .map(|r| (r.requirement.clone(), r.verdict)),
+            )
+            .collect()
+    };
+    let compliant = verdicts("compliant");
+    assert!(
+        compliant
+            .values()
+            .all(|v| matches!(v, Verdict::Pass | Verdict::NotApplicable | Verdict::Manual)),
+        "{compliant:#?}"
+    );
+    for variant in variants {
+        let theirs = verdicts(variant);
+        let differing: Vec<String> = compliant
+            .iter()
+            .filter(|(key, verdict)| theirs.get(*key) != Some(*verdict))
+            .map(|(key, verdict)| {
+                format!(
+                    "{key}: compliant {verdict}, {variant} {:?}",
+                    theirs.get(key)
+                )
+            })
+            .collect();
+        assert!(differing.is_empty(), "{differing:#?}");
     }
 }
 

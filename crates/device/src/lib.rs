@@ -488,13 +488,22 @@ impl Shared {
         .filter(|c| !c.is_empty())
         .map(|c| (*c).to_owned())
         .collect();
-        capabilities.push(format!(
-            "urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&amp;content-id={}",
+        let content_id = if self.faults.library_id_mismatch {
+            "stale"
+        } else {
             self.content_id()
+        };
+        capabilities.push(format!(
+            "urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&amp;content-id={content_id}"
         ));
         // Imported modules too, as RFC 6020 clients (yangcli among them) expect: they load
         // what the hello names and know nothing of the YANG library.
-        for module in &self.modules {
+        let named = if self.faults.modules_in_library_only {
+            &[][..]
+        } else {
+            &self.modules[..]
+        };
+        for module in named {
             let mut capability = format!("{}?module={}", module.namespace, module.name);
             if let Some(revision) = &module.revision {
                 capability.push_str(&format!("&amp;revision={revision}"));

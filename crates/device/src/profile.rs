@@ -15,6 +15,8 @@ pub struct Faults {
     pub broken_schema: bool,
     /// The YANG library gives ietf-system another revision than the hello.
     pub library_mismatch: bool,
+    /// The hello's yang-library capability carries another content-id than the library.
+    pub library_id_mismatch: bool,
     /// Unknown operations and invalid input are answered `<ok/>`.
     pub ok_for_anything: bool,
     /// ietf-interfaces is not implemented.
@@ -70,6 +72,25 @@ pub struct Faults {
     /// Replies to `<get>` stop half-way, and the session is dropped, once the device has
     /// served its first sessions.
     pub drops_mid_reply: bool,
+    /// Not a fault: the hello names no module, and every module is listed in the YANG library
+    /// only, as RFC 7950 §5.6.4 and RFC 8526 §2 allow (netopeer2 lists its YANG 1.1 modules
+    /// there only).
+    pub modules_in_library_only: bool,
+}
+
+/// What a profile is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    /// Follows the standards.
+    Compliant,
+    /// Follows the standards in a way they allow and devices are seen to: it must score
+    /// exactly as the compliant profile does.
+    Variant,
+    /// Breaks one or a few requirements; scenarios name it in `features/fault-profiles.yaml`.
+    Fault,
+    /// Breaks the conversation itself (slow, malformed or cut replies): what it breaks fails,
+    /// and the run must go on.
+    Disruptive,
 }
 
 /// A named profile.
@@ -78,15 +99,14 @@ pub struct Profile {
     pub name: &'static str,
     pub summary: &'static str,
     pub faults: Faults,
-    /// A disruptive profile breaks the conversation itself (slow, malformed or cut replies):
-    /// scenarios end in `error`, not `fail`, and the run must go on.
-    pub disruptive: bool,
+    pub kind: ProfileKind,
 }
 
 const NONE: Faults = Faults {
     base_1_0_only: false,
     broken_schema: false,
     library_mismatch: false,
+    library_id_mismatch: false,
     ok_for_anything: false,
     without_interfaces: false,
     state_in_config: false,
@@ -112,6 +132,7 @@ const NONE: Faults = Faults {
     reply_delay_ms: 0,
     bad_framing: false,
     drops_mid_reply: false,
+    modules_in_library_only: false,
 };
 
 /// Every profile, compliant first.
@@ -120,7 +141,16 @@ pub const PROFILES: &[Profile] = &[
         name: "compliant",
         summary: "follows the standards as far as this device implements them",
         faults: NONE,
-        disruptive: false,
+        kind: ProfileKind::Compliant,
+    },
+    Profile {
+        name: "modules-in-library",
+        summary: "names no module in its hello and lists them all in its YANG library, as NMDA servers may",
+        faults: Faults {
+            modules_in_library_only: true,
+            ..NONE
+        },
+        kind: ProfileKind::Variant,
     },
     Profile {
         name: "base-1.0-only",
@@ -129,7 +159,7 @@ pub const PROFILES: &[Profile] = &[
             base_1_0_only: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "broken-schema",
@@ -138,7 +168,7 @@ pub const PROFILES: &[Profile] = &[
             broken_schema: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "library-mismatch",
@@ -147,7 +177,16 @@ pub const PROFILES: &[Profile] = &[
             library_mismatch: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "library-id-mismatch",
+        summary: "announces a content-id in its hello that its YANG library does not have",
+        faults: Faults {
+            library_id_mismatch: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "ok-for-anything",
@@ -156,7 +195,7 @@ pub const PROFILES: &[Profile] = &[
             ok_for_anything: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "without-interfaces",
@@ -165,7 +204,7 @@ pub const PROFILES: &[Profile] = &[
             without_interfaces: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "state-in-config",
@@ -174,7 +213,7 @@ pub const PROFILES: &[Profile] = &[
             state_in_config: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "monitoring-gaps",
@@ -183,7 +222,7 @@ pub const PROFILES: &[Profile] = &[
             monitoring_gaps: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "fake-xpath",
@@ -192,7 +231,7 @@ pub const PROFILES: &[Profile] = &[
             fake_xpath: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "fake-candidate",
@@ -201,7 +240,7 @@ pub const PROFILES: &[Profile] = &[
             fake_candidate: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "locks-ignored",
@@ -210,7 +249,7 @@ pub const PROFILES: &[Profile] = &[
             locks_ignored: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "auto-save",
@@ -219,7 +258,7 @@ pub const PROFILES: &[Profile] = &[
             auto_save_startup: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "copy-ignored",
@@ -228,7 +267,7 @@ pub const PROFILES: &[Profile] = &[
             copy_ignored: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "confirm-ignored",
@@ -237,7 +276,7 @@ pub const PROFILES: &[Profile] = &[
             confirm_ignored: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "partial-edits",
@@ -246,7 +285,7 @@ pub const PROFILES: &[Profile] = &[
             partial_edits: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "sloppy-operations",
@@ -255,7 +294,7 @@ pub const PROFILES: &[Profile] = &[
             sloppy_operations: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "reorders-entries",
@@ -264,7 +303,7 @@ pub const PROFILES: &[Profile] = &[
             sorts_user_ordered: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "volatile-config",
@@ -273,7 +312,7 @@ pub const PROFILES: &[Profile] = &[
             volatile_config: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "ascii-only",
@@ -282,7 +321,7 @@ pub const PROFILES: &[Profile] = &[
             ascii_only: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "truncates-text",
@@ -291,7 +330,7 @@ pub const PROFILES: &[Profile] = &[
             truncates_text: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "silent-changes",
@@ -300,7 +339,7 @@ pub const PROFILES: &[Profile] = &[
             silent_changes: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "permissive-nacm",
@@ -309,7 +348,7 @@ pub const PROFILES: &[Profile] = &[
             permissive_nacm: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "any-password",
@@ -318,7 +357,7 @@ pub const PROFILES: &[Profile] = &[
             any_password: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "drops-pipelined",
@@ -327,7 +366,7 @@ pub const PROFILES: &[Profile] = &[
             drops_pipelined: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "session-limit",
@@ -336,7 +375,7 @@ pub const PROFILES: &[Profile] = &[
             session_limit: Some(3),
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "validate-breaks-commit",
@@ -345,7 +384,7 @@ pub const PROFILES: &[Profile] = &[
             validate_breaks_commit: true,
             ..NONE
         },
-        disruptive: false,
+        kind: ProfileKind::Fault,
     },
     Profile {
         name: "slow",
@@ -354,7 +393,7 @@ pub const PROFILES: &[Profile] = &[
             reply_delay_ms: 100,
             ..NONE
         },
-        disruptive: true,
+        kind: ProfileKind::Disruptive,
     },
     Profile {
         name: "bad-framing",
@@ -363,7 +402,7 @@ pub const PROFILES: &[Profile] = &[
             bad_framing: true,
             ..NONE
         },
-        disruptive: true,
+        kind: ProfileKind::Disruptive,
     },
     Profile {
         name: "drops-mid-reply",
@@ -372,7 +411,7 @@ pub const PROFILES: &[Profile] = &[
             drops_mid_reply: true,
             ..NONE
         },
-        disruptive: true,
+        kind: ProfileKind::Disruptive,
     },
 ];
 

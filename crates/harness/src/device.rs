@@ -47,8 +47,8 @@ pub enum SandboxUnusable {
         "the device claims neither :writable-running nor :candidate, so nothing can be written"
     )]
     NotWritable,
-    #[error("the sandbox's module ({0}) is not announced; set sandbox.text in the inventory to a string leaf this device has")]
-    ModuleNotAnnounced(String),
+    #[error("the sandbox's module ({0}) is not among the modules the device implements (its YANG library, else its hello); set sandbox.text in the inventory to a string leaf this device has (`rfc3535 probe` suggests some)")]
+    ModuleNotImplemented(String),
     #[error("the sandbox cannot be read: {0}")]
     Unreadable(Finding),
     #[error("the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)")]
@@ -101,7 +101,8 @@ impl DeviceContext {
         }))
     }
 
-    /// Checks a reply's data against the device's own schema.
+    /// Checks a reply's data against the device's own schema. Modules that do not compile are
+    /// the device's doing: the check cannot pass.
     pub fn validate_reply(
         &self,
         reply: &RpcReply,
@@ -110,8 +111,8 @@ impl DeviceContext {
     ) -> StepResult {
         let schema = self.schema()?;
         let schema = schema.as_ref().as_ref().map_err(|e| {
-            Finding::error(format!(
-                "the device's own modules do not compile, so {what} cannot be checked: {e}"
+            Finding::fail(format!(
+                "the device's own modules do not compile, so {what} cannot be checked against them: {e}"
             ))
         })?;
         schema

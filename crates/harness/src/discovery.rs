@@ -1,8 +1,12 @@
 //! What a device claims, found from the device itself (catalogue §1.3): its hello and its YANG
 //! library. Each detected capability keeps the evidence that justified it, and each
 //! not-applicable verdict quotes the discovery that made it so.
+//!
+//! The modules a device implements come from its YANG library when it announces one (RFC 7950
+//! §5.6.4, RFC 8526 §2: a YANG 1.1 module is listed there and need not be in the hello), else
+//! from the module capabilities of its hello (RFC 6020 §5.6.4).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rfc3535_client::wire::{Capability as HelloCapability, CapabilityKind, Filter, YangLibrary};
 use rfc3535_client::Session;
@@ -20,6 +24,23 @@ const MODULE_BACKED: [Capability; 4] = [
     Capability::Nmda,
 ];
 
+/// A module a device implements, as it announced it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImplementedModule {
+    pub revision: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// Where a device's list of implemented modules came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ModuleSource {
+    /// Its YANG library (RFC 8525 or RFC 7895).
+    Library,
+    /// The module capabilities of its hello: it announces no YANG library.
+    #[default]
+    Hello,
+}
+
 /// What one device claims.
 #[derive(Debug, Clone, Default)]
 pub struct Claims {
@@ -27,8 +48,10 @@ pub struct Claims {
     pub capabilities: BTreeMap<Capability, String>,
     /// Modules announced in the hello, with revisions.
     pub hello_modules: BTreeMap<String, Option<String>>,
-    /// Modules the YANG library says are implemented (empty without a library).
-    pub library_modules: BTreeSet<String>,
+    /// The modules the device implements: from its YANG library when it has one, else from
+    /// its hello.
+    pub modules: BTreeMap<String, ImplementedModule>,
+    pub modules_from: ModuleSource,
     /// Why the library could not be read, if it could not.
     pub library_note: Option<String>,
 }
@@ -36,6 +59,13 @@ pub struct Claims {
 impl Claims {
     pub fn claims(&self, capability: Capability) -> bool {
         self.capabilities.contains_key(&capability)
+    }
+
+    /// Whether a module of this namespace is implemented.
+    pub fn implements_namespace(&self, namespace: &str) -> bool {
+        self.modules
+            .values()
+            .any(|m| m.namespace.as_deref() == Some(namespace))
     }
 
     /// The claimed capabilities' tag names, sorted, as results.json lists them.
@@ -85,15 +115,37 @@ pub async fn discover(session: &Session) -> Claims {
                         .or_insert_with(|| format!("hello: {}", capability.uri));
                 }
             }
-            CapabilityKind::Module { name, revision, .. } => {
+            CapabilityKind::Module {
+                name,
+                revision,
+                namespace,
+                ..
+            } => {
                 claims.hello_modules.insert(name.clone(), revision.clone());
+                claims.modules.insert(
+                    name.clone(),
+                    ImplementedModule {
+                        revision: revision.clone(),
+                        namespace: Some(namespace.clone()),
+                    },
+                );
             }
             _ => {}
         }
     }
     match read_library(session).await {
         Ok(Some(library)) => {
-            claims.library_modules = library.implemented().map(|m| m.name.clone()).collect();
+            claims.modules = library
+                .implemented()
+                .map(|m| {
+                    let module = ImplementedModule {
+                        revision: m.revision.clone(),
+                        namespace: m.namespace.clone(),
+                    };
+                    (m.name.clone(), module)
+                })
+                .collect();
+            claims.modules_from = ModuleSource::Library;
         }
         Ok(None) => {}
         Err(note) => claims.library_note = Some(note.to_string()),
@@ -102,18 +154,15 @@ pub async fn discover(session: &Session) -> Claims {
         let Some(module) = capability.module() else {
             continue;
         };
-        if claims.library_modules.contains(module) {
-            claims
-                .capabilities
-                .insert(capability, format!("YANG library: {module} implemented"));
-        } else if let Some(revision) = claims.hello_modules.get(module) {
-            claims.capabilities.insert(
-                capability,
-                format!(
+        if let Some(implemented) = claims.modules.get(module) {
+            let evidence = match claims.modules_from {
+                ModuleSource::Library => format!("YANG library: {module} implemented"),
+                ModuleSource::Hello => format!(
                     "hello: module {module}@{}",
-                    revision.as_deref().unwrap_or("?")
+                    implemented.revision.as_deref().unwrap_or("?")
                 ),
-            );
+            };
+            claims.capabilities.insert(capability, evidence);
         }
     }
     let edit = [Capability::WritableRunning, Capability::Candidate]

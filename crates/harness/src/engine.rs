@@ -129,15 +129,13 @@ async fn prepare(target: Target) -> Prepared {
 /// and the saved configuration.
 async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
     let sandbox = prepared.target.sandbox.clone();
-    let namespaces: HashSet<&str> = session
-        .capabilities()
-        .iter()
-        .map(|c| c.split('?').next().unwrap_or_default())
-        .collect();
     let sandbox_usable = if !prepared.claims.claims(Capability::ConfigEdit) {
         Err(SandboxUnusable::NotWritable)
-    } else if !namespaces.contains(sandbox.text.namespace.as_str()) {
-        Err(SandboxUnusable::ModuleNotAnnounced(
+    } else if !prepared
+        .claims
+        .implements_namespace(&sandbox.text.namespace)
+    {
+        Err(SandboxUnusable::ModuleNotImplemented(
             sandbox.text.namespace.clone(),
         ))
     } else {

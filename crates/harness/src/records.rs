@@ -36,6 +36,8 @@ pub struct AfterRecord {
     pub cleanup_problems: Vec<String>,
     /// Replies that do not validate against the device's own schema.
     pub schema_findings: Vec<String>,
+    /// Replies that could not be checked against the device's own schema, and why.
+    pub unchecked_replies: Vec<String>,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
     /// In a fleet run that failed and named who failed it: whether this device's behaviour

@@ -161,6 +161,15 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
         }
         append(&mut decided.message, &note);
     }
+    if !after.unchecked_replies.is_empty() {
+        let count = after.unchecked_replies.len();
+        let note = format!(
+            "{count} repl{} NOT CHECKED against the device's own schema: {}",
+            if count == 1 { "y" } else { "ies" },
+            after.unchecked_replies.join("; ")
+        );
+        append(&mut decided.message, &note);
+    }
     if !after.cleanup_problems.is_empty() {
         let note = format!("cleanup: {}", after.cleanup_problems.join("; "));
         append(&mut decided.message, &note);
@@ -395,6 +404,21 @@ mod tests {
             kept.message.starts_with("no read-only account; 1 reply"),
             "{}",
             kept.message
+        );
+    }
+
+    #[test]
+    fn replies_left_unchecked_are_said_loudly_without_changing_the_verdict() {
+        let passed = record(Verdict::Pass, "");
+        let after = AfterRecord {
+            unchecked_replies: vec!["session 1 message-id 2 (get): not checked".to_owned()],
+            ..AfterRecord::default()
+        };
+        let decided = decide(&facts(Some(&passed), Some(&after)));
+        assert_eq!(decided.verdict, Verdict::Pass);
+        assert_eq!(
+            decided.message,
+            "1 reply NOT CHECKED against the device's own schema: session 1 message-id 2 (get): not checked"
         );
     }
 
