@@ -6,7 +6,8 @@ Feature: Configuration is distributed apart from its activation
   Scenario: Candidate changes stay invisible until committed
     Given a management session "A"
     When "A" sets the sandbox text to a fresh value in the candidate
-    Then the running configuration does not show the sandbox text
+    Then the candidate configuration shows the sandbox text
+    And the running configuration does not show the sandbox text
     When "A" commits
     Then the running configuration shows the sandbox text
 
@@ -14,7 +15,8 @@ Feature: Configuration is distributed apart from its activation
   Scenario: Discarding changes brings the candidate back to running
     Given a management session "A"
     When "A" sets the sandbox text to a fresh value in the candidate
-    And "A" discards its changes
+    Then the candidate configuration shows the sandbox text
+    When "A" discards its changes
     Then the candidate configuration does not show the sandbox text
     And the candidate configuration equals the running configuration
 
@@ -23,13 +25,15 @@ Feature: Configuration is distributed apart from its activation
     Given a management session "A"
     And a management session "B"
     When "A" sets the sandbox text to a fresh value in the candidate
-    And "B" locks the candidate
+    Then the candidate configuration shows the sandbox text
+    When "B" locks the candidate
     Then the reply is an error
 
   @mechanism:startup @cap:startup @cap:config-edit @rfc6241-8.7
   Scenario: A committed change does not reach startup until it is copied there
     Given a management session "A"
     When "A" sets the sandbox text to a fresh value
-    Then the startup configuration does not show the sandbox text
+    Then the running configuration shows the sandbox text
+    And the startup configuration does not show the sandbox text
     When "A" copies the running configuration to startup
     Then the startup configuration shows the sandbox text

@@ -16,7 +16,8 @@ Feature: Configuration changes are transactions
     And a management session "B"
     When "A" sets the sandbox text to a fresh value in the candidate
     And "A" commits, asking for confirmation within 60 seconds
-    And "A" is disconnected
+    Then the running configuration shows the sandbox text
+    When "A" is disconnected
     Then within 5 seconds "B" sees a running configuration without the sandbox text
 
   @req:R3535-3.5 @should @cap:confirmed-commit @rfc6241-8.4.5
@@ -47,6 +48,8 @@ Feature: Configuration changes are transactions
     When "A" sends one edit that adds a sandbox list entry and creates the existing sandbox text, rolling back on error
     Then the reply is an error with tag "data-exists"
     And the edit target does not show the new sandbox list entry
+    When "A" adds that sandbox list entry on its own
+    Then the edit target shows the new sandbox list entry
 
   @multi @req:R3535-3.5 @req:R3535-5.24 @should @cap:candidate @cap:confirmed-commit @cap:validate
   Scenario: A change across devices is committed everywhere

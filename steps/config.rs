@@ -504,8 +504,8 @@ async fn rollback_edit(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
-#[then(expr = "the edit target does not show the new sandbox list entry")]
-async fn no_new_entry(world: &mut RunWorld) -> StepResult {
+/// Whether the edit target holds the list entry of the rollback scenario.
+async fn edit_target_holds_entry(world: &RunWorld) -> Result<bool, Finding> {
     let device = Arc::clone(world.device()?);
     let list = device
         .sandbox
@@ -518,12 +518,47 @@ async fn no_new_entry(world: &mut RunWorld) -> StepResult {
         .get_config(device.edit_target(), Some(list.filter()))
         .await?;
     let data = reply_data(&reply, "get-config of the sandbox list")?;
-    let entry = list_entry(world, "rollback");
-    if list.values_in(&data).contains(&entry) {
+    Ok(list
+        .values_in(&data)
+        .contains(&list_entry(world, "rollback")))
+}
+
+#[then(expr = "the edit target does not show the new sandbox list entry")]
+async fn no_new_entry(world: &mut RunWorld) -> StepResult {
+    if edit_target_holds_entry(world).await? {
         return Err(Finding::fail(format!(
             "{} holds the entry added by the edit that failed: rollback-on-error left part of it applied",
-            device.edit_target().name()
+            world.device()?.edit_target().name()
         )));
     }
     Ok(())
+}
+
+/// The positive control of the rollback scenario: the entry the failed edit carried can be
+/// added on its own, so its absence afterwards says something.
+#[when(expr = "{string} adds that sandbox list entry on its own")]
+async fn add_entry_alone(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::skip("no sandbox list"))?;
+    let config = list.wrap_leaf("", Some(&list_entry(world, "rollback")));
+    let reply = world
+        .netconf(&name)?
+        .edit_config(EditConfig::new(device.edit_target(), config))
+        .await?;
+    expect_ok(&reply, "adding the sandbox list entry on its own")
+}
+
+#[then(expr = "the edit target shows the new sandbox list entry")]
+async fn shows_new_entry(world: &mut RunWorld) -> StepResult {
+    if edit_target_holds_entry(world).await? {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "{} does not hold the sandbox list entry that was added and accepted",
+        world.device()?.edit_target().name()
+    )))
 }

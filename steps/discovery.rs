@@ -12,7 +12,8 @@ use super::world::{reply_data, Finding, RunWorld, StepResult};
 
 use rfc3535_client::wire::ns::{self, MONITORING as NS_MONITORING};
 
-/// Top-level state-only subtrees of standard modules: none may appear in a configuration read.
+/// Top-level state-only subtrees of standard modules: what is looked for in a configuration
+/// read when the device's own schema is not at hand.
 const STATE_ONLY: &[(&str, &str)] = &[
     (NS_MONITORING, "netconf-state"),
     (ns::YANG_LIBRARY, "modules-state"),
@@ -267,19 +268,65 @@ async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepRes
     }
 }
 
-#[then(expr = "the reply holds no node of a standard state-only subtree")]
+/// The paths of the nodes in `elements` that the schema says are state (`config false`), at
+/// any depth; a node the schema does not know is left to the schema validation.
+fn state_nodes(
+    elements: &[rfc3535_client::wire::tree::Element],
+    shape_of: &dyn Fn(&rfc3535_client::wire::tree::Element) -> Option<rfc3535_yang::NodeShape>,
+    path: &str,
+    found: &mut Vec<String>,
+) {
+    for element in elements {
+        let Some(node) = shape_of(element) else {
+            continue;
+        };
+        let here = format!("{path}/{}", element.name.local);
+        if !node.config {
+            found.push(here);
+            continue;
+        }
+        let children = |child: &rfc3535_client::wire::tree::Element| {
+            node.child(&child.name.namespace, &child.name.local)
+                .cloned()
+        };
+        state_nodes(&element.children, &children, &here, found);
+    }
+}
+
+#[then(expr = "the reply holds no operational state")]
 async fn no_state(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
     let reply = world.kept_reply()?;
     let data = reply_data(reply, "get-config of running")?;
-    let found: Vec<String> = data
-        .iter()
-        .filter(|e| {
-            STATE_ONLY
-                .iter()
-                .any(|(ns, local)| e.name.namespace == *ns && e.name.local == *local)
-        })
-        .map(|e| e.name.to_string())
-        .collect();
+    let schema = device.schema().ok();
+    let compiled = schema.as_ref().and_then(|s| s.as_ref().as_ref().ok());
+    let found: Vec<String> = match compiled {
+        // Every `config false` node of the device's own schema, at any depth.
+        Some(schema) => {
+            let shape = schema.shape();
+            let roots = |e: &rfc3535_client::wire::tree::Element| {
+                shape.root(&e.name.namespace, &e.name.local).cloned()
+            };
+            let mut found = Vec::new();
+            state_nodes(&data, &roots, "", &mut found);
+            found
+        }
+        // Without the schema: the standard state-only subtrees.
+        None => {
+            world.notes.push(
+                "the device's schema is not at hand: looked for the standard state-only subtrees only"
+                    .to_owned(),
+            );
+            data.iter()
+                .filter(|e| {
+                    STATE_ONLY
+                        .iter()
+                        .any(|(ns, local)| e.name.namespace == *ns && e.name.local == *local)
+                })
+                .map(|e| e.name.to_string())
+                .collect()
+        }
+    };
     if found.is_empty() {
         return Ok(());
     }

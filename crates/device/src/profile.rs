@@ -23,6 +23,9 @@ pub struct Faults {
     pub without_interfaces: bool,
     /// `<get-config>` answers carry ietf-system's state (`system-state`).
     pub state_in_config: bool,
+    /// `<get-config>` answers carry state inside a configuration container (NACM's
+    /// `denied-operations` counters inside `/nacm`), below the top level.
+    pub deep_state_in_config: bool,
     /// `/netconf-state/sessions` lists no session, and subtree filters are ignored.
     pub monitoring_gaps: bool,
     /// `:xpath` is announced, and XPath filters are ignored (everything comes back).
@@ -110,6 +113,7 @@ const NONE: Faults = Faults {
     ok_for_anything: false,
     without_interfaces: false,
     state_in_config: false,
+    deep_state_in_config: false,
     monitoring_gaps: false,
     fake_xpath: false,
     fake_candidate: false,
@@ -211,6 +215,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "mixes operational state into configuration reads",
         faults: Faults {
             state_in_config: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "state-deep-in-config",
+        summary: "mixes operational state into configuration containers, below the top level",
+        faults: Faults {
+            deep_state_in_config: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -40,10 +40,14 @@ pub(super) fn get(
     let mut data = stores.get(source).clone();
     if operation.name.local == "get" {
         crate::state::merge(&mut data, crate::state::state(shared, stores));
-    } else if shared.faults.state_in_config {
+    } else if shared.faults.state_in_config || shared.faults.deep_state_in_config {
+        let mixed_in = |local: &str| {
+            (shared.faults.state_in_config && local == "system-state")
+                || (shared.faults.deep_state_in_config && local == "nacm")
+        };
         let state = crate::state::state(shared, stores)
             .into_iter()
-            .filter(|e| e.name.local == "system-state")
+            .filter(|e| mixed_in(&e.name.local))
             .collect();
         crate::state::merge(&mut data, state);
     }
