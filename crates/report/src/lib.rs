@@ -145,7 +145,7 @@ pub fn symbol(verdict: Option<Verdict>) -> &'static str {
 }
 
 /// The legend of [`symbol`].
-pub const LEGEND: &str = "✔ pass  ✘ fail (* claimed but broken)  – not applicable  ↷ skipped  ! error  ? manual (questionnaire)  · not in this run";
+pub const LEGEND: &str = "✔ pass  ✘ fail (* claimed but broken)  – not applicable  ↷ skipped  ! error  ? manual (questionnaire)  · not in this run  90%! incompletely tested";
 
 /// What a run is, in one line: id, when, how many devices and requirements.
 pub fn headline(results: &Results) -> String {
@@ -173,6 +173,17 @@ pub fn headline(results: &Results) -> String {
 }
 
 /// A device's score as people read it.
+/// A device's score in a narrow matrix cell: an incompletely tested device (scenarios left
+/// undecided) is marked `!`.
+pub fn score_cell(device: &rfc3535_score::DeviceEntry) -> String {
+    match (&device.unreachable, device.score.percent) {
+        (Some(_), _) => "untested".to_owned(),
+        (None, Some(p)) if device.score.undecided > 0 => format!("{p:.1}%!"),
+        (None, Some(p)) => format!("{p:.1}%"),
+        (None, None) => "n/a".to_owned(),
+    }
+}
+
 /// A device with scenarios left undecided (error or skipped) is shown as incompletely
 /// tested, with how many.
 pub fn score_text(device: &rfc3535_score::DeviceEntry) -> String {

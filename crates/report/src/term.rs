@@ -8,7 +8,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Rows};
 use tabled::settings::{Alignment, Modify, Style as TableStyle};
 
-use crate::{abbreviate, headline, safety_text, score_text, symbol, Options, LEGEND};
+use crate::{abbreviate, headline, safety_text, score_cell, symbol, Options, LEGEND};
 
 /// Narrowest a title column gets before titles are left out of the table.
 const TITLE_MIN: usize = 18;
@@ -243,7 +243,7 @@ fn build_page(
     score.push(String::new());
     for &column in page {
         score.push(abbreviate(
-            &score_text(matrix.columns[column]),
+            &score_cell(matrix.columns[column]),
             DEVICE_WIDTH,
         ));
     }
@@ -329,7 +329,7 @@ fn fleet_view(matrix: &Matrix<'_>, width: usize, options: &Options) -> String {
         let s = &device.score;
         devices.push_record([
             abbreviate(&device.id, 28),
-            score_text(device),
+            score_cell(device),
             s.pass.to_string(),
             s.fail.to_string(),
             s.not_applicable.to_string(),
@@ -374,7 +374,7 @@ fn device_account(results: &Results, device: &DeviceEntry, width: usize, color: 
     let mut out = format!(
         "\n{}  {}  {}\n",
         paint(color, Style::new().bold(), &device.id),
-        score_text(device),
+        score_cell(device),
         [crate::identity_text(device), device.address.clone()]
             .into_iter()
             .filter(|p| !p.is_empty())
@@ -387,9 +387,14 @@ fn device_account(results: &Results, device: &DeviceEntry, width: usize, color: 
     if let Some(how) = &device.broken {
         out.push_str(&line(None, &format!("broke the protocol: {how}")));
     }
+    let undecided = if s.undecided > 0 {
+        format!("; undecided scenarios: {}", s.undecided)
+    } else {
+        String::new()
+    };
     out.push_str(&line(None, &format!(
-        "requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}; scenarios undecided: {}",
-        s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken, s.undecided
+        "requirements: {} pass, {} fail, {} not applicable, {} skipped, {} error, {} manual; claimed but broken: {}{undecided}",
+        s.pass, s.fail, s.not_applicable, s.skipped, s.error, s.manual, s.claimed_but_broken
     )));
     if device.unreachable.is_none() {
         for (verdict, label) in [
