@@ -364,6 +364,16 @@ async fn tidy_up(
     for (device, session) in fleet.iter().zip(std::mem::take(&mut world.fleet_sessions)) {
         keep(device, format!("session on {}", device.name), session).await;
     }
+    // Fleet members left out because they could not be written: their own verdict, nothing
+    // to clean up (nothing was written to them).
+    for (device, finding) in std::mem::take(&mut world.fleet_excluded) {
+        let record = AfterRecord {
+            excluded: Some((finding.verdict(), finding.message().to_owned())),
+            members: fleet.iter().map(|d| d.id.clone()).collect(),
+            ..AfterRecord::default()
+        };
+        out.insert(device.id.clone(), record);
+    }
     let devices: Vec<Arc<DeviceContext>> =
         single.into_iter().chain(fleet.iter().cloned()).collect();
     let members: Vec<String> = fleet.iter().map(|d| d.id.clone()).collect();

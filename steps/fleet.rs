@@ -105,15 +105,26 @@ fn blame_differing(
 
 #[given(expr = "a management session on every device")]
 async fn session_everywhere(world: &mut RunWorld) -> StepResult {
-    if world.fleet.len() < 2 {
-        return Err(Finding::skip(
-            "needs two or more devices that claim what the scenario needs",
-        ));
-    }
-    for device in &world.fleet {
+    // A device that cannot be written is left out with its own verdict (a failure where it
+    // refused what writing safely needs); the others go on without it.
+    let (usable, unusable): (Vec<_>, Vec<_>) = std::mem::take(&mut world.fleet)
+        .into_iter()
+        .partition(|d| d.sandbox_usable.is_ok());
+    world.fleet = usable;
+    let mut left_out = Vec::new();
+    for device in unusable {
         if let Err(why) = &device.sandbox_usable {
-            return Err(Finding::skip(format!("{}: {why}", device.name)));
+            left_out.push(format!("{}: {why}", device.name));
+            let finding = why.finding();
+            world.fleet_excluded.push((device, finding));
         }
+    }
+    if world.fleet.len() < 2 {
+        let mut why = "needs two or more devices that claim what the scenario needs".to_owned();
+        if !left_out.is_empty() {
+            why.push_str(&format!(" and can be written ({})", left_out.join("; ")));
+        }
+        return Err(Finding::skip(why));
     }
     for device in world.fleet.clone() {
         let session = part(world, &device, open_session(&device, &device.connect).await)?;

@@ -22,6 +22,8 @@ pub struct RunWorld {
     /// For `@multi` scenarios: the devices taking part, first to last.
     pub fleet: Vec<Arc<DeviceContext>>,
     pub fleet_sessions: Vec<DeviceSession>,
+    /// Fleet devices left out because they cannot be written, with what that means for them.
+    pub fleet_excluded: Vec<(Arc<DeviceContext>, Finding)>,
     /// Sessions by the name the scenario gives them ("A", "B", ...).
     pub sessions: BTreeMap<String, DeviceSession>,
     /// The account each named session logged in as.

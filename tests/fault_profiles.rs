@@ -180,6 +180,54 @@ async fn variants_reach_exactly_the_compliant_verdicts() {
     }
 }
 
+/// A device that refuses a read the run needs while preparing (its startup, which it claims)
+/// is tested, not skipped: what only reads runs and reaches its verdicts, and what would
+/// have to write fails, saying why; nothing is left undecided.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_refuses_a_read_the_run_needs_is_tested_not_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, results) = common::run(
+        &dir.path().join("run"),
+        &[
+            "--reference",
+            "startup-unreadable",
+            "--tags",
+            "not @multi",
+            "--timeout",
+            "5",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let device = &results.devices[0];
+    assert_eq!(device.unreachable, None, "the device is tested");
+    let undecided: Vec<String> = results
+        .results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Error | Verdict::Skipped))
+        .map(|r| format!("{}: {:?} {}", r.scenario, r.verdict, r.message))
+        .collect();
+    assert!(undecided.is_empty(), "{undecided:#?}");
+    assert_eq!(
+        scenario_verdict(
+            &results,
+            "startup-unreadable",
+            "The device offers the current base protocol"
+        )
+        .map(|(v, _)| v),
+        Some(Verdict::Pass)
+    );
+    match scenario_verdict(
+        &results,
+        "startup-unreadable",
+        "Non-ASCII text comes back exactly as it was written",
+    ) {
+        Some((Verdict::Fail, message)) if message.contains("could not be saved") => {}
+        other => panic!("a writing scenario fails, saying why: {other:?}"),
+    }
+}
+
 /// The verdict of a scenario on a device, with its message.
 fn scenario_verdict(results: &Results, device: &str, scenario: &str) -> Option<(Verdict, String)> {
     results

@@ -75,6 +75,11 @@ pub struct Faults {
     /// Replies to `<get>` stop half-way, and the session is dropped, once the device has
     /// served its first sessions.
     pub drops_mid_reply: bool,
+    /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
+    pub startup_unreadable: bool,
+    /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
+    /// running's order, which RFC 7950 §7.7.7 leaves to the server.
+    pub candidate_order_varies: bool,
     /// Not a fault: the hello names no module, and every module is listed in the YANG library
     /// only, as RFC 7950 §5.6.4 and RFC 8526 §2 allow (netopeer2 lists its YANG 1.1 modules
     /// there only).
@@ -136,6 +141,8 @@ const NONE: Faults = Faults {
     reply_delay_ms: 0,
     bad_framing: false,
     drops_mid_reply: false,
+    startup_unreadable: false,
+    candidate_order_varies: false,
     modules_in_library_only: false,
 };
 
@@ -152,6 +159,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "names no module in its hello and lists them all in its YANG library, as NMDA servers may",
         faults: Faults {
             modules_in_library_only: true,
+            ..NONE
+        },
+        kind: ProfileKind::Variant,
+    },
+    Profile {
+        name: "system-order-varies",
+        summary: "lists system-ordered entries in its candidate in another order than in running",
+        faults: Faults {
+            candidate_order_varies: true,
             ..NONE
         },
         kind: ProfileKind::Variant,
@@ -278,6 +294,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers <copy-config> with <ok/> and copies nothing",
         faults: Faults {
             copy_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "startup-unreadable",
+        summary: "announces :startup and refuses every read of it",
+        faults: Faults {
+            startup_unreadable: true,
             ..NONE
         },
         kind: ProfileKind::Fault,
@@ -478,6 +503,45 @@ pub fn rewrite_edit(faults: &Faults, elements: &mut [rfc3535_wire::tree::Element
             }
         }
         rewrite_edit(faults, &mut element.children);
+    }
+}
+
+/// Reverses the entries of system-ordered lists: their order is the server's to choose
+/// (RFC 7950 §7.7.7), and a client must not depend on it.
+pub fn reverse_system_ordered(
+    elements: &mut [rfc3535_wire::tree::Element],
+    nodes: &[rfc3535_yang::NodeShape],
+) {
+    let node_of = |e: &rfc3535_wire::tree::Element| {
+        nodes
+            .iter()
+            .find(|n| n.name == e.name.local && n.namespace == e.name.namespace)
+    };
+    let mut names: Vec<rfc3535_wire::xml::QualifiedName> = Vec::new();
+    for element in elements.iter() {
+        let system_ordered = node_of(element)
+            .is_some_and(|n| n.kind == rfc3535_yang::NodeKind::List && !n.user_ordered);
+        if system_ordered && !names.contains(&element.name) {
+            names.push(element.name.clone());
+        }
+    }
+    for name in names {
+        let positions: Vec<usize> = (0..elements.len())
+            .filter(|i| elements[*i].name == name)
+            .collect();
+        let entries: Vec<rfc3535_wire::tree::Element> = positions
+            .iter()
+            .rev()
+            .map(|i| elements[*i].clone())
+            .collect();
+        for (position, entry) in positions.into_iter().zip(entries) {
+            elements[position] = entry;
+        }
+    }
+    for element in elements.iter_mut() {
+        if let Some(node) = node_of(element) {
+            reverse_system_ordered(&mut element.children, &node.children);
+        }
     }
 }
 

@@ -53,6 +53,27 @@ pub enum SandboxUnusable {
     Unreadable(Finding),
     #[error("the candidate holds uncommitted changes made outside this run; committing would publish them, so nothing is written (commit or discard them first)")]
     CandidateDirty,
+    /// The device refused (or broke) a read of a datastore it claims, so its configuration
+    /// could not be saved and nothing may be changed.
+    #[error("the configuration could not be saved, so nothing was changed: {0}")]
+    NotSaved(String),
+}
+
+impl SandboxUnusable {
+    /// What a scenario that needs to write meets: a failure where the device caused it (it
+    /// refused or broke a read the change depends on), else a precondition the test bed
+    /// lacks.
+    pub fn finding(&self) -> Finding {
+        match self {
+            SandboxUnusable::Unreadable(Finding::Fail(why) | Finding::Violation(why)) => {
+                Finding::fail(format!(
+                    "the device refused the read of the sandbox that every change is checked with: {why}"
+                ))
+            }
+            SandboxUnusable::NotSaved(_) => Finding::fail(self.to_string()),
+            other => Finding::skip(other.to_string()),
+        }
+    }
 }
 
 /// A compiled schema, or why the device's own modules do not compile.
@@ -124,11 +145,12 @@ impl DeviceContext {
             })
     }
 
-    /// Skipped unless scenarios may write this device's sandbox.
+    /// Whether scenarios may write this device's sandbox: skipped where the test bed lacks
+    /// something, failed where the device refused what writing safely needs.
     pub fn require_sandbox(&self) -> StepResult {
         match &self.sandbox_usable {
             Ok(()) => Ok(()),
-            Err(why) => Err(Finding::skip(why.to_string())),
+            Err(why) => Err(why.finding()),
         }
     }
 }

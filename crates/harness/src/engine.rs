@@ -171,19 +171,25 @@ async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
             Err(finding) => context.sandbox_usable = Err(SandboxUnusable::Unreadable(finding)),
         }
     }
-    match safety::save(session, &context).await {
-        Ok(saved) => {
-            if let Some(why) = safety::writing_forbidden(&saved) {
-                context.sandbox_usable = Err(why);
-            }
-            prepared.saved = saved;
+    let (saved, problem) = safety::save(session, &context).await;
+    match problem {
+        // The device refused (or broke) a read of a datastore it claims: nothing is written,
+        // the scenarios that write fail for it, and the others still run.
+        Some(problem) if problem.device_caused() => {
+            context.sandbox_usable = Err(SandboxUnusable::NotSaved(problem.to_string()));
         }
-        Err(problem) => {
+        Some(problem) => {
             prepared.unreachable = Some(format!(
                 "the configuration could not be saved, so nothing was changed: {problem}"
             ));
         }
+        None => {
+            if let Some(why) = safety::writing_forbidden(&context, &saved) {
+                context.sandbox_usable = Err(why);
+            }
+        }
     }
+    prepared.saved = saved;
     context
 }
 

@@ -43,6 +43,9 @@ pub struct AfterRecord {
     /// In a fleet run that failed and named who failed it: whether this device's behaviour
     /// did. `None` when the scenario named nobody (or ran on one device).
     pub blamed: Option<bool>,
+    /// In a fleet run: this device was left out before anything was written (it could not be
+    /// written safely), with its own verdict and why.
+    pub excluded: Option<(Verdict, String)>,
 }
 
 /// Collects records from the writer and the hooks of one runner.

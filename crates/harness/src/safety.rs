@@ -17,8 +17,8 @@ use crate::capability::Capability;
 use crate::device::{DeviceContext, SandboxUnusable};
 use crate::finding::{Finding, StepResult};
 use crate::session::{
-    canonical_config, describe_errors, expect_ok, read_node, read_sandbox_text, EditMode,
-    ManagementSession,
+    canonical_config, config_differences, describe_errors, expect_ok, read_node, read_sandbox_text,
+    EditMode, ManagementSession,
 };
 
 /// One saved datastore: its raw content (to write back) and canonical form (to compare).
@@ -33,7 +33,7 @@ pub struct Saved {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SafetyError {
     #[error("reading {datastore}: {error}")]
-    Read { datastore: String, error: String },
+    Read { datastore: String, error: Finding },
     #[error("reading {datastore} was refused: {errors}")]
     Refused { datastore: String, errors: String },
     #[error("{datastore} is unreadable: {error}")]
@@ -70,7 +70,7 @@ async fn read(
         .await
         .map_err(|e| SafetyError::Read {
             datastore: name(),
-            error: e.to_string(),
+            error: Finding::from(e),
         })?;
     if !reply.is_success() {
         return Err(SafetyError::Refused {
@@ -100,32 +100,54 @@ pub fn datastores(device: &DeviceContext) -> Vec<Datastore> {
 }
 
 /// Why scenarios must not write to this device although it could: a candidate holding
-/// someone else's uncommitted changes, which the scenarios' commits would publish.
-pub fn writing_forbidden(saved: &[Saved]) -> Option<SandboxUnusable> {
+/// someone else's uncommitted changes, which the scenarios' commits would publish. Compared
+/// through the device's schema where it has one (entries of a system-ordered list in another
+/// order are the same configuration), else schema-blind.
+pub fn writing_forbidden(device: &DeviceContext, saved: &[Saved]) -> Option<SandboxUnusable> {
     let of = |datastore: Datastore| saved.iter().find(|s| s.datastore == datastore);
-    match (of(Datastore::Running), of(Datastore::Candidate)) {
-        (Some(running), Some(candidate)) if running.canonical != candidate.canonical => {
-            Some(SandboxUnusable::CandidateDirty)
-        }
-        _ => None,
+    let (Some(running), Some(candidate)) = (of(Datastore::Running), of(Datastore::Candidate))
+    else {
+        return None;
+    };
+    if running.canonical == candidate.canonical {
+        return None;
+    }
+    match config_differences(device, &running.raw, &candidate.raw) {
+        Ok(differences) if differences.is_empty() => None,
+        _ => Some(SandboxUnusable::CandidateDirty),
     }
 }
 
-/// Saves running (and startup and candidate where present).
+impl SafetyError {
+    /// Whether the device caused it (refused or broke the read), not the test bed.
+    pub fn device_caused(&self) -> bool {
+        match self {
+            SafetyError::Refused { .. } | SafetyError::Unreadable { .. } => true,
+            SafetyError::Read { error, .. } => {
+                matches!(error, Finding::Fail(_) | Finding::Violation(_))
+            }
+        }
+    }
+}
+
+/// Saves running (and startup and candidate where present): what was saved, and why the rest
+/// could not be, if it could not.
 pub async fn save(
     session: &impl ManagementSession,
     device: &DeviceContext,
-) -> Result<Vec<Saved>, SafetyError> {
+) -> (Vec<Saved>, Option<SafetyError>) {
     let mut saved = Vec::new();
     for datastore in datastores(device) {
-        let (raw, canonical) = read(session, datastore.clone()).await?;
-        saved.push(Saved {
-            datastore,
-            raw,
-            canonical,
-        });
+        match read(session, datastore.clone()).await {
+            Ok((raw, canonical)) => saved.push(Saved {
+                datastore,
+                raw,
+                canonical,
+            }),
+            Err(problem) => return (saved, Some(problem)),
+        }
     }
-    Ok(saved)
+    (saved, None)
 }
 
 /// The one way the harness writes configuration back. Running on a candidate device goes
@@ -267,7 +289,7 @@ pub async fn restore_and_verify(
     };
     // Anything this run left in the candidate goes; a candidate that was dirty before the run
     // was never written to, and is put back below if it differs.
-    if device.claims(Capability::Candidate) && writing_forbidden(saved).is_none() {
+    if device.claims(Capability::Candidate) && writing_forbidden(device, saved).is_none() {
         let _ = session.discard_candidate().await;
     }
     for entry in saved {

@@ -108,6 +108,9 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
                 format!("the device broke the protocol before any scenario could run: {how}"),
             )
         }
+    } else if let Some((verdict, why)) = facts.after.and_then(|a| a.excluded.as_ref()) {
+        // Left out of the fleet: its own verdict (the device's refusal fails it).
+        Decided::without_steps(*verdict, format!("left out of the fleet: {why}"))
     } else if facts.multi && facts.after.is_none() && facts.record.is_some() {
         // The fleet ran it without this device (it lacked something the fleet had).
         Decided::without_steps(
@@ -358,6 +361,24 @@ mod tests {
             ..facts(Some(&skipped), Some(&innocent))
         });
         assert_eq!(decided.verdict, Verdict::Skipped);
+    }
+
+    #[test]
+    fn a_device_left_out_of_the_fleet_gets_its_own_verdict() {
+        let passed = record(Verdict::Pass, "");
+        let refused = AfterRecord {
+            excluded: Some((Verdict::Fail, "startup was refused".to_owned())),
+            ..AfterRecord::default()
+        };
+        let decided = decide(&ScenarioFacts {
+            multi: true,
+            ..facts(Some(&passed), Some(&refused))
+        });
+        assert_eq!(decided.verdict, Verdict::Fail);
+        assert_eq!(
+            decided.message,
+            "left out of the fleet: startup was refused"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use rfc3535_wire::ns::{MONITORING as MONITORING_NS, NMDA as NMDA_NS};
 use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_wire::xml::escape;
 use rfc3535_wire::ErrorTag;
+use rfc3535_wire::ErrorType;
 
 use super::{datastore_of, Reply, RpcError, Stores};
 use crate::filter;
@@ -37,7 +38,17 @@ pub(super) fn get(
     } else {
         source
     };
+    if shared.faults.startup_unreadable && source == "startup" {
+        return Err(RpcError::new(
+            ErrorType::Application,
+            ErrorTag::AccessDenied,
+            "startup cannot be read",
+        ));
+    }
     let mut data = stores.get(source).clone();
+    if shared.faults.candidate_order_varies && source == "candidate" {
+        crate::profile::reverse_system_ordered(&mut data, &shared.shape.roots);
+    }
     if operation.name.local == "get" {
         crate::state::merge(&mut data, crate::state::state(shared, stores));
     } else if shared.faults.state_in_config || shared.faults.deep_state_in_config {
