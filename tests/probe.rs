@@ -73,7 +73,49 @@ fn probe_by_url_prints_json_with_the_contract_fields() {
         .iter()
         .any(|c| c == "urn:ietf:params:netconf:capability:writable-running:1.0"));
     assert_eq!(json["yang_library"]["format"], "rfc7895");
+    assert_eq!(
+        json["sandbox"]["implemented"], true,
+        "ietf-system is implemented"
+    );
     assert!(!stdout.contains(&device.admin_password()));
+}
+
+/// A sandbox in a module the device does not implement: the probe says so and names text
+/// leaves of the device's own schema to use instead.
+#[test]
+fn a_sandbox_the_device_lacks_gets_candidates_from_its_schema() {
+    let device = LabDevice::start(&DeviceSpec::candidate());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = inventory_for(&device, dir.path());
+    let text = std::fs::read_to_string(&inventory).expect("inventory");
+    std::fs::write(
+        &inventory,
+        format!("{text}    sandbox: {{ text: \"urn:example:absent box/text\" }}\n"),
+    )
+    .expect("write inventory");
+    let output = rfc3535()
+        .args(["probe", "--json", "--inventory"])
+        .arg(&inventory)
+        .args(["--device", &device.name])
+        .env("RFC3535_CACHE", dir.path().join("cache"))
+        .output()
+        .expect("runs");
+    let stdout = stdout_of_success(output);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["sandbox"]["implemented"], false, "{stdout}");
+    let suggestions: Vec<&str> = json["sandbox"]["text_suggestions"]
+        .as_array()
+        .expect("suggestions")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(
+        suggestions.iter().any(
+            |s| *s == "urn:ietf:params:xml:ns:yang:ietf-system system/location"
+                || *s == "urn:ietf:params:xml:ns:yang:ietf-system system/contact"
+        ),
+        "{suggestions:?}"
+    );
 }
 
 #[test]

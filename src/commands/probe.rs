@@ -1,7 +1,8 @@
 //! `rfc3535 probe`: connect to a device and say what it is and what it claims — session-id,
 //! framing, capabilities grouped (base, standard, modules with revision / features /
-//! deviations), a YANG library summary, and the host-key fingerprint — as text or as a stable
-//! JSON object.
+//! deviations), a YANG library summary, the host-key fingerprint, and whether the run's
+//! sandbox is in a module the device implements (with text leaves of its own schema to name
+//! instead when it is not) — as text or as a stable JSON object.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,7 +13,8 @@ use anyhow::Result;
 use clap::Args;
 use rfc3535_client::wire::{Capability, CapabilityKind, LibraryFormat, YangLibrary};
 use rfc3535_client::{connect, ConnectOptions, Session};
-use rfc3535_harness::discovery::read_library;
+use rfc3535_harness::discovery::{discover, read_library};
+use rfc3535_harness::sandbox::Sandbox;
 use rfc3535_harness::target::{resolve, Origin, Target, TargetSource};
 use serde::Serialize;
 
@@ -41,6 +43,70 @@ pub struct ProbeReport {
     pub connect_ms: u64,
     /// The inventory's labels for the device (software, version, ...), if any.
     pub labels: serde_json::Value,
+    /// Whether the run could write its sandbox on this device.
+    pub sandbox: SandboxCheck,
+}
+
+/// The run's sandbox on this device.
+#[derive(Debug, Default, Serialize)]
+pub struct SandboxCheck {
+    /// The text leaf scenarios would write (`NAMESPACE a/b/c`).
+    pub text: String,
+    /// Whether the device implements its module (from its YANG library, else its hello).
+    pub implemented: bool,
+    /// When it does not: configuration text leaves of the device's own schema that could be
+    /// named as `sandbox.text` in the inventory instead, free-text ones first.
+    pub text_suggestions: Vec<String>,
+    /// And user-ordered text leaf-lists for `sandbox.ordered_list`.
+    pub list_suggestions: Vec<String>,
+    /// Why there are no suggestions, when the schema could not be read.
+    pub note: Option<String>,
+}
+
+/// How many suggestions the probe lists.
+const SUGGESTIONS: usize = 8;
+
+/// Whether the sandbox's module is implemented; when not, text nodes of the device's own
+/// schema to use instead.
+async fn check_sandbox(session: &Session, sandbox: &Sandbox) -> SandboxCheck {
+    let claims = discover(session).await;
+    let mut check = SandboxCheck {
+        text: sandbox.text.to_string(),
+        implemented: claims.implements_namespace(&sandbox.text.namespace),
+        ..SandboxCheck::default()
+    };
+    if check.implemented {
+        return check;
+    }
+    let cache = rfc3535_harness::schema::default_cache();
+    let scratch = std::env::temp_dir().join(format!(
+        "rfc3535-probe-{}-{}",
+        std::process::id(),
+        session.session_id()
+    ));
+    let acquired = rfc3535_harness::schema::acquire(session, Some(&cache), &scratch).await;
+    let dir = rfc3535_harness::schema::directory_of(&acquired, Some(&cache), &scratch);
+    let compiled = rfc3535_yang::Schema::from_dir(&dir, &acquired.specs());
+    let _ = std::fs::remove_dir_all(&scratch);
+    match compiled {
+        Ok(schema) => {
+            let shape = schema.shape();
+            let named = |leaf_lists: bool| -> Vec<String> {
+                shape
+                    .text_nodes(leaf_lists)
+                    .into_iter()
+                    .take(SUGGESTIONS)
+                    .map(|n| format!("{} {}", n.namespace, n.path.join("/")))
+                    .collect()
+            };
+            check.text_suggestions = named(false);
+            check.list_suggestions = named(true);
+        }
+        Err(error) => {
+            check.note = Some(format!("the device's modules do not compile: {error}"));
+        }
+    }
+    check
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +142,7 @@ pub async fn probe(
     device: Option<String>,
     labels: serde_json::Value,
     options: &ConnectOptions,
+    sandbox: &Sandbox,
 ) -> Result<ProbeReport> {
     let started = Instant::now();
     let session = connect(options).await?;
@@ -87,6 +154,7 @@ pub async fn probe(
         Ok(None) => {}
         Err(note) => report.yang_library_note = Some(note.to_string()),
     }
+    report.sandbox = check_sandbox(&session, sandbox).await;
     // The probe is done whatever close-session says.
     let _ = session.close().await;
     Ok(report)
@@ -114,6 +182,7 @@ fn classify(
         yang_library_note: None,
         connect_ms,
         labels: serde_json::Value::Null,
+        sandbox: SandboxCheck::default(),
     };
     for uri in session.capabilities() {
         let capability = Capability::parse(uri);
@@ -278,6 +347,39 @@ pub fn render_text(report: &ProbeReport) -> String {
         (None, Some(note)) => row(&mut out, "YANG library", note),
         (None, None) => row(&mut out, "YANG library", "-"),
     }
+    let sandbox = &report.sandbox;
+    if sandbox.implemented {
+        row(
+            &mut out,
+            "sandbox",
+            &format!("{} (implemented)", sandbox.text),
+        );
+    } else {
+        row(
+            &mut out,
+            "sandbox",
+            &format!(
+                "{} is in no module the device implements: scenarios that write will be skipped",
+                sandbox.text
+            ),
+        );
+        if let Some(note) = &sandbox.note {
+            row(&mut out, "", note);
+        }
+        for (key, suggestions) in [
+            ("sandbox.text", &sandbox.text_suggestions),
+            ("sandbox.ordered_list", &sandbox.list_suggestions),
+        ] {
+            if !suggestions.is_empty() {
+                out.push_str(&format!(
+                    "    candidates for {key} in the inventory (from the device's own schema):\n"
+                ));
+                for suggestion in suggestions {
+                    out.push_str(&format!("      {suggestion}\n"));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -342,7 +444,10 @@ pub async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
                 target.name.clone(),
             ),
         };
-        (label, probe(device, labels, &target.connect).await)
+        (
+            label,
+            probe(device, labels, &target.connect, &target.sandbox).await,
+        )
     });
     let results = futures::future::join_all(probes).await;
     let mut reports = Vec::new();

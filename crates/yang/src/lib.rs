@@ -22,7 +22,7 @@ pub mod shape;
 
 use std::path::Path;
 
-pub use shape::{NodeKind, NodeShape, Shape};
+pub use shape::{NodeKind, NodeShape, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{

@@ -36,6 +36,8 @@ pub struct NodeShape {
     pub keys: Vec<String>,
     /// The canonical default value of a leaf, if it has one.
     pub default: Option<String>,
+    /// A leaf or leaf-list whose type is a string (any text can be written to it).
+    pub text: bool,
     pub children: Vec<NodeShape>,
 }
 
@@ -52,10 +54,70 @@ pub struct Shape {
     pub roots: Vec<NodeShape>,
 }
 
+/// A configuration node a harness could write text to without creating anything else: its
+/// module's namespace and the path of element names down to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextNode {
+    pub namespace: String,
+    pub path: Vec<String>,
+}
+
+/// How far below the top a writable text node is looked for.
+const TEXT_NODE_DEPTH: usize = 4;
+
+/// Names of leaves that hold free text by convention, preferred as writable text nodes.
+const FREE_TEXT_NAMES: [&str; 5] = ["description", "location", "contact", "comment", "note"];
+
 impl Shape {
     pub fn root(&self, namespace: &str, name: &str) -> Option<&NodeShape> {
         find(&self.roots, namespace, name)
     }
+
+    /// Configuration text leaves (with `leaf_lists`, user-ordered text leaf-lists) reachable
+    /// from the top through containers without presence only, so that writing one creates no
+    /// list entry and no presence container; free-text names first.
+    pub fn text_nodes(&self, leaf_lists: bool) -> Vec<TextNode> {
+        let mut found = Vec::new();
+        for root in &self.roots {
+            collect_text_nodes(root, &mut Vec::new(), leaf_lists, &mut found);
+        }
+        let rank = |node: &TextNode| {
+            let last = node.path.last().map(String::as_str).unwrap_or_default();
+            let free = FREE_TEXT_NAMES.iter().any(|n| last.contains(n));
+            (!free, node.path.len())
+        };
+        found.sort_by_key(rank);
+        found
+    }
+}
+
+fn collect_text_nodes(
+    node: &NodeShape,
+    above: &mut Vec<String>,
+    leaf_lists: bool,
+    found: &mut Vec<TextNode>,
+) {
+    if !node.config || above.len() >= TEXT_NODE_DEPTH {
+        return;
+    }
+    let wanted = match node.kind {
+        NodeKind::Leaf => !leaf_lists && node.text,
+        NodeKind::LeafList => leaf_lists && node.text && node.user_ordered,
+        _ => false,
+    };
+    above.push(node.name.clone());
+    if wanted {
+        found.push(TextNode {
+            namespace: node.namespace.clone(),
+            path: above.clone(),
+        });
+    }
+    if node.kind == (NodeKind::Container { presence: false }) {
+        for child in &node.children {
+            collect_text_nodes(child, above, leaf_lists, found);
+        }
+    }
+    above.pop();
 }
 
 fn find<'a>(nodes: &'a [NodeShape], namespace: &str, name: &str) -> Option<&'a NodeShape> {
@@ -108,6 +170,10 @@ fn shape_of(node: &SchemaNode<'_>) -> NodeShape {
         } else {
             None
         },
+        text: matches!(kind, NodeKind::Leaf | NodeKind::LeafList)
+            && node
+                .leaf_type()
+                .is_some_and(|t| t.base_type() == yang5::schema::DataValueType::String),
         children,
     }
 }

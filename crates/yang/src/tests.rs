@@ -258,3 +258,26 @@ fn the_shape_knows_keys_ordering_defaults_and_state_and_looks_through_choices() 
     assert!(!lab.child(ns, "counters").expect("counters").config);
     assert!(lab.child(ns, "colour").is_none(), "feature not enabled");
 }
+
+#[test]
+fn text_nodes_are_configuration_strings_reached_through_plain_containers_only() {
+    let shape = schema().shape();
+    let paths: Vec<String> = shape
+        .text_nodes(false)
+        .iter()
+        .map(|n| n.path.join("/"))
+        .collect();
+    // `name` is a string leaf of the plain `lab` container; `mtu` is a number, the rule and
+    // peer keys sit in lists, and `colour` is behind a feature that is not enabled.
+    assert!(paths.contains(&"lab/name".to_owned()), "{paths:?}");
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("mtu") || p.contains("rule") || p.contains("peer")),
+        "{paths:?}"
+    );
+    assert!(shape
+        .text_nodes(false)
+        .iter()
+        .all(|n| n.namespace == "urn:rfc3535:params:xml:ns:yang:rfc3535-lab"));
+}
