@@ -228,6 +228,36 @@ async fn a_device_that_refuses_a_read_the_run_needs_is_tested_not_skipped() {
     }
 }
 
+/// A fleet in which every device drops part of what it was given reads the same everywhere:
+/// the relative comparison passes, and the absolute one (each device reads back what it was
+/// written) fails every device.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_that_agrees_on_a_wrong_value_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = "The same configuration reads the same on every device";
+    let (_, results) = common::run(
+        &dir.path().join("run"),
+        &[
+            "--reference",
+            "truncates-text,truncates-text",
+            "--name",
+            scenario,
+            "--timeout",
+            "5",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    for device in ["truncates-text", "truncates-text-2"] {
+        match scenario_verdict(&results, device, scenario) {
+            Some((Verdict::Fail, message)) if message.contains("does not read back as written") => {
+            }
+            other => panic!("{device}: {other:?}"),
+        }
+    }
+}
+
 /// The verdict of a scenario on a device, with its message.
 fn scenario_verdict(results: &Results, device: &str, scenario: &str) -> Option<(Verdict, String)> {
     results

@@ -75,6 +75,10 @@ pub struct Faults {
     /// Replies to `<get>` stop half-way, and the session is dropped, once the device has
     /// served its first sessions.
     pub drops_mid_reply: bool,
+    /// A confirmed `<commit>` answers `<ok/>` and commits nothing.
+    pub confirmed_commit_no_op: bool,
+    /// `<edit-config>` of the candidate answers `<ok/>` and changes nothing.
+    pub candidate_ignores_edits: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -141,6 +145,8 @@ const NONE: Faults = Faults {
     reply_delay_ms: 0,
     bad_framing: false,
     drops_mid_reply: false,
+    confirmed_commit_no_op: false,
+    candidate_ignores_edits: false,
     startup_unreadable: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
@@ -294,6 +300,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers <copy-config> with <ok/> and copies nothing",
         faults: Faults {
             copy_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "confirmed-commit-no-op",
+        summary: "answers a confirmed commit with <ok/> and commits nothing",
+        faults: Faults {
+            confirmed_commit_no_op: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "candidate-ignores-edits",
+        summary: "answers edits of the candidate with <ok/> and changes nothing",
+        faults: Faults {
+            candidate_ignores_edits: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

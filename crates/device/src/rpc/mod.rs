@@ -149,6 +149,11 @@ pub(crate) fn handle(
             Ok(Reply::Ok)
         }
         RpcOperation::Commit if stores.validated && faults.validate_breaks_commit => Ok(Reply::Ok),
+        RpcOperation::Commit
+            if faults.confirmed_commit_no_op && operation.child("confirmed").is_some() =>
+        {
+            Ok(Reply::Ok)
+        }
         RpcOperation::Commit => transaction::commit(shared, &mut stores, session, operation),
         RpcOperation::CancelCommit => {
             transaction::cancel_commit(shared, &mut stores, session, operation)

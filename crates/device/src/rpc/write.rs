@@ -26,6 +26,9 @@ pub(super) fn edit_config(
         "candidate" if shared.faults.fake_candidate => "running",
         other => other,
     };
+    if shared.faults.candidate_ignores_edits && target == "candidate" {
+        return Ok(Reply::Ok);
+    }
     if !matches!(target, "running" | "candidate") {
         return Err(RpcError::protocol(
             ErrorTag::BadElement,
