@@ -111,6 +111,7 @@ fn fleet(devices: usize, requirements: usize) -> Results {
                 problems: Vec::new(),
             },
             unreachable: None,
+            broken: None,
         });
     }
     let mut run = Results {

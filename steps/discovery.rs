@@ -224,8 +224,11 @@ async fn library_identifier(world: &mut RunWorld) -> StepResult {
     };
     match &library.content_id {
         Some(served) if *served == announced => Ok(()),
-        served => Err(Finding::fail(format!(
+        Some(served) => Err(Finding::fail(format!(
             "the hello announces {key} {announced:?}; the library serves {served:?}"
+        ))),
+        None => Err(Finding::fail(format!(
+            "the hello announces {key} {announced:?}; the library serves none"
         ))),
     }
 }

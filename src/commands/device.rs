@@ -20,7 +20,8 @@ pub struct DeviceArgs {
     )]
     profile: Vec<String>,
 
-    /// List the profiles and what each breaks, then exit.
+    /// List the profiles (compliant, variants that must score as compliant, faults, disruptive
+    /// ones) and what each does, then exit.
     #[arg(long)]
     list_profiles: bool,
 
@@ -55,8 +56,15 @@ fn write_secret(file: &Path, secret: &str) -> Result<()> {
 
 pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
     if args.list_profiles {
+        use rfc3535_device::profile::ProfileKind;
         for profile in rfc3535_device::profile::PROFILES {
-            println!("{:<24} {}", profile.name, profile.summary);
+            let kind = match profile.kind {
+                ProfileKind::Compliant => "compliant",
+                ProfileKind::Variant => "variant",
+                ProfileKind::Fault => "fault",
+                ProfileKind::Disruptive => "disruptive",
+            };
+            println!("{:<24} {kind:<11} {}", profile.name, profile.summary);
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -530,11 +530,13 @@ pub fn rewrite_edit(faults: &Faults, elements: &mut [rfc3535_wire::tree::Element
     }
 }
 
-/// Reverses the entries of system-ordered lists: their order is the server's to choose
-/// (RFC 7950 §7.7.7), and a client must not depend on it.
-pub fn reverse_system_ordered(
+/// Reorders, at every depth, the entries of the lists (and leaf-lists) whose schema node
+/// `chosen` picks, with `reorder` over each run of one list's entries.
+fn reorder_entries(
     elements: &mut [rfc3535_wire::tree::Element],
     nodes: &[rfc3535_yang::NodeShape],
+    chosen: fn(&rfc3535_yang::NodeShape) -> bool,
+    reorder: fn(&mut Vec<rfc3535_wire::tree::Element>),
 ) {
     let node_of = |e: &rfc3535_wire::tree::Element| {
         nodes
@@ -543,46 +545,7 @@ pub fn reverse_system_ordered(
     };
     let mut names: Vec<rfc3535_wire::xml::QualifiedName> = Vec::new();
     for element in elements.iter() {
-        let system_ordered = node_of(element)
-            .is_some_and(|n| n.kind == rfc3535_yang::NodeKind::List && !n.user_ordered);
-        if system_ordered && !names.contains(&element.name) {
-            names.push(element.name.clone());
-        }
-    }
-    for name in names {
-        let positions: Vec<usize> = (0..elements.len())
-            .filter(|i| elements[*i].name == name)
-            .collect();
-        let entries: Vec<rfc3535_wire::tree::Element> = positions
-            .iter()
-            .rev()
-            .map(|i| elements[*i].clone())
-            .collect();
-        for (position, entry) in positions.into_iter().zip(entries) {
-            elements[position] = entry;
-        }
-    }
-    for element in elements.iter_mut() {
-        if let Some(node) = node_of(element) {
-            reverse_system_ordered(&mut element.children, &node.children);
-        }
-    }
-}
-
-/// Sorts the entries of user-ordered lists and leaf-lists by their content, as a device that
-/// keeps them in a sorted table does.
-pub fn sort_user_ordered(
-    elements: &mut [rfc3535_wire::tree::Element],
-    nodes: &[rfc3535_yang::NodeShape],
-) {
-    let node_of = |e: &rfc3535_wire::tree::Element| {
-        nodes
-            .iter()
-            .find(|n| n.name == e.name.local && n.namespace == e.name.namespace)
-    };
-    let mut names: Vec<rfc3535_wire::xml::QualifiedName> = Vec::new();
-    for element in elements.iter() {
-        if node_of(element).is_some_and(|n| n.user_ordered) && !names.contains(&element.name) {
+        if node_of(element).is_some_and(chosen) && !names.contains(&element.name) {
             names.push(element.name.clone());
         }
     }
@@ -592,14 +555,42 @@ pub fn sort_user_ordered(
             .collect();
         let mut entries: Vec<rfc3535_wire::tree::Element> =
             positions.iter().map(|i| elements[*i].clone()).collect();
-        entries.sort_by_key(|e| e.canonical());
+        reorder(&mut entries);
         for (position, entry) in positions.into_iter().zip(entries) {
             elements[position] = entry;
         }
     }
     for element in elements.iter_mut() {
         if let Some(node) = node_of(element) {
-            sort_user_ordered(&mut element.children, &node.children);
+            reorder_entries(&mut element.children, &node.children, chosen, reorder);
         }
     }
+}
+
+/// Reverses the entries of system-ordered lists: their order is the server's to choose
+/// (RFC 7950 §7.7.7), and a client must not depend on it.
+pub fn reverse_system_ordered(
+    elements: &mut [rfc3535_wire::tree::Element],
+    nodes: &[rfc3535_yang::NodeShape],
+) {
+    reorder_entries(
+        elements,
+        nodes,
+        |n| n.kind == rfc3535_yang::NodeKind::List && !n.user_ordered,
+        |entries| entries.reverse(),
+    );
+}
+
+/// Sorts the entries of user-ordered lists and leaf-lists by their content, as a device that
+/// keeps them in a sorted table does.
+pub fn sort_user_ordered(
+    elements: &mut [rfc3535_wire::tree::Element],
+    nodes: &[rfc3535_yang::NodeShape],
+) {
+    reorder_entries(
+        elements,
+        nodes,
+        |n| n.user_ordered,
+        |entries| entries.sort_by_key(|e| e.canonical()),
+    );
 }

@@ -90,7 +90,7 @@ impl<'a> Walker<'a> {
         } else {
             0
         };
-        let mut reader = NsReader::from_reader(text[bom..].as_bytes());
+        let mut reader = NsReader::from_reader(&text.as_bytes()[bom..]);
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
