@@ -344,9 +344,9 @@ async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult
 }
 
 /// Reads one subtree from every device and compares them. The devices that read like most
-/// of the fleet did their part; the others are blamed. When no reading is shared by more
-/// devices than any other (two devices that differ), the fleet cannot tell who is wrong and
-/// every device is blamed.
+/// of the fleet did their part; the others are blamed. When the devices differ and no reading
+/// is shared by more devices than any other (two devices that differ), nobody can tell which
+/// is wrong: the scenario is skipped, saying how they differ (a third device decides).
 async fn same_everywhere(
     world: &RunWorld,
     filter: impl Fn(&DeviceContext) -> Filter,
@@ -365,47 +365,50 @@ async fn same_everywhere(
         let data = reply_data(&reply, &format!("get-config of {what}"));
         readings.push((device, canonical_fragment(&part(world, device, data)?)));
     }
+    let Some((first, first_tree)) = readings.first() else {
+        return Ok(());
+    };
     let count = |tree: &str| readings.iter().filter(|(_, t)| t == tree).count();
     let most = readings.iter().map(|(_, t)| count(t)).max().unwrap_or(0);
-    let leaders: Vec<&str> = readings
+    let mut leaders: Vec<&str> = readings
         .iter()
         .filter(|(_, t)| count(t) == most)
         .map(|(_, t)| t.as_str())
         .collect();
-    let majority = leaders
-        .iter()
-        .all(|t| *t == leaders[0])
-        .then(|| leaders.first().copied())
-        .flatten();
-    let (reference_name, reference) = match majority {
-        Some(tree) => {
-            let name = readings
-                .iter()
-                .find(|(_, t)| t == tree)
-                .map(|(d, _)| d.name.clone())
-                .unwrap_or_default();
-            (
-                format!("most devices ({name} and {} more)", most - 1),
-                tree.to_owned(),
-            )
-        }
-        None => match readings.first() {
-            Some((first, tree)) => (first.name.clone(), tree.clone()),
-            None => return Ok(()),
-        },
+    leaders.sort_unstable();
+    leaders.dedup();
+    let [reference] = leaders[..] else {
+        let how: Vec<String> = readings
+            .iter()
+            .skip(1)
+            .map(|(device, tree)| {
+                format!(
+                    "{} differs from {}: {}",
+                    device.name,
+                    first.name,
+                    difference_summary(first_tree, tree, 4).join(" | ")
+                )
+            })
+            .collect();
+        return Err(Finding::skip(format!(
+            "{what} differs between the devices and no reading is shared by most of them, so which is wrong cannot be told (a third device decides): {}",
+            how.join("; ")
+        )));
     };
+    let reference_name = readings
+        .iter()
+        .find(|(_, t)| t == reference)
+        .map(|(d, _)| d.name.clone())
+        .unwrap_or_default();
     let differing: Vec<(&DeviceContext, String)> = readings
         .iter()
-        .filter(|(_, tree)| majority.is_none() || *tree != reference)
+        .filter(|(_, tree)| tree != reference)
         .map(|(device, tree)| {
-            let how = if *tree == reference {
-                "no reading is shared by most devices".to_owned()
-            } else {
-                format!(
-                    "differs from {reference_name}: {}",
-                    difference_summary(&reference, tree, 4).join(" | ")
-                )
-            };
+            let how = format!(
+                "differs from most devices ({reference_name} and {} more): {}",
+                most - 1,
+                difference_summary(reference, tree, 4).join(" | ")
+            );
             (*device, how)
         })
         .collect();

@@ -258,6 +258,34 @@ async fn a_fleet_that_agrees_on_a_wrong_value_fails() {
     }
 }
 
+/// Two devices whose access-control rules differ: with no majority nobody can tell which is
+/// wrong, so neither is failed; the scenario is skipped and says how they differ.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_devices_that_differ_are_not_failed_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = "Access-control rules can be compared across devices";
+    let (_, results) = common::run(
+        &dir.path().join("run"),
+        &[
+            "--reference",
+            "compliant,permissive-nacm",
+            "--name",
+            scenario,
+            "--timeout",
+            "5",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    for device in ["compliant", "permissive-nacm"] {
+        match scenario_verdict(&results, device, scenario) {
+            Some((Verdict::Skipped, message)) if message.contains("differs from compliant") => {}
+            other => panic!("{device}: {other:?}"),
+        }
+    }
+}
+
 /// The verdict of a scenario on a device, with its message.
 fn scenario_verdict(results: &Results, device: &str, scenario: &str) -> Option<(Verdict, String)> {
     results
