@@ -477,6 +477,9 @@ enum Bed {
     Faulty(fn() -> DeviceSpec, fn() -> Faults),
     /// Two real devices, the first with these faults (none: both as they are).
     Pair(Option<fn() -> Faults>),
+    /// Three real devices, the first with these faults: where devices are compared with each
+    /// other, the two that agree tell which one is wrong.
+    Trio(fn() -> Faults),
 }
 
 /// A device that claims `:candidate` but edits running directly and ignores commit and
@@ -512,7 +515,7 @@ const EXTRA_SCHEMA: &str = "<schema><identifier>rfc3535-extra</identifier><versi
 
 /// Every scenario of the catalogue and the bed on which it must fail.
 fn failing_cases() -> Vec<(&'static str, Bed)> {
-    use Bed::{Faulty, Pair, Real};
+    use Bed::{Faulty, Pair, Real, Trio};
     vec![
         (
             "The device offers the current base protocol",
@@ -804,14 +807,14 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
         ),
         (
             "Access-control rules can be compared across devices",
-            Pair(Some(|| Faults {
+            Trio(|| Faults {
                 rules: vec![rewrite_reply(
                     "<nacm xmlns",
                     "<write-default>deny",
                     "<write-default>permit",
                 )],
                 ..Faults::default()
-            })),
+            }),
         ),
     ]
 }
@@ -851,6 +854,18 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
             entries.push(direct_entry("second", &second));
             devices.push(first);
             devices.push(second);
+        }
+        Bed::Trio(faults) => {
+            let first = LabDevice::start(&DeviceSpec::candidate());
+            let proxy = start_proxy(&first, faults()).await;
+            entries.push(proxy_entry("first", &first, &proxy, false));
+            proxies.push(proxy);
+            devices.push(first);
+            for name in ["second", "third"] {
+                let device = LabDevice::start(&DeviceSpec::candidate());
+                entries.push(direct_entry(name, &device));
+                devices.push(device);
+            }
         }
     }
     let inventory = write_inventory(dir.path(), &entries);
