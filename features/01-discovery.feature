@@ -7,7 +7,7 @@ Feature: A device describes itself truthfully
     Given a management session "A"
     Then the device offers base protocol 1.1
 
-  @req:R3535-3.1 @req:R3535-5.20 @req:OPS-REQ-DM2API @should @cap:monitoring @rfc6022-3.1
+  @req:R3535-3.1 @req:R3535-5.20 @req:R3535-5.21 @req:OPS-REQ-DM2API @should @cap:monitoring @rfc6022-3.1
   Scenario: Every announced YANG module can be downloaded and compiled
     Given a management session "A"
     When "A" downloads every module the device announces, in YANG, and compiles them
@@ -30,7 +30,7 @@ Feature: A device describes itself truthfully
     Then the reply is an error with a type and one of the tags "operation-not-supported, unknown-element, unknown-namespace, malformed-message"
     And the session still answers requests
 
-  @req:R3535-3.9 @may
+  @req:R3535-3.9 @req:OPS-REQ-STRENGTHEN-DM @may
   Scenario: The device implements the standard modules of the operator's profile
     Given a management session "A"
     When "A" lists the modules the device implements

@@ -1,7 +1,7 @@
 # Access control (RFC 3535 §3.11, §5.28).
 Feature: Access is controlled
 
-  @req:R3535-3.11 @must @cap:nacm @cap:config-edit @rfc8341-3.4.3
+  @req:R3535-3.11 @req:R3535-5.11 @must @cap:nacm @cap:config-edit @rfc8341-3.4.3
   Scenario: A read-only account cannot change the configuration
     Given a management session "A"
     And a management session "R" of the read-only account

@@ -44,7 +44,10 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
                 "manual ({})",
                 requirement.question.as_deref().unwrap_or("?")
             ),
-            _ if scenarios.is_empty() => "none".to_owned(),
+            _ if scenarios.is_empty() => match &requirement.not_yet_covered {
+                Some(_) => "not yet covered".to_owned(),
+                None => "none".to_owned(),
+            },
             _ => format!("{} scenario(s)", scenarios.len()),
         };
         println!(
@@ -55,13 +58,19 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
             requirement.title
         );
         if args.coverage {
-            for scenario in scenarios {
+            for scenario in &scenarios {
                 println!("      - {scenario}");
+            }
+            if let (true, Some(why)) = (scenarios.is_empty(), &requirement.not_yet_covered) {
+                println!("      (not yet covered: {why})");
+            }
+            if !requirement.aliases.is_empty() {
+                println!("      also known as {}", requirement.aliases.join(", "));
             }
         }
     }
     if args.coverage {
-        let uncovered: Vec<&str> = catalogue
+        let uncovered: Vec<&rfc3535_score::Requirement> = catalogue
             .registry
             .requirements
             .iter()
@@ -72,17 +81,33 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
                     .iter()
                     .any(|s| s.requirements.contains(&r.id))
             })
-            .map(|r| r.id.as_str())
             .collect();
-        println!(
-            "\n{} requirement(s), {} scenario(s); device requirements with no scenario yet: {}",
-            catalogue.registry.requirements.len(),
-            catalogue.scenarios.len(),
-            if uncovered.is_empty() {
+        let listed = |with_reason: bool| -> String {
+            let ids: Vec<&str> = uncovered
+                .iter()
+                .filter(|r| r.not_yet_covered.is_some() == with_reason)
+                .map(|r| r.id.as_str())
+                .collect();
+            if ids.is_empty() {
                 "none".to_owned()
             } else {
-                uncovered.join(", ")
+                ids.join(", ")
             }
+        };
+        let manual = catalogue
+            .registry
+            .requirements
+            .iter()
+            .filter(|r| r.kind == rfc3535_score::RequirementKind::Manual)
+            .count();
+        println!(
+            "\n{} requirement(s) ({manual} answered by the questionnaire), {} scenario(s)\n\
+             device requirements not yet covered, with the reason above: {}\n\
+             device requirements with no scenario and no reason: {}",
+            catalogue.registry.requirements.len(),
+            catalogue.scenarios.len(),
+            listed(true),
+            listed(false),
         );
     }
     Ok(ExitCode::SUCCESS)

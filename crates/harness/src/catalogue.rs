@@ -158,6 +158,14 @@ impl Catalogue {
                 }
             }
         }
+        // `@req:` tags may name a requirement by an alias; scenarios carry the canonical id.
+        for scenario in &mut scenarios {
+            for id in &mut scenario.requirements {
+                if let Some(requirement) = registry.named(id) {
+                    *id = requirement.id.clone();
+                }
+            }
+        }
         let catalogue = Catalogue {
             dir: dir.to_owned(),
             registry,

@@ -84,6 +84,13 @@ pub struct Requirement {
     pub question: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mechanisms: Vec<Mechanism>,
+    /// Other names the requirement goes by (older draft labels, status-table names); `@req:`
+    /// tags may use them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Why no scenario covers this device requirement yet (e.g. it waits for RESTCONF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_yet_covered: Option<String>,
 }
 
 /// Everything wrong with a registry file.
@@ -99,6 +106,10 @@ pub enum RegistryError {
     ManualWithoutQuestion(String),
     #[error("protocol_conformance names {0}, which is not a device requirement of the registry")]
     UnknownProtocolRequirement(String),
+    #[error("{0} is the id or alias of more than one requirement")]
+    DuplicateName(String),
+    #[error("requirement {0} is manual, so it has no scenario to wait for (not_yet_covered)")]
+    ManualNotYetCovered(String),
 }
 
 /// The registry file.
@@ -134,6 +145,17 @@ impl Registry {
             if requirement.kind == RequirementKind::Manual && requirement.question.is_none() {
                 return Err(RegistryError::ManualWithoutQuestion(requirement.id.clone()));
             }
+            if requirement.kind == RequirementKind::Manual && requirement.not_yet_covered.is_some()
+            {
+                return Err(RegistryError::ManualNotYetCovered(requirement.id.clone()));
+            }
+        }
+        for requirement in &registry.requirements {
+            for alias in &requirement.aliases {
+                if !seen.insert(alias.as_str()) {
+                    return Err(RegistryError::DuplicateName(alias.clone()));
+                }
+            }
         }
         if let Some(id) = &registry.protocol_conformance {
             if registry
@@ -148,6 +170,15 @@ impl Registry {
 
     pub fn get(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| r.id == id)
+    }
+
+    /// The requirement with this id or alias.
+    pub fn named(&self, name: &str) -> Option<&Requirement> {
+        self.get(name).or_else(|| {
+            self.requirements
+                .iter()
+                .find(|r| r.aliases.iter().any(|a| a == name))
+        })
     }
 }
 
@@ -183,6 +214,15 @@ mod tests {
                 .as_deref(),
             Some("A")
         );
+        let aliased = "schema_version: 1\nrequirements:\n  - {id: A, title: t, source: s, group: g, level: must, aliases: [OLD-A]}\n";
+        let registry = Registry::parse(aliased).expect("valid");
+        assert_eq!(registry.named("OLD-A").map(|r| r.id.as_str()), Some("A"));
+        assert_eq!(registry.named("A").map(|r| r.id.as_str()), Some("A"));
+        let clash = "schema_version: 1\nrequirements:\n  - {id: A, title: t, source: s, group: g, level: must}\n  - {id: B, title: t, source: s, group: g, level: must, aliases: [A]}\n";
+        assert!(matches!(
+            Registry::parse(clash),
+            Err(RegistryError::DuplicateName(_))
+        ));
         let elsewhere = format!("schema_version: 1\nprotocol_conformance: B\nrequirements:\n{one}");
         assert!(matches!(
             Registry::parse(&elsewhere),

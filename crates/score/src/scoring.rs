@@ -322,6 +322,8 @@ mod tests {
             kind: RequirementKind::Device,
             question: None,
             mechanisms: Vec::new(),
+            aliases: Vec::new(),
+            not_yet_covered: None,
         }
     }
 
