@@ -14,6 +14,59 @@ use rfc3535_score::Results;
 
 use crate::UsageError;
 
+/// Questionnaire answers files (`--answers FILE`, repeatable), each read and checked.
+pub fn read_answers(files: &[PathBuf]) -> Result<Vec<(PathBuf, rfc3535_score::Answers)>> {
+    files
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                UsageError(anyhow::anyhow!(
+                    "cannot read answers {}: {e}",
+                    file.display()
+                ))
+            })?;
+            let answers = rfc3535_score::Answers::parse(&text)
+                .map_err(|e| UsageError(anyhow::anyhow!("answers {}: {e}", file.display())))?;
+            Ok((file.clone(), answers))
+        })
+        .collect()
+}
+
+/// Applies questionnaire answers to a run's manual requirements, saying on stderr what each
+/// file decided. An answers file for a device the run does not have is a usage error.
+pub fn apply_answers(
+    results: &mut Results,
+    answers: &[(PathBuf, rfc3535_score::Answers)],
+) -> Result<()> {
+    for (file, answers) in answers {
+        let known = results
+            .devices
+            .iter()
+            .any(|d| d.name == answers.device || d.id == answers.device);
+        if !known {
+            return Err(UsageError(anyhow::anyhow!(
+                "answers {} are for device {:?}, which is not in the run (devices: {})",
+                file.display(),
+                answers.device,
+                results
+                    .devices
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
+        }
+        let decided = results.apply_answers(answers);
+        eprintln!(
+            "answers {}: {decided} requirement(s) of {} decided",
+            file.display(),
+            answers.device
+        );
+    }
+    Ok(())
+}
+
 /// An evidence file larger than this is cut in the HTML report (the file itself stays whole).
 const EVIDENCE_LIMIT: usize = 1 << 20;
 

@@ -66,6 +66,20 @@ impl ConnectionArgs {
 
 /// The features directory: `RFC3535_FEATURES`, else `features/` in the current directory,
 /// else the one in the source tree this binary was built from.
+/// Writes a command's text to standard output. A reader that goes away (`| head`) ends the
+/// output quietly; `println!` would panic on the broken pipe.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 pub fn default_features_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("RFC3535_FEATURES") {
         return PathBuf::from(dir);

@@ -38,6 +38,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "M,S,M")]
     pub weights: Option<Weights>,
 
+    /// Evidence questionnaire answers for one device (see `rfc3535 requirements
+    /// --questionnaire`); repeat for several devices. Its manual requirements become pass or
+    /// fail, with the evidence named.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Vec<PathBuf>,
+
     #[command(flatten)]
     pub term: TermArgs,
 }
@@ -50,6 +56,8 @@ pub fn report_command(args: &ReportArgs) -> Result<ExitCode> {
     if let Some(weights) = args.weights {
         results.rescore(weights);
     }
+    let answers = crate::reporting::read_answers(&args.answers)?;
+    crate::reporting::apply_answers(&mut results, &answers)?;
     let mut formats = args.format.clone();
     formats.dedup();
     let options = args.term.options(evidence);

@@ -1,5 +1,6 @@
-//! `rfc3535 requirements`: the catalogue, and with `--coverage` which scenarios cover each
-//! requirement.
+//! `rfc3535 requirements`: the catalogue; with `--coverage` which scenarios cover each
+//! requirement and why some have none yet; with `--questionnaire` a template answers file for
+//! the requirements a device check cannot settle.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,9 +13,24 @@ use crate::UsageError;
 
 #[derive(Debug, Args)]
 pub struct RequirementsArgs {
-    /// Show which scenarios cover each requirement, and which have none.
+    /// Show which scenarios cover each requirement, and which have none yet and why.
     #[arg(long)]
     coverage: bool,
+
+    /// Print a template answers file for the evidence questionnaire (the manual
+    /// requirements), for the device named by --device; answer it and pass it to
+    /// `rfc3535 run --answers FILE` or `rfc3535 report --answers FILE`.
+    #[arg(long, conflicts_with = "coverage")]
+    questionnaire: bool,
+
+    /// The device the questionnaire template is for (its name in the run).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "DEVICE",
+        requires = "questionnaire"
+    )]
+    device: String,
 
     /// The features directory [default: ./features, else the one this binary was built from].
     #[arg(long, value_name = "DIR")]
@@ -27,11 +43,19 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(super::default_features_dir);
     let catalogue = Catalogue::load(&dir).map_err(|e| UsageError(e.into()))?;
+    if args.questionnaire {
+        super::emit(&rfc3535_score::Answers::template(
+            &catalogue.registry,
+            &args.device,
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
     let mut group = "";
     for requirement in &catalogue.registry.requirements {
         if requirement.group != group {
             group = &requirement.group;
-            println!("\n{group}");
+            out.push_str(&format!("\n{group}\n"));
         }
         let scenarios: Vec<String> = catalogue
             .scenarios
@@ -50,22 +74,25 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
             },
             _ => format!("{} scenario(s)", scenarios.len()),
         };
-        println!(
-            "  {:<26} {:<6} {:<22} {}",
+        out.push_str(&format!(
+            "  {:<26} {:<6} {:<22} {}\n",
             requirement.id,
             requirement.level.as_str(),
             coverage,
             requirement.title
-        );
+        ));
         if args.coverage {
             for scenario in &scenarios {
-                println!("      - {scenario}");
+                out.push_str(&format!("      - {scenario}\n"));
             }
             if let (true, Some(why)) = (scenarios.is_empty(), &requirement.not_yet_covered) {
-                println!("      (not yet covered: {why})");
+                out.push_str(&format!("      (not yet covered: {why})\n"));
             }
             if !requirement.aliases.is_empty() {
-                println!("      also known as {}", requirement.aliases.join(", "));
+                out.push_str(&format!(
+                    "      also known as {}\n",
+                    requirement.aliases.join(", ")
+                ));
             }
         }
     }
@@ -100,15 +127,16 @@ pub fn list_requirements(args: &RequirementsArgs) -> Result<ExitCode> {
             .iter()
             .filter(|r| r.kind == rfc3535_score::RequirementKind::Manual)
             .count();
-        println!(
+        out.push_str(&format!(
             "\n{} requirement(s) ({manual} answered by the questionnaire), {} scenario(s)\n\
              device requirements not yet covered, with the reason above: {}\n\
-             device requirements with no scenario and no reason: {}",
+             device requirements with no scenario and no reason: {}\n",
             catalogue.registry.requirements.len(),
             catalogue.scenarios.len(),
             listed(true),
             listed(false),
-        );
+        ));
     }
+    super::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }

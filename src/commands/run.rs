@@ -80,6 +80,12 @@ pub struct RunArgs {
     )]
     schema_findings: SchemaFindings,
 
+    /// Evidence questionnaire answers for one device (see `rfc3535 requirements
+    /// --questionnaire`); repeat for several devices. Its manual requirements become pass or
+    /// fail, with the evidence named.
+    #[arg(long, value_name = "FILE")]
+    answers: Vec<PathBuf>,
+
     /// Report formats written into the run directory at the end, comma-separated: term
     /// (also printed), md, json, junit, html. results.json is always written.
     #[arg(
@@ -195,6 +201,17 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(super::default_features_dir);
     let catalogue = Catalogue::load(&features_dir).map_err(|e| UsageError(e.into()))?;
+    let answers = reporting::read_answers(&args.answers)?;
+    if let Some((file, unknown)) = answers
+        .iter()
+        .find(|(_, a)| !targets.iter().any(|t| t.name == a.device))
+    {
+        bail!(UsageError(anyhow::anyhow!(
+            "answers {} are for device {:?}, which this run does not test",
+            file.display(),
+            unknown.device
+        )));
+    }
     let started = now_rfc3339();
     let run_id = format!(
         "{}-{}",
@@ -234,7 +251,8 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         interrupted: output.interrupted,
         shard: args.shard.map(|s| s.to_string()),
     };
-    let results = assemble(&catalogue, &output, info, args.schema_findings);
+    let mut results = assemble(&catalogue, &output, info, args.schema_findings);
+    reporting::apply_answers(&mut results, &answers)?;
     let path = out.join("results.json");
     write_results(&path, &results)?;
     let evidence = reporting::read_evidence(&results, &out);

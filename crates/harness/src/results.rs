@@ -119,6 +119,7 @@ pub fn assemble(
             level: r.level,
             weight: weights.of(r),
             scenarios: covered[r.id.as_str()].clone(),
+            question: r.question.clone(),
         })
         .collect();
 
@@ -269,6 +270,7 @@ mod tests {
                     level: *level,
                     weight: 1,
                     scenarios: Vec::new(),
+                    question: None,
                 })
                 .collect(),
             results: Vec::new(),

@@ -9,7 +9,9 @@
 //! - [`scoring`]: from scenario verdicts to requirement verdicts to a device's score.
 //! - [`matrix`]: requirements × devices, as every renderer shows them.
 //! - [`merge`] and [`diff`]: several runs as one matrix; what changed between two runs.
+//! - [`answers`]: the evidence questionnaire, turning manual requirements into verdicts.
 
+pub mod answers;
 pub mod diff;
 pub mod matrix;
 pub mod merge;
@@ -18,10 +20,13 @@ pub mod results;
 pub mod scoring;
 pub mod verdict;
 
+pub use answers::{Answer, Answers, AnswersError};
 pub use diff::{diff, Change, ChangeKind, RunDiff, ScoreChange};
 pub use matrix::{Cell, Matrix, Row, RowGroup};
 pub use merge::{merge, MergeError, Merged};
-pub use registry::{Level, Mechanism, Registry, RegistryError, Requirement, RequirementKind};
+pub use registry::{
+    Level, Mechanism, Question, Registry, RegistryError, Requirement, RequirementKind,
+};
 pub use results::{
     DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, ResultsError, RunInfo,
     Safety, Score, SCHEMA_VERSION,

@@ -110,6 +110,22 @@ pub enum RegistryError {
     DuplicateName(String),
     #[error("requirement {0} is manual, so it has no scenario to wait for (not_yet_covered)")]
     ManualNotYetCovered(String),
+    #[error(
+        "requirement {requirement} names question {question}, which `questions` does not define"
+    )]
+    UnknownQuestion {
+        requirement: String,
+        question: String,
+    },
+}
+
+/// One item of the evidence questionnaire (requirements catalogue §8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    /// What it asks, in the project's words.
+    pub text: String,
 }
 
 /// The registry file.
@@ -122,6 +138,9 @@ pub struct Registry {
     /// requirement of the scenario it was in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_conformance: Option<String>,
+    /// The questionnaire items that answer the manual requirements.
+    #[serde(default)]
+    pub questions: Vec<Question>,
     pub requirements: Vec<Requirement>,
 }
 
@@ -148,6 +167,16 @@ impl Registry {
             if requirement.kind == RequirementKind::Manual && requirement.not_yet_covered.is_some()
             {
                 return Err(RegistryError::ManualNotYetCovered(requirement.id.clone()));
+            }
+            if let Some(question) = &requirement.question {
+                if !registry.questions.is_empty()
+                    && !registry.questions.iter().any(|q| &q.id == question)
+                {
+                    return Err(RegistryError::UnknownQuestion {
+                        requirement: requirement.id.clone(),
+                        question: question.clone(),
+                    });
+                }
             }
         }
         for requirement in &registry.requirements {

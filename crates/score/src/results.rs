@@ -132,6 +132,9 @@ pub struct RequirementEntry {
     /// Scenarios that cover it (`feature file: scenario name`).
     #[serde(default)]
     pub scenarios: Vec<String>,
+    /// The questionnaire item that answers it, for a manual requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
 }
 
 /// One scenario's verdict on one device, for one requirement it serves.

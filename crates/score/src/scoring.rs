@@ -282,6 +282,12 @@ impl Results {
         for requirement in &mut self.requirements {
             requirement.weight = weights.of_level(requirement.level);
         }
+        self.score_all();
+    }
+
+    /// Recomputes every device's score from the verdicts and weights the document holds
+    /// (after verdicts changed, e.g. questionnaire answers applied).
+    pub fn score_all(&mut self) {
         let weight_of = |id: &str| {
             self.requirements
                 .iter()
