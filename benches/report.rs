@@ -44,6 +44,7 @@ fn fleet(devices: usize, requirements: usize) -> Results {
             level: levels[r % 3],
             weight: 1,
             scenarios: vec![format!("{:02}-area.feature: scenario {r}", r % 13)],
+            question: None,
         })
         .collect();
     let mut results = Vec::with_capacity(devices * requirements);
