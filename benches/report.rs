@@ -113,6 +113,7 @@ fn fleet(devices: usize, requirements: usize) -> Results {
             },
             unreachable: None,
             broken: None,
+            schema_snapshot: None,
         });
     }
     let mut run = Results {

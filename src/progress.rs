@@ -56,6 +56,9 @@ impl RunObserver for Progress {
     }
 
     fn prepared(&self, device: &Prepared) {
+        if let Some(problem) = &device.snapshot_problem {
+            eprintln!("  {}: warning: {problem}", device.target.name);
+        }
         match (&device.unreachable, &device.broken) {
             (Some(why), _) => eprintln!("  {}: not tested: {why}", device.target.name),
             (None, Some(how)) => eprintln!("  {}: broke the protocol: {how}", device.target.name),

@@ -44,11 +44,76 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub answers: Vec<PathBuf>,
 
+    /// Check a run's recorded replies again, offline, against the schema snapshot of each
+    /// device in its run directory, and say whether its schema findings still hold (exit 1
+    /// where they do not). RESULTS is then one run directory.
+    #[arg(long, conflicts_with_all = ["weights", "answers", "out"])]
+    pub rejudge: bool,
+
     #[command(flatten)]
     pub term: TermArgs,
 }
 
+/// `report --rejudge RUN`.
+fn rejudge(inputs: &[PathBuf]) -> Result<ExitCode> {
+    let [run] = inputs else {
+        bail!(UsageError(anyhow::anyhow!(
+            "--rejudge checks one run: give its directory (or its results.json)"
+        )));
+    };
+    let dir = if run.is_dir() {
+        run.clone()
+    } else {
+        run.parent().map(PathBuf::from).unwrap_or_default()
+    };
+    let saved = crate::reporting::load(run)?;
+    let rechecked = rfc3535_harness::replies::recheck_run(&dir, &saved.results);
+    let mut out = String::new();
+    let mut differing = 0usize;
+    for item in &rechecked {
+        let verdict = match &item.found {
+            Ok(found) if *found == item.recorded => format!(
+                "holds ({} finding{})",
+                found.len(),
+                if found.len() == 1 { "" } else { "s" }
+            ),
+            Ok(found) => {
+                differing += 1;
+                let gone: Vec<&String> = item
+                    .recorded
+                    .iter()
+                    .filter(|f| !found.contains(f))
+                    .collect();
+                let new: Vec<&String> = found
+                    .iter()
+                    .filter(|f| !item.recorded.contains(f))
+                    .collect();
+                format!("DIFFERS: no longer found: {gone:?}; found now: {new:?}")
+            }
+            Err(why) => {
+                differing += 1;
+                format!("NOT CHECKED: {why}")
+            }
+        };
+        out.push_str(&format!("{}  {}: {verdict}\n", item.device, item.scenario));
+    }
+    out.push_str(&format!(
+        "{} scenario(s) checked again, {} hold, {differing} do not\n",
+        rechecked.len(),
+        rechecked.len() - differing
+    ));
+    super::emit(&out)?;
+    Ok(if differing == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub fn report_command(args: &ReportArgs) -> Result<ExitCode> {
+    if args.rejudge {
+        return rejudge(&args.inputs);
+    }
     let SavedRun {
         mut results,
         evidence,
@@ -62,7 +127,7 @@ pub fn report_command(args: &ReportArgs) -> Result<ExitCode> {
     formats.dedup();
     let options = args.term.options(evidence);
     match (&args.out, formats.as_slice()) {
-        (None, [format]) => print!("{}", rfc3535_report::render(*format, &results, &options)),
+        (None, [format]) => super::emit(&rfc3535_report::render(*format, &results, &options))?,
         (Some(file), [format]) if !file.is_dir() => {
             let plain = Options {
                 color: false,

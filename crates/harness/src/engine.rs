@@ -100,7 +100,7 @@ pub struct Silent;
 
 impl RunObserver for Silent {}
 
-async fn prepare(target: Target) -> Prepared {
+async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
     let mut prepared = Prepared::new(target);
     let session = match open_session(&prepared.target.connect).await {
         Ok(session) => session,
@@ -119,15 +119,19 @@ async fn prepare(target: Target) -> Prepared {
     prepared.framing = Some(session.framing().version().to_owned());
     prepared.fingerprint = session.host_key_fingerprint().map(str::to_owned);
     prepared.advertised = session.capabilities().to_vec();
-    let context = describe(&mut prepared, &session).await;
+    let context = describe(&mut prepared, &session, &run_dir).await;
     session.shutdown().await;
     prepared.context = Some(Arc::new(context));
     prepared
 }
 
-/// The device context of a connected device: sandbox checks, schema, the sandbox's value,
-/// and the saved configuration.
-async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
+/// The device context of a connected device: sandbox checks, schema (with a snapshot of it
+/// in the run directory), the sandbox's value, and the saved configuration.
+async fn describe(
+    prepared: &mut Prepared,
+    session: &Session,
+    run_dir: &std::path::Path,
+) -> DeviceContext {
     let sandbox = prepared.target.sandbox.clone();
     let sandbox_usable = if !prepared.claims.claims(Capability::ConfigEdit) {
         Err(SandboxUnusable::NotWritable)
@@ -162,7 +166,18 @@ async fn describe(prepared: &mut Prepared, session: &Session) -> DeviceContext {
             prepared.target.name
         ));
         let acquired = schema::acquire(session, Some(&cache), &fresh).await;
-        context.schema_dir = Some(schema::directory_of(&acquired, Some(&cache), &fresh));
+        let dir = schema::directory_of(&acquired, Some(&cache), &fresh);
+        // The run directory keeps the device's schema as served, for re-checking offline.
+        let relative = format!("schema/{}", prepared.id().replace(['/', '\\'], "_"));
+        match schema::snapshot(&acquired, &dir, &run_dir.join(&relative)) {
+            Ok(()) => prepared.schema_snapshot = Some(relative),
+            Err(error) => {
+                prepared.snapshot_problem = Some(format!(
+                    "the schema snapshot could not be written into the run directory: {error}"
+                ))
+            }
+        }
+        context.schema_dir = Some(dir);
         context.schema = Some(acquired);
     }
     if context.sandbox_usable.is_ok() {
@@ -247,8 +262,14 @@ pub async fn execute(
     }
 
     observer.started(selected.len(), request.targets.len());
-    let devices: Vec<Prepared> =
-        futures::future::join_all(request.targets.iter().cloned().map(prepare)).await;
+    let devices: Vec<Prepared> = futures::future::join_all(
+        request
+            .targets
+            .iter()
+            .cloned()
+            .map(|target| prepare(target, request.out.clone())),
+    )
+    .await;
     for device in &devices {
         observer.prepared(device);
     }

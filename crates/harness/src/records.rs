@@ -183,6 +183,10 @@ pub struct Prepared {
     pub unreachable: Option<String>,
     /// How the device broke the protocol before any scenario could run.
     pub broken: Option<String>,
+    /// The run-relative directory holding the device's schema as served.
+    pub schema_snapshot: Option<String>,
+    /// Why the snapshot could not be written, if it could not.
+    pub snapshot_problem: Option<String>,
     pub safety: Safety,
 }
 
@@ -199,6 +203,8 @@ impl Prepared {
             saved: Vec::new(),
             unreachable: None,
             broken: None,
+            schema_snapshot: None,
+            snapshot_problem: None,
             safety: Safety::default(),
         }
     }

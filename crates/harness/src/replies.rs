@@ -58,16 +58,30 @@ fn check_netconf_session(device: &DeviceContext, session: &Session) -> ReplyChec
         Ok(schema) => Ok(schema),
         Err(error) => Err(error.to_string()),
     };
-    let mut checks = ReplyChecks::default();
     let entries = session.transcript().entries();
+    check_messages(
+        schema,
+        session.session_id(),
+        entries.iter().map(|e| (e.direction, e.text.as_str())),
+    )
+}
+
+/// Checks the replies among one session's messages, in order: requests and replies paired by
+/// message-id, the data of successful `<get-config>` and `<get>` replies validated.
+pub fn check_messages<'a>(
+    schema: Result<&rfc3535_yang::Schema, String>,
+    session_id: u32,
+    messages: impl IntoIterator<Item = (Direction, &'a str)>,
+) -> ReplyChecks {
+    let mut checks = ReplyChecks::default();
     let mut requests: BTreeMap<&str, (&'static str, Content)> = BTreeMap::new();
-    for entry in &entries {
-        let Some(id) = message_id(&entry.text) else {
+    for (direction, text) in messages {
+        let Some(id) = message_id(text) else {
             continue;
         };
-        match entry.direction {
+        match direction {
             Direction::Out => {
-                if let Some(kind) = content_of(&entry.text) {
+                if let Some(kind) = content_of(text) {
                     requests.insert(id, kind);
                 }
             }
@@ -75,16 +89,13 @@ fn check_netconf_session(device: &DeviceContext, session: &Session) -> ReplyChec
                 let Some((operation, content)) = requests.remove(id) else {
                     continue;
                 };
-                let Ok(reply) = RpcReply::parse(entry.text.clone()) else {
+                let Ok(reply) = RpcReply::parse(text.to_owned()) else {
                     continue;
                 };
                 if !reply.is_success() {
                     continue;
                 }
-                let at = format!(
-                    "session {} message-id {id} ({operation})",
-                    session.session_id()
-                );
+                let at = format!("session {session_id} message-id {id} ({operation})");
                 match &schema {
                     Ok(schema) => {
                         if let Err(finding) =
@@ -102,4 +113,181 @@ fn check_netconf_session(device: &DeviceContext, session: &Session) -> ReplyChec
         }
     }
     checks
+}
+
+/// The scenario sessions of an evidence file, as written after each scenario: per session
+/// its session-id and its messages in order. The cleanup session and the notes are not the
+/// scenario's, and are left out.
+pub fn evidence_sessions(text: &str) -> Vec<(u32, Vec<(Direction, String)>)> {
+    let mut sessions: Vec<(u32, Vec<(Direction, String)>)> = Vec::new();
+    let mut in_scenario_session = false;
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("=== ") {
+            let id = header
+                .rsplit_once("(session-id ")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .and_then(|id| id.parse().ok());
+            in_scenario_session = id.is_some();
+            if let Some(id) = id {
+                sessions.push((id, Vec::new()));
+            }
+            continue;
+        }
+        let Some((_, messages)) = sessions.last_mut().filter(|_| in_scenario_session) else {
+            continue;
+        };
+        match entry_direction(line) {
+            Some(direction) => messages.push((direction, String::new())),
+            None => {
+                if let Some((_, text)) = messages.last_mut() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(line);
+                }
+            }
+        }
+    }
+    for (_, messages) in &mut sessions {
+        for (_, text) in messages.iter_mut() {
+            let trimmed = text.trim_end().len();
+            text.truncate(trimmed);
+        }
+    }
+    sessions
+}
+
+/// The direction of a transcript entry's header line (`--- <time> +<seconds>s <direction>`).
+fn entry_direction(line: &str) -> Option<Direction> {
+    let rest = line.strip_prefix("--- ")?;
+    let mut words = rest.split(' ');
+    let (_time, elapsed, direction) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some() || !elapsed.starts_with('+') || !elapsed.ends_with('s') {
+        return None;
+    }
+    match direction {
+        "out" => Some(Direction::Out),
+        "in" => Some(Direction::In),
+        "note" => Some(Direction::Note),
+        _ => None,
+    }
+}
+
+/// Checks every scenario session of an evidence file against a schema again.
+pub fn recheck_evidence(schema: &rfc3535_yang::Schema, evidence: &str) -> Vec<String> {
+    evidence_sessions(evidence)
+        .iter()
+        .flat_map(|(id, messages)| {
+            check_messages(
+                Ok(schema),
+                *id,
+                messages.iter().map(|(d, t)| (*d, t.as_str())),
+            )
+            .findings
+        })
+        .collect()
+}
+
+/// One scenario's schema findings on one device, checked again from the run directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rechecked {
+    pub device: String,
+    pub scenario: String,
+    /// What the run recorded.
+    pub recorded: Vec<String>,
+    /// What checking the evidence against the schema snapshot finds now, or why it could not
+    /// be checked (no snapshot, modules that do not compile, evidence missing).
+    pub found: Result<Vec<String>, String>,
+}
+
+impl Rechecked {
+    /// Whether the recorded findings still hold, exactly.
+    pub fn holds(&self) -> bool {
+        self.found
+            .as_ref()
+            .is_ok_and(|found| *found == self.recorded)
+    }
+}
+
+/// Checks every scenario's replies again, offline, from a run directory: its evidence files
+/// against each device's schema snapshot (`rfc3535 report --rejudge`).
+pub fn recheck_run(run_dir: &std::path::Path, results: &rfc3535_score::Results) -> Vec<Rechecked> {
+    let mut out = Vec::new();
+    for device in &results.devices {
+        let schema = match &device.schema_snapshot {
+            None => Err("the run holds no schema snapshot of this device".to_owned()),
+            Some(relative) => {
+                let dir = run_dir.join(relative);
+                crate::schema::read_snapshot(&dir)
+                    .map_err(|e| format!("cannot read the schema snapshot {}: {e}", dir.display()))
+                    .and_then(|acquired| {
+                        rfc3535_yang::Schema::from_dir(&dir, &acquired.specs())
+                            .map_err(|e| format!("the snapshot's modules do not compile: {e}"))
+                    })
+            }
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in results.results.iter().filter(|r| r.device == device.id) {
+            if !seen.insert(entry.scenario.clone()) || entry.evidence.is_empty() {
+                continue;
+            }
+            let found = schema.as_ref().map_err(Clone::clone).and_then(|schema| {
+                let mut found = Vec::new();
+                for file in &entry.evidence {
+                    let text = std::fs::read_to_string(run_dir.join(file))
+                        .map_err(|e| format!("cannot read {file}: {e}"))?;
+                    found.extend(recheck_evidence(schema, &text));
+                }
+                Ok(found)
+            });
+            out.push(Rechecked {
+                device: device.id.clone(),
+                scenario: entry.scenario.clone(),
+                recorded: entry.schema_findings.clone(),
+                found,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_files_give_back_each_scenario_session_and_leave_the_cleanup_out() {
+        let evidence = "=== session \"A\" (session-id 7)\n\
+            --- 2026-11-30T23:00:00.000001Z +0.000100s out\n<rpc message-id=\"1\"><get-config/></rpc>\n\
+            --- 2026-11-30T23:00:00.000002Z +0.000200s in\n<rpc-reply message-id=\"1\">\n<data/>\n</rpc-reply>\n\n\
+            === session on b (session-id 9)\n\
+            --- 2026-11-30T23:00:00.000003Z +0.000300s note\nhello exchanged\n\n\
+            === notes\nlooked at x\n\
+            === cleanup\n--- 2026-11-30T23:00:01.000000Z +0.000001s out\n<rpc message-id=\"1\"/>\n";
+        let sessions = evidence_sessions(evidence);
+        assert_eq!(sessions.len(), 2);
+        let (id, messages) = &sessions[0];
+        assert_eq!(*id, 7);
+        assert_eq!(
+            messages,
+            &vec![
+                (
+                    Direction::Out,
+                    "<rpc message-id=\"1\"><get-config/></rpc>".to_owned()
+                ),
+                (
+                    Direction::In,
+                    "<rpc-reply message-id=\"1\">\n<data/>\n</rpc-reply>".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(sessions[1].0, 9);
+        assert_eq!(
+            sessions[1].1,
+            vec![(Direction::Note, "hello exchanged".to_owned())]
+        );
+        // Lines that only look like headers are message text.
+        assert_eq!(entry_direction("--- a +b in"), None);
+        assert_eq!(entry_direction("--- t +1s sideways"), None);
+    }
 }

@@ -165,6 +165,7 @@ pub fn assemble(
             safety: device.safety.clone(),
             unreachable: device.unreachable.clone(),
             broken: device.broken.clone(),
+            schema_snapshot: device.schema_snapshot.clone(),
         });
     }
     Results {

@@ -328,6 +328,31 @@ fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// Copies a device's schema as acquired (its module files and `acquired.json`, which says
+/// which are implemented with which features) into `dest`, so that a run directory holds
+/// everything needed to check its replies again elsewhere (`rfc3535 report --rejudge`).
+pub fn snapshot(acquired: &Acquired, from: &Path, dest: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dest)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let is_module = path.extension().is_some_and(|e| e == "yang" || e == "yin");
+        if is_module {
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, dest.join(name))?;
+            }
+        }
+    }
+    let record = serde_json::to_string_pretty(acquired).map_err(std::io::Error::other)?;
+    std::fs::write(dest.join("acquired.json"), record)
+}
+
+/// Reads a schema snapshot written by [`snapshot`]: what was acquired, for compiling the
+/// modules beside it.
+pub fn read_snapshot(dir: &Path) -> std::io::Result<Acquired> {
+    let text = std::fs::read_to_string(dir.join("acquired.json"))?;
+    serde_json::from_str(&text).map_err(std::io::Error::other)
+}
+
 /// The directory an acquisition wrote to.
 pub fn directory_of(acquired: &Acquired, cache: Option<&Path>, fresh_dir: &Path) -> PathBuf {
     match cache {

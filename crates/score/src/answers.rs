@@ -210,6 +210,7 @@ mod tests {
                 safety: Safety::default(),
                 unreachable: None,
                 broken: None,
+                schema_snapshot: None,
             }],
             requirements: registry
                 .requirements

@@ -84,6 +84,10 @@ pub struct DeviceEntry {
     /// How the device broke the protocol before any scenario could run, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// The run-relative directory holding the device's schema as served (its modules and
+    /// what was implemented with which features), for `rfc3535 report --rejudge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_snapshot: Option<String>,
 }
 
 /// The configuration check after a device's scenarios.
