@@ -5,15 +5,19 @@ Feature: An edit changes exactly what it says
 
   Scenario: Create refuses what exists and delete refuses what is absent
     Given a management session "A"
+    And a copy of the running configuration
     And the sandbox text holds a fresh value
     When "A" creates the sandbox text although it exists
     Then the reply is an error with tag "data-exists"
     When "A" deletes a sandbox list entry that does not exist
     Then the reply is an error with tag "data-missing"
+    And nothing but the sandbox changed in the configuration it edits
 
   # The remove operation came with base:1.1.
   @cap:base-1.1
   Scenario: Remove accepts what is absent
     Given a management session "A"
+    And a copy of the running configuration
     When "A" removes a sandbox list entry that does not exist
     Then the reply is ok
+    And nothing but the sandbox changed in the configuration it edits

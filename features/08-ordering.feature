@@ -5,9 +5,11 @@ Feature: The device keeps the order it was given
   @cap:config-edit @rfc7950-7.7.7
   Scenario: Entries of a user-ordered list keep the order they were given
     Given a management session "A"
+    And a copy of the running configuration
     And the sandbox list holds "a, b, c"
     When "A" inserts "d" before "b" in the sandbox list
     Then the running configuration lists the sandbox entries as "a, d, b, c"
+    And nothing but the sandbox changed in the configuration it edits
 
   @rfc6241-7.1
   Scenario: Reading twice without a change gives the same answer

@@ -295,6 +295,25 @@ async fn running_equals_copy(world: &mut RunWorld) -> StepResult {
     )
 }
 
+/// The whole effect of an edit: besides the sandbox, the configuration the scenario edits
+/// (the candidate, or running) is as running was when the scenario began (an edit that also
+/// changes something else is caught, committed or not).
+#[then(expr = "nothing but the sandbox changed in the configuration it edits")]
+async fn nothing_else_changed(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let saved = world
+        .copies
+        .first()
+        .cloned()
+        .ok_or_else(|| Finding::error("harness bug: no copy of running taken"))?;
+    let target = device.edit_target();
+    let now = read_config_data(world.any_session()?, target.clone()).await?;
+    expect_same(
+        rfc3535_harness::session::differences_outside(&device, &saved, &now)?,
+        &format!("{} changed outside the sandbox", target.name()),
+    )
+}
+
 #[when(expr = "{string} reads the running configuration")]
 async fn reads_running(world: &mut RunWorld, name: String) -> StepResult {
     let reply = read_config(world.session(&name)?, Datastore::Running).await?;

@@ -75,6 +75,8 @@ pub struct Faults {
     /// Replies to `<get>` stop half-way, and the session is dropped, once the device has
     /// served its first sessions.
     pub drops_mid_reply: bool,
+    /// Every edit also changes ietf-system's contact (to a counter), outside what it was asked.
+    pub edit_side_effect: bool,
     /// A confirmed `<commit>` answers `<ok/>` and commits nothing.
     pub confirmed_commit_no_op: bool,
     /// `<edit-config>` of the candidate answers `<ok/>` and changes nothing.
@@ -145,6 +147,7 @@ const NONE: Faults = Faults {
     reply_delay_ms: 0,
     bad_framing: false,
     drops_mid_reply: false,
+    edit_side_effect: false,
     confirmed_commit_no_op: false,
     candidate_ignores_edits: false,
     startup_unreadable: false,
@@ -300,6 +303,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers <copy-config> with <ok/> and copies nothing",
         faults: Faults {
             copy_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "edit-side-effect",
+        summary: "changes its contact with every edit, whatever the edit asked",
+        faults: Faults {
+            edit_side_effect: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

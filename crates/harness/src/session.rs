@@ -248,6 +248,44 @@ pub fn canonical_config(xml: &str) -> Result<String, Finding> {
     Ok(canonical_fragment(&pruned))
 }
 
+/// What differs between two configurations outside the sandbox (its text leaf and its list):
+/// what a scenario that writes only its sandbox must leave as it was. The sandbox's nodes are
+/// taken out of both, then they are compared as [`config_differences`] does (through the
+/// device's schema where it has one, so system-ordered entries in another order are no
+/// change; empty containers are none either).
+pub fn differences_outside(
+    device: &DeviceContext,
+    before: &str,
+    after: &str,
+) -> Result<Vec<String>, Finding> {
+    let outside = |xml: &str| -> Result<String, Finding> {
+        let mut tree = Element::parse_fragment(xml).map_err(|e| {
+            Finding::fail(format!("a configuration read is not well-formed XML: {e}"))
+        })?;
+        for node in std::iter::once(&device.sandbox.text).chain(device.sandbox.list.as_ref()) {
+            remove_node(&mut tree, &node.namespace, &node.elements);
+        }
+        let pruned: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
+        Ok(rfc3535_client::wire::tree::fragment_xml(&pruned))
+    };
+    config_differences(device, &outside(before)?, &outside(after)?)
+}
+
+/// Removes the nodes at `path` (element names under the top-level element of `namespace`).
+fn remove_node(elements: &mut Vec<Element>, namespace: &str, path: &[String]) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let here = |e: &Element| e.name.local == *first && e.name.namespace == namespace;
+    if rest.is_empty() {
+        elements.retain(|e| !here(e));
+        return;
+    }
+    for element in elements.iter_mut().filter(|e| here(e)) {
+        remove_node(&mut element.children, namespace, rest);
+    }
+}
+
 /// Fails with `what` and the differences, unless there are none.
 pub fn expect_same(differences: Vec<String>, what: &str) -> StepResult {
     if differences.is_empty() {

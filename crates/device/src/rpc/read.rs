@@ -251,7 +251,9 @@ pub(super) fn prune_state(elements: &mut Vec<Element>, nodes: &[rfc3535_yang::No
     });
 }
 
-/// The fault of a device that keeps a read counter in its configuration.
+/// Stamps the device's request counter into ietf-system's contact: the fault of a device that
+/// keeps a read counter in its configuration (on reads), and of one whose every edit changes
+/// something it was not asked to (on edits).
 pub(super) fn volatile_contact(shared: &Shared, data: &mut [Element]) {
     let reads = shared
         .statistics

@@ -246,6 +246,9 @@ pub(super) fn edited(
     if shared.faults.sorts_user_ordered {
         crate::profile::sort_user_ordered(&mut edited, &shared.shape.roots);
     }
+    if shared.faults.edit_side_effect {
+        super::read::volatile_contact(shared, &mut edited);
+    }
     check_write(shared, nacm, stores.get(target), &edited)?;
     shared.validate(&edited, target != "candidate")?;
     Ok(edited)
