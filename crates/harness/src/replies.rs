@@ -21,14 +21,31 @@ fn message_id(text: &str) -> Option<&str> {
     Some(&rest[..rest.find('"')?])
 }
 
-/// How a request's reply is checked, if it is.
+/// How a request's reply is checked, if it is: `<get-config>` as configuration, `<get>` as
+/// data, and RFC 8526 `<get-data>` as data for the operational datastore and as
+/// configuration for the others.
 fn content_of(request: &str) -> Option<(&'static str, Content)> {
-    if request.contains("<get-config>") {
-        Some(("get-config", Content::PartialConfig))
-    } else if request.contains("<get>") || request.contains("<get/>") {
-        Some(("get", Content::Data))
-    } else {
-        None
+    let rpc = rfc3535_client::wire::tree::Element::parse(request).ok()?;
+    let operation = rpc.children.first()?;
+    match operation.name.local.as_str() {
+        "get-config" => Some(("get-config", Content::PartialConfig)),
+        "get" => Some(("get", Content::Data)),
+        "get-data" => {
+            let operational = operation
+                .children
+                .iter()
+                .find(|c| c.name.local == "datastore")
+                .is_some_and(|d| d.text.trim().ends_with(":operational"));
+            Some((
+                "get-data",
+                if operational {
+                    Content::Data
+                } else {
+                    Content::PartialConfig
+                },
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -256,6 +273,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_are_checked_as_what_they_return() {
+        let kind = |request: &str| {
+            content_of(request).map(|(name, content)| (name, content == Content::Data))
+        };
+        assert_eq!(
+            kind("<rpc message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get-config><source><running/></source></get-config></rpc>"),
+            Some(("get-config", false))
+        );
+        assert_eq!(
+            kind("<rpc message-id=\"2\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get/></rpc>"),
+            Some(("get", true))
+        );
+        let get_data = |datastore: &str| {
+            format!("<rpc message-id=\"3\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get-data xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-nmda\"><datastore xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\">ds:{datastore}</datastore></get-data></rpc>")
+        };
+        assert_eq!(kind(&get_data("operational")), Some(("get-data", true)));
+        assert_eq!(kind(&get_data("running")), Some(("get-data", false)));
+        assert_eq!(
+            kind("<rpc message-id=\"4\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><edit-config/></rpc>"),
+            None
+        );
+    }
+
+    #[test]
     fn evidence_files_give_back_each_scenario_session_and_leave_the_cleanup_out() {
         let evidence = "=== session \"A\" (session-id 7)\n\
             --- 2026-11-30T23:00:00.000001Z +0.000100s out\n<rpc message-id=\"1\"><get-config/></rpc>\n\
@@ -287,6 +328,7 @@ mod tests {
             vec![(Direction::Note, "hello exchanged".to_owned())]
         );
         // Lines that only look like headers are message text.
+        assert_eq!(entry_direction("--- t +1s in"), Some(Direction::In));
         assert_eq!(entry_direction("--- a +b in"), None);
         assert_eq!(entry_direction("--- t +1s sideways"), None);
     }
