@@ -233,22 +233,8 @@ async fn a_device_that_refuses_a_read_the_run_needs_is_tested_not_skipped() {
 /// written) fails every device.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fleet_that_agrees_on_a_wrong_value_fails() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let scenario = "The same configuration reads the same on every device";
-    let (_, results) = common::run(
-        &dir.path().join("run"),
-        &[
-            "--reference",
-            "truncates-text,truncates-text",
-            "--name",
-            scenario,
-            "--timeout",
-            "5",
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let results = one_scenario_on("truncates-text,truncates-text", scenario).await;
     for device in ["truncates-text", "truncates-text-2"] {
         match scenario_verdict(&results, device, scenario) {
             Some((Verdict::Fail, message)) if message.contains("does not read back as written") => {
@@ -258,17 +244,14 @@ async fn a_fleet_that_agrees_on_a_wrong_value_fails() {
     }
 }
 
-/// Two devices whose access-control rules differ: with no majority nobody can tell which is
-/// wrong, so neither is failed; the scenario is skipped and says how they differ.
-#[tokio::test(flavor = "multi_thread")]
-async fn two_devices_that_differ_are_not_failed_for_it() {
+/// One scenario's run over these reference profiles.
+async fn one_scenario_on(profiles: &str, scenario: &str) -> Results {
     let dir = tempfile::tempdir().expect("tempdir");
-    let scenario = "Access-control rules can be compared across devices";
     let (_, results) = common::run(
         &dir.path().join("run"),
         &[
             "--reference",
-            "compliant,permissive-nacm",
+            profiles,
             "--name",
             scenario,
             "--timeout",
@@ -278,6 +261,15 @@ async fn two_devices_that_differ_are_not_failed_for_it() {
         ],
     )
     .await;
+    results
+}
+
+/// Two devices whose access-control rules differ: with no majority nobody can tell which is
+/// wrong, so neither is failed; the scenario is skipped and says how they differ.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_devices_that_differ_are_not_failed_for_it() {
+    let scenario = "Access-control rules can be compared across devices";
+    let results = one_scenario_on("compliant,permissive-nacm", scenario).await;
     for device in ["compliant", "permissive-nacm"] {
         match scenario_verdict(&results, device, scenario) {
             Some((Verdict::Skipped, message)) if message.contains("differs from compliant") => {}

@@ -251,14 +251,8 @@ mod tests {
         Results {
             schema_version: SCHEMA_VERSION,
             run: RunInfo {
-                id: "r".to_owned(),
-                started: String::new(),
-                finished: String::new(),
-                tool_version: String::new(),
-                features_hash: String::new(),
-                tags: None,
-                interrupted: false,
-                shard: None,
+                id: "r".into(),
+                ..RunInfo::default()
             },
             devices: Vec::new(),
             requirements: verdicts

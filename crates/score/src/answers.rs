@@ -188,13 +188,7 @@ mod tests {
             schema_version: crate::SCHEMA_VERSION,
             run: RunInfo {
                 id: "r".into(),
-                started: String::new(),
-                finished: String::new(),
-                tool_version: String::new(),
-                features_hash: String::new(),
-                tags: None,
-                interrupted: false,
-                shard: None,
+                ..RunInfo::default()
             },
             devices: vec![DeviceEntry {
                 id: "dev/netconf".into(),

@@ -39,7 +39,7 @@ pub struct Results {
 }
 
 /// When and with what the run was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RunInfo {
     pub id: String,
     /// RFC 3339 UTC.
