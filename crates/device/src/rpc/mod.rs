@@ -457,6 +457,16 @@ fn datastore_of(parent: Option<&Element>, what: &str) -> Result<&'static str, Rp
     }
 }
 
+/// The store a datastore name reaches on this device: the fake-candidate fault sends the
+/// candidate's reads, edits and locks to running. The one place that fault redirects.
+fn store_of<'a>(shared: &Shared, datastore: &'a str) -> &'a str {
+    if shared.faults.fake_candidate && datastore == "candidate" {
+        "running"
+    } else {
+        datastore
+    }
+}
+
 fn check_lock(stores: &Stores, datastore: &str, session: u32) -> Result<(), RpcError> {
     if stores.locks_ignored {
         return Ok(());

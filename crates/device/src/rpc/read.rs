@@ -33,11 +33,7 @@ pub(super) fn get(
             name => name,
         }
     };
-    let source = if shared.faults.fake_candidate && source == "candidate" {
-        "running"
-    } else {
-        source
-    };
+    let source = super::store_of(shared, source);
     if shared.faults.startup_unreadable && source == "startup" {
         return Err(RpcError::new(
             ErrorType::Application,

@@ -21,10 +21,7 @@ pub(super) fn lock(
     operation: &Element,
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
-    let target = match datastore_of(child("target"), "target")? {
-        "candidate" if shared.faults.fake_candidate => "running",
-        other => other,
-    };
+    let target = super::store_of(shared, datastore_of(child("target"), "target")?);
     if target == "config" {
         return Err(RpcError::protocol(
             ErrorTag::BadElement,

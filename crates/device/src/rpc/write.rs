@@ -22,10 +22,7 @@ pub(super) fn edit_config(
     operation: &Element,
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
-    let target = match datastore_of(child("target"), "target")? {
-        "candidate" if shared.faults.fake_candidate => "running",
-        other => other,
-    };
+    let target = super::store_of(shared, datastore_of(child("target"), "target")?);
     if shared.faults.candidate_ignores_edits && target == "candidate" {
         return Ok(Reply::Ok);
     }
@@ -55,9 +52,8 @@ pub(super) fn edit_data(
     operation: &Element,
 ) -> Result<Reply, RpcError> {
     let target = match super::read::nmda_datastore(operation)?.as_str() {
-        "candidate" if shared.faults.fake_candidate => "running",
         "running" => "running",
-        "candidate" => "candidate",
+        "candidate" => super::store_of(shared, "candidate"),
         other => {
             return Err(RpcError::protocol(
                 ErrorTag::InvalidValue,
