@@ -114,6 +114,7 @@ fn fleet(devices: usize, requirements: usize) -> Results {
             unreachable: None,
             broken: None,
             schema_snapshot: None,
+            unchecked_claims: Vec::new(),
         });
     }
     let mut run = Results {

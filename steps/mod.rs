@@ -8,6 +8,7 @@
 pub mod world;
 
 mod access;
+mod capabilities;
 mod config;
 mod discovery;
 mod fleet;

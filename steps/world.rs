@@ -38,6 +38,11 @@ pub struct RunWorld {
     pub list_entries: Vec<String>,
     /// The YANG library a step read, with the hello capabilities of the session that read it.
     pub library: Option<(rfc3535_client::wire::YangLibrary, Vec<String>)>,
+    /// Reads of the running configuration per with-defaults mode, with the basic mode.
+    pub with_defaults: Option<(
+        rfc3535_client::wire::WithDefaults,
+        Vec<rfc3535_harness::with_defaults::ModeRead>,
+    )>,
     /// The last reply a step kept for a `Then` to judge.
     pub last_reply: Option<RpcReply>,
     /// Replies kept for comparison steps.

@@ -81,6 +81,8 @@ pub struct Faults {
     pub confirmed_commit_no_op: bool,
     /// `<edit-config>` of the candidate answers `<ok/>` and changes nothing.
     pub candidate_ignores_edits: bool,
+    /// The `<with-defaults>` parameter of a read is ignored: every read shows the basic mode.
+    pub with_defaults_ignored: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -151,6 +153,7 @@ const NONE: Faults = Faults {
     confirmed_commit_no_op: false,
     candidate_ignores_edits: false,
     startup_unreadable: false,
+    with_defaults_ignored: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -312,6 +315,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "changes its contact with every edit, whatever the edit asked",
         faults: Faults {
             edit_side_effect: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "with-defaults-ignored",
+        summary: "announces every with-defaults mode and answers every read in its basic mode",
+        faults: Faults {
+            with_defaults_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

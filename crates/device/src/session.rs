@@ -22,7 +22,6 @@ use tokio::sync::broadcast;
 use crate::events::{notification, Event};
 use crate::nacm::Nacm;
 use rfc3535_wire::ns::BASE as BASE_NS;
-use rfc3535_wire::xml::escape;
 
 use crate::rpc::{self, Reply, RpcError};
 use crate::{Ending, Shared};
@@ -42,17 +41,7 @@ async fn send<W: AsyncWrite + Unpin>(writer: &mut W, framing: Framing, text: &st
 
 /// The attributes of an `<rpc>` as they must come back on its `<rpc-reply>` (RFC 6241 §4.2).
 fn echoed_attributes(rpc: &Element) -> String {
-    rpc.attributes
-        .iter()
-        .map(|(prefix, local, value)| {
-            let name = if prefix.is_empty() {
-                local.clone()
-            } else {
-                format!("{prefix}:{local}")
-            };
-            format!(" {name}=\"{}\"", escape(value))
-        })
-        .collect()
+    rpc.attributes_xml()
 }
 
 /// A live subscription: its feed, and when it stops.

@@ -5,6 +5,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rfc3535_client::wire::capability::{Capability as HelloCapability, CapabilityKind};
+use rfc3535_score::UncheckedClaim;
+
 /// A capability the harness can detect and a scenario can need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Capability {
@@ -129,6 +132,59 @@ impl fmt::Display for Capability {
     }
 }
 
+/// The capabilities a hello announces that no scenario judged (pass or fail) on the device:
+/// each is "claimed, not checked", with why. `judged` says whether some scenario needing a
+/// capability reached a verdict. Base versions are exercised by every session's framing and
+/// modules by the module scenarios, so only `:name` capabilities and unknown URIs are listed.
+pub fn unchecked_claims(
+    advertised: &[String],
+    judged: impl Fn(Capability) -> bool,
+) -> Vec<UncheckedClaim> {
+    let mut unchecked = Vec::new();
+    for uri in advertised {
+        let parsed = HelloCapability::parse(uri);
+        let (name, version) = match &parsed.kind {
+            CapabilityKind::Standard { name, version } => (name, version),
+            CapabilityKind::Other => {
+                unchecked.push(UncheckedClaim {
+                    claim: parsed.uri.clone(),
+                    why: "not a capability the harness knows".to_owned(),
+                });
+                continue;
+            }
+            CapabilityKind::Base { .. } | CapabilityKind::Module { .. } => continue,
+        };
+        let claim = format!(":{name}:{version}");
+        let Some(capability) = Capability::from_standard_name(name) else {
+            unchecked.push(UncheckedClaim {
+                claim,
+                why: "the catalogue has no scenario for it yet".to_owned(),
+            });
+            continue;
+        };
+        if !judged(capability) {
+            unchecked.push(UncheckedClaim {
+                claim: claim.clone(),
+                why: "no scenario needing it reached a verdict in this run".to_owned(),
+            });
+        }
+        if capability == Capability::Url {
+            // RFC 6241 §8.8: the schemes a device accepts; only file: can be checked from
+            // the harness's side without a server elsewhere.
+            let schemes = parsed.parameter("scheme").unwrap_or_default();
+            for scheme in schemes.split(',').filter(|s| !s.is_empty() && *s != "file") {
+                unchecked.push(UncheckedClaim {
+                    claim: format!("{claim} scheme={scheme}"),
+                    why:
+                        "the scheme needs a server beside the device that the harness does not run"
+                            .to_owned(),
+                });
+            }
+        }
+    }
+    unchecked
+}
+
 /// A `@cap:` name the harness cannot detect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("@cap:{0} is not a capability the harness can detect")]
@@ -173,5 +229,36 @@ mod tests {
             Some(Capability::Candidate)
         );
         assert_eq!(Capability::from_standard_name("nacm"), None);
+    }
+
+    #[test]
+    fn unchecked_claims_name_what_no_scenario_judged() {
+        let hello: Vec<String> = [
+            "urn:ietf:params:netconf:base:1.1",
+            "urn:ietf:params:netconf:capability:candidate:1.0",
+            "urn:ietf:params:netconf:capability:startup:1.0",
+            "urn:ietf:params:netconf:capability:url:1.0?scheme=file,https",
+            "urn:ietf:params:netconf:capability:time:1.0",
+            "http://example.com/ns/vendor-extension",
+            "urn:ietf:params:xml:ns:yang:ietf-system?module=ietf-system&revision=2014-08-06",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        let judged = |c: Capability| matches!(c, Capability::Candidate | Capability::Url);
+        let unchecked = unchecked_claims(&hello, judged);
+        let claims: Vec<&str> = unchecked.iter().map(|u| u.claim.as_str()).collect();
+        assert_eq!(
+            claims,
+            [
+                ":startup:1.0",
+                ":url:1.0 scheme=https",
+                ":time:1.0",
+                "http://example.com/ns/vendor-extension"
+            ]
+        );
+        assert!(unchecked[0].why.contains("no scenario"));
+        assert!(unchecked[1].why.contains("server"));
+        assert!(unchecked[2].why.contains("no scenario for it yet"));
     }
 }

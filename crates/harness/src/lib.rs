@@ -14,6 +14,7 @@
 //!   where scenarios may write.
 //! - [`session`]: the protocol seam ([`session::ManagementSession`]) and the helpers written
 //!   against it; [`netconf`] implements it for NETCONF.
+//! - [`with_defaults`]: what each announced `:with-defaults` mode must show.
 //! - [`safety`]: save, put back (one path), restore and verify.
 //! - [`catalogue`]: the feature files and the registry, checked against each other.
 //! - [`verdict`]: the verdict policy, a pure function; [`records`]: what a run records;
@@ -39,6 +40,7 @@ pub mod schema;
 pub mod session;
 pub mod target;
 pub mod verdict;
+pub mod with_defaults;
 
 pub use capability::Capability;
 pub use device::DeviceContext;

@@ -166,6 +166,12 @@ pub fn assemble(
             unreachable: device.unreachable.clone(),
             broken: device.broken.clone(),
             schema_snapshot: device.schema_snapshot.clone(),
+            unchecked_claims: crate::capability::unchecked_claims(&device.advertised, |c| {
+                mine.iter().any(|r| {
+                    matches!(r.verdict, Verdict::Pass | Verdict::Fail)
+                        && r.needs.iter().any(|n| n == c.tag_name())
+                })
+            }),
         });
     }
     Results {

@@ -65,6 +65,7 @@ pub fn render(results: &Results, options: &Options) -> String {
     controls(&matrix, &mut page);
     table(&matrix, &mut page);
     broken_list(&matrix, &mut page);
+    unchecked_list(&matrix, &mut page);
     page.push_str("</main>\n<aside id=\"drill\" hidden aria-live=\"polite\"><button type=\"button\" class=\"close\" aria-label=\"Close\">×</button><div class=\"content\"></div></aside>\n");
     page.push_str(&format!(
         "<footer>Made by {} from run {}. Every cell links to the scenarios and transcripts behind it; the data is embedded in this file.</footer>\n",
@@ -301,6 +302,26 @@ fn cell_title(cell: &rfc3535_score::Cell<'_>) -> String {
         title.push_str(&format!(" · {measured}"));
     }
     title
+}
+
+/// What each device announces that the run did not check: the limit of its verdicts.
+fn unchecked_list(matrix: &Matrix<'_>, page: &mut String) {
+    let mut items = String::new();
+    for device in &matrix.columns {
+        for claim in &device.unchecked_claims {
+            items.push_str(&format!(
+                "<li><b>{}</b> claims <code>{}</code>: {}</li>\n",
+                esc(&device.id),
+                esc(&claim.claim),
+                esc(&claim.why)
+            ));
+        }
+    }
+    if !items.is_empty() {
+        page.push_str("<section class=\"unchecked-list\"><h2>Claimed, not checked</h2><ul>\n");
+        page.push_str(&items);
+        page.push_str("</ul></section>\n");
+    }
 }
 
 /// The claimed-but-broken findings, the list a vendor reads first.

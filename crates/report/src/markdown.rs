@@ -113,6 +113,28 @@ pub fn render(results: &Results, options: &Options) -> String {
             out.push_str(&line);
         }
     }
+    let unchecked: Vec<String> = matrix
+        .columns
+        .iter()
+        .flat_map(|device| {
+            device.unchecked_claims.iter().map(move |claim| {
+                format!(
+                    "| {} | `{}` | {} |\n",
+                    cell_safe(&device.id),
+                    cell_safe(&claim.claim),
+                    cell_safe(&claim.why)
+                )
+            })
+        })
+        .collect();
+    if !unchecked.is_empty() {
+        out.push_str(
+            "\n## Claimed, not checked\n\n| Device | Capability | Why not |\n|---|---|---|\n",
+        );
+        for line in unchecked {
+            out.push_str(&line);
+        }
+    }
     out.push_str(&format!("\n<sub>Made by {}.</sub>\n", options.generator));
     out
 }

@@ -205,6 +205,7 @@ mod tests {
                 unreachable: None,
                 broken: None,
                 schema_snapshot: None,
+                unchecked_claims: Vec::new(),
             }],
             requirements: registry
                 .requirements

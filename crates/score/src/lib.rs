@@ -29,7 +29,7 @@ pub use registry::{
 };
 pub use results::{
     DeviceEntry, RequirementEntry, RequirementResult, ResultEntry, Results, ResultsError, RunInfo,
-    Safety, Score, SCHEMA_VERSION,
+    Safety, Score, UncheckedClaim, SCHEMA_VERSION,
 };
 pub use scoring::{judge_requirement, score_device, ScenarioOutcome, Weights, WeightsError};
 pub use verdict::Verdict;

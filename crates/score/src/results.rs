@@ -88,6 +88,18 @@ pub struct DeviceEntry {
     /// what was implemented with which features), for `rfc3535 report --rejudge`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_snapshot: Option<String>,
+    /// Capabilities the device announces that no scenario of the run judged: claimed, not
+    /// checked (RFC 3535 §5, observation 27: what is announced must work).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_claims: Vec<UncheckedClaim>,
+}
+
+/// A capability a device announces that the run did not check, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncheckedClaim {
+    /// The capability as announced (the hello's URI, or a part of it such as one `:url` scheme).
+    pub claim: String,
+    pub why: String,
 }
 
 /// The configuration check after a device's scenarios.

@@ -278,6 +278,12 @@ pub struct RpcReply {
     /// Every `<rpc-error>`, warnings included.
     pub errors: Vec<RpcError>,
     data: Option<Range<usize>>,
+    /// The `<data>` content with the prefixes declared on `<rpc-reply>` and `<data>`
+    /// declared again on each top-level element, when there are any: the content stands on
+    /// its own then (a server may declare `wd:` once, on the reply).
+    data_declared: Option<String>,
+    /// The prefixed namespace declarations of `<rpc-reply>` and `<data>`, inner last.
+    declarations: Vec<(String, String)>,
     data_name: Option<QualifiedName>,
     body: Range<usize>,
 }
@@ -286,7 +292,13 @@ impl RpcReply {
     /// Parses an `<rpc-reply>` message.
     pub fn parse(text: impl Into<String>) -> Result<RpcReply, MessageError> {
         let raw = text.into();
-        let parsed = parse_reply(&raw)?;
+        let mut parsed = parse_reply(&raw)?;
+        if let Some(range) = parsed.data.clone() {
+            if !parsed.declarations.is_empty() && !range.is_empty() {
+                parsed.data_declared =
+                    Some(declare_in_top_level(&raw[range], &parsed.declarations));
+            }
+        }
         Ok(RpcReply { raw, ..parsed })
     }
 
@@ -298,7 +310,10 @@ impl RpcReply {
     /// The content of the `<data>` element (any namespace: base for `<get>`, NMDA for
     /// `<get-data>`, monitoring for `<get-schema>`), as raw XML.
     pub fn data(&self) -> Option<&str> {
-        self.data.clone().map(|r| &self.raw[r])
+        match &self.data_declared {
+            Some(declared) => Some(declared),
+            None => self.data.clone().map(|r| &self.raw[r]),
+        }
     }
 
     /// The qualified name of the `<data>` element, when there is one.
@@ -363,10 +378,12 @@ fn parse_reply(text: &str) -> Result<RpcReply, MessageError> {
     let mut reply = RpcReply {
         raw: String::new(),
         message_id,
-        attributes: tag_attributes,
+        attributes: tag_attributes.clone(),
         ok: false,
         errors: Vec::new(),
         data: None,
+        data_declared: None,
+        declarations: prefix_declarations(&tag_attributes),
         data_name: None,
         body: body_start..body_start,
     };
@@ -377,6 +394,7 @@ fn parse_reply(text: &str) -> Result<RpcReply, MessageError> {
         match walker.next()? {
             Step::Open {
                 name,
+                tag,
                 empty,
                 content,
                 ..
@@ -397,6 +415,8 @@ fn parse_reply(text: &str) -> Result<RpcReply, MessageError> {
                         }
                     }
                     "data" if reply.data.is_none() => {
+                        let own = prefix_declarations(&walker.attributes(&tag)?);
+                        reply.declarations.extend(own);
                         let range = if empty {
                             content..content
                         } else {
@@ -420,6 +440,82 @@ fn parse_reply(text: &str) -> Result<RpcReply, MessageError> {
             Step::Eof => return Err(XmlError::Unclosed("rpc-reply".into()).into()),
         }
     }
+}
+
+/// The `xmlns:prefix` declarations among a tag's attributes, as (prefix, namespace).
+fn prefix_declarations(attributes: &[(String, String)]) -> Vec<(String, String)> {
+    attributes
+        .iter()
+        .filter_map(|(key, value)| {
+            key.strip_prefix("xmlns:")
+                .map(|prefix| (prefix.to_owned(), value.clone()))
+        })
+        .collect()
+}
+
+/// The fragment with `declarations` (later ones win, unused ones left out) added to the start tag of each
+/// top-level element that does not declare the prefix itself. The fragment was well-formed
+/// inside its reply; should the scan still stumble, the fragment is returned as it was.
+fn declare_in_top_level(fragment: &str, declarations: &[(String, String)]) -> String {
+    use quick_xml::events::Event;
+    let mut effective: Vec<(&str, &str)> = Vec::new();
+    for (prefix, namespace) in declarations {
+        effective.retain(|(p, _)| *p != prefix);
+        // Only prefixes the fragment may use (in a name, an attribute or an identity value).
+        if fragment.contains(&format!("{prefix}:")) {
+            effective.push((prefix, namespace));
+        }
+    }
+    let mut reader = quick_xml::Reader::from_str(fragment);
+    let mut insertions: Vec<(usize, String)> = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let (start, opens) = match reader.read_event() {
+            Ok(Event::Start(start)) => (start, true),
+            Ok(Event::Empty(start)) => (start, false),
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => continue,
+            Err(_) => return fragment.to_owned(),
+        };
+        if depth == 0 {
+            let own: Vec<String> = start
+                .attributes()
+                .flatten()
+                .filter_map(|a| a.key.as_ref().strip_prefix("xmlns:").map(str::to_owned))
+                .collect();
+            let mut added = String::new();
+            for (prefix, namespace) in &effective {
+                if !own.iter().any(|p| p == prefix) {
+                    added.push_str(&format!(
+                        " xmlns:{prefix}=\"{}\"",
+                        crate::xml::escape(namespace)
+                    ));
+                }
+            }
+            // After "<" and the element's name.
+            let at = before + 1 + start.name().as_ref().len();
+            if !added.is_empty() && fragment.is_char_boundary(at) {
+                insertions.push((at, added));
+            }
+        }
+        if opens {
+            depth += 1;
+        }
+    }
+    let mut out = String::with_capacity(fragment.len() + insertions.len() * 64);
+    let mut from = 0;
+    for (at, added) in insertions {
+        out.push_str(&fragment[from..at]);
+        out.push_str(&added);
+        from = at;
+    }
+    out.push_str(&fragment[from..]);
+    out
 }
 
 fn parse_rpc_error(walker: &mut Walker<'_>) -> Result<RpcError, MessageError> {

@@ -14,6 +14,9 @@ use crate::xml::{QualifiedName, Step, Walker, XmlError};
 pub struct Element {
     pub name: QualifiedName,
     /// Attributes other than namespace declarations: (namespace, local name, value), sorted.
+    /// The namespace is empty for an unprefixed attribute, and a URI for a prefixed one; a
+    /// tree built in code may put a bare prefix there instead (written as it is, declared by
+    /// an `("xmlns", prefix, uri)` entry beside it).
     pub attributes: Vec<(String, String, String)>,
     /// Character data directly inside the element, trimmed when the element has children.
     pub text: String,
@@ -37,17 +40,9 @@ impl Element {
                 Step::Open {
                     name, tag, empty, ..
                 } => {
-                    // Attribute prefixes are kept as written: the NETCONF attributes that
-                    // matter (operation, insert, default, origin) use conventional prefixes.
-                    let mut attributes: Vec<(String, String, String)> = walker
-                        .attributes(&tag)?
-                        .into_iter()
-                        .filter(|(key, _)| key != "xmlns" && !key.starts_with("xmlns:"))
-                        .map(|(key, value)| match key.split_once(':') {
-                            Some((prefix, local)) => (prefix.to_owned(), local.to_owned(), value),
-                            None => (String::new(), key, value),
-                        })
-                        .collect();
+                    // Prefixed attributes are known by their namespace (RFC 6243's
+                    // wd:default, RFC 8342's or:origin), whatever prefix a peer chose.
+                    let mut attributes = walker.resolved_attributes(&tag)?;
                     attributes.sort();
                     let element = Element {
                         name,
@@ -143,9 +138,8 @@ impl Element {
 
 impl Element {
     /// XML text of the element: a default-namespace declaration wherever the namespace changes
-    /// from the parent's, text and attribute values escaped. Attributes are written with the
-    /// prefix they were read with, bound to the NETCONF base namespace, which is what the
-    /// attributes a server echoes (none, so far) would need; values that carry prefixes
+    /// from the parent's, text and attribute values escaped. An attribute in a namespace is
+    /// written with a prefix declared on its element; values that carry prefixes
     /// (identityrefs) keep the text they came with.
     pub fn to_xml(&self) -> String {
         let mut out = String::new();
@@ -161,17 +155,7 @@ impl Element {
             escape_into(out, &self.name.namespace);
             out.push('"');
         }
-        for (prefix, local, value) in &self.attributes {
-            out.push(' ');
-            if !prefix.is_empty() {
-                out.push_str(prefix);
-                out.push(':');
-            }
-            out.push_str(local);
-            out.push_str("=\"");
-            escape_into(out, value);
-            out.push('"');
-        }
+        self.write_attributes(out);
         if self.children.is_empty() && self.text.is_empty() {
             out.push_str("/>");
             return;
@@ -184,6 +168,33 @@ impl Element {
         out.push_str("</");
         out.push_str(&self.name.local);
         out.push('>');
+    }
+
+    /// The element's attributes as XML (each with a leading space), as [`Element::to_xml`]
+    /// writes them: what a server echoes from an `<rpc>` onto its reply.
+    pub fn attributes_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_attributes(&mut out);
+        out
+    }
+
+    fn write_attributes(&self, out: &mut String) {
+        for (index, (namespace, local, value)) in self.attributes.iter().enumerate() {
+            out.push(' ');
+            if namespace.contains(':') {
+                // A namespace URI: declared on this element under a prefix of its own.
+                out.push_str(&format!("xmlns:a{index}=\""));
+                escape_into(out, namespace);
+                out.push_str(&format!("\" a{index}:"));
+            } else if !namespace.is_empty() {
+                out.push_str(namespace);
+                out.push(':');
+            }
+            out.push_str(local);
+            out.push_str("=\"");
+            escape_into(out, value);
+            out.push('"');
+        }
     }
 
     /// A copy without elements that hold nothing (no text, attributes or children), applied
@@ -248,6 +259,36 @@ pub fn difference_summary(old: &str, new: &str, limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixed_attributes_are_known_by_namespace_whatever_the_prefix() {
+        let wd = "urn:ietf:params:xml:ns:netconf:default:1.0";
+        let one = Element::parse(&format!(
+            r#"<mtu xmlns="urn:x" xmlns:wd="{wd}" wd:default="true" plain="1">1500</mtu>"#
+        ))
+        .expect("parses");
+        let other = Element::parse(&format!(
+            r#"<mtu xmlns="urn:x" xmlns:p0="{wd}" p0:default="true" plain="1">1500</mtu>"#
+        ))
+        .expect("parses");
+        assert_eq!(one.canonical(), other.canonical());
+        assert!(one
+            .attributes
+            .iter()
+            .any(|(ns, local, value)| ns == wd && local == "default" && value == "true"));
+        assert!(one
+            .attributes
+            .iter()
+            .any(|(ns, local, _)| ns.is_empty() && local == "plain"));
+        // Written back with a declaration of its own, it reads the same.
+        let again = Element::parse(&one.to_xml()).expect("its own XML parses");
+        assert_eq!(again, one);
+        // An undeclared prefix stays as written rather than failing the read.
+        let loose = Element::parse(r#"<a xmlns="urn:x" nc:operation="merge"/>"#);
+        if let Ok(loose) = loose {
+            assert_eq!(loose.attributes[0].0, "nc");
+        }
+    }
 
     #[test]
     fn xml_text_parses_back_to_the_same_tree() {

@@ -249,6 +249,42 @@ impl<'a> Walker<'a> {
         Ok(out)
     }
 
+    /// The attributes of a tag other than namespace declarations, as (namespace, local name,
+    /// unescaped value): the namespace is the one a prefix is bound to in scope, empty for an
+    /// attribute without a prefix, and the prefix as written when nothing binds it.
+    pub(crate) fn resolved_attributes(
+        &self,
+        tag: &BytesStart<'_>,
+    ) -> Result<Vec<(String, String, String)>, XmlError> {
+        let mut out = Vec::new();
+        for attribute in tag.attributes() {
+            let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
+            let key = attribute.key.as_ref().to_owned();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let value = attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| malformed(&self.reader, e))?
+                .into_owned();
+            let (namespace, local) = match key.split_once(':') {
+                None => (String::new(), key),
+                Some((prefix, local)) => {
+                    let (resolved, _) = self.reader.resolver().resolve_attribute(attribute.key);
+                    let namespace = namespace_of(&resolved);
+                    let namespace = if namespace.is_empty() {
+                        prefix.to_owned()
+                    } else {
+                        namespace
+                    };
+                    (namespace, local.to_owned())
+                }
+            };
+            out.push((namespace, local, value));
+        }
+        Ok(out)
+    }
+
     /// The value of the attribute with this local name in no namespace (e.g. `message-id`).
     pub(crate) fn plain_attribute(
         &self,

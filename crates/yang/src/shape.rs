@@ -38,6 +38,9 @@ pub struct NodeShape {
     pub default: Option<String>,
     /// A leaf or leaf-list whose type is a string (any text can be written to it).
     pub text: bool,
+    /// Whether the node exists only under a condition: it has a `when`, or sits in a case
+    /// of a choice. Its default is then not always in force (RFC 7950 §7.6.1).
+    pub conditional: bool,
     pub children: Vec<NodeShape>,
 }
 
@@ -128,15 +131,30 @@ fn find<'a>(nodes: &'a [NodeShape], namespace: &str, name: &str) -> Option<&'a N
 
 /// The data nodes under a schema node, with choices and cases looked through.
 fn data_children<'a>(nodes: impl Iterator<Item = SchemaNode<'a>>, out: &mut Vec<NodeShape>) {
+    data_children_within(nodes, false, out);
+}
+
+/// [`data_children`], marking every node found as conditional when `in_choice`.
+fn data_children_within<'a>(
+    nodes: impl Iterator<Item = SchemaNode<'a>>,
+    in_choice: bool,
+    out: &mut Vec<NodeShape>,
+) {
     for node in nodes {
         match node.kind() {
-            SchemaNodeKind::Choice | SchemaNodeKind::Case => data_children(node.children(), out),
+            SchemaNodeKind::Choice | SchemaNodeKind::Case => {
+                data_children_within(node.children(), true, out);
+            }
             SchemaNodeKind::Container
             | SchemaNodeKind::List
             | SchemaNodeKind::LeafList
             | SchemaNodeKind::Leaf
             | SchemaNodeKind::AnyData
-            | SchemaNodeKind::AnyXml => out.push(shape_of(&node)),
+            | SchemaNodeKind::AnyXml => {
+                let mut shape = shape_of(&node);
+                shape.conditional |= in_choice;
+                out.push(shape);
+            }
             _ => {}
         }
     }
@@ -165,7 +183,7 @@ fn shape_of(node: &SchemaNode<'_>) -> NodeShape {
         config: node.is_config(),
         user_ordered: node.is_user_ordered(),
         keys: node.list_keys().map(|k| k.name().to_owned()).collect(),
-        default: if kind == NodeKind::Leaf {
+        default: if kind == NodeKind::Leaf && node.has_default() {
             node.default_value_canonical().ok().flatten()
         } else {
             None
@@ -174,6 +192,7 @@ fn shape_of(node: &SchemaNode<'_>) -> NodeShape {
             && node
                 .leaf_type()
                 .is_some_and(|t| t.base_type() == yang5::schema::DataValueType::String),
+        conditional: node.whens().next().is_some(),
         children,
     }
 }

@@ -62,7 +62,9 @@ pub(super) fn get(
         volatile_contact(shared, &mut data);
     }
     if let Some(mode) = with_defaults(operation)? {
-        crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+        if !shared.faults.with_defaults_ignored {
+            crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+        }
     }
     let data = nacm.filter_read(shared, data);
     let selected = match child("filter") {

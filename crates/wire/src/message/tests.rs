@@ -259,3 +259,23 @@ fn stray_marks_and_broken_starts_are_errors_not_panics() {
         let _ = crate::tree::Element::parse(text);
     }
 }
+
+#[test]
+fn data_carries_the_prefixes_declared_on_the_reply() {
+    // netconfd declares wd: once, on <rpc-reply>; the data must stand on its own.
+    let text = r#"<rpc-reply message-id="5" xmlns:wda="urn:ietf:params:xml:ns:netconf:default:1.0" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data xmlns:x="urn:x" xmlns:unused="urn:u"><nacm xmlns="urn:n"><enable-nacm wda:default="true">true</enable-nacm></nacm><other xmlns="urn:o" xmlns:x="urn:own">x:y</other></data></rpc-reply>"#;
+    let reply = RpcReply::parse(text).expect("parses");
+    let data = reply.data().expect("has data");
+    assert_eq!(
+        data,
+        r#"<nacm xmlns:wda="urn:ietf:params:xml:ns:netconf:default:1.0" xmlns:x="urn:x" xmlns="urn:n"><enable-nacm wda:default="true">true</enable-nacm></nacm><other xmlns:wda="urn:ietf:params:xml:ns:netconf:default:1.0" xmlns="urn:o" xmlns:x="urn:own">x:y</other>"#
+    );
+    let parsed = crate::tree::Element::parse_fragment(data).expect("the data parses alone");
+    assert_eq!(
+        parsed[0].children[0].attributes[0].0,
+        "urn:ietf:params:xml:ns:netconf:default:1.0"
+    );
+    // Without declarations outside the data, the data is the text as received.
+    let plain = RpcReply::parse(r#"<rpc-reply message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><data><a xmlns="urn:a"/></data></rpc-reply>"#).expect("parses");
+    assert_eq!(plain.data(), Some(r#"<a xmlns="urn:a"/>"#));
+}
