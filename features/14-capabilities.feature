@@ -8,3 +8,30 @@ Feature: Every announced capability works as its RFC says
     Given a management session "A"
     When "A" reads the running configuration in every with-defaults mode the device announces
     Then every reply shows the schema's defaults as its mode says
+
+  @cap:interleave @rfc5277-6
+  Scenario: A session with an active subscription still answers requests
+    Given a management session "A" subscribed to the NETCONF event stream
+    Then "A" answers a configuration read while its subscription is active
+
+  @cap:notification @cap:netconf-notifications @rfc6470-2
+  Scenario: Sessions are announced as they start and end, with their account
+    Given a management session "B" subscribed to the NETCONF event stream
+    When a management session "C" opens and closes
+    Then within 10 seconds "B" receives the start and the end of session "C" with its account
+
+  @cap:yang-library @rfc8525-3
+  Scenario: The YANG library holds still while nothing changes
+    Given a management session "A"
+    When "A" reads the YANG library
+    And a new management session "B" reads the YANG library
+    Then every read of the YANG library names the same modules under the same identifier
+
+  @cap:monitoring @rfc6022-2.1.2
+  Scenario: The monitoring data shows who holds a lock
+    Given a management session "A"
+    And a management session "B"
+    When "A" takes a lock on the configuration it edits
+    And "B" reads the state of the datastores and sessions
+    Then the reply names session "A" as the holder of the lock on the configuration it edits
+    And the reply lists session "A" among the management sessions

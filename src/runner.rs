@@ -28,14 +28,39 @@ use rfc3535_score::Verdict;
 
 use crate::steps::world::RunWorld;
 
+/// The name of the threads that run scenarios.
+const RUNNER_THREAD: &str = "rfc3535-runner";
+
+/// Installs the process's panic hook: silent on runner threads, where cucumber catches every
+/// step's panic and reports it as an event the verdict writer records (a step's `Err` is a
+/// panic to cucumber), and the standard report everywhere else.
+///
+/// Cucumber swaps the global hook for a silent one while a run lasts and puts back what it
+/// took when the run ends; runs of several devices overlap, so the hook it puts back can be
+/// another run's silent one, and the step failures of a run still going would print as
+/// "thread panicked" lines. Installing this hook before each run and after the last one
+/// makes every interleaving end in the same place.
+pub fn install_panic_hook() {
+    static DEFAULT: std::sync::OnceLock<
+        Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>,
+    > = std::sync::OnceLock::new();
+    let default = DEFAULT.get_or_init(std::panic::take_hook);
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(RUNNER_THREAD) {
+            default(info);
+        }
+    }));
+}
+
 /// Runs each job on a thread of its own with a current-thread runtime.
 #[derive(Debug, Default)]
 pub struct CucumberRunner;
 
 impl ScenarioRunner for CucumberRunner {
     fn spawn(&self, job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>> {
+        install_panic_hook();
         std::thread::Builder::new()
-            .name("rfc3535-runner".to_owned())
+            .name(RUNNER_THREAD.to_owned())
             .spawn(move || {
                 let RunJob {
                     features_dir,

@@ -9,7 +9,7 @@ use rfc3535_client::wire::tree::Element;
 use rfc3535_harness::sandbox::NodePath;
 use rfc3535_harness::session::ManagementSession as _;
 
-use super::world::{expect_ok, open_session, Finding, RunWorld, StepResult};
+use super::world::{check_event_schema, expect_ok, open_session, Finding, RunWorld, StepResult};
 
 use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
 
@@ -69,17 +69,7 @@ async fn receives_change(
                 .map(|s| s.text.trim().to_owned());
             if user.as_deref() == Some(username.as_str()) && sid.as_deref() == Some(&session_id) {
                 // The event must also be what the device's own schema says it is.
-                let device = Arc::clone(world.device()?);
-                if let Ok(schema) = device.schema() {
-                    if let Ok(schema) = schema.as_ref() {
-                        if let Err(finding) = schema.validate_notification(notification.raw()) {
-                            return Err(Finding::fail(format!(
-                                "the netconf-config-change does not validate against the device's own schema: {finding}"
-                            )));
-                        }
-                    }
-                }
-                return Ok(());
+                return check_event_schema(world.device()?, &notification, "netconf-config-change");
             }
             seen.push(format!("changed-by username {user:?} session-id {sid:?}"));
         }

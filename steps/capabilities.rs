@@ -1,15 +1,156 @@
 //! Steps that hold a device to what its hello announces beyond the catalogue's other
-//! features: every `:with-defaults` mode (RFC 6243), and requests answered while a
-//! subscription is active (`:interleave`, RFC 5277 §6). The judgement of each lives in the
+//! features: every `:with-defaults` mode (RFC 6243), requests answered while a subscription
+//! is active (`:interleave`, RFC 5277 §6), and sessions announced as they start and end
+//! (RFC 6470). The judgement of each lives in the
 //! harness (`rfc3535_harness::with_defaults`); these steps only read and hand over.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use cucumber::{then, when};
-use rfc3535_client::wire::Datastore;
+use cucumber::{given, then, when};
+use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
+use rfc3535_client::wire::tree::Element;
+use rfc3535_client::wire::{CreateSubscription, Datastore};
+use rfc3535_harness::session::ManagementSession as _;
 use rfc3535_harness::with_defaults::{announced_modes, default_leaves, judge, ModeRead};
 
-use super::world::{reply_data, Finding, RunWorld, StepResult};
+use super::world::{
+    check_event_schema, expect_ok, open_session, reply_data, Finding, RunWorld, StepResult,
+};
+
+/// How long a request made while subscribed may take before it counts as unanswered.
+const INTERLEAVED_WITHIN: Duration = Duration::from_secs(10);
+
+#[given(expr = "a management session {string} subscribed to the NETCONF event stream")]
+async fn subscribed_to_stream(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = open_session(&device, &device.connect).await?;
+    let reply = session
+        .netconf()?
+        .create_subscription(CreateSubscription::default())
+        .await?;
+    expect_ok(&reply, "create-subscription to the NETCONF stream")?;
+    world
+        .usernames
+        .insert(name.clone(), device.connect.username.clone());
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[then(expr = "{string} answers a configuration read while its subscription is active")]
+async fn answers_while_subscribed(world: &mut RunWorld, name: String) -> StepResult {
+    let session = world.netconf(&name)?;
+    let reply = tokio::time::timeout(
+        INTERLEAVED_WITHIN,
+        session.get_config(Datastore::Running, None),
+    )
+    .await
+    .map_err(|_| {
+        Finding::fail(format!(
+            "a get-config on a subscribed session had no answer within {} s, though :interleave is announced (RFC 5277 §6)",
+            INTERLEAVED_WITHIN.as_secs()
+        ))
+    })??;
+    reply_data(
+        &reply,
+        "get-config on a subscribed session (RFC 5277 §6, :interleave)",
+    )?;
+    Ok(())
+}
+
+#[when(expr = "a management session {string} opens and closes")]
+async fn opens_and_closes(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = open_session(&device, &device.connect).await?;
+    world
+        .usernames
+        .insert(name.clone(), device.connect.username.clone());
+    world
+        .session_ids
+        .insert(name.clone(), session.netconf()?.session_id());
+    session.end().await;
+    world.ended_sessions.push((name, session));
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds {string} receives the start and the end of session {string} with its account"
+)]
+async fn receives_session_events(
+    world: &mut RunWorld,
+    seconds: u64,
+    listener: String,
+    of: String,
+) -> StepResult {
+    let username = world
+        .usernames
+        .get(&of)
+        .cloned()
+        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {of:?}")))?;
+    let session_id = world
+        .session_ids
+        .get(&of)
+        .ok_or_else(|| Finding::error(format!("harness bug: no session id kept for {of:?}")))?
+        .to_string();
+    let mut events = world
+        .session(&listener)?
+        .take_events()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let (mut started, mut ended) = (false, false);
+    let mut seen = Vec::new();
+    while !(started && ended) {
+        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+            break;
+        };
+        let Ok(content) = Element::parse_fragment(notification.content()) else {
+            seen.push("an unreadable notification".to_owned());
+            continue;
+        };
+        for event in content.iter().filter(|e| e.name.namespace == NS_NCN) {
+            let kind = event.name.local.as_str();
+            if !matches!(kind, "netconf-session-start" | "netconf-session-end") {
+                continue;
+            }
+            let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
+            let (user, sid) = (field("username"), field("session-id"));
+            if sid.as_deref() != Some(session_id.as_str()) {
+                continue;
+            }
+            if user.as_deref() != Some(username.as_str()) {
+                seen.push(format!(
+                    "{kind} of session {session_id} names username {user:?}"
+                ));
+                continue;
+            }
+            check_event_schema(world.device()?, &notification, kind)?;
+            if kind == "netconf-session-start" {
+                started = true;
+            } else {
+                ended = true;
+            }
+        }
+    }
+    if started && ended {
+        return Ok(());
+    }
+    let missing: Vec<&str> = [
+        (!started).then_some("netconf-session-start"),
+        (!ended).then_some("netconf-session-end"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Err(Finding::fail(format!(
+        "within {seconds} s no {} for session {session_id} of {username:?} arrived (RFC 6470 §2){}",
+        missing.join(" and no "),
+        if seen.is_empty() {
+            String::new()
+        } else {
+            format!("; seen: {}", seen.join("; "))
+        }
+    )))
+}
 
 #[when(
     expr = "{string} reads the running configuration in every with-defaults mode the device announces"

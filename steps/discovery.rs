@@ -143,8 +143,131 @@ async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
         "library_modules".to_owned(),
         library.implemented().count().into(),
     );
+    world.library_reads.push(library.clone());
     world.library = Some((library, hello));
     Ok(())
+}
+
+#[when(expr = "a new management session {string} reads the YANG library")]
+async fn new_session_reads_library(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = super::world::open_session(&device, &device.connect).await?;
+    world.sessions.insert(name.clone(), session);
+    reads_library(world, name).await
+}
+
+#[then(expr = "every read of the YANG library names the same modules under the same identifier")]
+async fn library_holds_still(world: &mut RunWorld) -> StepResult {
+    let [first, rest @ ..] = &world.library_reads[..] else {
+        return Err(Finding::error("harness bug: no YANG library read"));
+    };
+    if rest.is_empty() {
+        return Err(Finding::error(
+            "harness bug: one YANG library read, nothing to compare",
+        ));
+    }
+    let modules = |library: &rfc3535_client::wire::YangLibrary| {
+        let mut modules: Vec<String> = library
+            .modules
+            .iter()
+            .map(|m| {
+                let mut features = m.features.clone();
+                features.sort();
+                format!(
+                    "{}@{}{}{}",
+                    m.name,
+                    m.revision.as_deref().unwrap_or(""),
+                    if m.implemented { "" } else { " (import-only)" },
+                    if features.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", features.join(","))
+                    }
+                )
+            })
+            .collect();
+        modules.sort();
+        modules
+    };
+    let mut problems = Vec::new();
+    for (index, later) in rest.iter().enumerate() {
+        if later.content_id != first.content_id {
+            problems.push(format!(
+                "read {} says {:?}, read 1 said {:?}",
+                index + 2,
+                later.content_id.as_deref().unwrap_or("(none)"),
+                first.content_id.as_deref().unwrap_or("(none)")
+            ));
+        }
+        let (before, after) = (modules(first), modules(later));
+        if before != after {
+            let gone: Vec<&String> = before.iter().filter(|m| !after.contains(m)).collect();
+            let new: Vec<&String> = after.iter().filter(|m| !before.contains(m)).collect();
+            problems.push(format!(
+                "read {} lists other modules (gone: {gone:?}; new: {new:?})",
+                index + 2
+            ));
+        }
+    }
+    if first.content_id.is_none() {
+        problems.push("the library has no content-id (module-set-id)".to_owned());
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    // RFC 8525 §3 / RFC 7895 §2.2: the identifier changes when, and only when, the
+    // library's content does; nothing changed between these reads.
+    Err(Finding::fail(format!(
+        "the YANG library changed between reads although nothing was changed on the device: {}",
+        problems.join("; ")
+    )))
+}
+
+#[when(expr = "{string} reads the state of the datastores and sessions")]
+async fn reads_datastores_and_sessions(world: &mut RunWorld, name: String) -> StepResult {
+    let filter = Filter::subtree(format!(
+        "<netconf-state xmlns=\"{NS_MONITORING}\"><datastores/><sessions/></netconf-state>"
+    ));
+    let reply = world.netconf(&name)?.get(Some(filter), None).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(
+    expr = "the reply names session {string} as the holder of the lock on the configuration it edits"
+)]
+async fn names_lock_holder(world: &mut RunWorld, name: String) -> StepResult {
+    let id = world.netconf(&name)?.session_id().to_string();
+    let target = world.device()?.edit_target().name().to_owned();
+    let reply = world.kept_reply()?;
+    let data = reply_data(reply, "get of /netconf-state/datastores")?;
+    let datastores: Vec<&Element> = data
+        .iter()
+        .flat_map(|e| e.find_all(&["datastores", "datastore"]))
+        .collect();
+    let Some(datastore) = datastores
+        .iter()
+        .find(|d| d.child("name").is_some_and(|n| n.text.trim() == target))
+    else {
+        return Err(Finding::fail(format!(
+            "/netconf-state/datastores does not list {target}, which session {id} has locked (RFC 6022 §2.1.2)"
+        )));
+    };
+    let holders: Vec<String> = datastore
+        .find_all(&["locks", "global-lock", "locked-by-session"])
+        .iter()
+        .map(|e| e.text.trim().to_owned())
+        .collect();
+    if holders.contains(&id) {
+        return Ok(());
+    }
+    Err(Finding::fail(if holders.is_empty() {
+        format!(
+            "/netconf-state/datastores shows no lock on {target}, which session {id} holds (RFC 6022 §2.1.2)"
+        )
+    } else {
+        format!("/netconf-state/datastores names session(s) {holders:?} as holding the lock on {target}, which session {id} holds")
+    }))
 }
 
 #[then(expr = "every module the hello names is in the library with the same revision")]

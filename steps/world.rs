@@ -26,6 +26,8 @@ pub struct RunWorld {
     pub fleet_excluded: Vec<(Arc<DeviceContext>, Finding)>,
     /// Sessions by the name the scenario gives them ("A", "B", ...).
     pub sessions: BTreeMap<String, DeviceSession>,
+    /// The session-id of named sessions that ended during the scenario.
+    pub session_ids: BTreeMap<String, u32>,
     /// The account each named session logged in as.
     pub usernames: BTreeMap<String, String>,
     /// Sessions that were closed or dropped during the scenario, kept for their transcripts.
@@ -43,6 +45,8 @@ pub struct RunWorld {
         rfc3535_client::wire::WithDefaults,
         Vec<rfc3535_harness::with_defaults::ModeRead>,
     )>,
+    /// Every YANG library a step read, in order.
+    pub library_reads: Vec<rfc3535_client::wire::YangLibrary>,
     /// The last reply a step kept for a `Then` to judge.
     pub last_reply: Option<RpcReply>,
     /// Replies kept for comparison steps.
@@ -143,6 +147,25 @@ impl RunWorld {
     pub fn fresh_value(&self) -> String {
         format!("rfc3535-{}", self.nonce)
     }
+}
+
+/// Fails when an event the device sent does not validate against its own schema (not judged
+/// when the schema is not at hand or does not compile: other scenarios say so).
+pub fn check_event_schema(
+    device: &DeviceContext,
+    notification: &rfc3535_client::wire::Notification,
+    what: &str,
+) -> StepResult {
+    if let Ok(schema) = device.schema() {
+        if let Ok(schema) = schema.as_ref() {
+            if let Err(finding) = schema.validate_notification(notification.raw()) {
+                return Err(Finding::fail(format!(
+                    "the {what} does not validate against the device's own schema: {finding}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens a session to the device over its protocol, as the account `options` names.

@@ -229,14 +229,15 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         out: out.clone(),
         concurrency: args.concurrency,
     };
-    let output = match engine::execute(
+    let output = engine::execute(
         &request,
         &catalogue,
         Arc::new(CucumberRunner),
         Arc::new(Progress::default()),
     )
-    .await
-    {
+    .await;
+    crate::runner::install_panic_hook();
+    let output = match output {
         Ok(output) => output,
         Err(EngineError::Selection(error)) => bail!(UsageError(error.into())),
         Err(error) => return Err(error.into()),

@@ -580,8 +580,10 @@ impl Shared {
         if let Ok(mut statistics) = self.statistics.lock() {
             statistics.in_sessions += 1;
         }
-        self.events
-            .publish(events::session_start(user, id, source_host.as_deref()));
+        if !self.faults.silent_sessions {
+            self.events
+                .publish(events::session_start(user, id, source_host.as_deref()));
+        }
         (id, rx)
     }
 
@@ -612,12 +614,14 @@ impl Shared {
             stores.release(id);
             rpc::cancel_on_session_end(self, &mut stores, id);
         }
-        self.events.publish(events::session_end(
-            &info.user,
-            id,
-            info.source_host.as_deref(),
-            ending,
-        ));
+        if !self.faults.silent_sessions {
+            self.events.publish(events::session_end(
+                &info.user,
+                id,
+                info.source_host.as_deref(),
+                ending,
+            ));
+        }
         let _ = info.kill.send(true);
     }
 

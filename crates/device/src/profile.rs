@@ -83,6 +83,15 @@ pub struct Faults {
     pub candidate_ignores_edits: bool,
     /// The `<with-defaults>` parameter of a read is ignored: every read shows the basic mode.
     pub with_defaults_ignored: bool,
+    /// A session with a subscription gets an error for every further request, though
+    /// `:interleave` is announced.
+    pub no_interleave: bool,
+    /// The YANG library's content-id changes with every read, though the modules do not.
+    pub volatile_library_id: bool,
+    /// `/netconf-state/datastores` never shows a lock.
+    pub locks_unlisted: bool,
+    /// No `netconf-session-start` or `netconf-session-end` event is sent.
+    pub silent_sessions: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -154,6 +163,10 @@ const NONE: Faults = Faults {
     candidate_ignores_edits: false,
     startup_unreadable: false,
     with_defaults_ignored: false,
+    no_interleave: false,
+    volatile_library_id: false,
+    locks_unlisted: false,
+    silent_sessions: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -324,6 +337,42 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces every with-defaults mode and answers every read in its basic mode",
         faults: Faults {
             with_defaults_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "no-interleave",
+        summary: "announces :interleave and refuses every request of a session that has a subscription",
+        faults: Faults {
+            no_interleave: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "volatile-library-id",
+        summary: "gives its YANG library a new content-id at every read",
+        faults: Faults {
+            volatile_library_id: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "locks-unlisted",
+        summary: "never shows a datastore lock in its monitoring data",
+        faults: Faults {
+            locks_unlisted: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "silent-sessions",
+        summary: "announces no session's start or end",
+        faults: Faults {
+            silent_sessions: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

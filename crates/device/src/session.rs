@@ -221,6 +221,18 @@ where
                         info: Some("<bad-attribute>message-id</bad-attribute><bad-element>rpc</bad-element>".to_owned()),
                         ..RpcError::new(ErrorType::Rpc, ErrorTag::MissingAttribute, "an <rpc> needs a message-id")
                     })
+                } else if shared.faults.no_interleave
+                    && subscription.is_some()
+                    && rpc
+                        .children
+                        .first()
+                        .is_some_and(|o| o.name.local != "close-session")
+                {
+                    Err(RpcError::new(
+                        ErrorType::Protocol,
+                        ErrorTag::OperationFailed,
+                        "this session has a subscription and takes no other request",
+                    ))
                 } else {
                     match rpc.children.first() {
                         Some(operation) => rpc::handle(&shared, session, operation),

@@ -85,7 +85,8 @@ fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) 
     xml.push_str("</capabilities><datastores>");
     for name in ["running", "candidate", "startup"] {
         xml.push_str(&format!("<datastore><name>{name}</name>"));
-        if let Some((holder, since)) = stores.locks.get(name).zip(stores.locked_at.get(name)) {
+        let lock = stores.locks.get(name).zip(stores.locked_at.get(name));
+        if let Some((holder, since)) = lock.filter(|_| !shared.faults.locks_unlisted) {
             xml.push_str(&format!(
                 "<locks><global-lock><locked-by-session>{holder}</locked-by-session><locked-time>{}</locked-time></global-lock></locks>",
                 time(*since)
@@ -148,7 +149,16 @@ fn library_revision<'a>(shared: &Shared, module: &'a crate::ModuleFile) -> &'a s
 }
 
 fn yang_library(shared: &Shared, xml: &mut String) {
-    let content_id = shared.content_id();
+    let content_id = if shared.faults.volatile_library_id {
+        let requests = shared
+            .statistics
+            .lock()
+            .map(|s| s.counters.in_rpcs)
+            .unwrap_or_default();
+        format!("{}-{requests}", shared.content_id())
+    } else {
+        shared.content_id().to_owned()
+    };
     xml.push_str(&format!(
         "<yang-library xmlns=\"{YANG_LIBRARY_NS}\"><module-set><name>complete</name>"
     ));

@@ -132,13 +132,25 @@ impl fmt::Display for Capability {
     }
 }
 
+/// How far a run got in checking a claimed capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimCheck {
+    /// A scenario needing it reached pass or fail on the device.
+    Judged,
+    /// The catalogue has scenarios needing it; none reached a verdict in this run (not
+    /// selected, skipped, or an error).
+    NotReached,
+    /// No scenario of the catalogue needs it.
+    NoScenario,
+}
+
 /// The capabilities a hello announces that no scenario judged (pass or fail) on the device:
-/// each is "claimed, not checked", with why. `judged` says whether some scenario needing a
-/// capability reached a verdict. Base versions are exercised by every session's framing and
-/// modules by the module scenarios, so only `:name` capabilities and unknown URIs are listed.
+/// each is "claimed, not checked", with why. `check` says how far the run got with a
+/// capability. Base versions are exercised by every session's framing and modules by the
+/// module scenarios, so only `:name` capabilities and unknown URIs are listed.
 pub fn unchecked_claims(
     advertised: &[String],
-    judged: impl Fn(Capability) -> bool,
+    check: impl Fn(Capability) -> ClaimCheck,
 ) -> Vec<UncheckedClaim> {
     let mut unchecked = Vec::new();
     for uri in advertised {
@@ -162,10 +174,15 @@ pub fn unchecked_claims(
             });
             continue;
         };
-        if !judged(capability) {
+        let why = match check(capability) {
+            ClaimCheck::Judged => None,
+            ClaimCheck::NotReached => Some("no scenario needing it reached a verdict in this run"),
+            ClaimCheck::NoScenario => Some("the catalogue has no scenario for it yet"),
+        };
+        if let Some(why) = why {
             unchecked.push(UncheckedClaim {
                 claim: claim.clone(),
-                why: "no scenario needing it reached a verdict in this run".to_owned(),
+                why: why.to_owned(),
             });
         }
         if capability == Capability::Url {
@@ -245,8 +262,11 @@ mod tests {
         .into_iter()
         .map(str::to_owned)
         .collect();
-        let judged = |c: Capability| matches!(c, Capability::Candidate | Capability::Url);
-        let unchecked = unchecked_claims(&hello, judged);
+        let check = |c: Capability| match c {
+            Capability::Candidate | Capability::Url => ClaimCheck::Judged,
+            _ => ClaimCheck::NotReached,
+        };
+        let unchecked = unchecked_claims(&hello, check);
         let claims: Vec<&str> = unchecked.iter().map(|u| u.claim.as_str()).collect();
         assert_eq!(
             claims,

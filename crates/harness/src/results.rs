@@ -10,6 +10,7 @@ use rfc3535_score::{
     Results, RunInfo, ScenarioOutcome, Verdict, Weights, SCHEMA_VERSION,
 };
 
+use crate::capability::ClaimCheck;
 use crate::catalogue::Catalogue;
 use crate::records::RunOutput;
 use crate::verdict::{decide, ScenarioFacts, SchemaFindings};
@@ -167,10 +168,17 @@ pub fn assemble(
             broken: device.broken.clone(),
             schema_snapshot: device.schema_snapshot.clone(),
             unchecked_claims: crate::capability::unchecked_claims(&device.advertised, |c| {
-                mine.iter().any(|r| {
+                let judged = mine.iter().any(|r| {
                     matches!(r.verdict, Verdict::Pass | Verdict::Fail)
                         && r.needs.iter().any(|n| n == c.tag_name())
-                })
+                });
+                if judged {
+                    ClaimCheck::Judged
+                } else if catalogue.scenarios.iter().any(|s| s.needs.contains(&c)) {
+                    ClaimCheck::NotReached
+                } else {
+                    ClaimCheck::NoScenario
+                }
             }),
         });
     }
