@@ -24,6 +24,7 @@ Feature: Every announced capability works as its RFC says
   Scenario: The YANG library holds still while nothing changes
     Given a management session "A"
     When "A" reads the YANG library
+    And "A" reads the YANG library again
     And a new management session "B" reads the YANG library
     Then every read of the YANG library names the same modules under the same identifier
 

@@ -148,6 +148,11 @@ async fn reads_library(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
+#[when(expr = "{string} reads the YANG library again")]
+async fn reads_library_again(world: &mut RunWorld, name: String) -> StepResult {
+    reads_library(world, name).await
+}
+
 #[when(expr = "a new management session {string} reads the YANG library")]
 async fn new_session_reads_library(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
@@ -394,49 +399,16 @@ async fn error_with_type_and_tags(world: &mut RunWorld, tags: String) -> StepRes
     }
 }
 
-/// The paths of the nodes in `elements` that the schema says are state (`config false`), at
-/// any depth; a node the schema does not know is left to the schema validation.
-fn state_nodes(
-    elements: &[rfc3535_client::wire::tree::Element],
-    shape_of: &dyn Fn(&rfc3535_client::wire::tree::Element) -> Option<rfc3535_yang::NodeShape>,
-    path: &str,
-    found: &mut Vec<String>,
-) {
-    for element in elements {
-        let Some(node) = shape_of(element) else {
-            continue;
-        };
-        let here = format!("{path}/{}", element.name.local);
-        if !node.config {
-            found.push(here);
-            continue;
-        }
-        let children = |child: &rfc3535_client::wire::tree::Element| {
-            node.child(&child.name.namespace, &child.name.local)
-                .cloned()
-        };
-        state_nodes(&element.children, &children, &here, found);
-    }
-}
-
 #[then(expr = "the reply holds no operational state")]
 async fn no_state(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
     let reply = world.kept_reply()?;
-    let data = reply_data(reply, "get-config of running")?;
+    let data = reply_data(reply, "the configuration read")?;
     let schema = device.schema().ok();
     let compiled = schema.as_ref().and_then(|s| s.as_ref().as_ref().ok());
     let found: Vec<String> = match compiled {
         // Every `config false` node of the device's own schema, at any depth.
-        Some(schema) => {
-            let shape = schema.shape();
-            let roots = |e: &rfc3535_client::wire::tree::Element| {
-                shape.root(&e.name.namespace, &e.name.local).cloned()
-            };
-            let mut found = Vec::new();
-            state_nodes(&data, &roots, "", &mut found);
-            found
-        }
+        Some(schema) => rfc3535_harness::placement::state_nodes(&schema.shape(), &data),
         // Without the schema: the standard state-only subtrees.
         None => {
             world.notes.push(

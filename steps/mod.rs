@@ -12,5 +12,6 @@ mod capabilities;
 mod config;
 mod discovery;
 mod fleet;
+mod nmda;
 mod sessions;
 mod transactions;

@@ -816,6 +816,77 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
                 ..Faults::default()
             }),
         ),
+        (
+            "Every announced with-defaults mode shows the defaults as the mode says",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_request(
+                    "report-all</with-defaults>",
+                    "report-all</with-defaults>",
+                    "explicit</with-defaults>",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "A session with an active subscription still answers requests",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![Rule {
+                    after: Some("create-subscription".to_owned()),
+                    ..rule("<get-config>", Action::AnswerOk)
+                }],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "Sessions are announced as they start and end, with their account",
+            Faulty(DeviceSpec::candidate, || Faults {
+                drop_notifications: vec!["netconf-session-start"],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "The YANG library holds still while nothing changes",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![Rule {
+                    after: Some("modules-state".to_owned()),
+                    ..rewrite_reply(
+                        "modules-state",
+                        "<module-set-id>",
+                        "<module-set-id>changed-",
+                    )
+                }],
+                ..Faults::default()
+            }),
+        ),
+        (
+            "The monitoring data shows who holds a lock",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply(
+                    "<datastores/>",
+                    "<locked-by-session>",
+                    "<locked-by-session>9",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        // netconfd's NMDA: get-data of ds:running holds state, config-filter and max-depth
+        // are ignored, edit-data refuses its own config (docs/lab-findings.md).
+        (
+            "The running configuration reads the same through get-data and get-config",
+            Real(DeviceSpec::nmda),
+        ),
+        (
+            "The config filter separates configuration from state in the operational datastore",
+            Real(DeviceSpec::nmda),
+        ),
+        (
+            "max-depth limits how deep the operational datastore is read",
+            Real(DeviceSpec::nmda),
+        ),
+        (
+            "An edit made with edit-data is what get-config reads back",
+            Real(DeviceSpec::nmda),
+        ),
     ]
 }
 

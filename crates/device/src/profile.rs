@@ -92,6 +92,12 @@ pub struct Faults {
     pub locks_unlisted: bool,
     /// No `netconf-session-start` or `netconf-session-end` event is sent.
     pub silent_sessions: bool,
+    /// `<get-data>` ignores `config-filter` and `max-depth`.
+    pub nmda_filters_ignored: bool,
+    /// `<get-data>` of `ds:running` holds the state beside the configuration.
+    pub state_in_running_data: bool,
+    /// `<edit-data>` answers `<ok/>` and changes nothing.
+    pub edit_data_ignored: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -167,6 +173,9 @@ const NONE: Faults = Faults {
     volatile_library_id: false,
     locks_unlisted: false,
     silent_sessions: false,
+    nmda_filters_ignored: false,
+    state_in_running_data: false,
+    edit_data_ignored: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -373,6 +382,33 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces no session's start or end",
         faults: Faults {
             silent_sessions: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "nmda-filters-ignored",
+        summary: "answers get-data with everything, whatever its config-filter and max-depth",
+        faults: Faults {
+            nmda_filters_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "state-in-running-data",
+        summary: "shows state in get-data of the running datastore",
+        faults: Faults {
+            state_in_running_data: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "edit-data-ignored",
+        summary: "answers edit-data with ok and changes nothing",
+        faults: Faults {
+            edit_data_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -14,6 +14,7 @@
 //!   where scenarios may write.
 //! - [`session`]: the protocol seam ([`session::ManagementSession`]) and the helpers written
 //!   against it; [`netconf`] implements it for NETCONF.
+//! - [`placement`]: configuration or state, and how deep, of a reply's nodes by schema.
 //! - [`with_defaults`]: what each announced `:with-defaults` mode must show.
 //! - [`safety`]: save, put back (one path), restore and verify.
 //! - [`catalogue`]: the feature files and the registry, checked against each other.
@@ -30,6 +31,7 @@ pub mod discovery;
 pub mod engine;
 pub mod finding;
 pub mod netconf;
+pub mod placement;
 pub mod protocol;
 pub mod records;
 pub mod replies;

@@ -42,12 +42,15 @@ pub enum Action {
 }
 
 /// One fault: when a request contains `when` (every request when empty), do `action`; with
-/// `nth`, only for that match (1-based, counted over the proxy's lifetime).
+/// `nth`, only for that match (1-based, counted over the proxy's lifetime); with `after`,
+/// only on a connection that has already sent a request containing it (a device that
+/// misbehaves once a session is in some state, such as subscribed).
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub when: String,
     pub action: Action,
     pub nth: Option<usize>,
+    pub after: Option<String>,
 }
 
 impl Rule {
@@ -56,6 +59,7 @@ impl Rule {
             when: when.to_owned(),
             action,
             nth: None,
+            after: None,
         }
     }
 }
@@ -303,11 +307,22 @@ where
             };
             frames.decoder_mut().set_framing(framing);
             to_device.lock().await.1 = framing;
+            // Per rule: whether this connection has sent the request that arms it.
+            let mut armed: Vec<bool> = shared
+                .config
+                .rules
+                .iter()
+                .map(|r| r.after.is_none())
+                .collect();
             while let Some(Ok(message)) = frames.next().await {
                 let mut text = String::from_utf8_lossy(&message).into_owned();
                 let id = message_id(&text).unwrap_or_default();
                 let mut forward = true;
                 for (index, rule) in shared.config.rules.iter().enumerate() {
+                    if !armed[index] {
+                        armed[index] = rule.after.as_ref().is_some_and(|a| text.contains(a));
+                        continue;
+                    }
                     if !text.contains(&rule.when) {
                         continue;
                     }

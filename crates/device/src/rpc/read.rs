@@ -175,11 +175,19 @@ pub(super) fn get_data(
     }
     let mut data = match datastore.as_str() {
         "operational" => crate::state::operational(shared, stores, with_origin),
+        "running" if shared.faults.state_in_running_data => {
+            crate::state::operational(shared, stores, false)
+        }
         "intended" => stores.running.clone(),
         other => stores.get(other).clone(),
     };
+    let filters_ignored = shared.faults.nmda_filters_ignored;
     if datastore == "operational" {
-        match operation.child("config-filter").map(|c| c.text.trim()) {
+        match operation
+            .child("config-filter")
+            .filter(|_| !filters_ignored)
+            .map(|c| c.text.trim())
+        {
             Some("true") => prune_state(&mut data, &shared.shape.roots),
             Some("false") => {
                 data = crate::state::state(shared, stores);
@@ -218,7 +226,11 @@ pub(super) fn get_data(
             None => data,
         }
     };
-    if let Some(depth) = operation.child("max-depth").map(|d| d.text.trim()) {
+    if let Some(depth) = operation
+        .child("max-depth")
+        .filter(|_| !filters_ignored)
+        .map(|d| d.text.trim())
+    {
         if depth != "unbounded" {
             let depth: usize = depth.parse().map_err(|_| {
                 RpcError::protocol(ErrorTag::InvalidValue, format!("max-depth {depth:?}"))

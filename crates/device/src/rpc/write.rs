@@ -51,6 +51,9 @@ pub(super) fn edit_data(
     session: u32,
     operation: &Element,
 ) -> Result<Reply, RpcError> {
+    if shared.faults.edit_data_ignored {
+        return Ok(Reply::Ok);
+    }
     let target = match super::read::nmda_datastore(operation)?.as_str() {
         "running" => "running",
         "candidate" => super::store_of(shared, "candidate"),
