@@ -28,9 +28,11 @@ fn shape(world: &RunWorld) -> Result<Shape, Finding> {
     let schema = world.device()?.schema()?;
     let shape = match schema.as_ref() {
         Ok(schema) => schema.shape(),
-        Err(e) => return Err(Finding::fail(format!(
+        Err(e) => {
+            return Err(Finding::fail(format!(
             "the device's own modules do not compile, so the reply cannot be placed in them: {e}"
-        ))),
+        )))
+        }
     };
     Ok(shape)
 }

@@ -819,11 +819,14 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
         (
             "Every announced with-defaults mode shows the defaults as the mode says",
             Faulty(DeviceSpec::candidate, || Faults {
-                rules: vec![rewrite_request(
-                    "report-all</with-defaults>",
-                    "report-all</with-defaults>",
-                    "explicit</with-defaults>",
-                )],
+                // The device reads every mode as its basic mode.
+                rules: ["report-all", "report-all-tagged", "trim"]
+                    .into_iter()
+                    .map(|mode| {
+                        let asked = format!(">{mode}</with-defaults>");
+                        rewrite_request(&asked, &asked, ">explicit</with-defaults>")
+                    })
+                    .collect(),
                 ..Faults::default()
             }),
         ),

@@ -122,7 +122,8 @@ pub fn describe_errors(reply: &RpcReply) -> String {
     }
 }
 
-/// The data of a reply as elements; a refused or unreadable reply fails.
+/// The data of a read's reply as elements; a refused or unreadable reply, or one without
+/// `<data>`, fails.
 pub fn reply_data(reply: &RpcReply, what: &str) -> Result<Vec<Element>, Finding> {
     if !reply.is_success() {
         return Err(Finding::fail(format!(
@@ -130,7 +131,13 @@ pub fn reply_data(reply: &RpcReply, what: &str) -> Result<Vec<Element>, Finding>
             describe_errors(reply)
         )));
     }
-    let data = reply.data().unwrap_or_default();
+    // RFC 6241 §7.1, §7.7 (RFC 8526 §3.1.1 alike): a read that succeeds answers <data>; an
+    // <ok/> instead is no answer to a read.
+    let Some(data) = reply.data() else {
+        return Err(Finding::fail(format!(
+            "{what} was answered without <data> (RFC 6241 §7.1)"
+        )));
+    };
     Element::parse_fragment(data).map_err(|e| {
         Finding::fail(format!(
             "{what}: the reply's data is not well-formed XML: {e}"
