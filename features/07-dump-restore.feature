@@ -16,3 +16,12 @@ Feature: A configuration can be saved and restored
     When "A" sets the sandbox text to a fresh value
     And "A" copies the running configuration to startup
     Then the startup configuration equals the running configuration
+
+  @mechanism:url @cap:url @cap:config-edit @rfc6241-8.8
+  Scenario: A configuration saved to a file restores exactly
+    Given a management session "A"
+    And a copy of the running configuration
+    When "A" saves the running configuration to a file
+    And "A" sets the sandbox text to a fresh value
+    And "A" restores the configuration it edits from that file
+    Then the running configuration equals the copy

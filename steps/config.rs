@@ -260,6 +260,47 @@ async fn copy_to_startup(world: &mut RunWorld, name: String) -> StepResult {
     expect_ok(&reply, "copy-config of running to startup")
 }
 
+#[when(expr = "{string} saves the running configuration to a file")]
+async fn saves_to_file(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let url = format!(
+        "{}rfc3535-{}.xml",
+        device.sandbox.url_directory, world.nonce
+    );
+    world.url_files.push(url.clone());
+    let reply = world
+        .netconf(&name)?
+        .copy_config(
+            Datastore::Url(url.clone()),
+            ConfigSource::Datastore(Datastore::Running),
+        )
+        .await?;
+    expect_ok(&reply, &format!("copy-config of running to {url}"))
+}
+
+#[when(expr = "{string} restores the configuration it edits from that file")]
+async fn restores_from_file(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let url = world
+        .url_files
+        .last()
+        .cloned()
+        .ok_or_else(|| Finding::error("harness bug: no file saved"))?;
+    let target = device.edit_target();
+    let reply = world
+        .netconf(&name)?
+        .copy_config(
+            target.clone(),
+            ConfigSource::Datastore(Datastore::Url(url.clone())),
+        )
+        .await?;
+    expect_ok(
+        &reply,
+        &format!("copy-config of {url} to {}", target.name()),
+    )?;
+    commit_if_candidate(world.session(&name)?, &device).await
+}
+
 #[given(expr = "a copy of the running configuration")]
 async fn copy_of_running(world: &mut RunWorld) -> StepResult {
     let reply = read_config(world.any_session()?, Datastore::Running).await?;

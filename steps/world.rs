@@ -38,6 +38,8 @@ pub struct RunWorld {
     pub text_value: Option<String>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
+    /// Files this scenario had the device save at URLs (deleted afterwards).
+    pub url_files: Vec<String>,
     /// The YANG library a step read, with the hello capabilities of the session that read it.
     pub library: Option<(rfc3535_client::wire::YangLibrary, Vec<String>)>,
     /// Reads of the running configuration per with-defaults mode, with the basic mode.
@@ -124,6 +126,7 @@ impl RunWorld {
             confirmed_pending: self.confirmed_pending,
             persist_token: self.persist_token.clone(),
             list_entries: self.list_entries.clone(),
+            url_files: self.url_files.clone(),
         }
     }
 

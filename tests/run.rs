@@ -872,6 +872,12 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
                 ..Faults::default()
             }),
         ),
+        // netconfd announces :url with scheme=file and answers a copy-config to a file URL
+        // with an internal error (docs/lab-findings.md).
+        (
+            "A configuration saved to a file restores exactly",
+            Real(DeviceSpec::candidate),
+        ),
         // netconfd's NMDA: get-data of ds:running holds state, config-filter and max-depth
         // are ignored, edit-data refuses its own config (docs/lab-findings.md).
         (

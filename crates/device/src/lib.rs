@@ -477,6 +477,7 @@ impl Shared {
             "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
             "urn:ietf:params:netconf:capability:notification:1.0",
             "urn:ietf:params:netconf:capability:interleave:1.0",
+            "urn:ietf:params:netconf:capability:url:1.0?scheme=file",
             "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&amp;also-supported=report-all,report-all-tagged,trim",
             if self.faults.fake_xpath {
                 "urn:ietf:params:netconf:capability:xpath:1.0"

@@ -98,6 +98,8 @@ pub struct Faults {
     pub state_in_running_data: bool,
     /// `<edit-data>` answers `<ok/>` and changes nothing.
     pub edit_data_ignored: bool,
+    /// `<copy-config>` to or from a `file:` URL answers `<ok/>` and copies nothing.
+    pub url_ignored: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -176,6 +178,7 @@ const NONE: Faults = Faults {
     nmda_filters_ignored: false,
     state_in_running_data: false,
     edit_data_ignored: false,
+    url_ignored: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -409,6 +412,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers edit-data with ok and changes nothing",
         faults: Faults {
             edit_data_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "url-ignored",
+        summary: "announces :url and copies nothing to or from a file URL",
+        faults: Faults {
+            url_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -1,7 +1,7 @@
 //! The configuration datastores of the reference device (running, candidate, startup), their
 //! locks, and a confirmed commit waiting for its confirmation.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use rfc3535_wire::tree::Element;
@@ -34,7 +34,14 @@ pub struct Stores {
     pub(crate) validated: bool,
     /// The locks-ignored fault, copied here for `check_lock`.
     pub locks_ignored: bool,
+    /// Configurations saved to `file:` URLs (RFC 6241 §8.8), by URL. The reference device
+    /// keeps them in memory, at most [`MAX_URL_FILES`]: a file URL names a file of the
+    /// device's own, and nothing reaches the host's filesystem.
+    pub urls: BTreeMap<String, Vec<Element>>,
 }
+
+/// How many `file:` URLs the device keeps at once.
+pub const MAX_URL_FILES: usize = 32;
 
 impl Stores {
     pub(crate) fn get(&self, name: &str) -> &Vec<Element> {

@@ -94,6 +94,10 @@ impl ManagementSession for Session {
         self.unlock(datastore).await
     }
 
+    async fn delete_saved_file(&self, url: &str) -> Result<RpcReply, ClientError> {
+        self.delete_config(Datastore::Url(url.to_owned())).await
+    }
+
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {
         self.create_subscription(CreateSubscription {
             filter: Some(event.filter()),

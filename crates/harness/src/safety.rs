@@ -215,10 +215,13 @@ pub struct Leftovers {
     pub persist_token: Option<String>,
     /// Entries the scenario added to the sandbox list.
     pub list_entries: Vec<String>,
+    /// Files the scenario had the device save at URLs in the sandbox's directory.
+    pub url_files: Vec<String>,
 }
 
 /// Puts the device's sandbox back as the run found it, after one scenario: cancels a pending
-/// confirmed commit, discards the candidate, and undoes the sandbox text and list entries.
+/// confirmed commit, deletes the files it saved, discards the candidate, and undoes the
+/// sandbox text and list entries.
 pub async fn restore_sandbox(
     session: &impl ManagementSession,
     device: &DeviceContext,
@@ -232,6 +235,10 @@ pub async fn restore_sandbox(
         let _ = session
             .cancel_pending_commit(leftovers.persist_token.clone())
             .await;
+    }
+    for url in &leftovers.url_files {
+        // Refused means there is no such file (the save failed): nothing to delete.
+        let _ = session.delete_saved_file(url).await;
     }
     let target = device.edit_target();
     if target == Datastore::Candidate {
@@ -612,6 +619,7 @@ mod tests {
             confirmed_pending: true,
             persist_token: Some("token".to_owned()),
             list_entries: Vec::new(),
+            url_files: Vec::new(),
         };
         restore_sandbox(&memory, &device, &leftovers)
             .await

@@ -1,6 +1,8 @@
 //! The sandbox: the only configuration scenarios write on a device. One string leaf the
 //! harness overwrites and puts back, and an `ordered-by user` leaf-list it adds its own
-//! uniquely named entries to and removes them from, each named by namespace and element path.
+//! uniquely named entries to and removes them from, each named by namespace and element path;
+//! and, on a device with `:url`, the directory its files may be saved in (each scenario's
+//! file uniquely named and deleted afterwards).
 
 use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::Filter;
@@ -16,6 +18,8 @@ pub struct BadNodePath(pub String);
 pub struct Sandbox {
     pub text: NodePath,
     pub list: Option<NodePath>,
+    /// A `file:` URL of a directory (ending in `/`) the device may save configurations in.
+    pub url_directory: String,
 }
 
 /// A data node: the namespace of its top-level element and the element names down to it.
@@ -36,6 +40,10 @@ pub struct SandboxSpec {
     /// `none` to have scenarios that need it skipped.
     #[serde(default = "default_sandbox_list")]
     pub ordered_list: String,
+    /// A `file:` URL of a directory the device may save configuration files in (`:url`,
+    /// RFC 6241 §8.8); scenarios name their files uniquely and delete them.
+    #[serde(default = "default_url_directory")]
+    pub url_directory: String,
 }
 
 impl Default for SandboxSpec {
@@ -43,8 +51,14 @@ impl Default for SandboxSpec {
         SandboxSpec {
             text: default_sandbox_text(),
             ordered_list: default_sandbox_list(),
+            url_directory: default_url_directory(),
         }
     }
+}
+
+/// The host's temporary directory, which a device's own filesystem has too.
+fn default_url_directory() -> String {
+    "file:///tmp/".to_owned()
 }
 
 /// ietf-system's location: a string leaf every device with ietf-system has.
@@ -80,6 +94,8 @@ pub enum SandboxError {
     Text(BadNodePath),
     #[error("sandbox.ordered_list {0}")]
     OrderedList(BadNodePath),
+    #[error("sandbox.url_directory {0:?}: expected a file: URL ending in /, such as file:///tmp/")]
+    UrlDirectory(String),
 }
 
 impl Sandbox {
@@ -91,6 +107,10 @@ impl Sandbox {
                 "none" => None,
                 list => Some(NodePath::parse(list).map_err(SandboxError::OrderedList)?),
             },
+            url_directory: match &spec.url_directory {
+                url if url.starts_with("file://") && url.ends_with('/') => url.clone(),
+                other => return Err(SandboxError::UrlDirectory(other.clone())),
+            },
         })
     }
 }
@@ -101,6 +121,7 @@ impl Default for Sandbox {
         Sandbox {
             text: default_text_node(),
             list: Some(default_list_node()),
+            url_directory: default_url_directory(),
         }
     }
 }

@@ -90,6 +90,10 @@ pub trait ManagementSession {
 
     async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError>;
 
+    /// Deletes a configuration file the device saved at a URL (RFC 6241 §8.8, NETCONF's
+    /// `<delete-config>` of a `<url>`).
+    async fn delete_saved_file(&self, url: &str) -> Result<RpcReply, ClientError>;
+
     /// Subscribes the session to the device's events of one kind (the event's top element),
     /// from now on: RFC 5277 `<create-subscription>` over NETCONF.
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError>;
@@ -427,6 +431,10 @@ impl ManagementSession for DeviceSession {
 
     async fn unlock_datastore(&self, datastore: Datastore) -> Result<RpcReply, ClientError> {
         on_each!(self, session => session.unlock_datastore(datastore).await)
+    }
+
+    async fn delete_saved_file(&self, url: &str) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.delete_saved_file(url).await)
     }
 
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {

@@ -446,14 +446,31 @@ fn datastore_of(parent: Option<&Element>, what: &str) -> Result<&'static str, Rp
         Some("candidate") => Ok("candidate"),
         Some("startup") => Ok("startup"),
         Some("config") => Ok("config"),
-        Some("url") => Err(RpcError::protocol(
-            ErrorTag::OperationNotSupported,
-            "the device does not support :url",
-        )),
+        Some("url") => Ok("url"),
         other => Err(RpcError::protocol(
             ErrorTag::BadElement,
             format!("<{what}> names no datastore this device has ({other:?})"),
         )),
+    }
+}
+
+/// The `file:` URL a `<source>` or `<target>` names (RFC 6241 §8.8); other schemes are not
+/// announced and are refused.
+fn url_of(parent: Option<&Element>) -> Result<String, RpcError> {
+    let url = parent
+        .and_then(|p| p.child("url"))
+        .map(|u| u.text.trim().to_owned())
+        .unwrap_or_default();
+    if url
+        .strip_prefix("file://")
+        .is_some_and(|path| !path.is_empty())
+    {
+        Ok(url)
+    } else {
+        Err(RpcError::protocol(
+            ErrorTag::InvalidValue,
+            format!("url {url:?}: this device takes file: URLs only (scheme=file)"),
+        ))
     }
 }
 

@@ -78,14 +78,40 @@ pub(super) fn copy_config(
     let child = |name: &str| operation.child(name);
     let target = datastore_of(child("target"), "target")?;
     let source = datastore_of(child("source"), "source")?;
-    if target == "config" || target == source {
+    if target == "config" || (target == source && target != "url") {
         return Err(RpcError::protocol(
             ErrorTag::InvalidValue,
             format!("cannot copy {source} to {target}"),
         ));
     }
+    if target == "url" {
+        let url = super::url_of(child("target"))?;
+        if source == "url" {
+            return Err(RpcError::protocol(
+                ErrorTag::InvalidValue,
+                "cannot copy a URL to a URL",
+            ));
+        }
+        let data = source_data(shared, stores, source, child("source"))?;
+        if !stores.urls.contains_key(&url) && stores.urls.len() >= crate::store::MAX_URL_FILES {
+            return Err(RpcError::application(
+                ErrorTag::ResourceDenied,
+                format!(
+                    "this device keeps at most {} files; delete one first",
+                    crate::store::MAX_URL_FILES
+                ),
+            ));
+        }
+        if !shared.faults.url_ignored {
+            stores.urls.insert(url, data);
+        }
+        return Ok(Reply::Ok);
+    }
     check_lock(stores, target, session)?;
     let mut data = source_data(shared, stores, source, child("source"))?;
+    if source == "url" && shared.faults.url_ignored {
+        return Ok(Reply::Ok);
+    }
     edit::prune(&mut data, &shared.shape.roots);
     check_write(shared, nacm, stores.get(target), &data)?;
     shared.validate(&data, target != "candidate")?;
@@ -112,7 +138,7 @@ pub(super) fn copy_config(
     Ok(Reply::Ok)
 }
 
-/// `<delete-config>`: only startup can be deleted.
+/// `<delete-config>`: startup, or a file URL.
 pub(super) fn delete_config(
     shared: &Shared,
     stores: &mut Stores,
@@ -121,6 +147,16 @@ pub(super) fn delete_config(
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
     match datastore_of(child("target"), "target")? {
+        "url" => {
+            let url = super::url_of(child("target"))?;
+            match stores.urls.remove(&url) {
+                Some(_) => Ok(Reply::Ok),
+                None => Err(RpcError::application(
+                    ErrorTag::InvalidValue,
+                    format!("no file at {url}"),
+                )),
+            }
+        }
         "startup" => {
             check_lock(stores, "startup", session)?;
             let changed = !stores.startup.is_empty();
@@ -176,22 +212,21 @@ pub(super) fn edit_request(
     target: &str,
     operation: &Element,
 ) -> Result<Reply, RpcError> {
-    let Some(config) = operation.child("config") else {
-        return Err(RpcError::protocol(
-            ErrorTag::MissingElement,
-            format!("<{}> needs <config> (no :url)", operation.name.local),
-        ));
+    // RFC 6241 §8.8.5.1: <url> may stand instead of <config> (edit-config only).
+    let config = match (operation.child("config"), operation.child("url")) {
+        (Some(config), _) => config.children.clone(),
+        (None, Some(_)) if operation.name.local == "edit-config" => {
+            source_data(shared, stores, "url", Some(operation))?
+        }
+        _ => {
+            return Err(RpcError::protocol(
+                ErrorTag::MissingElement,
+                format!("<{}> needs <config>", operation.name.local),
+            ))
+        }
     };
     let default = default_operation(operation.child("default-operation"))?;
-    edit_datastore(
-        shared,
-        nacm,
-        stores,
-        session,
-        target,
-        &config.children,
-        default,
-    )
+    edit_datastore(shared, nacm, stores, session, target, &config, default)
 }
 
 /// An edit of running or the candidate (`<edit-config>`, `<edit-data>`): whole or not at all.
@@ -287,6 +322,12 @@ pub(super) fn source_data(
     source: &str,
     element: Option<&Element>,
 ) -> Result<Vec<Element>, RpcError> {
+    if source == "url" {
+        let url = super::url_of(element)?;
+        return stores.urls.get(&url).cloned().ok_or_else(|| {
+            RpcError::application(ErrorTag::InvalidValue, format!("no file at {url}"))
+        });
+    }
     if source != "config" {
         return Ok(stores.get(source).clone());
     }
