@@ -502,6 +502,10 @@ mod tests {
             reply(OK)
         }
 
+        async fn delete_saved_file(&self, _url: &str) -> Result<RpcReply, ClientError> {
+            reply(OK)
+        }
+
         async fn subscribe_to(&self, _event: &NodePath) -> Result<RpcReply, ClientError> {
             reply(OK)
         }
