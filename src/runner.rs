@@ -31,6 +31,9 @@ use crate::steps::world::RunWorld;
 /// The name of the threads that run scenarios.
 const RUNNER_THREAD: &str = "rfc3535-runner";
 
+/// A panic hook, as `std::panic::take_hook` returns it.
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
 /// Installs the process's panic hook: silent on runner threads, where cucumber catches every
 /// step's panic and reports it as an event the verdict writer records (a step's `Err` is a
 /// panic to cucumber), and the standard report everywhere else.
@@ -41,9 +44,7 @@ const RUNNER_THREAD: &str = "rfc3535-runner";
 /// "thread panicked" lines. Installing this hook before each run and after the last one
 /// makes every interleaving end in the same place.
 pub fn install_panic_hook() {
-    static DEFAULT: std::sync::OnceLock<
-        Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>,
-    > = std::sync::OnceLock::new();
+    static DEFAULT: std::sync::OnceLock<PanicHook> = std::sync::OnceLock::new();
     let default = DEFAULT.get_or_init(std::panic::take_hook);
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().name() != Some(RUNNER_THREAD) {
