@@ -434,7 +434,7 @@ async fn tidy_up(
                 .cleanup_problems
                 .push(format!("cleanup could not connect: {finding}")),
         }
-        match evidence.write(&device.name, scenario, &text) {
+        match evidence.write(&device.name, scenario, !members.is_empty(), &text) {
             Ok(path) => record.evidence.push(path),
             Err(error) => {
                 if let Some(observer) = &sink.observer {

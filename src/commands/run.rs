@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::Args;
 use rfc3535_harness::catalogue::Catalogue;
-use rfc3535_harness::engine::{self, EngineError, RunRequest};
+use rfc3535_harness::engine::{self, EngineError, RunPart, RunRequest};
 use rfc3535_harness::results::{assemble, FailOn};
 use rfc3535_harness::target::{resolve, Target, TargetSource};
 use rfc3535_harness::verdict::SchemaFindings;
@@ -96,10 +96,12 @@ pub struct RunArgs {
     )]
     format: Vec<rfc3535_report::Format>,
 
-    /// Run only shard K of N: the devices whose position in the device list (inventories,
-    /// then targets, from 1) is K modulo N. Merge the shards' results with `rfc3535 report`.
-    /// @multi scenarios see only the devices of their shard.
-    #[arg(long, value_name = "K/N")]
+    /// Run one part of a sharded run. `K/N`: the devices whose position in the device list
+    /// (inventories, then targets, from 1) is K modulo N, without the @multi scenarios;
+    /// `fleet`: only the @multi scenarios, over every device. Run the fleet part before or
+    /// after the K/N parts, not beside them (it writes every device), then merge all parts
+    /// with `rfc3535 report`: the merge equals one run over every device.
+    #[arg(long, value_name = "K/N|fleet")]
     shard: Option<Shard>,
 
     #[command(flatten)]
@@ -109,24 +111,40 @@ pub struct RunArgs {
     connection: ConnectionArgs,
 }
 
-/// `--shard K/N`.
+/// `--shard K/N` or `--shard fleet`.
 #[derive(Debug, Clone, Copy)]
-struct Shard {
-    index: usize,
-    count: usize,
+enum Shard {
+    /// Devices K modulo N, single-device scenarios.
+    Devices { index: usize, count: usize },
+    /// Every device, `@multi` scenarios.
+    Fleet,
+}
+
+impl Shard {
+    fn part(self) -> RunPart {
+        match self {
+            Shard::Devices { .. } => RunPart::Devices,
+            Shard::Fleet => RunPart::Fleet,
+        }
+    }
 }
 
 impl std::str::FromStr for Shard {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == rfc3535_score::FLEET_SHARD {
+            return Ok(Shard::Fleet);
+        }
         let parsed = text
             .split_once('/')
             .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
         match parsed {
-            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            Some((index, count)) if index >= 1 && index <= count => {
+                Ok(Shard::Devices { index, count })
+            }
             _ => Err(format!(
-                "a shard is K/N with 1 <= K <= N (e.g. 2/4), not {text:?}"
+                "a shard is K/N with 1 <= K <= N (e.g. 2/4), or fleet; not {text:?}"
             )),
         }
     }
@@ -134,7 +152,10 @@ impl std::str::FromStr for Shard {
 
 impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
+        match self {
+            Shard::Devices { index, count } => write!(f, "{index}/{count}"),
+            Shard::Fleet => f.write_str(rfc3535_score::FLEET_SHARD),
+        }
     }
 }
 
@@ -183,11 +204,12 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     // Kept until the run has ended: dropping a device stops it.
     let references = reference::start(&profiles, 0).await.map_err(UsageError)?;
     let mut targets = targets(&args, &references).map_err(UsageError)?;
-    if let Some(shard) = args.shard {
+    if let Some(Shard::Devices { index, count }) = args.shard {
+        let shard = Shard::Devices { index, count };
         targets = targets
             .into_iter()
             .enumerate()
-            .filter(|(position, _)| position % shard.count == shard.index - 1)
+            .filter(|(position, _)| position % count == index - 1)
             .map(|(_, target)| target)
             .collect();
         if targets.is_empty() {
@@ -228,6 +250,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         name: args.name.clone(),
         out: out.clone(),
         concurrency: args.concurrency,
+        part: args.shard.map_or(RunPart::Whole, Shard::part),
     };
     let output = engine::execute(
         &request,

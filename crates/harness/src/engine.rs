@@ -40,6 +40,35 @@ pub struct RunRequest {
     pub name: Option<String>,
     pub out: PathBuf,
     pub concurrency: usize,
+    /// Which of the selected scenarios this run makes (a part of a sharded run).
+    pub part: RunPart,
+}
+
+/// Which scenarios a run makes of those selected. A sharded run is device parts, each over
+/// its own devices without `@multi` scenarios, and one fleet part over every device with
+/// only them, so that merging the parts gives what one run over all devices gives. Every
+/// part selects the same scenarios and judges the same requirements; a scenario a part
+/// leaves to another has no result in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunPart {
+    /// Every selected scenario.
+    #[default]
+    Whole,
+    /// The single-device scenarios only.
+    Devices,
+    /// The `@multi` scenarios only.
+    Fleet,
+}
+
+impl RunPart {
+    /// Whether this part makes the scenario.
+    pub fn makes(self, multi: bool) -> bool {
+        match self {
+            RunPart::Whole => true,
+            RunPart::Devices => !multi,
+            RunPart::Fleet => multi,
+        }
+    }
 }
 
 /// A run that cannot be made.
@@ -284,12 +313,16 @@ pub async fn execute(
             let keys = selected
                 .iter()
                 .filter(|s| !s.multi && d.claims.not_applicable_because(&s.needs).is_none())
+                .filter(|s| request.part.makes(s.multi))
                 .map(|s| s.key())
                 .collect();
             Some((context, keys))
         })
         .collect();
-    let multi_count = selected.iter().filter(|s| s.multi).count();
+    let multi_count = selected
+        .iter()
+        .filter(|s| s.multi && request.part.makes(true))
+        .count();
     observer.planned(
         runnable.iter().map(|(_, keys)| keys.len()).sum::<usize>()
             + if runnable.is_empty() { 0 } else { multi_count },
@@ -328,7 +361,7 @@ pub async fn execute(
     let fleet = Arc::new(Sink::with_observer(Arc::clone(&observer)));
     let multi: HashSet<ScenarioKey> = selected
         .iter()
-        .filter(|s| s.multi)
+        .filter(|s| s.multi && request.part.makes(true))
         .map(|s| s.key())
         .collect();
     if !multi.is_empty() && !interrupted.load(Ordering::SeqCst) {
@@ -377,6 +410,7 @@ pub async fn execute(
     Ok(RunOutput {
         devices,
         selected,
+        part: request.part,
         single,
         fleet,
         interrupted: interrupted.load(Ordering::SeqCst),

@@ -117,8 +117,10 @@ pub struct EvidenceError {
 pub struct EvidenceDir {
     pub run_dir: PathBuf,
     /// Numbered per device, so a device's files are named the same whether it ran alone
-    /// (a shard) or with others.
-    counters: Mutex<HashMap<String, usize>>,
+    /// (a shard) or with others; the `@multi` scenarios' files in a series of their own
+    /// (`fleet-NNN-...`), so that they are named the same in the fleet part of a sharded run
+    /// as in one run over every device.
+    counters: Mutex<HashMap<(String, bool), usize>>,
 }
 
 impl EvidenceDir {
@@ -129,14 +131,21 @@ impl EvidenceDir {
         }
     }
 
-    /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path.
-    pub fn write(&self, device: &str, scenario: &str, text: &str) -> Result<String, EvidenceError> {
+    /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path;
+    /// `fleet` for a scenario run over several devices.
+    pub fn write(
+        &self,
+        device: &str,
+        scenario: &str,
+        fleet: bool,
+        text: &str,
+    ) -> Result<String, EvidenceError> {
         let n = {
             let mut counters = self
                 .counters
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let counter = counters.entry(device.to_owned()).or_insert(0);
+            let counter = counters.entry((device.to_owned(), fleet)).or_insert(0);
             *counter += 1;
             *counter
         };
@@ -156,7 +165,8 @@ impl EvidenceDir {
             .collect::<Vec<_>>()
             .join("-");
         let device_dir = device.replace(['/', '\\'], "_");
-        let relative = format!("evidence/{device_dir}/{n:03}-{slug}.txt");
+        let series = if fleet { "fleet-" } else { "" };
+        let relative = format!("evidence/{device_dir}/{series}{n:03}-{slug}.txt");
         let path = self.run_dir.join(&relative);
         let written = match path.parent() {
             Some(parent) => {
@@ -220,6 +230,8 @@ impl Prepared {
 pub struct RunOutput {
     pub devices: Vec<Prepared>,
     pub selected: Vec<ScenarioInfo>,
+    /// Which of the selected scenarios the run made.
+    pub part: crate::engine::RunPart,
     /// One sink per device id for single-device scenarios.
     pub single: BTreeMap<String, Arc<Sink>>,
     pub fleet: Arc<Sink>,
@@ -235,22 +247,33 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let evidence = EvidenceDir::new(dir.path());
         let first = evidence
-            .write("a/netconf", "Locks: are held!", "x")
+            .write("a/netconf", "Locks: are held!", false, "x")
             .expect("written");
         assert_eq!(first, "evidence/a_netconf/001-locks-are-held.txt");
         assert_eq!(
-            evidence.write("b/netconf", "x", "y").expect("written"),
+            evidence
+                .write("b/netconf", "x", false, "y")
+                .expect("written"),
             "evidence/b_netconf/001-x.txt"
         );
         assert_eq!(
-            evidence.write("a/netconf", "x", "y").expect("written"),
+            evidence
+                .write("a/netconf", "x", false, "y")
+                .expect("written"),
             "evidence/a_netconf/002-x.txt"
+        );
+        // A fleet scenario's files are a series of their own.
+        assert_eq!(
+            evidence
+                .write("a/netconf", "m", true, "z")
+                .expect("written"),
+            "evidence/a_netconf/fleet-001-m.txt"
         );
         assert_eq!(
             std::fs::read_to_string(dir.path().join(first)).expect("read"),
             "x"
         );
         let blocked = EvidenceDir::new(&dir.path().join("evidence/a_netconf/002-x.txt"));
-        assert!(blocked.write("a", "s", "t").is_err());
+        assert!(blocked.write("a", "s", false, "t").is_err());
     }
 }

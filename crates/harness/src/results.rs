@@ -26,7 +26,11 @@ pub fn assemble(
     let mut results = Vec::new();
     for device in &output.devices {
         let id = device.id();
-        for scenario in &output.selected {
+        for scenario in output
+            .selected
+            .iter()
+            .filter(|s| output.part.makes(s.multi))
+        {
             let key = scenario.key();
             let sink = if scenario.multi {
                 Some(&output.fleet)

@@ -23,7 +23,7 @@ pub mod verdict;
 pub use answers::{Answer, Answers, AnswersError};
 pub use diff::{diff, Change, ChangeKind, RunDiff, ScoreChange};
 pub use matrix::{Cell, Matrix, Row, RowGroup};
-pub use merge::{merge, MergeError, Merged};
+pub use merge::{merge, MergeError, Merged, FLEET_SHARD};
 pub use registry::{
     Level, Mechanism, Question, Registry, RegistryError, Requirement, RequirementKind,
 };

@@ -153,6 +153,26 @@ pub struct RequirementEntry {
     pub question: Option<String>,
 }
 
+impl RequirementEntry {
+    /// The requirement as the scoring judges a device requirement (results.json keeps what a
+    /// verdict needs: its id and level).
+    pub fn as_device_requirement(&self) -> crate::registry::Requirement {
+        crate::registry::Requirement {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            source: self.source.clone(),
+            group: self.group.clone(),
+            level: self.level,
+            weight: Some(self.weight),
+            kind: crate::registry::RequirementKind::Device,
+            question: None,
+            mechanisms: Vec::new(),
+            aliases: Vec::new(),
+            not_yet_covered: None,
+        }
+    }
+}
+
 /// One scenario's verdict on one device, for one requirement it serves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResultEntry {

@@ -102,6 +102,73 @@ fn merging_the_shards_of_a_run_gives_the_run_back() {
 }
 
 #[test]
+fn a_fleet_part_joins_the_device_parts_and_their_requirements_are_judged_again() {
+    let run = fixture();
+    // As if these scenarios were @multi: their results come from the fleet part.
+    let fleet_scenarios = [
+        "Operational state can be read on its own",
+        "Several sessions at once are all served",
+    ];
+    let is_fleet = |scenario: &str| fleet_scenarios.contains(&scenario);
+    assert!(run.results.iter().any(|r| is_fleet(&r.scenario)));
+    let blank = |part: &mut Results| {
+        // A part judges only what it ran; the merge must not keep those verdicts.
+        for result in &mut part.requirement_results {
+            if result.verdict != Verdict::Manual {
+                result.verdict = Verdict::Skipped;
+                result.message = "no scenario of this run covers it".to_owned();
+            }
+        }
+        for device in &mut part.devices {
+            device.score = Default::default();
+        }
+    };
+    let mut parts = Vec::new();
+    for devices in [
+        &["netconfd-candidate/netconf", "netconfd-running/netconf"][..],
+        &["vendor-b-pe1/netconf", "pe2-unreachable/netconf"][..],
+    ] {
+        let mut part = shard(&run, devices);
+        part.results.retain(|r| !is_fleet(&r.scenario));
+        blank(&mut part);
+        parts.push((format!("{}.json", parts.len() + 1), part));
+    }
+    let mut fleet = run.clone();
+    fleet.run.shard = Some(rfc3535_score::FLEET_SHARD.to_owned());
+    fleet.results.retain(|r| is_fleet(&r.scenario));
+    blank(&mut fleet);
+    // The fleet part may come first on the command line.
+    parts.insert(0, ("fleet.json".into(), fleet));
+    let merged = merge(parts)
+        .expect("a fleet part joins the device parts")
+        .results;
+    // What one run judges today: the fixture's stored requirement verdicts predate the
+    // policy that a claimed mechanism that fails fails the requirement.
+    let mut run = run;
+    run.judge_again(|_| true);
+    run.score_all();
+    assert_eq!(merged.devices, run.devices);
+    assert_eq!(merged.requirement_results, run.requirement_results);
+    let mut sorted = |mut results: Vec<rfc3535_score::ResultEntry>| {
+        results.sort_by(|a, b| {
+            (&a.device, &a.scenario, &a.requirement).cmp(&(&b.device, &b.scenario, &b.requirement))
+        });
+        results
+    };
+    assert_eq!(sorted(merged.results.clone()), sorted(run.results.clone()));
+
+    // Two fleet parts over the same device are two parts too many.
+    let mut again = run.clone();
+    again.run.shard = Some(rfc3535_score::FLEET_SHARD.to_owned());
+    let twice = merge(vec![
+        ("a.json".into(), shard(&run, &["vendor-b-pe1/netconf"])),
+        ("f1.json".into(), again.clone()),
+        ("f2.json".into(), again),
+    ]);
+    assert!(twice.is_err());
+}
+
+#[test]
 fn a_device_in_two_parts_is_refused_with_both_names() {
     let run = fixture();
     let error = merge(vec![("a.json".into(), run.clone()), ("b.json".into(), run)])
