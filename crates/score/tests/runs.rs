@@ -149,7 +149,7 @@ fn a_fleet_part_joins_the_device_parts_and_their_requirements_are_judged_again()
     run.score_all();
     assert_eq!(merged.devices, run.devices);
     assert_eq!(merged.requirement_results, run.requirement_results);
-    let mut sorted = |mut results: Vec<rfc3535_score::ResultEntry>| {
+    let sorted = |mut results: Vec<rfc3535_score::ResultEntry>| {
         results.sort_by(|a, b| {
             (&a.device, &a.scenario, &a.requirement).cmp(&(&b.device, &b.scenario, &b.requirement))
         });
