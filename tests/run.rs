@@ -9,11 +9,10 @@
 //! - a device that drops the connection mid-scenario: `error` for that scenario, and the run
 //!   goes on and writes its results.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use rfc3535_client::wire::tree::{canonical_fragment, Element};
 use rfc3535_client::wire::Datastore;
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_score::{Results, Verdict};
@@ -95,27 +94,64 @@ fn admin_options(device: &LabDevice) -> ConnectOptions {
     options
 }
 
-/// The canonical running and startup configuration, read independently of the harness.
+/// The device's configuration datastores (running; with `with_startup`, the candidate
+/// device's startup and candidate too) as ncclient reads them, byte for byte: an independent
+/// reader (tests/python/read_datastores.py), not the harness's own client and compare, with
+/// the device's host key pinned.
 async fn configuration(device: &LabDevice, with_startup: bool) -> Vec<String> {
-    let session = rfc3535_client::connect(&admin_options(device))
-        .await
-        .expect("connect");
-    let mut out = Vec::new();
-    let mut datastores = vec![Datastore::Running];
+    let host_key = device.host_key_ed25519();
+    let host_key = host_key
+        .split_whitespace()
+        .nth(1)
+        .expect("the lab device has an ed25519 host key");
+    let mut datastores = vec!["running"];
     if with_startup {
-        datastores.push(Datastore::Startup);
+        datastores.extend(["startup", "candidate"]);
     }
-    for datastore in datastores {
-        let reply = session
-            .get_config(datastore, None)
-            .await
-            .expect("get-config");
-        let tree = Element::parse_fragment(reply.data().unwrap_or_default()).expect("xml");
-        let pruned: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
-        out.push(canonical_fragment(&pruned));
-    }
-    let _ = session.close().await;
-    out
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/read_datastores.py"
+    );
+    let output = tokio::process::Command::new("python3")
+        .arg(script)
+        .arg(device.port.to_string())
+        .arg(&device.admin)
+        .arg(device.dir.join("admin.pass"))
+        .arg(host_key)
+        .args(&datastores)
+        .output()
+        .await
+        .expect("python3 runs (scripts/setup-test-env installs ncclient)");
+    assert!(
+        output.status.success(),
+        "ncclient could not read the device: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: BTreeMap<String, String> =
+        serde_json::from_slice(&output.stdout).expect("the reader prints JSON");
+    datastores
+        .iter()
+        .map(|d| format!("{d}:\n{}", read.get(*d).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// The third lab configuration (NMDA, candidate with startup): the whole catalogue leaves its
+/// running, startup and candidate as ncclient found them, byte for byte, though its NMDA
+/// scenarios fail and the sandbox list's containers did not exist before the run.
+#[tokio::test(flavor = "multi_thread")]
+async fn whole_catalogue_leaves_the_nmda_device_as_found() {
+    let device = LabDevice::start(&DeviceSpec::nmda());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = write_inventory(dir.path(), &[direct_entry("nmda", &device)]);
+    let before = configuration(&device, true).await;
+    let (_, results) = run(&inventory, &dir.path().join("run"), &["--fail-on", "never"]).await;
+    let safety = &results.devices[0].safety;
+    assert!(safety.verified, "{safety:?}");
+    assert_eq!(
+        before,
+        configuration(&device, true).await,
+        "the run left running, startup and candidate as it found them"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

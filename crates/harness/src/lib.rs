@@ -16,6 +16,7 @@
 //!   against it; [`netconf`] implements it for NETCONF.
 //! - [`placement`]: configuration or state, and how deep, of a reply's nodes by schema.
 //! - [`with_defaults`]: what each announced `:with-defaults` mode must show.
+//! - [`restore_plan`]: the edits that take a datastore back to what the run found.
 //! - [`safety`]: save, put back (one path), restore and verify.
 //! - [`catalogue`]: the feature files and the registry, checked against each other.
 //! - [`verdict`]: the verdict policy, a pure function; [`records`]: what a run records;
@@ -35,6 +36,7 @@ pub mod placement;
 pub mod protocol;
 pub mod records;
 pub mod replies;
+pub mod restore_plan;
 pub mod results;
 pub mod safety;
 pub mod sandbox;

@@ -9,13 +9,14 @@
 //! a commit.
 
 use rfc3535_client::wire::rpc::{EditAttributes, EditOperation};
-use rfc3535_client::wire::tree::difference_summary;
+use rfc3535_client::wire::tree::{canonical_fragment, difference_summary, Element};
 use rfc3535_client::wire::Datastore;
 use rfc3535_score::Safety;
 
 use crate::capability::Capability;
 use crate::device::{DeviceContext, SandboxUnusable};
 use crate::finding::{Finding, StepResult};
+use crate::restore_plan::restore_plan;
 use crate::session::{
     canonical_config, config_differences, describe_errors, expect_ok, read_node, read_sandbox_text,
     EditMode, ManagementSession,
@@ -49,6 +50,52 @@ pub enum CleanupError {
     ReadList(Finding),
     #[error("putting the sandbox back: {0}")]
     PutBack(Finding),
+}
+
+/// How a datastore read now differs from what was saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Comparison {
+    /// Through the device's schema (schema-blind without one).
+    schema: Vec<String>,
+    /// As an operator's `diff` sees the text: every element kept, empty containers too
+    /// (prefixes and whitespace between elements aside).
+    text: Vec<String>,
+    /// The text differs only in the order of lines that the schema leaves free (entries of
+    /// `ordered-by system` lists, which a device may list in any order).
+    order_only: bool,
+}
+
+impl Comparison {
+    fn same(&self) -> bool {
+        self.schema.is_empty() && (self.text.is_empty() || self.order_only)
+    }
+}
+
+fn compare(device: &DeviceContext, saved: &str, now: &str) -> Result<Comparison, Finding> {
+    let schema = config_differences(device, saved, now)?;
+    let text_form = |xml: &str| -> Result<String, Finding> {
+        let tree = Element::parse_fragment(xml).map_err(|e| {
+            Finding::fail(format!("a configuration read is not well-formed XML: {e}"))
+        })?;
+        Ok(canonical_fragment(&tree))
+    };
+    let (before, after) = (text_form(saved)?, text_form(now)?);
+    if before == after {
+        return Ok(Comparison {
+            schema,
+            ..Comparison::default()
+        });
+    }
+    let sorted = |text: &str| {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        lines.join("\n")
+    };
+    Ok(Comparison {
+        order_only: schema.is_empty() && sorted(&before) == sorted(&after),
+        text: difference_summary(&before, &after, 6),
+        schema,
+    })
 }
 
 /// What [`put_back`] writes.
@@ -299,35 +346,93 @@ pub async fn restore_and_verify(
     if device.claims(Capability::Candidate) && writing_forbidden(device, saved).is_none() {
         let _ = session.discard_candidate().await;
     }
+    // Computed once, before anything is awaited: the schema's compiled form stays on its thread.
+    let shape = device.schema().ok().and_then(|schema| {
+        schema
+            .as_ref()
+            .as_ref()
+            .ok()
+            .map(rfc3535_yang::Schema::shape)
+    });
     for entry in saved {
         let now = match read(session, entry.datastore.clone()).await {
-            Ok((_, canonical)) => canonical,
+            Ok((raw, _)) => raw,
             Err(problem) => {
                 safety.problems.push(problem.to_string());
                 continue;
             }
         };
-        if now == entry.canonical {
-            continue;
+        let name = entry.datastore.name().to_owned();
+        match compare(device, &entry.raw, &now) {
+            Ok(comparison) if comparison.same() => continue,
+            Ok(_) => {}
+            Err(finding) => {
+                safety
+                    .problems
+                    .push(format!("{name}: {}", finding.message()));
+                continue;
+            }
         }
         safety.restored = true;
-        let restoration = Restoration::Whole(entry.raw.clone());
-        if let Err(finding) = put_back(session, device, entry.datastore.clone(), restoration).await
-        {
+        // Explicit edits from the difference where the schema is known and the datastore
+        // takes edits; the whole saved configuration otherwise, or when the edits fail.
+        let planned = match (&shape, &entry.datastore) {
+            (Some(shape), Datastore::Running | Datastore::Candidate) => {
+                match (
+                    Element::parse_fragment(&entry.raw),
+                    Element::parse_fragment(&now),
+                ) {
+                    (Ok(before), Ok(after)) => Some(restore_plan(shape, &before, &after)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let mut outcome = match planned {
+            Some(edits) => {
+                put_back(
+                    session,
+                    device,
+                    entry.datastore.clone(),
+                    Restoration::Edits(edits),
+                )
+                .await
+            }
+            None => Err(Finding::skip("no restore plan")),
+        };
+        if outcome.is_err() {
+            outcome = put_back(
+                session,
+                device,
+                entry.datastore.clone(),
+                Restoration::Whole(entry.raw.clone()),
+            )
+            .await;
+        }
+        if let Err(finding) = outcome {
             safety.problems.push(format!(
-                "{} differed after the run and could not be restored: {finding}",
-                entry.datastore.name()
+                "{name} differed after the run and could not be restored: {finding}"
             ));
             continue;
         }
-        match read(session, entry.datastore.clone()).await {
-            Ok((_, after)) if after == entry.canonical => {}
-            Ok((_, after)) => safety.problems.push(format!(
-                "{} still differs from what the run found: {}",
-                entry.datastore.name(),
-                difference_summary(&entry.canonical, &after, 6).join(" | ")
+        let after = match read(session, entry.datastore.clone()).await {
+            Ok((raw, _)) => raw,
+            Err(problem) => {
+                safety.problems.push(problem.to_string());
+                continue;
+            }
+        };
+        match compare(device, &entry.raw, &after) {
+            Ok(comparison) if comparison.same() => {}
+            Ok(comparison) if !comparison.schema.is_empty() => safety.problems.push(format!(
+                "{name} still differs from what the run found: {}",
+                comparison.schema.join(" | ")
             )),
-            Err(problem) => safety.problems.push(problem.to_string()),
+            Ok(comparison) => safety.problems.push(format!(
+                "{name} is the same configuration through the device's schema, but a diff of it before and after the run shows: {}",
+                comparison.text.join(" | ")
+            )),
+            Err(finding) => safety.problems.push(format!("{name}: {}", finding.message())),
         }
     }
     safety.verified = safety.problems.is_empty();
