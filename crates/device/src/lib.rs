@@ -73,7 +73,22 @@ const STANDARD_MODULES: [&str; 12] = [
 
 /// Features the device implements, per module: announced in the hello and the YANG library,
 /// and enabled in its schema.
-pub const FEATURES: [(&str, &[&str]); 1] = [("ietf-netconf-nmda", &["origin", "with-defaults"])];
+pub const FEATURES: [(&str, &[&str]); 2] = [
+    // RFC 6241 Appendix C: the capabilities the hello announces are features of ietf-netconf.
+    (
+        "ietf-netconf",
+        &[
+            "writable-running",
+            "candidate",
+            "confirmed-commit",
+            "rollback-on-error",
+            "validate",
+            "startup",
+            "url",
+        ],
+    ),
+    ("ietf-netconf-nmda", &["origin", "with-defaults"]),
+];
 
 /// The features of a module the device implements.
 pub fn features_of(module: &str) -> &'static [&'static str] {
@@ -302,8 +317,9 @@ pub struct Shared {
     content_id: String,
 }
 
-/// A content-id for a module set as served: the modules' names, revisions and texts, and the
-/// faults that change what is served (different software, different content).
+/// A content-id for a module set as served: the modules' names, revisions, texts and
+/// features, and the faults that change what is served (different software, different
+/// content).
 fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
     use std::hash::{Hash as _, Hasher as _};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -313,6 +329,7 @@ fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
             &module.revision,
             module.implemented,
             &module.text,
+            features_of(&module.name),
         )
             .hash(&mut hasher);
     }

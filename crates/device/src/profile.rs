@@ -100,6 +100,9 @@ pub struct Faults {
     pub edit_data_ignored: bool,
     /// `<copy-config>` to or from a `file:` URL answers `<ok/>` and copies nothing.
     pub url_ignored: bool,
+    /// Every `<ok/>` reply also carries an element no module defines as the operation's
+    /// output.
+    pub output_beside_ok: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -179,6 +182,7 @@ const NONE: Faults = Faults {
     state_in_running_data: false,
     edit_data_ignored: false,
     url_ignored: false,
+    output_beside_ok: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -421,6 +425,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces :url and copies nothing to or from a file URL",
         faults: Faults {
             url_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "output-beside-ok",
+        summary: "puts an element of its own beside every <ok/>, which no operation's output defines",
+        faults: Faults {
+            output_beside_ok: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

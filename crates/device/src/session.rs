@@ -244,6 +244,11 @@ where
                     }
                 };
                 let (body, close) = match outcome {
+                    Ok(Reply::Ok) if shared.faults.output_beside_ok => (
+                        "<ok/><vendor-status xmlns=\"urn:example:rfc3535-vendor\">done</vendor-status>"
+                            .to_owned(),
+                        false,
+                    ),
                     Ok(Reply::Ok) => ("<ok/>".to_owned(), false),
                     Ok(Reply::Close) => ("<ok/>".to_owned(), true),
                     Ok(Reply::Data(data)) => (format!("<data>{data}</data>"), false),

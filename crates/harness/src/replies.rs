@@ -1,6 +1,8 @@
 //! Every reply of every scenario checked against the device's own schema, after the
-//! scenario: requests and replies are paired by message-id from the session transcripts, and
-//! the data of `<get-config>` (no state allowed) and `<get>` replies is validated. What does
+//! scenario: requests and replies are paired by message-id from the session transcripts, the
+//! data of `<get-config>` (no state allowed), `<get>` and `<get-data>` replies is validated,
+//! and the reply to any other operation is checked against the output its module defines
+//! (an `<ok/>` where output is due, output of the wrong shape). What does
 //! not validate becomes a finding attached to the scenario (a failure, or a warning with
 //! `--schema-findings warn`). Replies that could not be checked because the device's own
 //! modules do not compile are listed as not checked, never passed over in silence.
@@ -8,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use rfc3535_client::transcript::Direction;
+use rfc3535_client::wire::xml::QualifiedName;
 use rfc3535_client::wire::RpcReply;
 use rfc3535_client::Session;
-use rfc3535_yang::Content;
+use rfc3535_yang::{Content, ReplyCheck};
 
 use crate::device::DeviceContext;
 use crate::session::DeviceSession;
@@ -21,29 +24,31 @@ fn message_id(text: &str) -> Option<&str> {
     Some(&rest[..rest.find('"')?])
 }
 
-/// How a request's reply is checked, if it is: `<get-config>` as configuration, `<get>` as
-/// data, and RFC 8526 `<get-data>` as data for the operational datastore and as
-/// configuration for the others.
-fn content_of(request: &str) -> Option<(&'static str, Content)> {
+/// How a request's reply is checked: its operation's name, and for the reads, the data
+/// they hold (`<get-config>` as configuration, `<get>` as data, RFC 8526 `<get-data>` as data
+/// for the operational datastore and as configuration for the others); other operations'
+/// replies are checked against the operation's output (`None`).
+fn check_of(request: &str) -> Option<(QualifiedName, Option<Content>)> {
     let rpc = rfc3535_client::wire::tree::Element::parse(request).ok()?;
     let operation = rpc.children.first()?;
+    Some((operation.name.clone(), content_of(operation)))
+}
+
+fn content_of(operation: &rfc3535_client::wire::tree::Element) -> Option<Content> {
     match operation.name.local.as_str() {
-        "get-config" => Some(("get-config", Content::PartialConfig)),
-        "get" => Some(("get", Content::Data)),
+        "get-config" => Some(Content::PartialConfig),
+        "get" => Some(Content::Data),
         "get-data" => {
             let operational = operation
                 .children
                 .iter()
                 .find(|c| c.name.local == "datastore")
                 .is_some_and(|d| d.text.trim().ends_with(":operational"));
-            Some((
-                "get-data",
-                if operational {
-                    Content::Data
-                } else {
-                    Content::PartialConfig
-                },
-            ))
+            Some(if operational {
+                Content::Data
+            } else {
+                Content::PartialConfig
+            })
         }
         _ => None,
     }
@@ -84,26 +89,27 @@ fn check_netconf_session(device: &DeviceContext, session: &Session) -> ReplyChec
 }
 
 /// Checks the replies among one session's messages, in order: requests and replies paired by
-/// message-id, the data of successful `<get-config>` and `<get>` replies validated.
+/// message-id, the data of successful reads validated, the other successful replies checked
+/// against their operation's output.
 pub fn check_messages<'a>(
     schema: Result<&rfc3535_yang::Schema, String>,
     session_id: u32,
     messages: impl IntoIterator<Item = (Direction, &'a str)>,
 ) -> ReplyChecks {
     let mut checks = ReplyChecks::default();
-    let mut requests: BTreeMap<&str, (&'static str, Content)> = BTreeMap::new();
+    let mut requests: BTreeMap<&str, (QualifiedName, Option<Content>, &str)> = BTreeMap::new();
     for (direction, text) in messages {
         let Some(id) = message_id(text) else {
             continue;
         };
         match direction {
             Direction::Out => {
-                if let Some(kind) = content_of(text) {
-                    requests.insert(id, kind);
+                if let Some((operation, content)) = check_of(text) {
+                    requests.insert(id, (operation, content, text));
                 }
             }
             Direction::In => {
-                let Some((operation, content)) = requests.remove(id) else {
+                let Some((operation, content, request)) = requests.remove(id) else {
                     continue;
                 };
                 let Ok(reply) = RpcReply::parse(text.to_owned()) else {
@@ -112,16 +118,29 @@ pub fn check_messages<'a>(
                 if !reply.is_success() {
                     continue;
                 }
-                let at = format!("session {session_id} message-id {id} ({operation})");
-                match &schema {
-                    Ok(schema) => {
+                let at = format!("session {session_id} message-id {id} ({})", operation.local);
+                match (&schema, content) {
+                    (Ok(schema), Some(content)) => {
                         if let Err(finding) =
                             schema.validate(reply.data().unwrap_or_default(), content)
                         {
                             checks.findings.push(format!("{at}: {finding}"));
                         }
                     }
-                    Err(why) => checks.unchecked.push(format!(
+                    (Ok(schema), None) => match schema.validate_rpc_reply(
+                        request,
+                        &operation.namespace,
+                        text,
+                    ) {
+                        Ok(()) | Err(ReplyCheck::NoModule) => {}
+                        Err(ReplyCheck::Invalid(finding)) => checks
+                            .findings
+                            .push(format!("{at}: the reply is not the operation's output: {finding}")),
+                        Err(ReplyCheck::UnknownOperation(why)) => checks.unchecked.push(format!(
+                            "{at}: not checked, the operation is defined by no module the device serves ({why})"
+                        )),
+                    },
+                    (Err(why), _) => checks.unchecked.push(format!(
                         "{at}: not checked, the device's own modules do not compile: {why}"
                     )),
                 }
@@ -275,21 +294,28 @@ mod tests {
     #[test]
     fn reads_are_checked_as_what_they_return() {
         let kind = |request: &str| {
-            content_of(request).map(|(name, content)| (name, content == Content::Data))
+            check_of(request)
+                .and_then(|(name, content)| Some((name.local, content? == Content::Data)))
         };
         assert_eq!(
             kind("<rpc message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get-config><source><running/></source></get-config></rpc>"),
-            Some(("get-config", false))
+            Some(("get-config".to_owned(), false))
         );
         assert_eq!(
             kind("<rpc message-id=\"2\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get/></rpc>"),
-            Some(("get", true))
+            Some(("get".to_owned(), true))
         );
         let get_data = |datastore: &str| {
             format!("<rpc message-id=\"3\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get-data xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-nmda\"><datastore xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\">ds:{datastore}</datastore></get-data></rpc>")
         };
-        assert_eq!(kind(&get_data("operational")), Some(("get-data", true)));
-        assert_eq!(kind(&get_data("running")), Some(("get-data", false)));
+        assert_eq!(
+            kind(&get_data("operational")),
+            Some(("get-data".to_owned(), true))
+        );
+        assert_eq!(
+            kind(&get_data("running")),
+            Some(("get-data".to_owned(), false))
+        );
         assert_eq!(
             kind("<rpc message-id=\"4\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><edit-config/></rpc>"),
             None

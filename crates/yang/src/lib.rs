@@ -9,6 +9,8 @@
 //!   read may hold no `config false` node; a complete configuration must also satisfy
 //!   mandatory nodes, leafrefs and `must`. Findings keep libyang's message, data path and
 //!   app-tag.
+//! - Replies to YANG-defined operations checked against the operation's output
+//!   ([`Schema::validate_rpc_reply`]).
 //! - Canonical comparison ([`Schema::differences`]): order counts only for `ordered-by user`
 //!   lists and leaf-lists, namespaces are resolved, and defaults are not differences.
 //!
@@ -83,6 +85,18 @@ impl From<yang5::Error> for Finding {
             app_tag: error.apptag,
         }
     }
+}
+
+/// Why an `<rpc-reply>` was not found valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyCheck {
+    /// No module of the schema has the operation's namespace.
+    NoModule,
+    /// The request's operation is not one the schema defines (or the request does not
+    /// parse against it): the reply cannot be checked.
+    UnknownOperation(String),
+    /// The reply does not match the operation's output.
+    Invalid(Finding),
 }
 
 /// What kind of data a reply holds, which decides how it is checked.
@@ -183,6 +197,35 @@ impl Schema {
         )
         .map(|_| ())
         .map_err(Finding::from)
+    }
+
+    /// Checks an `<rpc-reply>` against the output the schema defines for the operation its
+    /// `<rpc>` asked for (RFC 7950 §7.14): both are whole NETCONF messages. An operation in
+    /// the namespace of no module of the schema is not the schema's to judge
+    /// ([`ReplyCheck::NoModule`]); one its module does not define (a feature not announced)
+    /// cannot be checked ([`ReplyCheck::UnknownOperation`]).
+    pub fn validate_rpc_reply(
+        &self,
+        request: &str,
+        operation_namespace: &str,
+        reply: &str,
+    ) -> Result<(), ReplyCheck> {
+        if self
+            .context
+            .get_module_implemented_ns(operation_namespace)
+            .is_none()
+        {
+            return Err(ReplyCheck::NoModule);
+        }
+        let mut operation = yang5::data::DataTreeOwningRef::parse_netconf_rpc_op(
+            &self.context,
+            request,
+            DataParserFlags::empty(),
+        )
+        .map_err(|e| ReplyCheck::UnknownOperation(Finding::from(e).to_string()))?;
+        operation
+            .parse_netconf_reply_op(reply, DataParserFlags::STRICT)
+            .map_err(|e| ReplyCheck::Invalid(Finding::from(e)))
     }
 
     /// What differs between two replies of the same kind; empty when they are the same

@@ -281,3 +281,71 @@ fn text_nodes_are_configuration_strings_reached_through_plain_containers_only() 
         .iter()
         .all(|n| n.namespace == "urn:rfc3535:params:xml:ns:yang:rfc3535-lab"));
 }
+
+/// The standard modules' directory (scripts/setup-test-env fills it from the pyang package).
+fn standard_modules() -> PathBuf {
+    std::env::var_os("RFC3535_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
+}
+
+#[test]
+fn rpc_replies_are_checked_against_the_operations_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for module in [
+        "ietf-netconf",
+        "ietf-inet-types",
+        "ietf-yang-types",
+        "ietf-netconf-acm",
+    ] {
+        let file = format!("{module}.yang");
+        std::fs::copy(standard_modules().join(&file), dir.path().join(&file)).unwrap_or_else(|e| {
+            panic!("{file} from the standard modules (run scripts/setup-test-env): {e}")
+        });
+    }
+    let netconf = ModuleSpec {
+        name: "ietf-netconf".into(),
+        revision: None,
+        features: vec!["candidate".into()],
+    };
+    let schema = Schema::from_dir(dir.path(), &[netconf]).expect("ietf-netconf builds");
+    let base = "urn:ietf:params:xml:ns:netconf:base:1.0";
+    let rpc = |operation: &str| format!("<rpc message-id=\"1\" xmlns=\"{base}\">{operation}</rpc>");
+    let reply =
+        |body: &str| format!("<rpc-reply message-id=\"1\" xmlns=\"{base}\">{body}</rpc-reply>");
+    let commit = rpc("<commit/>");
+    schema
+        .validate_rpc_reply(&commit, base, &reply("<ok/>"))
+        .expect("commit has no output: ok is its reply");
+    match schema.validate_rpc_reply(
+        &commit,
+        base,
+        &reply("<ok/><status xmlns=\"urn:example:vendor\">done</status>"),
+    ) {
+        Err(ReplyCheck::Invalid(finding)) => {
+            assert!(finding.message.contains("status"), "{finding}")
+        }
+        other => panic!("an element beside ok is not the output: {other:?}"),
+    }
+    assert_eq!(
+        schema.validate_rpc_reply(
+            &rpc(
+                "<create-subscription xmlns=\"urn:ietf:params:xml:ns:netconf:notification:1.0\"/>"
+            ),
+            "urn:ietf:params:xml:ns:netconf:notification:1.0",
+            &reply("<ok/>"),
+        ),
+        Err(ReplyCheck::NoModule)
+    );
+    // Without the candidate feature announced, commit is not in the schema: not checked.
+    let without = ModuleSpec {
+        name: "ietf-netconf".into(),
+        revision: None,
+        features: Vec::new(),
+    };
+    let schema = Schema::from_dir(dir.path(), &[without]).expect("ietf-netconf builds");
+    assert!(matches!(
+        schema.validate_rpc_reply(&commit, base, &reply("<ok/>")),
+        Err(ReplyCheck::UnknownOperation(_))
+    ));
+}
