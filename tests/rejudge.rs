@@ -41,6 +41,10 @@ async fn a_moved_run_directory_is_judged_again_without_the_device() {
             out.join(snapshot).join("acquired.json").is_file(),
             "{snapshot}"
         );
+        // The YANG library as the device served it, beside its modules.
+        let library = std::fs::read_to_string(out.join(snapshot).join("yang-library.xml"))
+            .expect("the library is in the snapshot");
+        assert!(library.contains("<yang-library"), "{library}");
     }
     // The state-in-config device's replies break its schema: there are findings to re-check.
     assert!(results

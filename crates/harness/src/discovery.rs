@@ -54,6 +54,8 @@ pub struct Claims {
     pub modules_from: ModuleSource,
     /// Why the library could not be read, if it could not.
     pub library_note: Option<String>,
+    /// The library's XML as the device served it (for the run's schema snapshot).
+    pub library_xml: Option<String>,
 }
 
 impl Claims {
@@ -133,8 +135,9 @@ pub async fn discover(session: &Session) -> Claims {
             _ => {}
         }
     }
-    match read_library(session).await {
-        Ok(Some(library)) => {
+    match read_library_as_served(session).await {
+        Ok(Some(LibraryRead { library, xml })) => {
+            claims.library_xml = Some(xml);
             claims.modules = library
                 .implemented()
                 .map(|m| {
@@ -193,6 +196,22 @@ pub enum LibraryUnavailable {
 /// Reads the YANG library the device advertises: RFC 8525 first, else RFC 7895. `Err` says
 /// why there is none to read (not advertised, refused, unreadable).
 pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, LibraryUnavailable> {
+    Ok(read_library_as_served(session)
+        .await?
+        .map(|read| read.library))
+}
+
+/// A YANG library as read: what it says, and the reply's data as the device wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryRead {
+    pub library: YangLibrary,
+    pub xml: String,
+}
+
+/// [`read_library`], with the library's XML as served (for the run's schema snapshot).
+pub async fn read_library_as_served(
+    session: &Session,
+) -> Result<Option<LibraryRead>, LibraryUnavailable> {
     let (element, label) = if session.has_capability(YANG_LIBRARY_1_1) {
         ("yang-library", "/yang-library (RFC 8525)")
     } else if session.has_capability(YANG_LIBRARY_1_0)
@@ -223,8 +242,12 @@ pub async fn read_library(session: &Session) -> Result<Option<YangLibrary>, Libr
             errors: errors.join("; "),
         });
     }
-    match YangLibrary::parse(reply.data().unwrap_or_default()) {
-        Ok(Some(library)) => Ok(Some(library)),
+    let data = reply.data().unwrap_or_default();
+    match YangLibrary::parse(data) {
+        Ok(Some(library)) => Ok(Some(LibraryRead {
+            library,
+            xml: data.to_owned(),
+        })),
         Ok(None) => Err(LibraryUnavailable::Empty { label }),
         Err(e) => Err(LibraryUnavailable::Unreadable {
             label,

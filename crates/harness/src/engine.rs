@@ -198,7 +198,15 @@ async fn describe(
         let dir = schema::directory_of(&acquired, Some(&cache), &fresh);
         // The run directory keeps the device's schema as served, for re-checking offline.
         let relative = format!("schema/{}", prepared.id().replace(['/', '\\'], "_"));
-        match schema::snapshot(&acquired, &dir, &run_dir.join(&relative)) {
+        let written = schema::snapshot(&acquired, &dir, &run_dir.join(&relative)).and_then(|()| {
+            match &prepared.claims.library_xml {
+                Some(xml) => {
+                    std::fs::write(run_dir.join(&relative).join(schema::LIBRARY_FILE), xml)
+                }
+                None => Ok(()),
+            }
+        });
+        match written {
             Ok(()) => prepared.schema_snapshot = Some(relative),
             Err(error) => {
                 prepared.snapshot_problem = Some(format!(

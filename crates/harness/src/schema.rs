@@ -328,6 +328,9 @@ fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// The file of a schema snapshot that holds the device's YANG library as it served it.
+pub const LIBRARY_FILE: &str = "yang-library.xml";
+
 /// Copies a device's schema as acquired (its module files and `acquired.json`, which says
 /// which are implemented with which features) into `dest`, so that a run directory holds
 /// everything needed to check its replies again elsewhere (`rfc3535 report --rejudge`).
