@@ -4,25 +4,30 @@ Feature: Configuration changes are transactions
   @req:R3535-3.5 @req:R3535-5.24 @should @cap:confirmed-commit @rfc6241-8.4.1
   Scenario: An unconfirmed commit is rolled back when its timeout expires
     Given a management session "A"
+    And a copy of the running configuration
     When "A" sets the sandbox text to a fresh value in the candidate
     And "A" commits, asking for confirmation within 2 seconds
     Then the running configuration shows the sandbox text
     When 4 seconds pass
     Then the running configuration does not show the sandbox text
+    And the running configuration equals the copy
 
   @req:R3535-3.5 @req:R3535-5.24 @should @cap:confirmed-commit @rfc6241-8.4.1
   Scenario: An unconfirmed commit is rolled back when its session is lost
     Given a management session "A"
     And a management session "B"
+    And a copy of the running configuration
     When "A" sets the sandbox text to a fresh value in the candidate
     And "A" commits, asking for confirmation within 60 seconds
     Then the running configuration shows the sandbox text
     When "A" is disconnected
     Then within 5 seconds "B" sees a running configuration without the sandbox text
+    And the running configuration equals the copy
 
   @req:R3535-3.5 @should @cap:confirmed-commit @rfc6241-8.4.5
   Scenario: A persistent confirmed commit is confirmed from another session only with its token
     Given a management session "A"
+    And a copy of the running configuration
     When "A" sets the sandbox text to a fresh value in the candidate
     And "A" commits, asking for confirmation within 60 seconds under a persist token
     And "A" is disconnected
@@ -31,6 +36,7 @@ Feature: Configuration changes are transactions
     When "B" confirms the commit with the persist token
     Then the reply is ok
     And the running configuration shows the sandbox text
+    And nothing but the sandbox changed in the configuration it edits
 
   @req:R3535-3.5 @should @rfc6241-7.5
   Scenario: A lock held by one session is refused to another, which is told who holds it
@@ -45,9 +51,11 @@ Feature: Configuration changes are transactions
   Scenario: An edit that fails part-way leaves nothing behind
     Given a management session "A"
     And the sandbox text holds a fresh value
+    And a copy of the running configuration
     When "A" sends one edit that adds a sandbox list entry and creates the existing sandbox text, rolling back on error
     Then the reply is an error with tag "data-exists"
     And the edit target does not show the new sandbox list entry
+    And nothing but the sandbox changed in the configuration it edits
     When "A" adds that sandbox list entry on its own
     Then the edit target shows the new sandbox list entry
 
