@@ -36,3 +36,12 @@ Feature: Every announced capability works as its RFC says
     And "B" reads the state of the datastores and sessions
     Then the reply names session "A" as the holder of the lock on the configuration it edits
     And the reply lists session "A" among the management sessions
+
+  @cap:confirmed-commit @cap:notification @cap:netconf-notifications @rfc6470-2
+  Scenario: A confirmed commit is announced as it starts and as it completes
+    Given a management session "B" subscribed to the NETCONF event stream
+    And a management session "A"
+    When "A" sets the sandbox text to a fresh value in the candidate
+    And "A" commits, asking for confirmation within 60 seconds
+    And "A" confirms its commit
+    Then within 10 seconds "B" receives the start and the completion of the confirmed commit of session "A"

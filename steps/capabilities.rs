@@ -237,3 +237,72 @@ async fn defaults_as_the_mode_says(world: &mut RunWorld) -> StepResult {
         }
     )))
 }
+
+#[then(
+    expr = "within {int} seconds {string} receives the start and the completion of the confirmed commit of session {string}"
+)]
+async fn receives_confirmed_commit_events(
+    world: &mut RunWorld,
+    seconds: u64,
+    listener: String,
+    of: String,
+) -> StepResult {
+    let username = world
+        .usernames
+        .get(&of)
+        .cloned()
+        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {of:?}")))?;
+    let session_id = world.netconf(&of)?.session_id().to_string();
+    let mut events = world
+        .session(&listener)?
+        .take_events()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let (mut started, mut completed) = (false, false);
+    let mut seen = Vec::new();
+    while !(started && completed) {
+        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+            break;
+        };
+        let Ok(content) = Element::parse_fragment(notification.content()) else {
+            seen.push("an unreadable notification".to_owned());
+            continue;
+        };
+        for event in content
+            .iter()
+            .filter(|e| e.name.namespace == NS_NCN && e.name.local == "netconf-confirmed-commit")
+        {
+            let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
+            let (user, sid, step) = (
+                field("username"),
+                field("session-id"),
+                field("confirm-event"),
+            );
+            seen.push(format!(
+                "{} by session {}",
+                step.as_deref().unwrap_or("?"),
+                sid.as_deref().unwrap_or("?")
+            ));
+            if sid.as_deref() != Some(session_id.as_str()) || user.as_deref() != Some(&username) {
+                continue;
+            }
+            check_event_schema(world.device()?, &notification, "netconf-confirmed-commit")?;
+            match step.as_deref() {
+                Some("start") => started = true,
+                Some("complete") => completed = true,
+                _ => {}
+            }
+        }
+    }
+    if started && completed {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "within {seconds} s the netconf-confirmed-commit events of session {session_id} ({username:?}) were not both start and complete (RFC 6470 §2); seen: {}",
+        if seen.is_empty() {
+            "none".to_owned()
+        } else {
+            seen.join(", ")
+        }
+    )))
+}

@@ -23,6 +23,14 @@ async fn confirmed_commit(world: &mut RunWorld, name: String, seconds: u32) -> S
     expect_ok(&reply, "confirmed commit")
 }
 
+#[when(expr = "{string} confirms its commit")]
+async fn confirms_own_commit(world: &mut RunWorld, name: String) -> StepResult {
+    let reply = world.netconf(&name)?.commit(Commit::default()).await?;
+    expect_ok(&reply, "confirming commit")?;
+    world.confirmed_pending = false;
+    Ok(())
+}
+
 #[when(
     expr = "{string} commits, asking for confirmation within {int} seconds under a persist token"
 )]

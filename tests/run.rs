@@ -910,6 +910,13 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             }),
         ),
         (
+            "A confirmed commit is announced as it starts and as it completes",
+            Faulty(DeviceSpec::candidate, || Faults {
+                drop_notifications: vec!["netconf-confirmed-commit"],
+                ..Faults::default()
+            }),
+        ),
+        (
             "The YANG library holds still while nothing changes",
             Faulty(DeviceSpec::candidate, || Faults {
                 rules: vec![Rule {

@@ -92,6 +92,8 @@ pub struct Faults {
     pub locks_unlisted: bool,
     /// No `netconf-session-start` or `netconf-session-end` event is sent.
     pub silent_sessions: bool,
+    /// No `netconf-confirmed-commit` event is sent.
+    pub silent_confirmed_commits: bool,
     /// `<get-data>` ignores `config-filter` and `max-depth`.
     pub nmda_filters_ignored: bool,
     /// `<get-data>` of `ds:running` holds the state beside the configuration.
@@ -178,6 +180,7 @@ const NONE: Faults = Faults {
     volatile_library_id: false,
     locks_unlisted: false,
     silent_sessions: false,
+    silent_confirmed_commits: false,
     nmda_filters_ignored: false,
     state_in_running_data: false,
     edit_data_ignored: false,
@@ -434,6 +437,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "puts an element of its own beside every <ok/>, which no operation's output defines",
         faults: Faults {
             output_beside_ok: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "silent-confirmed-commits",
+        summary: "announces no step of a confirmed commit",
+        faults: Faults {
+            silent_confirmed_commits: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

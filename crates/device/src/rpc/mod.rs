@@ -325,6 +325,9 @@ fn announce_change(shared: &Shared, session: Option<u32>, datastore: &str) {
 }
 
 fn announce_confirm(shared: &Shared, session: Option<u32>, event: &str, timeout: Option<u64>) {
+    if shared.faults.silent_confirmed_commits {
+        return;
+    }
     let body = match session {
         Some(session) => {
             let (user, host) = who(shared, session);
