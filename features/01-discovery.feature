@@ -42,3 +42,9 @@ Feature: A device describes itself truthfully
     When "A" ends a session with an identifier no session can have
     Then the reply is an error with a type and one of the tags "invalid-value, bad-element, malformed-message"
     And the session still answers requests
+
+  @req:R3535-5.27 @req:R3535-3.1 @should @cap:monitoring @rfc6022-3.1
+  Scenario: Every module the monitoring schema list names can be fetched
+    Given a management session "A"
+    When "A" reads the monitoring schema list
+    Then "A" can fetch every YANG module the list names with get-schema

@@ -70,6 +70,7 @@ async fn downloads_modules(world: &mut RunWorld, name: String) -> StepResult {
     if let Some(error) = &acquired.transport_error {
         return Err(Finding::error(format!("transport: {error}")));
     }
+    device.remember_served(&acquired);
     world
         .measurements
         .insert("modules_fetched".to_owned(), acquired.files.len().into());
@@ -224,6 +225,102 @@ async fn library_holds_still(world: &mut RunWorld) -> StepResult {
     // library's content does; nothing changed between these reads.
     Err(Finding::fail(format!(
         "the YANG library changed between reads although nothing was changed on the device: {}",
+        problems.join("; ")
+    )))
+}
+
+/// How many schema-list entries are fetched at most (the check is bounded on any device).
+const SCHEMA_LIST_LIMIT: usize = 200;
+
+#[when(expr = "{string} reads the monitoring schema list")]
+async fn reads_schema_list(world: &mut RunWorld, name: String) -> StepResult {
+    let filter = Filter::subtree(format!(
+        "<netconf-state xmlns=\"{NS_MONITORING}\"><schemas/></netconf-state>"
+    ));
+    let reply = world.netconf(&name)?.get(Some(filter), None).await?;
+    reply_data(&reply, "get of /netconf-state/schemas")?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "{string} can fetch every YANG module the list names with get-schema")]
+async fn schema_list_is_served(world: &mut RunWorld, name: String) -> StepResult {
+    let data = reply_data(world.kept_reply()?, "get of /netconf-state/schemas")?;
+    let entries: Vec<(String, String)> = data
+        .iter()
+        .flat_map(|e| e.find_all(&["schemas", "schema"]))
+        .filter(|s| {
+            let format = s.child("format").map(|f| f.text.trim()).unwrap_or_default();
+            let netconf = s
+                .children_named("location")
+                .any(|l| l.text.trim() == "NETCONF");
+            format.rsplit(':').next() == Some("yang") && netconf
+        })
+        .map(|s| {
+            let field = |n: &str| {
+                s.child(n)
+                    .map(|c| c.text.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            (field("identifier"), field("version"))
+        })
+        .collect();
+    if entries.is_empty() {
+        return Err(Finding::fail(
+            "/netconf-state/schemas names no YANG module available over NETCONF (RFC 6022 §2.1.3)",
+        ));
+    }
+    world
+        .measurements
+        .insert("schemas_listed".to_owned(), entries.len().into());
+    let device = Arc::clone(world.device()?);
+    let session = world.netconf(&name)?;
+    let mut problems = Vec::new();
+    let mut fetched = 0;
+    for (identifier, version) in entries.iter().take(SCHEMA_LIST_LIMIT) {
+        let key = if version.is_empty() {
+            identifier.clone()
+        } else {
+            format!("{identifier}@{version}")
+        };
+        // A module this run already got from the device is not asked for again.
+        let problem = match device.served(&key) {
+            Some(problem) => problem,
+            None => {
+                let version = (!version.is_empty()).then_some(version.as_str());
+                let reply = session.get_schema(identifier, version).await?;
+                fetched += 1;
+                let problem = if reply.is_success() {
+                    let text = reply.data_text().unwrap_or_default();
+                    rfc3535_harness::schema::source_problem(&text, identifier, version)
+                } else {
+                    Some(format!(
+                        "refused ({})",
+                        super::world::describe_errors(&reply)
+                    ))
+                };
+                device.record_served(&key, problem.clone());
+                problem
+            }
+        };
+        if let Some(problem) = problem {
+            problems.push(format!("{key}: {problem}"));
+        }
+    }
+    world
+        .measurements
+        .insert("schemas_fetched_here".to_owned(), fetched.into());
+    if entries.len() > SCHEMA_LIST_LIMIT {
+        world.notes.push(format!(
+            "fetched the first {SCHEMA_LIST_LIMIT} of {} listed modules",
+            entries.len()
+        ));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "modules the schema list names are not served by get-schema (RFC 6022 §3.1): {}",
         problems.join("; ")
     )))
 }

@@ -605,6 +605,17 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             }),
         ),
         (
+            "Every module the monitoring schema list names can be fetched",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![rewrite_reply(
+                    "<schemas/>",
+                    "<identifier>ietf-system</identifier>",
+                    "<identifier>rfc3535-retired</identifier>",
+                )],
+                ..Faults::default()
+            }),
+        ),
+        (
             "A request the device cannot honour gets a structured error",
             Faulty(DeviceSpec::candidate, || Faults {
                 rules: vec![rule("rfc3535-no-such-operation", Action::AnswerOk)],

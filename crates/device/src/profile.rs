@@ -94,6 +94,8 @@ pub struct Faults {
     pub silent_sessions: bool,
     /// No `netconf-confirmed-commit` event is sent.
     pub silent_confirmed_commits: bool,
+    /// `/netconf-state/schemas` lists a module that `<get-schema>` does not serve.
+    pub stale_schema_list: bool,
     /// `<get-data>` ignores `config-filter` and `max-depth`.
     pub nmda_filters_ignored: bool,
     /// `<get-data>` of `ds:running` holds the state beside the configuration.
@@ -181,6 +183,7 @@ const NONE: Faults = Faults {
     locks_unlisted: false,
     silent_sessions: false,
     silent_confirmed_commits: false,
+    stale_schema_list: false,
     nmda_filters_ignored: false,
     state_in_running_data: false,
     edit_data_ignored: false,
@@ -446,6 +449,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces no step of a confirmed commit",
         faults: Faults {
             silent_confirmed_commits: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "stale-schema-list",
+        summary: "lists in its monitoring data a module it no longer serves",
+        faults: Faults {
+            stale_schema_list: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

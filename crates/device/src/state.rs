@@ -103,6 +103,10 @@ fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) 
             escape(&module.namespace)
         ));
     }
+    if shared.faults.stale_schema_list {
+        // A module the device no longer serves, still listed.
+        xml.push_str("<schema><identifier>rfc3535-retired</identifier><version>2000-01-01</version><format>ncm:yang</format><namespace>urn:example:rfc3535-retired</namespace><location>NETCONF</location></schema>");
+    }
     xml.push_str("</schemas><sessions>");
     let listed = !shared.faults.monitoring_gaps;
     if let (true, Ok(sessions)) = (listed, shared.sessions.lock()) {

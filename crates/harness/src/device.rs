@@ -38,6 +38,11 @@ pub struct DeviceContext {
     pub schema: Option<Acquired>,
     /// Where those modules are.
     pub schema_dir: Option<PathBuf>,
+    /// What `<get-schema>` answered in this run's scenarios, by `name@revision`: `None` when
+    /// it served the module, else what was wrong. Scenarios that need a module fetched look
+    /// here first, so a device is asked for each module once (some devices fail a second
+    /// fetch of the same module; docs/lab-findings.md).
+    pub served_modules: std::sync::Mutex<std::collections::BTreeMap<String, Option<String>>>,
 }
 
 /// Why scenarios may not write a device's sandbox: they are skipped, saying this.
@@ -103,6 +108,35 @@ impl DeviceContext {
         } else {
             Datastore::Running
         }
+    }
+
+    /// Records the modules a live fetch got from the device (files `name@revision.yang`).
+    pub fn remember_served(&self, acquired: &Acquired) {
+        let mut served = self
+            .served_modules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for file in &acquired.files {
+            let module = file.trim_end_matches(".yang").trim_end_matches(".yin");
+            served.insert(module.to_owned(), None);
+        }
+    }
+
+    /// What `<get-schema>` answered for `name@revision` in this run, if it was asked.
+    pub fn served(&self, module: &str) -> Option<Option<String>> {
+        self.served_modules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(module)
+            .cloned()
+    }
+
+    /// Records what `<get-schema>` answered for `name@revision`.
+    pub fn record_served(&self, module: &str, problem: Option<String>) {
+        self.served_modules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(module.to_owned(), problem);
     }
 
     /// The device's schema as a libyang context. Skipped without one; the inner `Err` when
@@ -184,6 +218,7 @@ pub(crate) mod tests {
             original_text: None,
             schema: None,
             schema_dir: None,
+            served_modules: Default::default(),
         }
     }
 

@@ -186,6 +186,7 @@ async fn describe(
         original_text: None,
         schema: None,
         schema_dir: None,
+        served_modules: Default::default(),
     };
     if context.claims(Capability::Monitoring) {
         let cache = schema::default_cache();
