@@ -82,55 +82,39 @@ async fn receives_session_events(
     listener: String,
     of: String,
 ) -> StepResult {
-    let username = world
-        .usernames
-        .get(&of)
-        .cloned()
-        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {of:?}")))?;
+    let username = account_of(world, &of)?;
     let session_id = world
         .session_ids
         .get(&of)
         .ok_or_else(|| Finding::error(format!("harness bug: no session id kept for {of:?}")))?
         .to_string();
-    let mut events = world
-        .session(&listener)?
-        .take_events()
-        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let device = Arc::clone(world.device()?);
     let (mut started, mut ended) = (false, false);
-    let mut seen = Vec::new();
-    while !(started && ended) {
-        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
-            break;
-        };
-        let Ok(content) = Element::parse_fragment(notification.content()) else {
-            seen.push("an unreadable notification".to_owned());
-            continue;
-        };
-        for event in content.iter().filter(|e| e.name.namespace == NS_NCN) {
-            let kind = event.name.local.as_str();
-            if !matches!(kind, "netconf-session-start" | "netconf-session-end") {
-                continue;
-            }
-            let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
-            let (user, sid) = (field("username"), field("session-id"));
-            if sid.as_deref() != Some(session_id.as_str()) {
-                continue;
-            }
-            if user.as_deref() != Some(username.as_str()) {
-                seen.push(format!(
-                    "{kind} of session {session_id} names username {user:?}"
-                ));
-                continue;
-            }
-            check_event_schema(world.device()?, &notification, kind)?;
-            if kind == "netconf-session-start" {
-                started = true;
-            } else {
-                ended = true;
-            }
+    let seen = watch_events(world, &listener, seconds, |event, notification, seen| {
+        let kind = event.name.local.as_str();
+        if !matches!(kind, "netconf-session-start" | "netconf-session-end") {
+            return Ok(false);
         }
-    }
+        let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
+        let (user, sid) = (field("username"), field("session-id"));
+        if sid.as_deref() != Some(session_id.as_str()) {
+            return Ok(false);
+        }
+        if user.as_deref() != Some(username.as_str()) {
+            seen.push(format!(
+                "{kind} of session {session_id} names username {user:?}"
+            ));
+            return Ok(false);
+        }
+        check_event_schema(&device, notification, kind)?;
+        if kind == "netconf-session-start" {
+            started = true;
+        } else {
+            ended = true;
+        }
+        Ok(started && ended)
+    })
+    .await?;
     if started && ended {
         return Ok(());
     }
@@ -150,6 +134,50 @@ async fn receives_session_events(
             format!("; seen: {}", seen.join("; "))
         }
     )))
+}
+
+/// The account a named session logged in as.
+fn account_of(world: &RunWorld, name: &str) -> Result<String, Finding> {
+    world
+        .usernames
+        .get(name)
+        .cloned()
+        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {name:?}")))
+}
+
+/// Reads `listener`'s RFC 6470 events for up to `seconds`, handing each to `visit` (with
+/// the notification it came in, and a list of what was seen) until `visit` says everything
+/// awaited has come. Returns what was seen.
+async fn watch_events(
+    world: &RunWorld,
+    listener: &str,
+    seconds: u64,
+    mut visit: impl FnMut(
+        &Element,
+        &rfc3535_client::wire::Notification,
+        &mut Vec<String>,
+    ) -> Result<bool, Finding>,
+) -> Result<Vec<String>, Finding> {
+    let mut events = world
+        .session(listener)?
+        .take_events()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut seen = Vec::new();
+    loop {
+        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+            return Ok(seen);
+        };
+        let Ok(content) = Element::parse_fragment(notification.content()) else {
+            seen.push("an unreadable notification".to_owned());
+            continue;
+        };
+        for event in content.iter().filter(|e| e.name.namespace == NS_NCN) {
+            if visit(event, &notification, &mut seen)? {
+                return Ok(seen);
+            }
+        }
+    }
 }
 
 #[when(
@@ -247,53 +275,37 @@ async fn receives_confirmed_commit_events(
     listener: String,
     of: String,
 ) -> StepResult {
-    let username = world
-        .usernames
-        .get(&of)
-        .cloned()
-        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {of:?}")))?;
+    let username = account_of(world, &of)?;
     let session_id = world.netconf(&of)?.session_id().to_string();
-    let mut events = world
-        .session(&listener)?
-        .take_events()
-        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let device = Arc::clone(world.device()?);
     let (mut started, mut completed) = (false, false);
-    let mut seen = Vec::new();
-    while !(started && completed) {
-        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
-            break;
-        };
-        let Ok(content) = Element::parse_fragment(notification.content()) else {
-            seen.push("an unreadable notification".to_owned());
-            continue;
-        };
-        for event in content
-            .iter()
-            .filter(|e| e.name.namespace == NS_NCN && e.name.local == "netconf-confirmed-commit")
-        {
-            let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
-            let (user, sid, step) = (
-                field("username"),
-                field("session-id"),
-                field("confirm-event"),
-            );
-            seen.push(format!(
-                "{} by session {}",
-                step.as_deref().unwrap_or("?"),
-                sid.as_deref().unwrap_or("?")
-            ));
-            if sid.as_deref() != Some(session_id.as_str()) || user.as_deref() != Some(&username) {
-                continue;
-            }
-            check_event_schema(world.device()?, &notification, "netconf-confirmed-commit")?;
-            match step.as_deref() {
-                Some("start") => started = true,
-                Some("complete") => completed = true,
-                _ => {}
-            }
+    let seen = watch_events(world, &listener, seconds, |event, notification, seen| {
+        if event.name.local != "netconf-confirmed-commit" {
+            return Ok(false);
         }
-    }
+        let field = |name: &str| event.child(name).map(|e| e.text.trim().to_owned());
+        let (user, sid, step) = (
+            field("username"),
+            field("session-id"),
+            field("confirm-event"),
+        );
+        seen.push(format!(
+            "{} by session {}",
+            step.as_deref().unwrap_or("?"),
+            sid.as_deref().unwrap_or("?")
+        ));
+        if sid.as_deref() != Some(session_id.as_str()) || user.as_deref() != Some(&username) {
+            return Ok(false);
+        }
+        check_event_schema(&device, notification, "netconf-confirmed-commit")?;
+        match step.as_deref() {
+            Some("start") => started = true,
+            Some("complete") => completed = true,
+            _ => {}
+        }
+        Ok(started && completed)
+    })
+    .await?;
     if started && completed {
         return Ok(());
     }
