@@ -3,9 +3,12 @@
 @req:R3535-5.27 @should
 Feature: Every announced capability works as its RFC says
 
-  @cap:with-defaults @rfc6243-3
+  # The sandbox text is written first, so that its top-level container exists whatever ran
+  # before: its defaults are judged on every device alike.
+  @cap:with-defaults @cap:config-edit @rfc6243-3
   Scenario: Every announced with-defaults mode shows the defaults as the mode says
     Given a management session "A"
+    And the sandbox text holds a fresh value
     When "A" reads the running configuration in every with-defaults mode the device announces
     Then every reply shows the schema's defaults as its mode says
 
