@@ -10,7 +10,7 @@ use rfc3535_score::{
     Results, RunInfo, ScenarioOutcome, Verdict, Weights, SCHEMA_VERSION,
 };
 
-use crate::capability::ClaimCheck;
+use crate::capability::{Capability, ClaimCheck};
 use crate::catalogue::Catalogue;
 use crate::records::RunOutput;
 use crate::verdict::{decide, ScenarioFacts, SchemaFindings};
@@ -172,13 +172,25 @@ pub fn assemble(
             broken: device.broken.clone(),
             schema_snapshot: device.schema_snapshot.clone(),
             unchecked_claims: crate::capability::unchecked_claims(&device.advertised, |c| {
+                // On a device without a candidate, every edit is an edit of running: the
+                // scenarios that need config-edit exercise :writable-running.
+                let exercised_by = |need: &str| {
+                    need == c.tag_name()
+                        || (c == Capability::WritableRunning
+                            && !device.claims.claims(Capability::Candidate)
+                            && need == Capability::ConfigEdit.tag_name())
+                };
                 let judged = mine.iter().any(|r| {
                     matches!(r.verdict, Verdict::Pass | Verdict::Fail)
-                        && r.needs.iter().any(|n| n == c.tag_name())
+                        && r.needs.iter().any(|n| exercised_by(n))
                 });
                 if judged {
                     ClaimCheck::Judged
-                } else if catalogue.scenarios.iter().any(|s| s.needs.contains(&c)) {
+                } else if catalogue
+                    .scenarios
+                    .iter()
+                    .any(|s| s.needs.iter().any(|n| exercised_by(n.tag_name())))
+                {
                     ClaimCheck::NotReached
                 } else {
                     ClaimCheck::NoScenario
