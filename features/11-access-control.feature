@@ -5,9 +5,11 @@ Feature: Access is controlled
   Scenario: A read-only account cannot change the configuration
     Given a management session "A"
     And a management session "R" of the read-only account
+    And a copy of the running configuration
     When "R" tries to set the sandbox text to a fresh value
     Then the reply is an error with tag "access-denied"
     And the running configuration does not show the sandbox text
+    And the running configuration equals the copy
 
   @req:R3535-5.28 @must @rfc6242-3
   Scenario: Wrong credentials are refused
