@@ -62,6 +62,7 @@ Feature: Configuration changes are transactions
   @multi @req:R3535-3.5 @req:R3535-5.24 @should @cap:candidate @cap:confirmed-commit @cap:validate
   Scenario: A change across devices is committed everywhere
     Given a management session on every device
+    And a copy of every device's running configuration
     When every device's candidate is locked
     And the sandbox text is set to one fresh value in every device's candidate
     And every device validates its candidate
@@ -69,6 +70,7 @@ Feature: Configuration changes are transactions
     And every device confirms its commit
     And every device's candidate is unlocked
     Then every device's running configuration shows the sandbox text
+    And nothing but the sandbox changed on any device
 
   @multi @req:R3535-3.5 @req:R3535-5.24 @should @cap:candidate
   Scenario: A change across devices is abandoned everywhere when one device refuses it

@@ -317,6 +317,23 @@ async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
     )
 }
 
+#[then(expr = "nothing but the sandbox changed on any device")]
+async fn nothing_else_changed_anywhere(world: &mut RunWorld) -> StepResult {
+    let mut differing = Vec::new();
+    for ((device, session), copy) in members(world)?.into_iter().zip(world.copies.iter()) {
+        let now = part(
+            world,
+            device,
+            read_config_data(session, Datastore::Running).await,
+        )?;
+        let differences = rfc3535_harness::session::differences_outside(device, copy, &now)?;
+        if !differences.is_empty() {
+            differing.push((device, differences.join(" | ")));
+        }
+    }
+    blame_differing(world, "running changed outside the sandbox", differing)
+}
+
 #[then(expr = "every device's candidate equals its running configuration")]
 async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult {
     let mut differing = Vec::new();
