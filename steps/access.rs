@@ -2,14 +2,14 @@
 //! change events (RFC 6470).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use cucumber::{given, then};
-use rfc3535_client::wire::tree::Element;
 use rfc3535_harness::sandbox::NodePath;
 use rfc3535_harness::session::ManagementSession as _;
 
-use super::world::{check_event_schema, expect_ok, open_session, Finding, RunWorld, StepResult};
+use super::world::{
+    check_event_schema, expect_ok, open_session, watch_events, Finding, RunWorld, StepResult,
+};
 
 use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
 
@@ -37,42 +37,33 @@ async fn receives_change(
     account_of: String,
     session_of: String,
 ) -> StepResult {
-    let username = world.usernames.get(&account_of).cloned().ok_or_else(|| {
-        Finding::error(format!(
-            "harness bug: no account known for session {account_of:?}"
-        ))
-    })?;
+    let username = super::world::account_of(world, &account_of)?;
     let session_id = world.netconf(&session_of)?.session_id().to_string();
-    let mut events = world
-        .session(&listener)?
-        .take_events()
-        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    let mut seen = Vec::new();
-    loop {
-        let next = tokio::time::timeout_at(deadline, events.recv()).await;
-        let Ok(Some(notification)) = next else { break };
-        let Ok(content) = Element::parse_fragment(notification.content()) else {
-            seen.push("an unreadable notification".to_owned());
-            continue;
-        };
-        for event in content
-            .iter()
-            .filter(|e| e.name.local == "netconf-config-change" && e.name.namespace == NS_NCN)
-        {
-            let by = event.child("changed-by");
-            let user = by
-                .and_then(|b| b.child("username"))
-                .map(|u| u.text.trim().to_owned());
-            let sid = by
-                .and_then(|b| b.child("session-id"))
-                .map(|s| s.text.trim().to_owned());
-            if user.as_deref() == Some(username.as_str()) && sid.as_deref() == Some(&session_id) {
-                // The event must also be what the device's own schema says it is.
-                return check_event_schema(world.device()?, &notification, "netconf-config-change");
-            }
-            seen.push(format!("changed-by username {user:?} session-id {sid:?}"));
+    let device = Arc::clone(world.device()?);
+    let mut found = false;
+    let seen = watch_events(world, &listener, seconds, |event, notification, seen| {
+        if event.name.local != "netconf-config-change" {
+            return Ok(false);
         }
+        let by = event.child("changed-by");
+        let user = by
+            .and_then(|b| b.child("username"))
+            .map(|u| u.text.trim().to_owned());
+        let sid = by
+            .and_then(|b| b.child("session-id"))
+            .map(|s| s.text.trim().to_owned());
+        if user.as_deref() == Some(username.as_str()) && sid.as_deref() == Some(&session_id) {
+            // The event must also be what the device's own schema says it is.
+            check_event_schema(&device, notification, "netconf-config-change")?;
+            found = true;
+            return Ok(true);
+        }
+        seen.push(format!("changed-by username {user:?} session-id {sid:?}"));
+        Ok(false)
+    })
+    .await?;
+    if found {
+        return Ok(());
     }
     Err(Finding::fail(if seen.is_empty() {
         format!("no netconf-config-change arrived within {seconds} s of a committed change")

@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
-use rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS as NS_NCN;
-use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::{CreateSubscription, Datastore};
 use rfc3535_harness::session::ManagementSession as _;
 use rfc3535_harness::with_defaults::{announced_modes, default_leaves, judge, ModeRead};
 
 use super::world::{
-    check_event_schema, expect_ok, open_session, reply_data, Finding, RunWorld, StepResult,
+    account_of, check_event_schema, expect_ok, open_session, reply_data, watch_events, Finding,
+    RunWorld, StepResult,
 };
 
 /// How long a request made while subscribed may take before it counts as unanswered.
@@ -134,50 +133,6 @@ async fn receives_session_events(
             format!("; seen: {}", seen.join("; "))
         }
     )))
-}
-
-/// The account a named session logged in as.
-fn account_of(world: &RunWorld, name: &str) -> Result<String, Finding> {
-    world
-        .usernames
-        .get(name)
-        .cloned()
-        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {name:?}")))
-}
-
-/// Reads `listener`'s RFC 6470 events for up to `seconds`, handing each to `visit` (with
-/// the notification it came in, and a list of what was seen) until `visit` says everything
-/// awaited has come. Returns what was seen.
-async fn watch_events(
-    world: &RunWorld,
-    listener: &str,
-    seconds: u64,
-    mut visit: impl FnMut(
-        &Element,
-        &rfc3535_client::wire::Notification,
-        &mut Vec<String>,
-    ) -> Result<bool, Finding>,
-) -> Result<Vec<String>, Finding> {
-    let mut events = world
-        .session(listener)?
-        .take_events()
-        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    let mut seen = Vec::new();
-    loop {
-        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
-            return Ok(seen);
-        };
-        let Ok(content) = Element::parse_fragment(notification.content()) else {
-            seen.push("an unreadable notification".to_owned());
-            continue;
-        };
-        for event in content.iter().filter(|e| e.name.namespace == NS_NCN) {
-            if visit(event, &notification, &mut seen)? {
-                return Ok(seen);
-            }
-        }
-    }
 }
 
 #[when(

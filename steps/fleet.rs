@@ -298,18 +298,7 @@ async fn discard_everywhere(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "every device's running configuration equals its copy")]
 async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
-    let mut differing = Vec::new();
-    for ((device, session), copy) in members(world)?.into_iter().zip(world.copies.iter()) {
-        let now = part(
-            world,
-            device,
-            read_config_data(session, Datastore::Running).await,
-        )?;
-        let differences = config_differences(device, copy, &now)?;
-        if !differences.is_empty() {
-            differing.push((device, differences.join(" | ")));
-        }
-    }
+    let differing = running_against_copies(world, config_differences).await?;
     blame_differing(
         world,
         "running changed although the change was abandoned",
@@ -319,6 +308,17 @@ async fn running_equals_copies(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "nothing but the sandbox changed on any device")]
 async fn nothing_else_changed_anywhere(world: &mut RunWorld) -> StepResult {
+    let differing =
+        running_against_copies(world, rfc3535_harness::session::differences_outside).await?;
+    blame_differing(world, "running changed outside the sandbox", differing)
+}
+
+/// Each fleet member's running configuration now, compared with the copy taken of it by
+/// `compare` (the device, the copy, now): the members that differ, with how.
+async fn running_against_copies(
+    world: &RunWorld,
+    compare: fn(&DeviceContext, &str, &str) -> Result<Vec<String>, Finding>,
+) -> Result<Vec<(&DeviceContext, String)>, Finding> {
     let mut differing = Vec::new();
     for ((device, session), copy) in members(world)?.into_iter().zip(world.copies.iter()) {
         let now = part(
@@ -326,12 +326,12 @@ async fn nothing_else_changed_anywhere(world: &mut RunWorld) -> StepResult {
             device,
             read_config_data(session, Datastore::Running).await,
         )?;
-        let differences = rfc3535_harness::session::differences_outside(device, copy, &now)?;
+        let differences = compare(device, copy, &now)?;
         if !differences.is_empty() {
             differing.push((device, differences.join(" | ")));
         }
     }
-    blame_differing(world, "running changed outside the sandbox", differing)
+    Ok(differing)
 }
 
 #[then(expr = "every device's candidate equals its running configuration")]

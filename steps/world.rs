@@ -171,6 +171,55 @@ pub fn check_event_schema(
     Ok(())
 }
 
+/// The account a named session logged in as.
+pub fn account_of(world: &RunWorld, name: &str) -> Result<String, Finding> {
+    world
+        .usernames
+        .get(name)
+        .cloned()
+        .ok_or_else(|| Finding::error(format!("harness bug: no account known for {name:?}")))
+}
+
+/// Reads `listener`'s RFC 6470 events for up to `seconds`, handing each to `visit` (with
+/// the notification it came in, and a list of what was seen) until `visit` says everything
+/// awaited has come. Returns what was seen.
+pub async fn watch_events(
+    world: &RunWorld,
+    listener: &str,
+    seconds: u64,
+    mut visit: impl FnMut(
+        &rfc3535_client::wire::tree::Element,
+        &rfc3535_client::wire::Notification,
+        &mut Vec<String>,
+    ) -> Result<bool, Finding>,
+) -> Result<Vec<String>, Finding> {
+    let mut events = world
+        .session(listener)?
+        .take_events()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut seen = Vec::new();
+    loop {
+        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+            return Ok(seen);
+        };
+        let Ok(content) =
+            rfc3535_client::wire::tree::Element::parse_fragment(notification.content())
+        else {
+            seen.push("an unreadable notification".to_owned());
+            continue;
+        };
+        for event in content
+            .iter()
+            .filter(|e| e.name.namespace == rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS)
+        {
+            if visit(event, &notification, &mut seen)? {
+                return Ok(seen);
+            }
+        }
+    }
+}
+
 /// Opens a session to the device over its protocol, as the account `options` names.
 pub async fn open_session(
     device: &DeviceContext,

@@ -16,26 +16,8 @@ use rfc3535_yang::{NodeKind, NodeShape};
 pub(crate) use rfc3535_wire::ns::DEFAULT_ATTRIBUTE as DEFAULT_ATTRIBUTE_NS;
 pub(crate) use rfc3535_wire::ns::WITH_DEFAULTS as WITH_DEFAULTS_NS;
 
-/// The with-defaults modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Explicit,
-    ReportAll,
-    ReportAllTagged,
-    Trim,
-}
-
-impl Mode {
-    pub fn parse(text: &str) -> Option<Mode> {
-        match text.trim() {
-            "explicit" => Some(Mode::Explicit),
-            "report-all" => Some(Mode::ReportAll),
-            "report-all-tagged" => Some(Mode::ReportAllTagged),
-            "trim" => Some(Mode::Trim),
-            _ => None,
-        }
-    }
-}
+/// The with-defaults modes, as the wire model names them.
+pub use rfc3535_wire::WithDefaults as Mode;
 
 /// The data as a read in this mode shows it.
 pub fn apply(data: &mut Vec<Element>, roots: &[NodeShape], mode: Mode) {

@@ -24,31 +24,20 @@ pub fn announced_modes(capabilities: &[String]) -> Option<(WithDefaults, Vec<Wit
         .iter()
         .map(|c| HelloCapability::parse(c))
         .find(|c| c.is_standard("with-defaults"))?;
-    let basic = mode_named(capability.parameter("basic-mode")?)?;
+    let basic = WithDefaults::parse(capability.parameter("basic-mode")?)?;
     let mut modes = vec![basic];
     for name in capability
         .parameter("also-supported")
         .unwrap_or_default()
         .split(',')
     {
-        if let Some(mode) = mode_named(name) {
+        if let Some(mode) = WithDefaults::parse(name) {
             if !modes.contains(&mode) {
                 modes.push(mode);
             }
         }
     }
     Some((basic, modes))
-}
-
-fn mode_named(name: &str) -> Option<WithDefaults> {
-    [
-        WithDefaults::Explicit,
-        WithDefaults::ReportAll,
-        WithDefaults::ReportAllTagged,
-        WithDefaults::Trim,
-    ]
-    .into_iter()
-    .find(|m| m.as_str() == name.trim())
 }
 
 /// A configuration leaf whose default is always in force.

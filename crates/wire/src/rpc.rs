@@ -136,6 +136,21 @@ pub enum WithDefaults {
 }
 
 impl WithDefaults {
+    /// Every mode.
+    pub const ALL: [WithDefaults; 4] = [
+        WithDefaults::Explicit,
+        WithDefaults::ReportAll,
+        WithDefaults::ReportAllTagged,
+        WithDefaults::Trim,
+    ];
+
+    /// The mode a name (on the wire or in the capability) stands for.
+    pub fn parse(name: &str) -> Option<WithDefaults> {
+        WithDefaults::ALL
+            .into_iter()
+            .find(|m| m.as_str() == name.trim())
+    }
+
     /// The mode as written on the wire and in the capability.
     pub fn as_str(self) -> &'static str {
         match self {
