@@ -176,6 +176,23 @@ mod properties {
             let _ = ServerMessage::parse(text.as_bytes());
         }
 
+        /// Data cut out of a reply that declares prefixes outside it: whatever the device
+        /// put inside, no panic, and data that parsed inside the reply parses on its own.
+        #[test]
+        fn declared_prefixes_carry_into_any_data(inner in "\\PC{0,200}", prefix in "[a-z]{1,4}") {
+            let xml = format!(
+                "<rpc-reply message-id=\"1\" xmlns:{prefix}=\"urn:x\" xmlns=\"{NS_BASE}\"><data>{inner}</data></rpc-reply>"
+            );
+            if let Ok(reply) = RpcReply::parse(xml) {
+                let _ = crate::tree::Element::parse_fragment(reply.data().unwrap_or_default());
+            }
+            let wrapped = format!(
+                "<rpc-reply message-id=\"1\" xmlns:{prefix}=\"urn:x\" xmlns=\"{NS_BASE}\"><data><a xmlns=\"urn:a\" {prefix}:v=\"1\"/><b xmlns=\"urn:b\"/></data></rpc-reply>"
+            );
+            let reply = RpcReply::parse(wrapped).expect("well-formed");
+            prop_assert!(crate::tree::Element::parse_fragment(reply.data().unwrap_or_default()).is_ok());
+        }
+
         #[test]
         fn reply_fields_round_trip(tag in "[a-z-]{1,20}", message in "\\PC{0,80}", id in "[0-9]{1,9}") {
             let xml = format!(
