@@ -48,3 +48,26 @@ Feature: Every announced capability works as its RFC says
     And "A" commits, asking for confirmation within 60 seconds
     And "A" confirms its commit
     Then within 10 seconds "B" receives the start and the completion of the confirmed commit of session "A"
+
+  # RFC 5717 locks part of running. Where edits go through the candidate, the commit is what
+  # the lock refuses; the refused change is discarded.
+  @cap:partial-lock @cap:config-edit @rfc5717-2.4
+  Scenario: A partial lock keeps other sessions off the locked node, and off that node only
+    Given a management session "A"
+    And a management session "B"
+    And the sandbox text holds a fresh value
+    And a copy of the running configuration
+    When "A" takes a partial lock on the sandbox text
+    Then the partial lock is granted on the sandbox text and nothing else
+    When "B" tries to set the sandbox text to a fresh value with the text "locked"
+    Then the reply is an error with a type and one of the tags "in-use, lock-denied"
+    And the running configuration equals the copy
+    When "B" adds "free" to the sandbox list
+    Then the running configuration lists the sandbox entries as "free"
+    When "B" takes a partial lock on the sandbox text
+    Then the reply is an error with tag "lock-denied"
+    And the error names the session of "A" as the holder
+    When "A" releases its partial lock
+    And "B" sets the sandbox text to a fresh value with the text "released"
+    Then the running configuration shows the sandbox text exactly
+    And nothing but the sandbox changed in the configuration it edits

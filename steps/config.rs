@@ -8,6 +8,7 @@ use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
 use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption, ErrorTag};
 
 use rfc3535_harness::safety::{put_back, Restoration};
+use rfc3535_harness::session::ManagementSession as _;
 
 use super::world::{
     commit_if_candidate, config_differences, describe_errors, expect_ok, expect_same, read_config,
@@ -34,23 +35,31 @@ async fn set_in_candidate(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
-/// Sets the sandbox text through the device's edit target and activates it.
+/// Sets the sandbox text through the device's edit target and activates it. A refusal, of
+/// the edit or of the commit, is kept for the caller to judge; a refused commit's change is
+/// discarded, so that no later commit carries it.
 async fn set_and_activate(world: &mut RunWorld, name: &str, value: String) -> StepResult {
     let device = world.require_sandbox()?;
-    let reply =
-        write_sandbox_text(world.session(name)?, &device, device.edit_target(), &value).await?;
+    let session = world.session(name)?;
+    let reply = write_sandbox_text(session, &device, device.edit_target(), &value).await?;
+    let reply = if reply.is_success() && device.edit_target() == Datastore::Candidate {
+        let commit = session.commit_candidate().await?;
+        if !commit.is_success() {
+            let discard = session.discard_candidate().await?;
+            expect_ok(&discard, "discarding the refused change")?;
+        }
+        commit
+    } else {
+        reply
+    };
     world.text_value = Some(value);
-    world.last_reply = Some(reply.clone());
-    if !reply.is_success() {
-        return Ok(());
-    }
-    commit_if_candidate(world.session(name)?, &device).await
+    world.last_reply = Some(reply);
+    Ok(())
 }
 
-#[when(expr = "{string} sets the sandbox text to a fresh value")]
-async fn set_fresh(world: &mut RunWorld, name: String) -> StepResult {
-    let value = world.fresh_value();
-    set_and_activate(world, &name, value).await?;
+/// As `set_and_activate`, failing the step when the device refuses.
+async fn set_and_activate_or_fail(world: &mut RunWorld, name: &str, value: String) -> StepResult {
+    set_and_activate(world, name, value).await?;
     match &world.last_reply {
         Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
             "setting the sandbox text was refused: {}",
@@ -58,6 +67,12 @@ async fn set_fresh(world: &mut RunWorld, name: String) -> StepResult {
         ))),
         _ => Ok(()),
     }
+}
+
+#[when(expr = "{string} sets the sandbox text to a fresh value")]
+async fn set_fresh(world: &mut RunWorld, name: String) -> StepResult {
+    let value = world.fresh_value();
+    set_and_activate_or_fail(world, &name, value).await
 }
 
 /// As above, but a refusal is kept for a later `Then` to judge.
@@ -70,27 +85,20 @@ async fn try_set_fresh(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "{string} sets the sandbox text to a fresh value with the text {string}")]
 async fn set_fresh_with_text(world: &mut RunWorld, name: String, text: String) -> StepResult {
     let value = format!("{text} {}", world.fresh_value());
-    set_and_activate(world, &name, value).await?;
-    match &world.last_reply {
-        Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
-            "the edit was refused: {}",
-            describe_errors(reply)
-        ))),
-        _ => Ok(()),
-    }
+    set_and_activate_or_fail(world, &name, value).await
+}
+
+/// As above, but a refusal is kept for a later `Then` to judge.
+#[when(expr = "{string} tries to set the sandbox text to a fresh value with the text {string}")]
+async fn try_set_fresh_with_text(world: &mut RunWorld, name: String, text: String) -> StepResult {
+    let value = format!("{text} {}", world.fresh_value());
+    set_and_activate(world, &name, value).await
 }
 
 #[given(expr = "the sandbox text holds a fresh value")]
 async fn text_holds_fresh(world: &mut RunWorld) -> StepResult {
     let value = world.fresh_value();
-    set_and_activate(world, "A", value).await?;
-    match &world.last_reply {
-        Some(reply) if !reply.is_success() => Err(Finding::fail(format!(
-            "setting the sandbox text was refused: {}",
-            describe_errors(reply)
-        ))),
-        _ => Ok(()),
-    }
+    set_and_activate_or_fail(world, "A", value).await
 }
 
 async fn shows_text(world: &RunWorld, datastore: Datastore) -> Result<bool, Finding> {
@@ -390,6 +398,16 @@ fn list_entry(world: &RunWorld, label: &str) -> String {
 
 #[given(expr = "the sandbox list holds {string}")]
 async fn list_holds(world: &mut RunWorld, labels: String) -> StepResult {
+    add_list_entries(world, "A", &labels).await
+}
+
+#[when(expr = "{string} adds {string} to the sandbox list")]
+async fn adds_to_list(world: &mut RunWorld, name: String, labels: String) -> StepResult {
+    add_list_entries(world, &name, &labels).await
+}
+
+/// Appends entries (labels, comma-separated) to the sandbox list and activates them.
+async fn add_list_entries(world: &mut RunWorld, name: &str, labels: &str) -> StepResult {
     let device = world.require_sandbox()?;
     let Some(list) = device.sandbox.list.clone() else {
         return Err(Finding::skip(
@@ -411,7 +429,7 @@ async fn list_holds(world: &mut RunWorld, labels: String) -> StepResult {
         .map(|e| format!("<{leaf}{attributes}>{e}</{leaf}>"))
         .collect();
     world.list_entries.extend(entries);
-    let session = world.netconf("A")?;
+    let session = world.netconf(name)?;
     let reply = session
         .edit_config(EditConfig::new(device.edit_target(), list.wrap_many(&xml)))
         .await?;

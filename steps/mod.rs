@@ -13,5 +13,6 @@ mod config;
 mod discovery;
 mod fleet;
 mod nmda;
+mod partial_lock;
 mod sessions;
 mod transactions;

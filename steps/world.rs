@@ -55,6 +55,8 @@ pub struct RunWorld {
     pub kept_replies: Vec<RpcReply>,
     /// Saved configurations (per fleet member, or one for a single device).
     pub copies: Vec<String>,
+    /// Partial locks granted in this scenario: the session holding each, and its lock-id.
+    pub partial_locks: Vec<(String, u32)>,
     /// A persist token of a pending confirmed commit (cancelled afterwards if still pending).
     pub persist_token: Option<String>,
     /// A confirmed commit may be pending on the single device.

@@ -968,6 +968,12 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "An edit made with edit-data is what get-config reads back",
             Real(DeviceSpec::nmda),
         ),
+        // netconfd announces :partial-lock and answers every partial-lock with an internal
+        // error (docs/lab-findings.md).
+        (
+            "A partial lock keeps other sessions off the locked node, and off that node only",
+            Real(DeviceSpec::running_base10),
+        ),
     ]
 }
 

@@ -128,6 +128,24 @@ impl Session {
         self.rpc(&Operation::CreateSubscription(subscription)).await
     }
 
+    /// RFC 5717 `<partial-lock>` of the running nodes `select` names (XPath, or an
+    /// instance-identifier without `:xpath`), its prefixes bound by `namespaces`.
+    pub async fn partial_lock(&self, select: &[&str], namespaces: &[(&str, &str)]) -> Reply {
+        self.rpc(&Operation::PartialLock {
+            select: select.iter().map(|s| (*s).to_owned()).collect(),
+            namespaces: namespaces
+                .iter()
+                .map(|(p, n)| ((*p).to_owned(), (*n).to_owned()))
+                .collect(),
+        })
+        .await
+    }
+
+    /// RFC 5717 `<partial-unlock>`.
+    pub async fn partial_unlock(&self, lock_id: u32) -> Reply {
+        self.rpc(&Operation::PartialUnlock { lock_id }).await
+    }
+
     /// Any operation, given as the XML content of `<rpc>`.
     pub async fn raw(&self, operation_xml: impl Into<String>) -> Reply {
         self.rpc(&Operation::Raw(operation_xml.into())).await

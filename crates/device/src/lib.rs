@@ -56,7 +56,7 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 12] = [
+const STANDARD_MODULES: [&str; 13] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -69,6 +69,7 @@ const STANDARD_MODULES: [&str; 12] = [
     "ietf-netconf-with-defaults",
     "ietf-netconf-nmda",
     "ietf-origin",
+    "ietf-netconf-partial-lock",
 ];
 
 /// Features the device implements, per module: announced in the hello and the YANG library,
@@ -85,6 +86,7 @@ pub const FEATURES: [(&str, &[&str]); 2] = [
             "validate",
             "startup",
             "url",
+            "xpath",
         ],
     ),
     ("ietf-netconf-nmda", &["origin", "with-defaults"]),
@@ -349,10 +351,7 @@ fn first_revision(text: &str) -> Option<String> {
 }
 
 fn namespace_of(text: &str) -> String {
-    text.split_once("namespace")
-        .and_then(|(_, rest)| rest.split('"').nth(1))
-        .unwrap_or_default()
-        .to_owned()
+    rfc3535_yang::namespace(text).unwrap_or_default()
 }
 
 impl Shared {
@@ -496,11 +495,8 @@ impl Shared {
             "urn:ietf:params:netconf:capability:interleave:1.0",
             "urn:ietf:params:netconf:capability:url:1.0?scheme=file",
             "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&amp;also-supported=report-all,report-all-tagged,trim",
-            if self.faults.fake_xpath {
-                "urn:ietf:params:netconf:capability:xpath:1.0"
-            } else {
-                ""
-            },
+            "urn:ietf:params:netconf:capability:xpath:1.0",
+            "urn:ietf:params:netconf:capability:partial-lock:1.0",
         ]
         .iter()
         .filter(|c| !c.is_empty())
@@ -550,15 +546,59 @@ impl Shared {
     /// Checks a configuration against the schema: complete (every constraint) or not.
     pub fn validate(&self, data: &[Element], complete: bool) -> Result<(), rpc::RpcError> {
         let xml = fragment_xml(data);
-        let schema = self.schema.lock().map_err(|_| {
+        self.schema()?
+            .validate(&xml, rpc::content(complete))
+            .map_err(rpc::RpcError::from)
+    }
+
+    /// The schema, or the error a request that needs it gets.
+    fn schema(&self) -> Result<std::sync::MutexGuard<'_, Schema>, rpc::RpcError> {
+        self.schema.lock().map_err(|_| {
             rpc::RpcError::new(
                 ErrorType::Application,
                 ErrorTag::OperationFailed,
                 "the schema is unusable",
             )
-        })?;
-        schema
-            .validate(&xml, rpc::content(complete))
+        })
+    }
+
+    /// What an XPath expression selects in some data (`:xpath` filters, partial locks),
+    /// with the prefixes the request's XML binds.
+    pub fn select(
+        &self,
+        data: &[Element],
+        expression: &str,
+        bindings: &[(String, String)],
+    ) -> Result<rfc3535_yang::Selection, rpc::RpcError> {
+        self.schema()?
+            .select(
+                &fragment_xml(data),
+                rfc3535_yang::Content::Data,
+                expression,
+                bindings,
+            )
+            .map_err(|finding| {
+                rpc::RpcError::new(
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    format!("the XPath expression {expression:?}: {finding}"),
+                )
+            })
+    }
+
+    /// The data paths of what differs between two configurations (libyang's diff).
+    pub fn changed_paths(
+        &self,
+        before: &[Element],
+        after: &[Element],
+    ) -> Result<Vec<String>, rpc::RpcError> {
+        self.schema()?
+            .differences(
+                &fragment_xml(before),
+                &fragment_xml(after),
+                rfc3535_yang::Content::PartialConfig,
+            )
+            .map(|d| d.into_iter().map(|d| d.path).collect())
             .map_err(rpc::RpcError::from)
     }
 
@@ -654,5 +694,19 @@ impl Shared {
             self.close_session(id, Ending::Killed { by });
         }
         exists
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_namespace_is_read_quoted_or_not() {
+        let quoted = "module a {\n  namespace \"urn:a\";\n  prefix a;\n}";
+        let bare =
+            "module b {\n  organization \"IETF NETCONF Working Group\";\n  namespace urn:b:1.0;\n}";
+        let next_line = "module c {\n  // the namespace is\n  namespace\n    \"urn:c\";\n}";
+        assert_eq!(super::namespace_of(next_line), "urn:c");
+        assert_eq!(super::namespace_of(quoted), "urn:a");
+        assert_eq!(super::namespace_of(bare), "urn:b:1.0");
     }
 }

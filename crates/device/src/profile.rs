@@ -107,6 +107,9 @@ pub struct Faults {
     /// Every `<ok/>` reply also carries an element no module defines as the operation's
     /// output.
     pub output_beside_ok: bool,
+    /// `<partial-lock>` is granted with the right reply, and never enforced: other sessions
+    /// change the locked nodes and take locks over them.
+    pub partial_lock_ignored: bool,
     /// `<get-config>` of startup is refused (`access-denied`), though `:startup` is announced.
     pub startup_unreadable: bool,
     /// Not a fault: candidate reads list the entries of system-ordered lists in the reverse of
@@ -189,6 +192,7 @@ const NONE: Faults = Faults {
     edit_data_ignored: false,
     url_ignored: false,
     output_beside_ok: false,
+    partial_lock_ignored: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -431,6 +435,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces :url and copies nothing to or from a file URL",
         faults: Faults {
             url_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "partial-lock-ignored",
+        summary: "grants partial locks and never enforces them",
+        faults: Faults {
+            partial_lock_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -235,7 +235,7 @@ where
                     ))
                 } else {
                     match rpc.children.first() {
-                        Some(operation) => rpc::handle(&shared, session, operation),
+                        Some(operation) => rpc::handle(&shared, session, operation, &text),
                         None => Err(RpcError::new(
                             ErrorType::Protocol,
                             ErrorTag::MissingElement,

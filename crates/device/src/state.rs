@@ -91,6 +91,31 @@ fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) 
                 "<locks><global-lock><locked-by-session>{holder}</locked-by-session><locked-time>{}</locked-time></global-lock></locks>",
                 time(*since)
             ));
+        } else if name == "running"
+            && !stores.partial_locks.is_empty()
+            && !shared.faults.locks_unlisted
+        {
+            xml.push_str("<locks>");
+            for lock in &stores.partial_locks {
+                xml.push_str(&format!(
+                    "<partial-lock><lock-id>{}</lock-id><locked-by-session>{}</locked-by-session><locked-time>{}</locked-time>",
+                    lock.id,
+                    lock.session,
+                    time(lock.granted)
+                ));
+                for select in &lock.select {
+                    xml.push_str(&format!(
+                        "<select>{}</select>",
+                        rfc3535_wire::xml::escape(select)
+                    ));
+                }
+                for path in &lock.paths {
+                    let (xmlns, value) = crate::rpc::instance_identifier(shared, path);
+                    xml.push_str(&format!("<locked-node{xmlns}>{value}</locked-node>"));
+                }
+                xml.push_str("</partial-lock>");
+            }
+            xml.push_str("</locks>");
         }
         xml.push_str("</datastore>");
     }

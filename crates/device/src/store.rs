@@ -1,5 +1,5 @@
 //! The configuration datastores of the reference device (running, candidate, startup), their
-//! locks, and a confirmed commit waiting for its confirmation.
+//! locks (whole and partial), and a confirmed commit waiting for its confirmation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
@@ -17,6 +17,18 @@ pub struct PendingConfirm {
     pub period: u64,
 }
 
+/// A partial lock on running (RFC 5717): the nodes a session's `select` named when it was
+/// granted.
+#[derive(Debug, Clone)]
+pub struct PartialLock {
+    pub id: u32,
+    pub session: u32,
+    pub granted: SystemTime,
+    pub select: Vec<String>,
+    /// The locked nodes' data paths (libyang's, module-name prefixes).
+    pub paths: Vec<String>,
+}
+
 /// The configuration datastores and their locks.
 #[derive(Debug, Default)]
 pub struct Stores {
@@ -27,6 +39,8 @@ pub struct Stores {
     pub candidate_changed_by: Option<u32>,
     pub locks: HashMap<&'static str, u32>,
     pub locked_at: HashMap<&'static str, SystemTime>,
+    pub partial_locks: Vec<PartialLock>,
+    pub(crate) last_partial_lock: u32,
     pub pending: Option<PendingConfirm>,
     pub(crate) periods: u64,
     /// A `<validate>` since the candidate last changed (for the validate-breaks-commit
@@ -60,6 +74,7 @@ impl Stores {
             self.candidate_changed_by = None;
         }
         self.locks.retain(|_, holder| *holder != session);
+        self.partial_locks.retain(|lock| lock.session != session);
         let locks = &self.locks;
         self.locked_at.retain(|name, _| locks.contains_key(name));
     }

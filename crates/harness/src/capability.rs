@@ -21,6 +21,8 @@ pub enum Capability {
     Startup,
     Url,
     Xpath,
+    /// `:partial-lock` (RFC 5717).
+    PartialLock,
     WithDefaults,
     Notification,
     Interleave,
@@ -39,7 +41,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 18] = [
+    pub const ALL: [Capability; 19] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -50,6 +52,7 @@ impl Capability {
         Capability::NetconfNotifications,
         Capability::Nmda,
         Capability::Notification,
+        Capability::PartialLock,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -72,6 +75,7 @@ impl Capability {
             Capability::Startup => "startup",
             Capability::Url => "url",
             Capability::Xpath => "xpath",
+            Capability::PartialLock => "partial-lock",
             Capability::WithDefaults => "with-defaults",
             Capability::Notification => "notification",
             Capability::Interleave => "interleave",

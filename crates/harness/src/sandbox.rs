@@ -217,6 +217,28 @@ impl NodePath {
         Filter::subtree(self.wrap_leaf("", None))
     }
 
+    /// This node as an instance-identifier (RFC 7950 §9.13), with the prefix it binds.
+    pub fn instance_identifier(&self) -> (String, (String, String)) {
+        const PREFIX: &str = "sb";
+        let path: String = self
+            .elements
+            .iter()
+            .map(|e| format!("/{PREFIX}:{e}"))
+            .collect();
+        (path, (PREFIX.to_owned(), self.namespace.clone()))
+    }
+
+    /// Whether a path's steps, as (namespace, local name), name this node.
+    pub fn is_named_by(&self, steps: &[(String, String)]) -> bool {
+        steps.len() == self.elements.len()
+            && steps
+                .iter()
+                .zip(&self.elements)
+                .all(|((namespace, local), element)| {
+                    *namespace == self.namespace && local == element
+                })
+    }
+
     /// The values of this node in a reply's data.
     pub fn values_in(&self, data: &[Element]) -> Vec<String> {
         let Some((top, rest)) = self.elements.split_first() else {

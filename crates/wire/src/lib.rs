@@ -26,6 +26,7 @@ pub mod ns;
 pub mod rpc;
 pub mod tree;
 pub mod xml;
+pub mod xpath;
 pub mod yang_library;
 
 pub use capability::{Capability, CapabilityKind};

@@ -472,6 +472,16 @@ pub enum Operation {
     GetData(GetData),
     EditData(EditData),
     CreateSubscription(CreateSubscription),
+    /// RFC 5717 `<partial-lock>`: locks the running nodes each XPath `select` names, its
+    /// prefixes bound by `namespaces`.
+    PartialLock {
+        select: Vec<String>,
+        namespaces: Vec<(String, String)>,
+    },
+    /// RFC 5717 `<partial-unlock>` of the lock a partial lock granted.
+    PartialUnlock {
+        lock_id: u32,
+    },
     /// Any operation, as the XML content of `<rpc>`.
     Raw(String),
 }
@@ -497,6 +507,8 @@ impl Operation {
             Operation::GetData(_) => "get-data",
             Operation::EditData(_) => "edit-data",
             Operation::CreateSubscription(_) => "create-subscription",
+            Operation::PartialLock { .. } => "partial-lock",
+            Operation::PartialUnlock { .. } => "partial-unlock",
             Operation::Raw(_) => "rpc",
         }
     }
@@ -710,6 +722,22 @@ impl Operation {
                 }
                 out.push_str("</create-subscription>");
             }
+            Operation::PartialLock { select, namespaces } => {
+                let _ = write!(out, "<partial-lock xmlns=\"{}\"", crate::ns::PARTIAL_LOCK);
+                write_xmlns(out, namespaces);
+                out.push('>');
+                for expression in select {
+                    let _ = write!(out, "<select>{}</select>", escape(expression));
+                }
+                out.push_str("</partial-lock>");
+            }
+            Operation::PartialUnlock { lock_id } => {
+                let _ = write!(
+                    out,
+                    "<partial-unlock xmlns=\"{}\"><lock-id>{lock_id}</lock-id></partial-unlock>",
+                    crate::ns::PARTIAL_LOCK
+                );
+            }
             Operation::Raw(xml) => out.push_str(xml),
         }
     }
@@ -828,6 +856,11 @@ mod tests {
                 start_time: Some("2026-01-01T00:00:00Z".into()),
                 stop_time: None,
             }),
+            Operation::PartialLock {
+                select: vec!["/s:a[s:k='<x>']".into()],
+                namespaces: vec![("s".into(), "urn:s".into())],
+            },
+            Operation::PartialUnlock { lock_id: 3 },
             Operation::Raw("<my-op xmlns=\"urn:m\"/>".into()),
         ];
         for op in ops {

@@ -225,6 +225,22 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
+/// The prefixed namespace bindings in scope at every element with this local name, in
+/// document order: the context an XPath expression in that element needs (RFC 6241 §8.9.1 for
+/// a filter's `select`, RFC 5717 §2.4.1 for a partial lock's `select`, an
+/// instance-identifier in a reply). The tree itself resolves prefixes away.
+pub fn prefix_bindings_at(xml: &str, local: &str) -> Result<Vec<Vec<(String, String)>>, XmlError> {
+    let mut walker = Walker::new(xml);
+    let mut found = Vec::new();
+    loop {
+        match walker.next()? {
+            Step::Open { name, .. } if name.local == local => found.push(walker.prefix_bindings()),
+            Step::Eof => return Ok(found),
+            _ => {}
+        }
+    }
+}
+
 /// The XML text of a fragment (see [`Element::to_xml`]).
 pub fn fragment_xml(elements: &[Element]) -> String {
     elements.iter().map(Element::to_xml).collect()

@@ -303,6 +303,22 @@ impl<'a> Walker<'a> {
         Ok(None)
     }
 
+    /// The prefixed namespace bindings in scope at the element just opened, as (prefix,
+    /// namespace): what an XPath expression in its attributes or text may use (RFC 6241
+    /// §8.9.1: the prefixes of a `select` are those in scope on its element).
+    pub(crate) fn prefix_bindings(&self) -> Vec<(String, String)> {
+        self.reader
+            .resolver()
+            .bindings()
+            .filter_map(|(prefix, namespace)| match prefix {
+                quick_xml::name::PrefixDeclaration::Named(prefix) => {
+                    Some((prefix.to_owned(), namespace.0.to_owned()))
+                }
+                quick_xml::name::PrefixDeclaration::Default => None,
+            })
+            .collect()
+    }
+
     /// The slice of the source text for a byte range.
     pub(crate) fn slice(&self, range: Range<usize>) -> &'a str {
         &self.text[range]

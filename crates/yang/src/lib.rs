@@ -28,7 +28,8 @@ pub use shape::{NodeKind, NodeShape, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{
-    DataDiffFlags, DataDiffOp, DataFormat, DataParserFlags, DataTree, DataValidationFlags,
+    Data as _, DataDiffFlags, DataDiffOp, DataFormat, DataParserFlags, DataPrinterFlags, DataTree,
+    DataValidationFlags,
 };
 
 /// A module to load: its name, revision and the features the device announces for it.
@@ -110,6 +111,17 @@ pub enum Content {
     /// Configuration and state together (`<get>`, `<get-data>` of operational): types and
     /// structure.
     Data,
+}
+
+/// What an XPath expression selects in some data ([`Schema::select`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The selected nodes with everything below them and their ancestors (list keys
+    /// included), as XML top-level elements: what an XPath filter returns (RFC 6241 §8.9).
+    pub xml: String,
+    /// The data path of each selected node (libyang's, with module-name prefixes), in
+    /// document order: what a partial lock locks (RFC 5717 §2.4.1).
+    pub paths: Vec<String>,
 }
 
 /// A difference between two data trees.
@@ -228,6 +240,59 @@ impl Schema {
             .map_err(|e| ReplyCheck::Invalid(Finding::from(e)))
     }
 
+    /// Evaluates an XPath 1.0 expression over `xml` (a sequence of top-level elements),
+    /// with the XML namespace prefixes `bindings` declares (RFC 6241 §8.9.1). A result that
+    /// is not a node-set, a prefix nothing binds or that names no module of the schema, and
+    /// an expression libyang cannot evaluate are findings.
+    pub fn select(
+        &self,
+        xml: &str,
+        content: Content,
+        expression: &str,
+        bindings: &[(String, String)],
+    ) -> Result<Selection, Finding> {
+        let finding = |message: String| Finding {
+            message,
+            path: None,
+            app_tag: None,
+        };
+        // yang5 hands the expression to C as a NUL-terminated string.
+        if expression.contains('\0') {
+            return Err(finding("the XPath expression holds a NUL character".into()));
+        }
+        let translated = rfc3535_wire::xpath::rewrite_prefixes(expression, |prefix| {
+            let namespace = &bindings.iter().find(|(p, _)| p == prefix)?.1;
+            self.context
+                .modules(true)
+                .find(|m| m.namespace() == namespace)
+                .map(|m| m.name().to_owned())
+        })
+        .map_err(|e| finding(format!("{e}, or it names no module of the schema")))?;
+        let data = self.parse(xml, content)?;
+        if data.reference().is_none() {
+            return Ok(Selection::default());
+        }
+        let selected = data.find_xpath(&translated).map_err(Finding::from)?;
+        let mut result = DataTree::new(&self.context);
+        let mut paths = Vec::new();
+        for node in selected {
+            paths.push(node.path());
+            let copy = node.duplicate(true).map_err(Finding::from)?;
+            result.merge(&copy).map_err(Finding::from)?;
+        }
+        let xml = if result.reference().is_none() {
+            String::new()
+        } else {
+            result
+                .print_string(
+                    DataFormat::XML,
+                    DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+                )
+                .map_err(Finding::from)?
+        };
+        Ok(Selection { xml, paths })
+    }
+
     /// What differs between two replies of the same kind; empty when they are the same
     /// data. Order counts only within `ordered-by user` lists and leaf-lists.
     pub fn differences(
@@ -255,23 +320,31 @@ impl Schema {
     }
 }
 
-/// The module names a YANG text imports or includes. libyang reports a missing import only
-/// as "parsing failed", and the harness must say which module is missing, so this reads the
-/// statements itself: quoted strings and comments are skipped, and only `import` / `include`
-/// at the start of a statement count.
-pub fn dependencies(text: &str) -> Vec<String> {
-    let mut tokens: Vec<String> = Vec::new();
+/// A token of YANG's statement syntax (RFC 7950 §6.1): a word, a quoted string's content,
+/// or one of `{`, `}`, `;`. Comments are dropped.
+#[derive(Debug, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    Quoted(String),
+    Punctuation(char),
+}
+
+/// The tokens of a YANG text. Hand-written: libyang only reads whole modules, and the
+/// harness needs a statement's argument from a text that may not compile.
+fn tokens(text: &str) -> Vec<Token> {
+    let mut tokens: Vec<Token> = Vec::new();
     let mut chars = text.chars().peekable();
     let mut word = String::new();
-    let flush = |word: &mut String, tokens: &mut Vec<String>| {
+    let flush = |word: &mut String, tokens: &mut Vec<Token>| {
         if !word.is_empty() {
-            tokens.push(std::mem::take(word));
+            tokens.push(Token::Word(std::mem::take(word)));
         }
     };
     while let Some(c) = chars.next() {
         match c {
             '"' | '\'' => {
                 flush(&mut word, &mut tokens);
+                let mut content = String::new();
                 let mut escaped = false;
                 for d in chars.by_ref() {
                     if c == '"' && d == '\\' && !escaped {
@@ -282,8 +355,9 @@ pub fn dependencies(text: &str) -> Vec<String> {
                         break;
                     }
                     escaped = false;
+                    content.push(d);
                 }
-                tokens.push("\"\"".to_owned());
+                tokens.push(Token::Quoted(content));
             }
             '/' if chars.peek() == Some(&'/') => {
                 flush(&mut word, &mut tokens);
@@ -305,23 +379,44 @@ pub fn dependencies(text: &str) -> Vec<String> {
             }
             '{' | '}' | ';' => {
                 flush(&mut word, &mut tokens);
-                tokens.push(c.to_string());
+                tokens.push(Token::Punctuation(c));
             }
             c if c.is_whitespace() => flush(&mut word, &mut tokens),
             c => word.push(c),
         }
     }
     flush(&mut word, &mut tokens);
+    tokens
+}
+
+/// The arguments of every statement with this keyword, wherever it stands.
+fn statement_arguments(text: &str, keyword: &str) -> Vec<String> {
+    let tokens = tokens(text);
     let mut out = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
-        let at_start = i == 0 || matches!(tokens[i - 1].as_str(), "{" | "}" | ";");
-        if at_start && (token == "import" || token == "include") {
-            if let Some(name) = tokens.get(i + 1) {
-                out.push(name.clone());
+        let at_start = i == 0 || matches!(tokens[i - 1], Token::Punctuation(_));
+        if at_start && *token == Token::Word(keyword.to_owned()) {
+            if let Some(Token::Word(argument) | Token::Quoted(argument)) = tokens.get(i + 1) {
+                out.push(argument.clone());
             }
         }
     }
     out
+}
+
+/// The module names a YANG text imports or includes. libyang reports a missing import only
+/// as "parsing failed", and the harness must say which module is missing, so this reads the
+/// statements itself: quoted strings and comments are skipped, and only `import` / `include`
+/// at the start of a statement count.
+pub fn dependencies(text: &str) -> Vec<String> {
+    let mut out = statement_arguments(text, "import");
+    out.extend(statement_arguments(text, "include"));
+    out
+}
+
+/// The argument of a module's `namespace` statement (RFC 7950 §7.1.3), quoted or not.
+pub fn namespace(text: &str) -> Option<String> {
+    statement_arguments(text, "namespace").into_iter().next()
 }
 
 /// The module name of a file `name@revision.yang` or `name.yang`.

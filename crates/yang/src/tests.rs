@@ -349,3 +349,61 @@ fn rpc_replies_are_checked_against_the_operations_output() {
         Err(ReplyCheck::UnknownOperation(_))
     ));
 }
+
+#[test]
+fn an_xpath_selects_nodes_with_their_ancestors_and_paths() {
+    let schema = schema();
+    let data = config(
+        "<name>core</name><rule><id>a</id><action>permit</action></rule>\
+         <rule><id>b</id><action>deny</action></rule>",
+    );
+    let bindings = vec![("l".to_owned(), NS.to_owned())];
+    let selection = schema
+        .select(
+            &data,
+            Content::PartialConfig,
+            "/l:lab/l:rule[l:id='b']",
+            &bindings,
+        )
+        .expect("selects");
+    assert_eq!(selection.paths, vec!["/rfc3535-lab:lab/rule[id='b']"]);
+    assert!(
+        selection.xml.contains("<id>b</id><action>deny</action>"),
+        "{}",
+        selection.xml
+    );
+    assert!(!selection.xml.contains("permit"), "{}", selection.xml);
+    assert!(!selection.xml.contains("core"), "{}", selection.xml);
+
+    let nothing = schema
+        .select(
+            &data,
+            Content::PartialConfig,
+            "/l:lab/l:rule[l:id='z']",
+            &bindings,
+        )
+        .expect("selects");
+    assert_eq!(nothing, Selection::default());
+    let empty = schema
+        .select("", Content::PartialConfig, "/l:lab", &bindings)
+        .expect("selects");
+    assert_eq!(empty, Selection::default());
+}
+
+#[test]
+fn an_xpath_with_an_unknown_prefix_or_bad_syntax_is_a_finding() {
+    let schema = schema();
+    let data = config("<name>core</name>");
+    let bindings = vec![
+        ("l".to_owned(), NS.to_owned()),
+        ("u".to_owned(), "urn:u".to_owned()),
+    ];
+    for expression in ["/x:lab", "/u:lab", "/l:lab[", "/l:lab\0"] {
+        assert!(
+            schema
+                .select(&data, Content::PartialConfig, expression, &bindings)
+                .is_err(),
+            "{expression:?}"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! The NETCONF operations of the reference device (RFC 6241 §7, RFC 6022 `<get-schema>`,
-//! RFC 8526, RFC 5277) over its datastores. An `<rpc>`'s first child is read into an
-//! [`RpcOperation`]; [`handle`] checks access (RFC 8341) and hands it to the module of its
-//! group: [`read`], [`write`], [`transaction`], [`sessions`]. Each answers with the body of an
+//! RFC 8526, RFC 5277, RFC 5717) over its datastores. An `<rpc>`'s first child is read into
+//! an [`RpcOperation`]; [`handle`] checks access (RFC 8341) and hands it to the module of its
+//! group: [`read`], [`write`], [`transaction`], [`sessions`], [`partial_lock`]. Each answers with the body of an
 //! `<rpc-reply>` or an `<rpc-error>`; framing and sessions are `session`'s job.
 //!
 //! Edits are applied to a copy and take effect only whole (rollback-on-error is the only
@@ -9,6 +9,7 @@
 //! validated against the schema as complete configurations before they change; the
 //! candidate may be incomplete until `<commit>` or `<validate>`.
 
+mod partial_lock;
 mod read;
 mod sessions;
 mod transaction;
@@ -30,6 +31,7 @@ use crate::events;
 use crate::nacm::{Access, Nacm};
 pub(crate) use crate::store::{PendingConfirm, Stores};
 use crate::Shared;
+pub(crate) use partial_lock::instance_identifier;
 
 /// An operation the device knows, by namespace and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +53,12 @@ pub(crate) enum RpcOperation {
     GetData,
     EditData,
     CreateSubscription,
+    PartialLock,
+    PartialUnlock,
 }
 
 impl RpcOperation {
-    const ALL: [(&'static str, &'static str, RpcOperation); 17] = [
+    const ALL: [(&'static str, &'static str, RpcOperation); 19] = [
         (ns::BASE, "get", RpcOperation::Get),
         (ns::BASE, "get-config", RpcOperation::GetConfig),
         (ns::BASE, "edit-config", RpcOperation::EditConfig),
@@ -76,6 +80,12 @@ impl RpcOperation {
             "create-subscription",
             RpcOperation::CreateSubscription,
         ),
+        (ns::PARTIAL_LOCK, "partial-lock", RpcOperation::PartialLock),
+        (
+            ns::PARTIAL_LOCK,
+            "partial-unlock",
+            RpcOperation::PartialUnlock,
+        ),
     ];
 
     /// The operation an element names, if the device knows it.
@@ -87,11 +97,13 @@ impl RpcOperation {
     }
 }
 
-/// Handles one `<rpc>` for a session; `operation` is its first child.
+/// Handles one `<rpc>` for a session; `operation` is its first child, `message` the
+/// request as it came (the namespace prefixes an XPath expression uses are bound there).
 pub(crate) fn handle(
     shared: &Arc<Shared>,
     session: u32,
     operation: &Element,
+    message: &str,
 ) -> Result<Reply, RpcError> {
     let user = shared.user_of(session).unwrap_or_default();
     let unusable =
@@ -101,7 +113,14 @@ pub(crate) fn handle(
         Err(_) => return Err(unusable()),
     };
     let namespace = operation.name.namespace.as_str();
-    let known = [ns::BASE, ns::MONITORING, ns::NOTIFICATION, ns::NMDA].contains(&namespace);
+    let known = [
+        ns::BASE,
+        ns::MONITORING,
+        ns::NOTIFICATION,
+        ns::NMDA,
+        ns::PARTIAL_LOCK,
+    ]
+    .contains(&namespace);
     // The permissive-nacm fault also leaves the operations RFC 8341 protects unprotected.
     let unprotected = shared.faults.permissive_nacm
         && matches!(
@@ -129,8 +148,10 @@ pub(crate) fn handle(
     let mut stores = shared.stores.lock().map_err(|_| unusable())?;
     let faults = &shared.faults;
     match kind {
-        RpcOperation::Get | RpcOperation::GetConfig => read::get(shared, &nacm, &stores, operation),
-        RpcOperation::GetData => read::get_data(shared, &nacm, &stores, operation),
+        RpcOperation::Get | RpcOperation::GetConfig => {
+            read::get(shared, &nacm, &stores, operation, message)
+        }
+        RpcOperation::GetData => read::get_data(shared, &nacm, &stores, operation, message),
         RpcOperation::EditConfig => {
             write::edit_config(shared, &nacm, &mut stores, session, operation)
         }
@@ -159,6 +180,10 @@ pub(crate) fn handle(
             transaction::cancel_commit(shared, &mut stores, session, operation)
         }
         RpcOperation::DiscardChanges => transaction::discard_changes(&mut stores),
+        RpcOperation::PartialLock => {
+            partial_lock::lock(shared, &mut stores, session, operation, message)
+        }
+        RpcOperation::PartialUnlock => partial_lock::unlock(&mut stores, session, operation),
         RpcOperation::CloseSession => sessions::close_session(&mut stores, session),
         RpcOperation::KillSession => sessions::kill_session(shared, stores, session, operation),
         // These read no datastore: the lock is let go first.

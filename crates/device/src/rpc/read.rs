@@ -18,6 +18,7 @@ pub(super) fn get(
     nacm: &Nacm,
     stores: &Stores,
     operation: &Element,
+    message: &str,
 ) -> Result<Reply, RpcError> {
     let child = |name: &str| operation.child(name);
     let source = if operation.name.local == "get" {
@@ -79,6 +80,24 @@ pub(super) fn get(
             {
                 None | Some("subtree") => filter::apply(&data, &filter.children),
                 Some("xpath") if shared.faults.fake_xpath => data,
+                Some("xpath") => {
+                    let select = filter
+                        .attributes
+                        .iter()
+                        .find(|(namespace, local, _)| namespace.is_empty() && local == "select")
+                        .map(|(_, _, value)| value.as_str())
+                        .ok_or_else(|| RpcError {
+                            info: Some(
+                                "<bad-attribute>select</bad-attribute><bad-element>filter</bad-element>"
+                                    .to_owned(),
+                            ),
+                            ..RpcError::protocol(
+                                ErrorTag::MissingAttribute,
+                                "an XPath filter needs a select attribute",
+                            )
+                        })?;
+                    xpath_filter(shared, &data, select, message, "filter")?
+                }
                 Some(other) => {
                     return Err(RpcError {
                         tag: ErrorTag::OperationNotSupported,
@@ -92,6 +111,29 @@ pub(super) fn get(
         }
     };
     Ok(Reply::Data(fragment_xml(&selected)))
+}
+
+/// The parts of `data` an XPath filter selects (RFC 6241 §8.9), its prefixes bound by the
+/// declarations in scope on the request's `element`.
+fn xpath_filter(
+    shared: &Shared,
+    data: &[Element],
+    select: &str,
+    message: &str,
+    element: &str,
+) -> Result<Vec<Element>, RpcError> {
+    let bindings = rfc3535_wire::tree::prefix_bindings_at(message, element)
+        .map_err(|e| RpcError::protocol(ErrorTag::MalformedMessage, format!("the request: {e}")))?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let selection = shared.select(data, select, &bindings)?;
+    Element::parse_fragment(&selection.xml).map_err(|e| {
+        RpcError::application(
+            ErrorTag::OperationFailed,
+            format!("the selection could not be read back: {e}"),
+        )
+    })
 }
 
 /// The `<with-defaults>` mode a read asks for (RFC 6243 §4.5.1), if any: in
@@ -164,6 +206,7 @@ pub(super) fn get_data(
     nacm: &Nacm,
     stores: &Stores,
     operation: &Element,
+    message: &str,
 ) -> Result<Reply, RpcError> {
     let datastore = nmda_datastore(operation)?;
     let with_origin = operation.child("with-origin").is_some();
@@ -215,11 +258,12 @@ pub(super) fn get_data(
         crate::defaults::apply(&mut data, &shared.shape.roots, mode);
     }
     let data = nacm.filter_read(shared, data);
-    let mut selected = if operation.child("xpath-filter").is_some() {
-        return Err(RpcError::protocol(
-            ErrorTag::OperationNotSupported,
-            "xpath-filter is not supported (no :xpath)",
-        ));
+    let mut selected = if let Some(filter) = operation.child("xpath-filter") {
+        if shared.faults.fake_xpath {
+            data
+        } else {
+            xpath_filter(shared, &data, filter.text.trim(), message, "xpath-filter")?
+        }
     } else {
         match operation.child("subtree-filter") {
             Some(filter) => filter::apply(&data, &filter.children),

@@ -48,6 +48,9 @@ pub(super) fn lock(
                 )
             });
         }
+        if target == "running" {
+            super::partial_lock::check_whole_lock(shared, stores, session)?;
+        }
         stores.locks.insert(target, session);
         stores.locked_at.insert(target, SystemTime::now());
     } else {
@@ -178,6 +181,7 @@ pub(super) fn commit(
         ));
     }
     shared.validate(&stores.candidate, true)?;
+    super::partial_lock::check_change(shared, stores, session, &stores.candidate)?;
     let changed = stores.running != stores.candidate;
     let extending = stores.pending.is_some();
     let rollback = match stores.pending.take() {

@@ -115,6 +115,9 @@ pub(super) fn copy_config(
     edit::prune(&mut data, &shared.shape.roots);
     check_write(shared, nacm, stores.get(target), &data)?;
     shared.validate(&data, target != "candidate")?;
+    if target == "running" {
+        super::partial_lock::check_change(shared, stores, session, &data)?;
+    }
     let changed = *stores.get(target) != data;
     match target {
         "running" => {
@@ -261,6 +264,9 @@ pub(super) fn edit_datastore(
         }
         Err(error) => return Err(error),
     };
+    if target == "running" {
+        super::partial_lock::check_change(shared, stores, session, &edited)?;
+    }
     store_edit(shared, stores, session, target, edited);
     Ok(Reply::Ok)
 }
