@@ -32,3 +32,14 @@ Feature: The NMDA datastores can be read and written as RFC 8526 says
     When "A" sets the sandbox text to a fresh value with edit-data
     Then the running configuration shows the sandbox text exactly
     And nothing but the sandbox changed in the configuration it edits
+
+  @req:R3535-5.27 @should @cap:nmda-origin @cap:config-edit @rfc8526-3.1.1
+  Scenario: Origin filters keep and leave out configuration by where it came from
+    Given a management session "A"
+    And the sandbox text holds a fresh value
+    When "A" reads the operational datastore with origins
+    Then the reply gives the sandbox text an origin
+    When "A" reads the operational datastore keeping that origin
+    Then the reply shows the sandbox text
+    When "A" reads the operational datastore without that origin
+    Then the reply omits the sandbox text

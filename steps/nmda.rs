@@ -1,11 +1,11 @@
 //! Steps about the NMDA operations (RFC 8526): `<get-data>` of a datastore, its
-//! `config-filter` and `max-depth`, and `<edit-data>`. What a reply may hold is judged by the
+//! `config-filter`, `max-depth` and origin filters, and `<edit-data>`. What a reply may hold is judged by the
 //! device's own schema (`rfc3535_harness::placement`).
 
 use std::sync::Arc;
 
 use cucumber::{then, when};
-use rfc3535_client::wire::{Datastore, EditData, GetData, NmdaDatastore, RpcReply};
+use rfc3535_client::wire::{Datastore, EditData, GetData, NmdaDatastore, OriginFilter, RpcReply};
 use rfc3535_harness::placement;
 use rfc3535_yang::Shape;
 
@@ -181,4 +181,115 @@ async fn set_with_edit_data(world: &mut RunWorld, name: String) -> StepResult {
         )));
     }
     commit_if_candidate(world.session(&name)?, &device).await
+}
+
+/// The identities ietf-origin defines (RFC 8342 §7.4); an origin filter names one of them.
+const ORIGINS: [&str; 7] = [
+    "origin", "intended", "dynamic", "system", "learned", "default", "unknown",
+];
+
+#[when(expr = "{string} reads the operational datastore with origins")]
+async fn reads_with_origins(world: &mut RunWorld, name: String) -> StepResult {
+    let get = GetData {
+        with_origin: true,
+        ..GetData::new(NmdaDatastore::Operational)
+    };
+    get_data(world, &name, get, "get-data of ds:operational with-origin").await
+}
+
+#[then(expr = "the reply gives the sandbox text an origin")]
+async fn sandbox_text_has_origin(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let data = kept_data(world, "get-data of ds:operational with-origin")?;
+    let path = &device.sandbox.text;
+    // The origin annotation is inherited from the nearest ancestor that carries one
+    // (RFC 8342 §7.4).
+    let mut origin: Option<String> = None;
+    let mut level: Vec<&rfc3535_client::wire::tree::Element> = data
+        .iter()
+        .filter(|e| e.name.namespace == path.namespace)
+        .collect();
+    let mut found = false;
+    for (depth, name) in path.elements.iter().enumerate() {
+        let Some(element) = level.iter().find(|e| e.name.local == *name) else {
+            break;
+        };
+        if let Some((_, _, value)) = element
+            .attributes
+            .iter()
+            .find(|(ns, local, _)| ns == rfc3535_client::wire::ns::ORIGIN && local == "origin")
+        {
+            origin = Some(value.rsplit(':').next().unwrap_or_default().to_owned());
+        }
+        found = depth + 1 == path.elements.len();
+        level = element.children.iter().collect();
+    }
+    if !found {
+        return Err(Finding::fail(format!(
+            "the operational datastore does not show the sandbox text ({path}) that running holds"
+        )));
+    }
+    let Some(origin) = origin else {
+        return Err(Finding::fail(
+            "get-data with-origin gives the sandbox text no origin annotation, on it or above it (RFC 8526 §3.1.1)",
+        ));
+    };
+    if !ORIGINS.contains(&origin.as_str()) {
+        return Err(Finding::skip(format!(
+            "the sandbox text's origin {origin:?} is not an ietf-origin identity the harness can name in a filter"
+        )));
+    }
+    world
+        .notes
+        .push(format!("the sandbox text's origin: or:{origin}"));
+    world.origin = Some(origin);
+    Ok(())
+}
+
+#[when(expr = "{string} reads the operational datastore {word} that origin")]
+async fn reads_by_origin(world: &mut RunWorld, name: String, how: String) -> StepResult {
+    let origin = world
+        .origin
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no origin was read first"))?;
+    let filter = match how.as_str() {
+        "keeping" => OriginFilter::Only(vec![origin.clone()]),
+        "without" => OriginFilter::Except(vec![origin.clone()]),
+        other => {
+            return Err(Finding::error(format!(
+                "harness bug: {other:?} is neither keeping nor without"
+            )))
+        }
+    };
+    let get = GetData {
+        origin_filter: Some(filter),
+        ..GetData::new(NmdaDatastore::Operational)
+    };
+    let reply = world.netconf(&name)?.get_data(get).await?;
+    reply_data(
+        &reply,
+        &format!("get-data of ds:operational {how} origin {origin}"),
+    )?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "the reply {word} the sandbox text")]
+async fn reply_shows_text(world: &mut RunWorld, shows: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let data = reply_data(world.kept_reply()?, "the filtered read")?;
+    let present = !device.sandbox.text.values_in(&data).is_empty();
+    let origin = world.origin.clone().unwrap_or_default();
+    match (shows.as_str(), present) {
+        ("shows", true) | ("omits", false) => Ok(()),
+        ("shows", false) => Err(Finding::fail(format!(
+            "an origin filter for or:{origin}, the sandbox text's own origin, left the sandbox text out"
+        ))),
+        ("omits", true) => Err(Finding::fail(format!(
+            "a negated origin filter for or:{origin}, the sandbox text's own origin, kept the sandbox text"
+        ))),
+        (other, _) => Err(Finding::error(format!(
+            "harness bug: {other:?} is neither shows nor omits"
+        ))),
+    }
 }

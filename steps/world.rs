@@ -55,6 +55,8 @@ pub struct RunWorld {
     pub kept_replies: Vec<RpcReply>,
     /// Saved configurations (per fleet member, or one for a single device).
     pub copies: Vec<String>,
+    /// The origin (an ietf-origin identity's name) a read found on the sandbox text.
+    pub origin: Option<String>,
     /// Partial locks granted in this scenario: the session holding each, and its lock-id.
     pub partial_locks: Vec<(String, u32)>,
     /// A persist token of a pending confirmed commit (cancelled afterwards if still pending).

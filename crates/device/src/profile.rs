@@ -96,7 +96,7 @@ pub struct Faults {
     pub silent_confirmed_commits: bool,
     /// `/netconf-state/schemas` lists a module that `<get-schema>` does not serve.
     pub stale_schema_list: bool,
-    /// `<get-data>` ignores `config-filter` and `max-depth`.
+    /// `<get-data>` ignores `config-filter`, the origin filters and `max-depth`.
     pub nmda_filters_ignored: bool,
     /// `<get-data>` of `ds:running` holds the state beside the configuration.
     pub state_in_running_data: bool,
@@ -405,7 +405,7 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "nmda-filters-ignored",
-        summary: "answers get-data with everything, whatever its config-filter and max-depth",
+        summary: "answers get-data with everything, whatever its config-filter, origin filters and max-depth",
         faults: Faults {
             nmda_filters_ignored: true,
             ..NONE

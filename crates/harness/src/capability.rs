@@ -29,6 +29,9 @@ pub enum Capability {
     YangLibrary,
     /// `ietf-netconf-nmda` implemented (RFC 8526).
     Nmda,
+    /// `ietf-netconf-nmda` implemented with its `origin` feature: origin filters on
+    /// `<get-data>` (RFC 8526 §3.1.1).
+    NmdaOrigin,
     /// `ietf-netconf-acm` implemented (RFC 8341).
     Nacm,
     /// `ietf-netconf-monitoring` implemented (RFC 6022): `<get-schema>` and session state.
@@ -41,7 +44,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 19] = [
+    pub const ALL: [Capability; 20] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -51,6 +54,7 @@ impl Capability {
         Capability::Nacm,
         Capability::NetconfNotifications,
         Capability::Nmda,
+        Capability::NmdaOrigin,
         Capability::Notification,
         Capability::PartialLock,
         Capability::RollbackOnError,
@@ -81,6 +85,7 @@ impl Capability {
             Capability::Interleave => "interleave",
             Capability::YangLibrary => "yang-library",
             Capability::Nmda => "nmda",
+            Capability::NmdaOrigin => "nmda-origin",
             Capability::Nacm => "nacm",
             Capability::Monitoring => "monitoring",
             Capability::NetconfNotifications => "netconf-notifications",
@@ -108,7 +113,15 @@ impl Capability {
             Capability::Nacm => Some("ietf-netconf-acm"),
             Capability::Monitoring => Some("ietf-netconf-monitoring"),
             Capability::NetconfNotifications => Some("ietf-netconf-notifications"),
-            Capability::Nmda => Some("ietf-netconf-nmda"),
+            Capability::Nmda | Capability::NmdaOrigin => Some("ietf-netconf-nmda"),
+            _ => None,
+        }
+    }
+
+    /// The feature of [`Capability::module`] the claim needs besides the module.
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Capability::NmdaOrigin => Some("origin"),
             _ => None,
         }
     }
@@ -122,9 +135,14 @@ impl Capability {
             (Capability::Base11, _) => {
                 "no urn:ietf:params:netconf:base:1.1 in the hello".to_owned()
             }
-            (_, Some(module)) => format!(
-                "module {module} is neither in the hello nor implemented in the YANG library"
-            ),
+            (capability, Some(module)) => match capability.feature() {
+                Some(feature) => {
+                    format!("module {module} is not implemented with feature {feature}")
+                }
+                None => format!(
+                    "module {module} is neither in the hello nor implemented in the YANG library"
+                ),
+            },
             (other, None) => format!("no :{} capability in the hello", other.tag_name()),
         }
     }

@@ -17,11 +17,12 @@ const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:
 const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
 
 /// Capabilities whose claim is the implementation of a module.
-const MODULE_BACKED: [Capability; 4] = [
+const MODULE_BACKED: [Capability; 5] = [
     Capability::Nacm,
     Capability::Monitoring,
     Capability::NetconfNotifications,
     Capability::Nmda,
+    Capability::NmdaOrigin,
 ];
 
 /// A module a device implements, as it announced it.
@@ -29,6 +30,8 @@ const MODULE_BACKED: [Capability; 4] = [
 pub struct ImplementedModule {
     pub revision: Option<String>,
     pub namespace: Option<String>,
+    /// The features announced for it.
+    pub features: Vec<String>,
 }
 
 /// Where a device's list of implemented modules came from.
@@ -121,6 +124,7 @@ pub async fn discover(session: &Session) -> Claims {
                 name,
                 revision,
                 namespace,
+                features,
                 ..
             } => {
                 claims.hello_modules.insert(name.clone(), revision.clone());
@@ -129,6 +133,7 @@ pub async fn discover(session: &Session) -> Claims {
                     ImplementedModule {
                         revision: revision.clone(),
                         namespace: Some(namespace.clone()),
+                        features: features.clone(),
                     },
                 );
             }
@@ -144,6 +149,7 @@ pub async fn discover(session: &Session) -> Claims {
                     let module = ImplementedModule {
                         revision: m.revision.clone(),
                         namespace: m.namespace.clone(),
+                        features: m.features.clone(),
                     };
                     (m.name.clone(), module)
                 })
@@ -158,10 +164,17 @@ pub async fn discover(session: &Session) -> Claims {
             continue;
         };
         if let Some(implemented) = claims.modules.get(module) {
+            let feature = capability.feature();
+            if feature.is_some_and(|f| !implemented.features.iter().any(|has| has == f)) {
+                continue;
+            }
+            let with = feature
+                .map(|f| format!(" with feature {f}"))
+                .unwrap_or_default();
             let evidence = match claims.modules_from {
-                ModuleSource::Library => format!("YANG library: {module} implemented"),
+                ModuleSource::Library => format!("YANG library: {module} implemented{with}"),
                 ModuleSource::Hello => format!(
-                    "hello: module {module}@{}",
+                    "hello: module {module}@{}{with}",
                     implemented.revision.as_deref().unwrap_or("?")
                 ),
             };

@@ -37,7 +37,7 @@ pub use message::{
 };
 pub use rpc::{
     Commit, ConfigSource, CreateSubscription, Datastore, DefaultOperation, EditConfig, EditData,
-    ErrorOption, Filter, GetData, NmdaDatastore, Operation, TestOption, WithDefaults,
+    ErrorOption, Filter, GetData, NmdaDatastore, Operation, OriginFilter, TestOption, WithDefaults,
 };
 pub use yang_library::{LibraryFormat, LibraryModule, YangLibrary};
 

@@ -389,6 +389,18 @@ pub struct GetData {
     pub max_depth: Option<u16>,
     pub with_origin: bool,
     pub with_defaults: Option<WithDefaults>,
+    /// Keep (or leave out) the configuration of these origins (RFC 8526 §3.1.1).
+    pub origin_filter: Option<OriginFilter>,
+}
+
+/// An origin filter of `<get-data>`: ietf-origin identities by local name (`intended`,
+/// `system`, `learned`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginFilter {
+    /// `<origin-filter>`: only configuration of these origins (or derived from them).
+    Only(Vec<String>),
+    /// `<negated-origin-filter>`: all configuration but that of these origins.
+    Except(Vec<String>),
 }
 
 impl GetData {
@@ -401,6 +413,7 @@ impl GetData {
             max_depth: None,
             with_origin: false,
             with_defaults: None,
+            origin_filter: None,
         }
     }
 }
@@ -683,11 +696,25 @@ impl Operation {
                 if let Some(depth) = get.max_depth {
                     let _ = write!(out, "<max-depth>{depth}</max-depth>");
                 }
+                let (element, origins) = match &get.origin_filter {
+                    Some(OriginFilter::Only(origins)) => ("origin-filter", &origins[..]),
+                    Some(OriginFilter::Except(origins)) => ("negated-origin-filter", &origins[..]),
+                    None => ("", &[][..]),
+                };
+                for origin in origins {
+                    let _ = write!(
+                        out,
+                        "<{element} xmlns:or=\"{}\">or:{}</{element}>",
+                        crate::ns::ORIGIN,
+                        escape(origin)
+                    );
+                }
                 if get.with_origin {
                     out.push_str("<with-origin/>");
                 }
+                // ietf-netconf-nmda uses the with-defaults grouping: the leaf is its own.
                 if let Some(wd) = get.with_defaults {
-                    wd.write(out, Some(NS_WITH_DEFAULTS));
+                    wd.write(out, None);
                 }
                 out.push_str("</get-data>");
             }
@@ -843,6 +870,7 @@ mod tests {
                 max_depth: Some(3),
                 with_origin: true,
                 with_defaults: Some(WithDefaults::Trim),
+                origin_filter: Some(OriginFilter::Except(vec!["system".into()])),
                 ..GetData::new(NmdaDatastore::Operational)
             }),
             Operation::EditData(EditData {

@@ -239,10 +239,12 @@ pub(super) fn get_data(
         }
         let wanted: Vec<&str> = operation
             .children_named("origin-filter")
+            .filter(|_| !filters_ignored)
             .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
             .collect();
         let unwanted: Vec<&str> = operation
             .children_named("negated-origin-filter")
+            .filter(|_| !filters_ignored)
             .map(|o| o.text.trim().rsplit(':').next().unwrap_or_default())
             .collect();
         // Configuration here is all of origin intended; state is not subject to the filters.
