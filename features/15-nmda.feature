@@ -43,3 +43,12 @@ Feature: The NMDA datastores can be read and written as RFC 8526 says
     Then the reply shows the sandbox text
     When "A" reads the operational datastore without that origin
     Then the reply omits the sandbox text
+
+  # The sandbox text is written first, so that its top-level container exists whatever ran
+  # before.
+  @req:R3535-5.27 @should @cap:nmda-with-defaults @cap:with-defaults @cap:config-edit @rfc8526-3.1.1 @rfc6243-3
+  Scenario: get-data shows the defaults of running as each with-defaults mode says
+    Given a management session "A"
+    And the sandbox text holds a fresh value
+    When "A" reads the running datastore with get-data in every with-defaults mode the device announces
+    Then every reply shows the schema's defaults as its mode says

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
-use rfc3535_client::wire::{CreateSubscription, Datastore};
+use rfc3535_client::wire::{CreateSubscription, Datastore, GetData, NmdaDatastore};
 use rfc3535_harness::session::ManagementSession as _;
 use rfc3535_harness::with_defaults::{announced_modes, default_leaves, judge, ModeRead};
 
@@ -139,33 +139,72 @@ async fn receives_session_events(
     expr = "{string} reads the running configuration in every with-defaults mode the device announces"
 )]
 async fn reads_every_mode(world: &mut RunWorld, name: String) -> StepResult {
-    let session = world.netconf(&name)?;
+    read_in_every_mode(world, &name, ReadVia::GetConfig).await
+}
+
+#[when(
+    expr = "{string} reads the running datastore with get-data in every with-defaults mode the device announces"
+)]
+async fn reads_every_mode_with_get_data(world: &mut RunWorld, name: String) -> StepResult {
+    read_in_every_mode(world, &name, ReadVia::GetData).await
+}
+
+/// The operation that reads running: RFC 6243 §4.5.1 puts the parameter on `<get-config>`,
+/// RFC 8526 §3.1.1 on `<get-data>`.
+#[derive(Clone, Copy)]
+enum ReadVia {
+    GetConfig,
+    GetData,
+}
+
+impl ReadVia {
+    fn name(self) -> &'static str {
+        match self {
+            ReadVia::GetConfig => "get-config",
+            ReadVia::GetData => "get-data of ds:running",
+        }
+    }
+}
+
+/// Reads running without the parameter and in every mode the device announces.
+async fn read_in_every_mode(world: &mut RunWorld, name: &str, via: ReadVia) -> StepResult {
+    let session = world.netconf(name)?;
     let Some((basic, modes)) = announced_modes(session.capabilities()) else {
         return Err(Finding::fail(
             "the :with-defaults capability names no basic-mode the harness knows (RFC 6243 §4.3 requires one of explicit, trim, report-all)",
         ));
     };
     let mut reads = Vec::new();
-    let reply = session.get_config(Datastore::Running, None).await?;
-    reads.push(ModeRead {
-        mode: None,
-        data: reply_data(&reply, "get-config without a with-defaults parameter")?,
-    });
-    for mode in modes {
-        let reply = session
-            .get_config_with_defaults(Datastore::Running, None, mode)
-            .await?;
+    for mode in std::iter::once(None).chain(modes.into_iter().map(Some)) {
+        let reply = match (via, mode) {
+            (ReadVia::GetConfig, None) => session.get_config(Datastore::Running, None).await?,
+            (ReadVia::GetConfig, Some(mode)) => {
+                session
+                    .get_config_with_defaults(Datastore::Running, None, mode)
+                    .await?
+            }
+            (ReadVia::GetData, mode) => {
+                session
+                    .get_data(GetData {
+                        with_defaults: mode,
+                        ..GetData::new(NmdaDatastore::Running)
+                    })
+                    .await?
+            }
+        };
+        let what = match mode {
+            None => format!("{} without a with-defaults parameter", via.name()),
+            Some(mode) => format!("{} with with-defaults {}", via.name(), mode.as_str()),
+        };
         reads.push(ModeRead {
-            mode: Some(mode),
-            data: reply_data(
-                &reply,
-                &format!("get-config with with-defaults {}", mode.as_str()),
-            )?,
+            mode,
+            data: reply_data(&reply, &what)?,
         });
     }
     world.notes.push(format!(
-        "basic mode {}; read in {}",
+        "basic mode {}; read with {} in {}",
         basic.as_str(),
+        via.name(),
         reads
             .iter()
             .filter_map(|r| r.mode.map(|m| m.as_str()))

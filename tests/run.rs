@@ -974,6 +974,12 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "Origin filters keep and leave out configuration by where it came from",
             Real(DeviceSpec::nmda),
         ),
+        // netconfd announces ietf-netconf-nmda's with-defaults feature and ignores the
+        // parameter on get-data (docs/lab-findings.md).
+        (
+            "get-data shows the defaults of running as each with-defaults mode says",
+            Real(DeviceSpec::nmda),
+        ),
         // netconfd announces :partial-lock and answers every partial-lock with an internal
         // error (docs/lab-findings.md).
         (

@@ -32,6 +32,9 @@ pub enum Capability {
     /// `ietf-netconf-nmda` implemented with its `origin` feature: origin filters on
     /// `<get-data>` (RFC 8526 §3.1.1).
     NmdaOrigin,
+    /// `ietf-netconf-nmda` implemented with its `with-defaults` feature: `<get-data>` takes
+    /// RFC 6243's parameter (RFC 8526 §3.1.1).
+    NmdaWithDefaults,
     /// `ietf-netconf-acm` implemented (RFC 8341).
     Nacm,
     /// `ietf-netconf-monitoring` implemented (RFC 6022): `<get-schema>` and session state.
@@ -44,7 +47,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 20] = [
+    pub const ALL: [Capability; 21] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -55,6 +58,7 @@ impl Capability {
         Capability::NetconfNotifications,
         Capability::Nmda,
         Capability::NmdaOrigin,
+        Capability::NmdaWithDefaults,
         Capability::Notification,
         Capability::PartialLock,
         Capability::RollbackOnError,
@@ -86,6 +90,7 @@ impl Capability {
             Capability::YangLibrary => "yang-library",
             Capability::Nmda => "nmda",
             Capability::NmdaOrigin => "nmda-origin",
+            Capability::NmdaWithDefaults => "nmda-with-defaults",
             Capability::Nacm => "nacm",
             Capability::Monitoring => "monitoring",
             Capability::NetconfNotifications => "netconf-notifications",
@@ -113,7 +118,9 @@ impl Capability {
             Capability::Nacm => Some("ietf-netconf-acm"),
             Capability::Monitoring => Some("ietf-netconf-monitoring"),
             Capability::NetconfNotifications => Some("ietf-netconf-notifications"),
-            Capability::Nmda | Capability::NmdaOrigin => Some("ietf-netconf-nmda"),
+            Capability::Nmda | Capability::NmdaOrigin | Capability::NmdaWithDefaults => {
+                Some("ietf-netconf-nmda")
+            }
             _ => None,
         }
     }
@@ -122,6 +129,7 @@ impl Capability {
     pub fn feature(self) -> Option<&'static str> {
         match self {
             Capability::NmdaOrigin => Some("origin"),
+            Capability::NmdaWithDefaults => Some("with-defaults"),
             _ => None,
         }
     }

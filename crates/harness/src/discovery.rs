@@ -17,12 +17,13 @@ const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:
 const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
 
 /// Capabilities whose claim is the implementation of a module.
-const MODULE_BACKED: [Capability; 5] = [
+const MODULE_BACKED: [Capability; 6] = [
     Capability::Nacm,
     Capability::Monitoring,
     Capability::NetconfNotifications,
     Capability::Nmda,
     Capability::NmdaOrigin,
+    Capability::NmdaWithDefaults,
 ];
 
 /// A module a device implements, as it announced it.

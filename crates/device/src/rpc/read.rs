@@ -257,7 +257,9 @@ pub(super) fn get_data(
         }
     }
     if let Some(mode) = with_defaults(operation)? {
-        crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+        if !shared.faults.with_defaults_ignored {
+            crate::defaults::apply(&mut data, &shared.shape.roots, mode);
+        }
     }
     let data = nacm.filter_read(shared, data);
     let mut selected = if let Some(filter) = operation.child("xpath-filter") {
