@@ -286,11 +286,12 @@ async fn schema_list_is_served(world: &mut RunWorld, name: String) -> StepResult
         // A module this run already got from the device, or that is in the schema the run
         // holds for it (fetched, or cached under the device's own content-id), is not asked
         // for again: some devices fail a second fetch of a module (docs/lab-findings.md).
+        // A local copy that stands in for a module the device did not serve does not count.
         let in_schema = device.schema.as_ref().is_some_and(|acquired| {
-            acquired
-                .files
-                .iter()
-                .any(|f| f.trim_end_matches(".yang") == key)
+            acquired.files.iter().any(|f| {
+                f.trim_end_matches(".yang") == key
+                    && !acquired.local_copies.iter().any(|(copy, _)| copy == f)
+            })
         });
         let problem = match device.served(&key) {
             Some(problem) => problem,

@@ -76,3 +76,63 @@ async fn a_moved_run_directory_is_judged_again_without_the_device() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("NOT CHECKED"), "{stdout}");
 }
+
+/// A standard module the device implements and does not serve is taken from the local
+/// module directory, said in the schema record, and its replies are still checked; the
+/// device still fails the scenarios about serving its modules.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_module_the_device_does_not_serve_is_checked_from_a_local_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let (_, results) = common::run(
+        &out,
+        &[
+            "--reference",
+            "unserved-module",
+            "--tags",
+            "@req:R3535-3.2 or @rfc6022-3.1",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let device = &results.devices[0];
+    let snapshot = device
+        .schema_snapshot
+        .as_deref()
+        .expect("a schema snapshot");
+    let acquired =
+        rfc3535_harness::schema::read_snapshot(&out.join(snapshot)).expect("acquired.json");
+    assert!(
+        acquired
+            .local_copies
+            .iter()
+            .any(|(file, _)| file.starts_with("ietf-netconf-acm@")),
+        "{:?}",
+        acquired.local_copies
+    );
+    assert!(
+        acquired
+            .problems
+            .iter()
+            .any(|p| p.starts_with("ietf-netconf-acm:") && p.contains("local copy")),
+        "{:?}",
+        acquired.problems
+    );
+    for result in &results.results {
+        let about_serving = result.scenario.contains("can be downloaded")
+            || result.scenario.contains("schema list names");
+        if about_serving {
+            assert_eq!(result.verdict, rfc3535_score::Verdict::Fail, "{result:?}");
+            assert!(result.message.contains("ietf-netconf-acm"), "{result:?}");
+        } else {
+            // The NACM configuration in every configuration read is checked with the copy.
+            assert_eq!(result.verdict, rfc3535_score::Verdict::Pass, "{result:?}");
+            assert!(!result.message.contains("NOT CHECKED"), "{result:?}");
+        }
+    }
+    assert!(results
+        .results
+        .iter()
+        .any(|r| r.scenario.contains("can be downloaded")));
+}

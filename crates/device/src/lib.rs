@@ -335,7 +335,12 @@ fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
         )
             .hash(&mut hasher);
     }
-    (faults.broken_schema, faults.library_mismatch).hash(&mut hasher);
+    (
+        faults.broken_schema,
+        faults.unserved_module,
+        faults.library_mismatch,
+    )
+        .hash(&mut hasher);
     format!("{:016x}", hasher.finish())
 }
 

@@ -13,6 +13,8 @@ pub struct Faults {
     pub base_1_0_only: bool,
     /// `<get-schema>` serves an ietf-system text that does not compile.
     pub broken_schema: bool,
+    /// `<get-schema>` refuses ietf-netconf-acm, a standard module the device implements.
+    pub unserved_module: bool,
     /// The YANG library gives ietf-system another revision than the hello.
     pub library_mismatch: bool,
     /// The hello's yang-library capability carries another content-id than the library.
@@ -148,6 +150,7 @@ pub struct Profile {
 const NONE: Faults = Faults {
     base_1_0_only: false,
     broken_schema: false,
+    unserved_module: false,
     library_mismatch: false,
     library_id_mismatch: false,
     ok_for_anything: false,
@@ -237,6 +240,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "serves an ietf-system module that does not compile",
         faults: Faults {
             broken_schema: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "unserved-module",
+        summary: "refuses <get-schema> of ietf-netconf-acm, a standard module it implements",
+        faults: Faults {
+            unserved_module: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

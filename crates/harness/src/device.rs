@@ -118,7 +118,12 @@ impl DeviceContext {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for file in &acquired.files {
             let module = file.trim_end_matches(".yang").trim_end_matches(".yin");
-            served.insert(module.to_owned(), None);
+            // A local copy stands in for a module the device did not serve.
+            let copy = acquired.local_copies.iter().find(|(f, _)| f == file);
+            let answer = copy.map(|(_, from)| {
+                format!("not served by the device (a local copy from {from} stands in for it)")
+            });
+            served.insert(module.to_owned(), answer);
         }
     }
 

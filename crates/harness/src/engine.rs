@@ -188,14 +188,17 @@ async fn describe(
         schema_dir: None,
         served_modules: Default::default(),
     };
-    if context.claims(Capability::Monitoring) {
-        let cache = schema::default_cache();
-        let fresh = std::env::temp_dir().join(format!(
-            "rfc3535-schema-{}-{}",
-            std::process::id(),
-            prepared.target.name
-        ));
-        let acquired = schema::acquire(session, Some(&cache), &fresh).await;
+    // A device without ietf-netconf-monitoring serves no modules: its replies are checked
+    // only when local copies of all its modules are at hand.
+    let serves_schemas = context.claims(Capability::Monitoring);
+    let cache = schema::default_cache();
+    let fresh = std::env::temp_dir().join(format!(
+        "rfc3535-schema-{}-{}",
+        std::process::id(),
+        prepared.target.name
+    ));
+    let acquired = schema::acquire_from(session, Some(&cache), &fresh, serves_schemas).await;
+    if serves_schemas || (acquired.not_found.is_empty() && !acquired.files.is_empty()) {
         let dir = schema::directory_of(&acquired, Some(&cache), &fresh);
         // The run directory keeps the device's schema as served, for re-checking offline.
         let relative = format!("schema/{}", prepared.id().replace(['/', '\\'], "_"));

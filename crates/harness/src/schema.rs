@@ -6,6 +6,12 @@
 //! A cache directory keyed by the library's content-id / module-set-id means a second run
 //! against the same device fetches nothing. Scenarios that judge the fetching itself fetch
 //! live into a fresh directory.
+//!
+//! A module the device does not serve (`<get-schema>` refused or answered with something
+//! else, or no `<get-schema>` at all) is taken, when it can be, from a local copy of the same
+//! name and revision: the standard module directory, or what another device served before
+//! (the cache). The device's failure stays a problem; the copy only lets its replies be
+//! checked, and is named as such ([`Acquired::local_copies`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,6 +34,13 @@ pub struct Acquired {
     pub files: Vec<String>,
     /// Every problem: a module that could not be fetched, or came back as something else.
     pub problems: Vec<String>,
+    /// Files the device did not serve, taken from a local copy of the same module and
+    /// revision: (file, where it came from).
+    #[serde(default)]
+    pub local_copies: Vec<(String, String)>,
+    /// Modules of a device that serves none, for which no local copy was found.
+    #[serde(default)]
+    pub not_found: Vec<String>,
     /// Fetched from the device in this call (false: read from the cache).
     #[serde(skip)]
     pub fetched: bool,
@@ -55,6 +68,52 @@ impl Acquired {
             })
             .collect()
     }
+}
+
+/// The standard module directory: `$RFC3535_MODULES`, else `/usr/local/share/rfc3535/yang`
+/// (scripts/setup-test-env fills it).
+pub fn standard_modules() -> PathBuf {
+    std::env::var_os("RFC3535_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
+}
+
+/// A local copy of a module the device did not serve: the same name and, when the device
+/// names one, the same revision. Looked for in the standard module directory, then among
+/// the modules other devices served (the cache's entries). Returns the text and where it
+/// was found.
+fn local_copy(
+    name: &str,
+    revision: Option<&str>,
+    cache: Option<&Path>,
+) -> Option<(String, String)> {
+    let file_names: Vec<String> = match revision {
+        Some(revision) => vec![format!("{name}@{revision}.yang"), format!("{name}.yang")],
+        None => vec![format!("{name}.yang")],
+    };
+    let mut places: Vec<PathBuf> = vec![standard_modules()];
+    if let Some(root) = cache {
+        if let Ok(entries) = std::fs::read_dir(root) {
+            let mut entries: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            places.extend(entries);
+        }
+    }
+    for place in places {
+        for file in &file_names {
+            let path = place.join(file);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let same_module = source_problem(&text, name, revision).is_none()
+                && revision.is_none_or(|r| first_revision(&text).as_deref() == Some(r));
+            if same_module {
+                return Some((text, path.display().to_string()));
+            }
+        }
+    }
+    None
 }
 
 /// The default cache: `$RFC3535_CACHE`, else `$XDG_CACHE_HOME/rfc3535`, else
@@ -170,6 +229,18 @@ fn sanitize(key: &str) -> String {
 
 /// Fetches (or reads from `cache`, when given) the device's modules.
 pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) -> Acquired {
+    acquire_from(session, cache, fresh_dir, true).await
+}
+
+/// As [`acquire`]; `serves_schemas` false for a device without `<get-schema>`
+/// (ietf-netconf-monitoring), whose modules can only be local copies, and whose missing
+/// ones are then no problem of its own.
+pub async fn acquire_from(
+    session: &Session,
+    cache: Option<&Path>,
+    fresh_dir: &Path,
+    serves_schemas: bool,
+) -> Acquired {
     let mut acquired = Acquired::default();
     let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
     match crate::discovery::read_library(session).await {
@@ -272,29 +343,50 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
         if !done.insert(name.clone()) {
             continue;
         }
-        let reply = match session.get_schema(&name, revision.as_deref()).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                acquired.transport_error = Some(format!("get-schema of {name}: {e}"));
-                break;
+        let served = if serves_schemas {
+            let reply = match session.get_schema(&name, revision.as_deref()).await {
+                Ok(reply) => reply,
+                Err(e) => {
+                    acquired.transport_error = Some(format!("get-schema of {name}: {e}"));
+                    break;
+                }
+            };
+            if reply.is_success() {
+                let text = reply.data_text().unwrap_or_default();
+                match source_problem(&text, &name, revision.as_deref()) {
+                    Some(problem) => Err(problem),
+                    None => Ok(text),
+                }
+            } else {
+                let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+                Err(format!("get-schema refused: {}", errors.join("; ")))
+            }
+        } else {
+            Err("the device serves no modules (no ietf-netconf-monitoring)".to_owned())
+        };
+        let text = match served {
+            Ok(text) => text,
+            Err(problem) => {
+                let copy = local_copy(&name, revision.as_deref(), cache);
+                let Some((text, from)) = copy else {
+                    if serves_schemas {
+                        acquired.problems.push(format!("{name}: {problem}"));
+                    } else {
+                        acquired.not_found.push(name.clone());
+                    }
+                    continue;
+                };
+                if serves_schemas {
+                    acquired.problems.push(format!(
+                        "{name}: {problem}; a local copy of the same module and revision ({from}) is used to check replies"
+                    ));
+                }
+                let file = module_file(&name, revision.as_deref(), &text);
+                acquired.local_copies.push((file, from));
+                text
             }
         };
-        if !reply.is_success() {
-            let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
-            acquired
-                .problems
-                .push(format!("{name}: get-schema refused: {}", errors.join("; ")));
-            continue;
-        }
-        let text = reply.data_text().unwrap_or_default();
-        if let Some(problem) = source_problem(&text, &name, revision.as_deref()) {
-            acquired.problems.push(format!("{name}: {problem}"));
-            continue;
-        }
-        let file = match revision.clone().or_else(|| first_revision(&text)) {
-            Some(revision) => format!("{name}@{revision}.yang"),
-            None => format!("{name}.yang"),
-        };
+        let file = module_file(&name, revision.as_deref(), &text);
         if let Err(e) = write_whole(&dir.join(&file), &text) {
             acquired.problems.push(format!("cannot write {file}: {e}"));
             continue;
@@ -309,13 +401,25 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
     acquired.files.sort();
     // Only a complete set is cached: a module the device failed to serve once is asked for
     // again next time.
-    if cache.is_some() && acquired.problems.is_empty() && acquired.transport_error.is_none() {
+    if cache.is_some()
+        && acquired.problems.is_empty()
+        && acquired.not_found.is_empty()
+        && acquired.transport_error.is_none()
+    {
         if let Ok(text) = serde_json::to_string_pretty(&acquired) {
             let _ = write_whole(&record, &text);
         }
     }
     acquired.source = format!("{}; modules in {}", acquired.source, dir.display());
     acquired
+}
+
+/// The file name a module is kept under: `name@revision.yang`.
+fn module_file(name: &str, revision: Option<&str>, text: &str) -> String {
+    match revision.map(str::to_owned).or_else(|| first_revision(text)) {
+        Some(revision) => format!("{name}@{revision}.yang"),
+        None => format!("{name}.yang"),
+    }
 }
 
 /// Writes a file so that a reader never sees it half-written: devices that share a cache

@@ -353,6 +353,8 @@ pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, 
         .modules
         .iter()
         .find(|m| m.name == identifier && version.is_none_or(|v| m.revision.as_deref() == Some(v)));
+    // The unserved-module fault: a module it implements is not served.
+    let found = found.filter(|m| !(shared.faults.unserved_module && m.name == "ietf-netconf-acm"));
     match found {
         Some(module) if shared.faults.broken_schema && module.name == "ietf-system" => {
             // The fault: the module is served cut short, so it does not compile.
