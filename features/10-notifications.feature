@@ -7,3 +7,12 @@ Feature: Configuration changes are announced
     And a management session "B" subscribed to configuration change events
     When "A" sets the sandbox text to a fresh value
     Then within 10 seconds "B" receives a configuration change made by the account of "A" in session "A"
+
+  # A manager that was away catches up: the stream replays what happened since a time it
+  # names, then says the replay is over (RFC 5277 §2.1.1, §3.2.5).
+  @req:R3535-5.27 @cap:replay @cap:config-edit @rfc5277-2.1.1
+  Scenario: A subscription from an earlier time replays the changes made since, then says the replay is complete
+    Given a management session "A"
+    When "A" sets the sandbox text to a fresh value
+    And a management session "B" subscribes to the NETCONF event stream from an hour ago
+    Then within 10 seconds "B" receives the change made in session "A" replayed, then the end of the replay

@@ -71,3 +71,12 @@ Feature: Every announced capability works as its RFC says
     And "B" sets the sandbox text to a fresh value with the text "released"
     Then the running configuration shows the sandbox text exactly
     And nothing but the sandbox changed in the configuration it edits
+
+  # Devices with a candidate are otherwise edited through it; this writes running itself.
+  @cap:writable-running @rfc6241-8.2
+  Scenario: An edit of the running configuration takes effect at once
+    Given a management session "A"
+    And a copy of the running configuration
+    When "A" sets the sandbox text to a fresh value in the running configuration
+    Then the running configuration shows the sandbox text exactly
+    And nothing but the sandbox changed in the running configuration

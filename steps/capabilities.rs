@@ -312,3 +312,97 @@ async fn receives_confirmed_commit_events(
         }
     )))
 }
+
+/// How far back a replaying subscription starts: far enough that clocks a little apart
+/// still put the scenario's own change after it.
+const REPLAY_FROM: Duration = Duration::from_secs(3600);
+
+#[when(
+    expr = "a management session {string} subscribes to the NETCONF event stream from an hour ago"
+)]
+async fn subscribes_from_an_hour_ago(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = open_session(&device, &device.connect).await?;
+    let start = std::time::SystemTime::now() - REPLAY_FROM;
+    let subscription = CreateSubscription {
+        start_time: Some(humantime::format_rfc3339_seconds(start).to_string()),
+        ..CreateSubscription::default()
+    };
+    let reply = session.netconf()?.create_subscription(subscription).await?;
+    expect_ok(
+        &reply,
+        "create-subscription with a startTime, on a stream that says it replays",
+    )?;
+    world
+        .usernames
+        .insert(name.clone(), device.connect.username.clone());
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds {string} receives the change made in session {string} replayed, then the end of the replay"
+)]
+async fn receives_replay(
+    world: &mut RunWorld,
+    seconds: u64,
+    listener: String,
+    of: String,
+) -> StepResult {
+    let session_id = world.netconf(&of)?.session_id().to_string();
+    let device = Arc::clone(world.device()?);
+    let mut events = world
+        .session(&listener)?
+        .take_events()
+        .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut replayed_change = false;
+    loop {
+        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+            return Err(Finding::fail(if replayed_change {
+                format!("the change was replayed, and no replayComplete followed within {seconds} s (RFC 5277 §2.1.1)")
+            } else {
+                format!("within {seconds} s nothing was replayed: not the change session {session_id} made before the subscription, and no replayComplete")
+            }));
+        };
+        let content = rfc3535_client::wire::tree::Element::parse_fragment(notification.content())
+            .map_err(|e| Finding::fail(format!("a notification is not XML: {e}")))?;
+        for event in &content {
+            match event.name.local.as_str() {
+                "netconf-config-change"
+                    if event.name.namespace == rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS =>
+                {
+                    let by = event
+                        .find_all(&["changed-by", "session-id"])
+                        .first()
+                        .map(|s| s.text.trim().to_owned());
+                    if by.as_deref() == Some(session_id.as_str()) {
+                        check_event_schema(
+                            &device,
+                            &notification,
+                            "replayed configuration change",
+                        )?;
+                        replayed_change = true;
+                    }
+                }
+                "replayComplete" => {
+                    if event.name.namespace != rfc3535_client::wire::ns::STREAMS {
+                        return Err(Finding::fail(format!(
+                            "replayComplete came in namespace {:?}, not RFC 5277's {}",
+                            event.name.namespace,
+                            rfc3535_client::wire::ns::STREAMS
+                        )));
+                    }
+                    check_event_schema(&device, &notification, "replayComplete")?;
+                    if replayed_change {
+                        return Ok(());
+                    }
+                    return Err(Finding::fail(format!(
+                        "the replay completed without the configuration change session {session_id} made before the subscription"
+                    )));
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -26,11 +26,22 @@ fn datastore_named(name: &str) -> Datastore {
 
 #[when(expr = "{string} sets the sandbox text to a fresh value in the candidate")]
 async fn set_in_candidate(world: &mut RunWorld, name: String) -> StepResult {
+    set_in(world, &name, Datastore::Candidate).await
+}
+
+/// Writes running itself, whatever the device's edit target (`:writable-running`).
+#[when(expr = "{string} sets the sandbox text to a fresh value in the running configuration")]
+async fn set_in_running(world: &mut RunWorld, name: String) -> StepResult {
+    set_in(world, &name, Datastore::Running).await
+}
+
+/// Writes the sandbox text into one datastore, without activating it.
+async fn set_in(world: &mut RunWorld, name: &str, datastore: Datastore) -> StepResult {
     let device = world.require_sandbox()?;
     let value = world.fresh_value();
     let reply =
-        write_sandbox_text(world.session(&name)?, &device, Datastore::Candidate, &value).await?;
-    expect_ok(&reply, "edit-config of the candidate")?;
+        write_sandbox_text(world.session(name)?, &device, datastore.clone(), &value).await?;
+    expect_ok(&reply, &format!("edit-config of {}", datastore.name()))?;
     world.text_value = Some(value);
     Ok(())
 }
@@ -349,13 +360,23 @@ async fn running_equals_copy(world: &mut RunWorld) -> StepResult {
 /// changes something else is caught, committed or not).
 #[then(expr = "nothing but the sandbox changed in the configuration it edits")]
 async fn nothing_else_changed(world: &mut RunWorld) -> StepResult {
+    let target = world.device()?.edit_target();
+    nothing_else_changed_in(world, target).await
+}
+
+#[then(expr = "nothing but the sandbox changed in the {word} configuration")]
+async fn nothing_else_changed_in_named(world: &mut RunWorld, datastore: String) -> StepResult {
+    nothing_else_changed_in(world, datastore_named(&datastore)).await
+}
+
+/// Compares a datastore with the copy of running taken first, outside the sandbox.
+async fn nothing_else_changed_in(world: &mut RunWorld, target: Datastore) -> StepResult {
     let device = Arc::clone(world.device()?);
     let saved = world
         .copies
         .first()
         .cloned()
         .ok_or_else(|| Finding::error("harness bug: no copy of running taken"))?;
-    let target = device.edit_target();
     let now = read_config_data(world.any_session()?, target.clone()).await?;
     expect_same(
         rfc3535_harness::session::differences_outside(&device, &saved, &now)?,

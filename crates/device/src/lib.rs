@@ -56,7 +56,7 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 13] = [
+const STANDARD_MODULES: [&str; 15] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -70,6 +70,10 @@ const STANDARD_MODULES: [&str; 13] = [
     "ietf-netconf-nmda",
     "ietf-origin",
     "ietf-netconf-partial-lock",
+    // RFC 5277's create-subscription and its event streams list, as netconfd and others serve
+    // them (the RFC itself has only an XML Schema).
+    "notifications",
+    "nc-notifications",
 ];
 
 /// Features the device implements, per module: announced in the hello and the YANG library,

@@ -109,6 +109,12 @@ pub struct Faults {
     /// Every `<ok/>` reply also carries an element no module defines as the operation's
     /// output.
     pub output_beside_ok: bool,
+    /// `:writable-running` is announced, and `<edit-config>` of running answers `<ok/>` and
+    /// changes nothing (edits through the candidate work).
+    pub running_ignores_edits: bool,
+    /// A subscription with a start time is accepted, and neither the past events nor
+    /// `replayComplete` are sent, though the streams list says the stream replays.
+    pub replay_ignored: bool,
     /// `<partial-lock>` is granted with the right reply, and never enforced: other sessions
     /// change the locked nodes and take locks over them.
     pub partial_lock_ignored: bool,
@@ -196,6 +202,8 @@ const NONE: Faults = Faults {
     url_ignored: false,
     output_beside_ok: false,
     partial_lock_ignored: false,
+    replay_ignored: false,
+    running_ignores_edits: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
 };
@@ -447,6 +455,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces :url and copies nothing to or from a file URL",
         faults: Faults {
             url_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "running-ignores-edits",
+        summary: "announces :writable-running and ignores edits of running (the candidate works)",
+        faults: Faults {
+            running_ignores_edits: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "replay-ignored",
+        summary: "says its event stream replays, accepts a start time and replays nothing",
+        faults: Faults {
+            replay_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

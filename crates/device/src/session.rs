@@ -82,7 +82,7 @@ fn notification_complete() -> String {
         SystemTime::now(),
         &format!(
             "<notificationComplete xmlns=\"{}\"/>",
-            crate::events::NOTIFICATION_NS
+            rfc3535_wire::ns::STREAMS
         ),
     )
 }
@@ -268,6 +268,11 @@ where
                         filter,
                     }) => {
                         let (past, feed) = shared.events.subscribe(start);
+                        let past = if shared.faults.replay_ignored {
+                            Vec::new()
+                        } else {
+                            past
+                        };
                         replay = past
                             .into_iter()
                             .filter(|e| stop.is_none_or(|stop| e.time <= stop))
@@ -275,12 +280,12 @@ where
                             .filter_map(|e| filtered(&e, filter.as_deref()))
                             .collect();
                         stop_after_replay = stop.is_some_and(|stop| stop <= SystemTime::now());
-                        if start.is_some() {
+                        if start.is_some() && !shared.faults.replay_ignored {
                             replay.push(notification(
                                 SystemTime::now(),
                                 &format!(
                                     "<replayComplete xmlns=\"{}\"/>",
-                                    crate::events::NOTIFICATION_NS
+                                    rfc3535_wire::ns::STREAMS
                                 ),
                             ));
                         }

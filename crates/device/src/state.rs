@@ -60,6 +60,12 @@ pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
         now = time(SystemTime::now()),
         boot = time(shared.started),
     ));
+    // RFC 5277 §3.2.5: the event streams, and whether a stream replays.
+    xml.push_str(&format!(
+        "<netconf xmlns=\"{}\"><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replaySupport>true</replaySupport><replayLogCreationTime>{}</replayLogCreationTime></stream></streams></netconf>",
+        rfc3535_wire::ns::STREAMS,
+        time(shared.started)
+    ));
     let in_rpcs = shared
         .statistics
         .lock()

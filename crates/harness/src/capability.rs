@@ -35,6 +35,9 @@ pub enum Capability {
     /// `ietf-netconf-nmda` implemented with its `with-defaults` feature: `<get-data>` takes
     /// RFC 6243's parameter (RFC 8526 §3.1.1).
     NmdaWithDefaults,
+    /// RFC 5277 replay: the NETCONF stream says `replaySupport` true in the event streams list
+    /// (`/netconf/streams`, nc-notifications).
+    Replay,
     /// `ietf-netconf-acm` implemented (RFC 8341).
     Nacm,
     /// `ietf-netconf-monitoring` implemented (RFC 6022): `<get-schema>` and session state.
@@ -47,7 +50,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 21] = [
+    pub const ALL: [Capability; 22] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -61,6 +64,7 @@ impl Capability {
         Capability::NmdaWithDefaults,
         Capability::Notification,
         Capability::PartialLock,
+        Capability::Replay,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -84,6 +88,7 @@ impl Capability {
             Capability::Url => "url",
             Capability::Xpath => "xpath",
             Capability::PartialLock => "partial-lock",
+            Capability::Replay => "replay",
             Capability::WithDefaults => "with-defaults",
             Capability::Notification => "notification",
             Capability::Interleave => "interleave",
@@ -109,7 +114,10 @@ impl Capability {
     /// Whether the claim is a standard `:name` capability of the hello (not the base
     /// version, not a module, not derived from others).
     fn is_standard_capability(self) -> bool {
-        !matches!(self, Capability::Base11 | Capability::ConfigEdit) && self.module().is_none()
+        !matches!(
+            self,
+            Capability::Base11 | Capability::ConfigEdit | Capability::Replay
+        ) && self.module().is_none()
     }
 
     /// The module whose implementation is the claim, for module-backed capabilities.
@@ -142,6 +150,10 @@ impl Capability {
             }
             (Capability::Base11, _) => {
                 "no urn:ietf:params:netconf:base:1.1 in the hello".to_owned()
+            }
+            (Capability::Replay, _) => {
+                "no event streams list (nc-notifications) saying the NETCONF stream replays"
+                    .to_owned()
             }
             (capability, Some(module)) => match capability.feature() {
                 Some(feature) => {

@@ -102,6 +102,27 @@ impl Claims {
     }
 }
 
+/// Whether the event streams list (RFC 5277 §3.2.5) says the NETCONF stream replays: the
+/// evidence if it does. A read that fails claims nothing.
+async fn replay_support(session: &Session) -> Option<String> {
+    let filter = rfc3535_client::wire::Filter::subtree(format!(
+        "<netconf xmlns=\"{}\"><streams/></netconf>",
+        rfc3535_client::wire::ns::STREAMS
+    ));
+    let reply = session.get(Some(filter), None).await.ok()?;
+    let data = rfc3535_client::wire::tree::Element::parse_fragment(reply.data()?).ok()?;
+    let replays = data
+        .iter()
+        .filter(|e| e.name.namespace == rfc3535_client::wire::ns::STREAMS)
+        .flat_map(|e| e.find_all(&["streams", "stream"]))
+        .any(|stream| {
+            let field = |name: &str| stream.child(name).map(|c| c.text.trim().to_owned());
+            field("name").as_deref() == Some("NETCONF")
+                && field("replaySupport").as_deref() == Some("true")
+        });
+    replays.then(|| "/netconf/streams: stream NETCONF, replaySupport true".to_owned())
+}
+
 /// Reads the claims of a connected device.
 pub async fn discover(session: &Session) -> Claims {
     let mut claims = Claims::default();
@@ -180,6 +201,11 @@ pub async fn discover(session: &Session) -> Claims {
                 ),
             };
             claims.capabilities.insert(capability, evidence);
+        }
+    }
+    if claims.modules.contains_key("nc-notifications") {
+        if let Some(evidence) = replay_support(session).await {
+            claims.capabilities.insert(Capability::Replay, evidence);
         }
     }
     let edit = [Capability::WritableRunning, Capability::Candidate]

@@ -14,6 +14,8 @@ pub const YANG: &str = "urn:ietf:params:xml:ns:yang:1";
 pub const WITH_DEFAULTS: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
 /// ietf-netconf-monitoring (RFC 6022).
 pub const MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
+/// nc-notifications: RFC 5277's event streams list (`/netconf/streams`) and `replayComplete`.
+pub const STREAMS: &str = "urn:ietf:params:xml:ns:netmod:notification";
 /// ietf-netconf-partial-lock (RFC 5717).
 pub const PARTIAL_LOCK: &str = "urn:ietf:params:xml:ns:netconf:partial-lock:1.0";
 /// ietf-netconf-nmda (RFC 8526).

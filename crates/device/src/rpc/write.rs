@@ -26,6 +26,9 @@ pub(super) fn edit_config(
     if shared.faults.candidate_ignores_edits && target == "candidate" {
         return Ok(Reply::Ok);
     }
+    if shared.faults.running_ignores_edits && target == "running" {
+        return Ok(Reply::Ok);
+    }
     if !matches!(target, "running" | "candidate") {
         return Err(RpcError::protocol(
             ErrorTag::BadElement,
