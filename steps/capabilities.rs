@@ -313,19 +313,59 @@ async fn receives_confirmed_commit_events(
     )))
 }
 
-/// How far back a replaying subscription starts: far enough that clocks a little apart
-/// still put the scenario's own change after it.
-const REPLAY_FROM: Duration = Duration::from_secs(3600);
-
-#[when(
-    expr = "a management session {string} subscribes to the NETCONF event stream from an hour ago"
+#[then(
+    expr = "within {int} seconds {string} receives the change made in session {string}, and its time is noted"
 )]
-async fn subscribes_from_an_hour_ago(world: &mut RunWorld, name: String) -> StepResult {
+async fn receives_change_noting_time(
+    world: &mut RunWorld,
+    seconds: u64,
+    listener: String,
+    of: String,
+) -> StepResult {
+    let session_id = world.netconf(&of)?.session_id().to_string();
+    let mut noted: Option<String> = None;
+    let seen = watch_events(world, &listener, seconds, |event, notification, seen| {
+        if event.name.local != "netconf-config-change" {
+            return Ok(false);
+        }
+        let by = event
+            .find_all(&["changed-by", "session-id"])
+            .first()
+            .map(|s| s.text.trim().to_owned());
+        if by.as_deref() == Some(session_id.as_str()) {
+            noted = Some(notification.event_time.clone());
+            return Ok(true);
+        }
+        seen.push(format!("a change by session {by:?}"));
+        Ok(false)
+    })
+    .await?;
+    let Some(time) = noted else {
+        return Err(Finding::fail(format!(
+            "within {seconds} s no configuration change by session {session_id} was announced (seen: {seen:?})"
+        )));
+    };
+    world.notes.push(format!(
+        "the change's eventTime, on the device's clock: {time}"
+    ));
+    world.replay_from = Some(time);
+    Ok(())
+}
+
+/// Subscribes from the device's own time of an event, so that clocks apart do not matter
+/// and the replay holds little besides that event.
+#[when(
+    expr = "a management session {string} subscribes to the NETCONF event stream from that time"
+)]
+async fn subscribes_from_noted_time(world: &mut RunWorld, name: String) -> StepResult {
+    let start = world
+        .replay_from
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no event time was noted"))?;
     let device = Arc::clone(world.device()?);
     let session = open_session(&device, &device.connect).await?;
-    let start = std::time::SystemTime::now() - REPLAY_FROM;
     let subscription = CreateSubscription {
-        start_time: Some(humantime::format_rfc3339_seconds(start).to_string()),
+        start_time: Some(start),
         ..CreateSubscription::default()
     };
     let reply = session.netconf()?.create_subscription(subscription).await?;
@@ -357,6 +397,7 @@ async fn receives_replay(
         .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     let mut replayed_change = false;
+    let mut replayed: u64 = 0;
     loop {
         let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
             return Err(Finding::fail(if replayed_change {
@@ -367,6 +408,7 @@ async fn receives_replay(
         };
         let content = rfc3535_client::wire::tree::Element::parse_fragment(notification.content())
             .map_err(|e| Finding::fail(format!("a notification is not XML: {e}")))?;
+        replayed += 1;
         for event in &content {
             match event.name.local.as_str() {
                 "netconf-config-change"
@@ -394,6 +436,9 @@ async fn receives_replay(
                         )));
                     }
                     check_event_schema(&device, &notification, "replayComplete")?;
+                    world
+                        .measurements
+                        .insert("replayed_events".to_owned(), replayed.into());
                     if replayed_change {
                         return Ok(());
                     }

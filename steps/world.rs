@@ -55,6 +55,8 @@ pub struct RunWorld {
     pub kept_replies: Vec<RpcReply>,
     /// Saved configurations (per fleet member, or one for a single device).
     pub copies: Vec<String>,
+    /// The device's time of an event a replay starts from (RFC 3339, as the device wrote it).
+    pub replay_from: Option<String>,
     /// The origin (an ietf-origin identity's name) a read found on the sandbox text.
     pub origin: Option<String>,
     /// Partial locks granted in this scenario: the session holding each, and its lock-id.

@@ -974,6 +974,30 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "Origin filters keep and leave out configuration by where it came from",
             Real(DeviceSpec::nmda),
         ),
+        // The proxy answers every edit of running with <ok/> and passes none on: a device
+        // that announces :writable-running and changes nothing.
+        (
+            "An edit of the running configuration takes effect at once",
+            Faulty(DeviceSpec::running_base10, || Faults {
+                rules: vec![rule("<edit-config><target><running/>", Action::AnswerOk)],
+                ..Faults::default()
+            }),
+        ),
+        // The proxy spoils the start time of a subscription: a device whose streams list
+        // says the NETCONF stream replays, and that refuses to replay.
+        (
+            "A subscription from an earlier time replays the changes made since, then says the replay is complete",
+            Faulty(DeviceSpec::candidate, || Faults {
+                rules: vec![Rule::new(
+                    "<startTime>",
+                    Action::RewriteRequest {
+                        from: "<startTime>".to_owned(),
+                        to: "<startTime>not-a-time-".to_owned(),
+                    },
+                )],
+                ..Faults::default()
+            }),
+        ),
         // netconfd announces ietf-netconf-nmda's with-defaults feature and ignores the
         // parameter on get-data (docs/lab-findings.md).
         (
