@@ -313,6 +313,14 @@ async fn receives_confirmed_commit_events(
     )))
 }
 
+/// The session a netconf-config-change names in `changed-by` (RFC 6470 §2), if any.
+fn changed_by_session(event: &rfc3535_client::wire::tree::Element) -> Option<String> {
+    event
+        .find_all(&["changed-by", "session-id"])
+        .first()
+        .map(|s| s.text.trim().to_owned())
+}
+
 #[then(
     expr = "within {int} seconds {string} receives the change made in session {string}, and its time is noted"
 )]
@@ -328,10 +336,7 @@ async fn receives_change_noting_time(
         if event.name.local != "netconf-config-change" {
             return Ok(false);
         }
-        let by = event
-            .find_all(&["changed-by", "session-id"])
-            .first()
-            .map(|s| s.text.trim().to_owned());
+        let by = changed_by_session(event);
         if by.as_deref() == Some(session_id.as_str()) {
             noted = Some(notification.event_time.clone());
             return Ok(true);
@@ -412,11 +417,7 @@ async fn receives_replay(
                 "netconf-config-change"
                     if event.name.namespace == rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS =>
                 {
-                    let by = event
-                        .find_all(&["changed-by", "session-id"])
-                        .first()
-                        .map(|s| s.text.trim().to_owned());
-                    if by.as_deref() == Some(session_id.as_str()) {
+                    if changed_by_session(event).as_deref() == Some(session_id.as_str()) {
                         check_event_schema(
                             &device,
                             &notification,

@@ -128,7 +128,7 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
-    fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         match text {
             "transport" => ErrorType::Transport,
             "rpc" => ErrorType::Rpc,
@@ -179,7 +179,7 @@ impl ErrorSeverity {
 
 /// One `<rpc-error>` with every RFC 6241 §4.3 field. Missing mandatory fields stay `None` so a
 /// conformance check can report them instead of the parser rejecting the reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RpcError {
     pub error_type: Option<ErrorType>,
     pub tag: Option<String>,
@@ -202,16 +202,7 @@ impl RpcError {
 
 impl RpcError {
     fn empty() -> Self {
-        RpcError {
-            error_type: None,
-            tag: None,
-            severity: None,
-            app_tag: None,
-            path: None,
-            message: None,
-            message_lang: None,
-            info: None,
-        }
+        RpcError::default()
     }
 
     /// Whether this is an error rather than a warning.
@@ -519,6 +510,15 @@ fn declare_in_top_level(fragment: &str, declarations: &[(String, String)]) -> St
 }
 
 fn parse_rpc_error(walker: &mut Walker<'_>) -> Result<RpcError, MessageError> {
+    parse_error_record(walker, "rpc-error")
+}
+
+/// Reads the fields of one error record (an `<rpc-error>`, or a RESTCONF `<error>`, which is the
+/// same record without a severity) until its element closes; the walker stands inside it.
+pub(crate) fn parse_error_record(
+    walker: &mut Walker<'_>,
+    element: &str,
+) -> Result<RpcError, MessageError> {
     let mut error = RpcError::empty();
     loop {
         match walker.next()? {
@@ -565,7 +565,7 @@ fn parse_rpc_error(walker: &mut Walker<'_>) -> Result<RpcError, MessageError> {
             }
             Step::Close { .. } => return Ok(error),
             Step::Text(_) => {}
-            Step::Eof => return Err(XmlError::Unclosed("rpc-error".into()).into()),
+            Step::Eof => return Err(XmlError::Unclosed(element.into()).into()),
         }
     }
 }

@@ -36,3 +36,11 @@ pub const SYSTEM: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
 pub const INTERFACES: &str = "urn:ietf:params:xml:ns:yang:ietf-interfaces";
 /// ietf-routing (RFC 8349).
 pub const ROUTING: &str = "urn:ietf:params:xml:ns:yang:ietf-routing";
+/// ietf-restconf (RFC 8040): the `errors` body and the RESTCONF notification wrapper.
+pub const RESTCONF: &str = "urn:ietf:params:xml:ns:yang:ietf-restconf";
+/// ietf-restconf-monitoring (RFC 8040 §9): capabilities and event streams.
+pub const RESTCONF_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-restconf-monitoring";
+/// ietf-yang-patch (RFC 8072).
+pub const YANG_PATCH: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-patch";
+/// The XRD namespace of a host-meta document (RFC 6415 §3).
+pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
