@@ -1,4 +1,4 @@
-//! The NETCONF message model and the RFC 6242 framing codec, with no I/O.
+//! The NETCONF message model, the RFC 6242 framing codec and the RESTCONF bodies, with no I/O.
 //!
 //! Three layers, each usable alone:
 //! - [`framing`]: turns a byte stream into message payloads and back, in either framing
@@ -8,6 +8,9 @@
 //!   list, `<notification>`) and what a client sends (`<hello>`), keeping the raw text so replies
 //!   can be handed to a schema validator without copying.
 //! - [`rpc`]: builds the RFC 6241 / 5277 / 6022 / 6243 / 8526 operations as `<rpc>` messages.
+//!
+//! [`restconf`] holds the RESTCONF (RFC 8040) envelopes: media types, the errors body, YANG
+//! Patch and its status, host-meta, and the server-sent events framing of event streams.
 //!
 //! [`capability`] classifies the capability URIs of a hello; [`yang_library`] reads a device's
 //! RFC 8525 / RFC 7895 YANG library into a summary. [`ns`] holds every namespace the project
@@ -23,6 +26,7 @@ pub mod error_tag;
 pub mod framing;
 pub mod message;
 pub mod ns;
+pub mod restconf;
 pub mod rpc;
 pub mod tree;
 pub mod xml;

@@ -447,7 +447,7 @@ fn prefix_declarations(attributes: &[(String, String)]) -> Vec<(String, String)>
 /// The fragment with `declarations` (later ones win, unused ones left out) added to the start tag of each
 /// top-level element that does not declare the prefix itself. The fragment was well-formed
 /// inside its reply; should the scan still stumble, the fragment is returned as it was.
-fn declare_in_top_level(fragment: &str, declarations: &[(String, String)]) -> String {
+pub(crate) fn declare_in_top_level(fragment: &str, declarations: &[(String, String)]) -> String {
     use quick_xml::events::Event;
     let mut effective: Vec<(&str, &str)> = Vec::new();
     for (prefix, namespace) in declarations {

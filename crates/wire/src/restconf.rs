@@ -1,0 +1,130 @@
+//! RESTCONF (RFC 8040) bodies and headers, with no I/O: what the client reads and the reference
+//! device writes over HTTP.
+//!
+//! - [`media`]: the media types of RFC 8040 §11.3 and RFC 8072 §4, and the encoding (XML or
+//!   JSON) each carries, read from a `Content-Type` or written into an `Accept`.
+//! - [`errors`]: the `ietf-restconf:errors` body (RFC 8040 §7.1) in XML and JSON.
+//! - [`patch`]: YANG Patch documents and the `yang-patch-status` reply (RFC 8072 §2).
+//! - [`host_meta`]: root discovery through `/.well-known/host-meta` (RFC 8040 §3.1, RFC 6415),
+//!   as XRD or JRD.
+//! - [`sse`]: the server-sent events framing of an event stream (RFC 8040 §6.4), a tokio-util
+//!   decoder like [`crate::framing`].
+//!
+//! Data itself (the content of a datastore resource) is never converted here between XML and
+//! JSON: that goes through the device's own schema in the YANG crate. These codecs only read
+//! and write the protocol's envelopes and keep data as the raw text it came in.
+
+pub mod errors;
+pub mod host_meta;
+pub mod media;
+pub mod patch;
+pub mod sse;
+
+pub use errors::Errors;
+pub use host_meta::{HostMeta, Link};
+pub use media::{Encoding, MediaType};
+pub use patch::{
+    EditOutcome, EditStatus, PatchEdit, PatchOperation, PatchStatus, Where, YangPatch,
+};
+pub use sse::{SseDecoder, SseError, SseEvent};
+
+/// A RESTCONF body that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error(transparent)]
+    Xml(#[from] crate::xml::XmlError),
+    #[error("malformed JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("unexpected top-level {found} (expected {expected})")]
+    UnexpectedRoot {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("invalid {element}: {reason}")]
+    Invalid {
+        element: &'static str,
+        reason: String,
+    },
+}
+
+impl From<crate::MessageError> for BodyError {
+    fn from(error: crate::MessageError) -> Self {
+        match error {
+            crate::MessageError::Xml(xml) => BodyError::Xml(xml),
+            other => BodyError::Invalid {
+                element: "error",
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The one member of a JSON object whose name is `module:name` (RFC 7951 §4: a top-level
+/// member is always module-qualified), with its value.
+fn single_member<'a>(
+    document: &'a serde_json::Value,
+    qualified: &'static str,
+) -> Result<&'a serde_json::Value, BodyError> {
+    let object = document
+        .as_object()
+        .ok_or_else(|| BodyError::UnexpectedRoot {
+            found: json_kind(document).to_owned(),
+            expected: qualified,
+        })?;
+    match object.get(qualified) {
+        Some(value) if object.len() == 1 => Ok(value),
+        _ => Err(BodyError::UnexpectedRoot {
+            found: object.keys().cloned().collect::<Vec<_>>().join(", "),
+            expected: qualified,
+        }),
+    }
+}
+
+/// What a JSON value is, for messages.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A string member of a JSON object, when present.
+fn json_string(
+    object: &serde_json::Map<String, serde_json::Value>,
+    member: &str,
+    element: &'static str,
+) -> Result<Option<String>, BodyError> {
+    match object.get(member) {
+        None => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
+        Some(other) => Err(BodyError::Invalid {
+            element,
+            reason: format!("{member:?} is {}, not a string", json_kind(other)),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Whatever a server sends, reading it ends in a value or an error, never a panic.
+        #[test]
+        fn no_body_makes_a_reader_panic(body in "\\PC{0,200}", xml_shaped in "<[a-z:\"= /]{0,40}>[a-z<>/]{0,40}") {
+            for text in [&body, &xml_shaped] {
+                for encoding in Encoding::ALL {
+                    let _ = Errors::parse(text, encoding);
+                    let _ = YangPatch::parse(text, encoding);
+                    let _ = PatchStatus::parse(text, encoding);
+                    let _ = HostMeta::parse(text, encoding);
+                }
+            }
+        }
+    }
+}
