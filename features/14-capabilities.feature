@@ -12,6 +12,13 @@ Feature: Every announced capability works as its RFC says
     When "A" reads the running configuration in every with-defaults mode the device announces
     Then every reply shows the schema's defaults as its mode says
 
+  @cap:with-defaults @cap:config-edit @rfc6243-4.5.2
+  Scenario: get shows the defaults of running as each with-defaults mode says
+    Given a management session "A"
+    And the sandbox text holds a fresh value
+    When "A" reads configuration and state with get in every with-defaults mode the device announces
+    Then every reply shows the schema's defaults as its mode says
+
   @cap:interleave @rfc5277-6
   Scenario: A session with an active subscription still answers requests
     Given a management session "A" subscribed to the NETCONF event stream

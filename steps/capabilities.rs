@@ -149,11 +149,19 @@ async fn reads_every_mode_with_get_data(world: &mut RunWorld, name: String) -> S
     read_in_every_mode(world, &name, ReadVia::GetData).await
 }
 
-/// The operation that reads running: RFC 6243 §4.5.1 puts the parameter on `<get-config>`,
-/// RFC 8526 §3.1.1 on `<get-data>`.
+#[when(
+    expr = "{string} reads configuration and state with get in every with-defaults mode the device announces"
+)]
+async fn reads_every_mode_with_get(world: &mut RunWorld, name: String) -> StepResult {
+    read_in_every_mode(world, &name, ReadVia::Get).await
+}
+
+/// The operation that reads running: RFC 6243 §4.5.1 and §4.5.2 put the parameter on
+/// `<get-config>` and `<get>`, RFC 8526 §3.1.1 on `<get-data>`.
 #[derive(Clone, Copy)]
 enum ReadVia {
     GetConfig,
+    Get,
     GetData,
 }
 
@@ -161,6 +169,7 @@ impl ReadVia {
     fn name(self) -> &'static str {
         match self {
             ReadVia::GetConfig => "get-config",
+            ReadVia::Get => "get",
             ReadVia::GetData => "get-data of ds:running",
         }
     }
@@ -183,6 +192,7 @@ async fn read_in_every_mode(world: &mut RunWorld, name: &str, via: ReadVia) -> S
                     .get_config_with_defaults(Datastore::Running, None, mode)
                     .await?
             }
+            (ReadVia::Get, mode) => session.get(None, mode).await?,
             (ReadVia::GetData, mode) => {
                 session
                     .get_data(GetData {

@@ -896,6 +896,10 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             Real(DeviceSpec::candidate),
         ),
         (
+            "get shows the defaults of running as each with-defaults mode says",
+            Real(DeviceSpec::candidate),
+        ),
+        (
             "A session with an active subscription still answers requests",
             Faulty(DeviceSpec::candidate, || Faults {
                 rules: vec![Rule {
