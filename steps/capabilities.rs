@@ -425,16 +425,11 @@ async fn receives_replay(
         for event in &content {
             match event.name.local.as_str() {
                 "netconf-config-change"
-                    if event.name.namespace == rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS =>
+                    if event.name.namespace == rfc3535_client::wire::ns::NETCONF_NOTIFICATIONS
+                        && changed_by_session(event).as_deref() == Some(session_id.as_str()) =>
                 {
-                    if changed_by_session(event).as_deref() == Some(session_id.as_str()) {
-                        check_event_schema(
-                            &device,
-                            &notification,
-                            "replayed configuration change",
-                        )?;
-                        replayed_change = true;
-                    }
+                    check_event_schema(&device, &notification, "replayed configuration change")?;
+                    replayed_change = true;
                 }
                 "replayComplete" => {
                     if event.name.namespace != rfc3535_client::wire::ns::STREAMS {
