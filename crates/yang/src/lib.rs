@@ -14,16 +14,20 @@
 //! - Canonical comparison ([`Schema::differences`]): order counts only for `ordered-by user`
 //!   lists and leaf-lists, namespaces are resolved, and defaults are not differences.
 //!
+//! - RESTCONF data ([`resource`]): api-paths resolved to data nodes, XML and JSON (RFC 7951)
+//!   converted through the schema, a resource's body placed in its ancestors or cut out.
 //! - The data [`shape`] of a schema (keys, ordering, defaults, config or state) as plain Rust,
 //!   for a server that applies edits by schema.
 //!
 //! No I/O beyond reading the module directory; fetching modules from a device is the
 //! caller's job.
 
+pub mod resource;
 pub mod shape;
 
 use std::path::Path;
 
+pub use resource::{KeyValue, PathStep, ResourcePath, StepKind};
 pub use shape::{NodeKind, NodeShape, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
@@ -132,6 +136,24 @@ pub struct Difference {
     pub path: String,
 }
 
+/// The parser and validation flags for data of this kind.
+pub(crate) fn parse_flags(content: Content) -> (DataParserFlags, DataValidationFlags) {
+    match content {
+        Content::FullConfig => (
+            DataParserFlags::STRICT | DataParserFlags::NO_STATE,
+            DataValidationFlags::NO_STATE | DataValidationFlags::PRESENT,
+        ),
+        Content::PartialConfig => (
+            DataParserFlags::STRICT | DataParserFlags::NO_STATE | DataParserFlags::NO_VALIDATION,
+            DataValidationFlags::empty(),
+        ),
+        Content::Data => (
+            DataParserFlags::STRICT | DataParserFlags::NO_VALIDATION,
+            DataValidationFlags::empty(),
+        ),
+    }
+}
+
 /// A device's schema: a libyang context with its modules loaded.
 #[derive(Debug)]
 pub struct Schema {
@@ -173,24 +195,7 @@ impl Schema {
     }
 
     fn parse(&self, xml: &str, content: Content) -> Result<DataTree<'_>, Finding> {
-        let (parser, validation) = match content {
-            Content::FullConfig => (
-                DataParserFlags::STRICT | DataParserFlags::NO_STATE,
-                DataValidationFlags::NO_STATE | DataValidationFlags::PRESENT,
-            ),
-            Content::PartialConfig => (
-                DataParserFlags::STRICT
-                    | DataParserFlags::NO_STATE
-                    | DataParserFlags::NO_VALIDATION,
-                DataValidationFlags::empty(),
-            ),
-            Content::Data => (
-                DataParserFlags::STRICT | DataParserFlags::NO_VALIDATION,
-                DataValidationFlags::empty(),
-            ),
-        };
-        DataTree::parse_string(&self.context, xml, DataFormat::XML, parser, validation)
-            .map_err(Finding::from)
+        self.parse_as(xml, rfc3535_wire::restconf::Encoding::Xml, content)
     }
 
     /// Checks the content of a reply's `<data>` (a sequence of top-level elements).

@@ -407,3 +407,220 @@ fn an_xpath_with_an_unknown_prefix_or_bad_syntax_is_a_finding() {
         );
     }
 }
+
+mod resources {
+    use super::*;
+    use rfc3535_wire::restconf::Encoding;
+
+    fn whole() -> String {
+        config(
+            "<name>edge</name><rule><id>r,1</id><action>permit</action></rule>\
+             <rule><id>r2</id><action>deny</action></rule>",
+        )
+    }
+
+    #[test]
+    fn an_api_path_resolves_to_its_data_node_with_decoded_keys() {
+        let schema = schema();
+        let path = schema
+            .resource_path("/rfc3535-lab:lab/rule=r%2C1")
+            .expect("resolves");
+        assert_eq!(path.steps.len(), 2);
+        assert_eq!(path.steps[0].kind, StepKind::Container);
+        assert_eq!(path.steps[0].namespace, NS);
+        assert_eq!(path.steps[1].kind, StepKind::List);
+        assert_eq!(path.steps[1].keys[0].name, "id");
+        assert_eq!(path.steps[1].keys[0].value, "r,1");
+        assert_eq!(path.data_path(), "/rfc3535-lab:lab/rule[id='r,1']");
+        assert_eq!(path.data_path_to(1), "/rfc3535-lab:lab");
+        assert!(schema.resource_path("").expect("datastore").is_datastore());
+        assert_eq!(
+            schema
+                .resource_path("rfc3535-lab:lab/rule")
+                .expect("the whole list")
+                .steps[1]
+                .keys,
+            Vec::new()
+        );
+    }
+
+    #[test]
+    fn a_path_the_schema_does_not_have_is_a_finding() {
+        let schema = schema();
+        for bad in [
+            "lab",
+            "rfc3535-lab:nothing",
+            "no-such-module:lab",
+            "rfc3535-lab:lab/rule=a,b",
+            "rfc3535-lab:lab/name=x",
+            "rfc3535-lab:lab/rule[id='a']",
+        ] {
+            let finding = schema.resource_path(bad).expect_err(bad);
+            assert_eq!(finding.path.as_deref(), Some(bad));
+        }
+    }
+
+    #[test]
+    fn data_converts_between_xml_and_json_and_back() {
+        let schema = schema();
+        let json = schema
+            .convert(
+                &whole(),
+                Encoding::Xml,
+                Encoding::Json,
+                Content::PartialConfig,
+            )
+            .expect("to json");
+        assert!(json.contains("\"rfc3535-lab:lab\""), "{json}");
+        let back = schema
+            .convert(&json, Encoding::Json, Encoding::Xml, Content::PartialConfig)
+            .expect("back to xml");
+        assert!(schema
+            .differences(&whole(), &back, Content::PartialConfig)
+            .expect("compares")
+            .is_empty());
+        assert_eq!(
+            schema
+                .convert("", Encoding::Xml, Encoding::Json, Content::PartialConfig)
+                .expect("empty"),
+            "{}"
+        );
+        assert!(schema
+            .convert(
+                "{\"rfc3535-lab:lab\":{\"mtu\":\"big\"}}",
+                Encoding::Json,
+                Encoding::Xml,
+                Content::PartialConfig
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn a_body_placed_in_its_ancestors_parses_as_whole_data_in_both_encodings() {
+        let schema = schema();
+        let path = schema
+            .resource_path("rfc3535-lab:lab/rule=r2")
+            .expect("resolves");
+        let expected = config("<rule><id>r2</id><action>deny</action></rule>");
+        let bodies = [
+            (
+                Encoding::Xml,
+                format!("<rule xmlns=\"{NS}\"><id>r2</id><action>deny</action></rule>"),
+            ),
+            (
+                Encoding::Json,
+                r#"{"rfc3535-lab:rule":[{"id":"r2","action":"deny"}]}"#.to_owned(),
+            ),
+        ];
+        for (encoding, body) in bodies {
+            // As a PUT of the entry: inside the entry's ancestors.
+            let placed = schema.place(&body, encoding, &path, 1);
+            let xml = schema
+                .convert(&placed, encoding, Encoding::Xml, Content::PartialConfig)
+                .unwrap_or_else(|e| panic!("{encoding}: {placed}: {e}"));
+            assert!(
+                schema
+                    .differences(&expected, &xml, Content::PartialConfig)
+                    .expect("compares")
+                    .is_empty(),
+                "{xml}"
+            );
+        }
+        // As a POST of a leaf into the entry: inside the entry itself, its key included.
+        let leaf = [
+            (
+                Encoding::Xml,
+                format!("<action xmlns=\"{NS}\">deny</action>"),
+            ),
+            (
+                Encoding::Json,
+                r#"{"rfc3535-lab:action":"deny"}"#.to_owned(),
+            ),
+        ];
+        for (encoding, body) in leaf {
+            let placed = schema.place(&body, encoding, &path, 2);
+            let xml = schema
+                .convert(&placed, encoding, Encoding::Xml, Content::PartialConfig)
+                .unwrap_or_else(|e| panic!("{encoding}: {placed}: {e}"));
+            assert!(
+                schema
+                    .differences(&expected, &xml, Content::PartialConfig)
+                    .expect("compares")
+                    .is_empty(),
+                "{xml}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_resource_is_cut_out_of_whole_data_without_its_ancestors() {
+        let schema = schema();
+        let entry = schema
+            .resource_path("rfc3535-lab:lab/rule=r2")
+            .expect("resolves");
+        let json = schema
+            .resource(
+                &whole(),
+                Encoding::Xml,
+                Content::PartialConfig,
+                &entry,
+                Encoding::Json,
+            )
+            .expect("reads")
+            .expect("present");
+        let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(
+            value,
+            serde_json::json!({"rfc3535-lab:rule": [{"id": "r2", "action": "deny"}]}),
+            "{json}"
+        );
+        let name = schema
+            .resource_path("rfc3535-lab:lab/name")
+            .expect("resolves");
+        let xml = schema
+            .resource(
+                &whole(),
+                Encoding::Xml,
+                Content::PartialConfig,
+                &name,
+                Encoding::Xml,
+            )
+            .expect("reads")
+            .expect("present");
+        assert_eq!(xml.trim(), format!("<name xmlns=\"{NS}\">edge</name>"));
+        let list = schema
+            .resource_path("rfc3535-lab:lab/rule")
+            .expect("resolves");
+        let both = schema
+            .resource(
+                &whole(),
+                Encoding::Xml,
+                Content::PartialConfig,
+                &list,
+                Encoding::Json,
+            )
+            .expect("reads")
+            .expect("present");
+        let value: serde_json::Value = serde_json::from_str(&both).expect("json");
+        assert_eq!(
+            value["rfc3535-lab:rule"].as_array().map(Vec::len),
+            Some(2),
+            "{both}"
+        );
+        let absent = schema
+            .resource_path("rfc3535-lab:lab/rule=r9")
+            .expect("resolves");
+        assert_eq!(
+            schema
+                .resource(
+                    &whole(),
+                    Encoding::Xml,
+                    Content::PartialConfig,
+                    &absent,
+                    Encoding::Json
+                )
+                .expect("reads"),
+            None
+        );
+    }
+}

@@ -1,0 +1,455 @@
+//! RESTCONF data through the schema (RFC 8040 §3.5.3, RFC 7951): an api-path resolved to the
+//! data node it names, a resource's body re-encoded between XML and JSON, a body placed inside
+//! its ancestors so that it parses as whole data, and a resource cut out of whole data.
+//!
+//! Everything here goes through libyang; no XML is turned into JSON by hand. The one thing
+//! written by hand is the ancestors' wrapper around a body (names, namespaces and key values
+//! that the api-path gives), because libyang's parser takes no parent for a subtree.
+
+use percent_encoding::percent_decode_str;
+use rfc3535_wire::restconf::Encoding;
+use yang5::data::{Data as _, DataFormat, DataPrinterFlags, DataTree};
+use yang5::schema::{DataValueType, SchemaNode, SchemaNodeKind};
+
+use crate::{Content, Finding, Schema};
+
+/// What kind of data node a path step names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Container,
+    List,
+    Leaf,
+    LeafList,
+    /// anydata or anyxml.
+    Any,
+}
+
+/// A key value of a list entry (or the value of a leaf-list entry), with how RFC 7951 §6
+/// writes it in JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    /// The key leaf's name; `.` for a leaf-list entry's own value.
+    pub name: String,
+    /// The value, percent-decoded.
+    pub value: String,
+    /// Whether JSON writes it as a number (8- to 32-bit integers) or `true`/`false`.
+    pub json_bare: bool,
+}
+
+/// One step of an api-path: a data node and, for a list or leaf-list entry, its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep {
+    pub module: String,
+    pub namespace: String,
+    pub name: String,
+    pub kind: StepKind,
+    /// Empty unless the step names one entry.
+    pub keys: Vec<KeyValue>,
+}
+
+/// A resolved api-path: the steps from the top of the datastore to the resource. No steps is
+/// the datastore itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResourcePath {
+    pub steps: Vec<PathStep>,
+}
+
+impl ResourcePath {
+    /// The libyang data path (module-name prefixes where the module changes, key predicates):
+    /// `/ietf-system:system/dns-resolver/server[name='a']`.
+    pub fn data_path(&self) -> String {
+        self.data_path_to(self.steps.len())
+    }
+
+    /// The data path of the first `count` steps.
+    pub fn data_path_to(&self, count: usize) -> String {
+        let mut out = String::new();
+        let mut module = "";
+        for step in &self.steps[..count.min(self.steps.len())] {
+            out.push('/');
+            if step.module != module {
+                out.push_str(&step.module);
+                out.push(':');
+                module = &step.module;
+            }
+            out.push_str(&step.name);
+            for key in &step.keys {
+                out.push_str(&format!("[{}={}]", key.name, xpath_literal(&key.value)));
+            }
+        }
+        if out.is_empty() {
+            out.push('/');
+        }
+        out
+    }
+
+    /// Whether the path names the datastore itself.
+    pub fn is_datastore(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The last step: the resource itself.
+    pub fn target(&self) -> Option<&PathStep> {
+        self.steps.last()
+    }
+}
+
+/// An XPath string literal for a value: single quotes unless the value holds one.
+fn xpath_literal(value: &str) -> String {
+    if value.contains('\'') {
+        format!("\"{value}\"")
+    } else {
+        format!("'{value}'")
+    }
+}
+
+impl Schema {
+    /// Resolves an api-path (the part after `{+restconf}/data/`, percent-encoded as sent) to
+    /// the data node it names. A first step without its module, a module or node the schema
+    /// does not have, and keys that do not match the list's are findings, with the step.
+    pub fn resource_path(&self, api_path: &str) -> Result<ResourcePath, Finding> {
+        let finding = |message: String| Finding {
+            message,
+            path: Some(api_path.to_owned()),
+            app_tag: None,
+        };
+        let mut path = ResourcePath::default();
+        let trimmed = api_path.trim_start_matches('/');
+        if trimmed.is_empty() {
+            return Ok(path);
+        }
+        let mut schema_path = String::new();
+        let mut module = String::new();
+        for segment in trimmed.split('/') {
+            let (name_part, keys_part) = match segment.split_once('=') {
+                Some((name, keys)) => (name, Some(keys)),
+                None => (segment, None),
+            };
+            let name_part = percent_decode_str(name_part)
+                .decode_utf8()
+                .map_err(|e| finding(format!("step {segment:?} is not UTF-8: {e}")))?;
+            let (step_module, name) = match name_part.split_once(':') {
+                Some((m, n)) => (m.to_owned(), n.to_owned()),
+                None if module.is_empty() => {
+                    return Err(finding(format!(
+                        "the first step {name_part:?} names no module (RFC 8040 §3.5.3)"
+                    )))
+                }
+                None => (module.clone(), name_part.to_string()),
+            };
+            if name.is_empty() || name.contains(['[', ']', '\'', '"', ' ']) {
+                return Err(finding(format!("step {segment:?} is not a node name")));
+            }
+            if step_module != module {
+                schema_path.push_str(&format!("/{step_module}:{name}"));
+            } else {
+                schema_path.push_str(&format!("/{name}"));
+            }
+            let node = self
+                .context
+                .find_path(&schema_path)
+                .map_err(|_| finding(format!("the schema has no data node {schema_path}")))?;
+            let kind = match node.kind() {
+                SchemaNodeKind::Container => StepKind::Container,
+                SchemaNodeKind::List => StepKind::List,
+                SchemaNodeKind::Leaf => StepKind::Leaf,
+                SchemaNodeKind::LeafList => StepKind::LeafList,
+                SchemaNodeKind::AnyData | SchemaNodeKind::AnyXml => StepKind::Any,
+                other => {
+                    return Err(finding(format!(
+                        "{schema_path} is a {other:?}, not a data resource"
+                    )))
+                }
+            };
+            let keys = match keys_part {
+                None => Vec::new(),
+                Some(keys) => entry_keys(&node, kind, keys)
+                    .map_err(|m| finding(format!("{schema_path}: {m}")))?,
+            };
+            path.steps.push(PathStep {
+                namespace: node.module().namespace().to_owned(),
+                module: step_module.clone(),
+                name,
+                kind,
+                keys,
+            });
+            module = step_module;
+        }
+        Ok(path)
+    }
+
+    /// Re-encodes whole data (a sequence of top-level nodes, as a datastore holds them).
+    pub fn convert(
+        &self,
+        text: &str,
+        from: Encoding,
+        to: Encoding,
+        content: Content,
+    ) -> Result<String, Finding> {
+        let tree = self.parse_as(text, from, content)?;
+        print(&tree, to)
+    }
+
+    /// Parses whole data in either encoding with the checks `content` asks for.
+    pub(crate) fn parse_as(
+        &self,
+        text: &str,
+        encoding: Encoding,
+        content: Content,
+    ) -> Result<DataTree<'_>, Finding> {
+        let (parser, validation) = crate::parse_flags(content);
+        DataTree::parse_string(&self.context, text, format(encoding), parser, validation)
+            .map_err(Finding::from)
+    }
+
+    /// The body of a resource as whole data: the body placed inside the ancestors that the
+    /// first `depth` steps of `path` name (their keys included), in the body's encoding.
+    /// For a PUT the body is the target itself (`depth` = all steps but the last); for a POST
+    /// it is a child of the target (`depth` = all steps).
+    pub fn place(
+        &self,
+        body: &str,
+        encoding: Encoding,
+        path: &ResourcePath,
+        depth: usize,
+    ) -> String {
+        let steps = &path.steps[..depth.min(path.steps.len())];
+        match encoding {
+            Encoding::Xml => {
+                let mut open = String::new();
+                let mut close = String::new();
+                let mut namespace = "";
+                for step in steps {
+                    open.push('<');
+                    open.push_str(&step.name);
+                    if step.namespace != namespace {
+                        open.push_str(&format!(
+                            " xmlns=\"{}\"",
+                            rfc3535_wire::xml::escape(&step.namespace)
+                        ));
+                        namespace = &step.namespace;
+                    }
+                    open.push('>');
+                    for key in step.keys.iter().filter(|k| k.name != ".") {
+                        open.push_str(&format!(
+                            "<{0}>{1}</{0}>",
+                            key.name,
+                            rfc3535_wire::xml::escape(&key.value)
+                        ));
+                    }
+                    close.insert_str(0, &format!("</{}>", step.name));
+                }
+                format!("{open}{body}{close}")
+            }
+            Encoding::Json => {
+                // The body is one object whose members are module-qualified (RFC 7951 §4);
+                // nested here they keep their qualification, which libyang reads.
+                let inner = body.trim();
+                let inner = inner
+                    .strip_prefix('{')
+                    .and_then(|i| i.strip_suffix('}'))
+                    .unwrap_or(inner)
+                    .trim();
+                format!("{{{}}}", json_members(steps, inner, ""))
+            }
+        }
+    }
+
+    /// The resource `path` names in whole data, printed as RESTCONF returns it (RFC 8040
+    /// §3.5): the node with everything below it, no ancestors, its name module-qualified in
+    /// JSON. `None` when the data has no such node; for the datastore itself, all of it.
+    pub fn resource(
+        &self,
+        whole: &str,
+        whole_encoding: Encoding,
+        content: Content,
+        path: &ResourcePath,
+        to: Encoding,
+    ) -> Result<Option<String>, Finding> {
+        let tree = self.parse_as(whole, whole_encoding, content)?;
+        if path.is_datastore() {
+            return print(&tree, to).map(Some);
+        }
+        let nodes = tree.find_xpath(&path.data_path()).map_err(Finding::from)?;
+        let mut printed = Vec::new();
+        for node in nodes {
+            printed.push(print_subtree(&node, to)?);
+        }
+        if printed.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(match to {
+            Encoding::Xml => printed.concat(),
+            Encoding::Json => merge_json_objects(&printed),
+        }))
+    }
+}
+
+fn format(encoding: Encoding) -> DataFormat {
+    match encoding {
+        Encoding::Xml => DataFormat::XML,
+        Encoding::Json => DataFormat::JSON,
+    }
+}
+
+/// Prints whole data; an empty tree is `""` in XML and `{}` in JSON.
+fn print(tree: &DataTree<'_>, to: Encoding) -> Result<String, Finding> {
+    if tree.reference().is_none() {
+        return Ok(match to {
+            Encoding::Xml => String::new(),
+            Encoding::Json => "{}".to_owned(),
+        });
+    }
+    tree.print_string(
+        format(to),
+        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+    )
+    .map_err(Finding::from)
+}
+
+/// Prints one node with its subtree (a duplicate, so it stands alone).
+fn print_subtree(node: &yang5::data::DataNodeRef<'_>, to: Encoding) -> Result<String, Finding> {
+    node.print_string(format(to), DataPrinterFlags::SHRINK)
+        .map_err(Finding::from)
+}
+
+/// Several one-member JSON objects of the same list as one object whose member holds every
+/// entry (`{"m:list":[a]}` + `{"m:list":[b]}` = `{"m:list":[a,b]}`).
+fn merge_json_objects(objects: &[String]) -> String {
+    let mut name = None;
+    let mut entries = Vec::new();
+    for object in objects {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(object)
+        else {
+            continue;
+        };
+        for (key, value) in map {
+            name.get_or_insert(key);
+            match value {
+                serde_json::Value::Array(items) => entries.extend(items),
+                other => entries.push(other),
+            }
+        }
+    }
+    let mut top = serde_json::Map::new();
+    if let Some(name) = name {
+        top.insert(name, serde_json::Value::Array(entries));
+    }
+    serde_json::Value::Object(top).to_string()
+}
+
+/// The members of an object that holds `steps` one inside the other, `inner` innermost.
+fn json_members(steps: &[PathStep], inner: &str, parent_module: &str) -> String {
+    let Some((step, rest)) = steps.split_first() else {
+        return inner.to_owned();
+    };
+    let name = if step.module != parent_module {
+        format!("{}:{}", step.module, step.name)
+    } else {
+        step.name.clone()
+    };
+    let child = json_members(rest, inner, &step.module);
+    if step.kind == StepKind::List {
+        let mut members: Vec<String> = step
+            .keys
+            .iter()
+            .map(|k| format!("{}:{}", json_string(&k.name), json_value(k)))
+            .collect();
+        if !child.is_empty() {
+            members.push(child);
+        }
+        format!("{}:[{{{}}}]", json_string(&name), members.join(","))
+    } else {
+        format!("{}:{{{child}}}", json_string(&name))
+    }
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+fn json_value(key: &KeyValue) -> String {
+    if key.json_bare {
+        key.value.clone()
+    } else {
+        json_string(&key.value)
+    }
+}
+
+/// The keys of one entry from the `=k1,k2` part of a step (RFC 8040 §3.5.3.1: values are
+/// comma-separated and percent-encoded, in the order of the list's `key` statement).
+fn entry_keys(node: &SchemaNode<'_>, kind: StepKind, keys: &str) -> Result<Vec<KeyValue>, String> {
+    let values = keys
+        .split(',')
+        .map(|v| {
+            percent_decode_str(v)
+                .decode_utf8()
+                .map(|v| v.into_owned())
+                .map_err(|e| format!("a key value is not UTF-8: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    match kind {
+        StepKind::LeafList => {
+            if values.len() != 1 {
+                return Err(format!(
+                    "a leaf-list entry has one value, not {}",
+                    values.len()
+                ));
+            }
+            Ok(vec![KeyValue {
+                name: ".".into(),
+                value: values.into_iter().next().unwrap_or_default(),
+                json_bare: json_bare(node),
+            }])
+        }
+        StepKind::List => {
+            let key_nodes: Vec<SchemaNode<'_>> = node.list_keys().collect();
+            if key_nodes.is_empty() {
+                return Err("a list without keys has no entry to name".into());
+            }
+            if key_nodes.len() != values.len() {
+                return Err(format!(
+                    "the list has {} key(s) ({}), the step gives {}",
+                    key_nodes.len(),
+                    key_nodes
+                        .iter()
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    values.len()
+                ));
+            }
+            Ok(key_nodes
+                .iter()
+                .zip(values)
+                .map(|(key, value)| KeyValue {
+                    name: key.name().to_owned(),
+                    value,
+                    json_bare: json_bare(key),
+                })
+                .collect())
+        }
+        _ => Err("only a list or leaf-list entry takes key values".into()),
+    }
+}
+
+/// Whether RFC 7951 §6 writes a leaf's value bare (numbers up to 32 bits, booleans).
+fn json_bare(node: &SchemaNode<'_>) -> bool {
+    let Some(leaf_type) = node.leaf_type() else {
+        return false;
+    };
+    let base = match leaf_type.leafref_real_type() {
+        Some(real) => real.base_type(),
+        None => leaf_type.base_type(),
+    };
+    matches!(
+        base,
+        DataValueType::Int8
+            | DataValueType::Int16
+            | DataValueType::Int32
+            | DataValueType::Uint8
+            | DataValueType::Uint16
+            | DataValueType::Uint32
+            | DataValueType::Bool
+    )
+}
