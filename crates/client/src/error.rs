@@ -58,6 +58,24 @@ pub enum ClientError {
     },
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("TLS settings: {0}")]
+    TlsSettings(String),
+    #[error(
+        "server certificate of {address} rejected (it presented SHA-256 {fingerprint}): {reason}"
+    )]
+    CertificateRejected {
+        address: String,
+        fingerprint: String,
+        reason: String,
+    },
+    #[error("TLS with {address} failed: {message}")]
+    Tls { address: String, message: String },
+    #[error("{request}: {message}")]
+    Http { request: String, message: String },
+    #[error("no response to {request} within {after:?}")]
+    HttpTimeout { request: String, after: Duration },
+    #[error("the response to {request} exceeds the limit of {limit} bytes")]
+    BodyTooLarge { request: String, limit: usize },
 }
 
 fn summarize(errors: &[RpcError]) -> String {
@@ -94,7 +112,9 @@ impl ClientError {
             | ClientError::HostKeyRejected { .. }
             | ClientError::AuthenticationFailed { .. }
             | ClientError::Key { .. }
-            | ClientError::Agent(_) => Blame::TestBed,
+            | ClientError::Agent(_)
+            | ClientError::TlsSettings(_)
+            | ClientError::CertificateRejected { .. } => Blame::TestBed,
             ClientError::SubsystemRefused | ClientError::Rejected { .. } => Blame::Refusal,
             ClientError::SessionClosed {
                 reason: SessionEnd::Closed | SessionEnd::ReaderPanicked(_),
@@ -105,7 +125,11 @@ impl ClientError {
             | ClientError::Malformed(_)
             | ClientError::Timeout { .. }
             | ClientError::SessionClosed { .. }
-            | ClientError::Io(_) => Blame::ProtocolViolation,
+            | ClientError::Io(_)
+            | ClientError::Tls { .. }
+            | ClientError::Http { .. }
+            | ClientError::HttpTimeout { .. }
+            | ClientError::BodyTooLarge { .. } => Blame::ProtocolViolation,
         }
     }
 
@@ -113,7 +137,11 @@ impl ClientError {
     pub fn is_fatal(&self) -> bool {
         !matches!(
             self,
-            ClientError::Timeout { .. } | ClientError::Rejected { .. } | ClientError::Malformed(_)
+            ClientError::Timeout { .. }
+                | ClientError::Rejected { .. }
+                | ClientError::Malformed(_)
+                | ClientError::HttpTimeout { .. }
+                | ClientError::BodyTooLarge { .. }
         )
     }
 }
