@@ -13,6 +13,27 @@ use yang5::schema::{DataValueType, SchemaNode, SchemaNodeKind};
 
 use crate::{Content, Finding, Schema};
 
+/// An api-path that names no data node of the schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// Not an api-path: a first step without its module, keys that do not fit the list,
+    /// bytes that are not UTF-8 (a server answers 400).
+    #[error("{api_path}: {message}")]
+    Malformed { api_path: String, message: String },
+    /// Well-formed, but the schema has no such module or node (a server answers 404).
+    #[error("{api_path}: {message}")]
+    Unknown { api_path: String, message: String },
+}
+
+impl PathError {
+    /// What is wrong, without the path.
+    pub fn message(&self) -> &str {
+        match self {
+            PathError::Malformed { message, .. } | PathError::Unknown { message, .. } => message,
+        }
+    }
+}
+
 /// What kind of data node a path step names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
@@ -45,6 +66,8 @@ pub struct PathStep {
     pub kind: StepKind,
     /// Empty unless the step names one entry.
     pub keys: Vec<KeyValue>,
+    /// For a list, the names of its keys in the `key` statement's order.
+    pub key_names: Vec<String>,
 }
 
 /// A resolved api-path: the steps from the top of the datastore to the resource. No steps is
@@ -107,11 +130,14 @@ impl Schema {
     /// Resolves an api-path (the part after `{+restconf}/data/`, percent-encoded as sent) to
     /// the data node it names. A first step without its module, a module or node the schema
     /// does not have, and keys that do not match the list's are findings, with the step.
-    pub fn resource_path(&self, api_path: &str) -> Result<ResourcePath, Finding> {
-        let finding = |message: String| Finding {
+    pub fn resource_path(&self, api_path: &str) -> Result<ResourcePath, PathError> {
+        let finding = |message: String| PathError::Malformed {
+            api_path: api_path.to_owned(),
             message,
-            path: Some(api_path.to_owned()),
-            app_tag: None,
+        };
+        let unknown = |message: String| PathError::Unknown {
+            api_path: api_path.to_owned(),
+            message,
         };
         let mut path = ResourcePath::default();
         let trimmed = api_path.trim_start_matches('/');
@@ -148,7 +174,7 @@ impl Schema {
             let node = self
                 .context
                 .find_path(&schema_path)
-                .map_err(|_| finding(format!("the schema has no data node {schema_path}")))?;
+                .map_err(|_| unknown(format!("the schema has no data node {schema_path}")))?;
             let kind = match node.kind() {
                 SchemaNodeKind::Container => StepKind::Container,
                 SchemaNodeKind::List => StepKind::List,
@@ -156,7 +182,7 @@ impl Schema {
                 SchemaNodeKind::LeafList => StepKind::LeafList,
                 SchemaNodeKind::AnyData | SchemaNodeKind::AnyXml => StepKind::Any,
                 other => {
-                    return Err(finding(format!(
+                    return Err(unknown(format!(
                         "{schema_path} is a {other:?}, not a data resource"
                     )))
                 }
@@ -166,7 +192,13 @@ impl Schema {
                 Some(keys) => entry_keys(&node, kind, keys)
                     .map_err(|m| finding(format!("{schema_path}: {m}")))?,
             };
+            let key_names = if kind == StepKind::List {
+                node.list_keys().map(|k| k.name().to_owned()).collect()
+            } else {
+                Vec::new()
+            };
             path.steps.push(PathStep {
+                key_names,
                 namespace: node.module().namespace().to_owned(),
                 module: step_module.clone(),
                 name,
