@@ -23,6 +23,7 @@ mod events;
 mod filter;
 mod nacm;
 pub mod profile;
+pub mod restconf;
 mod rpc;
 mod session;
 mod ssh;
@@ -32,7 +33,7 @@ mod store;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -178,6 +179,8 @@ pub struct DeviceConfig {
     pub modules: Option<PathBuf>,
     /// How the device behaves: `compliant`, or a fault profile.
     pub profile: &'static profile::Profile,
+    /// Where to serve RESTCONF over HTTPS as well; `None`: NETCONF only.
+    pub restconf_listen: Option<SocketAddr>,
 }
 
 impl DeviceConfig {
@@ -203,6 +206,7 @@ impl DeviceConfig {
             ],
             modules: None,
             profile: &profile::PROFILES[0],
+            restconf_listen: None,
         }
     }
 
@@ -273,6 +277,9 @@ pub struct SessionInfo {
     pub source_host: Option<String>,
     pub login_time: SystemTime,
     pub counters: Counters,
+    /// A session the RESTCONF front door opened for one request: not announced (RFC 6470
+    /// speaks of NETCONF sessions), its edits still name it.
+    pub quiet: bool,
     kill: watch::Sender<bool>,
 }
 
@@ -321,6 +328,10 @@ pub struct Shared {
     pub statistics: Mutex<Statistics>,
     pub events: events::EventLog,
     content_id: String,
+    /// How often running changed, and when it last did: the RESTCONF entity-tag and
+    /// Last-Modified of the datastore (RFC 8040 §3.4.1.2, §3.4.1.3).
+    pub(crate) running_changes: AtomicU64,
+    pub(crate) running_changed_at: Mutex<SystemTime>,
 }
 
 /// A content-id for a module set as served: the modules' names, revisions, texts and
@@ -456,6 +467,8 @@ impl Shared {
             statistics: Mutex::new(Statistics::default()),
             events: events::EventLog::new(),
             content_id,
+            running_changes: AtomicU64::new(0),
+            running_changed_at: Mutex::new(SystemTime::now()),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;
@@ -560,6 +573,12 @@ impl Shared {
             .map_err(rpc::RpcError::from)
     }
 
+    /// Runs `f` with the device's schema.
+    pub fn with_schema<R>(&self, f: impl FnOnce(&Schema) -> R) -> Result<R, rpc::RpcError> {
+        let schema = self.schema()?;
+        Ok(f(&schema))
+    }
+
     /// The schema, or the error a request that needs it gets.
     fn schema(&self) -> Result<std::sync::MutexGuard<'_, Schema>, rpc::RpcError> {
         self.schema.lock().map_err(|_| {
@@ -630,6 +649,21 @@ impl Shared {
         user: &str,
         source_host: Option<String>,
     ) -> (u32, watch::Receiver<bool>) {
+        self.open_session_as(user, source_host, false)
+    }
+
+    /// A session for one RESTCONF request: like a NETCONF session for access control and
+    /// for who changed what, but neither announced nor counted as a NETCONF session.
+    pub fn open_quiet_session(&self, user: &str, source_host: Option<String>) -> u32 {
+        self.open_session_as(user, source_host, true).0
+    }
+
+    fn open_session_as(
+        &self,
+        user: &str,
+        source_host: Option<String>,
+        quiet: bool,
+    ) -> (u32, watch::Receiver<bool>) {
         let id = self.next_session.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = watch::channel(false);
         if let Ok(mut sessions) = self.sessions.lock() {
@@ -640,9 +674,13 @@ impl Shared {
                     source_host: source_host.clone(),
                     login_time: SystemTime::now(),
                     counters: Counters::default(),
+                    quiet,
                     kill: tx,
                 },
             );
+        }
+        if quiet {
+            return (id, rx);
         }
         if let Ok(mut statistics) = self.statistics.lock() {
             statistics.in_sessions += 1;
@@ -681,7 +719,7 @@ impl Shared {
             stores.release(id);
             rpc::cancel_on_session_end(self, &mut stores, id);
         }
-        if !self.faults.silent_sessions {
+        if !self.faults.silent_sessions && !info.quiet {
             self.events.publish(events::session_end(
                 &info.user,
                 id,

@@ -127,6 +127,17 @@ pub struct Faults {
     /// only, as RFC 7950 §5.6.4 and RFC 8526 §2 allow (netopeer2 lists its YANG 1.1 modules
     /// there only).
     pub modules_in_library_only: bool,
+    /// Not a fault: RESTCONF over HTTP/1.1 only (ALPN offers no h2), which RFC 8040 allows.
+    pub restconf_http1_only: bool,
+    /// RESTCONF bodies are labelled `application/xml` or `application/json` instead of the
+    /// YANG data media types (RFC 8040 §5.2).
+    pub restconf_wrong_media_type: bool,
+    /// A RESTCONF create answers `200 OK` instead of `201 Created` (RFC 8040 §4.4.1, §4.5).
+    pub restconf_created_as_ok: bool,
+    /// The RESTCONF entity-tag never changes, whatever is edited (RFC 8040 §3.4.1.2).
+    pub restconf_static_etag: bool,
+    /// RESTCONF errors come with their status and no `errors` body (RFC 8040 §7.1).
+    pub restconf_bare_errors: bool,
 }
 
 /// What a profile is for.
@@ -206,6 +217,11 @@ const NONE: Faults = Faults {
     running_ignores_edits: false,
     candidate_order_varies: false,
     modules_in_library_only: false,
+    restconf_http1_only: false,
+    restconf_wrong_media_type: false,
+    restconf_created_as_ok: false,
+    restconf_static_etag: false,
+    restconf_bare_errors: false,
 };
 
 /// Every profile, compliant first.

@@ -21,13 +21,19 @@ pub struct Device {
     pub public_key: String,
     pub accounts: Vec<Account>,
     pub shared: Arc<Shared>,
+    /// Where it serves RESTCONF, when it does.
+    pub restconf: Option<crate::restconf::RestconfEndpoint>,
     task: tokio::task::JoinHandle<()>,
+    restconf_task: Option<tokio::task::JoinHandle<()>>,
     _work: tempfile::TempDir,
 }
 
 impl Drop for Device {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(task) = &self.restconf_task {
+            task.abort();
+        }
     }
 }
 
@@ -59,6 +65,15 @@ impl Device {
                 source,
             })?;
         let address = listener.local_addr()?;
+        let (restconf, restconf_task) = match config.restconf_listen {
+            Some(listen) => {
+                let (endpoint, task) =
+                    crate::restconf::start(Arc::clone(&shared), config.accounts.clone(), listen)
+                        .await?;
+                (Some(endpoint), Some(task))
+            }
+            None => (None, None),
+        };
         let accounts = config.accounts.clone();
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -86,7 +101,9 @@ impl Device {
             public_key,
             accounts: config.accounts,
             shared,
+            restconf,
             task,
+            restconf_task,
             _work: work,
         })
     }

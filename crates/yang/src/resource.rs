@@ -302,6 +302,9 @@ impl Schema {
         if path.is_datastore() {
             return print(&tree, to).map(Some);
         }
+        if tree.reference().is_none() {
+            return Ok(None);
+        }
         let nodes = tree.find_xpath(&path.data_path()).map_err(Finding::from)?;
         let mut printed = Vec::new();
         for node in nodes {

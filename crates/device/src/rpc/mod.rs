@@ -336,6 +336,14 @@ fn who(shared: &Shared, session: u32) -> (String, Option<String>) {
 }
 
 fn announce_change(shared: &Shared, session: Option<u32>, datastore: &str) {
+    if datastore == "running" {
+        shared
+            .running_changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut at) = shared.running_changed_at.lock() {
+            *at = SystemTime::now();
+        }
+    }
     if shared.faults.silent_changes {
         return;
     }

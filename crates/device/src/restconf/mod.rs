@@ -1,0 +1,1061 @@
+//! The RESTCONF front door of the reference device (RFC 8040): the same datastores, accounts,
+//! access control and faults as its NETCONF, because each data request becomes the NETCONF
+//! operation that does the same thing, run through [`crate::rpc::handle`] in a session of its
+//! own (opened quietly, closed when the request ends).
+//!
+//! What is RESTCONF's own lives here: routing (host-meta, the API root, data resources),
+//! Basic authentication, the api-path (resolved through the schema in the YANG crate), media
+//! types and XML or JSON bodies (converted by libyang), status codes and the `errors` body,
+//! entity-tags and Last-Modified with their preconditions.
+
+mod server;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::header::{
+    HeaderMap, HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH,
+    IF_NONE_MATCH, IF_UNMODIFIED_SINCE, LAST_MODIFIED, LOCATION, WWW_AUTHENTICATE,
+};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use rfc3535_wire::restconf::media::preferred_encoding;
+use rfc3535_wire::restconf::{Encoding, Errors, HostMeta, MediaType};
+use rfc3535_wire::tree::Element;
+use rfc3535_wire::xml::escape;
+use rfc3535_wire::{ns, ErrorTag, ErrorType, WithDefaults};
+use rfc3535_yang::{Content, PathError, ResourcePath, StepKind};
+
+use crate::rpc::{self, Reply, RpcError};
+use crate::{Account, Shared};
+
+pub(crate) use server::start;
+pub use server::RestconfEndpoint;
+
+/// Where the device's RESTCONF API lives.
+pub(crate) const ROOT: &str = "/restconf";
+
+/// The YANG library revision the API resource names (RFC 8525).
+const YANG_LIBRARY_VERSION: &str = "2019-01-04";
+
+type HttpResponse = http::Response<Full<Bytes>>;
+
+/// A response that ends a request early (boxed: a response is large).
+type Refusal = Box<HttpResponse>;
+
+/// Characters a key value keeps percent-encoded in a Location (RFC 8040 §3.5.3.1).
+const KEY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b',')
+    .add(b'/')
+    .add(b'=')
+    .add(b'%')
+    .add(b'?')
+    .add(b'#')
+    .add(b'"')
+    .add(b'\'')
+    .add(b'&');
+
+/// Answers one HTTP request.
+pub(crate) async fn respond(
+    shared: &Arc<Shared>,
+    accounts: &[Account],
+    peer: IpAddr,
+    request: http::Request<hyper::body::Incoming>,
+) -> HttpResponse {
+    let (head, body) = request.into_parts();
+    let accept = head.headers.get(ACCEPT).and_then(|v| v.to_str().ok());
+    let body_media = head
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(MediaType::parse);
+    let encoding = preferred_encoding(accept)
+        .or_else(|| body_media.as_ref().and_then(MediaType::encoding))
+        .unwrap_or(Encoding::Xml);
+    let reply = Answer::new(shared, encoding);
+    let body = match Limited::new(body, shared.max_message_size).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return reply.error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorType::Transport,
+                ErrorTag::TooBig,
+                "the request body is too large or broke off",
+            )
+        }
+    };
+    let Ok(body) = String::from_utf8(body.to_vec()) else {
+        return reply.error(
+            StatusCode::BAD_REQUEST,
+            ErrorType::Transport,
+            ErrorTag::MalformedMessage,
+            "the request body is not UTF-8",
+        );
+    };
+    let path = head.uri.path();
+    if path == "/.well-known/host-meta" {
+        return host_meta(accept);
+    }
+    let Some(user) = authenticate(shared, accounts, &head.headers) else {
+        let mut response = reply.error(
+            StatusCode::UNAUTHORIZED,
+            ErrorType::Protocol,
+            ErrorTag::AccessDenied,
+            "authentication required (HTTP Basic, the device's accounts)",
+        );
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"restconf\""),
+        );
+        return response;
+    };
+    let query = match parse_query(head.uri.query().unwrap_or_default()) {
+        Ok(query) => query,
+        Err(message) => {
+            return reply.error(
+                StatusCode::BAD_REQUEST,
+                ErrorType::Protocol,
+                ErrorTag::InvalidValue,
+                &message,
+            )
+        }
+    };
+    let session = shared.open_quiet_session(&user, Some(peer.to_string()));
+    let exchange = Exchange {
+        shared,
+        session,
+        method: head.method.clone(),
+        headers: &head.headers,
+        query,
+        body,
+        body_media,
+        reply,
+    };
+    let response = if path == ROOT || path == format!("{ROOT}/") {
+        exchange.api_root()
+    } else if path == format!("{ROOT}/yang-library-version") {
+        exchange.library_version()
+    } else if path == format!("{ROOT}/data") {
+        exchange.data("")
+    } else if let Some(api_path) = path.strip_prefix(&format!("{ROOT}/data/")) {
+        exchange.data(api_path)
+    } else {
+        exchange.reply.error(
+            StatusCode::NOT_FOUND,
+            ErrorType::Protocol,
+            ErrorTag::InvalidValue,
+            "no such resource",
+        )
+    };
+    shared.close_session(session, crate::Ending::Closed);
+    response
+}
+
+/// `/.well-known/host-meta` (RFC 8040 §3.1): XRD, or JRD when JSON is asked for.
+fn host_meta(accept: Option<&str>) -> HttpResponse {
+    let meta = HostMeta::for_root(ROOT);
+    let json = accept.is_some_and(|a| a.contains("json"));
+    let (media, body) = if json {
+        ("application/json", meta.to_body(Encoding::Json))
+    } else {
+        ("application/xrd+xml", meta.to_body(Encoding::Xml))
+    };
+    response(StatusCode::OK, Some((media, body)))
+}
+
+/// The account of an `Authorization: Basic` header, when its password is right.
+fn authenticate(shared: &Shared, accounts: &[Account], headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    accounts
+        .iter()
+        .any(|a| a.user == user && (shared.faults.any_password || a.password == password))
+        .then(|| user.to_owned())
+}
+
+/// The query parameters RFC 8040 §4.8 defines that this device serves, percent-decoded.
+/// Any other parameter, and a parameter given twice, is refused (400).
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
+    const KNOWN: [&str; 3] = ["content", "with-defaults", "insert"];
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |text: &str| {
+            percent_decode_str(text)
+                .decode_utf8()
+                .map(|t| t.into_owned())
+                .map_err(|_| format!("query parameter {name:?} is not UTF-8"))
+        };
+        let (name, value) = (decode(name)?, decode(value)?);
+        if !KNOWN.contains(&name.as_str()) {
+            return Err(format!(
+                "query parameter {name:?} is not one this server supports"
+            ));
+        }
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(format!("query parameter {name:?} is given twice"));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+fn response(status: StatusCode, body: Option<(&str, String)>) -> HttpResponse {
+    let mut builder = http::Response::builder().status(status);
+    let body = match body {
+        Some((media, text)) => {
+            builder = builder.header(CONTENT_TYPE, media);
+            Full::new(Bytes::from(text))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(Full::new(Bytes::new())))
+}
+
+/// How responses are written for one request: in the encoding the client asked for, with the
+/// device's faults applied.
+#[derive(Clone, Copy)]
+struct Answer<'a> {
+    shared: &'a Shared,
+    encoding: Encoding,
+}
+
+impl<'a> Answer<'a> {
+    fn new(shared: &'a Shared, encoding: Encoding) -> Answer<'a> {
+        Answer { shared, encoding }
+    }
+
+    /// The media type of a YANG data body (or, with the fault, a generic one).
+    fn data_media(&self) -> &'static str {
+        match (self.encoding, self.shared.faults.restconf_wrong_media_type) {
+            (Encoding::Xml, false) => "application/yang-data+xml",
+            (Encoding::Json, false) => "application/yang-data+json",
+            (Encoding::Xml, true) => "application/xml",
+            (Encoding::Json, true) => "application/json",
+        }
+    }
+
+    fn data(&self, status: StatusCode, body: String) -> HttpResponse {
+        response(status, Some((self.data_media(), body)))
+    }
+
+    fn error(
+        &self,
+        status: StatusCode,
+        error_type: ErrorType,
+        tag: ErrorTag,
+        message: &str,
+    ) -> HttpResponse {
+        self.rpc_error(
+            status,
+            &RpcError {
+                path: None,
+                info: None,
+                ..RpcError::new(error_type, tag, message)
+            },
+        )
+    }
+
+    fn rpc_error(&self, status: StatusCode, error: &RpcError) -> HttpResponse {
+        if self.shared.faults.restconf_bare_errors {
+            return response(status, None);
+        }
+        let errors = Errors {
+            errors: vec![rfc3535_wire::RpcError {
+                error_type: Some(error.error_type.clone()),
+                tag: Some(error.tag.to_string()),
+                path: error.path.clone(),
+                message: Some(error.message.clone()),
+                info: error.info.clone(),
+                ..rfc3535_wire::RpcError::default()
+            }],
+        };
+        self.data(status, errors.to_body(self.encoding))
+    }
+
+    /// A device error as RESTCONF answers it (RFC 8040 §7, the error-tag to status mapping).
+    fn refused(&self, error: &RpcError) -> HttpResponse {
+        self.rpc_error(status_of(error.tag), error)
+    }
+}
+
+/// The status RFC 8040 §7 gives an error-tag.
+fn status_of(tag: ErrorTag) -> StatusCode {
+    match tag {
+        ErrorTag::InUse
+        | ErrorTag::LockDenied
+        | ErrorTag::ResourceDenied
+        | ErrorTag::DataExists
+        | ErrorTag::DataMissing => StatusCode::CONFLICT,
+        ErrorTag::TooBig => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorTag::AccessDenied => StatusCode::FORBIDDEN,
+        ErrorTag::OperationNotSupported => StatusCode::NOT_IMPLEMENTED,
+        ErrorTag::RollbackFailed | ErrorTag::OperationFailed | ErrorTag::PartialOperation => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        ErrorTag::InvalidValue
+        | ErrorTag::MissingAttribute
+        | ErrorTag::BadAttribute
+        | ErrorTag::UnknownAttribute
+        | ErrorTag::MissingElement
+        | ErrorTag::BadElement
+        | ErrorTag::UnknownElement
+        | ErrorTag::UnknownNamespace
+        | ErrorTag::MalformedMessage => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// One authenticated request and its session.
+struct Exchange<'a> {
+    shared: &'a Arc<Shared>,
+    session: u32,
+    method: Method,
+    headers: &'a HeaderMap,
+    query: Vec<(String, String)>,
+    body: String,
+    body_media: Option<MediaType>,
+    reply: Answer<'a>,
+}
+
+/// What a write of a data resource does to the element the URI names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Create,
+    Replace,
+    Merge,
+    Delete,
+}
+
+impl Write {
+    fn operation(self) -> &'static str {
+        match self {
+            Write::Create => "create",
+            Write::Replace => "replace",
+            Write::Merge => "merge",
+            Write::Delete => "delete",
+        }
+    }
+}
+
+impl Exchange<'_> {
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn bad_request(&self, message: &str) -> HttpResponse {
+        self.reply.error(
+            StatusCode::BAD_REQUEST,
+            ErrorType::Protocol,
+            ErrorTag::InvalidValue,
+            message,
+        )
+    }
+
+    fn not_allowed(&self, allowed: &'static str) -> HttpResponse {
+        let mut response = self.reply.error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorType::Protocol,
+            ErrorTag::OperationNotSupported,
+            &format!("{} is not allowed on this resource", self.method),
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(allowed));
+        response
+    }
+
+    /// `{+restconf}` (RFC 8040 §3.3).
+    fn api_root(&self) -> HttpResponse {
+        if !matches!(self.method, Method::GET | Method::HEAD) {
+            return self.not_allowed("GET, HEAD, OPTIONS");
+        }
+        let body = match self.reply.encoding {
+            Encoding::Xml => format!(
+                "<restconf xmlns=\"{}\"><data/><operations/><yang-library-version>{YANG_LIBRARY_VERSION}</yang-library-version></restconf>",
+                ns::RESTCONF
+            ),
+            Encoding::Json => format!(
+                "{{\"ietf-restconf:restconf\":{{\"data\":{{}},\"operations\":{{}},\"yang-library-version\":\"{YANG_LIBRARY_VERSION}\"}}}}"
+            ),
+        };
+        self.headed(self.reply.data(StatusCode::OK, body))
+    }
+
+    /// `{+restconf}/yang-library-version` (RFC 8040 §3.3.3).
+    fn library_version(&self) -> HttpResponse {
+        if !matches!(self.method, Method::GET | Method::HEAD) {
+            return self.not_allowed("GET, HEAD, OPTIONS");
+        }
+        let body = match self.reply.encoding {
+            Encoding::Xml => format!(
+                "<yang-library-version xmlns=\"{}\">{YANG_LIBRARY_VERSION}</yang-library-version>",
+                ns::RESTCONF
+            ),
+            Encoding::Json => {
+                format!("{{\"ietf-restconf:yang-library-version\":\"{YANG_LIBRARY_VERSION}\"}}")
+            }
+        };
+        self.headed(self.reply.data(StatusCode::OK, body))
+    }
+
+    /// A response for HEAD has the headers of GET and no body.
+    fn headed(&self, mut response: HttpResponse) -> HttpResponse {
+        if self.method == Method::HEAD {
+            *response.body_mut() = Full::new(Bytes::new());
+        }
+        response
+    }
+
+    /// `{+restconf}/data[/api-path]`.
+    fn data(&self, api_path: &str) -> HttpResponse {
+        let resolved = match self.shared.with_schema(|s| s.resource_path(api_path)) {
+            Err(error) => return self.reply.refused(&error),
+            Ok(Err(PathError::Unknown { message, .. })) => {
+                return self.reply.error(
+                    StatusCode::NOT_FOUND,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    &message,
+                )
+            }
+            Ok(Err(PathError::Malformed { message, .. })) => return self.bad_request(&message),
+            Ok(Ok(path)) => path,
+        };
+        const ALLOWED: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
+        match self.method {
+            Method::GET | Method::HEAD => self.read(&resolved),
+            Method::OPTIONS => {
+                let mut response = response(StatusCode::OK, None);
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static(ALLOWED));
+                response.headers_mut().insert(
+                    "accept-patch",
+                    HeaderValue::from_static(
+                        "application/yang-data+xml, application/yang-data+json",
+                    ),
+                );
+                response
+            }
+            Method::PUT | Method::POST | Method::PATCH | Method::DELETE => {
+                if let Some(refusal) = self.precondition_failed() {
+                    return refusal;
+                }
+                match self.method {
+                    Method::PUT => self.put(&resolved),
+                    Method::POST => self.post(api_path, &resolved),
+                    Method::PATCH => self.patch(&resolved),
+                    _ => self.delete(&resolved),
+                }
+            }
+            _ => self.not_allowed(ALLOWED),
+        }
+    }
+
+    /// The datastore's entity-tag: it moves with every change of running.
+    fn etag(&self) -> String {
+        let changes = if self.shared.faults.restconf_static_etag {
+            0
+        } else {
+            self.shared
+                .running_changes
+                .load(std::sync::atomic::Ordering::SeqCst)
+        };
+        format!("\"rfc3535-{changes}\"")
+    }
+
+    fn last_modified(&self) -> SystemTime {
+        self.shared
+            .running_changed_at
+            .lock()
+            .map(|t| *t)
+            .unwrap_or(self.shared.started)
+    }
+
+    /// `If-Match` and `If-Unmodified-Since` on a write (RFC 8040 §3.4.1, RFC 9110 §13): a
+    /// precondition that does not hold is 412.
+    fn precondition_failed(&self) -> Option<HttpResponse> {
+        let failed = |what: &str| {
+            Some(self.reply.error(
+                StatusCode::PRECONDITION_FAILED,
+                ErrorType::Protocol,
+                ErrorTag::OperationFailed,
+                &format!("precondition failed: {what}"),
+            ))
+        };
+        if let Some(expected) = self.headers.get(IF_MATCH).and_then(|v| v.to_str().ok()) {
+            let current = self.etag();
+            let matches = expected
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current);
+            if !matches {
+                return failed(&format!("If-Match {expected}, the entity-tag is {current}"));
+            }
+        }
+        if let Some(since) = self
+            .headers
+            .get(IF_UNMODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        {
+            // HTTP dates have whole seconds.
+            let modified =
+                httpdate::parse_http_date(&httpdate::fmt_http_date(self.last_modified()))
+                    .unwrap_or(self.shared.started);
+            if modified > since {
+                return failed("the datastore changed after If-Unmodified-Since");
+            }
+        }
+        None
+    }
+
+    /// Runs one NETCONF operation in this request's session.
+    fn rpc(&self, operation: &str) -> Result<Reply, RpcError> {
+        let element = Element::parse(operation).map_err(|e| {
+            RpcError::new(
+                ErrorType::Application,
+                ErrorTag::OperationFailed,
+                format!("harness bug: an operation the front door built does not parse: {e}"),
+            )
+        })?;
+        rpc::handle(self.shared, self.session, &element, operation)
+    }
+
+    /// The XPath filter that selects the resource, with each module name bound as a prefix.
+    fn select(path: &ResourcePath) -> (String, String) {
+        let mut bindings = String::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for step in &path.steps {
+            if !seen.contains(&step.module.as_str()) {
+                seen.push(&step.module);
+                bindings.push_str(&format!(
+                    " xmlns:{}=\"{}\"",
+                    step.module,
+                    escape(&step.namespace)
+                ));
+            }
+        }
+        (bindings, escape(&path.data_path()).into_owned())
+    }
+
+    /// Reads the data that holds the resource: everything on its path, as XML.
+    fn read_whole(&self, path: &ResourcePath, content: &str) -> Result<String, Refusal> {
+        let with_defaults = match self.query("with-defaults") {
+            None => String::new(),
+            Some(mode) => match WithDefaults::parse(mode) {
+                Some(mode) => format!(
+                    "<with-defaults xmlns=\"{}\">{}</with-defaults>",
+                    ns::WITH_DEFAULTS,
+                    mode.as_str()
+                ),
+                None => {
+                    return Err(Box::new(
+                        self.bad_request(&format!("with-defaults {mode:?} is not a mode")),
+                    ))
+                }
+            },
+        };
+        let filter = if path.is_datastore() {
+            String::new()
+        } else {
+            let (bindings, select) = Self::select(path);
+            format!("<filter type=\"xpath\" select=\"{select}\"{bindings}/>")
+        };
+        let operation = match content {
+            "config" => format!(
+                "<get-config xmlns=\"{}\"><source><running/></source>{filter}{with_defaults}</get-config>",
+                ns::BASE
+            ),
+            _ => format!("<get xmlns=\"{}\">{filter}{with_defaults}</get>", ns::BASE),
+        };
+        match self.rpc(&operation) {
+            Ok(Reply::Data(xml)) => Ok(xml),
+            Ok(_) => Ok(String::new()),
+            Err(error) => Err(Box::new(self.reply.refused(&error))),
+        }
+    }
+
+    /// GET and HEAD of a data resource (RFC 8040 §4.3).
+    fn read(&self, path: &ResourcePath) -> HttpResponse {
+        let content = self.query("content").unwrap_or("all");
+        if !["config", "nonconfig", "all"].contains(&content) {
+            return self.bad_request(&format!(
+                "content {content:?} is not config, nonconfig or all"
+            ));
+        }
+        if content == "nonconfig" {
+            return self.bad_request("content=nonconfig is not supported by this server");
+        }
+        let etag = self.etag();
+        if self
+            .headers
+            .get(IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        {
+            let mut response = response(StatusCode::NOT_MODIFIED, None);
+            self.validators(&mut response);
+            return response;
+        }
+        let whole = match self.read_whole(path, content) {
+            Ok(whole) => whole,
+            Err(refusal) => return *refusal,
+        };
+        let encoding = self.reply.encoding;
+        let content_kind = if content == "config" {
+            Content::PartialConfig
+        } else {
+            Content::Data
+        };
+        let body = self.shared.with_schema(|schema| {
+            if path.is_datastore() {
+                schema
+                    .convert(&whole, Encoding::Xml, encoding, content_kind)
+                    .map(|data| Some(datastore_body(&data, encoding)))
+            } else {
+                schema.resource(&whole, Encoding::Xml, content_kind, path, encoding)
+            }
+        });
+        let mut response = match body {
+            Err(error) => return self.reply.refused(&error),
+            Ok(Err(finding)) => {
+                return self.reply.refused(&RpcError::new(
+                    ErrorType::Application,
+                    ErrorTag::OperationFailed,
+                    format!("the device's own data does not print: {finding}"),
+                ))
+            }
+            Ok(Ok(None)) => {
+                return self.reply.error(
+                    StatusCode::NOT_FOUND,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    "the resource does not exist",
+                )
+            }
+            Ok(Ok(Some(body))) => self.reply.data(StatusCode::OK, body),
+        };
+        self.validators(&mut response);
+        self.headed(response)
+    }
+
+    fn validators(&self, response: &mut HttpResponse) {
+        if let Ok(value) = HeaderValue::from_str(&self.etag()) {
+            response.headers_mut().insert(ETAG, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(self.last_modified())) {
+            response.headers_mut().insert(LAST_MODIFIED, value);
+        }
+    }
+
+    /// Whether the resource exists in running now.
+    fn exists(&self, path: &ResourcePath) -> Result<bool, Refusal> {
+        if path.is_datastore() {
+            return Ok(true);
+        }
+        let whole = self.read_whole(path, "config")?;
+        self.shared
+            .with_schema(|s| {
+                s.resource(
+                    &whole,
+                    Encoding::Xml,
+                    Content::PartialConfig,
+                    path,
+                    Encoding::Xml,
+                )
+            })
+            .map_err(|e| Box::new(self.reply.refused(&e)))?
+            .map(|r| r.is_some())
+            .map_err(|f| Box::new(self.reply.refused(&RpcError::from(f))))
+    }
+
+    /// The request body as whole configuration (XML top-level elements): the body placed in
+    /// the ancestors of the first `depth` steps and converted through the schema.
+    fn body_as_config(&self, path: &ResourcePath, depth: usize) -> Result<Vec<Element>, Refusal> {
+        let encoding = match &self.body_media {
+            Some(media) if media.is_yang_data() => media.encoding().unwrap_or(Encoding::Xml),
+            Some(other) => {
+                return Err(Box::new(self.reply.error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    &format!("{other} is not a YANG data media type"),
+                )))
+            }
+            None => {
+                return Err(Box::new(self.bad_request(
+                    "the request has a body without a Content-Type (RFC 8040 §5.2)",
+                )))
+            }
+        };
+        let xml = self
+            .shared
+            .with_schema(|s| {
+                let placed = s.place(&self.body, encoding, path, depth);
+                s.convert(&placed, encoding, Encoding::Xml, Content::PartialConfig)
+            })
+            .map_err(|e| Box::new(self.reply.refused(&e)))?
+            .map_err(|f| Box::new(self.reply.refused(&RpcError::from(f))))?;
+        Element::parse_fragment(&xml)
+            .map_err(|e| Box::new(self.bad_request(&format!("the body: {e}"))))
+    }
+
+    /// Applies an edit of running (through the candidate and a commit on a device without
+    /// `:writable-running`).
+    fn edit(&self, config: &[Element]) -> Result<(), RpcError> {
+        let writable_running = self
+            .shared
+            .capabilities()
+            .iter()
+            .any(|c| c.starts_with("urn:ietf:params:netconf:capability:writable-running:"));
+        let target = if writable_running {
+            "running"
+        } else {
+            "candidate"
+        };
+        let config: String = config.iter().map(Element::to_xml).collect();
+        let edit = format!(
+            "<edit-config xmlns=\"{}\"><target><{target}/></target><default-operation>merge</default-operation><config>{config}</config></edit-config>",
+            ns::BASE
+        );
+        self.rpc(&edit)?;
+        if !writable_running {
+            if let Err(error) = self.rpc(&format!("<commit xmlns=\"{}\"/>", ns::BASE)) {
+                let _ = self.rpc(&format!("<discard-changes xmlns=\"{}\"/>", ns::BASE));
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// PUT (RFC 8040 §4.5): create or replace the resource; 201 when it was created.
+    fn put(&self, path: &ResourcePath) -> HttpResponse {
+        if path.is_datastore() {
+            return self.not_allowed("GET, HEAD, OPTIONS, PATCH, POST");
+        }
+        let existed = match self.exists(path) {
+            Ok(existed) => existed,
+            Err(refusal) => return *refusal,
+        };
+        let mut config = match self.body_as_config(path, path.steps.len() - 1) {
+            Ok(config) => config,
+            Err(refusal) => return *refusal,
+        };
+        if !mark(&mut config, path, path.steps.len(), Write::Replace) {
+            return self.bad_request(
+                "the body is not the resource the URI names, or its keys differ (RFC 8040 §4.5)",
+            );
+        }
+        if count_children(&config, path, path.steps.len() - 1) != 1 {
+            return self.bad_request("the body holds more than the resource the URI names");
+        }
+        match self.edit(&config) {
+            Err(error) => self.reply.refused(&error),
+            Ok(()) => {
+                let status = if existed {
+                    StatusCode::NO_CONTENT
+                } else {
+                    self.created()
+                };
+                let mut response = response(status, None);
+                self.validators(&mut response);
+                response
+            }
+        }
+    }
+
+    /// 201, or with the fault 200.
+    fn created(&self) -> StatusCode {
+        if self.shared.faults.restconf_created_as_ok {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        }
+    }
+
+    /// POST (RFC 8040 §4.4.1): create the one child resource the body holds; 201 and its
+    /// Location, 409 when it exists.
+    fn post(&self, api_path: &str, path: &ResourcePath) -> HttpResponse {
+        let depth = path.steps.len();
+        if path
+            .target()
+            .is_some_and(|t| matches!(t.kind, StepKind::Leaf | StepKind::LeafList))
+        {
+            return self.not_allowed("DELETE, GET, HEAD, OPTIONS, PATCH, PUT");
+        }
+        let mut config = match self.body_as_config(path, depth) {
+            Ok(config) => config,
+            Err(refusal) => return *refusal,
+        };
+        let Some(children) = children_at(&mut config, path, depth) else {
+            return self.bad_request("the body does not fit under the target resource");
+        };
+        let keys: Vec<&str> = path
+            .target()
+            .map(|t| t.keys.iter().map(|k| k.name.as_str()).collect())
+            .unwrap_or_default();
+        let mut new: Vec<&mut Element> = children
+            .iter_mut()
+            .filter(|c| !keys.contains(&c.name.local.as_str()))
+            .collect();
+        if new.len() != 1 {
+            return self.bad_request(&format!(
+                "a POST creates exactly one child resource; the body holds {}",
+                new.len()
+            ));
+        }
+        let child = &mut new[0];
+        set_operation(child, Write::Create);
+        let location = self.location(api_path, path, child);
+        match self.edit(&config) {
+            Err(error) => self.reply.refused(&error),
+            Ok(()) => {
+                let mut response = response(self.created(), None);
+                if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                    response.headers_mut().insert(LOCATION, location);
+                }
+                self.validators(&mut response);
+                response
+            }
+        }
+    }
+
+    /// The URI of a child created under `path`: its name (qualified when its module differs
+    /// from its parent's) and, for a list entry, its key values percent-encoded.
+    fn location(&self, api_path: &str, path: &ResourcePath, child: &Element) -> Option<String> {
+        let module = self
+            .shared
+            .module_of(&child.name.namespace)
+            .map(|m| m.name.clone())?;
+        let parent_module = path.target().map(|t| t.module.as_str());
+        let name = if parent_module == Some(module.as_str()) {
+            child.name.local.clone()
+        } else {
+            format!("{module}:{}", child.name.local)
+        };
+        let api_path = api_path.trim_end_matches('/');
+        let child_path = if api_path.is_empty() {
+            name
+        } else {
+            format!("{api_path}/{name}")
+        };
+        let resolved = self
+            .shared
+            .with_schema(|s| s.resource_path(&child_path))
+            .ok()?
+            .ok()?;
+        let step = resolved.target()?;
+        let mut location = format!("{ROOT}/data/{child_path}");
+        if step.kind == StepKind::List {
+            let values: Vec<String> = step
+                .key_names
+                .iter()
+                .map(|key| {
+                    let value = child
+                        .child(key)
+                        .map(|k| k.text.trim().to_owned())
+                        .unwrap_or_default();
+                    utf8_percent_encode(&value, KEY_VALUE).to_string()
+                })
+                .collect();
+            location.push('=');
+            location.push_str(&values.join(","));
+        }
+        Some(location)
+    }
+
+    /// PATCH with a YANG data body (RFC 8040 §4.6.1): merge into the resource, which must
+    /// exist.
+    fn patch(&self, path: &ResourcePath) -> HttpResponse {
+        if path.is_datastore() {
+            let mut config = match self.body_as_config(path, 0) {
+                Ok(config) => config,
+                Err(refusal) => return *refusal,
+            };
+            for element in &mut config {
+                set_operation(element, Write::Merge);
+            }
+            return match self.edit(&config) {
+                Err(error) => self.reply.refused(&error),
+                Ok(()) => response(StatusCode::NO_CONTENT, None),
+            };
+        }
+        match self.exists(path) {
+            Ok(true) => {}
+            Ok(false) => {
+                return self.reply.error(
+                    StatusCode::NOT_FOUND,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    "the resource to patch does not exist",
+                )
+            }
+            Err(refusal) => return *refusal,
+        }
+        let mut config = match self.body_as_config(path, path.steps.len() - 1) {
+            Ok(config) => config,
+            Err(refusal) => return *refusal,
+        };
+        if !mark(&mut config, path, path.steps.len(), Write::Merge) {
+            return self.bad_request(
+                "the body is not the resource the URI names, or its keys differ (RFC 8040 §4.6.1)",
+            );
+        }
+        match self.edit(&config) {
+            Err(error) => self.reply.refused(&error),
+            Ok(()) => {
+                let mut response = response(StatusCode::NO_CONTENT, None);
+                self.validators(&mut response);
+                response
+            }
+        }
+    }
+
+    /// DELETE (RFC 8040 §4.7).
+    fn delete(&self, path: &ResourcePath) -> HttpResponse {
+        if path.is_datastore() {
+            return self.not_allowed("GET, HEAD, OPTIONS, PATCH, POST");
+        }
+        let skeleton = self
+            .shared
+            .with_schema(|s| s.place("", Encoding::Xml, path, path.steps.len()));
+        let mut config = match skeleton.map(|x| Element::parse_fragment(&x)) {
+            Ok(Ok(config)) => config,
+            Ok(Err(e)) => return self.bad_request(&format!("the resource's path: {e}")),
+            Err(error) => return self.reply.refused(&error),
+        };
+        if let Some(target) = path.target() {
+            if target.kind == StepKind::LeafList {
+                if let Some(element) = find_mut(&mut config, path, path.steps.len() - 1)
+                    .and_then(|siblings| siblings.iter_mut().find(|e| e.name.local == target.name))
+                {
+                    element.text = target
+                        .keys
+                        .first()
+                        .map(|k| k.value.clone())
+                        .unwrap_or_default();
+                }
+            }
+        }
+        if !mark(&mut config, path, path.steps.len(), Write::Delete) {
+            return self.bad_request("the resource's path does not build");
+        }
+        match self.edit(&config) {
+            Err(error) => self.reply.refused(&error),
+            Ok(()) => {
+                let mut response = response(StatusCode::NO_CONTENT, None);
+                self.validators(&mut response);
+                response
+            }
+        }
+    }
+}
+
+/// The datastore resource's body (RFC 8040 §3.5.1): the data inside `ietf-restconf:data`.
+fn datastore_body(data: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Xml => format!("<data xmlns=\"{}\">{data}</data>", ns::RESTCONF),
+        Encoding::Json => {
+            let inner = data.trim();
+            let inner = inner
+                .strip_prefix('{')
+                .and_then(|i| i.strip_suffix('}'))
+                .unwrap_or("")
+                .trim();
+            format!("{{\"ietf-restconf:data\":{{{inner}}}}}")
+        }
+    }
+}
+
+/// Whether an element is the one a path step names: name, namespace and key values.
+fn is_step(element: &Element, step: &rfc3535_yang::PathStep) -> bool {
+    element.name.local == step.name
+        && element.name.namespace == step.namespace
+        && step.keys.iter().filter(|k| k.name != ".").all(|key| {
+            element
+                .child(&key.name)
+                .is_some_and(|k| k.text.trim() == key.value)
+        })
+}
+
+/// The siblings among which the element of step `depth` (0-based) stands: the top level for
+/// the first step, else the children of the element of the step before.
+fn find_mut<'e>(
+    elements: &'e mut Vec<Element>,
+    path: &ResourcePath,
+    depth: usize,
+) -> Option<&'e mut Vec<Element>> {
+    let mut level = elements;
+    for step in &path.steps[..depth.min(path.steps.len())] {
+        let element = level.iter_mut().find(|e| is_step(e, step))?;
+        level = &mut element.children;
+    }
+    Some(level)
+}
+
+/// The children of the element the first `depth` steps name (the top level for 0).
+fn children_at<'e>(
+    elements: &'e mut Vec<Element>,
+    path: &ResourcePath,
+    depth: usize,
+) -> Option<&'e mut Vec<Element>> {
+    find_mut(elements, path, depth)
+}
+
+/// How many elements stand at step `depth`'s level (the body's own top elements).
+fn count_children(elements: &[Element], path: &ResourcePath, depth: usize) -> usize {
+    let mut level = elements;
+    for step in &path.steps[..depth.min(path.steps.len())] {
+        match level.iter().find(|e| is_step(e, step)) {
+            Some(element) => level = &element.children,
+            None => return 0,
+        }
+    }
+    level.len()
+}
+
+/// Puts the NETCONF operation on the element the first `depth` steps name; false when the
+/// configuration has no such element.
+fn mark(elements: &mut Vec<Element>, path: &ResourcePath, depth: usize, write: Write) -> bool {
+    let Some(step) = depth.checked_sub(1).and_then(|d| path.steps.get(d)) else {
+        return false;
+    };
+    let Some(level) = find_mut(elements, path, depth - 1) else {
+        return false;
+    };
+    let Some(element) = level.iter_mut().find(|e| is_step(e, step)) else {
+        return false;
+    };
+    set_operation(element, write);
+    true
+}
+
+fn set_operation(element: &mut Element, write: Write) {
+    element
+        .attributes
+        .retain(|(namespace, local, _)| !(namespace == ns::BASE && local == "operation"));
+    element.attributes.push((
+        ns::BASE.to_owned(),
+        "operation".to_owned(),
+        write.operation().to_owned(),
+    ));
+}

@@ -1,0 +1,312 @@
+//! The reference device's RESTCONF front door as this project's client sees it, over HTTP/1.1
+//! and HTTP/2, in XML and JSON, with the server certificate pinned: discovery, reads, every
+//! write method and its status code, errors bodies, entity-tags and preconditions, and the
+//! one datastore behind both front doors (an edit over RESTCONF is read back over NETCONF).
+
+use http::Method;
+use rfc3535_client::restconf::{HttpMode, Request, RestconfClient, RestconfOptions, ServerTrust};
+use rfc3535_client::wire::restconf::{Encoding, Errors, MediaType};
+use rfc3535_client::wire::Datastore;
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy, Transcript};
+use rfc3535_device::{Device, DeviceConfig};
+
+async fn device() -> Device {
+    let mut config = DeviceConfig::lab("ref");
+    config.restconf_listen = Some(([127, 0, 0, 1], 0).into());
+    Device::start(config).await.expect("starts")
+}
+
+async fn client(device: &Device, http: HttpMode, password: Option<&str>) -> RestconfClient {
+    let endpoint = device.restconf.as_ref().expect("serves RESTCONF");
+    let account = &device.accounts[0];
+    let mut options = RestconfOptions::new(
+        "127.0.0.1",
+        endpoint.address.port(),
+        ServerTrust::Fingerprint(endpoint.fingerprint.clone()),
+    );
+    options.username = Some(account.user.clone());
+    options.password = Some(password.unwrap_or(&account.password).to_owned().into());
+    options.http = http;
+    RestconfClient::connect(options, Transcript::default())
+        .await
+        .expect("connects")
+}
+
+fn lab(client: &RestconfClient, rest: &str) -> String {
+    client.data_target(&format!("rfc3535-lab:lab{rest}"), "")
+}
+
+fn accept(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Xml => "application/yang-data+xml",
+        Encoding::Json => "application/yang-data+json",
+    }
+}
+
+fn rule(encoding: Encoding, id: &str, action: &str) -> String {
+    match encoding {
+        Encoding::Xml => format!(
+            "<rule xmlns=\"urn:rfc3535:params:xml:ns:yang:rfc3535-lab\"><id>{id}</id><action>{action}</action></rule>"
+        ),
+        Encoding::Json => {
+            format!("{{\"rfc3535-lab:rule\":[{{\"id\":\"{id}\",\"action\":\"{action}\"}}]}}")
+        }
+    }
+}
+
+/// The whole life of a list entry over one client: create, replace, read, conflict, merge,
+/// delete, and the errors and validators along the way.
+async fn life_of_an_entry(client: &RestconfClient, encoding: Encoding, id: &str) {
+    let media = encoding.data();
+    let entry = lab(client, &format!("/rule={id}"));
+    let put = |action: &str| {
+        Request::new(Method::PUT, entry.clone())
+            .accept(accept(encoding))
+            .body(media.clone(), rule(encoding, id, action))
+    };
+    let created = client.send(put("permit")).await.expect("PUT");
+    assert_eq!(created.status, 201, "{}", created.body);
+    let etag = created.header("etag").expect("an entity-tag").to_owned();
+    let replaced = client.send(put("deny")).await.expect("PUT again");
+    assert_eq!(replaced.status, 204, "{}", replaced.body);
+    assert_ne!(
+        replaced.header("etag"),
+        Some(etag.as_str()),
+        "the entity-tag moves"
+    );
+
+    let read = client
+        .send(Request::new(Method::GET, entry.clone()).accept(accept(encoding)))
+        .await
+        .expect("GET");
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.media_type(), Some(media.clone()));
+    assert!(
+        read.body.contains("deny") && read.body.contains(id),
+        "{}",
+        read.body
+    );
+    assert!(read.header("last-modified").is_some());
+
+    let stale = client
+        .send(put("permit").header(http::header::IF_MATCH, etag))
+        .await
+        .expect("PUT with a stale If-Match");
+    assert_eq!(stale.status, 412, "{}", stale.body);
+
+    let post = Request::new(Method::POST, lab(client, ""))
+        .accept(accept(encoding))
+        .body(media.clone(), rule(encoding, id, "permit"));
+    let duplicate = client.send(post).await.expect("POST of an existing entry");
+    assert_eq!(duplicate.status, 409, "{}", duplicate.body);
+    let errors = Errors::parse(&duplicate.body, encoding).expect("an errors body");
+    assert_eq!(errors.errors[0].tag.as_deref(), Some("data-exists"));
+
+    let deleted = client
+        .send(Request::new(Method::DELETE, entry.clone()))
+        .await
+        .expect("DELETE");
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let gone = client
+        .send(Request::new(Method::GET, entry.clone()).accept(accept(encoding)))
+        .await
+        .expect("GET of a deleted entry");
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert_eq!(gone.encoding(), Some(encoding));
+    Errors::parse(&gone.body, encoding).expect("an errors body");
+}
+
+#[tokio::test]
+async fn every_method_over_http1_and_http2_in_xml_and_json() {
+    let device = device().await;
+    for (http, expected) in [
+        (HttpMode::Http1, http::Version::HTTP_11),
+        (HttpMode::Http2, http::Version::HTTP_2),
+        (HttpMode::Negotiate, http::Version::HTTP_2),
+    ] {
+        let client = client(&device, http, None).await;
+        assert_eq!(client.version().await, expected);
+        assert_eq!(client.root(), "/restconf", "found through host-meta");
+        for encoding in Encoding::ALL {
+            let id = format!("r-{http:?}-{encoding}");
+            life_of_an_entry(&client, encoding, &id).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn post_creates_with_a_location_and_patch_merges() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let body = r#"{"rfc3535-lab:peer":[{"address":"192.0.2.1/24"}]}"#;
+    let created = client
+        .send(Request::new(Method::POST, lab(&client, "")).body(MediaType::YangDataJson, body))
+        .await
+        .expect("POST");
+    assert_eq!(created.status, 201, "{}", created.body);
+    let location = created.header("location").expect("a Location").to_owned();
+    assert_eq!(
+        location,
+        "/restconf/data/rfc3535-lab:lab/peer=192.0.2.1%2F24"
+    );
+    let read = client
+        .send(Request::new(Method::GET, location).accept("application/yang-data+json"))
+        .await
+        .expect("GET the Location");
+    assert_eq!(read.status, 200, "{}", read.body);
+
+    let patched = client
+        .send(Request::new(Method::PATCH, lab(&client, "")).body(
+            MediaType::YangDataJson,
+            r#"{"rfc3535-lab:lab":{"name":"patched"}}"#,
+        ))
+        .await
+        .expect("PATCH");
+    assert_eq!(patched.status, 204, "{}", patched.body);
+    let name = client
+        .send(Request::new(Method::GET, lab(&client, "/name")).accept("application/yang-data+xml"))
+        .await
+        .expect("GET name");
+    assert!(name.body.contains(">patched<"), "{}", name.body);
+    let peers = client
+        .send(Request::new(Method::GET, lab(&client, "/peer")).accept("application/yang-data+json"))
+        .await
+        .expect("the peer is still there after the merge");
+    assert!(peers.body.contains("192.0.2.1/24"), "{}", peers.body);
+
+    let absent = client
+        .send(
+            Request::new(Method::PATCH, lab(&client, "/rule=nothing")).body(
+                MediaType::YangDataJson,
+                &*rule(Encoding::Json, "nothing", "deny"),
+            ),
+        )
+        .await
+        .expect("PATCH of nothing");
+    assert_eq!(absent.status, 404, "{}", absent.body);
+}
+
+#[tokio::test]
+async fn what_restconf_writes_netconf_reads_in_the_same_datastore() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let put = client
+        .send(
+            Request::new(Method::PUT, lab(&client, "/rule=both-doors")).body(
+                MediaType::YangDataJson,
+                &*rule(Encoding::Json, "both-doors", "permit"),
+            ),
+        )
+        .await
+        .expect("PUT");
+    assert_eq!(put.status, 201);
+    let account = &device.accounts[0];
+    let session = rfc3535_client::connect(&ConnectOptions::new(
+        "127.0.0.1",
+        device.address.port(),
+        account.user.clone(),
+        Auth::Password(account.password.clone().into()),
+        HostKeyPolicy::Pinned {
+            fingerprint: device.fingerprint.clone(),
+        },
+    ))
+    .await
+    .expect("NETCONF connects");
+    let running = session
+        .get_config(Datastore::Running, None)
+        .await
+        .expect("get-config");
+    assert!(
+        running
+            .data()
+            .is_some_and(|d| d.contains("<id>both-doors</id>")),
+        "{}",
+        running.raw()
+    );
+    session.shutdown().await;
+}
+
+#[tokio::test]
+async fn refusals_say_why_in_an_errors_body() {
+    let device = device().await;
+    let denied = RestconfClient::connect(
+        {
+            let endpoint = device.restconf.as_ref().expect("RESTCONF");
+            let mut options = RestconfOptions::new(
+                "127.0.0.1",
+                endpoint.address.port(),
+                ServerTrust::Fingerprint(endpoint.fingerprint.clone()),
+            );
+            options.username = Some("admin".into());
+            options.password = Some("wrong".to_owned().into());
+            options.root = Some("/restconf".into());
+            options
+        },
+        Transcript::default(),
+    )
+    .await
+    .expect("connects: authentication is per request");
+    let response = denied
+        .send(Request::new(Method::GET, "/restconf/data").accept("application/yang-data+json"))
+        .await
+        .expect("a response");
+    assert_eq!(response.status, 401);
+    assert!(response.header("www-authenticate").is_some());
+
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    for (target, status) in [
+        ("/restconf/data/no-such-module:thing", 404),
+        ("/restconf/data/rfc3535-lab:lab/rule=a,b", 400),
+        ("/restconf/data/rfc3535-lab:lab?depth=banana", 400),
+        ("/restconf/nowhere", 404),
+    ] {
+        let response = client
+            .send(Request::new(Method::GET, target).accept("application/yang-data+json"))
+            .await
+            .expect("a response");
+        assert_eq!(response.status, status, "{target}: {}", response.body);
+        Errors::parse(&response.body, Encoding::Json)
+            .unwrap_or_else(|e| panic!("{target}: {e}: {}", response.body));
+    }
+    let wrong_media = client
+        .send(
+            Request::new(Method::PUT, "/restconf/data/rfc3535-lab:lab/name")
+                .body(MediaType::Other("text/plain".into()), "x"),
+        )
+        .await
+        .expect("a response");
+    assert_eq!(wrong_media.status, 415, "{}", wrong_media.body);
+}
+
+#[tokio::test]
+async fn a_wrong_pin_is_refused_and_names_the_certificate() {
+    let device = device().await;
+    let endpoint = device.restconf.as_ref().expect("RESTCONF");
+    let options = RestconfOptions::new(
+        "127.0.0.1",
+        endpoint.address.port(),
+        ServerTrust::Fingerprint("00".repeat(32)),
+    );
+    let error = RestconfClient::connect(options, Transcript::default())
+        .await
+        .expect_err("the pin does not match");
+    assert!(
+        matches!(&error, rfc3535_client::ClientError::CertificateRejected { fingerprint, .. } if *fingerprint == endpoint.fingerprint),
+        "{error}"
+    );
+    let ca = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(ca.path(), &endpoint.certificate_pem).expect("writes");
+    let mut options = RestconfOptions::new(
+        "127.0.0.1",
+        endpoint.address.port(),
+        ServerTrust::CaFile(ca.path().to_owned()),
+    );
+    options.root = Some("/restconf".into());
+    let client = RestconfClient::connect(options, Transcript::default())
+        .await
+        .expect("the self-signed certificate as its own CA, address in its names");
+    assert_eq!(
+        client.certificate_fingerprint(),
+        Some(endpoint.fingerprint.as_str())
+    );
+}
