@@ -105,18 +105,20 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Diff(diff::DiffArgs),
 
-    /// Run the embedded reference device standalone: a real NETCONF server over SSH.
+    /// Run the embedded reference device standalone: NETCONF over SSH and RESTCONF over HTTPS.
     ///
-    /// Listens on 127.0.0.1 (the port given, or a free one), prints how to connect (address,
-    /// port, its lab account's user and password, its host-key fingerprint) and serves until
-    /// Ctrl-C. Its datastores (running, candidate, startup) start empty and are checked
-    /// against its own YANG modules: the project's lab module and standard IETF modules from
-    /// the local module directory (scripts/setup-test-env installs them).
+    /// Listens on 127.0.0.1 (the ports given, or free ones), prints how to connect (address,
+    /// ports, its lab account's user and password, its host-key fingerprint, its RESTCONF
+    /// certificate's fingerprint) and serves until Ctrl-C. Both protocols work on the same
+    /// datastores (running, candidate, startup), checked against its own YANG modules: the
+    /// project's lab module and standard IETF modules from the local module directory
+    /// (scripts/setup-test-env installs them).
     ///
     /// Examples:
-    ///   rfc3535 device --netconf-port 8830
+    ///   rfc3535 device --netconf-port 8830 --restconf-port 8443 --certificate-file /tmp/ref.pem
     ///   ssh -p 8830 -s admin@127.0.0.1 netconf
     ///   RFC3535_PASSWORD=... rfc3535 probe netconf://admin@127.0.0.1:8830 --password-env RFC3535_PASSWORD --host-key-fingerprint SHA256:...
+    ///   curl --cacert /tmp/ref.pem -u admin:PASSWORD https://127.0.0.1:8443/restconf/data
     #[command(verbatim_doc_comment)]
     Device(device::DeviceArgs),
 

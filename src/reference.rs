@@ -47,31 +47,34 @@ pub fn resolve(names: &[String]) -> Result<Vec<(String, &'static Profile)>> {
     Ok(out)
 }
 
-/// Starts one device per profile on 127.0.0.1: ports from `first_port` up, or free ports
-/// when it is 0.
+/// Starts one device per profile on 127.0.0.1, serving NETCONF and RESTCONF: ports from
+/// `first_port` and `first_restconf_port` up, or free ports where they are 0.
 pub async fn start(
     profiles: &[(String, &'static Profile)],
     first_port: u16,
+    first_restconf_port: u16,
 ) -> Result<Vec<Device>> {
     let mut devices = Vec::with_capacity(profiles.len());
+    let port_of = |first: u16, index: usize| -> Result<u16> {
+        if first == 0 {
+            return Ok(0);
+        }
+        match u16::try_from(index).ok().and_then(|i| first.checked_add(i)) {
+            Some(port) => Ok(port),
+            None => bail!(
+                "not enough ports above {first} for {} devices",
+                profiles.len()
+            ),
+        }
+    };
     for (index, (name, profile)) in profiles.iter().enumerate() {
         let mut config = DeviceConfig::lab(name);
         config.profile = profile;
-        let port = if first_port == 0 {
-            0
-        } else {
-            let Some(port) = u16::try_from(index)
-                .ok()
-                .and_then(|i| first_port.checked_add(i))
-            else {
-                bail!(
-                    "not enough ports above {first_port} for {} devices",
-                    profiles.len()
-                );
-            };
-            port
-        };
-        config.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        config.listen = SocketAddr::from(([127, 0, 0, 1], port_of(first_port, index)?));
+        config.restconf_listen = Some(SocketAddr::from((
+            [127, 0, 0, 1],
+            port_of(first_restconf_port, index)?,
+        )));
         devices.push(Device::start(config).await?);
     }
     Ok(devices)

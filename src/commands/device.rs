@@ -29,6 +29,15 @@ pub struct DeviceArgs {
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     netconf_port: u16,
 
+    /// The RESTCONF-over-HTTPS port on 127.0.0.1 of the first device [default: free ports].
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    restconf_port: u16,
+
+    /// Also write the first device's RESTCONF server certificate (PEM, self-signed, made at
+    /// start) to this file, for clients that verify against a CA file (`curl --cacert FILE`).
+    #[arg(long, value_name = "FILE")]
+    certificate_file: Option<PathBuf>,
+
     /// Also write the admin account's password to this file (mode 0600), for scripts; with
     /// several devices, the first device's.
     #[arg(long, value_name = "FILE")]
@@ -69,7 +78,7 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let profiles = reference::resolve(&args.profile).map_err(UsageError)?;
-    let devices = reference::start(&profiles, args.netconf_port)
+    let devices = reference::start(&profiles, args.netconf_port, args.restconf_port)
         .await
         .map_err(UsageError)?;
     let read_only_of = |device: &rfc3535_device::Device| {
@@ -86,6 +95,10 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         if let (Some(file), Some(read_only)) = (&args.read_only_password_file, read_only_of(first))
         {
             write_secret(file, &read_only.password)?;
+        }
+        if let (Some(file), Some(endpoint)) = (&args.certificate_file, &first.restconf) {
+            std::fs::write(file, &endpoint.certificate_pem)
+                .with_context(|| format!("cannot write {}", file.display()))?;
         }
     }
     for device in &devices {
@@ -113,6 +126,14 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             "  known_hosts line:  [127.0.0.1]:{port} {}",
             device.public_key
         );
+        if let Some(endpoint) = &device.restconf {
+            println!(
+                "  RESTCONF:  https://127.0.0.1:{}{}  (HTTP/1.1 and HTTP/2, Basic auth, same accounts)",
+                endpoint.address.port(),
+                endpoint.root
+            );
+            println!("  certificate SHA-256: {}", endpoint.fingerprint);
+        }
         println!();
     }
     if let Some(first) = devices.first() {
@@ -126,6 +147,14 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             "  RFC3535_PASSWORD=... rfc3535 probe netconf://{}@127.0.0.1:{port} --password-env RFC3535_PASSWORD --host-key-fingerprint {}",
             first.accounts[0].user, first.fingerprint
         );
+        if let Some(endpoint) = &first.restconf {
+            println!(
+                "  curl --cacert CERT.pem -u {}:PASSWORD https://127.0.0.1:{}{}/data  (CERT.pem from --certificate-file)",
+                first.accounts[0].user,
+                endpoint.address.port(),
+                endpoint.root
+            );
+        }
     }
     println!(
         "Ctrl-C stops {}.",

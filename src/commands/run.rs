@@ -202,7 +202,9 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     }
     let profiles = reference::resolve(&profiles).map_err(UsageError)?;
     // Kept until the run has ended: dropping a device stops it.
-    let references = reference::start(&profiles, 0).await.map_err(UsageError)?;
+    let references = reference::start(&profiles, 0, 0)
+        .await
+        .map_err(UsageError)?;
     let mut targets = targets(&args, &references).map_err(UsageError)?;
     if let Some(Shard::Devices { index, count }) = args.shard {
         let shard = Shard::Devices { index, count };

@@ -315,6 +315,7 @@ impl Schema {
         }
         Ok(Some(match to {
             Encoding::Xml => printed.concat(),
+            Encoding::Json if printed.len() == 1 => printed.remove(0).trim().to_owned(),
             Encoding::Json => merge_json_objects(&printed),
         }))
     }
