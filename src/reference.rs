@@ -10,6 +10,7 @@ use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::profile::{self, Profile};
 use rfc3535_device::{Device, DeviceConfig, Role};
 
+use rfc3535_harness::access::Access;
 use rfc3535_harness::sandbox::Sandbox;
 use rfc3535_harness::target::{Origin, Target};
 use rfc3535_harness::Protocol;
@@ -109,8 +110,8 @@ pub fn target(device: &Device) -> Result<Target> {
         ]
         .into_iter()
         .collect(),
-        connect,
-        read_only: options(device, Role::ReadOnly),
+        connect: Access::Netconf(connect),
+        read_only: options(device, Role::ReadOnly).map(Access::Netconf),
         sandbox: Sandbox::default(),
     })
 }

@@ -31,7 +31,7 @@ async fn subscribed_to_stream(world: &mut RunWorld, name: String) -> StepResult 
     expect_ok(&reply, "create-subscription to the NETCONF stream")?;
     world
         .usernames
-        .insert(name.clone(), device.connect.username.clone());
+        .insert(name.clone(), device.connect.username());
     world.sessions.insert(name, session);
     Ok(())
 }
@@ -63,7 +63,7 @@ async fn opens_and_closes(world: &mut RunWorld, name: String) -> StepResult {
     let session = open_session(&device, &device.connect).await?;
     world
         .usernames
-        .insert(name.clone(), device.connect.username.clone());
+        .insert(name.clone(), device.connect.username());
     world
         .session_ids
         .insert(name.clone(), session.netconf()?.session_id());
@@ -390,7 +390,7 @@ async fn subscribes_from_noted_time(world: &mut RunWorld, name: String) -> StepR
     )?;
     world
         .usernames
-        .insert(name.clone(), device.connect.username.clone());
+        .insert(name.clone(), device.connect.username());
     world.sessions.insert(name, session);
     Ok(())
 }

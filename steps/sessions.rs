@@ -13,7 +13,7 @@ async fn a_session(world: &mut RunWorld, name: String) -> StepResult {
     let session = open_session(&device, &device.connect).await?;
     world
         .usernames
-        .insert(name.clone(), device.connect.username.clone());
+        .insert(name.clone(), device.connect.username());
     world.sessions.insert(name, session);
     Ok(())
 }
@@ -27,9 +27,7 @@ async fn a_read_only_session(world: &mut RunWorld, name: String) -> StepResult {
         ));
     };
     let session = open_session(&device, options).await?;
-    world
-        .usernames
-        .insert(name.clone(), options.username.clone());
+    world.usernames.insert(name.clone(), options.username());
     world.sessions.insert(name, session);
     Ok(())
 }
@@ -49,7 +47,12 @@ async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "a session is opened with a wrong password")]
 async fn wrong_password(world: &mut RunWorld) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
-    let mut options = device.connect.clone();
+    let Some(options) = device.connect.netconf() else {
+        return Err(Finding::error(
+            "harness bug: the wrong-password step over RESTCONF is its own step",
+        ));
+    };
+    let mut options = options.clone();
     options.auth = rfc3535_client::Auth::Password(format!("rfc3535-wrong-{}", world.nonce).into());
     options.session.record_transcript = true;
     let outcome = rfc3535_client::connect(&options).await;

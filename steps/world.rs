@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use rfc3535_client::wire::RpcReply;
-use rfc3535_client::{ConnectOptions, Session};
+use rfc3535_client::Session;
 use rfc3535_harness::session::{DeviceSession, ManagementSession as _};
 
 pub use rfc3535_harness::session::{
@@ -226,10 +226,10 @@ pub async fn watch_events(
     }
 }
 
-/// Opens a session to the device over its protocol, as the account `options` names.
+/// Opens a session to the device over its protocol, as the account `access` names.
 pub async fn open_session(
-    device: &DeviceContext,
-    options: &ConnectOptions,
+    _device: &DeviceContext,
+    access: &rfc3535_harness::access::Access,
 ) -> Result<DeviceSession, Finding> {
-    DeviceSession::open(device.protocol, options).await
+    DeviceSession::open(access).await
 }

@@ -43,6 +43,21 @@ pub struct ConnectionArgs {
     /// Seconds allowed for connecting and for each RPC.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+
+    /// RESTCONF targets: pin the server certificate by its SHA-256 fingerprint (hex pairs,
+    /// colons optional), as `openssl x509 -noout -fingerprint -sha256` prints it.
+    #[arg(long, value_name = "SHA256")]
+    pub certificate_fingerprint: Option<String>,
+
+    /// RESTCONF targets: verify the server certificate against the CA certificates in this
+    /// PEM file [default: the system's, /etc/ssl/certs/ca-certificates.crt].
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// RESTCONF targets: accept any server certificate (its fingerprint is still recorded).
+    /// For throwaway labs only.
+    #[arg(long)]
+    pub insecure_tls: bool,
 }
 
 fn host_key_policy_name(text: &str) -> Result<PolicyName, rfc3535_harness::choice::UnknownChoice> {
@@ -60,6 +75,9 @@ impl ConnectionArgs {
             host_key_fingerprint,
             hello_settle: self.hello_settle_ms.map(Duration::from_millis),
             timeout: Some(Duration::from_secs(self.timeout.max(1))),
+            certificate_fingerprint: self.certificate_fingerprint.clone(),
+            ca_file: self.ca_file.clone(),
+            insecure_tls: self.insecure_tls,
         }
     }
 }

@@ -444,10 +444,15 @@ pub async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
                 target.name.clone(),
             ),
         };
-        (
-            label,
-            probe(device, labels, &target.connect, &target.sandbox).await,
-        )
+        let result = match target.connect.netconf() {
+            Some(options) => probe(device, labels, options, &target.sandbox).await,
+            None => Err(anyhow::anyhow!(
+                "{} is a {} target; probe speaks NETCONF only so far (rfc3535 run tests RESTCONF)",
+                label,
+                target.protocol
+            )),
+        };
+        (label, result)
     });
     let results = futures::future::join_all(probes).await;
     let mut reports = Vec::new();

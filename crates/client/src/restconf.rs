@@ -81,7 +81,8 @@ impl RestconfOptions {
         }
     }
 
-    fn address(&self) -> String {
+    /// `host:port` (IPv6 in brackets).
+    pub fn address(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {

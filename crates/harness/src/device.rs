@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use rfc3535_client::wire::{Datastore, RpcReply};
-use rfc3535_client::ConnectOptions;
 
+use crate::access::Access;
 use crate::capability::Capability;
 use crate::discovery::Claims;
 use crate::finding::{Finding, StepResult};
@@ -24,9 +24,9 @@ pub struct DeviceContext {
     pub id: String,
     pub name: String,
     pub protocol: Protocol,
-    pub connect: ConnectOptions,
+    pub connect: Access,
     /// The restricted account of the test bed, when the inventory names one.
-    pub read_only: Option<ConnectOptions>,
+    pub read_only: Option<Access>,
     /// What the device claims, with the evidence for each claim.
     pub claims: Claims,
     pub sandbox: Sandbox,
@@ -209,13 +209,13 @@ pub(crate) mod tests {
             id: Protocol::Netconf.device_id("d"),
             name: "d".to_owned(),
             protocol: Protocol::Netconf,
-            connect: ConnectOptions::new(
+            connect: Access::Netconf(rfc3535_client::ConnectOptions::new(
                 "127.0.0.1",
                 1,
                 "u",
                 Auth::Password("p".to_owned().into()),
                 HostKeyPolicy::Insecure,
-            ),
+            )),
             read_only: None,
             claims: claimed,
             sandbox: Sandbox::default(),

@@ -131,7 +131,15 @@ impl RunObserver for Silent {}
 
 async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
     let mut prepared = Prepared::new(target);
-    let session = match open_session(&prepared.target.connect).await {
+    let options = match &prepared.target.connect {
+        crate::access::Access::Netconf(options) => options.clone(),
+        crate::access::Access::Restconf(_) => {
+            prepared.unreachable =
+                Some("RESTCONF devices are not yet prepared by the run engine".to_owned());
+            return prepared;
+        }
+    };
+    let session = match open_session(&options).await {
         Ok(session) => session,
         // The test bed's or the harness's doing: the device is not tested.
         Err(Finding::Error(why)) => {
@@ -396,7 +404,7 @@ pub async fn execute(
         let (Some(context), None) = (&device.context, &device.unreachable) else {
             return Safety::default();
         };
-        match DeviceSession::open(context.protocol, &context.connect).await {
+        match DeviceSession::open(&context.connect).await {
             Ok(session) => {
                 let safety = safety::restore_and_verify(&session, context, &device.saved).await;
                 session.end().await;

@@ -24,6 +24,7 @@
 //! - [`engine`]: the phases of a run, over a [`engine::ScenarioRunner`] and a
 //!   [`engine::RunObserver`] the binary provides.
 
+pub mod access;
 pub mod capability;
 pub mod catalogue;
 pub mod choice;

@@ -6,23 +6,39 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// A protocol the harness speaks to devices. RESTCONF joins this enum when its client lands.
+/// A protocol the harness speaks to devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// NETCONF over SSH (RFC 6241, RFC 6242).
     Netconf,
+    /// RESTCONF over HTTPS (RFC 8040).
+    Restconf,
 }
 
 impl Protocol {
     /// Every protocol, in the order columns are shown.
-    pub const ALL: [Protocol; 1] = [Protocol::Netconf];
+    pub const ALL: [Protocol; 2] = [Protocol::Netconf, Protocol::Restconf];
 
-    /// The name used in device ids, inventories, URL schemes and reports.
+    /// The name used in device ids, inventories and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Netconf => "netconf",
+            Protocol::Restconf => "restconf",
         }
+    }
+
+    /// The URL scheme of a target over this protocol (`netconf://`, `restconf+https://`).
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Netconf => "netconf",
+            Protocol::Restconf => "restconf+https",
+        }
+    }
+
+    /// The protocol of a target URL's scheme.
+    pub fn of_scheme(scheme: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.scheme() == scheme)
     }
 
     /// The port a device listens on when the inventory or URL gives none.
@@ -30,6 +46,8 @@ impl Protocol {
         match self {
             // RFC 6242 §3.
             Protocol::Netconf => 830,
+            // RFC 8040 §2: HTTPS.
+            Protocol::Restconf => 443,
         }
     }
 
@@ -71,6 +89,12 @@ mod tests {
             assert_eq!(protocol.as_str().parse::<Protocol>(), Ok(protocol));
         }
         assert_eq!(Protocol::Netconf.device_id("edge-1"), "edge-1/netconf");
+        assert_eq!(Protocol::Restconf.device_id("edge-1"), "edge-1/restconf");
+        assert_eq!(
+            Protocol::of_scheme("restconf+https"),
+            Some(Protocol::Restconf)
+        );
+        assert_eq!(Protocol::of_scheme("https"), None);
         let unknown = "snmp".parse::<Protocol>().expect_err("not spoken");
         assert!(unknown.to_string().contains("netconf"), "{unknown}");
     }

@@ -348,14 +348,14 @@ pub enum DeviceSession {
 }
 
 impl DeviceSession {
-    /// Opens a session over `protocol`, recording its transcript.
-    pub async fn open(
-        protocol: Protocol,
-        options: &rfc3535_client::ConnectOptions,
-    ) -> Result<DeviceSession, Finding> {
-        match protocol {
-            Protocol::Netconf => Ok(DeviceSession::Netconf(
+    /// Opens a session over the protocol `access` reaches, recording its transcript.
+    pub async fn open(access: &crate::access::Access) -> Result<DeviceSession, Finding> {
+        match access {
+            crate::access::Access::Netconf(options) => Ok(DeviceSession::Netconf(
                 crate::netconf::open_session(options).await?,
+            )),
+            crate::access::Access::Restconf(_) => Err(Finding::error(
+                "harness: RESTCONF sessions are not yet opened by the run engine",
             )),
         }
     }

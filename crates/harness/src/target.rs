@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use rfc3535_client::restconf::{HttpMode, RestconfOptions, ServerTrust};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use serde::Deserialize;
 
+use crate::access::Access;
 use crate::choice::{choose, UnknownChoice};
 use crate::protocol::Protocol;
 use crate::sandbox::{Sandbox, SandboxError, SandboxSpec};
@@ -23,7 +25,7 @@ use crate::sandbox::{Sandbox, SandboxError, SandboxSpec};
 /// A target that cannot be resolved: a usage or configuration problem, never the device's.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("{text:?} is not a URL like netconf://admin@192.0.2.1:830: {reason}")]
+    #[error("{text:?} is not a URL like netconf://admin@192.0.2.1:830 or restconf+https://admin@192.0.2.1:443/restconf: {reason}")]
     BadUrl { text: String, reason: String },
     #[error("{text:?} carries a password; pass it with --password-env VAR instead, so it stays out of argv and logs")]
     PasswordInUrl { text: String },
@@ -63,15 +65,21 @@ pub enum TargetError {
     NoInventoryCredentials(String),
     #[error("no credentials: give --password-env VAR (a variable holding the password), --identity FILE, or run an ssh-agent")]
     NoCredentials,
+    #[error("RESTCONF needs a password (HTTP Basic): give --password-env VAR, or password_env / password_file in the inventory")]
+    NoRestconfPassword,
+    #[error("device {device:?}: {setting}")]
+    Restconf { device: String, setting: String },
 }
 
-/// A parsed `netconf://USER@HOST:PORT` URL.
+/// A parsed `netconf://USER@HOST:PORT` or `restconf+https://USER@HOST:PORT/ROOT` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetUrl {
     pub protocol: Protocol,
     pub username: String,
     pub host: String,
     pub port: u16,
+    /// The RESTCONF root the URL's path gives (`/restconf`); `None`: discover it.
+    pub root: Option<String>,
 }
 
 impl FromStr for TargetUrl {
@@ -83,10 +91,13 @@ impl FromStr for TargetUrl {
             reason,
         };
         let url = url::Url::parse(text).map_err(|e| bad(e.to_string()))?;
-        let protocol: Protocol = url.scheme().parse().map_err(|_| {
+        let protocol = Protocol::of_scheme(url.scheme()).ok_or_else(|| {
             bad(format!(
-                "unsupported scheme {:?}: only netconf:// targets exist so far",
-                url.scheme()
+                "unsupported scheme {:?}: the harness speaks {}",
+                url.scheme(),
+                Protocol::ALL
+                    .map(|p| format!("{}://", p.scheme()))
+                    .join(" and ")
             ))
         })?;
         if url.password().is_some() {
@@ -105,11 +116,16 @@ impl FromStr for TargetUrl {
                 "it has no user: write {protocol}://USER@{host}"
             )));
         }
+        let root = match url.path().trim_end_matches('/') {
+            "" => None,
+            path => Some(path.to_owned()),
+        };
         Ok(TargetUrl {
             protocol,
             username: url.username().to_owned(),
             host,
             port: url.port().unwrap_or(protocol.default_port()),
+            root,
         })
     }
 }
@@ -192,6 +208,66 @@ pub struct InventoryDevice {
     /// Free-form facts shown in reports (software, version, ...).
     #[serde(default)]
     pub labels: BTreeMap<String, serde_json::Value>,
+    /// How to reach the device's RESTCONF, when `protocols` lists it.
+    #[serde(default)]
+    pub restconf: RestconfSettings,
+}
+
+/// An inventory device's RESTCONF settings; the account is the device's own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestconfSettings {
+    /// The HTTPS port (default 443).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The RESTCONF root (default: discovered through `/.well-known/host-meta`).
+    #[serde(default)]
+    pub root: Option<String>,
+    /// The server certificate's SHA-256 fingerprint, pinned; wins over `ca_file`.
+    #[serde(default)]
+    pub certificate_fingerprint: Option<String>,
+    /// A PEM file of the CA certificates that sign the server's (default: the system's).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any server certificate. For throwaway labs only.
+    #[serde(default)]
+    pub insecure: bool,
+    /// `negotiate` (ALPN, default), `http1`, `http2`, or `h2c` (cleartext HTTP/2 with prior
+    /// knowledge).
+    #[serde(default)]
+    pub http: Option<String>,
+}
+
+/// The system's CA certificates (Debian's bundle), the default trust for RESTCONF.
+pub const SYSTEM_CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+impl RestconfSettings {
+    fn trust(&self) -> ServerTrust {
+        if let Some(fingerprint) = &self.certificate_fingerprint {
+            ServerTrust::Fingerprint(fingerprint.clone())
+        } else if self.insecure {
+            ServerTrust::Insecure
+        } else {
+            ServerTrust::CaFile(
+                self.ca_file
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(SYSTEM_CA_FILE)),
+            )
+        }
+    }
+
+    fn http_mode(&self, device: &str) -> Result<HttpMode, TargetError> {
+        match self.http.as_deref() {
+            None | Some("negotiate") => Ok(HttpMode::Negotiate),
+            Some("http1") => Ok(HttpMode::Http1),
+            Some("http2") => Ok(HttpMode::Http2),
+            Some("h2c") => Ok(HttpMode::CleartextHttp2),
+            Some(other) => Err(TargetError::Restconf {
+                device: device.to_owned(),
+                setting: format!("restconf.http {other:?} is not negotiate, http1, http2 or h2c"),
+            }),
+        }
+    }
 }
 
 /// Accounts beyond the main one.
@@ -242,6 +318,7 @@ impl Inventory {
                 &mut device.password_file,
                 &mut device.identity,
                 &mut device.known_hosts,
+                &mut device.restconf.ca_file,
                 role_password,
                 role_identity,
             ]
@@ -328,7 +405,7 @@ impl InventoryDevice {
 
     /// The connection options for this device's main account.
     pub fn connect_options(&self) -> Result<ConnectOptions, TargetError> {
-        let protocol = self.spoken_protocols()?[0];
+        let protocol = Protocol::Netconf;
         let auth = credentials(
             &self.name,
             self.identity.as_ref(),
@@ -368,6 +445,68 @@ impl InventoryDevice {
             account.password_file.as_ref(),
         )?;
         Ok(Some(options))
+    }
+
+    /// How to reach this device over `protocol`, as the main account and as the read-only
+    /// one when the inventory names it.
+    pub fn access(&self, protocol: Protocol) -> Result<(Access, Option<Access>), TargetError> {
+        match protocol {
+            Protocol::Netconf => Ok((
+                Access::Netconf(self.connect_options()?),
+                self.read_only_options()?.map(Access::Netconf),
+            )),
+            Protocol::Restconf => {
+                let main = self.restconf_options(
+                    &self.username,
+                    credentials(
+                        &self.name,
+                        None,
+                        self.password.as_deref(),
+                        self.password_env.as_deref(),
+                        self.password_file.as_ref(),
+                    ),
+                )?;
+                let read_only = match &self.roles.read_only {
+                    None => None,
+                    Some(account) => Some(self.restconf_options(
+                        &account.username,
+                        credentials(
+                            &format!("{} (read_only)", self.name),
+                            None,
+                            None,
+                            account.password_env.as_deref(),
+                            account.password_file.as_ref(),
+                        ),
+                    )?),
+                };
+                Ok((Access::Restconf(main), read_only.map(Access::Restconf)))
+            }
+        }
+    }
+
+    fn restconf_options(
+        &self,
+        username: &str,
+        auth: Result<Auth, TargetError>,
+    ) -> Result<RestconfOptions, TargetError> {
+        let password = match auth {
+            Ok(Auth::Password(password)) => password,
+            Ok(_) | Err(TargetError::NoInventoryCredentials(_)) => {
+                return Err(TargetError::NoRestconfPassword)
+            }
+            Err(other) => return Err(other),
+        };
+        let settings = &self.restconf;
+        let mut options = RestconfOptions::new(
+            self.address.clone(),
+            settings.port.unwrap_or(Protocol::Restconf.default_port()),
+            settings.trust(),
+        );
+        options.root = settings.root.clone();
+        options.username = Some(username.to_owned());
+        options.password = Some(password);
+        options.http = settings.http_mode(&self.name)?;
+        Ok(options)
     }
 
     /// The inventory's labels as text, for reports.
@@ -442,9 +581,10 @@ pub struct Target {
     pub protocol: Protocol,
     /// What the inventory says the device is (software, version, ...).
     pub labels: BTreeMap<String, String>,
-    pub connect: ConnectOptions,
+    /// How to reach it over `protocol` as the main account.
+    pub connect: Access,
     /// The restricted account of the test bed, when the inventory names one.
-    pub read_only: Option<ConnectOptions>,
+    pub read_only: Option<Access>,
     pub sandbox: Sandbox,
 }
 
@@ -482,6 +622,12 @@ pub struct Overrides {
     pub hello_settle: Option<Duration>,
     /// Bounds connecting and each RPC; `None` keeps the client's defaults.
     pub timeout: Option<Duration>,
+    /// RESTCONF URL targets: the server certificate's pinned SHA-256 fingerprint.
+    pub certificate_fingerprint: Option<String>,
+    /// RESTCONF URL targets: the CA certificates (PEM) that sign the server's.
+    pub ca_file: Option<PathBuf>,
+    /// RESTCONF URL targets: accept any server certificate.
+    pub insecure_tls: bool,
 }
 
 /// Every target of the sources, overrides applied; two targets with one name are refused.
@@ -505,7 +651,9 @@ pub fn resolve(
                     return Err(TargetError::EmptyInventory { path: path.clone() });
                 }
                 for device in devices {
-                    targets.push(apply(from_inventory(device, path, overrides)?, overrides));
+                    for target in from_inventory(device, path, overrides)? {
+                        targets.push(apply(target, overrides));
+                    }
                 }
             }
         }
@@ -519,61 +667,94 @@ pub fn resolve(
     Ok(targets)
 }
 
+/// One target per protocol the device lists that the harness speaks.
 fn from_inventory(
     device: &InventoryDevice,
     path: &Path,
     overrides: &Overrides,
-) -> Result<Target, TargetError> {
-    let mut connect = device.connect_options()?;
-    // Command-line flags override the inventory's host-key settings.
-    if overrides.host_key_policy.is_some() || overrides.host_key_fingerprint.is_some() {
-        connect.host_key = host_key_policy(
-            overrides.host_key_policy,
-            overrides.known_hosts.clone().or(device.known_hosts.clone()),
-            overrides.host_key_fingerprint.clone(),
-        );
+) -> Result<Vec<Target>, TargetError> {
+    let sandbox = Sandbox::from_spec(&device.sandbox).map_err(|error| TargetError::Sandbox {
+        device: device.name.clone(),
+        error,
+    })?;
+    let mut targets = Vec::new();
+    for protocol in device.spoken_protocols()? {
+        let (mut connect, read_only) = device.access(protocol)?;
+        if let Access::Netconf(options) = &mut connect {
+            // Command-line flags override the inventory's host-key settings.
+            if overrides.host_key_policy.is_some() || overrides.host_key_fingerprint.is_some() {
+                options.host_key = host_key_policy(
+                    overrides.host_key_policy,
+                    overrides.known_hosts.clone().or(device.known_hosts.clone()),
+                    overrides.host_key_fingerprint.clone(),
+                );
+            }
+        }
+        targets.push(Target {
+            name: device.name.clone(),
+            origin: Origin::Inventory(path.to_owned()),
+            protocol,
+            labels: device.label_texts(),
+            connect,
+            read_only,
+            sandbox: sandbox.clone(),
+        });
     }
-    Ok(Target {
-        name: device.name.clone(),
-        origin: Origin::Inventory(path.to_owned()),
-        protocol: device.spoken_protocols()?[0],
-        labels: device.label_texts(),
-        connect,
-        read_only: device.read_only_options()?,
-        sandbox: Sandbox::from_spec(&device.sandbox).map_err(|error| TargetError::Sandbox {
-            device: device.name.clone(),
-            error,
-        })?,
-    })
+    Ok(targets)
 }
 
 fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
     let url: TargetUrl = text.parse()?;
-    let auth = if let Some(variable) = &overrides.password_env {
-        Auth::Password(password_from_env(variable)?.into())
-    } else if let Some(identity) = &overrides.identity {
-        Auth::KeyFile {
-            path: identity.clone(),
-            passphrase: None,
-        }
-    } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
-        Auth::Agent { socket: None }
+    let name = if url.host.contains(':') {
+        format!("[{}]-{}", url.host, url.port)
     } else {
-        return Err(TargetError::NoCredentials);
+        format!("{}-{}", url.host, url.port)
     };
-    let connect = ConnectOptions::new(
-        url.host,
-        url.port,
-        url.username,
-        auth,
-        host_key_policy(
-            overrides.host_key_policy,
-            overrides.known_hosts.clone(),
-            overrides.host_key_fingerprint.clone(),
-        ),
-    );
+    let connect = match url.protocol {
+        Protocol::Netconf => {
+            let auth = if let Some(variable) = &overrides.password_env {
+                Auth::Password(password_from_env(variable)?.into())
+            } else if let Some(identity) = &overrides.identity {
+                Auth::KeyFile {
+                    path: identity.clone(),
+                    passphrase: None,
+                }
+            } else if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+                Auth::Agent { socket: None }
+            } else {
+                return Err(TargetError::NoCredentials);
+            };
+            Access::Netconf(ConnectOptions::new(
+                url.host,
+                url.port,
+                url.username,
+                auth,
+                host_key_policy(
+                    overrides.host_key_policy,
+                    overrides.known_hosts.clone(),
+                    overrides.host_key_fingerprint.clone(),
+                ),
+            ))
+        }
+        Protocol::Restconf => {
+            let Some(variable) = &overrides.password_env else {
+                return Err(TargetError::NoRestconfPassword);
+            };
+            let settings = RestconfSettings {
+                certificate_fingerprint: overrides.certificate_fingerprint.clone(),
+                ca_file: overrides.ca_file.clone(),
+                insecure: overrides.insecure_tls,
+                ..RestconfSettings::default()
+            };
+            let mut options = RestconfOptions::new(url.host, url.port, settings.trust());
+            options.root = url.root;
+            options.username = Some(url.username);
+            options.password = Some(password_from_env(variable)?.into());
+            Access::Restconf(options)
+        }
+    };
     Ok(Target {
-        name: connect.address().replace(':', "-"),
+        name: name.replace(':', "-"),
         origin: Origin::Url,
         protocol: url.protocol,
         labels: BTreeMap::new(),
@@ -585,20 +766,28 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
 
 /// The command line's session settings, for both of a target's accounts.
 fn apply(mut target: Target, overrides: &Overrides) -> Target {
-    if let Some(settle) = overrides.hello_settle {
-        target.connect.session.hello_settle = settle;
-    }
-    if let Some(timeout) = overrides.timeout {
-        target.connect.connect_timeout = timeout;
-        target.connect.session.rpc_timeout = timeout;
-        target.connect.session.hello_timeout = timeout;
-    }
-    if let Some(read_only) = &mut target.read_only {
-        read_only.session = target.connect.session.clone();
-        read_only.connect_timeout = target.connect.connect_timeout;
+    for access in std::iter::once(&mut target.connect).chain(target.read_only.as_mut()) {
+        match access {
+            Access::Netconf(options) => {
+                if let Some(settle) = overrides.hello_settle {
+                    options.session.hello_settle = settle;
+                }
+                if let Some(timeout) = overrides.timeout {
+                    options.connect_timeout = timeout;
+                    options.session.rpc_timeout = timeout;
+                    options.session.hello_timeout = timeout;
+                }
+            }
+            Access::Restconf(options) => {
+                if let Some(timeout) = overrides.timeout {
+                    options.timeout = timeout;
+                }
+            }
+        }
     }
     target
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,6 +804,58 @@ mod tests {
         assert!("netconf://admin:secret@h".parse::<TargetUrl>().is_err());
         assert!("netconf://h:830".parse::<TargetUrl>().is_err());
         assert!("ssh://a@h".parse::<TargetUrl>().is_err());
+        let t: TargetUrl = "restconf+https://admin@192.0.2.1:8443/top/restconf/"
+            .parse()
+            .expect("valid");
+        assert_eq!(t.protocol, Protocol::Restconf);
+        assert_eq!((t.port, t.root.as_deref()), (8443, Some("/top/restconf")));
+        let t: TargetUrl = "restconf+https://admin@h".parse().expect("valid");
+        assert_eq!((t.port, t.root), (443, None));
+    }
+
+    #[test]
+    fn an_inventory_device_gives_one_target_per_protocol() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_inventory(
+            dir.path(),
+            "  - name: a\n    address: 127.0.0.1\n    username: u\n    password_file: pw\n    protocols: [netconf, restconf]\n    restconf: { port: 8443, certificate_fingerprint: \"AB\", http: http2 }\n    roles: { read_only: { username: ro, password_file: ro } }\n",
+        );
+        let targets = resolve(
+            &[TargetSource::Inventory { path, device: None }],
+            &Overrides::default(),
+        )
+        .expect("resolves");
+        let ids: Vec<String> = targets.iter().map(Target::id).collect();
+        assert_eq!(ids, ["a/netconf", "a/restconf"]);
+        let Access::Restconf(options) = &targets[1].connect else {
+            panic!("a RESTCONF target");
+        };
+        assert_eq!(options.port, 8443);
+        assert_eq!(options.http, HttpMode::Http2);
+        assert_eq!(options.trust, ServerTrust::Fingerprint("AB".into()));
+        assert_eq!(options.username.as_deref(), Some("u"));
+        assert_eq!(
+            targets[1]
+                .read_only
+                .as_ref()
+                .map(Access::username)
+                .as_deref(),
+            Some("ro")
+        );
+        let bad = write_inventory(
+            dir.path(),
+            "  - { name: b, address: h, username: u, password_file: pw, protocols: [restconf], restconf: { http: spdy } }\n",
+        );
+        assert!(matches!(
+            resolve(
+                &[TargetSource::Inventory {
+                    path: bad,
+                    device: None
+                }],
+                &Overrides::default()
+            ),
+            Err(TargetError::Restconf { .. })
+        ));
     }
 
     #[test]
@@ -702,16 +943,21 @@ mod tests {
         assert_eq!(names, ["a", "b"]);
         let a = &targets[0];
         assert_eq!(a.id(), "a/netconf");
+        let a_connect = a.connect.netconf().expect("NETCONF");
         assert_eq!(a.origin, Origin::Inventory(path.clone()));
-        assert_eq!(a.connect.port, 830);
+        assert_eq!(a_connect.port, 830);
         assert!(
-            matches!(&a.connect.host_key, HostKeyPolicy::Pinned { fingerprint } if fingerprint == "SHA256:pinned")
+            matches!(&a_connect.host_key, HostKeyPolicy::Pinned { fingerprint } if fingerprint == "SHA256:pinned")
         );
-        assert_eq!(a.connect.session.rpc_timeout, Duration::from_secs(7));
+        assert_eq!(a_connect.session.rpc_timeout, Duration::from_secs(7));
         assert_eq!(a.labels.get("version").map(String::as_str), Some("2"));
         assert_eq!(a.sandbox, Sandbox::default());
         // The read-only account: its own user and password, the main account's session settings.
-        let read_only = a.read_only.as_ref().expect("read-only account");
+        let read_only = a
+            .read_only
+            .as_ref()
+            .and_then(Access::netconf)
+            .expect("read-only account");
         assert_eq!(read_only.username, "ro");
         assert!(
             matches!(&read_only.auth, Auth::Password(p) if secrecy::ExposeSecret::expose_secret(p) == "ro-secret")
@@ -719,8 +965,9 @@ mod tests {
         assert_eq!(read_only.session.rpc_timeout, Duration::from_secs(7));
         assert_eq!(read_only.connect_timeout, Duration::from_secs(7));
         let b = &targets[1];
-        assert_eq!((b.connect.host.as_str(), b.connect.port), ("::1", 2830));
-        assert_eq!(b.connect.session.hello_settle, Duration::from_millis(50));
+        let b_connect = b.connect.netconf().expect("NETCONF");
+        assert_eq!((b_connect.host.as_str(), b_connect.port), ("::1", 2830));
+        assert_eq!(b_connect.session.hello_settle, Duration::from_millis(50));
         assert!(b.read_only.is_none());
         // Without an override the inventory's own host-key settings hold.
         let plain = resolve(
@@ -732,7 +979,7 @@ mod tests {
         )
         .expect("resolves");
         assert!(
-            matches!(&plain[0].connect.host_key, HostKeyPolicy::Strict { known_hosts } if known_hosts.ends_with("kh"))
+            matches!(&plain[0].connect.netconf().expect("NETCONF").host_key, HostKeyPolicy::Strict { known_hosts } if known_hosts.ends_with("kh"))
         );
     }
 
@@ -800,7 +1047,10 @@ mod tests {
         .expect("resolves");
         assert_eq!(targets[0].name, "192.0.2.1-2830");
         assert_eq!(targets[0].origin, Origin::Url);
-        assert!(matches!(targets[0].connect.auth, Auth::KeyFile { .. }));
+        assert!(matches!(
+            targets[0].connect.netconf().expect("NETCONF").auth,
+            Auth::KeyFile { .. }
+        ));
         assert!(matches!(
             resolve(
                 &[TargetSource::Url("netconf://admin:pw@h".to_owned())],
