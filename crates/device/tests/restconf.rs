@@ -174,6 +174,49 @@ async fn post_creates_with_a_location_and_patch_merges() {
         .expect("the peer is still there after the merge");
     assert!(peers.body.contains("192.0.2.1/24"), "{}", peers.body);
 
+    let whole = client
+        .send(
+            Request::new(Method::GET, client.data_target("", "content=config"))
+                .accept("application/yang-data+json"),
+        )
+        .await
+        .expect("GET the datastore");
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    assert!(
+        whole.body.starts_with("{\"ietf-restconf:data\":"),
+        "{}",
+        whole.body
+    );
+    let merged = client
+        .send(
+            Request::new(Method::PATCH, client.data_target("", "")).body(
+                MediaType::YangDataJson,
+                r#"{"ietf-restconf:data":{"rfc3535-lab:lab":{"mtu":1400}}}"#,
+            ),
+        )
+        .await
+        .expect("PATCH of the datastore");
+    assert_eq!(merged.status, 204, "{}", merged.body);
+    let replaced = client
+        .send(
+            Request::new(Method::PUT, client.data_target("", ""))
+                .body(MediaType::YangDataJson, whole.body.clone()),
+        )
+        .await
+        .expect("PUT of the whole datastore");
+    assert_eq!(replaced.status, 204, "{}", replaced.body);
+    let again = client
+        .send(
+            Request::new(Method::GET, client.data_target("", "content=config"))
+                .accept("application/yang-data+json"),
+        )
+        .await
+        .expect("GET the datastore again");
+    assert_eq!(
+        again.body, whole.body,
+        "the datastore is back as it was read"
+    );
+
     let absent = client
         .send(
             Request::new(Method::PATCH, lab(&client, "/rule=nothing")).body(

@@ -3,6 +3,7 @@
 //!
 //! - [`media`]: the media types of RFC 8040 §11.3 and RFC 8072 §4, and the encoding (XML or
 //!   JSON) each carries, read from a `Content-Type` or written into an `Accept`.
+//! - [`datastore`]: the datastore resource's body, `ietf-restconf:data` around the data.
 //! - [`errors`]: the `ietf-restconf:errors` body (RFC 8040 §7.1) in XML and JSON.
 //! - [`patch`]: YANG Patch documents and the `yang-patch-status` reply (RFC 8072 §2).
 //! - [`host_meta`]: root discovery through `/.well-known/host-meta` (RFC 8040 §3.1, RFC 6415),
@@ -14,6 +15,7 @@
 //! JSON: that goes through the device's own schema in the YANG crate. These codecs only read
 //! and write the protocol's envelopes and keep data as the raw text it came in.
 
+pub mod datastore;
 pub mod errors;
 pub mod host_meta;
 pub mod media;

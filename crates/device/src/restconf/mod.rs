@@ -630,7 +630,7 @@ impl Exchange<'_> {
             if path.is_datastore() {
                 schema
                     .convert(&whole, Encoding::Xml, encoding, content_kind)
-                    .map(|data| Some(datastore_body(&data, encoding)))
+                    .map(|data| Some(rfc3535_wire::restconf::datastore::wrap(&data, encoding)))
             } else {
                 schema.resource(&whole, Encoding::Xml, content_kind, path, encoding)
             }
@@ -707,10 +707,20 @@ impl Exchange<'_> {
                 )))
             }
         };
+        let body = if path.is_datastore() && self.method != Method::POST {
+            // PUT or PATCH of the datastore resource: its nodes inside ietf-restconf:data.
+            rfc3535_wire::restconf::datastore::unwrap(&self.body, encoding).map_err(|e| {
+                Box::new(self.bad_request(&format!(
+                    "the body of the datastore resource is not ietf-restconf:data: {e}"
+                )))
+            })?
+        } else {
+            self.body.clone()
+        };
         let xml = self
             .shared
             .with_schema(|s| {
-                let placed = s.place(&self.body, encoding, path, depth);
+                let placed = s.place(&body, encoding, path, depth);
                 s.convert(&placed, encoding, Encoding::Xml, Content::PartialConfig)
             })
             .map_err(|e| Box::new(self.reply.refused(&e)))?
@@ -722,6 +732,11 @@ impl Exchange<'_> {
     /// Applies an edit of running (through the candidate and a commit on a device without
     /// `:writable-running`).
     fn edit(&self, config: &[Element]) -> Result<(), RpcError> {
+        self.edit_with(config, "merge")
+    }
+
+    /// An edit with this default operation (`replace` replaces the whole datastore).
+    fn edit_with(&self, config: &[Element], default_operation: &str) -> Result<(), RpcError> {
         let writable_running = self
             .shared
             .capabilities()
@@ -734,7 +749,7 @@ impl Exchange<'_> {
         };
         let config: String = config.iter().map(Element::to_xml).collect();
         let edit = format!(
-            "<edit-config xmlns=\"{}\"><target><{target}/></target><default-operation>merge</default-operation><config>{config}</config></edit-config>",
+            "<edit-config xmlns=\"{}\"><target><{target}/></target><default-operation>{default_operation}</default-operation><config>{config}</config></edit-config>",
             ns::BASE
         );
         self.rpc(&edit)?;
@@ -750,7 +765,19 @@ impl Exchange<'_> {
     /// PUT (RFC 8040 §4.5): create or replace the resource; 201 when it was created.
     fn put(&self, path: &ResourcePath) -> HttpResponse {
         if path.is_datastore() {
-            return self.not_allowed("GET, HEAD, OPTIONS, PATCH, POST");
+            // The whole datastore replaced by the body (RFC 8040 §4.5).
+            let config = match self.body_as_config(path, 0) {
+                Ok(config) => config,
+                Err(refusal) => return *refusal,
+            };
+            return match self.edit_with(&config, "replace") {
+                Err(error) => self.reply.refused(&error),
+                Ok(()) => {
+                    let mut response = response(StatusCode::NO_CONTENT, None);
+                    self.validators(&mut response);
+                    response
+                }
+            };
         }
         let existed = match self.exists(path) {
             Ok(existed) => existed,
@@ -933,7 +960,7 @@ impl Exchange<'_> {
     /// DELETE (RFC 8040 §4.7).
     fn delete(&self, path: &ResourcePath) -> HttpResponse {
         if path.is_datastore() {
-            return self.not_allowed("GET, HEAD, OPTIONS, PATCH, POST");
+            return self.not_allowed("GET, HEAD, OPTIONS, PATCH, POST, PUT");
         }
         let skeleton = self
             .shared
@@ -966,22 +993,6 @@ impl Exchange<'_> {
                 self.validators(&mut response);
                 response
             }
-        }
-    }
-}
-
-/// The datastore resource's body (RFC 8040 §3.5.1): the data inside `ietf-restconf:data`.
-fn datastore_body(data: &str, encoding: Encoding) -> String {
-    match encoding {
-        Encoding::Xml => format!("<data xmlns=\"{}\">{data}</data>", ns::RESTCONF),
-        Encoding::Json => {
-            let inner = data.trim();
-            let inner = inner
-                .strip_prefix('{')
-                .and_then(|i| i.strip_suffix('}'))
-                .unwrap_or("")
-                .trim();
-            format!("{{\"ietf-restconf:data\":{{{inner}}}}}")
         }
     }
 }
