@@ -228,8 +228,8 @@ pub async fn watch_events(
 
 /// Opens a session to the device over its protocol, as the account `access` names.
 pub async fn open_session(
-    _device: &DeviceContext,
+    device: &DeviceContext,
     access: &rfc3535_harness::access::Access,
 ) -> Result<DeviceSession, Finding> {
-    DeviceSession::open(access).await
+    DeviceSession::open(access, device.shape()).await
 }

@@ -43,6 +43,8 @@ pub struct DeviceContext {
     /// here first, so a device is asked for each module once (some devices fail a second
     /// fetch of the same module; docs/lab-findings.md).
     pub served_modules: std::sync::Mutex<std::collections::BTreeMap<String, Option<String>>>,
+    /// The schema's shape, made once on first use (RESTCONF builds its API paths from it).
+    pub shape: std::sync::OnceLock<Option<std::sync::Arc<rfc3535_yang::Shape>>>,
 }
 
 /// Why scenarios may not write a device's sandbox: they are skipped, saying this.
@@ -161,6 +163,17 @@ impl DeviceContext {
         }))
     }
 
+    /// The shape of the device's schema, when it compiles.
+    pub fn shape(&self) -> Option<std::sync::Arc<rfc3535_yang::Shape>> {
+        self.shape
+            .get_or_init(|| {
+                let schema = self.schema().ok()?;
+                let shape = schema.as_ref().as_ref().ok()?.shape();
+                Some(std::sync::Arc::new(shape))
+            })
+            .clone()
+    }
+
     /// Checks a reply's data against the device's own schema. Modules that do not compile are
     /// the device's doing: the check cannot pass.
     pub fn validate_reply(
@@ -224,6 +237,7 @@ pub(crate) mod tests {
             schema: None,
             schema_dir: None,
             served_modules: Default::default(),
+            shape: Default::default(),
         }
     }
 

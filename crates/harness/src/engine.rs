@@ -195,6 +195,7 @@ async fn describe(
         schema: None,
         schema_dir: None,
         served_modules: Default::default(),
+        shape: Default::default(),
     };
     // A device without ietf-netconf-monitoring serves no modules: its replies are checked
     // only when local copies of all its modules are at hand.
@@ -404,7 +405,7 @@ pub async fn execute(
         let (Some(context), None) = (&device.context, &device.unreachable) else {
             return Safety::default();
         };
-        match DeviceSession::open(&context.connect).await {
+        match DeviceSession::open(&context.connect, context.shape()).await {
             Ok(session) => {
                 let safety = safety::restore_and_verify(&session, context, &device.saved).await;
                 session.end().await;

@@ -13,7 +13,8 @@
 //! - [`device`]: what the run knows of one device ([`device::DeviceContext`]); [`sandbox`]:
 //!   where scenarios may write.
 //! - [`session`]: the protocol seam ([`session::ManagementSession`]) and the helpers written
-//!   against it; [`netconf`] implements it for NETCONF.
+//!   against it; [`netconf`] implements it for NETCONF, [`restconf`] for RESTCONF.
+//! - [`access`]: how to reach a device over one protocol as one account.
 //! - [`placement`]: configuration or state, and how deep, of a reply's nodes by schema.
 //! - [`with_defaults`]: what each announced `:with-defaults` mode must show.
 //! - [`restore_plan`]: the edits that take a datastore back to what the run found.
@@ -37,6 +38,7 @@ pub mod placement;
 pub mod protocol;
 pub mod records;
 pub mod replies;
+pub mod restconf;
 pub mod restore_plan;
 pub mod results;
 pub mod safety;

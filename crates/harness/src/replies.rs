@@ -67,7 +67,70 @@ pub struct ReplyChecks {
 pub fn check_session(device: &DeviceContext, session: &DeviceSession) -> ReplyChecks {
     match session {
         DeviceSession::Netconf(session) => check_netconf_session(device, session),
+        DeviceSession::Restconf(session) => check_restconf_session(device, session),
     }
+}
+
+/// Checks the data resources one RESTCONF session read: each body placed where its API path
+/// puts it (or, for the datastore, taken out of `ietf-restconf:data`) and parsed through the
+/// device's schema, as configuration when only configuration was asked for.
+fn check_restconf_session(
+    device: &DeviceContext,
+    session: &crate::restconf::RestconfSession,
+) -> ReplyChecks {
+    let mut checks = ReplyChecks::default();
+    let reads = session.reads();
+    if reads.is_empty() {
+        return checks;
+    }
+    let Ok(schema) = device.schema() else {
+        return checks;
+    };
+    let schema = match schema.as_ref().as_ref() {
+        Ok(schema) => schema,
+        Err(error) => {
+            checks.unchecked.extend(reads.iter().map(|r| {
+                format!(
+                    "GET {}: the device's modules do not compile: {error}",
+                    r.target
+                )
+            }));
+            return checks;
+        }
+    };
+    for read in reads {
+        let content = if read.config_only {
+            Content::PartialConfig
+        } else {
+            Content::Data
+        };
+        let whole = if read.api_path.is_empty() {
+            rfc3535_client::wire::restconf::datastore::unwrap(&read.body, read.encoding)
+                .map_err(|e| format!("the body is not ietf-restconf:data: {e}"))
+        } else {
+            match schema.resource_path(&read.api_path) {
+                Ok(path) => Ok(schema.place(
+                    &read.body,
+                    read.encoding,
+                    &path,
+                    path.steps.len().saturating_sub(1),
+                )),
+                Err(e) => Err(format!("the API path names no node of the schema: {e}")),
+            }
+        };
+        let outcome = whole.and_then(|whole| {
+            schema
+                .convert(&whole, read.encoding, read.encoding, content)
+                .map(|_| ())
+                .map_err(|finding| finding.to_string())
+        });
+        if let Err(problem) = outcome {
+            checks
+                .findings
+                .push(format!("GET {}: {problem}", read.target));
+        }
+    }
+    checks
 }
 
 /// Checks one NETCONF session's replies. Without a fetched schema (the device does not offer

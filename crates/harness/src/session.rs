@@ -333,6 +333,7 @@ macro_rules! on_each {
     ($device_session:expr, $session:ident => $body:expr) => {
         match $device_session {
             DeviceSession::Netconf($session) => $body,
+            DeviceSession::Restconf($session) => $body,
         }
     };
 }
@@ -345,17 +346,22 @@ macro_rules! on_each {
 #[derive(Debug)]
 pub enum DeviceSession {
     Netconf(rfc3535_client::Session),
+    Restconf(crate::restconf::RestconfSession),
 }
 
 impl DeviceSession {
-    /// Opens a session over the protocol `access` reaches, recording its transcript.
-    pub async fn open(access: &crate::access::Access) -> Result<DeviceSession, Finding> {
+    /// Opens a session over the protocol `access` reaches, recording its transcript; a
+    /// RESTCONF session builds its API paths from the schema's `shape`.
+    pub async fn open(
+        access: &crate::access::Access,
+        shape: Option<std::sync::Arc<rfc3535_yang::Shape>>,
+    ) -> Result<DeviceSession, Finding> {
         match access {
             crate::access::Access::Netconf(options) => Ok(DeviceSession::Netconf(
                 crate::netconf::open_session(options).await?,
             )),
-            crate::access::Access::Restconf(_) => Err(Finding::error(
-                "harness: RESTCONF sessions are not yet opened by the run engine",
+            crate::access::Access::Restconf(options) => Ok(DeviceSession::Restconf(
+                crate::restconf::open_session(options, shape).await?,
             )),
         }
     }
@@ -364,6 +370,19 @@ impl DeviceSession {
     pub fn netconf(&self) -> Result<&rfc3535_client::Session, Finding> {
         match self {
             DeviceSession::Netconf(session) => Ok(session),
+            DeviceSession::Restconf(_) => Err(Finding::error(
+                "harness bug: a NETCONF step ran over RESTCONF (the catalogue should keep it off RESTCONF columns)",
+            )),
+        }
+    }
+
+    /// The RESTCONF session, for steps about RESTCONF itself.
+    pub fn restconf(&self) -> Result<&crate::restconf::RestconfSession, Finding> {
+        match self {
+            DeviceSession::Restconf(session) => Ok(session),
+            DeviceSession::Netconf(_) => Err(Finding::error(
+                "harness bug: a RESTCONF step ran over NETCONF (the catalogue should keep it off NETCONF columns)",
+            )),
         }
     }
 }
