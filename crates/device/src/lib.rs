@@ -332,6 +332,9 @@ pub struct Shared {
     /// Last-Modified of the datastore (RFC 8040 §3.4.1.2, §3.4.1.3).
     pub(crate) running_changes: AtomicU64,
     pub(crate) running_changed_at: Mutex<SystemTime>,
+    /// `https://ADDRESS:PORT{root}` when the device serves RESTCONF: where its YANG library
+    /// says each module can be fetched (RFC 8525 `location`, RFC 8040 §3.7).
+    pub(crate) restconf_base: std::sync::OnceLock<String>,
 }
 
 /// A content-id for a module set as served: the modules' names, revisions, texts and
@@ -469,6 +472,7 @@ impl Shared {
             content_id,
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
+            restconf_base: std::sync::OnceLock::new(),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;

@@ -195,7 +195,8 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         shared.content_id().to_owned()
     };
     xml.push_str(&format!(
-        "<yang-library xmlns=\"{YANG_LIBRARY_NS}\"><module-set><name>complete</name>"
+        "<yang-library xmlns=\"{YANG_LIBRARY_NS}\" xmlns:ds=\"{}\"><module-set><name>complete</name>",
+        rfc3535_wire::ns::DATASTORES
     ));
     for module in shared.modules.iter().filter(|m| m.implemented) {
         xml.push_str(&format!("<module><name>{}</name>", module.name));
@@ -210,14 +211,16 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         for feature in crate::features_of(&module.name) {
             xml.push_str(&format!("<feature>{feature}</feature>"));
         }
+        xml.push_str(&location(shared, module, "location"));
         xml.push_str("</module>");
     }
     for module in shared.modules.iter().filter(|m| !m.implemented) {
         xml.push_str(&format!(
-            "<import-only-module><name>{}</name><revision>{}</revision><namespace>{}</namespace></import-only-module>",
+            "<import-only-module><name>{}</name><revision>{}</revision><namespace>{}</namespace>{}</import-only-module>",
             module.name,
             module.revision.as_deref().unwrap_or_default(),
-            escape(&module.namespace)
+            escape(&module.namespace),
+            location(shared, module, "location")
         ));
     }
     xml.push_str(
@@ -233,9 +236,10 @@ fn yang_library(shared: &Shared, xml: &mut String) {
     ));
     for module in &shared.modules {
         xml.push_str(&format!(
-            "<module><name>{}</name><revision>{}</revision><namespace>{}</namespace>{}<conformance-type>{}</conformance-type></module>",
+            "<module><name>{}</name><revision>{}</revision>{}<namespace>{}</namespace>{}<conformance-type>{}</conformance-type></module>",
             module.name,
             library_revision(shared, module),
+            location(shared, module, "schema"),
             escape(&module.namespace),
             crate::features_of(&module.name)
                 .iter()
@@ -245,6 +249,19 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         ));
     }
     xml.push_str("</modules-state>");
+}
+
+/// Where the module can be fetched over RESTCONF (RFC 8040 §3.7): RFC 8525's `location`, RFC
+/// 7895's `schema`; nothing when the device serves no RESTCONF.
+fn location(shared: &Shared, module: &crate::ModuleFile, leaf: &str) -> String {
+    let Some(base) = shared.restconf_base.get() else {
+        return String::new();
+    };
+    let file = match &module.revision {
+        Some(revision) => format!("{}@{revision}", module.name),
+        None => module.name.clone(),
+    };
+    format!("<{leaf}>{}/yang/{}</{leaf}>", escape(base), escape(&file))
 }
 
 /// Adds state to configuration: a state root whose configuration root exists joins it.

@@ -322,6 +322,49 @@ async fn refusals_say_why_in_an_errors_body() {
 }
 
 #[tokio::test]
+async fn the_yang_library_says_where_each_module_is_and_it_is_there() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let library = client
+        .send(
+            Request::new(
+                Method::GET,
+                client.data_target("ietf-yang-library:yang-library", ""),
+            )
+            .accept("application/yang-data+xml"),
+        )
+        .await
+        .expect("GET the library");
+    assert_eq!(library.status, 200, "{}", library.body);
+    let location = library
+        .body
+        .split("<location>")
+        .nth(1)
+        .and_then(|rest| rest.split("</location>").next())
+        .expect("a location");
+    let port = device.restconf.as_ref().expect("RESTCONF").address.port();
+    let path = location
+        .strip_prefix(&format!("https://127.0.0.1:{port}"))
+        .expect("an absolute URL of this server");
+    let module = client
+        .send(Request::new(Method::GET, path).accept("application/yang"))
+        .await
+        .expect("GET the module");
+    assert_eq!(module.status, 200, "{path}");
+    assert_eq!(module.media_type(), Some(MediaType::Yang));
+    assert!(
+        module.body.trim_start().starts_with("module "),
+        "{}",
+        module.body
+    );
+    let absent = client
+        .send(Request::new(Method::GET, "/restconf/yang/no-such-module").accept("application/yang"))
+        .await
+        .expect("GET of nothing");
+    assert_eq!(absent.status, 404);
+}
+
+#[tokio::test]
 async fn a_wrong_pin_is_refused_and_names_the_certificate() {
     let device = device().await;
     let endpoint = device.restconf.as_ref().expect("RESTCONF");

@@ -44,13 +44,19 @@ pub enum Capability {
     Monitoring,
     /// `ietf-netconf-notifications` implemented (RFC 6470).
     NetconfNotifications,
-    /// Configuration can be written at all: `:writable-running` or `:candidate`.
+    /// Configuration can be written at all: `:writable-running` or `:candidate` (NETCONF),
+    /// or the data resources (RESTCONF).
     ConfigEdit,
+    /// The column reaches the device over NETCONF: scenarios about NETCONF's own mechanisms
+    /// (framing, sessions, `<get-config>` and friends) need it.
+    Netconf,
+    /// The column reaches the device over RESTCONF: scenarios about RFC 8040 itself need it.
+    Restconf,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 22] = [
+    pub const ALL: [Capability; 24] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -58,6 +64,7 @@ impl Capability {
         Capability::Interleave,
         Capability::Monitoring,
         Capability::Nacm,
+        Capability::Netconf,
         Capability::NetconfNotifications,
         Capability::Nmda,
         Capability::NmdaOrigin,
@@ -65,6 +72,7 @@ impl Capability {
         Capability::Notification,
         Capability::PartialLock,
         Capability::Replay,
+        Capability::Restconf,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -100,6 +108,8 @@ impl Capability {
             Capability::Monitoring => "monitoring",
             Capability::NetconfNotifications => "netconf-notifications",
             Capability::ConfigEdit => "config-edit",
+            Capability::Netconf => "netconf",
+            Capability::Restconf => "restconf",
         }
     }
 
@@ -116,7 +126,11 @@ impl Capability {
     fn is_standard_capability(self) -> bool {
         !matches!(
             self,
-            Capability::Base11 | Capability::ConfigEdit | Capability::Replay
+            Capability::Base11
+                | Capability::ConfigEdit
+                | Capability::Replay
+                | Capability::Netconf
+                | Capability::Restconf
         ) && self.module().is_none()
     }
 
@@ -147,6 +161,12 @@ impl Capability {
         match (self, self.module()) {
             (Capability::ConfigEdit, _) => {
                 "neither :writable-running nor :candidate in the hello".to_owned()
+            }
+            (Capability::Netconf, _) => {
+                "this column reaches the device over another protocol; the scenario is about NETCONF's own mechanisms".to_owned()
+            }
+            (Capability::Restconf, _) => {
+                "this column reaches the device over another protocol; the scenario is about RESTCONF (RFC 8040) itself".to_owned()
             }
             (Capability::Base11, _) => {
                 "no urn:ietf:params:netconf:base:1.1 in the hello".to_owned()

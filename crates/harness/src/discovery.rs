@@ -123,9 +123,13 @@ async fn replay_support(session: &Session) -> Option<String> {
     replays.then(|| "/netconf/streams: stream NETCONF, replaySupport true".to_owned())
 }
 
-/// Reads the claims of a connected device.
+/// Reads the claims of a device connected over NETCONF.
 pub async fn discover(session: &Session) -> Claims {
     let mut claims = Claims::default();
+    claims.capabilities.insert(
+        Capability::Netconf,
+        "reached over NETCONF (RFC 6241, SSH)".to_owned(),
+    );
     for uri in session.capabilities() {
         let capability = HelloCapability::parse(uri);
         match &capability.kind {

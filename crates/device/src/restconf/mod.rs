@@ -26,7 +26,6 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTRO
 use rfc3535_wire::restconf::media::preferred_encoding;
 use rfc3535_wire::restconf::{Encoding, Errors, HostMeta, MediaType};
 use rfc3535_wire::tree::Element;
-use rfc3535_wire::xml::escape;
 use rfc3535_wire::{ns, ErrorTag, ErrorType, WithDefaults};
 use rfc3535_yang::{Content, PathError, ResourcePath, StepKind};
 
@@ -144,6 +143,8 @@ pub(crate) async fn respond(
         exchange.data("")
     } else if let Some(api_path) = path.strip_prefix(&format!("{ROOT}/data/")) {
         exchange.data(api_path)
+    } else if let Some(file) = path.strip_prefix(&format!("{ROOT}/yang/")) {
+        exchange.module(file)
     } else {
         exchange.reply.error(
             StatusCode::NOT_FOUND,
@@ -416,6 +417,22 @@ impl Exchange<'_> {
         self.headed(self.reply.data(StatusCode::OK, body))
     }
 
+    /// A module's text (RFC 8040 §3.7): what the YANG library's `location` points at.
+    fn module(&self, file: &str) -> HttpResponse {
+        if !matches!(self.method, Method::GET | Method::HEAD) {
+            return self.not_allowed("GET, HEAD");
+        }
+        let file = percent_decode_str(file).decode_utf8_lossy();
+        let (name, revision) = match file.split_once('@') {
+            Some((name, revision)) => (name, Some(revision)),
+            None => (file.as_ref(), None),
+        };
+        match rpc::served_module_text(self.shared, name, revision) {
+            Ok(text) => self.headed(response(StatusCode::OK, Some(("application/yang", text)))),
+            Err(error) => self.reply.rpc_error(StatusCode::NOT_FOUND, &error),
+        }
+    }
+
     /// A response for HEAD has the headers of GET and no body.
     fn headed(&self, mut response: HttpResponse) -> HttpResponse {
         if self.method == Method::HEAD {
@@ -540,25 +557,8 @@ impl Exchange<'_> {
         rpc::handle(self.shared, self.session, &element, operation)
     }
 
-    /// The XPath filter that selects the resource, with each module name bound as a prefix.
-    fn select(path: &ResourcePath) -> (String, String) {
-        let mut bindings = String::new();
-        let mut seen: Vec<&str> = Vec::new();
-        for step in &path.steps {
-            if !seen.contains(&step.module.as_str()) {
-                seen.push(&step.module);
-                bindings.push_str(&format!(
-                    " xmlns:{}=\"{}\"",
-                    step.module,
-                    escape(&step.namespace)
-                ));
-            }
-        }
-        (bindings, escape(&path.data_path()).into_owned())
-    }
-
-    /// Reads the data that holds the resource: everything on its path, as XML.
-    fn read_whole(&self, path: &ResourcePath, content: &str) -> Result<String, Refusal> {
+    /// Reads the data that holds the resource (the whole datastore), as XML.
+    fn read_whole(&self, content: &str) -> Result<String, Refusal> {
         let with_defaults = match self.query("with-defaults") {
             None => String::new(),
             Some(mode) => match WithDefaults::parse(mode) {
@@ -574,18 +574,14 @@ impl Exchange<'_> {
                 }
             },
         };
-        let filter = if path.is_datastore() {
-            String::new()
-        } else {
-            let (bindings, select) = Self::select(path);
-            format!("<filter type=\"xpath\" select=\"{select}\"{bindings}/>")
-        };
+        // No filter: the resource is cut out of the whole read through the schema, which keeps
+        // the namespace prefixes identity values need.
         let operation = match content {
             "config" => format!(
-                "<get-config xmlns=\"{}\"><source><running/></source>{filter}{with_defaults}</get-config>",
+                "<get-config xmlns=\"{}\"><source><running/></source>{with_defaults}</get-config>",
                 ns::BASE
             ),
-            _ => format!("<get xmlns=\"{}\">{filter}{with_defaults}</get>", ns::BASE),
+            _ => format!("<get xmlns=\"{}\">{with_defaults}</get>", ns::BASE),
         };
         match self.rpc(&operation) {
             Ok(Reply::Data(xml)) => Ok(xml),
@@ -616,7 +612,7 @@ impl Exchange<'_> {
             self.validators(&mut response);
             return response;
         }
-        let whole = match self.read_whole(path, content) {
+        let whole = match self.read_whole(content) {
             Ok(whole) => whole,
             Err(refusal) => return *refusal,
         };
@@ -672,7 +668,7 @@ impl Exchange<'_> {
         if path.is_datastore() {
             return Ok(true);
         }
-        let whole = self.read_whole(path, "config")?;
+        let whole = self.read_whole("config")?;
         self.shared
             .with_schema(|s| {
                 s.resource(

@@ -65,6 +65,9 @@ pub(crate) async fn start(
             source,
         })?;
     let address = listener.local_addr()?;
+    let _ = shared
+        .restconf_base
+        .set(format!("https://{address}{}", super::ROOT));
     let accounts = Arc::new(accounts);
     let task = tokio::spawn(async move {
         while let Ok((tcp, peer)) = listener.accept().await {

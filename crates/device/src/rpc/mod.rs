@@ -32,6 +32,7 @@ use crate::nacm::{Access, Nacm};
 pub(crate) use crate::store::{PendingConfirm, Stores};
 use crate::Shared;
 pub(crate) use partial_lock::instance_identifier;
+pub(crate) use read::served_module_text;
 
 /// An operation the device knows, by namespace and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -349,6 +349,20 @@ pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, 
             ));
         }
     }
+    let text = served_module_text(shared, identifier, version)?;
+    Ok(Reply::Raw(format!(
+        "<data xmlns=\"{MONITORING_NS}\">{}</data>",
+        escape(&text)
+    )))
+}
+
+/// The text of a module as the device serves it (`<get-schema>`, the RESTCONF schema
+/// resource), faults applied; an unknown module is `invalid-value`.
+pub(crate) fn served_module_text(
+    shared: &Shared,
+    identifier: &str,
+    version: Option<&str>,
+) -> Result<String, RpcError> {
     let found = shared
         .modules
         .iter()
@@ -356,18 +370,11 @@ pub(super) fn get_schema(shared: &Shared, operation: &Element) -> Result<Reply, 
     // The unserved-module fault: a module it implements is not served.
     let found = found.filter(|m| !(shared.faults.unserved_module && m.name == "ietf-netconf-acm"));
     match found {
+        // The broken-schema fault: the module is served cut short, so it does not compile.
         Some(module) if shared.faults.broken_schema && module.name == "ietf-system" => {
-            // The fault: the module is served cut short, so it does not compile.
-            let cut = &module.text[..module.text.len() / 2];
-            Ok(Reply::Raw(format!(
-                "<data xmlns=\"{MONITORING_NS}\">{}</data>",
-                escape(cut)
-            )))
+            Ok(module.text[..module.text.len() / 2].to_owned())
         }
-        Some(module) => Ok(Reply::Raw(format!(
-            "<data xmlns=\"{MONITORING_NS}\">{}</data>",
-            escape(&module.text)
-        ))),
+        Some(module) => Ok(module.text.clone()),
         None => Err(RpcError {
             info: Some(format!("<bad-element>{}</bad-element>", escape(identifier))),
             ..RpcError::protocol(
