@@ -7,7 +7,7 @@ Feature: Configuration and operational state are kept apart
     When "A" reads the running configuration
     Then the reply holds no operational state
 
-  @req:R3535-3.3 @must @cap:monitoring @rfc6241-7.7
+  @req:R3535-3.3 @must @cap:monitoring @rfc6241-7.7 @cap:netconf
   Scenario: Operational state can be read on its own
     Given a management session "A"
     When "A" reads the state of the management sessions

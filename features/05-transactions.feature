@@ -38,7 +38,7 @@ Feature: Configuration changes are transactions
     And the running configuration shows the sandbox text
     And nothing but the sandbox changed in the configuration it edits
 
-  @req:R3535-3.5 @should @rfc6241-7.5
+  @req:R3535-3.5 @should @rfc6241-7.5 @cap:netconf
   Scenario: A lock held by one session is refused to another, which is told who holds it
     Given a management session "A"
     And a management session "B"

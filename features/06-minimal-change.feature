@@ -3,6 +3,7 @@
 @req:R3535-3.6 @req:R3535-5.32 @should @cap:config-edit @rfc6241-7.2
 Feature: An edit changes exactly what it says
 
+  @cap:netconf
   Scenario: Create refuses what exists and delete refuses what is absent
     Given a management session "A"
     And a copy of the running configuration

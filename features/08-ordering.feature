@@ -2,7 +2,7 @@
 @req:R3535-3.10 @must
 Feature: The device keeps the order it was given
 
-  @cap:config-edit @rfc7950-7.7.7
+  @cap:config-edit @rfc7950-7.7.7 @cap:netconf
   Scenario: Entries of a user-ordered list keep the order they were given
     Given a management session "A"
     And a copy of the running configuration

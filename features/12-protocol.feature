@@ -2,7 +2,7 @@
 @req:R3535-5.31 @should
 Feature: The protocol is efficient and reliable
 
-  @rfc6241-4.5
+  @rfc6241-4.5 @cap:netconf
   Scenario: Pipelined requests are all answered
     Given a management session "A"
     When "A" sends 16 configuration reads without waiting for replies

@@ -30,7 +30,7 @@ Feature: Every announced capability works as its RFC says
     When a management session "C" opens and closes
     Then within 10 seconds "B" receives the start and the end of session "C" with its account
 
-  @cap:yang-library @rfc8525-3
+  @cap:yang-library @rfc8525-3 @cap:netconf
   Scenario: The YANG library holds still while nothing changes
     Given a management session "A"
     When "A" reads the YANG library
@@ -38,7 +38,7 @@ Feature: Every announced capability works as its RFC says
     And a new management session "B" reads the YANG library
     Then every read of the YANG library names the same modules under the same identifier
 
-  @cap:monitoring @rfc6022-2.1.2
+  @cap:monitoring @rfc6022-2.1.2 @cap:netconf
   Scenario: The monitoring data shows who holds a lock
     Given a management session "A"
     And a management session "B"

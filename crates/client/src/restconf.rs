@@ -231,6 +231,11 @@ impl RestconfClient {
         Ok(client)
     }
 
+    /// The server's `host:port`, as requests address it.
+    pub fn authority(&self) -> String {
+        self.options.address()
+    }
+
     /// The RESTCONF root in use (`/restconf`).
     pub fn root(&self) -> &str {
         &self.root

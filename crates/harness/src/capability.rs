@@ -134,6 +134,25 @@ impl Capability {
         ) && self.module().is_none()
     }
 
+    /// The protocol whose own mechanism this is (`netconf` for the NETCONF capabilities and
+    /// operations), `None` for what any protocol can show (the YANG library, access control,
+    /// configuration edits).
+    pub fn protocol(self) -> Option<Capability> {
+        match self {
+            // ietf-netconf-monitoring is also how a scenario says it needs the device's own
+            // schema at hand, which RESTCONF serves through its schema resource.
+            Capability::YangLibrary
+            | Capability::Nacm
+            | Capability::ConfigEdit
+            | Capability::Monitoring
+            | Capability::Netconf
+            | Capability::Restconf => None,
+            // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
+            // NETCONF, and the RFC 8526 operations.
+            _ => Some(Capability::Netconf),
+        }
+    }
+
     /// The module whose implementation is the claim, for module-backed capabilities.
     pub fn module(self) -> Option<&'static str> {
         match self {

@@ -254,16 +254,28 @@ fn describe(file: &str, scenario: &gherkin::Scenario, tags: Vec<String>) -> Scen
             .map(str::to_owned)
             .collect()
     };
+    /// The needs, with the protocol a NETCONF-only mechanism implies: a scenario about the
+    /// candidate is about NETCONF, and not applicable on a RESTCONF column for that reason.
+    fn with_protocols(mut needs: Vec<Capability>) -> Vec<Capability> {
+        for implied in needs.clone().iter().filter_map(|n| n.protocol()) {
+            if !needs.contains(&implied) {
+                needs.push(implied);
+            }
+        }
+        needs
+    }
     ScenarioInfo {
         feature: file.to_owned(),
         name: scenario.name.clone(),
         line: scenario.position.line,
         requirements: value("req:"),
         level: tags.iter().find_map(|t| Level::from_tag(t)),
-        needs: value("cap:")
-            .iter()
-            .filter_map(|n| n.parse().ok())
-            .collect(),
+        needs: with_protocols(
+            value("cap:")
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
+        ),
         unknown_needs: value("cap:")
             .into_iter()
             .filter(|n| n.parse::<Capability>().is_err())
@@ -304,8 +316,9 @@ mod tests {
         let needs = &catalogue.scenarios[1];
         assert_eq!(needs.requirements, ["R-1"]);
         assert_eq!(needs.level, Some(Level::Must));
-        assert_eq!(needs.needs, [Capability::Candidate]);
-        assert_eq!(needs.need_names(), ["candidate"]);
+        // The candidate is NETCONF's: the scenario needs NETCONF too.
+        assert_eq!(needs.needs, [Capability::Candidate, Capability::Netconf]);
+        assert_eq!(needs.need_names(), ["candidate", "netconf"]);
         assert_eq!(needs.mechanism.as_deref(), Some("cand"));
         assert_eq!(needs.key(), ("10-a.feature".to_owned(), 8));
         assert_eq!(needs.label(), "10-a.feature: needs the candidate");

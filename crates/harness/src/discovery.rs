@@ -185,6 +185,24 @@ pub async fn discover(session: &Session) -> Claims {
         Ok(None) => {}
         Err(note) => claims.library_note = Some(note.to_string()),
     }
+    claim_module_backed(&mut claims);
+    if claims.modules.contains_key("nc-notifications") {
+        if let Some(evidence) = replay_support(session).await {
+            claims.capabilities.insert(Capability::Replay, evidence);
+        }
+    }
+    let edit = [Capability::WritableRunning, Capability::Candidate]
+        .into_iter()
+        .find(|c| claims.claims(*c))
+        .map(|c| format!("hello: :{c}"));
+    if let Some(evidence) = edit {
+        claims.capabilities.insert(Capability::ConfigEdit, evidence);
+    }
+    claims
+}
+
+/// The capabilities whose claim is a module (with a feature, for some) the device implements.
+fn claim_module_backed(claims: &mut Claims) {
     for capability in MODULE_BACKED {
         let Some(module) = capability.module() else {
             continue;
@@ -207,18 +225,48 @@ pub async fn discover(session: &Session) -> Claims {
             claims.capabilities.insert(capability, evidence);
         }
     }
-    if claims.modules.contains_key("nc-notifications") {
-        if let Some(evidence) = replay_support(session).await {
-            claims.capabilities.insert(Capability::Replay, evidence);
+}
+
+/// Reads the claims of a device connected over RESTCONF: its YANG library (RFC 8040 §3.3.3
+/// makes one mandatory), the module-backed capabilities, and configuration edits (the data
+/// resources are writable, RFC 8040 §4).
+pub async fn discover_restconf(session: &crate::restconf::RestconfSession) -> Claims {
+    let mut claims = Claims::default();
+    claims.capabilities.insert(
+        Capability::Restconf,
+        format!(
+            "reached over RESTCONF (RFC 8040) at {}",
+            session.client().root()
+        ),
+    );
+    match session.read_library().await {
+        Ok(Some(LibraryRead { library, xml })) => {
+            claims.library_xml = Some(xml);
+            claims.capabilities.insert(
+                Capability::YangLibrary,
+                format!("RESTCONF: the YANG library ({:?}) reads", library.format),
+            );
+            claims.modules = library
+                .implemented()
+                .map(|m| {
+                    let module = ImplementedModule {
+                        revision: m.revision.clone(),
+                        namespace: m.namespace.clone(),
+                        features: m.features.clone(),
+                    };
+                    (m.name.clone(), module)
+                })
+                .collect();
+            claims.modules_from = ModuleSource::Library;
         }
+        Ok(None) => {}
+        Err(note) => claims.library_note = Some(note.to_string()),
     }
-    let edit = [Capability::WritableRunning, Capability::Candidate]
-        .into_iter()
-        .find(|c| claims.claims(*c))
-        .map(|c| format!("hello: :{c}"));
-    if let Some(evidence) = edit {
-        claims.capabilities.insert(Capability::ConfigEdit, evidence);
-    }
+    claim_module_backed(&mut claims);
+    claims.capabilities.insert(
+        Capability::ConfigEdit,
+        "RESTCONF: configuration data resources are written with PUT, POST, PATCH and DELETE (RFC 8040 §4)".to_owned(),
+    );
     claims
 }
 

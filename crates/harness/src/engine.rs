@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::access::Access;
 use rfc3535_client::wire::Datastore;
-use rfc3535_client::Session;
 use rfc3535_score::{Safety, Verdict};
 use tokio::sync::watch;
 
@@ -130,25 +130,36 @@ pub struct Silent;
 impl RunObserver for Silent {}
 
 async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
-    let mut prepared = Prepared::new(target);
-    let options = match &prepared.target.connect {
-        crate::access::Access::Netconf(options) => options.clone(),
-        crate::access::Access::Restconf(_) => {
-            prepared.unreachable =
-                Some("RESTCONF devices are not yet prepared by the run engine".to_owned());
-            return prepared;
-        }
-    };
-    let session = match open_session(&options).await {
-        Ok(session) => session,
-        // The test bed's or the harness's doing: the device is not tested.
-        Err(Finding::Error(why)) => {
+    match target.connect.clone() {
+        Access::Netconf(options) => prepare_netconf(target, &options, run_dir).await,
+        Access::Restconf(options) => prepare_restconf(target, &options, run_dir).await,
+    }
+}
+
+/// A session that could not be opened: the test bed's or the harness's doing leaves the
+/// device untested; the device's own (no hello, an invalid one, a refused subsystem, a
+/// broken TLS or HTTP exchange) fails it.
+fn not_opened(prepared: &mut Prepared, finding: Finding) {
+    match finding {
+        Finding::Error(why) => {
             prepared.unreachable = Some(format!("cannot open a session: {why}"));
-            return prepared;
         }
-        // The device's doing (no hello, an invalid one, a refused subsystem): it fails.
-        Err(finding) => {
+        finding => {
             prepared.broken = Some(format!("cannot open a session: {}", finding.message()));
+        }
+    }
+}
+
+async fn prepare_netconf(
+    target: Target,
+    options: &rfc3535_client::ConnectOptions,
+    run_dir: PathBuf,
+) -> Prepared {
+    let mut prepared = Prepared::new(target);
+    let session = match open_session(options).await {
+        Ok(session) => session,
+        Err(finding) => {
+            not_opened(&mut prepared, finding);
             return prepared;
         }
     };
@@ -156,8 +167,37 @@ async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
     prepared.framing = Some(session.framing().version().to_owned());
     prepared.fingerprint = session.host_key_fingerprint().map(str::to_owned);
     prepared.advertised = session.capabilities().to_vec();
-    let context = describe(&mut prepared, &session, &run_dir).await;
+    let serves_schemas = prepared.claims.claims(Capability::Monitoring);
+    let context = describe(&mut prepared, &session, serves_schemas, &run_dir).await;
     session.shutdown().await;
+    prepared.context = Some(Arc::new(context));
+    prepared
+}
+
+async fn prepare_restconf(
+    target: Target,
+    options: &rfc3535_client::restconf::RestconfOptions,
+    run_dir: PathBuf,
+) -> Prepared {
+    let mut prepared = Prepared::new(target);
+    let mut session = match crate::restconf::open_session(options, None).await {
+        Ok(session) => session,
+        Err(finding) => {
+            not_opened(&mut prepared, finding);
+            return prepared;
+        }
+    };
+    prepared.claims = discovery::discover_restconf(&session).await;
+    prepared.fingerprint = session
+        .client()
+        .certificate_fingerprint()
+        .map(str::to_owned);
+    // The RESTCONF schema resource (RFC 8040 §3.7) serves every module the library lists.
+    let context = describe(&mut prepared, &session, true, &run_dir).await;
+    if let Some(shape) = context.shape() {
+        session.set_shape(shape);
+    }
+    session.end().await;
     prepared.context = Some(Arc::new(context));
     prepared
 }
@@ -166,7 +206,8 @@ async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
 /// in the run directory), the sandbox's value, and the saved configuration.
 async fn describe(
     prepared: &mut Prepared,
-    session: &Session,
+    session: &(impl ManagementSession + schema::ModuleServer),
+    serves_schemas: bool,
     run_dir: &std::path::Path,
 ) -> DeviceContext {
     let sandbox = prepared.target.sandbox.clone();
@@ -197,9 +238,8 @@ async fn describe(
         served_modules: Default::default(),
         shape: Default::default(),
     };
-    // A device without ietf-netconf-monitoring serves no modules: its replies are checked
-    // only when local copies of all its modules are at hand.
-    let serves_schemas = context.claims(Capability::Monitoring);
+    // A device that serves no modules (a NETCONF device without ietf-netconf-monitoring):
+    // its replies are checked only when local copies of all its modules are at hand.
     let cache = schema::default_cache();
     let fresh = std::env::temp_dir().join(format!(
         "rfc3535-schema-{}-{}",

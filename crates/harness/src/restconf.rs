@@ -218,6 +218,113 @@ impl RestconfSession {
     }
 }
 
+impl RestconfSession {
+    /// Reads the YANG library over RESTCONF (RFC 8040 §3.3.3): RFC 8525 first, else RFC 7895,
+    /// with the XML as served.
+    pub async fn read_library(
+        &self,
+    ) -> Result<Option<crate::discovery::LibraryRead>, crate::discovery::LibraryUnavailable> {
+        use crate::discovery::{LibraryRead, LibraryUnavailable};
+        let mut last = None;
+        for (path, label) in [
+            ("ietf-yang-library:yang-library", "/yang-library (RFC 8525)"),
+            (
+                "ietf-yang-library:modules-state",
+                "/modules-state (RFC 7895)",
+            ),
+        ] {
+            let response = self
+                .send(Request::new(Method::GET, self.client.data_target(path, "")).accept(XML))
+                .await
+                .map_err(|e| LibraryUnavailable::Failed {
+                    label,
+                    error: e.to_string(),
+                })?;
+            if !response.status.is_success() {
+                last = Some(LibraryUnavailable::Refused {
+                    label,
+                    errors: format!("HTTP {}", response.status),
+                });
+                continue;
+            }
+            return match rfc3535_client::wire::YangLibrary::parse(&response.body) {
+                Ok(Some(library)) => Ok(Some(LibraryRead {
+                    library,
+                    xml: response.body.clone(),
+                })),
+                Ok(None) => Err(LibraryUnavailable::Empty { label }),
+                Err(e) => Err(LibraryUnavailable::Unreadable {
+                    label,
+                    error: e.to_string(),
+                }),
+            };
+        }
+        Err(last.unwrap_or(LibraryUnavailable::NotAdvertised))
+    }
+}
+
+impl crate::schema::ModuleServer for RestconfSession {
+    async fn library(
+        &self,
+    ) -> Result<Option<rfc3535_client::wire::YangLibrary>, crate::discovery::LibraryUnavailable>
+    {
+        Ok(self.read_library().await?.map(|read| read.library))
+    }
+
+    fn announced(&self) -> &[String] {
+        &[]
+    }
+
+    async fn fetch(
+        &self,
+        name: &str,
+        revision: Option<&str>,
+        locations: &[String],
+    ) -> Result<Result<String, String>, String> {
+        let Some(location) = locations.first() else {
+            return Ok(Err(
+                "the YANG library gives no location for it (RFC 8040 §3.7)".to_owned(),
+            ));
+        };
+        let Ok(url) = url::Url::parse(location) else {
+            return Ok(Err(format!("its location {location:?} is not a URL")));
+        };
+        let authority = match (url.host_str(), url.port_or_known_default()) {
+            (Some(host), Some(port)) => {
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                if host.contains(':') {
+                    format!("[{host}]:{port}")
+                } else {
+                    format!("{host}:{port}")
+                }
+            }
+            _ => String::new(),
+        };
+        if authority != self.client.authority() {
+            return Ok(Err(format!(
+                "its location {location} is on another server than the RESTCONF one"
+            )));
+        }
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let response = self
+            .send(Request::new(Method::GET, target).accept("application/yang"))
+            .await
+            .map_err(|e| format!("GET {location}: {e}"))?;
+        if !response.status.is_success() {
+            return Ok(Err(format!("GET {location} answered {}", response.status)));
+        }
+        Ok(
+            match crate::schema::source_problem(&response.body, name, revision) {
+                Some(problem) => Err(problem),
+                None => Ok(response.body),
+            },
+        )
+    }
+}
+
 impl ManagementSession for RestconfSession {
     fn protocol(&self) -> Protocol {
         Protocol::Restconf

@@ -143,6 +143,8 @@ pub fn assemble(
                         scenario: &r.scenario,
                         mechanism: r.mechanism.as_deref(),
                         verdict: r.verdict,
+                        other_protocol: r.verdict == rfc3535_score::Verdict::NotApplicable
+                            && rfc3535_score::scoring::needs_other_protocol(&r.device, &r.needs),
                     })
                     .collect();
                 judge_requirement(&id, requirement, &outcomes)

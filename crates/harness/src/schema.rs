@@ -165,6 +165,8 @@ struct Wanted {
     features: Vec<String>,
     submodules: Vec<String>,
     implemented: bool,
+    /// Where the library says the module's text is (RESTCONF's schema resource).
+    locations: Vec<String>,
 }
 
 /// What is wrong with a `<get-schema>` answer for `module`, if anything. The YANG crate
@@ -232,18 +234,79 @@ pub async fn acquire(session: &Session, cache: Option<&Path>, fresh_dir: &Path) 
     acquire_from(session, cache, fresh_dir, true).await
 }
 
+/// Where a device's modules come from, over either protocol: its YANG library (or, over
+/// NETCONF, its hello), and the text of each module (`<get-schema>`, or the RESTCONF schema
+/// resource at the library's `location`).
+#[expect(
+    async_fn_in_trait,
+    reason = "driven where the session lives; nothing needs the futures to be Send"
+)]
+pub trait ModuleServer {
+    /// The device's YANG library, or why there is none.
+    async fn library(
+        &self,
+    ) -> Result<Option<rfc3535_client::wire::YangLibrary>, crate::discovery::LibraryUnavailable>;
+
+    /// The capabilities the session announced (a NETCONF hello); empty over RESTCONF.
+    fn announced(&self) -> &[String];
+
+    /// One module's text: `Ok(Err(why))` when the device refused or served something else,
+    /// `Err` when the session broke.
+    async fn fetch(
+        &self,
+        name: &str,
+        revision: Option<&str>,
+        locations: &[String],
+    ) -> Result<Result<String, String>, String>;
+}
+
+impl ModuleServer for Session {
+    async fn library(
+        &self,
+    ) -> Result<Option<rfc3535_client::wire::YangLibrary>, crate::discovery::LibraryUnavailable>
+    {
+        crate::discovery::read_library(self).await
+    }
+
+    fn announced(&self) -> &[String] {
+        self.capabilities()
+    }
+
+    async fn fetch(
+        &self,
+        name: &str,
+        revision: Option<&str>,
+        _locations: &[String],
+    ) -> Result<Result<String, String>, String> {
+        let reply = self
+            .get_schema(name, revision)
+            .await
+            .map_err(|e| format!("get-schema of {name}: {e}"))?;
+        if reply.is_success() {
+            let text = reply.data_text().unwrap_or_default();
+            Ok(match source_problem(&text, name, revision) {
+                Some(problem) => Err(problem),
+                None => Ok(text),
+            })
+        } else {
+            let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
+            Ok(Err(format!("get-schema refused: {}", errors.join("; "))))
+        }
+    }
+}
+
 /// As [`acquire`]; `serves_schemas` false for a device without `<get-schema>`
 /// (ietf-netconf-monitoring), whose modules can only be local copies, and whose missing
 /// ones are then no problem of its own.
 pub async fn acquire_from(
-    session: &Session,
+    session: &impl ModuleServer,
     cache: Option<&Path>,
     fresh_dir: &Path,
     serves_schemas: bool,
 ) -> Acquired {
     let mut acquired = Acquired::default();
     let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
-    match crate::discovery::read_library(session).await {
+    match session.library().await {
         Ok(Some(library)) => {
             acquired.source = format!(
                 "YANG library ({:?}), {} modules",
@@ -253,7 +316,7 @@ pub async fn acquire_from(
             acquired.key = library.content_id.clone().unwrap_or_default();
             acquired
                 .problems
-                .extend(library_problems(&library, session.capabilities()));
+                .extend(library_problems(&library, session.announced()));
             for module in &library.modules {
                 wanted.insert(
                     module.name.clone(),
@@ -262,6 +325,7 @@ pub async fn acquire_from(
                         features: module.features.clone(),
                         submodules: module.submodules.clone(),
                         implemented: module.implemented,
+                        locations: module.locations.clone(),
                     },
                 );
             }
@@ -271,7 +335,7 @@ pub async fn acquire_from(
                 acquired.problems.push(note.to_string());
             }
             acquired.source = "the hello's module capabilities (no YANG library)".to_owned();
-            for uri in session.capabilities() {
+            for uri in session.announced() {
                 if let CapabilityKind::Module {
                     name,
                     revision,
@@ -286,6 +350,7 @@ pub async fn acquire_from(
                             features,
                             submodules: Vec::new(),
                             implemented: true,
+                            locations: Vec::new(),
                         },
                     );
                 }
@@ -338,28 +403,27 @@ pub async fn acquire_from(
                 .chain(w.submodules.iter().map(|s| (s.clone(), None)))
         })
         .collect();
+    let locations_of = |name: &str| -> Vec<String> {
+        wanted
+            .get(name)
+            .map(|w| w.locations.clone())
+            .unwrap_or_default()
+    };
     let mut done: BTreeSet<String> = BTreeSet::new();
     while let Some((name, revision)) = queue.pop() {
         if !done.insert(name.clone()) {
             continue;
         }
         let served = if serves_schemas {
-            let reply = match session.get_schema(&name, revision.as_deref()).await {
-                Ok(reply) => reply,
-                Err(e) => {
-                    acquired.transport_error = Some(format!("get-schema of {name}: {e}"));
+            match session
+                .fetch(&name, revision.as_deref(), &locations_of(&name))
+                .await
+            {
+                Ok(served) => served,
+                Err(problem) => {
+                    acquired.transport_error = Some(problem);
                     break;
                 }
-            };
-            if reply.is_success() {
-                let text = reply.data_text().unwrap_or_default();
-                match source_problem(&text, &name, revision.as_deref()) {
-                    Some(problem) => Err(problem),
-                    None => Ok(text),
-                }
-            } else {
-                let errors: Vec<String> = reply.errors.iter().map(ToString::to_string).collect();
-                Err(format!("get-schema refused: {}", errors.join("; ")))
             }
         } else {
             Err("the device serves no modules (no ietf-netconf-monitoring)".to_owned())

@@ -165,6 +165,8 @@ impl Results {
                     scenario: &r.scenario,
                     mechanism: r.mechanism.as_deref(),
                     verdict: r.verdict,
+                    other_protocol: r.verdict == crate::Verdict::NotApplicable
+                        && crate::scoring::needs_other_protocol(&r.device, &r.needs),
                 })
                 .collect();
             let entry = self

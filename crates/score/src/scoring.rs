@@ -77,6 +77,21 @@ pub struct ScenarioOutcome<'a> {
     pub scenario: &'a str,
     pub mechanism: Option<&'a str>,
     pub verdict: Verdict,
+    /// Not applicable because the scenario is about another protocol than the column's
+    /// (it needs `netconf` on a RESTCONF column, or the reverse).
+    pub other_protocol: bool,
+}
+
+/// The capability names that say which protocol a column speaks.
+pub const PROTOCOL_CAPABILITIES: [&str; 2] = ["netconf", "restconf"];
+
+/// Whether a scenario that needs `needs` is about another protocol than the one of the
+/// column `device` (`name/protocol`).
+pub fn needs_other_protocol(device: &str, needs: &[String]) -> bool {
+    let column = device.rsplit('/').next().unwrap_or_default();
+    needs
+        .iter()
+        .any(|n| PROTOCOL_CAPABILITIES.contains(&n.as_str()) && n != column)
 }
 
 /// Within one group (a mechanism, or the requirement itself): a failure fails it, a pass
@@ -182,7 +197,21 @@ pub fn judge_requirement(
         }
         message
     };
+    let only_other_protocols = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::NotApplicable)
+        .all(|o| o.other_protocol);
     match verdict {
+        // Every mechanism is another protocol's (NETCONF's candidate seen from a RESTCONF
+        // column): the device is judged on it in that protocol's column.
+        Verdict::NotApplicable if only_other_protocols => result(
+            verdict,
+            with_undecided(
+                "only mechanisms of another protocol meet it; the device's column for that protocol judges them"
+                    .to_owned(),
+            ),
+            None,
+        ),
         Verdict::NotApplicable if requirement.level == Level::Must => result(
             Verdict::Fail,
             with_undecided(
@@ -342,6 +371,7 @@ mod tests {
             scenario,
             mechanism,
             verdict,
+            other_protocol: false,
         }
     }
 
@@ -373,6 +403,36 @@ mod tests {
             "{}",
             result.message
         );
+    }
+
+    #[test]
+    fn a_must_whose_mechanisms_are_all_another_protocols_is_not_applicable_on_this_column() {
+        let netconf_only = [ScenarioOutcome {
+            other_protocol: true,
+            ..outcome("candidate", Some("candidate"), Verdict::NotApplicable)
+        }];
+        let result = judged(Level::Must, &netconf_only);
+        assert_eq!(result.verdict, Verdict::NotApplicable);
+        assert!(
+            result.message.contains("another protocol"),
+            "{}",
+            result.message
+        );
+        // One mechanism of the column's own protocol that is not claimed: a MUST still fails.
+        let mixed = [
+            netconf_only[0].clone(),
+            outcome("startup", Some("startup"), Verdict::NotApplicable),
+        ];
+        assert_eq!(judged(Level::Must, &mixed).verdict, Verdict::Fail);
+        assert!(needs_other_protocol("d/restconf", &["netconf".to_owned()]));
+        assert!(!needs_other_protocol(
+            "d/netconf",
+            &["netconf".to_owned(), "candidate".to_owned()]
+        ));
+        assert!(!needs_other_protocol(
+            "d/restconf",
+            &["candidate".to_owned()]
+        ));
     }
 
     #[test]

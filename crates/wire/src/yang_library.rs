@@ -27,6 +27,9 @@ pub struct LibraryModule {
     pub submodules: Vec<String>,
     /// True for implemented modules, false for import-only.
     pub implemented: bool,
+    /// Where the module's text can be fetched: RFC 8525 `location`, RFC 7895 `schema`
+    /// (RFC 8040 §3.7).
+    pub locations: Vec<String>,
 }
 
 /// What a device's YANG library says.
@@ -122,6 +125,12 @@ fn parse_module(walker: &mut Walker<'_>, implemented: bool) -> Result<LibraryMod
             }
             "namespace" => module.namespace = Some(text(walker, local, empty)?),
             "feature" => module.features.push(text(walker, local, empty)?),
+            "location" | "schema" => {
+                let location = text(walker, local, empty)?;
+                if !location.is_empty() {
+                    module.locations.push(location);
+                }
+            }
             "conformance-type" => module.implemented = text(walker, local, empty)? == "implement",
             "deviation" if !empty => {
                 // RFC 7895: a list with name and revision; RFC 8525: a leaf-list of names.
