@@ -16,7 +16,7 @@ Feature: Access is controlled
     When a session is opened with a wrong password
     Then the device refuses to authenticate it
 
-  @req:R3535-3.14 @req:R3535-5.29 @should @cap:nacm @rfc8341-3.4.4
+  @req:R3535-3.14 @req:R3535-5.29 @should @cap:nacm @rfc8341-3.4.4 @cap:netconf
   Scenario: An operation outside an account's role is refused while its reads still work
     Given a management session "A"
     And a management session "R" of the read-only account

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use anyhow::{bail, Result};
+use rfc3535_client::restconf::{RestconfOptions, ServerTrust};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::profile::{self, Profile};
 use rfc3535_device::{Device, DeviceConfig, Role};
@@ -94,9 +95,40 @@ fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
     ))
 }
 
-/// How the harness reaches a reference device: its admin account, its read-only account
-/// for the access-control scenarios, and the default sandbox.
-pub fn target(device: &Device) -> Result<Target> {
+/// How the harness reaches a reference device over each protocol it serves: NETCONF, and
+/// RESTCONF (certificate pinned, Basic authentication with the same accounts).
+pub fn targets(device: &Device) -> Result<Vec<Target>> {
+    let netconf = target(device)?;
+    let mut targets = vec![netconf.clone()];
+    if let Some(endpoint) = &device.restconf {
+        let access = |role: Role| -> Option<Access> {
+            let account = device.accounts.iter().find(|a| a.role == role)?;
+            let mut options = RestconfOptions::new(
+                endpoint.address.ip().to_string(),
+                endpoint.address.port(),
+                ServerTrust::Fingerprint(endpoint.fingerprint.clone()),
+            );
+            options.root = Some(endpoint.root.clone());
+            options.username = Some(account.user.clone());
+            options.password = Some(account.password.clone().into());
+            Some(Access::Restconf(options))
+        };
+        let Some(connect) = access(Role::Admin) else {
+            bail!("reference device {} has no admin account", device.name);
+        };
+        targets.push(Target {
+            protocol: Protocol::Restconf,
+            connect,
+            read_only: access(Role::ReadOnly),
+            ..netconf
+        });
+    }
+    Ok(targets)
+}
+
+/// How the harness reaches a reference device over NETCONF: its admin account, its read-only
+/// account for the access-control scenarios, and the default sandbox.
+fn target(device: &Device) -> Result<Target> {
     let Some(connect) = options(device, Role::Admin) else {
         bail!("reference device {} has no admin account", device.name);
     };

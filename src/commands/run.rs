@@ -163,7 +163,9 @@ impl std::fmt::Display for Shard {
 fn targets(args: &RunArgs, references: &[rfc3535_device::Device]) -> Result<Vec<Target>> {
     let mut sources = Vec::new();
     for device in references {
-        sources.push(TargetSource::Ready(Box::new(reference::target(device)?)));
+        for target in reference::targets(device)? {
+            sources.push(TargetSource::Ready(Box::new(target)));
+        }
     }
     sources.extend(args.inventory.iter().map(|path| TargetSource::Inventory {
         path: path.clone(),
@@ -208,12 +210,20 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     let mut targets = targets(&args, &references).map_err(UsageError)?;
     if let Some(Shard::Devices { index, count }) = args.shard {
         let shard = Shard::Devices { index, count };
-        targets = targets
-            .into_iter()
-            .enumerate()
-            .filter(|(position, _)| position % count == index - 1)
-            .map(|(_, target)| target)
-            .collect();
+        // By device, not by column: a device's protocols share its datastores, so they are
+        // tested in the same part.
+        let mut names: Vec<String> = Vec::new();
+        for target in &targets {
+            if !names.contains(&target.name) {
+                names.push(target.name.clone());
+            }
+        }
+        targets.retain(|target| {
+            names
+                .iter()
+                .position(|n| *n == target.name)
+                .is_some_and(|position| position % count == index - 1)
+        });
         if targets.is_empty() {
             bail!(UsageError(anyhow::anyhow!(
                 "shard {shard} holds no device: there are fewer devices than shards"

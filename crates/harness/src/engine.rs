@@ -390,8 +390,11 @@ pub async fn execute(
         runnable.len(),
     );
     let slots = Arc::new(tokio::sync::Semaphore::new(request.concurrency.max(1)));
+    // A device's columns (NETCONF, RESTCONF) write the same datastores: they take turns.
+    let mut turns: BTreeMap<String, Arc<tokio::sync::Mutex<()>>> = BTreeMap::new();
     let mut device_runs = Vec::new();
     for (context, keys) in &runnable {
+        let turn = Arc::clone(turns.entry(context.name.clone()).or_default());
         let sink = Arc::new(Sink::with_observer(Arc::clone(&observer)));
         single.insert(context.id.clone(), Arc::clone(&sink));
         let job = RunJob {
@@ -405,6 +408,7 @@ pub async fn execute(
         let (slots, interrupted) = (Arc::clone(&slots), Arc::clone(&interrupted));
         let (runner, observer) = (Arc::clone(&runner), Arc::clone(&observer));
         device_runs.push(async move {
+            let _turn = turn.lock().await;
             let Ok(_slot) = slots.acquire_owned().await else {
                 return;
             };
@@ -426,9 +430,17 @@ pub async fn execute(
         .map(|s| s.key())
         .collect();
     if !multi.is_empty() && !interrupted.load(Ordering::SeqCst) {
+        // One column per device (the first listed, NETCONF where it has one): a fleet of
+        // devices, not of protocols.
+        let mut members: Vec<Arc<DeviceContext>> = Vec::new();
+        for (context, _) in &runnable {
+            if !members.iter().any(|m| m.name == context.name) {
+                members.push(Arc::clone(context));
+            }
+        }
         let job = RunJob {
             features_dir: catalogue.dir.clone(),
-            binding: Binding::Fleet(runnable.iter().map(|(c, _)| Arc::clone(c)).collect()),
+            binding: Binding::Fleet(members),
             selected: multi,
             sink: Arc::clone(&fleet),
             evidence: Arc::clone(&evidence),
@@ -441,27 +453,35 @@ pub async fn execute(
     // Phase 4: restore and verify.
     observer.restoring();
     let mut devices = devices;
-    let checks = devices.iter().map(|device| async move {
-        let (Some(context), None) = (&device.context, &device.unreachable) else {
-            return Safety::default();
-        };
-        match DeviceSession::open(&context.connect, context.shape()).await {
-            Ok(session) => {
-                let safety = safety::restore_and_verify(&session, context, &device.saved).await;
-                session.end().await;
-                safety
+    let turns: BTreeMap<String, Arc<tokio::sync::Mutex<()>>> = devices
+        .iter()
+        .map(|d| (d.target.name.clone(), Arc::default()))
+        .collect();
+    let checks = devices.iter().map(|device| {
+        let turn = Arc::clone(&turns[&device.target.name]);
+        async move {
+            let _turn = turn.lock().await;
+            let (Some(context), None) = (&device.context, &device.unreachable) else {
+                return Safety::default();
+            };
+            match DeviceSession::open(&context.connect, context.shape()).await {
+                Ok(session) => {
+                    let safety = safety::restore_and_verify(&session, context, &device.saved).await;
+                    session.end().await;
+                    safety
+                }
+                Err(finding) => Safety {
+                    saved: device
+                        .saved
+                        .iter()
+                        .map(|s| s.datastore.name().to_owned())
+                        .collect(),
+                    problems: vec![format!(
+                        "could not reconnect to check the configuration: {finding}"
+                    )],
+                    ..Safety::default()
+                },
             }
-            Err(finding) => Safety {
-                saved: device
-                    .saved
-                    .iter()
-                    .map(|s| s.datastore.name().to_owned())
-                    .collect(),
-                problems: vec![format!(
-                    "could not reconnect to check the configuration: {finding}"
-                )],
-                ..Safety::default()
-            },
         }
     });
     let safeties = futures::future::join_all(checks).await;

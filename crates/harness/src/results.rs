@@ -39,7 +39,28 @@ pub fn assemble(
             };
             let record = sink.and_then(|s| s.record(&key));
             let after = sink.and_then(|s| s.after(&key, &id));
-            let not_applicable = device.claims.not_applicable_because(&scenario.needs);
+            // A device in the fleet through another of its columns (one column per device
+            // runs the @multi scenarios): not applicable here, judged in that column.
+            let fleet_column = output
+                .devices
+                .iter()
+                .find(|d| {
+                    d.target.name == device.target.name
+                        && d.unreachable.is_none()
+                        && d.context.is_some()
+                })
+                .filter(|d| scenario.multi && d.target.protocol != device.target.protocol)
+                .map(|d| d.target.protocol);
+            let mut needs = scenario.need_names();
+            let not_applicable = match fleet_column {
+                Some(protocol) => {
+                    needs.push(protocol.as_str().to_owned());
+                    Some(format!(
+                        "the device takes part in scenarios across devices through its {protocol} column, which judges it"
+                    ))
+                }
+                None => device.claims.not_applicable_because(&scenario.needs),
+            };
             let decided = decide(&ScenarioFacts {
                 unreachable: device.unreachable.as_deref(),
                 broken: device.broken.as_deref(),
@@ -73,7 +94,7 @@ pub fn assemble(
                     duration_ms: decided.duration_ms,
                     measurements: after.measurements.clone(),
                     evidence: after.evidence.clone(),
-                    needs: scenario.need_names(),
+                    needs: needs.clone(),
                     claimed_but_broken: decided.verdict == Verdict::Fail
                         && !scenario.needs.is_empty(),
                     mechanism: scenario.mechanism.clone().filter(|_| own),
