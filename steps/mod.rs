@@ -1,5 +1,5 @@
 //! The cucumber World and the step definitions, one file per domain concept. Steps speak of
-//! datastores, edits, sessions and reads (DESIGN.md §2); NETCONF sits underneath.
+//! datastores, edits, sessions and reads (DESIGN.md §2); NETCONF or RESTCONF sits underneath.
 //!
 //! A step ends in one of three ways besides passing (see [`world::Finding`]): the device did
 //! not do what the requirement asks (`fail`), the test bed lacks something (`skipped`), or the
@@ -14,5 +14,6 @@ mod discovery;
 mod fleet;
 mod nmda;
 mod partial_lock;
+mod restconf;
 mod sessions;
 mod transactions;

@@ -65,6 +65,12 @@ pub struct RunWorld {
     pub persist_token: Option<String>,
     /// A confirmed commit may be pending on the single device.
     pub confirmed_pending: bool,
+    /// The last HTTP response a RESTCONF step kept for a `Then` to judge.
+    pub last_response: Option<rfc3535_client::restconf::Response>,
+    /// A resource a RESTCONF step created, by the path its `Location` gave.
+    pub location: Option<String>,
+    /// An entity-tag a RESTCONF step noted.
+    pub entity_tag: Option<String>,
     /// Values measured along the way, reported in the cell.
     pub measurements: BTreeMap<String, serde_json::Value>,
     /// Notes for the evidence (what a step looked at).

@@ -251,6 +251,15 @@ pub const PROFILES: &[Profile] = &[
         kind: ProfileKind::Variant,
     },
     Profile {
+        name: "restconf-http1-only",
+        summary: "serves RESTCONF over HTTP/1.1 only (no h2 in ALPN), as RFC 8040 allows",
+        faults: Faults {
+            restconf_http1_only: true,
+            ..NONE
+        },
+        kind: ProfileKind::Variant,
+    },
+    Profile {
         name: "base-1.0-only",
         summary: "offers only base:1.0, so no chunked framing",
         faults: Faults {
@@ -273,6 +282,42 @@ pub const PROFILES: &[Profile] = &[
         summary: "refuses <get-schema> of ietf-netconf-acm, a standard module it implements",
         faults: Faults {
             unserved_module: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-wrong-media-type",
+        summary: "labels RESTCONF bodies application/xml or application/json, not the YANG data media types",
+        faults: Faults {
+            restconf_wrong_media_type: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-200-for-created",
+        summary: "answers a RESTCONF create with 200 OK instead of 201 Created",
+        faults: Faults {
+            restconf_created_as_ok: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-static-etag",
+        summary: "keeps one RESTCONF entity-tag whatever changes, so a stale If-Match goes through",
+        faults: Faults {
+            restconf_static_etag: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-bare-errors",
+        summary: "sends RESTCONF error statuses without an ietf-restconf:errors body",
+        faults: Faults {
+            restconf_bare_errors: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

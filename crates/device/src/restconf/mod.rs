@@ -888,6 +888,10 @@ impl Exchange<'_> {
             .ok()?;
         let step = resolved.target()?;
         let mut location = format!("{ROOT}/data/{child_path}");
+        if step.kind == StepKind::LeafList {
+            location.push('=');
+            location.push_str(&utf8_percent_encode(child.text.trim(), KEY_VALUE).to_string());
+        }
         if step.kind == StepKind::List {
             let values: Vec<String> = step
                 .key_names

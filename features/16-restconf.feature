@@ -1,0 +1,34 @@
+# RESTCONF itself (RFC 8040): what a client over HTTP relies on, judged on every column that
+# reaches a device over RESTCONF. The datastore scenarios of the other features run there too;
+# these are about the protocol's own promises.
+@req:R3535-5.27 @should @cap:restconf @rfc8040
+Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
+
+  @rfc8040-5.2
+  Scenario: RESTCONF answers in the YANG data media type asked for
+    Given a management session "A"
+    Then "A" reads the sandbox's container in XML and in JSON, each labelled with its YANG data media type
+
+  @cap:config-edit @rfc8040-4.4.1 @rfc8040-4.7
+  Scenario: A new entry is created with 201 and its Location, and goes with DELETE
+    Given a management session "A"
+    When "A" creates an entry of the sandbox list with POST
+    Then the device answered 201 Created with a Location that reads back the entry
+    When "A" deletes that entry with DELETE
+    Then the entry is gone
+
+  @cap:config-edit @rfc8040-3.4.1.2
+  Scenario: The entity-tag moves with every change and guards against a stale write
+    Given a management session "A"
+    When "A" notes the datastore's entity-tag
+    And "A" sets the sandbox text to a fresh value
+    Then the datastore's entity-tag has changed
+    And a write of the sandbox text with that old entity-tag in If-Match is refused with 412 and changes nothing
+
+  @cap:config-edit @rfc8040-7.1
+  Scenario: A refused request says why in an errors body
+    Given a management session "A"
+    When "A" asks for an entry of the sandbox list that does not exist
+    Then the answer is 404 with an errors body naming error-tag "invalid-value"
+    When "A" creates the sandbox's container with POST although it exists
+    Then the answer is 409 with an errors body naming error-tag "data-exists"

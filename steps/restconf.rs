@@ -1,0 +1,362 @@
+//! Steps about RESTCONF itself (RFC 8040): media types, status codes and `Location`, entity-tags
+//! and preconditions, the `errors` body. They talk HTTP through the scenario's RESTCONF
+//! session and judge what came back; what they write is the sandbox, read back and put back
+//! like any other scenario's.
+
+use std::sync::Arc;
+
+use cucumber::{then, when};
+use http::header::IF_MATCH;
+use http::Method;
+use rfc3535_client::restconf::{Request, Response};
+use rfc3535_client::wire::restconf::{Encoding, Errors, MediaType};
+use rfc3535_client::wire::Datastore;
+use rfc3535_harness::restconf::RestconfSession;
+use rfc3535_harness::sandbox::NodePath;
+
+use super::world::{read_sandbox_text, DeviceContext, Finding, RunWorld, StepResult};
+
+fn restconf<'w>(world: &'w RunWorld, name: &str) -> Result<&'w RestconfSession, Finding> {
+    world.session(name)?.restconf()
+}
+
+/// The API path of a sandbox node, down to its first `depth` elements (module from the
+/// device's schema).
+fn api_path(device: &DeviceContext, node: &NodePath, depth: usize) -> Result<String, Finding> {
+    let shape = device.shape().ok_or_else(|| {
+        Finding::skip("the device's schema is not at hand, so no API path can be built")
+    })?;
+    let module = shape
+        .roots
+        .iter()
+        .find(|r| r.namespace == node.namespace)
+        .map(|r| r.module.clone())
+        .ok_or_else(|| {
+            Finding::skip(format!(
+                "no module of the device's schema has the sandbox's namespace {}",
+                node.namespace
+            ))
+        })?;
+    let elements = &node.elements[..depth.min(node.elements.len())];
+    Ok(format!("{module}:{}", elements.join("/")))
+}
+
+fn status_line(response: &Response) -> String {
+    format!(
+        "{} {}",
+        response.status,
+        response
+            .header("content-type")
+            .map(|t| format!("({t})"))
+            .unwrap_or_default()
+    )
+}
+
+#[then(
+    expr = "{string} reads the sandbox's container in XML and in JSON, each labelled with its YANG data media type"
+)]
+async fn reads_both_encodings(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let session = restconf(world, &name)?;
+    let path = api_path(&device, &device.sandbox.text, 1)?;
+    for encoding in Encoding::ALL {
+        let wanted = encoding.data();
+        let response = session
+            .send(
+                Request::new(Method::GET, session.client().data_target(&path, ""))
+                    .accept(wanted.as_str()),
+            )
+            .await?;
+        if !response.status.is_success() {
+            return Err(Finding::fail(format!(
+                "GET {path} with Accept {wanted} answered {}",
+                status_line(&response)
+            )));
+        }
+        if response.media_type() != Some(wanted.clone()) {
+            return Err(Finding::fail(format!(
+                "GET {path} with Accept {wanted} answered Content-Type {:?} (RFC 8040 §5.2: the YANG data media type asked for)",
+                response.header("content-type").unwrap_or("none")
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} creates an entry of the sandbox list with POST")]
+async fn creates_entry(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let parent = api_path(&device, &list, list.elements.len() - 1)?;
+    let leaf = list.elements.last().cloned().unwrap_or_default();
+    let module = parent.split(':').next().unwrap_or_default().to_owned();
+    let value = world.fresh_value();
+    let body = format!(
+        "{{\"{module}:{leaf}\":[{}]}}",
+        serde_json::Value::String(value.clone())
+    );
+    world.list_entries.push(value);
+    let session = restconf(world, &name)?;
+    let response = session
+        .send(
+            Request::new(Method::POST, session.client().data_target(&parent, ""))
+                .accept(MediaType::YangDataJson.as_str())
+                .body(MediaType::YangDataJson, body),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[then(expr = "the device answered 201 Created with a Location that reads back the entry")]
+async fn created_with_location(world: &mut RunWorld) -> StepResult {
+    let response = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    if response.status.as_u16() != 201 {
+        return Err(Finding::fail(format!(
+            "the POST that created the entry answered {}, not 201 Created (RFC 8040 §4.4.1)",
+            status_line(&response)
+        )));
+    }
+    let location = response.header("location").map(str::to_owned).ok_or_else(|| {
+        Finding::fail("201 Created without a Location header (RFC 8040 §4.4.1)")
+    })?;
+    // A Location may be absolute; the path is what this session can ask for.
+    let target = match url::Url::parse(&location) {
+        Ok(url) => url.path().to_owned(),
+        Err(_) => location.clone(),
+    };
+    let value = world.list_entries.last().cloned().unwrap_or_default();
+    let session = restconf(world, "A")?;
+    let read = session
+        .send(Request::new(Method::GET, target.clone()).accept(MediaType::YangDataJson.as_str()))
+        .await?;
+    if !read.status.is_success() || !read.body.contains(&value) {
+        return Err(Finding::fail(format!(
+            "GET of the Location {location} answered {}: not the entry just created",
+            status_line(&read)
+        )));
+    }
+    world.location = Some(target);
+    Ok(())
+}
+
+#[when(expr = "{string} deletes that entry with DELETE")]
+async fn deletes_entry(world: &mut RunWorld, name: String) -> StepResult {
+    let target = world
+        .location
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no Location kept"))?;
+    let session = restconf(world, &name)?;
+    let response = session.send(Request::new(Method::DELETE, target)).await?;
+    if !response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "DELETE of the entry answered {}",
+            status_line(&response)
+        )));
+    }
+    Ok(())
+}
+
+#[then(expr = "the entry is gone")]
+async fn entry_gone(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let value = world.list_entries.last().cloned().unwrap_or_default();
+    let entries = rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running).await?;
+    if entries.contains(&value) {
+        return Err(Finding::fail(format!(
+            "after a DELETE that answered success, the list still holds {value:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// The datastore's entity-tag, from a GET of the datastore resource.
+async fn entity_tag(session: &RestconfSession) -> Result<Option<String>, Finding> {
+    let response = session
+        .send(
+            Request::new(Method::GET, session.client().data_target("", "content=config"))
+                .accept(MediaType::YangDataXml.as_str()),
+        )
+        .await?;
+    if !response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET of the datastore resource answered {}",
+            status_line(&response)
+        )));
+    }
+    Ok(response.header("etag").map(str::to_owned))
+}
+
+#[when(expr = "{string} notes the datastore's entity-tag")]
+async fn notes_entity_tag(world: &mut RunWorld, name: String) -> StepResult {
+    let tag = entity_tag(restconf(world, &name)?).await?.ok_or_else(|| {
+        Finding::skip(
+            "the datastore resource carries no ETag, so there is no entity-tag to judge",
+        )
+    })?;
+    world.notes.push(format!("entity-tag before: {tag}"));
+    world.entity_tag = Some(tag);
+    Ok(())
+}
+
+#[then(expr = "the datastore's entity-tag has changed")]
+async fn entity_tag_changed(world: &mut RunWorld) -> StepResult {
+    let before = world
+        .entity_tag
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no entity-tag noted"))?;
+    let now = entity_tag(restconf(world, "A")?).await?;
+    world.notes.push(format!("entity-tag after: {now:?}"));
+    match now {
+        Some(now) if now != before => Ok(()),
+        Some(_) => Err(Finding::fail(format!(
+            "the datastore changed and its entity-tag {before} did not (RFC 8040 §3.4.1.2, RFC 9110 §8.8.3)"
+        ))),
+        None => Err(Finding::fail(
+            "the datastore resource stopped carrying an ETag after a change",
+        )),
+    }
+}
+
+#[then(
+    expr = "a write of the sandbox text with that old entity-tag in If-Match is refused with 412 and changes nothing"
+)]
+async fn stale_write_refused(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let before = world
+        .entity_tag
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no entity-tag noted"))?;
+    let path = api_path(&device, &device.sandbox.text, device.sandbox.text.elements.len())?;
+    let leaf = device.sandbox.text.elements.last().cloned().unwrap_or_default();
+    let module = path.split(':').next().unwrap_or_default().to_owned();
+    let stale = format!("{}-stale", world.fresh_value());
+    let body = format!(
+        "{{\"{module}:{leaf}\":{}}}",
+        serde_json::Value::String(stale.clone())
+    );
+    let session = restconf(world, "A")?;
+    let response = session
+        .send(
+            Request::new(Method::PUT, session.client().data_target(&path, ""))
+                .header(IF_MATCH, before.clone())
+                .accept(MediaType::YangDataJson.as_str())
+                .body(MediaType::YangDataJson, body),
+        )
+        .await?;
+    let now = read_sandbox_text(world.session("A")?, &device, Datastore::Running).await?;
+    if now.as_deref() == Some(stale.as_str()) {
+        return Err(Finding::fail(format!(
+            "a PUT with If-Match {before}, an entity-tag of before the last change, was applied (answered {})",
+            status_line(&response)
+        )));
+    }
+    if response.status.as_u16() != 412 {
+        return Err(Finding::fail(format!(
+            "a PUT with a stale If-Match answered {}, not 412 Precondition Failed (RFC 9110 §13.1.1)",
+            status_line(&response)
+        )));
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} asks for an entry of the sandbox list that does not exist")]
+async fn asks_for_absent(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let path = format!(
+        "{}={}-absent",
+        api_path(&device, &list, list.elements.len())?,
+        world.fresh_value()
+    );
+    let session = restconf(world, &name)?;
+    let response = session
+        .send(
+            Request::new(Method::GET, session.client().data_target(&path, ""))
+                .accept(MediaType::YangDataJson.as_str()),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[when(expr = "{string} creates the sandbox's container with POST although it exists")]
+async fn posts_existing(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let path = api_path(&device, &device.sandbox.text, 1)?;
+    let session = restconf(world, &name)?;
+    // The container as it is, posted to the datastore: a create of what exists.
+    let current = session
+        .send(
+            Request::new(Method::GET, session.client().data_target(&path, "content=config"))
+                .accept(MediaType::YangDataJson.as_str()),
+        )
+        .await?;
+    if !current.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET {path} answered {}",
+            status_line(&current)
+        )));
+    }
+    let response = session
+        .send(
+            Request::new(Method::POST, session.client().data_target("", ""))
+                .accept(MediaType::YangDataJson.as_str())
+                .body(MediaType::YangDataJson, current.body.clone()),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[then(expr = "the answer is {int} with an errors body naming error-tag {string}")]
+async fn errors_body(world: &mut RunWorld, status: u16, tag: String) -> StepResult {
+    let response = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    if response.status.as_u16() != status {
+        return Err(Finding::fail(format!(
+            "answered {}, not {status} (RFC 8040 §7)",
+            status_line(&response)
+        )));
+    }
+    let encoding = response.encoding().ok_or_else(|| {
+        Finding::fail(format!(
+            "a {status} came with Content-Type {:?} and no ietf-restconf:errors body (RFC 8040 §7.1)",
+            response.header("content-type").unwrap_or("none")
+        ))
+    })?;
+    let errors = Errors::parse(&response.body, encoding).map_err(|e| {
+        Finding::fail(format!(
+            "the body of a {status} is not an ietf-restconf:errors body (RFC 8040 §7.1): {e}"
+        ))
+    })?;
+    let Some(error) = errors.errors.first() else {
+        return Err(Finding::fail("the errors body lists no error (RFC 8040 §7.1)"));
+    };
+    if error.error_type.is_none() || error.tag.is_none() {
+        return Err(Finding::fail(
+            "an error without error-type or error-tag, both mandatory (RFC 8040 §7.1)",
+        ));
+    }
+    if error.tag.as_deref() != Some(tag.as_str()) {
+        return Err(Finding::fail(format!(
+            "error-tag {:?}, not {tag} (RFC 8040 §7)",
+            error.tag.as_deref().unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
