@@ -122,9 +122,10 @@ async fn created_with_location(world: &mut RunWorld) -> StepResult {
             status_line(&response)
         )));
     }
-    let location = response.header("location").map(str::to_owned).ok_or_else(|| {
-        Finding::fail("201 Created without a Location header (RFC 8040 §4.4.1)")
-    })?;
+    let location = response
+        .header("location")
+        .map(str::to_owned)
+        .ok_or_else(|| Finding::fail("201 Created without a Location header (RFC 8040 §4.4.1)"))?;
     // A Location may be absolute; the path is what this session can ask for.
     let target = match url::Url::parse(&location) {
         Ok(url) => url.path().to_owned(),
@@ -171,7 +172,9 @@ async fn entry_gone(world: &mut RunWorld) -> StepResult {
         .clone()
         .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
     let value = world.list_entries.last().cloned().unwrap_or_default();
-    let entries = rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running).await?;
+    let entries =
+        rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running)
+            .await?;
     if entries.contains(&value) {
         return Err(Finding::fail(format!(
             "after a DELETE that answered success, the list still holds {value:?}"
@@ -184,8 +187,11 @@ async fn entry_gone(world: &mut RunWorld) -> StepResult {
 async fn entity_tag(session: &RestconfSession) -> Result<Option<String>, Finding> {
     let response = session
         .send(
-            Request::new(Method::GET, session.client().data_target("", "content=config"))
-                .accept(MediaType::YangDataXml.as_str()),
+            Request::new(
+                Method::GET,
+                session.client().data_target("", "content=config"),
+            )
+            .accept(MediaType::YangDataXml.as_str()),
         )
         .await?;
     if !response.status.is_success() {
@@ -200,9 +206,7 @@ async fn entity_tag(session: &RestconfSession) -> Result<Option<String>, Finding
 #[when(expr = "{string} notes the datastore's entity-tag")]
 async fn notes_entity_tag(world: &mut RunWorld, name: String) -> StepResult {
     let tag = entity_tag(restconf(world, &name)?).await?.ok_or_else(|| {
-        Finding::skip(
-            "the datastore resource carries no ETag, so there is no entity-tag to judge",
-        )
+        Finding::skip("the datastore resource carries no ETag, so there is no entity-tag to judge")
     })?;
     world.notes.push(format!("entity-tag before: {tag}"));
     world.entity_tag = Some(tag);
@@ -237,8 +241,18 @@ async fn stale_write_refused(world: &mut RunWorld) -> StepResult {
         .entity_tag
         .clone()
         .ok_or_else(|| Finding::error("harness bug: no entity-tag noted"))?;
-    let path = api_path(&device, &device.sandbox.text, device.sandbox.text.elements.len())?;
-    let leaf = device.sandbox.text.elements.last().cloned().unwrap_or_default();
+    let path = api_path(
+        &device,
+        &device.sandbox.text,
+        device.sandbox.text.elements.len(),
+    )?;
+    let leaf = device
+        .sandbox
+        .text
+        .elements
+        .last()
+        .cloned()
+        .unwrap_or_default();
     let module = path.split(':').next().unwrap_or_default().to_owned();
     let stale = format!("{}-stale", world.fresh_value());
     let body = format!(
@@ -300,8 +314,11 @@ async fn posts_existing(world: &mut RunWorld, name: String) -> StepResult {
     // The container as it is, posted to the datastore: a create of what exists.
     let current = session
         .send(
-            Request::new(Method::GET, session.client().data_target(&path, "content=config"))
-                .accept(MediaType::YangDataJson.as_str()),
+            Request::new(
+                Method::GET,
+                session.client().data_target(&path, "content=config"),
+            )
+            .accept(MediaType::YangDataJson.as_str()),
         )
         .await?;
     if !current.status.is_success() {
@@ -345,7 +362,9 @@ async fn errors_body(world: &mut RunWorld, status: u16, tag: String) -> StepResu
         ))
     })?;
     let Some(error) = errors.errors.first() else {
-        return Err(Finding::fail("the errors body lists no error (RFC 8040 §7.1)"));
+        return Err(Finding::fail(
+            "the errors body lists no error (RFC 8040 §7.1)",
+        ));
     };
     if error.error_type.is_none() || error.tag.is_none() {
         return Err(Finding::fail(

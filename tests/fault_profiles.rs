@@ -84,7 +84,8 @@ async fn two_compliant_devices_pass_every_applicable_scenario() {
     )
     .await;
     assert!(output.status.success(), "{output:?}");
-    assert_eq!(results.devices.len(), 2);
+    // Two devices, each a NETCONF and a RESTCONF column.
+    assert_eq!(results.devices.len(), 4);
     let problems: Vec<String> = results
         .results
         .iter()
@@ -101,11 +102,19 @@ async fn two_compliant_devices_pass_every_applicable_scenario() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     // The compliant device claims every capability the catalogue needs: nothing is left
-    // not applicable.
+    // not applicable but another protocol's scenarios (and, on the RESTCONF column, the
+    // @multi ones, which the NETCONF column takes part in).
     let not_applicable: BTreeSet<&str> = results
         .results
         .iter()
         .filter(|r| r.verdict == Verdict::NotApplicable)
+        .filter(|r| {
+            let column = r.device.rsplit('/').next().unwrap_or_default();
+            let other_protocol = ["netconf", "restconf"]
+                .iter()
+                .any(|p| *p != column && r.needs.iter().any(|n| n == p));
+            !other_protocol
+        })
         .map(|r| r.scenario.as_str())
         .collect();
     assert!(not_applicable.is_empty(), "{not_applicable:?}");
@@ -139,19 +148,30 @@ async fn variants_reach_exactly_the_compliant_verdicts() {
         ],
     )
     .await;
+    // Column by column: a variant scores as the compliant device over each protocol.
     let verdicts = |device: &str| -> BTreeMap<String, Verdict> {
-        let id = format!("{device}/netconf");
+        let protocol = |id: &str| id.rsplit('/').next().unwrap_or_default().to_owned();
         results
             .results
             .iter()
-            .filter(|r| r.device == id)
-            .map(|r| (format!("{} [{}]", r.scenario, r.requirement), r.verdict))
+            .filter(|r| column_of(&r.device, device))
+            .map(|r| {
+                (
+                    format!("{} {} [{}]", protocol(&r.device), r.scenario, r.requirement),
+                    r.verdict,
+                )
+            })
             .chain(
                 results
                     .requirement_results
                     .iter()
-                    .filter(|r| r.device == id)
-                    .map(|r| (r.requirement.clone(), r.verdict)),
+                    .filter(|r| column_of(&r.device, device))
+                    .map(|r| {
+                        (
+                            format!("{} {}", protocol(&r.device), r.requirement),
+                            r.verdict,
+                        )
+                    }),
             )
             .collect()
     };
@@ -277,12 +297,30 @@ async fn two_devices_that_differ_are_not_failed_for_it() {
 }
 
 /// The verdict of a scenario on a device, with its message.
+/// A scenario's verdict on a device: on the column of the protocol the scenario is about
+/// (the others say it is not applicable there), NETCONF's when it is about none.
 fn scenario_verdict(results: &Results, device: &str, scenario: &str) -> Option<(Verdict, String)> {
+    let of_device = |r: &&rfc3535_score::ResultEntry| {
+        r.device.rsplit_once('/').map(|(name, _)| name) == Some(device) && r.scenario == scenario
+    };
     results
         .results
         .iter()
-        .find(|r| r.device == format!("{device}/netconf") && r.scenario == scenario)
+        .filter(of_device)
+        .find(|r| r.verdict != Verdict::NotApplicable)
+        .or_else(|| {
+            results
+                .results
+                .iter()
+                .filter(of_device)
+                .find(|r| r.device.ends_with("/netconf"))
+        })
         .map(|r| (r.verdict, r.message.clone()))
+}
+
+/// Whether a result id (`name/protocol`) is one of this device's columns.
+fn column_of(id: &str, device: &str) -> bool {
+    id.rsplit_once('/').map(|(name, _)| name) == Some(device)
 }
 
 /// The requirements a device fails in the matrix, with their level.
@@ -290,7 +328,7 @@ fn failed_requirements(results: &Results, device: &str) -> Vec<(String, Option<L
     results
         .requirement_results
         .iter()
-        .filter(|r| r.device == format!("{device}/netconf") && r.verdict == Verdict::Fail)
+        .filter(|r| column_of(&r.device, device) && r.verdict == Verdict::Fail)
         .map(|r| {
             let level = results
                 .requirements
@@ -304,11 +342,11 @@ fn failed_requirements(results: &Results, device: &str) -> Vec<(String, Option<L
 
 /// Only this device's part of the results, to ask what `--fail-on` would say of it alone.
 fn only(results: &Results, device: &str) -> Results {
-    let id = format!("{device}/netconf");
     let mut mine = results.clone();
-    mine.devices.retain(|d| d.id == id);
-    mine.results.retain(|r| r.device == id);
-    mine.requirement_results.retain(|r| r.device == id);
+    mine.devices.retain(|d| column_of(&d.id, device));
+    mine.results.retain(|r| column_of(&r.device, device));
+    mine.requirement_results
+        .retain(|r| column_of(&r.device, device));
     mine
 }
 
@@ -589,16 +627,28 @@ async fn the_main_job_needs_no_device() {
         "the report's path is printed: {stdout}"
     );
     assert!(out.join("report.html").is_file());
+    // Six devices, each over NETCONF and RESTCONF.
     let names: Vec<&str> = results.devices.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 12, "{names:?}");
+    for protocol in ["netconf", "restconf"] {
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| n.ends_with(&format!("/{protocol}")))
+                .count(),
+            6,
+            "{names:?}"
+        );
+    }
     for device in &results.devices {
+        let (name, _) = device.id.rsplit_once('/').expect("name/protocol");
         let verdicts: Vec<Verdict> = results
             .results
             .iter()
-            .filter(|r| r.device == device.id)
+            .filter(|r| column_of(&r.device, name))
             .map(|r| r.verdict)
             .collect();
-        if device.id == "compliant/netconf" {
+        if name == "compliant" {
             assert!(
                 verdicts
                     .iter()
@@ -606,11 +656,7 @@ async fn the_main_job_needs_no_device() {
                 "{verdicts:?}"
             );
         } else {
-            assert!(
-                verdicts.contains(&Verdict::Fail),
-                "{} fails something",
-                device.id
-            );
+            assert!(verdicts.contains(&Verdict::Fail), "{name} fails something");
         }
         assert!(device.safety.verified, "{}: {:?}", device.id, device.safety);
     }

@@ -119,7 +119,13 @@ async fn a_module_the_device_does_not_serve_is_checked_from_a_local_copy() {
         "{:?}",
         acquired.problems
     );
-    for result in &results.results {
+    // The NETCONF column: get-schema refuses the module (the RESTCONF column's schema
+    // resource does too, and its scenarios about serving modules are NETCONF's).
+    for result in results
+        .results
+        .iter()
+        .filter(|r| r.device.ends_with("/netconf"))
+    {
         let about_serving = result.scenario.contains("can be downloaded")
             || result.scenario.contains("schema list names");
         if about_serving {

@@ -1082,9 +1082,16 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 }
 
 /// The scenario names of the feature files.
+/// The scenarios a real NETCONF device of the lab can judge: every one but RESTCONF's own
+/// (`@cap:restconf`), whose failing cases are the reference device's RESTCONF fault profiles
+/// (tests/fault_profiles.rs) until a real RESTCONF peer joins the lab.
 fn catalogue_scenarios() -> BTreeSet<String> {
-    common::catalogue_scenarios()
+    let catalogue = rfc3535_harness::catalogue::Catalogue::load(&common::features_dir())
+        .expect("the catalogue loads");
+    catalogue
+        .scenarios
         .into_iter()
+        .filter(|s| !s.needs.contains(&rfc3535_harness::Capability::Restconf))
         .map(|s| s.name)
         .collect()
 }

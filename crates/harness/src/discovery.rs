@@ -63,6 +63,22 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// The implemented modules are the library's (RFC 7950 §5.6.4, RFC 8526 §2).
+    fn take_modules_from(&mut self, library: &YangLibrary) {
+        self.modules = library
+            .implemented()
+            .map(|m| {
+                let module = ImplementedModule {
+                    revision: m.revision.clone(),
+                    namespace: m.namespace.clone(),
+                    features: m.features.clone(),
+                };
+                (m.name.clone(), module)
+            })
+            .collect();
+        self.modules_from = ModuleSource::Library;
+    }
+
     pub fn claims(&self, capability: Capability) -> bool {
         self.capabilities.contains_key(&capability)
     }
@@ -169,18 +185,7 @@ pub async fn discover(session: &Session) -> Claims {
     match read_library_as_served(session).await {
         Ok(Some(LibraryRead { library, xml })) => {
             claims.library_xml = Some(xml);
-            claims.modules = library
-                .implemented()
-                .map(|m| {
-                    let module = ImplementedModule {
-                        revision: m.revision.clone(),
-                        namespace: m.namespace.clone(),
-                        features: m.features.clone(),
-                    };
-                    (m.name.clone(), module)
-                })
-                .collect();
-            claims.modules_from = ModuleSource::Library;
+            claims.take_modules_from(&library);
         }
         Ok(None) => {}
         Err(note) => claims.library_note = Some(note.to_string()),
@@ -246,18 +251,7 @@ pub async fn discover_restconf(session: &crate::restconf::RestconfSession) -> Cl
                 Capability::YangLibrary,
                 format!("RESTCONF: the YANG library ({:?}) reads", library.format),
             );
-            claims.modules = library
-                .implemented()
-                .map(|m| {
-                    let module = ImplementedModule {
-                        revision: m.revision.clone(),
-                        namespace: m.namespace.clone(),
-                        features: m.features.clone(),
-                    };
-                    (m.name.clone(), module)
-                })
-                .collect();
-            claims.modules_from = ModuleSource::Library;
+            claims.take_modules_from(&library);
         }
         Ok(None) => {}
         Err(note) => claims.library_note = Some(note.to_string()),

@@ -654,6 +654,31 @@ impl Exchange<'_> {
         self.headed(response)
     }
 
+    /// The answer to a write that took effect: the status, and the datastore's new
+    /// validators.
+    fn written(&self, status: StatusCode) -> HttpResponse {
+        let mut response = response(status, None);
+        self.validators(&mut response);
+        response
+    }
+
+    /// The body of a PUT or PATCH of a resource, as configuration with the operation on the
+    /// resource's own element; a body that is not the resource the URI names is refused.
+    fn resource_body(
+        &self,
+        path: &ResourcePath,
+        write: Write,
+        section: &str,
+    ) -> Result<Vec<Element>, Refusal> {
+        let mut config = self.body_as_config(path, path.steps.len() - 1)?;
+        if !mark(&mut config, path, path.steps.len(), write) {
+            return Err(Box::new(self.bad_request(&format!(
+                "the body is not the resource the URI names, or its keys differ (RFC 8040 {section})"
+            ))));
+        }
+        Ok(config)
+    }
+
     fn validators(&self, response: &mut HttpResponse) {
         if let Ok(value) = HeaderValue::from_str(&self.etag()) {
             response.headers_mut().insert(ETAG, value);
@@ -768,41 +793,27 @@ impl Exchange<'_> {
             };
             return match self.edit_with(&config, "replace") {
                 Err(error) => self.reply.refused(&error),
-                Ok(()) => {
-                    let mut response = response(StatusCode::NO_CONTENT, None);
-                    self.validators(&mut response);
-                    response
-                }
+                Ok(()) => self.written(StatusCode::NO_CONTENT),
             };
         }
         let existed = match self.exists(path) {
             Ok(existed) => existed,
             Err(refusal) => return *refusal,
         };
-        let mut config = match self.body_as_config(path, path.steps.len() - 1) {
+        let config = match self.resource_body(path, Write::Replace, "§4.5") {
             Ok(config) => config,
             Err(refusal) => return *refusal,
         };
-        if !mark(&mut config, path, path.steps.len(), Write::Replace) {
-            return self.bad_request(
-                "the body is not the resource the URI names, or its keys differ (RFC 8040 §4.5)",
-            );
-        }
         if count_children(&config, path, path.steps.len() - 1) != 1 {
             return self.bad_request("the body holds more than the resource the URI names");
         }
         match self.edit(&config) {
             Err(error) => self.reply.refused(&error),
-            Ok(()) => {
-                let status = if existed {
-                    StatusCode::NO_CONTENT
-                } else {
-                    self.created()
-                };
-                let mut response = response(status, None);
-                self.validators(&mut response);
-                response
-            }
+            Ok(()) => self.written(if existed {
+                StatusCode::NO_CONTENT
+            } else {
+                self.created()
+            }),
         }
     }
 
@@ -938,22 +949,13 @@ impl Exchange<'_> {
             }
             Err(refusal) => return *refusal,
         }
-        let mut config = match self.body_as_config(path, path.steps.len() - 1) {
+        let config = match self.resource_body(path, Write::Merge, "§4.6.1") {
             Ok(config) => config,
             Err(refusal) => return *refusal,
         };
-        if !mark(&mut config, path, path.steps.len(), Write::Merge) {
-            return self.bad_request(
-                "the body is not the resource the URI names, or its keys differ (RFC 8040 §4.6.1)",
-            );
-        }
         match self.edit(&config) {
             Err(error) => self.reply.refused(&error),
-            Ok(()) => {
-                let mut response = response(StatusCode::NO_CONTENT, None);
-                self.validators(&mut response);
-                response
-            }
+            Ok(()) => self.written(StatusCode::NO_CONTENT),
         }
     }
 
@@ -988,11 +990,7 @@ impl Exchange<'_> {
         }
         match self.edit(&config) {
             Err(error) => self.reply.refused(&error),
-            Ok(()) => {
-                let mut response = response(StatusCode::NO_CONTENT, None);
-                self.validators(&mut response);
-                response
-            }
+            Ok(()) => self.written(StatusCode::NO_CONTENT),
         }
     }
 }
