@@ -32,3 +32,13 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Then the answer is 404 with an errors body naming error-tag "invalid-value"
     When "A" creates the sandbox's container with POST although it exists
     Then the answer is 409 with an errors body naming error-tag "data-exists"
+
+  @cap:config-edit @cap:yang-patch @rfc8072-2
+  Scenario: A YANG Patch applies all of its edits or none
+    Given a management session "A"
+    When "A" sends a YANG Patch that adds two entries to the sandbox list and then deletes one that does not exist
+    Then the patch is refused with a yang-patch-status that reports the error
+    And neither entry of the patch is in the sandbox list
+    When "A" sends a YANG Patch that adds two entries to the sandbox list
+    Then the patch is applied with a yang-patch-status of ok
+    And both entries of the patch are in the sandbox list

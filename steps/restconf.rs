@@ -379,3 +379,186 @@ async fn errors_body(world: &mut RunWorld, status: u16, tag: String) -> StepResu
     }
     Ok(())
 }
+
+/// Sends a YANG Patch to the datastore resource that creates two fresh entries of the sandbox
+/// list and, when `then_fail`, deletes one that does not exist last.
+async fn send_list_patch(world: &mut RunWorld, name: &str, then_fail: bool) -> StepResult {
+    use rfc3535_client::wire::restconf::{PatchEdit, PatchOperation, YangPatch};
+    let device = Arc::clone(world.device()?);
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let path = api_path(&device, &list, list.elements.len())?;
+    let module = path.split(':').next().unwrap_or_default().to_owned();
+    let leaf = list.elements.last().cloned().unwrap_or_default();
+    let values: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|s| format!("{}-{s}", world.fresh_value()))
+        .collect();
+    let encode = |v: &str| {
+        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let mut edits: Vec<PatchEdit> = values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| PatchEdit {
+            edit_id: format!("add-{}", index + 1),
+            operation: PatchOperation::Create,
+            target: format!("/{path}={}", encode(value)),
+            point: None,
+            where_: None,
+            value: Some(format!(
+                "{{\"{module}:{leaf}\":[{}]}}",
+                serde_json::Value::String(value.clone())
+            )),
+        })
+        .collect();
+    if then_fail {
+        edits.push(PatchEdit {
+            edit_id: "delete-absent".to_owned(),
+            operation: PatchOperation::Delete,
+            target: format!(
+                "/{path}={}",
+                encode(&format!("{}-absent", world.fresh_value()))
+            ),
+            point: None,
+            where_: None,
+            value: None,
+        });
+    }
+    let patch = YangPatch {
+        patch_id: format!("rfc3535-{}", world.nonce),
+        comment: Some("the rfc3535 harness: all or nothing".to_owned()),
+        edits,
+    };
+    for value in &values {
+        if !world.list_entries.contains(value) {
+            world.list_entries.push(value.clone());
+        }
+    }
+    world.patch_values = values;
+    let session = restconf(world, name)?;
+    let response = session
+        .send(
+            Request::new(Method::PATCH, session.client().data_target("", ""))
+                .accept(MediaType::YangDataJson.as_str())
+                .body(MediaType::YangPatchJson, patch.to_document(Encoding::Json)),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[when(
+    expr = "{string} sends a YANG Patch that adds two entries to the sandbox list and then deletes one that does not exist"
+)]
+async fn patch_that_fails(world: &mut RunWorld, name: String) -> StepResult {
+    send_list_patch(world, &name, true).await
+}
+
+#[when(expr = "{string} sends a YANG Patch that adds two entries to the sandbox list")]
+async fn patch_that_works(world: &mut RunWorld, name: String) -> StepResult {
+    send_list_patch(world, &name, false).await
+}
+
+/// The yang-patch-status of the last response.
+fn patch_status(
+    world: &RunWorld,
+) -> Result<(Response, rfc3535_client::wire::restconf::PatchStatus), Finding> {
+    let response = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let encoding = response.encoding().ok_or_else(|| {
+        Finding::fail(format!(
+            "the answer to a YANG Patch ({}) carries no yang-patch-status (RFC 8072 §2.3)",
+            status_line(&response)
+        ))
+    })?;
+    let status = rfc3535_client::wire::restconf::PatchStatus::parse(&response.body, encoding)
+        .map_err(|e| {
+            Finding::fail(format!(
+                "the answer to a YANG Patch ({}) is not a yang-patch-status (RFC 8072 §2.3): {e}",
+                status_line(&response)
+            ))
+        })?;
+    Ok((response, status))
+}
+
+#[then(expr = "the patch is refused with a yang-patch-status that reports the error")]
+async fn patch_refused(world: &mut RunWorld) -> StepResult {
+    use rfc3535_client::wire::restconf::EditOutcome;
+    let (response, status) = patch_status(world)?;
+    if response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "a YANG Patch with an edit that cannot be applied answered {}",
+            status_line(&response)
+        )));
+    }
+    let reported = matches!(status.global, Some(EditOutcome::Errors(_)))
+        || status
+            .edits
+            .iter()
+            .any(|e| matches!(e.outcome, Some(EditOutcome::Errors(_))));
+    if !reported {
+        return Err(Finding::fail(
+            "the yang-patch-status of a refused patch reports no errors (RFC 8072 §2.3)",
+        ));
+    }
+    Ok(())
+}
+
+#[then(expr = "the patch is applied with a yang-patch-status of ok")]
+async fn patch_applied(world: &mut RunWorld) -> StepResult {
+    use rfc3535_client::wire::restconf::EditOutcome;
+    let (response, status) = patch_status(world)?;
+    if !response.status.is_success() || status.global != Some(EditOutcome::Ok) {
+        return Err(Finding::fail(format!(
+            "a YANG Patch of two new entries answered {} with status {:?}",
+            status_line(&response),
+            status.global
+        )));
+    }
+    Ok(())
+}
+
+async fn patched_entries_present(world: &RunWorld) -> Result<Vec<String>, Finding> {
+    let device = world.device()?;
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let entries =
+        rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running)
+            .await?;
+    Ok(world
+        .patch_values
+        .iter()
+        .filter(|v| entries.contains(v))
+        .cloned()
+        .collect())
+}
+
+#[then(expr = "neither entry of the patch is in the sandbox list")]
+async fn neither_entry(world: &mut RunWorld) -> StepResult {
+    let present = patched_entries_present(world).await?;
+    if present.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the refused patch left {present:?} in the sandbox list: YANG Patch is all or nothing (RFC 8072 §2)"
+    )))
+}
+
+#[then(expr = "both entries of the patch are in the sandbox list")]
+async fn both_entries(world: &mut RunWorld) -> StepResult {
+    let present = patched_entries_present(world).await?;
+    if present.len() == world.patch_values.len() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "after a patch that answered ok, the sandbox list holds {present:?} of {:?}",
+        world.patch_values
+    )))
+}

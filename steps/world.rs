@@ -71,6 +71,8 @@ pub struct RunWorld {
     pub location: Option<String>,
     /// An entity-tag a RESTCONF step noted.
     pub entity_tag: Option<String>,
+    /// The sandbox list entries a YANG Patch of this scenario tried to add.
+    pub patch_values: Vec<String>,
     /// Values measured along the way, reported in the cell.
     pub measurements: BTreeMap<String, serde_json::Value>,
     /// Notes for the evidence (what a step looked at).

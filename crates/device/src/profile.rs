@@ -138,6 +138,9 @@ pub struct Faults {
     pub restconf_static_etag: bool,
     /// RESTCONF errors come with their status and no `errors` body (RFC 8040 §7.1).
     pub restconf_bare_errors: bool,
+    /// A YANG Patch is applied one edit at a time: a failing edit leaves the earlier ones in
+    /// place (RFC 8072 §2: all or nothing).
+    pub restconf_non_atomic_patch: bool,
 }
 
 /// What a profile is for.
@@ -222,6 +225,7 @@ const NONE: Faults = Faults {
     restconf_created_as_ok: false,
     restconf_static_etag: false,
     restconf_bare_errors: false,
+    restconf_non_atomic_patch: false,
 };
 
 /// Every profile, compliant first.
@@ -318,6 +322,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "sends RESTCONF error statuses without an ietf-restconf:errors body",
         faults: Faults {
             restconf_bare_errors: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-non-atomic-patch",
+        summary: "applies a YANG Patch edit by edit, so a failing edit leaves the earlier ones in place",
+        faults: Faults {
+            restconf_non_atomic_patch: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

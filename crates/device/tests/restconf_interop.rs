@@ -1,7 +1,7 @@
 //! Independent RESTCONF clients against the reference device, each running the same script:
 //! root discovery through host-meta, a GET, a POST that creates a list entry (201 and its
 //! Location), a PUT that creates another and one that replaces it (201, then 204), a PATCH that
-//! merges, a DELETE, and the reads that show each effect. curl 7.88 (HTTP/1.1 and `--http2`),
+//! merges, a YANG Patch (RFC 8072) that merges again, a DELETE, and the reads that show each effect. curl 7.88 (HTTP/1.1 and `--http2`),
 //! Python httpx 0.28 (HTTP/2) and requests 2.32 (HTTP/1.1), installed by scripts/setup-test-env.
 //!
 //! Every client verifies the server certificate against the device's own (written to a file);
@@ -122,6 +122,29 @@ async fn curl(
     )
 }
 
+/// A YANG Patch with curl (`application/yang-patch+json`): the status code and the body.
+async fn curl_patch(bed: &Bed, http: &str, path: &str, patch: &str) -> (u16, String) {
+    let mut command = tokio::process::Command::new("curl");
+    command
+        .args(["-sS", http, "--cacert"])
+        .arg(bed.dir.path().join("ca.pem"))
+        .arg("--netrc-file")
+        .arg(bed.dir.path().join("netrc"))
+        .args(["-X", "PATCH", "-H", "Accept: application/yang-data+json"])
+        .args([
+            "-H",
+            "Content-Type: application/yang-patch+json",
+            "--data-binary",
+            patch,
+        ])
+        .args(["-w", "\n%{http_code}"])
+        .arg(format!("{}{path}", bed.base()));
+    let output = run(&mut command).await;
+    let text = assert_success("curl", &output);
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", ""));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
 async fn curl_script(bed: &Bed, http: &str, tag: &str) {
     let (code, _, meta) = curl(bed, http, "GET", "/.well-known/host-meta", None).await;
     assert_eq!(code, 200, "{meta}");
@@ -152,7 +175,7 @@ async fn curl_script(bed: &Bed, http: &str, tag: &str) {
     assert_eq!(code, 201, "{body}");
     let (code, _, body) = curl(bed, http, "PUT", &entry, Some(&rule("deny"))).await;
     assert_eq!(code, 204, "{body}");
-    let name = format!(r#"{{"rfc3535-lab:lab":{{"name":"{tag}"}}}}"#);
+    let name = format!(r#"{{"rfc3535-lab:lab":{{"name":"{tag}-plain"}}}}"#);
     let (code, _, body) = curl(
         bed,
         http,
@@ -162,6 +185,13 @@ async fn curl_script(bed: &Bed, http: &str, tag: &str) {
     )
     .await;
     assert_eq!(code, 204, "{body}");
+    // A YANG Patch (RFC 8072) sets the name the effects check looks for.
+    let patch = format!(
+        r#"{{"ietf-yang-patch:yang-patch":{{"patch-id":"{tag}","edit":[{{"edit-id":"1","operation":"merge","target":"/name","value":{{"rfc3535-lab:name":"{tag}"}}}}]}}}}"#
+    );
+    let (code, body) = curl_patch(bed, http, "/restconf/data/rfc3535-lab:lab", &patch).await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"ok\""), "{body}");
     let (code, _, body) = curl(bed, http, "GET", &entry, None).await;
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("deny"), "{body}");
@@ -214,19 +244,19 @@ JSON = "application/yang-data+json"
 if which == "httpx":
     import httpx
     client = httpx.Client(http2=True, verify=ca, auth=auth)
-    def call(method, path, body=None):
+    def call(method, path, body=None, media=JSON):
         r = client.request(method, base + path, content=body,
-                           headers={"Accept": JSON, **({"Content-Type": JSON} if body else {})})
+                           headers={"Accept": JSON, **({"Content-Type": media} if body else {})})
         assert r.http_version == "HTTP/2", r.http_version
         return r
 else:
     import requests
     session = requests.Session()
     session.auth = auth
-    def call(method, path, body=None):
+    def call(method, path, body=None, media=JSON):
         # Per request: a session's own verify loses to REQUESTS_CA_BUNDLE in the environment.
         return session.request(method, base + path, data=body, verify=ca,
-                               headers={"Accept": JSON, **({"Content-Type": JSON} if body else {})})
+                               headers={"Accept": JSON, **({"Content-Type": media} if body else {})})
 
 def expect(r, code):
     assert r.status_code == code, (r.request.method, r.url, r.status_code, r.text)
@@ -242,7 +272,11 @@ entry = "/restconf/data/rfc3535-lab:lab/rule=" + tag
 rule = '{"rfc3535-lab:rule":[{"id":"%s","action":"%%s"}]}' % tag
 expect(call("PUT", entry, rule % "permit"), 201)
 expect(call("PUT", entry, rule % "deny"), 204)
-expect(call("PATCH", "/restconf/data/rfc3535-lab:lab", '{"rfc3535-lab:lab":{"name":"%s"}}' % tag), 204)
+expect(call("PATCH", "/restconf/data/rfc3535-lab:lab", '{"rfc3535-lab:lab":{"name":"%s-plain"}}' % tag), 204)
+patch = ('{"ietf-yang-patch:yang-patch":{"patch-id":"%s","edit":[{"edit-id":"1","operation":"merge",'
+         '"target":"/name","value":{"rfc3535-lab:name":"%s"}}]}}' % (tag, tag))
+status = expect(call("PATCH", "/restconf/data/rfc3535-lab:lab", patch, "application/yang-patch+json"), 200)
+assert '"ok"' in status.text, status.text
 assert "deny" in expect(call("GET", entry), 200).text
 expect(call("DELETE", "/restconf/data/rfc3535-lab:lab/peer=%s-peer" % tag), 204)
 print("script done")

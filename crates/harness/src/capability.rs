@@ -52,11 +52,14 @@ pub enum Capability {
     Netconf,
     /// The column reaches the device over RESTCONF: scenarios about RFC 8040 itself need it.
     Restconf,
+    /// RESTCONF YANG Patch (RFC 8072): the datastore resource's `Accept-Patch` names a YANG
+    /// Patch media type.
+    YangPatch,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 24] = [
+    pub const ALL: [Capability; 25] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -81,6 +84,7 @@ impl Capability {
         Capability::WritableRunning,
         Capability::Xpath,
         Capability::YangLibrary,
+        Capability::YangPatch,
     ];
 
     /// The name in `@cap:` tags and in results.json.
@@ -110,6 +114,7 @@ impl Capability {
             Capability::ConfigEdit => "config-edit",
             Capability::Netconf => "netconf",
             Capability::Restconf => "restconf",
+            Capability::YangPatch => "yang-patch",
         }
     }
 
@@ -131,6 +136,7 @@ impl Capability {
                 | Capability::Replay
                 | Capability::Netconf
                 | Capability::Restconf
+                | Capability::YangPatch
         ) && self.module().is_none()
     }
 
@@ -147,6 +153,7 @@ impl Capability {
             | Capability::Monitoring
             | Capability::Netconf
             | Capability::Restconf => None,
+            Capability::YangPatch => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -183,6 +190,10 @@ impl Capability {
             }
             (Capability::Netconf, _) => {
                 "this column reaches the device over another protocol; the scenario is about NETCONF's own mechanisms".to_owned()
+            }
+            (Capability::YangPatch, _) => {
+                "the RESTCONF server's Accept-Patch names no YANG Patch media type (RFC 8072 §4.2)"
+                    .to_owned()
             }
             (Capability::Restconf, _) => {
                 "this column reaches the device over another protocol; the scenario is about RESTCONF (RFC 8040) itself".to_owned()

@@ -261,6 +261,14 @@ pub async fn discover_restconf(session: &crate::restconf::RestconfSession) -> Cl
         Capability::ConfigEdit,
         "RESTCONF: configuration data resources are written with PUT, POST, PATCH and DELETE (RFC 8040 §4)".to_owned(),
     );
+    if let Some(accepted) = session.accept_patch().await {
+        if accepted.contains("application/yang-patch") {
+            claims.capabilities.insert(
+                Capability::YangPatch,
+                format!("RESTCONF: OPTIONS of the datastore resource, Accept-Patch: {accepted}"),
+            );
+        }
+    }
     claims
 }
 

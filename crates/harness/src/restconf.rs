@@ -263,6 +263,20 @@ impl RestconfSession {
     }
 }
 
+impl RestconfSession {
+    /// The `Accept-Patch` of the datastore resource (RFC 8072 §4.2 names YANG Patch there).
+    pub async fn accept_patch(&self) -> Option<String> {
+        let response = self
+            .send(Request::new(
+                Method::OPTIONS,
+                self.client.data_target("", ""),
+            ))
+            .await
+            .ok()?;
+        response.header("accept-patch").map(str::to_owned)
+    }
+}
+
 impl crate::schema::ModuleServer for RestconfSession {
     async fn library(
         &self,

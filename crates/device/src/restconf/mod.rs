@@ -340,6 +340,7 @@ enum Write {
     Replace,
     Merge,
     Delete,
+    Remove,
 }
 
 impl Write {
@@ -349,6 +350,7 @@ impl Write {
             Write::Replace => "replace",
             Write::Merge => "merge",
             Write::Delete => "delete",
+            Write::Remove => "remove",
         }
     }
 }
@@ -467,7 +469,7 @@ impl Exchange<'_> {
                 response.headers_mut().insert(
                     "accept-patch",
                     HeaderValue::from_static(
-                        "application/yang-data+xml, application/yang-data+json",
+                        "application/yang-data+xml, application/yang-data+json, application/yang-patch+xml, application/yang-patch+json",
                     ),
                 );
                 response
@@ -479,6 +481,14 @@ impl Exchange<'_> {
                 match self.method {
                     Method::PUT => self.put(&resolved),
                     Method::POST => self.post(api_path, &resolved),
+                    Method::PATCH
+                        if matches!(
+                            self.body_media,
+                            Some(MediaType::YangPatchXml | MediaType::YangPatchJson)
+                        ) =>
+                    {
+                        self.yang_patch(api_path, &resolved)
+                    }
                     Method::PATCH => self.patch(&resolved),
                     _ => self.delete(&resolved),
                 }
@@ -957,6 +967,168 @@ impl Exchange<'_> {
             Err(error) => self.reply.refused(&error),
             Ok(()) => self.written(StatusCode::NO_CONTENT),
         }
+    }
+
+    /// The configuration one YANG Patch edit writes (RFC 8072 §2.5): its value placed at its
+    /// target, or the target's skeleton for a delete or remove, the operation on the target.
+    fn patch_edit(
+        &self,
+        api_path: &str,
+        edit: &rfc3535_wire::restconf::PatchEdit,
+        encoding: Encoding,
+    ) -> Result<Vec<Element>, RpcError> {
+        use rfc3535_wire::restconf::PatchOperation;
+        let invalid =
+            |message: String| RpcError::new(ErrorType::Protocol, ErrorTag::InvalidValue, message);
+        let write = match edit.operation {
+            PatchOperation::Create => Write::Create,
+            PatchOperation::Merge => Write::Merge,
+            PatchOperation::Replace => Write::Replace,
+            PatchOperation::Delete => Write::Delete,
+            PatchOperation::Remove => Write::Remove,
+            PatchOperation::Insert | PatchOperation::Move => {
+                return Err(RpcError::new(
+                    ErrorType::Protocol,
+                    ErrorTag::OperationNotSupported,
+                    format!(
+                        "edit {}: {} is not supported by this server",
+                        edit.edit_id,
+                        edit.operation.as_str()
+                    ),
+                ))
+            }
+        };
+        let target = format!(
+            "{}/{}",
+            api_path.trim_end_matches('/'),
+            edit.target.trim_start_matches('/')
+        );
+        let path = self
+            .shared
+            .with_schema(|s| s.resource_path(target.trim_start_matches('/')))?
+            .map_err(|e| invalid(format!("edit {}: {e}", edit.edit_id)))?;
+        if path.is_datastore() {
+            return Err(invalid(format!(
+                "edit {}: a patch edit names a data node, not the datastore",
+                edit.edit_id
+            )));
+        }
+        let depth = path.steps.len();
+        let mut config = if edit.operation.needs_value() {
+            let value = edit.value.as_deref().ok_or_else(|| {
+                invalid(format!(
+                    "edit {}: {} needs a value",
+                    edit.edit_id,
+                    edit.operation.as_str()
+                ))
+            })?;
+            let xml = self.shared.with_schema(|s| {
+                let placed = s.place(value, encoding, &path, depth - 1);
+                s.convert(&placed, encoding, Encoding::Xml, Content::PartialConfig)
+            })?;
+            let xml = xml.map_err(|f| invalid(format!("edit {}: {f}", edit.edit_id)))?;
+            Element::parse_fragment(&xml).map_err(|e| invalid(e.to_string()))?
+        } else {
+            let skeleton = self
+                .shared
+                .with_schema(|s| s.place("", Encoding::Xml, &path, depth))?;
+            let mut config =
+                Element::parse_fragment(&skeleton).map_err(|e| invalid(e.to_string()))?;
+            if let Some(target) = path.target().filter(|t| t.kind == StepKind::LeafList) {
+                if let Some(element) = find_mut(&mut config, &path, depth - 1)
+                    .and_then(|level| level.iter_mut().find(|e| e.name.local == target.name))
+                {
+                    element.text = target
+                        .keys
+                        .first()
+                        .map(|k| k.value.clone())
+                        .unwrap_or_default();
+                }
+            }
+            config
+        };
+        if !mark(&mut config, &path, depth, write) {
+            return Err(invalid(format!(
+                "edit {}: the value is not the node its target names",
+                edit.edit_id
+            )));
+        }
+        Ok(config)
+    }
+
+    /// PATCH with a YANG Patch (RFC 8072): every edit or none, answered with a
+    /// `yang-patch-status`. The edits go to the device as one edit of running, which it
+    /// applies whole or not at all (with the non-atomic fault, one edit at a time).
+    fn yang_patch(&self, api_path: &str, _path: &ResourcePath) -> HttpResponse {
+        use rfc3535_wire::restconf::{EditOutcome, EditStatus, PatchStatus, YangPatch};
+        let encoding = self
+            .body_media
+            .as_ref()
+            .and_then(MediaType::encoding)
+            .unwrap_or(Encoding::Xml);
+        let patch = match YangPatch::parse(&self.body, encoding) {
+            Ok(patch) => patch,
+            Err(e) => return self.bad_request(&format!("not a YANG Patch: {e}")),
+        };
+        let wire_error = |error: &RpcError| rfc3535_wire::RpcError {
+            error_type: Some(error.error_type.clone()),
+            tag: Some(error.tag.to_string()),
+            path: error.path.clone(),
+            message: Some(error.message.clone()),
+            ..rfc3535_wire::RpcError::default()
+        };
+        let answer = |status: StatusCode, result: PatchStatus| {
+            let body = result.to_body(self.reply.encoding);
+            let media = match self.reply.encoding {
+                Encoding::Xml => "application/yang-data+xml",
+                Encoding::Json => "application/yang-data+json",
+            };
+            let mut answer = response(status, Some((media, body)));
+            self.validators(&mut answer);
+            answer
+        };
+        let failed = |error: &RpcError, edit: Option<&str>| {
+            let mut status = PatchStatus {
+                patch_id: Some(patch.patch_id.clone()),
+                ..PatchStatus::default()
+            };
+            match edit {
+                Some(id) => status.edits.push(EditStatus {
+                    edit_id: Some(id.to_owned()),
+                    outcome: Some(EditOutcome::Errors(vec![wire_error(error)])),
+                }),
+                None => status.global = Some(EditOutcome::Errors(vec![wire_error(error)])),
+            }
+            answer(status_of(error.tag), status)
+        };
+        let mut configs = Vec::new();
+        for edit in &patch.edits {
+            match self.patch_edit(api_path, edit, encoding) {
+                Ok(config) => configs.push((edit.edit_id.clone(), config)),
+                Err(error) => return failed(&error, Some(&edit.edit_id)),
+            }
+        }
+        if self.shared.faults.restconf_non_atomic_patch {
+            // The fault: each edit on its own; a failing one leaves the earlier ones applied.
+            for (id, config) in &configs {
+                if let Err(error) = self.edit(config) {
+                    return failed(&error, Some(id));
+                }
+            }
+        } else {
+            let whole: Vec<Element> = configs.into_iter().flat_map(|(_, c)| c).collect();
+            if let Err(error) = self.edit(&whole) {
+                return failed(&error, None);
+            }
+        }
+        answer(
+            StatusCode::OK,
+            PatchStatus {
+                patch_id: Some(patch.patch_id.clone()),
+                global: Some(EditOutcome::Ok),
+                edits: Vec::new(),
+            },
+        )
     }
 
     /// DELETE (RFC 8040 §4.7).
