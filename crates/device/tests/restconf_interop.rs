@@ -86,13 +86,44 @@ fn assert_success(client: &str, output: &Output) -> String {
     stdout
 }
 
-/// One curl request: `METHOD PATH [BODY]`; prints the status code, then the body.
+/// One curl request: `METHOD PATH [BODY]`, a body in YANG data JSON; the status code, the
+/// response headers and the body.
 async fn curl(
     bed: &Bed,
     http: &str,
     method: &str,
     path: &str,
     body: Option<&str>,
+) -> (u16, String, String) {
+    curl_with(
+        bed,
+        http,
+        method,
+        path,
+        body.map(|b| ("application/yang-data+json", b)),
+    )
+    .await
+}
+
+/// A YANG Patch with curl (`application/yang-patch+json`): the status code and the body.
+async fn curl_patch(bed: &Bed, http: &str, path: &str, patch: &str) -> (u16, String) {
+    let (code, _, body) = curl_with(
+        bed,
+        http,
+        "PATCH",
+        path,
+        Some(("application/yang-patch+json", patch)),
+    )
+    .await;
+    (code, body)
+}
+
+async fn curl_with(
+    bed: &Bed,
+    http: &str,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
 ) -> (u16, String, String) {
     let mut command = tokio::process::Command::new("curl");
     command
@@ -102,10 +133,10 @@ async fn curl(
         .arg(bed.dir.path().join("netrc"))
         .args(["-X", method, "-H", "Accept: application/yang-data+json"])
         .args(["-D", "-", "-w", "\n%{http_code}"]);
-    if let Some(body) = body {
+    if let Some((media, body)) = body {
         command.args([
             "-H",
-            "Content-Type: application/yang-data+json",
+            &format!("Content-Type: {media}"),
             "--data-binary",
             body,
         ]);
@@ -120,29 +151,6 @@ async fn curl(
         headers.to_owned(),
         body.to_owned(),
     )
-}
-
-/// A YANG Patch with curl (`application/yang-patch+json`): the status code and the body.
-async fn curl_patch(bed: &Bed, http: &str, path: &str, patch: &str) -> (u16, String) {
-    let mut command = tokio::process::Command::new("curl");
-    command
-        .args(["-sS", http, "--cacert"])
-        .arg(bed.dir.path().join("ca.pem"))
-        .arg("--netrc-file")
-        .arg(bed.dir.path().join("netrc"))
-        .args(["-X", "PATCH", "-H", "Accept: application/yang-data+json"])
-        .args([
-            "-H",
-            "Content-Type: application/yang-patch+json",
-            "--data-binary",
-            patch,
-        ])
-        .args(["-w", "\n%{http_code}"])
-        .arg(format!("{}{path}", bed.base()));
-    let output = run(&mut command).await;
-    let text = assert_success("curl", &output);
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", ""));
-    (code.trim().parse().unwrap_or(0), body.to_owned())
 }
 
 async fn curl_script(bed: &Bed, http: &str, tag: &str) {
