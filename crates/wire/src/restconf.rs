@@ -61,6 +61,56 @@ impl From<crate::MessageError> for BodyError {
     }
 }
 
+/// Opens a body's root element, which must be `local` in `namespace` (else the error names
+/// `expected`): whether it is empty, and where its content starts.
+fn open_root(
+    walker: &mut crate::xml::Walker<'_>,
+    local: &str,
+    namespace: &str,
+    expected: &'static str,
+) -> Result<(bool, usize), BodyError> {
+    use crate::xml::{Step, XmlError};
+    loop {
+        match walker.next()? {
+            Step::Open {
+                name,
+                empty,
+                content,
+                ..
+            } => {
+                if name.local != local || name.namespace != namespace {
+                    return Err(BodyError::UnexpectedRoot {
+                        found: name.to_string(),
+                        expected,
+                    });
+                }
+                return Ok((empty, content));
+            }
+            Step::Eof => return Err(XmlError::NoRoot.into()),
+            _ => {}
+        }
+    }
+}
+
+/// The raw content of the element just opened (`local`), with the prefixes declared on it and
+/// above it carried into its top-level elements, so that it stands on its own.
+fn raw_content(
+    walker: &mut crate::xml::Walker<'_>,
+    local: &str,
+    empty: bool,
+    content: usize,
+) -> Result<String, BodyError> {
+    let bindings = walker.prefix_bindings();
+    if empty {
+        return Ok(String::new());
+    }
+    let range = walker.skip_content(local, content)?;
+    Ok(crate::message::declare_in_top_level(
+        walker.slice(range),
+        &bindings,
+    ))
+}
+
 /// The one member of a JSON object whose name is `module:name` (RFC 7951 §4: a top-level
 /// member is always module-qualified), with its value.
 fn single_member<'a>(

@@ -8,9 +8,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{single_member, BodyError, Encoding};
-use crate::message::declare_in_top_level;
 use crate::ns;
-use crate::xml::{Step, Walker, XmlError};
+use crate::xml::Walker;
 
 /// The JSON name of the datastore container.
 pub const JSON_MEMBER: &str = "ietf-restconf:data";
@@ -50,31 +49,13 @@ pub fn unwrap(body: &str, encoding: Encoding) -> Result<String, BodyError> {
         }
         Encoding::Xml => {
             let mut walker = Walker::new(body);
-            loop {
-                match walker.next()? {
-                    Step::Open {
-                        name,
-                        empty,
-                        content,
-                        ..
-                    } => {
-                        if name.local != "data" || name.namespace != ns::RESTCONF {
-                            return Err(BodyError::UnexpectedRoot {
-                                found: name.to_string(),
-                                expected: "data in the ietf-restconf namespace",
-                            });
-                        }
-                        if empty {
-                            return Ok(String::new());
-                        }
-                        let bindings = walker.prefix_bindings();
-                        let range = walker.skip_content("data", content)?;
-                        return Ok(declare_in_top_level(walker.slice(range), &bindings));
-                    }
-                    Step::Eof => return Err(XmlError::NoRoot.into()),
-                    _ => {}
-                }
-            }
+            let (empty, content) = super::open_root(
+                &mut walker,
+                "data",
+                ns::RESTCONF,
+                "data in the ietf-restconf namespace",
+            )?;
+            super::raw_content(&mut walker, "data", empty, content)
         }
     }
 }

@@ -47,19 +47,12 @@ impl Errors {
     /// Reads `<errors xmlns="urn:ietf:params:xml:ns:yang:ietf-restconf">`.
     pub fn parse_xml(body: &str) -> Result<Errors, BodyError> {
         let mut walker = Walker::new(body);
-        let (root, empty) = loop {
-            match walker.next()? {
-                Step::Open { name, empty, .. } => break (name, empty),
-                Step::Eof => return Err(XmlError::NoRoot.into()),
-                _ => {}
-            }
-        };
-        if root.local != "errors" || root.namespace != ns::RESTCONF {
-            return Err(BodyError::UnexpectedRoot {
-                found: root.to_string(),
-                expected: "errors in the ietf-restconf namespace",
-            });
-        }
+        let (empty, _) = super::open_root(
+            &mut walker,
+            "errors",
+            ns::RESTCONF,
+            "errors in the ietf-restconf namespace",
+        )?;
         let mut errors = Errors::default();
         if !empty {
             read_error_list(&mut walker, "errors", &mut errors.errors)?;

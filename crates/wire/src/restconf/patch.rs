@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::errors::{errors_from_json, errors_json, errors_xml, read_error_list};
 use super::{json_kind, json_string, single_member, BodyError, Encoding};
-use crate::message::{declare_in_top_level, RpcError};
+use crate::message::RpcError;
 use crate::ns;
 use crate::xml::{escape, Step, Walker, XmlError};
 
@@ -300,23 +300,10 @@ fn parse_patch_json(document: &str) -> Result<YangPatch, BodyError> {
     })
 }
 
-/// Opens the root element and checks it is `local` in the YANG Patch namespace.
+/// Opens the root element and checks it is `local` in the YANG Patch namespace: whether it
+/// is empty.
 fn open_root(walker: &mut Walker<'_>, local: &'static str) -> Result<bool, BodyError> {
-    loop {
-        match walker.next()? {
-            Step::Open { name, empty, .. } => {
-                if name.local != local || name.namespace != ns::YANG_PATCH {
-                    return Err(BodyError::UnexpectedRoot {
-                        found: name.to_string(),
-                        expected: local,
-                    });
-                }
-                return Ok(empty);
-            }
-            Step::Eof => return Err(XmlError::NoRoot.into()),
-            _ => {}
-        }
-    }
+    super::open_root(walker, local, ns::YANG_PATCH, local).map(|(empty, _)| empty)
 }
 
 fn parse_patch_xml(document: &str) -> Result<YangPatch, BodyError> {
@@ -379,14 +366,7 @@ fn read_edit_xml(walker: &mut Walker<'_>) -> Result<RawEdit, BodyError> {
                     "point" => edit.point = Some(text(walker, "point")?),
                     "where" => edit.where_ = Some(text(walker, "where")?),
                     "value" => {
-                        let bindings = walker.prefix_bindings();
-                        let raw = if empty {
-                            String::new()
-                        } else {
-                            let range = walker.skip_content("value", content)?;
-                            walker.slice(range).to_owned()
-                        };
-                        edit.xml_value = Some(declare_in_top_level(&raw, &bindings));
+                        edit.xml_value = Some(super::raw_content(walker, "value", empty, content)?);
                     }
                     other if !empty => {
                         walker.skip_content(other, content)?;
