@@ -160,6 +160,11 @@ impl Capability {
         }
     }
 
+    /// The protocol itself, when this capability only says which protocol the column speaks.
+    pub fn protocol_of_column(self) -> Option<Capability> {
+        matches!(self, Capability::Netconf | Capability::Restconf).then_some(self)
+    }
+
     /// The module whose implementation is the claim, for module-backed capabilities.
     pub fn module(self) -> Option<&'static str> {
         match self {

@@ -95,8 +95,13 @@ pub fn assemble(
                     measurements: after.measurements.clone(),
                     evidence: after.evidence.clone(),
                     needs: needs.clone(),
+                    // The protocol of the column is no claim of a capability: a failing
+                    // scenario is claimed but broken when it needs a capability besides it.
                     claimed_but_broken: decided.verdict == Verdict::Fail
-                        && !scenario.needs.is_empty(),
+                        && scenario
+                            .needs
+                            .iter()
+                            .any(|n| n.protocol_of_column().is_none()),
                     mechanism: scenario.mechanism.clone().filter(|_| own),
                     steps: decided.steps.clone(),
                     schema_findings: after.schema_findings.clone(),
