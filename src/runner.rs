@@ -419,7 +419,7 @@ async fn tidy_up(
         if !world.notes.is_empty() {
             text.push_str(&format!("=== notes\n{}\n", world.notes.join("\n")));
         }
-        match DeviceSession::open(&device.connect, device.shape()).await {
+        match DeviceSession::open(&device.connect, &device).await {
             Ok(cleanup) => {
                 match rfc3535_harness::safety::restore_sandbox(&cleanup, &device, &leftovers).await
                 {

@@ -239,5 +239,5 @@ pub async fn open_session(
     device: &DeviceContext,
     access: &rfc3535_harness::access::Access,
 ) -> Result<DeviceSession, Finding> {
-    DeviceSession::open(access, device.shape()).await
+    DeviceSession::open(access, device).await
 }

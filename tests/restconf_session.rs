@@ -11,7 +11,9 @@ use rfc3535_client::restconf::{RestconfOptions, ServerTrust};
 use rfc3535_client::wire::{ns, Datastore};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::{Device, DeviceConfig};
-use rfc3535_harness::restconf::{open_session, RestconfSession};
+use rfc3535_client::wire::restconf::Encoding;
+use rfc3535_harness::restconf::{open_session, Dialect, RestconfSession};
+use rfc3535_harness::schema::acquire_from;
 use rfc3535_harness::sandbox::Sandbox;
 use rfc3535_harness::session::{read_config_data, read_node, EditMode, ManagementSession};
 
@@ -21,7 +23,13 @@ async fn device() -> Device {
     Device::start(config).await.expect("starts")
 }
 
-async fn restconf(device: &Device) -> RestconfSession {
+/// A session in `encoding`, with the device's schema fetched over RESTCONF as the engine
+/// fetches it (the schema resource), kept in `modules`.
+async fn restconf(
+    device: &Device,
+    encoding: Encoding,
+    modules: &tempfile::TempDir,
+) -> RestconfSession {
     let endpoint = device.restconf.as_ref().expect("RESTCONF");
     let mut options = RestconfOptions::new(
         "127.0.0.1",
@@ -30,13 +38,21 @@ async fn restconf(device: &Device) -> RestconfSession {
     );
     options.username = Some(device.accounts[0].user.clone());
     options.password = Some(device.accounts[0].password.clone().into());
-    let shape = device
-        .shared
-        .with_schema(|s| s.shape())
-        .expect("the device's schema");
-    open_session(&options, Some(Arc::new(shape)))
+    let mut session = open_session(&options, Dialect::default())
         .await
-        .expect("connects")
+        .expect("connects");
+    let acquired = acquire_from(&session, None, modules.path(), true).await;
+    assert!(acquired.problems.is_empty(), "{:?}", acquired.problems);
+    let specs = acquired.specs();
+    let shape = rfc3535_yang::Schema::from_dir(modules.path(), &specs)
+        .expect("compiles")
+        .shape();
+    session.set_dialect(Dialect {
+        encoding,
+        shape: Some(Arc::new(shape)),
+        modules: Some((modules.path().to_owned(), specs)),
+    });
+    session
 }
 
 async fn netconf_running(device: &Device) -> String {
@@ -65,8 +81,15 @@ fn delete_attribute() -> String {
 
 #[tokio::test]
 async fn the_sandbox_is_written_read_and_deleted_through_the_seam() {
+    for encoding in Encoding::ALL {
+        sandbox_written_read_and_deleted(encoding).await;
+    }
+}
+
+async fn sandbox_written_read_and_deleted(encoding: Encoding) {
     let device = device().await;
-    let session = restconf(&device).await;
+    let modules = tempfile::tempdir().expect("tempdir");
+    let session = restconf(&device, encoding, &modules).await;
     let sandbox = Sandbox::default();
     let text = &sandbox.text;
     let list = sandbox
@@ -154,8 +177,15 @@ async fn the_sandbox_is_written_read_and_deleted_through_the_seam() {
 
 #[tokio::test]
 async fn a_whole_datastore_put_back_reads_as_it_was_and_reads_are_checked() {
+    for encoding in Encoding::ALL {
+        whole_datastore_put_back(encoding).await;
+    }
+}
+
+async fn whole_datastore_put_back(encoding: Encoding) {
     let device = device().await;
-    let session = restconf(&device).await;
+    let modules = tempfile::tempdir().expect("tempdir");
+    let session = restconf(&device, encoding, &modules).await;
     let before = read_config_data(&session, Datastore::Running)
         .await
         .expect("datastore read");
@@ -181,6 +211,10 @@ async fn a_whole_datastore_put_back_reads_as_it_was_and_reads_are_checked() {
     assert_eq!(after, before);
     assert!(!netconf_running(&device).await.contains("to be undone"));
     assert!(session.reads().len() >= 2);
+    assert!(
+        session.reads().iter().all(|read| read.encoding == encoding),
+        "every read in {encoding}"
+    );
 
     let refused = session
         .lock_datastore(Datastore::Running)

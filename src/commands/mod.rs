@@ -58,6 +58,15 @@ pub struct ConnectionArgs {
     /// For throwaway labs only.
     #[arg(long)]
     pub insecure_tls: bool,
+
+    /// RESTCONF targets: authenticate with this TLS client certificate (PEM), with
+    /// --client-key; a --password-env password is then optional.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// RESTCONF targets: the private key (PEM) of --client-certificate.
+    #[arg(long, value_name = "FILE", requires = "client_certificate")]
+    pub client_key: Option<PathBuf>,
 }
 
 fn host_key_policy_name(text: &str) -> Result<PolicyName, rfc3535_harness::choice::UnknownChoice> {
@@ -78,6 +87,8 @@ impl ConnectionArgs {
             certificate_fingerprint: self.certificate_fingerprint.clone(),
             ca_file: self.ca_file.clone(),
             insecure_tls: self.insecure_tls,
+            client_certificate: self.client_certificate.clone(),
+            client_key: self.client_key.clone(),
         }
     }
 }

@@ -334,7 +334,7 @@ impl RestconfClient {
         let (mut sender, version, _) = self.open().await?;
         let http_request = self.build(&request, version)?;
         self.transcript
-            .record(Direction::Out, &request_text(&request, version));
+            .record(Direction::Out, &request_text(&request, version, self.authorization.is_some()));
         let response =
             tokio::time::timeout(self.options.timeout, send_on(&mut sender, http_request))
                 .await
@@ -420,7 +420,7 @@ impl RestconfClient {
         let version = *self.version.lock().await;
         let http_request = self.build(request, version)?;
         self.transcript
-            .record(Direction::Out, &request_text(request, version));
+            .record(Direction::Out, &request_text(request, version, self.authorization.is_some()));
         let response = match guard.as_mut() {
             Some(Sender::Http2(sender)) => {
                 // HTTP/2 multiplexes: send on a clone without holding the lock.
@@ -643,9 +643,11 @@ fn tls_error(address: &str, presented: Option<String>, error: std::io::Error) ->
 
 /// A request as the transcript shows it: request line, headers (Authorization redacted),
 /// body.
-fn request_text(request: &Request, version: Version) -> String {
+fn request_text(request: &Request, version: Version, authorized: bool) -> String {
     let mut out = format!("{} {} {version:?}\n", request.method, request.target);
-    out.push_str("authorization: ***redacted***\n");
+    if authorized {
+        out.push_str("authorization: ***redacted***\n");
+    }
     for (name, value) in &request.headers {
         if name == AUTHORIZATION {
             continue;

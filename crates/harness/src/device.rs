@@ -93,6 +93,21 @@ thread_local! {
         const { RefCell::new(BTreeMap::new()) };
 }
 
+/// The schema of the modules in `dir`, compiled once per thread.
+pub fn compiled_schema(
+    dir: &std::path::Path,
+    specs: &[rfc3535_yang::ModuleSpec],
+) -> CompiledSchema {
+    SCHEMAS.with(|cache| {
+        Rc::clone(
+            cache
+                .borrow_mut()
+                .entry(dir.to_owned())
+                .or_insert_with(|| Rc::new(rfc3535_yang::Schema::from_dir(dir, specs))),
+        )
+    })
+}
+
 impl DeviceContext {
     pub fn claims(&self, capability: Capability) -> bool {
         self.claims.claims(capability)
@@ -154,13 +169,23 @@ impl DeviceContext {
                 "the device's schema could not be fetched (get-schema), so replies cannot be checked against it",
             ));
         };
-        Ok(SCHEMAS.with(|cache| {
-            Rc::clone(
-                cache.borrow_mut().entry(dir.clone()).or_insert_with(|| {
-                    Rc::new(rfc3535_yang::Schema::from_dir(dir, &acquired.specs()))
-                }),
-            )
-        }))
+        Ok(compiled_schema(dir, &acquired.specs()))
+    }
+
+    /// What a RESTCONF session needs of this device beyond its address: the encoding it
+    /// speaks and its schema (API paths, and JSON converted through it).
+    pub fn restconf_dialect(&self) -> crate::restconf::Dialect {
+        crate::restconf::Dialect {
+            encoding: self
+                .claims
+                .restconf_encoding
+                .unwrap_or(rfc3535_client::wire::restconf::Encoding::Xml),
+            shape: self.shape(),
+            modules: match (&self.schema, &self.schema_dir) {
+                (Some(acquired), Some(dir)) => Some((dir.clone(), acquired.specs())),
+                _ => None,
+            },
+        }
     }
 
     /// The shape of the device's schema, when it compiles.

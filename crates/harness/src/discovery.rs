@@ -60,6 +60,8 @@ pub struct Claims {
     pub library_note: Option<String>,
     /// The library's XML as the device served it (for the run's schema snapshot).
     pub library_xml: Option<String>,
+    /// RESTCONF: the encoding the device answers in (XML unless it serves only JSON).
+    pub restconf_encoding: Option<rfc3535_client::wire::restconf::Encoding>,
 }
 
 impl Claims {
@@ -235,15 +237,23 @@ fn claim_module_backed(claims: &mut Claims) {
 /// Reads the claims of a device connected over RESTCONF: its YANG library (RFC 8040 §3.3.3
 /// makes one mandatory), the module-backed capabilities, and configuration edits (the data
 /// resources are writable, RFC 8040 §4).
-pub async fn discover_restconf(session: &crate::restconf::RestconfSession) -> Claims {
+pub async fn discover_restconf(session: &mut crate::restconf::RestconfSession) -> Claims {
     let mut claims = Claims::default();
+    let json_only = session.settle_encoding().await;
     claims.capabilities.insert(
         Capability::Restconf,
-        format!(
-            "reached over RESTCONF (RFC 8040) at {}",
-            session.client().root()
-        ),
+        match &json_only {
+            None => format!(
+                "reached over RESTCONF (RFC 8040) at {}",
+                session.client().root()
+            ),
+            Some(how) => format!(
+                "reached over RESTCONF (RFC 8040) at {}, speaking JSON: {how}",
+                session.client().root()
+            ),
+        },
     );
+    claims.restconf_encoding = Some(session.encoding());
     match session.read_library().await {
         Ok(Some(LibraryRead { library, xml })) => {
             claims.library_xml = Some(xml);

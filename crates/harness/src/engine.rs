@@ -180,23 +180,21 @@ async fn prepare_restconf(
     run_dir: PathBuf,
 ) -> Prepared {
     let mut prepared = Prepared::new(target);
-    let mut session = match crate::restconf::open_session(options, None).await {
+    let mut session = match crate::restconf::open_session(options, Default::default()).await {
         Ok(session) => session,
         Err(finding) => {
             not_opened(&mut prepared, finding);
             return prepared;
         }
     };
-    prepared.claims = discovery::discover_restconf(&session).await;
+    prepared.claims = discovery::discover_restconf(&mut session).await;
     prepared.fingerprint = session
         .client()
         .certificate_fingerprint()
         .map(str::to_owned);
     // The RESTCONF schema resource (RFC 8040 §3.7) serves every module the library lists.
     let context = describe(&mut prepared, &session, true, &run_dir).await;
-    if let Some(shape) = context.shape() {
-        session.set_shape(shape);
-    }
+    session.set_dialect(context.restconf_dialect());
     session.end().await;
     prepared.context = Some(Arc::new(context));
     prepared
@@ -464,7 +462,7 @@ pub async fn execute(
             let (Some(context), None) = (&device.context, &device.unreachable) else {
                 return Safety::default();
             };
-            match DeviceSession::open(&context.connect, context.shape()).await {
+            match DeviceSession::open(&context.connect, context).await {
                 Ok(session) => {
                     let safety = safety::restore_and_verify(&session, context, &device.saved).await;
                     session.end().await;

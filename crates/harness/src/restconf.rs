@@ -15,6 +15,7 @@
 //! the session takes the schema's [`Shape`] once it is known.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use http::Method;
@@ -23,22 +24,44 @@ use rfc3535_client::wire::restconf::{datastore, Encoding, Errors, MediaType};
 use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::xml::escape;
 use rfc3535_client::wire::{ns, Datastore, Notification, RpcError, RpcReply};
+use rfc3535_client::transcript::Direction;
 use rfc3535_client::{ClientError, Transcript};
-use rfc3535_yang::{NodeKind, NodeShape, Shape};
+use rfc3535_yang::{ModuleSpec, NodeKind, NodeShape, Shape};
 
 use crate::finding::Finding;
 use crate::protocol::Protocol;
 use crate::sandbox::NodePath;
 use crate::session::{EditMode, ManagementSession};
 
-const XML: &str = "application/yang-data+xml";
+/// What a session needs of the device it talks to, learnt while the run prepares.
+#[derive(Debug, Clone)]
+pub struct Dialect {
+    /// The encoding the device answers in: XML, or JSON for a server that speaks only JSON
+    /// (RFC 8040 §5.2 asks a server for one of the two).
+    pub encoding: Encoding,
+    /// The schema's shape, for API paths.
+    pub shape: Option<Arc<Shape>>,
+    /// Where the device's modules are and which to load, for converting JSON to and from the
+    /// XML the seam carries (through libyang, never by hand).
+    pub modules: Option<(PathBuf, Vec<ModuleSpec>)>,
+}
 
-/// A RESTCONF "session": a client with its connection, the schema's shape for paths, and
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            encoding: Encoding::Xml,
+            shape: None,
+            modules: None,
+        }
+    }
+}
+
+/// A RESTCONF "session": a client with its connection, what it knows of the device, and
 /// the data resources read, kept for checking against the schema.
 #[derive(Debug)]
 pub struct RestconfSession {
     client: RestconfClient,
-    shape: Option<Arc<Shape>>,
+    dialect: Dialect,
     ended: AtomicBool,
     reads: std::sync::Mutex<Vec<DataRead>>,
 }
@@ -59,12 +82,12 @@ pub struct DataRead {
 /// Connects to a RESTCONF server (TLS, HTTP, root discovery), recording the transcript.
 pub async fn open_session(
     options: &RestconfOptions,
-    shape: Option<Arc<Shape>>,
+    dialect: Dialect,
 ) -> Result<RestconfSession, Finding> {
     let client = RestconfClient::connect(options.clone(), Transcript::default()).await?;
     Ok(RestconfSession {
         client,
-        shape,
+        dialect,
         ended: AtomicBool::new(false),
         reads: std::sync::Mutex::new(Vec::new()),
     })
@@ -76,9 +99,131 @@ impl RestconfSession {
         &self.client
     }
 
-    /// Gives the session the device's schema, for API paths.
-    pub fn set_shape(&mut self, shape: Arc<Shape>) {
-        self.shape = Some(shape);
+    /// The encoding the session reads and writes in.
+    pub fn encoding(&self) -> Encoding {
+        self.dialect.encoding
+    }
+
+    /// Settles the encoding the device answers in: XML when it answers a request for XML in
+    /// XML; JSON when it answers in JSON instead, or refuses XML (406, 415) and answers a
+    /// request for JSON. A device that answers neither is left at XML, where its failures
+    /// show. Returns what settled it, for the claims.
+    pub async fn settle_encoding(&mut self) -> Option<String> {
+        let target = format!("{}/yang-library-version", self.client.root());
+        let asked_xml = self
+            .send(Request::new(Method::GET, target.clone()).accept(Encoding::Xml.data().as_str()))
+            .await
+            .ok()?;
+        if asked_xml.status.is_success() {
+            if asked_xml.encoding() == Some(Encoding::Json) {
+                self.dialect.encoding = Encoding::Json;
+                return Some(format!(
+                    "asked for XML, answered {} in JSON ({})",
+                    asked_xml.status,
+                    asked_xml.header("content-type").unwrap_or("no Content-Type")
+                ));
+            }
+            return None;
+        }
+        let asked_json = self
+            .send(Request::new(Method::GET, target).accept(Encoding::Json.data().as_str()))
+            .await
+            .ok()?;
+        if asked_json.status.is_success() && asked_json.encoding() == Some(Encoding::Json) {
+            self.dialect.encoding = Encoding::Json;
+            return Some(format!(
+                "refused XML with {}, answered JSON",
+                asked_xml.status
+            ));
+        }
+        None
+    }
+
+    /// Gives the session the device's schema, once it is known.
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        self.dialect = dialect;
+    }
+
+    /// The YANG data media type of the session's encoding, for `Accept` and bodies.
+    fn media(&self) -> MediaType {
+        self.dialect.encoding.data()
+    }
+
+    /// Runs `work` with the device's compiled schema (JSON is converted through it).
+    fn with_schema<T>(
+        &self,
+        work: impl FnOnce(&rfc3535_yang::Schema) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let (dir, specs) = self.dialect.modules.as_ref().ok_or(
+            "the device speaks JSON and its modules are not known, so its data cannot be converted",
+        )?;
+        let compiled = crate::device::compiled_schema(dir, specs);
+        let schema = compiled
+            .as_ref()
+            .as_ref()
+            .map_err(|e| format!("the device's modules do not compile: {e}"))?;
+        work(schema)
+    }
+
+    /// Converts whole configuration data between encodings through the device's schema;
+    /// nothing to do when they are the same.
+    fn convert(&self, text: &str, from: Encoding, to: Encoding) -> Result<String, String> {
+        if from == to {
+            return Ok(text.to_owned());
+        }
+        self.with_schema(|schema| {
+            schema
+                .convert(text, from, to, rfc3535_yang::Content::PartialConfig)
+                .map_err(|e| format!("converting {from} to {to} through the device's schema: {e}"))
+        })
+    }
+
+    /// The body for a request on the resource `api_path` names, from its XML element (with
+    /// its own keys), in the session's encoding.
+    fn resource_body(&self, element_xml: &str, api_path: &str) -> Result<String, String> {
+        if self.dialect.encoding == Encoding::Xml {
+            return Ok(element_xml.to_owned());
+        }
+        self.with_schema(|schema| {
+            let path = schema
+                .resource_path(api_path)
+                .map_err(|e| format!("{api_path}: {e}"))?;
+            let whole = schema.place(
+                element_xml,
+                Encoding::Xml,
+                &path,
+                path.steps.len().saturating_sub(1),
+            );
+            schema
+                .resource(
+                    &whole,
+                    Encoding::Xml,
+                    rfc3535_yang::Content::PartialConfig,
+                    &path,
+                    Encoding::Json,
+                )
+                .map_err(|e| format!("{api_path} in JSON: {e}"))?
+                .ok_or_else(|| format!("harness bug: {api_path} is not in its own body"))
+        })
+    }
+
+    /// A node's body (in `encoding`) as whole XML data: inside its ancestors, as NETCONF's
+    /// filtered read gives it.
+    fn node_as_xml(&self, body: &str, encoding: Encoding, api_path: &str) -> Result<String, String> {
+        self.with_schema(|schema| {
+            let path = schema
+                .resource_path(api_path)
+                .map_err(|e| format!("{api_path}: {e}"))?;
+            let whole = schema.place(body, encoding, &path, path.steps.len().saturating_sub(1));
+            schema
+                .convert(
+                    &whole,
+                    encoding,
+                    Encoding::Xml,
+                    rfc3535_yang::Content::PartialConfig,
+                )
+                .map_err(|e| format!("{api_path} read back: {e}"))
+        })
     }
 
     /// Sends a request; a successful read of a data resource is kept for the schema check.
@@ -120,7 +265,8 @@ impl RestconfSession {
 
     /// The module that defines a namespace, from the schema.
     fn module_of(&self, namespace: &str) -> Option<String> {
-        self.shape
+        self.dialect
+            .shape
             .as_ref()?
             .roots
             .iter()
@@ -132,6 +278,7 @@ impl RestconfSession {
     /// entry's keys and a leaf-list entry's value: `ietf-system:system/dns-resolver/search=x`.
     fn api_path(&self, chain: &[&Element]) -> Result<String, String> {
         let shape = self
+            .dialect
             .shape
             .as_ref()
             .ok_or("the device's schema is not known, so no API path can be built")?;
@@ -188,20 +335,25 @@ impl RestconfSession {
         let mut body = (*element).clone();
         body.attributes
             .retain(|(namespace, _, _)| namespace != ns::BASE);
-        let body = body.to_xml();
+        let body = match self.resource_body(&body.to_xml(), &path) {
+            Ok(body) => body,
+            Err(why) => return Ok(refusal(&why)),
+        };
+        let media = self.media();
         let request = match operation {
             "delete" | "remove" => Request::new(Method::DELETE, self.client.data_target(&path, "")),
-            "replace" => Request::new(Method::PUT, self.client.data_target(&path, ""))
-                .body(MediaType::YangDataXml, body),
-            "merge" => Request::new(Method::PATCH, self.client.data_target(&path, ""))
-                .body(MediaType::YangDataXml, body),
+            "replace" => {
+                Request::new(Method::PUT, self.client.data_target(&path, "")).body(media, body)
+            }
+            "merge" => {
+                Request::new(Method::PATCH, self.client.data_target(&path, "")).body(media, body)
+            }
             "create" => {
                 let parent = match self.api_path(&chain[..chain.len() - 1]) {
                     Ok(parent) => parent,
                     Err(why) => return Ok(refusal(&why)),
                 };
-                Request::new(Method::POST, self.client.data_target(&parent, ""))
-                    .body(MediaType::YangDataXml, body)
+                Request::new(Method::POST, self.client.data_target(&parent, "")).body(media, body)
             }
             other => {
                 return Ok(refusal(&format!(
@@ -209,7 +361,7 @@ impl RestconfSession {
                 )))
             }
         };
-        let response = self.send(request.accept(XML)).await?;
+        let response = self.send(request.accept(self.media().as_str())).await?;
         // `remove` of what is not there is no error (RFC 6241 §7.2); RESTCONF's DELETE is.
         if operation == "remove" && matches!(response.status.as_u16(), 404 | 409) {
             return Ok(ok());
@@ -234,7 +386,10 @@ impl RestconfSession {
             ),
         ] {
             let response = self
-                .send(Request::new(Method::GET, self.client.data_target(path, "")).accept(XML))
+                .send(
+                    Request::new(Method::GET, self.client.data_target(path, ""))
+                        .accept(self.media().as_str()),
+                )
                 .await
                 .map_err(|e| LibraryUnavailable::Failed {
                     label,
@@ -247,11 +402,19 @@ impl RestconfSession {
                 });
                 continue;
             }
-            return match rfc3535_client::wire::YangLibrary::parse(&response.body) {
-                Ok(Some(library)) => Ok(Some(LibraryRead {
-                    library,
-                    xml: response.body.clone(),
-                })),
+            // A library in JSON is read through libyang's own ietf-yang-library: the device's
+            // schema is built from it, so it cannot be converted through that schema.
+            let xml = match response.encoding().unwrap_or(self.dialect.encoding) {
+                Encoding::Xml => response.body.clone(),
+                Encoding::Json => rfc3535_yang::library_json_to_xml(&response.body).map_err(
+                    |e| LibraryUnavailable::Unreadable {
+                        label,
+                        error: format!("the JSON library does not read as ietf-yang-library: {e}"),
+                    },
+                )?,
+            };
+            return match rfc3535_client::wire::YangLibrary::parse(&xml) {
+                Ok(Some(library)) => Ok(Some(LibraryRead { library, xml })),
                 Ok(None) => Err(LibraryUnavailable::Empty { label }),
                 Err(e) => Err(LibraryUnavailable::Unreadable {
                     label,
@@ -260,6 +423,87 @@ impl RestconfSession {
             };
         }
         Err(last.unwrap_or(LibraryUnavailable::NotAdvertised))
+    }
+}
+
+impl RestconfSession {
+    /// The configuration: the datastore resource with `content=config` (RFC 8040 §3.3.1,
+    /// §4.8.1), in XML. A device that breaks that read (the connection dropped, a 5xx) is
+    /// read top-level node by top-level node instead, with a note in the transcript, so that
+    /// one broken resource does not hide everything else; the datastore scenario of the
+    /// RESTCONF feature judges the whole read itself.
+    async fn read_configuration(&self) -> Result<RpcReply, ClientError> {
+        let whole = self
+            .send(
+                Request::new(Method::GET, self.client.data_target("", "content=config"))
+                    .accept(self.media().as_str()),
+            )
+            .await;
+        let broken = match &whole {
+            Ok(response) if response.status.is_success() => {
+                let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+                return Ok(match datastore::unwrap(&response.body, encoding) {
+                    Ok(data) => match self.convert(&data, encoding, Encoding::Xml) {
+                        Ok(xml) => data_reply(&xml),
+                        Err(why) => refusal(&why),
+                    },
+                    Err(e) => refusal(&format!(
+                        "the datastore resource's body is not ietf-restconf:data in {encoding}: {e}"
+                    )),
+                });
+            }
+            Ok(response) if !response.status.is_server_error() => {
+                return Ok(reply_to(response));
+            }
+            Ok(response) => format!("answered {}", response.status),
+            Err(error) => error.to_string(),
+        };
+        match self.read_configuration_by_node().await {
+            Some(xml) => {
+                self.client.transcript().record(
+                    Direction::Note,
+                    &format!(
+                        "the datastore resource could not be read ({broken}); the configuration was read top-level node by node instead"
+                    ),
+                );
+                Ok(data_reply(&xml))
+            }
+            None => match whole {
+                Ok(response) => Ok(reply_to(&response)),
+                Err(error) => Err(error),
+            },
+        }
+    }
+
+    /// Every top-level configuration node of the schema read on its own, as whole XML;
+    /// `None` when one of them cannot be read either.
+    async fn read_configuration_by_node(&self) -> Option<String> {
+        let shape = self.dialect.shape.clone()?;
+        let mut xml = String::new();
+        for root in shape.roots.iter().filter(|r| r.config) {
+            let path = format!("{}:{}", root.module, root.name);
+            let response = self
+                .send(
+                    Request::new(Method::GET, self.client.data_target(&path, "content=config"))
+                        .accept(self.media().as_str()),
+                )
+                .await
+                .ok()?;
+            if response.status.as_u16() == 404 {
+                continue;
+            }
+            if !response.status.is_success() {
+                return None;
+            }
+            let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+            let node = match encoding {
+                // A top-level node is whole data as it stands.
+                Encoding::Xml => response.body.trim().to_owned(),
+                Encoding::Json => self.node_as_xml(&response.body, encoding, &path).ok()?,
+            };
+            xml.push_str(&node);
+        }
+        Some(xml)
     }
 }
 
@@ -366,21 +610,7 @@ impl ManagementSession for RestconfSession {
         }
         let module = node.and_then(|n| self.module_of(&n.namespace));
         let (Some(node), Some(module)) = (node, module) else {
-            let response = self
-                .send(
-                    Request::new(Method::GET, self.client.data_target("", "content=config"))
-                        .accept(XML),
-                )
-                .await?;
-            if !response.status.is_success() {
-                return Ok(reply_to(&response));
-            }
-            return Ok(match datastore::unwrap(&response.body, Encoding::Xml) {
-                Ok(data) => data_reply(&data),
-                Err(e) => refusal(&format!(
-                    "the datastore resource's body is not ietf-restconf:data in XML: {e}"
-                )),
-            });
+            return self.read_configuration().await;
         };
         let path = format!("{module}:{}", node.elements.join("/"));
         let response = self
@@ -389,7 +619,7 @@ impl ManagementSession for RestconfSession {
                     Method::GET,
                     self.client.data_target(&path, "content=config"),
                 )
-                .accept(XML),
+                .accept(self.media().as_str()),
             )
             .await?;
         if response.status.as_u16() == 404 {
@@ -397,6 +627,13 @@ impl ManagementSession for RestconfSession {
         }
         if !response.status.is_success() {
             return Ok(reply_to(&response));
+        }
+        let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+        if encoding == Encoding::Json {
+            return Ok(match self.node_as_xml(&response.body, encoding, &path) {
+                Ok(data) => data_reply(&data),
+                Err(why) => refusal(&why),
+            });
         }
         // The node alone comes back; NETCONF's filtered read gives it inside its ancestors.
         let (_, ancestors) = node
@@ -435,15 +672,16 @@ impl ManagementSession for RestconfSession {
         take_annotated(&mut tree, &mut Vec::new(), &mut annotated);
         let rest: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
         if !rest.is_empty() {
-            let body = datastore::wrap(
-                &rfc3535_client::wire::tree::fragment_xml(&rest),
-                Encoding::Xml,
-            );
+            let xml = rfc3535_client::wire::tree::fragment_xml(&rest);
+            let body = match self.convert(&xml, Encoding::Xml, self.dialect.encoding) {
+                Ok(data) => datastore::wrap(&data, self.dialect.encoding),
+                Err(why) => return Ok(refusal(&why)),
+            };
             let response = self
                 .send(
                     Request::new(Method::PATCH, self.client.data_target("", ""))
-                        .accept(XML)
-                        .body(MediaType::YangDataXml, body),
+                        .accept(self.media().as_str())
+                        .body(self.media(), body),
                 )
                 .await?;
             if !response.status.is_success() {
@@ -471,14 +709,15 @@ impl ManagementSession for RestconfSession {
                 datastore.name()
             )));
         }
+        let body = match self.convert(&config, Encoding::Xml, self.dialect.encoding) {
+            Ok(data) => datastore::wrap(&data, self.dialect.encoding),
+            Err(why) => return Ok(refusal(&why)),
+        };
         let response = self
             .send(
                 Request::new(Method::PUT, self.client.data_target("", ""))
-                    .accept(XML)
-                    .body(
-                        MediaType::YangDataXml,
-                        datastore::wrap(&config, Encoding::Xml),
-                    ),
+                    .accept(self.media().as_str())
+                    .body(self.media(), body),
             )
             .await?;
         Ok(reply_to(&response))

@@ -354,14 +354,14 @@ impl DeviceSession {
     /// RESTCONF session builds its API paths from the schema's `shape`.
     pub async fn open(
         access: &crate::access::Access,
-        shape: Option<std::sync::Arc<rfc3535_yang::Shape>>,
+        device: &crate::device::DeviceContext,
     ) -> Result<DeviceSession, Finding> {
         match access {
             crate::access::Access::Netconf(options) => Ok(DeviceSession::Netconf(
                 crate::netconf::open_session(options).await?,
             )),
             crate::access::Access::Restconf(options) => Ok(DeviceSession::Restconf(
-                crate::restconf::open_session(options, shape).await?,
+                crate::restconf::open_session(options, device.restconf_dialect()).await?,
             )),
         }
     }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use rfc3535_client::restconf::{HttpMode, RestconfOptions, ServerTrust};
+use rfc3535_client::restconf::{ClientIdentity, HttpMode, RestconfOptions, ServerTrust};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use serde::Deserialize;
 
@@ -65,8 +65,8 @@ pub enum TargetError {
     NoInventoryCredentials(String),
     #[error("no credentials: give --password-env VAR (a variable holding the password), --identity FILE, or run an ssh-agent")]
     NoCredentials,
-    #[error("RESTCONF needs a password (HTTP Basic): give --password-env VAR, or password_env / password_file in the inventory")]
-    NoRestconfPassword,
+    #[error("RESTCONF needs a password (HTTP Basic) or a client certificate: give --password-env VAR or --client-certificate FILE --client-key FILE, or in the inventory password_env / password_file or restconf.client_certificate and restconf.client_key")]
+    NoRestconfCredentials,
     #[error("device {device:?}: {setting}")]
     Restconf { device: String, setting: String },
 }
@@ -236,6 +236,13 @@ pub struct RestconfSettings {
     /// knowledge).
     #[serde(default)]
     pub http: Option<String>,
+    /// A PEM certificate the main account authenticates with (TLS client authentication),
+    /// with `client_key`; a password, when the inventory gives one too, is sent as well.
+    #[serde(default)]
+    pub client_certificate: Option<PathBuf>,
+    /// The PEM private key of `client_certificate`.
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
 }
 
 /// The system's CA certificates (Debian's bundle), the default trust for RESTCONF.
@@ -290,6 +297,12 @@ pub struct Account {
     pub password_file: Option<PathBuf>,
     #[serde(default)]
     pub identity: Option<PathBuf>,
+    /// RESTCONF: the account's TLS client certificate (PEM), with `client_key`.
+    #[serde(default)]
+    pub client_certificate: Option<PathBuf>,
+    /// RESTCONF: the private key of `client_certificate` (PEM).
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
 }
 
 fn default_protocols() -> Vec<String> {
@@ -310,20 +323,23 @@ impl Inventory {
             })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for device in &mut inventory.devices {
-            let (role_password, role_identity) = match &mut device.roles.read_only {
-                Some(account) => (&mut account.password_file, &mut account.identity),
-                None => (&mut None, &mut None),
-            };
-            for file in [
+            let mut files = vec![
                 &mut device.password_file,
                 &mut device.identity,
                 &mut device.known_hosts,
                 &mut device.restconf.ca_file,
-                role_password,
-                role_identity,
-            ]
-            .into_iter()
-            .flatten()
+                &mut device.restconf.client_certificate,
+                &mut device.restconf.client_key,
+            ];
+            if let Some(account) = &mut device.roles.read_only {
+                files.extend([
+                    &mut account.password_file,
+                    &mut account.identity,
+                    &mut account.client_certificate,
+                    &mut account.client_key,
+                ]);
+            }
+            for file in files.into_iter().flatten()
             {
                 if file.is_relative() {
                     *file = base.join(&*file);
@@ -465,37 +481,54 @@ impl InventoryDevice {
                         self.password_env.as_deref(),
                         self.password_file.as_ref(),
                     ),
+                    client_identity(
+                        &self.name,
+                        &self.restconf.client_certificate,
+                        &self.restconf.client_key,
+                    )?,
                 )?;
                 let read_only = match &self.roles.read_only {
                     None => None,
-                    Some(account) => Some(self.restconf_options(
-                        &account.username,
-                        credentials(
-                            &format!("{} (read_only)", self.name),
-                            None,
-                            None,
-                            account.password_env.as_deref(),
-                            account.password_file.as_ref(),
-                        ),
-                    )?),
+                    Some(account) => {
+                        let name = format!("{} (read_only)", self.name);
+                        Some(self.restconf_options(
+                            &account.username,
+                            credentials(
+                                &name,
+                                None,
+                                None,
+                                account.password_env.as_deref(),
+                                account.password_file.as_ref(),
+                            ),
+                            client_identity(
+                                &name,
+                                &account.client_certificate,
+                                &account.client_key,
+                            )?,
+                        )?)
+                    }
                 };
                 Ok((Access::Restconf(main), read_only.map(Access::Restconf)))
             }
         }
     }
 
+    /// RESTCONF options for one account: HTTP Basic with the password when there is one, the
+    /// client certificate when there is one; at least one of them.
     fn restconf_options(
         &self,
         username: &str,
         auth: Result<Auth, TargetError>,
+        identity: Option<ClientIdentity>,
     ) -> Result<RestconfOptions, TargetError> {
         let password = match auth {
-            Ok(Auth::Password(password)) => password,
-            Ok(_) | Err(TargetError::NoInventoryCredentials(_)) => {
-                return Err(TargetError::NoRestconfPassword)
-            }
+            Ok(Auth::Password(password)) => Some(password),
+            Ok(_) | Err(TargetError::NoInventoryCredentials(_)) => None,
             Err(other) => return Err(other),
         };
+        if password.is_none() && identity.is_none() {
+            return Err(TargetError::NoRestconfCredentials);
+        }
         let settings = &self.restconf;
         let mut options = RestconfOptions::new(
             self.address.clone(),
@@ -504,7 +537,8 @@ impl InventoryDevice {
         );
         options.root = settings.root.clone();
         options.username = Some(username.to_owned());
-        options.password = Some(password);
+        options.password = password;
+        options.identity = identity;
         options.http = settings.http_mode(&self.name)?;
         Ok(options)
     }
@@ -521,6 +555,26 @@ impl InventoryDevice {
                 (key.clone(), text)
             })
             .collect()
+    }
+}
+
+/// A TLS client identity from an inventory's certificate and key, which come together.
+fn client_identity(
+    device: &str,
+    certificate: &Option<PathBuf>,
+    key: &Option<PathBuf>,
+) -> Result<Option<ClientIdentity>, TargetError> {
+    match (certificate, key) {
+        (None, None) => Ok(None),
+        (Some(certificate), Some(key)) => Ok(Some(ClientIdentity {
+            certificate: certificate.clone(),
+            key: key.clone(),
+        })),
+        _ => Err(TargetError::Restconf {
+            device: device.to_owned(),
+            setting: "client_certificate and client_key come together: give both or neither"
+                .to_owned(),
+        }),
     }
 }
 
@@ -628,6 +682,9 @@ pub struct Overrides {
     pub ca_file: Option<PathBuf>,
     /// RESTCONF URL targets: accept any server certificate.
     pub insecure_tls: bool,
+    /// RESTCONF URL targets: a TLS client certificate (PEM) and its key.
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// Every target of the sources, overrides applied; two targets with one name are refused.
@@ -737,8 +794,15 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
             ))
         }
         Protocol::Restconf => {
-            let Some(variable) = &overrides.password_env else {
-                return Err(TargetError::NoRestconfPassword);
+            let identity = client_identity(
+                &name,
+                &overrides.client_certificate,
+                &overrides.client_key,
+            )?;
+            let password = match &overrides.password_env {
+                Some(variable) => Some(password_from_env(variable)?.into()),
+                None if identity.is_some() => None,
+                None => return Err(TargetError::NoRestconfCredentials),
             };
             let settings = RestconfSettings {
                 certificate_fingerprint: overrides.certificate_fingerprint.clone(),
@@ -749,7 +813,8 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
             let mut options = RestconfOptions::new(url.host, url.port, settings.trust());
             options.root = url.root;
             options.username = Some(url.username);
-            options.password = Some(password_from_env(variable)?.into());
+            options.password = password;
+            options.identity = identity;
             Access::Restconf(options)
         }
     };

@@ -394,6 +394,28 @@ fn tokens(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// A YANG library (RFC 8525 `yang-library` or RFC 7895 `modules-state`) served in JSON, as
+/// XML. A RESTCONF server that answers only in JSON serves its library that way, and the
+/// library is what its schema is built from, so it is read through libyang's own copy of
+/// ietf-yang-library (2019-01-04, which keeps the deprecated `modules-state`) before any
+/// schema of the device exists.
+pub fn library_json_to_xml(json: &str) -> Result<String, Finding> {
+    // libyang loads its ietf-yang-library into every context made without NO_YANGLIBRARY.
+    let context = Context::new(ContextFlags::DISABLE_SEARCHDIR_CWD | ContextFlags::DISABLE_SEARCHDIRS)
+        .map_err(Finding::from)?;
+    let (parser, validation) = parse_flags(Content::Data);
+    let tree = DataTree::parse_string(&context, json, DataFormat::JSON, parser, validation)
+        .map_err(Finding::from)?;
+    if tree.reference().is_none() {
+        return Ok(String::new());
+    }
+    tree.print_string(
+        DataFormat::XML,
+        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+    )
+    .map_err(Finding::from)
+}
+
 /// The arguments of every statement with this keyword, wherever it stands.
 fn statement_arguments(text: &str, keyword: &str) -> Vec<String> {
     let tokens = tokens(text);

@@ -631,4 +631,21 @@ mod resources {
             None
         );
     }
+
+    #[test]
+    fn a_library_served_in_json_reads_as_xml() {
+        let json = r#"{"ietf-yang-library:modules-state": {"module-set-id": "7", "module": [
+            {"name": "ietf-system", "revision": "2014-08-06",
+             "namespace": "urn:ietf:params:xml:ns:yang:ietf-system",
+             "feature": ["ntp"], "conformance-type": "implement"}]}}"#;
+        let xml = crate::library_json_to_xml(json).expect("converts");
+        let library = rfc3535_wire::YangLibrary::parse(&xml)
+            .expect("parses")
+            .expect("a library");
+        assert_eq!(library.modules.len(), 1, "{xml}");
+        assert_eq!(library.modules[0].name, "ietf-system");
+        assert_eq!(library.modules[0].features, ["ntp"]);
+        let unknown = r#"{"ietf-yang-library:modules-state": {"no-such-leaf": 1}}"#;
+        assert!(crate::library_json_to_xml(unknown).is_err());
+    }
 }

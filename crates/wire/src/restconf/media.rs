@@ -70,6 +70,12 @@ pub enum MediaType {
     EventStream,
     /// `application/yang`: a YANG module from the schema resource (RFC 8040 §3.7).
     Yang,
+    /// A YANG data type of the RESTCONF drafts before RFC 8040 (`application/yang.data+json`,
+    /// `application/yang.api+xml`, ...): its body is readable, its name is not conformant.
+    PreStandard {
+        name: String,
+        encoding: Encoding,
+    },
     /// Anything else, lower-cased, parameters dropped.
     Other(String),
 }
@@ -92,6 +98,16 @@ impl MediaType {
             "application/json" | "application/jrd+json" => MediaType::Jrd,
             "text/event-stream" => MediaType::EventStream,
             "application/yang" => MediaType::Yang,
+            "application/yang.data+xml" | "application/yang.api+xml" => MediaType::PreStandard {
+                name: essence,
+                encoding: Encoding::Xml,
+            },
+            "application/yang.data+json" | "application/yang.api+json" => {
+                MediaType::PreStandard {
+                    name: essence,
+                    encoding: Encoding::Json,
+                }
+            }
             _ => MediaType::Other(essence),
         }
     }
@@ -107,7 +123,7 @@ impl MediaType {
             MediaType::Jrd => "application/json",
             MediaType::EventStream => "text/event-stream",
             MediaType::Yang => "application/yang",
-            MediaType::Other(other) => other,
+            MediaType::PreStandard { name, .. } | MediaType::Other(name) => name,
         }
     }
 
@@ -120,6 +136,7 @@ impl MediaType {
             MediaType::YangDataJson | MediaType::YangPatchJson | MediaType::Jrd => {
                 Some(Encoding::Json)
             }
+            MediaType::PreStandard { encoding, .. } => Some(*encoding),
             MediaType::EventStream | MediaType::Yang | MediaType::Other(_) => None,
         }
     }
@@ -182,11 +199,10 @@ mod tests {
             MediaType::YangDataXml
         );
         assert_eq!(MediaType::parse("application/jrd+json"), MediaType::Jrd);
-        assert_eq!(
-            MediaType::parse("application/yang.data+xml"),
-            MediaType::Other("application/yang.data+xml".into()),
-            "the pre-RFC draft name is not the RFC's"
-        );
+        let draft = MediaType::parse("application/yang.api+JSON");
+        assert_eq!(draft.as_str(), "application/yang.api+json");
+        assert_eq!(draft.encoding(), Some(Encoding::Json), "readable");
+        assert!(!draft.is_yang_data(), "the pre-RFC draft name is not the RFC's");
         assert_eq!(MediaType::parse("text/event-stream").encoding(), None);
         for encoding in Encoding::ALL {
             assert_eq!(
