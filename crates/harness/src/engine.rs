@@ -194,7 +194,6 @@ async fn prepare_restconf(
         .map(str::to_owned);
     // The RESTCONF schema resource (RFC 8040 §3.7) serves every module the library lists.
     let context = describe(&mut prepared, &session, true, &run_dir).await;
-    session.set_dialect(context.restconf_dialect());
     session.end().await;
     prepared.context = Some(Arc::new(context));
     prepared
@@ -268,6 +267,7 @@ async fn describe(
         context.schema_dir = Some(dir);
         context.schema = Some(acquired);
     }
+    session.learn(&context);
     if context.sandbox_usable.is_ok() {
         match read_sandbox_text(session, &context, Datastore::Running).await {
             Ok(value) => context.original_text = value,

@@ -61,7 +61,8 @@ impl Default for Dialect {
 #[derive(Debug)]
 pub struct RestconfSession {
     client: RestconfClient,
-    dialect: Dialect,
+    /// Set while the run prepares: the encoding first, the schema once it is fetched.
+    dialect: std::sync::RwLock<Dialect>,
     ended: AtomicBool,
     reads: std::sync::Mutex<Vec<DataRead>>,
 }
@@ -87,7 +88,7 @@ pub async fn open_session(
     let client = RestconfClient::connect(options.clone(), Transcript::default()).await?;
     Ok(RestconfSession {
         client,
-        dialect,
+        dialect: std::sync::RwLock::new(dialect),
         ended: AtomicBool::new(false),
         reads: std::sync::Mutex::new(Vec::new()),
     })
@@ -101,7 +102,19 @@ impl RestconfSession {
 
     /// The encoding the session reads and writes in.
     pub fn encoding(&self) -> Encoding {
-        self.dialect.encoding
+        self.known().encoding
+    }
+
+    /// What the session knows of the device.
+    fn known(&self) -> std::sync::RwLockReadGuard<'_, Dialect> {
+        self.dialect
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The schema's shape, when known.
+    fn shape(&self) -> Option<Arc<Shape>> {
+        self.known().shape.clone()
     }
 
     /// Settles the encoding the device answers in: XML when it answers a request for XML in
@@ -116,7 +129,7 @@ impl RestconfSession {
             .ok()?;
         if asked_xml.status.is_success() {
             if asked_xml.encoding() == Some(Encoding::Json) {
-                self.dialect.encoding = Encoding::Json;
+                self.set_encoding(Encoding::Json);
                 return Some(format!(
                     "asked for XML, answered {} in JSON ({})",
                     asked_xml.status,
@@ -130,7 +143,7 @@ impl RestconfSession {
             .await
             .ok()?;
         if asked_json.status.is_success() && asked_json.encoding() == Some(Encoding::Json) {
-            self.dialect.encoding = Encoding::Json;
+            self.set_encoding(Encoding::Json);
             return Some(format!(
                 "refused XML with {}, answered JSON",
                 asked_xml.status
@@ -140,13 +153,23 @@ impl RestconfSession {
     }
 
     /// Gives the session the device's schema, once it is known.
-    pub fn set_dialect(&mut self, dialect: Dialect) {
-        self.dialect = dialect;
+    pub fn set_dialect(&self, dialect: Dialect) {
+        *self
+            .dialect
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = dialect;
+    }
+
+    fn set_encoding(&self, encoding: Encoding) {
+        self.dialect
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .encoding = encoding;
     }
 
     /// The YANG data media type of the session's encoding, for `Accept` and bodies.
     fn media(&self) -> MediaType {
-        self.dialect.encoding.data()
+        self.encoding().data()
     }
 
     /// Runs `work` with the device's compiled schema (JSON is converted through it).
@@ -154,7 +177,8 @@ impl RestconfSession {
         &self,
         work: impl FnOnce(&rfc3535_yang::Schema) -> Result<T, String>,
     ) -> Result<T, String> {
-        let (dir, specs) = self.dialect.modules.as_ref().ok_or(
+        let known = self.known();
+        let (dir, specs) = known.modules.as_ref().ok_or(
             "the device speaks JSON and its modules are not known, so its data cannot be converted",
         )?;
         let compiled = crate::device::compiled_schema(dir, specs);
@@ -181,7 +205,7 @@ impl RestconfSession {
     /// The body for a request on the resource `api_path` names, from its XML element (with
     /// its own keys), in the session's encoding.
     fn resource_body(&self, element_xml: &str, api_path: &str) -> Result<String, String> {
-        if self.dialect.encoding == Encoding::Xml {
+        if self.encoding() == Encoding::Xml {
             return Ok(element_xml.to_owned());
         }
         self.with_schema(|schema| {
@@ -265,9 +289,7 @@ impl RestconfSession {
 
     /// The module that defines a namespace, from the schema.
     fn module_of(&self, namespace: &str) -> Option<String> {
-        self.dialect
-            .shape
-            .as_ref()?
+        self.shape()?
             .roots
             .iter()
             .find(|r| r.namespace == namespace)
@@ -278,9 +300,7 @@ impl RestconfSession {
     /// entry's keys and a leaf-list entry's value: `ietf-system:system/dns-resolver/search=x`.
     fn api_path(&self, chain: &[&Element]) -> Result<String, String> {
         let shape = self
-            .dialect
-            .shape
-            .as_ref()
+            .shape()
             .ok_or("the device's schema is not known, so no API path can be built")?;
         let mut out = Vec::new();
         let mut siblings: &[NodeShape] = &shape.roots;
@@ -404,7 +424,7 @@ impl RestconfSession {
             }
             // A library in JSON is read through libyang's own ietf-yang-library: the device's
             // schema is built from it, so it cannot be converted through that schema.
-            let xml = match response.encoding().unwrap_or(self.dialect.encoding) {
+            let xml = match response.encoding().unwrap_or(self.encoding()) {
                 Encoding::Xml => response.body.clone(),
                 Encoding::Json => rfc3535_yang::library_json_to_xml(&response.body).map_err(
                     |e| LibraryUnavailable::Unreadable {
@@ -441,7 +461,7 @@ impl RestconfSession {
             .await;
         let broken = match &whole {
             Ok(response) if response.status.is_success() => {
-                let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+                let encoding = response.encoding().unwrap_or(self.encoding());
                 return Ok(match datastore::unwrap(&response.body, encoding) {
                     Ok(data) => match self.convert(&data, encoding, Encoding::Xml) {
                         Ok(xml) => data_reply(&xml),
@@ -478,7 +498,7 @@ impl RestconfSession {
     /// Every top-level configuration node of the schema read on its own, as whole XML;
     /// `None` when one of them cannot be read either.
     async fn read_configuration_by_node(&self) -> Option<String> {
-        let shape = self.dialect.shape.clone()?;
+        let shape = self.shape()?;
         let mut xml = String::new();
         for root in shape.roots.iter().filter(|r| r.config) {
             let path = format!("{}:{}", root.module, root.name);
@@ -489,13 +509,15 @@ impl RestconfSession {
                 )
                 .await
                 .ok()?;
-            if response.status.as_u16() == 404 {
+            // Absent, or not readable by this account: a datastore read leaves such nodes
+            // out too (RFC 8341 §3.4.5).
+            if matches!(response.status.as_u16(), 403 | 404) {
                 continue;
             }
             if !response.status.is_success() {
                 return None;
             }
-            let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+            let encoding = response.encoding().unwrap_or(self.encoding());
             let node = match encoding {
                 // A top-level node is whole data as it stands.
                 Encoding::Xml => response.body.trim().to_owned(),
@@ -505,6 +527,75 @@ impl RestconfSession {
         }
         Some(xml)
     }
+}
+
+impl RestconfSession {
+    /// A merge for a device that refuses PATCH (405, 501): each leaf, leaf-list entry and
+    /// childless list entry or container of the merge is put on its own (RFC 8040 §4.5), which
+    /// leaves everything else as a merge would. A note in the transcript says so; the plain
+    /// PATCH scenario of the RESTCONF feature judges PATCH itself.
+    async fn merge_without_patch(
+        &self,
+        merge: &[Element],
+        refused: http::StatusCode,
+    ) -> Result<RpcReply, ClientError> {
+        let Some(shape) = self.shape() else {
+            return Ok(refusal(&format!(
+                "PATCH answered {refused}, and without the device's schema the merge cannot be put node by node"
+            )));
+        };
+        let mut chains = Vec::new();
+        for element in merge {
+            if let Err(why) = put_chains(element, &shape.roots, &mut Vec::new(), &mut chains) {
+                return Ok(refusal(&why));
+            }
+        }
+        self.client.transcript().record(
+            Direction::Note,
+            &format!(
+                "PATCH answered {refused}; the merge is put node by node instead ({} PUTs)",
+                chains.len()
+            ),
+        );
+        for chain in &chains {
+            let chain: Vec<&Element> = chain.iter().collect();
+            let reply = self.apply(&chain, "replace").await?;
+            if !reply.is_success() {
+                return Ok(reply);
+            }
+        }
+        Ok(ok())
+    }
+}
+
+/// The chains (ancestors with their list keys, then the node) a merge of `element` comes to
+/// when each leaf, leaf-list entry, and childless container or list entry is put on its own.
+fn put_chains(
+    element: &Element,
+    siblings: &[NodeShape],
+    ancestors: &mut Vec<Element>,
+    out: &mut Vec<Vec<Element>>,
+) -> Result<(), String> {
+    let node = siblings
+        .iter()
+        .find(|n| n.name == element.name.local && n.namespace == element.name.namespace)
+        .ok_or_else(|| format!("{} is not a node of the device's schema", element.name))?;
+    let is_key = |child: &Element| node.kind == NodeKind::List && node.keys.contains(&child.name.local);
+    let below: Vec<&Element> = element.children.iter().filter(|c| !is_key(c)).collect();
+    if below.is_empty() || matches!(node.kind, NodeKind::Leaf | NodeKind::LeafList | NodeKind::Opaque) {
+        let mut chain = ancestors.clone();
+        chain.push(element.clone());
+        out.push(chain);
+        return Ok(());
+    }
+    let mut shallow = element.clone();
+    shallow.children.retain(|c| is_key(c));
+    ancestors.push(shallow);
+    for child in below {
+        put_chains(child, &node.children, ancestors, out)?;
+    }
+    ancestors.pop();
+    Ok(())
 }
 
 impl RestconfSession {
@@ -522,6 +613,10 @@ impl RestconfSession {
 }
 
 impl crate::schema::ModuleServer for RestconfSession {
+    fn learn(&self, device: &crate::device::DeviceContext) {
+        self.set_dialect(device.restconf_dialect());
+    }
+
     async fn library(
         &self,
     ) -> Result<Option<rfc3535_client::wire::YangLibrary>, crate::discovery::LibraryUnavailable>
@@ -628,7 +723,7 @@ impl ManagementSession for RestconfSession {
         if !response.status.is_success() {
             return Ok(reply_to(&response));
         }
-        let encoding = response.encoding().unwrap_or(self.dialect.encoding);
+        let encoding = response.encoding().unwrap_or(self.encoding());
         if encoding == Encoding::Json {
             return Ok(match self.node_as_xml(&response.body, encoding, &path) {
                 Ok(data) => data_reply(&data),
@@ -673,8 +768,8 @@ impl ManagementSession for RestconfSession {
         let rest: Vec<Element> = tree.iter().filter_map(Element::pruned).collect();
         if !rest.is_empty() {
             let xml = rfc3535_client::wire::tree::fragment_xml(&rest);
-            let body = match self.convert(&xml, Encoding::Xml, self.dialect.encoding) {
-                Ok(data) => datastore::wrap(&data, self.dialect.encoding),
+            let body = match self.convert(&xml, Encoding::Xml, self.encoding()) {
+                Ok(data) => datastore::wrap(&data, self.encoding()),
                 Err(why) => return Ok(refusal(&why)),
             };
             let response = self
@@ -684,7 +779,12 @@ impl ManagementSession for RestconfSession {
                         .body(self.media(), body),
                 )
                 .await?;
-            if !response.status.is_success() {
+            if matches!(response.status.as_u16(), 405 | 501) {
+                let reply = self.merge_without_patch(&rest, response.status).await?;
+                if !reply.is_success() {
+                    return Ok(reply);
+                }
+            } else if !response.status.is_success() {
                 return Ok(reply_to(&response));
             }
         }
@@ -709,8 +809,8 @@ impl ManagementSession for RestconfSession {
                 datastore.name()
             )));
         }
-        let body = match self.convert(&config, Encoding::Xml, self.dialect.encoding) {
-            Ok(data) => datastore::wrap(&data, self.dialect.encoding),
+        let body = match self.convert(&config, Encoding::Xml, self.encoding()) {
+            Ok(data) => datastore::wrap(&data, self.encoding()),
             Err(why) => return Ok(refusal(&why)),
         };
         let response = self

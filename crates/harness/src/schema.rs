@@ -258,6 +258,9 @@ pub trait ModuleServer {
         revision: Option<&str>,
         locations: &[String],
     ) -> Result<Result<String, String>, String>;
+
+    /// Told once the device's schema is known, before its configuration is read.
+    fn learn(&self, _device: &crate::device::DeviceContext) {}
 }
 
 impl ModuleServer for Session {

@@ -65,6 +65,8 @@ impl Element {
                     };
                     if !element.children.is_empty() {
                         element.text = element.text.trim().to_owned();
+                    } else if element.text.contains(':') {
+                        declare_text_prefixes(&mut element, &walker);
                     }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(element),
@@ -226,6 +228,39 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 /// The prefixed namespace bindings in scope at every element with this local name, in
+/// Keeps, on a leaf whose text uses namespace prefixes (an identityref `ianaift:ethernetCsmacd`,
+/// an instance-identifier), the declarations of those prefixes in scope, as `("xmlns", prefix,
+/// uri)` attributes: the tree resolves element names, but a value's prefixes mean something
+/// only with their declarations, and the XML written again must still say what they are.
+fn declare_text_prefixes(element: &mut Element, walker: &Walker<'_>) {
+    let mut bindings: Option<Vec<(String, String)>> = None;
+    let text = element.text.as_str();
+    let mut declared = Vec::new();
+    for (colon, _) in text.match_indices(':') {
+        let start = text[..colon]
+            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let prefix = &text[start..colon];
+        if prefix.is_empty() || declared.iter().any(|(p, _)| p == prefix) {
+            continue;
+        }
+        let bindings = bindings.get_or_insert_with(|| walker.prefix_bindings());
+        if let Some((_, uri)) = bindings.iter().find(|(p, _)| p == prefix) {
+            declared.push((prefix.to_owned(), uri.clone()));
+        }
+    }
+    for (prefix, uri) in declared {
+        if !element
+            .attributes
+            .iter()
+            .any(|(namespace, local, _)| namespace == "xmlns" && *local == prefix)
+        {
+            element.attributes.push(("xmlns".to_owned(), prefix, uri));
+        }
+    }
+    element.attributes.sort();
+}
+
 /// document order: the context an XPath expression in that element needs (RFC 6241 §8.9.1 for
 /// a filter's `select`, RFC 5717 §2.4.1 for a partial lock's `select`, an
 /// instance-identifier in a reply). The tree itself resolves prefixes away.
@@ -342,5 +377,19 @@ mod tests {
             .is_empty());
         assert!(Element::parse_fragment("<a><b></a>").is_err());
         assert!(Element::parse_fragment("<a>").is_err());
+    }
+
+    #[test]
+    fn prefixes_a_value_uses_are_declared_when_written_again() {
+        let xml = r#"<interfaces xmlns="urn:if" xmlns:x="urn:unused"><interface><name>a:b</name><type xmlns:ianaift="urn:iana">ianaift:softwareLoopback</type></interface></interfaces>"#;
+        let tree = Element::parse(xml).expect("parses");
+        let written = tree.to_xml();
+        assert!(
+            written.contains(r#"<type xmlns:ianaift="urn:iana">ianaift:softwareLoopback</type>"#),
+            "{written}"
+        );
+        assert!(!written.contains("urn:unused"), "only what a value uses: {written}");
+        assert!(written.contains("<name>a:b</name>"), "an unbound prefix is text: {written}");
+        assert_eq!(Element::parse(&written).expect("parses again"), tree);
     }
 }
