@@ -202,6 +202,27 @@ impl RestconfSession {
         })
     }
 
+    /// A configuration read in JSON as XML configuration. State a device puts into a
+    /// `content=config` read is left out here, so that what the harness saves and puts back is
+    /// configuration; the read itself, state and all, is judged against the schema with the
+    /// session's other reads ([`crate::replies`]).
+    fn configuration_as_xml(&self, text: &str, from: Encoding) -> Result<String, String> {
+        if from == Encoding::Xml {
+            return Ok(text.to_owned());
+        }
+        let xml = self.with_schema(|schema| {
+            schema
+                .convert(text, from, Encoding::Xml, rfc3535_yang::Content::Data)
+                .map_err(|e| format!("converting {from} to xml through the device's schema: {e}"))
+        })?;
+        let Some(shape) = self.shape() else {
+            return Ok(xml);
+        };
+        let mut tree = Element::parse_fragment(&xml).map_err(|e| format!("harness bug: {e}"))?;
+        drop_state(&mut tree, &shape.roots);
+        Ok(rfc3535_client::wire::tree::fragment_xml(&tree))
+    }
+
     /// The body for a request on the resource `api_path` names, from its XML element (with
     /// its own keys), in the session's encoding.
     fn resource_body(&self, element_xml: &str, api_path: &str) -> Result<String, String> {
@@ -463,7 +484,7 @@ impl RestconfSession {
             Ok(response) if response.status.is_success() => {
                 let encoding = response.encoding().unwrap_or(self.encoding());
                 return Ok(match datastore::unwrap(&response.body, encoding) {
-                    Ok(data) => match self.convert(&data, encoding, Encoding::Xml) {
+                    Ok(data) => match self.configuration_as_xml(&data, encoding) {
                         Ok(xml) => data_reply(&xml),
                         Err(why) => refusal(&why),
                     },
@@ -566,6 +587,24 @@ impl RestconfSession {
         }
         Ok(ok())
     }
+}
+
+/// Takes out every element the schema says is state (`config false`), and what it does not
+/// know at all, which a configuration cannot hold either.
+fn drop_state(elements: &mut Vec<Element>, siblings: &[NodeShape]) {
+    elements.retain_mut(|element| {
+        let Some(node) = siblings
+            .iter()
+            .find(|n| n.name == element.name.local && n.namespace == element.name.namespace)
+        else {
+            return false;
+        };
+        if !node.config {
+            return false;
+        }
+        drop_state(&mut element.children, &node.children);
+        true
+    });
 }
 
 /// The chains (ancestors with their list keys, then the node) a merge of `element` comes to
