@@ -8,13 +8,13 @@
 use std::sync::Arc;
 
 use rfc3535_client::restconf::{RestconfOptions, ServerTrust};
+use rfc3535_client::wire::restconf::Encoding;
 use rfc3535_client::wire::{ns, Datastore};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::{Device, DeviceConfig};
-use rfc3535_client::wire::restconf::Encoding;
 use rfc3535_harness::restconf::{open_session, Dialect, RestconfSession};
-use rfc3535_harness::schema::acquire_from;
 use rfc3535_harness::sandbox::Sandbox;
+use rfc3535_harness::schema::acquire_from;
 use rfc3535_harness::session::{read_config_data, read_node, EditMode, ManagementSession};
 
 async fn device() -> Device {
@@ -38,7 +38,7 @@ async fn restconf(
     );
     options.username = Some(device.accounts[0].user.clone());
     options.password = Some(device.accounts[0].password.clone().into());
-    let mut session = open_session(&options, Dialect::default())
+    let session = open_session(&options, Dialect::default())
         .await
         .expect("connects");
     let acquired = acquire_from(&session, None, modules.path(), true).await;

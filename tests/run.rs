@@ -17,7 +17,7 @@ use rfc3535_client::wire::Datastore;
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_score::{Results, Verdict};
 use rfc3535_testlab::fault_proxy::{Action, FaultProxy, ProxyConfig, Rule};
-use rfc3535_testlab::{DeviceSpec, LabDevice, NETCONFD_HELLO_SETTLE};
+use rfc3535_testlab::{DeviceSpec, LabDevice, Server, NETCONFD_HELLO_SETTLE};
 
 mod common;
 
@@ -25,6 +25,19 @@ use common::features_dir;
 
 /// One inventory entry for a lab device, reached directly.
 fn direct_entry(name: &str, device: &LabDevice) -> String {
+    if device.server == Server::Jetconf {
+        return format!(
+            "  - name: {name}\n    address: 127.0.0.1\n    protocols: [restconf]\n    username: {admin}\n    restconf:\n      port: {port}\n      ca_file: {ca}\n      client_certificate: {admin_crt}\n      client_key: {admin_key}\n      http: http2\n    roles:\n      read_only:\n        username: {guest}\n        client_certificate: {guest_crt}\n        client_key: {guest_key}\n    labels: {{ software: jetconf }}\n",
+            admin = device.admin,
+            guest = device.guest,
+            port = device.port,
+            ca = device.pki("ca.pem").display(),
+            admin_crt = device.pki(&format!("{}.crt", device.admin)).display(),
+            admin_key = device.pki(&format!("{}.key", device.admin)).display(),
+            guest_crt = device.pki(&format!("{}.crt", device.guest)).display(),
+            guest_key = device.pki(&format!("{}.key", device.guest)).display(),
+        );
+    }
     format!(
         "  - name: {name}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    hello_settle_ms: 100\n    roles:\n      read_only:\n        username: {}\n        password_file: {}\n    labels: {{ software: netconfd }}\n",
         device.port,
@@ -582,6 +595,26 @@ const EXTRA_SCHEMA: &str = "<schema><identifier>rfc3535-extra</identifier><versi
 fn failing_cases() -> Vec<(&'static str, Bed)> {
     use Bed::{Faulty, Pair, Real, Trio};
     vec![
+        // jetconf answers in application/yang.api+json, a media type of the drafts.
+        (
+            "RESTCONF answers in the YANG data media type asked for",
+            Real(DeviceSpec::jetconf),
+        ),
+        // jetconf refuses a POST that creates a leaf-list entry with 400.
+        (
+            "A new entry is created with 201 and its Location, and goes with DELETE",
+            Real(DeviceSpec::jetconf),
+        ),
+        // jetconf applies a PUT whose If-Match names an entity-tag of before the last change.
+        (
+            "The entity-tag moves with every change and guards against a stale write",
+            Real(DeviceSpec::jetconf),
+        ),
+        // jetconf drops the connection on a POST of the datastore that creates what exists.
+        (
+            "A refused request says why in an errors body",
+            Real(DeviceSpec::jetconf),
+        ),
         (
             "The device offers the current base protocol",
             Real(DeviceSpec::running_base10),
@@ -1084,17 +1117,16 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
         .collect()
 }
 
-/// The scenario names of the feature files.
-/// The scenarios a real NETCONF device of the lab can judge: every one but RESTCONF's own
-/// (`@cap:restconf`), whose failing cases are the reference device's RESTCONF fault profiles
-/// (tests/fault_profiles.rs) until a real RESTCONF peer joins the lab.
+/// The scenarios a real device of the lab can judge: every one but those that need what no
+/// lab device claims (YANG Patch: jetconf has none), whose failing cases are the reference
+/// device's fault profiles (tests/fault_profiles.rs).
 fn catalogue_scenarios() -> BTreeSet<String> {
     let catalogue = rfc3535_harness::catalogue::Catalogue::load(&common::features_dir())
         .expect("the catalogue loads");
     catalogue
         .scenarios
         .into_iter()
-        .filter(|s| !s.needs.contains(&rfc3535_harness::Capability::Restconf))
+        .filter(|s| !s.needs.contains(&rfc3535_harness::Capability::YangPatch))
         .map(|s| s.name)
         .collect()
 }

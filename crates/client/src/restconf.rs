@@ -333,8 +333,10 @@ impl RestconfClient {
         let description = request.describe();
         let (mut sender, version, _) = self.open().await?;
         let http_request = self.build(&request, version)?;
-        self.transcript
-            .record(Direction::Out, &request_text(&request, version, self.authorization.is_some()));
+        self.transcript.record(
+            Direction::Out,
+            &request_text(&request, version, self.authorization.is_some()),
+        );
         let response =
             tokio::time::timeout(self.options.timeout, send_on(&mut sender, http_request))
                 .await
@@ -419,8 +421,10 @@ impl RestconfClient {
         }
         let version = *self.version.lock().await;
         let http_request = self.build(request, version)?;
-        self.transcript
-            .record(Direction::Out, &request_text(request, version, self.authorization.is_some()));
+        self.transcript.record(
+            Direction::Out,
+            &request_text(request, version, self.authorization.is_some()),
+        );
         let response = match guard.as_mut() {
             Some(Sender::Http2(sender)) => {
                 // HTTP/2 multiplexes: send on a clone without holding the lock.

@@ -14,17 +14,17 @@
 //! API paths need the device's schema (module names, which nodes are lists and their keys):
 //! the session takes the schema's [`Shape`] once it is known.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use http::Method;
 use rfc3535_client::restconf::{Request, Response, RestconfClient, RestconfOptions};
+use rfc3535_client::transcript::Direction;
 use rfc3535_client::wire::restconf::{datastore, Encoding, Errors, MediaType};
 use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::xml::escape;
 use rfc3535_client::wire::{ns, Datastore, Notification, RpcError, RpcReply};
-use rfc3535_client::transcript::Direction;
 use rfc3535_client::{ClientError, Transcript};
 use rfc3535_yang::{ModuleSpec, NodeKind, NodeShape, Shape};
 
@@ -133,7 +133,9 @@ impl RestconfSession {
                 return Some(format!(
                     "asked for XML, answered {} in JSON ({})",
                     asked_xml.status,
-                    asked_xml.header("content-type").unwrap_or("no Content-Type")
+                    asked_xml
+                        .header("content-type")
+                        .unwrap_or("no Content-Type")
                 ));
             }
             return None;
@@ -254,7 +256,12 @@ impl RestconfSession {
 
     /// A node's body (in `encoding`) as whole XML data: inside its ancestors, as NETCONF's
     /// filtered read gives it.
-    fn node_as_xml(&self, body: &str, encoding: Encoding, api_path: &str) -> Result<String, String> {
+    fn node_as_xml(
+        &self,
+        body: &str,
+        encoding: Encoding,
+        api_path: &str,
+    ) -> Result<String, String> {
         self.with_schema(|schema| {
             let path = schema
                 .resource_path(api_path)
@@ -447,12 +454,16 @@ impl RestconfSession {
             // schema is built from it, so it cannot be converted through that schema.
             let xml = match response.encoding().unwrap_or(self.encoding()) {
                 Encoding::Xml => response.body.clone(),
-                Encoding::Json => rfc3535_yang::library_json_to_xml(&response.body).map_err(
-                    |e| LibraryUnavailable::Unreadable {
-                        label,
-                        error: format!("the JSON library does not read as ietf-yang-library: {e}"),
-                    },
-                )?,
+                Encoding::Json => {
+                    rfc3535_yang::library_json_to_xml(&response.body).map_err(|e| {
+                        LibraryUnavailable::Unreadable {
+                            label,
+                            error: format!(
+                                "the JSON library does not read as ietf-yang-library: {e}"
+                            ),
+                        }
+                    })?
+                }
             };
             return match rfc3535_client::wire::YangLibrary::parse(&xml) {
                 Ok(Some(library)) => Ok(Some(LibraryRead { library, xml })),
@@ -525,8 +536,11 @@ impl RestconfSession {
             let path = format!("{}:{}", root.module, root.name);
             let response = self
                 .send(
-                    Request::new(Method::GET, self.client.data_target(&path, "content=config"))
-                        .accept(self.media().as_str()),
+                    Request::new(
+                        Method::GET,
+                        self.client.data_target(&path, "content=config"),
+                    )
+                    .accept(self.media().as_str()),
                 )
                 .await
                 .ok()?;
@@ -619,9 +633,15 @@ fn put_chains(
         .iter()
         .find(|n| n.name == element.name.local && n.namespace == element.name.namespace)
         .ok_or_else(|| format!("{} is not a node of the device's schema", element.name))?;
-    let is_key = |child: &Element| node.kind == NodeKind::List && node.keys.contains(&child.name.local);
+    let is_key =
+        |child: &Element| node.kind == NodeKind::List && node.keys.contains(&child.name.local);
     let below: Vec<&Element> = element.children.iter().filter(|c| !is_key(c)).collect();
-    if below.is_empty() || matches!(node.kind, NodeKind::Leaf | NodeKind::LeafList | NodeKind::Opaque) {
+    if below.is_empty()
+        || matches!(
+            node.kind,
+            NodeKind::Leaf | NodeKind::LeafList | NodeKind::Opaque
+        )
+    {
         let mut chain = ancestors.clone();
         chain.push(element.clone());
         out.push(chain);

@@ -339,8 +339,7 @@ impl Inventory {
                     &mut account.client_key,
                 ]);
             }
-            for file in files.into_iter().flatten()
-            {
+            for file in files.into_iter().flatten() {
                 if file.is_relative() {
                     *file = base.join(&*file);
                 }
@@ -794,11 +793,8 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
             ))
         }
         Protocol::Restconf => {
-            let identity = client_identity(
-                &name,
-                &overrides.client_certificate,
-                &overrides.client_key,
-            )?;
+            let identity =
+                client_identity(&name, &overrides.client_certificate, &overrides.client_key)?;
             let password = match &overrides.password_env {
                 Some(variable) => Some(password_from_env(variable)?.into()),
                 None if identity.is_some() => None,

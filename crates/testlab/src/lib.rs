@@ -34,9 +34,20 @@ pub enum Protocols {
     Netconf11,
 }
 
+/// Which server a lab device runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// Yuma123 netconfd behind OpenSSH (NETCONF).
+    Netconfd,
+    /// jetconf (RESTCONF over HTTP/2 and TLS, client certificates, JSON only); the NETCONF
+    /// settings of the spec do not apply to it.
+    Jetconf,
+}
+
 /// What kind of device to start.
 #[derive(Debug, Clone)]
 pub struct DeviceSpec {
+    pub server: Server,
     pub target: Target,
     pub protocols: Protocols,
     pub startup: bool,
@@ -47,6 +58,7 @@ impl DeviceSpec {
     /// base:1.0+1.1, `:candidate`, `:confirmed-commit`, `:startup`.
     pub fn candidate() -> Self {
         DeviceSpec {
+            server: Server::Netconfd,
             target: Target::Candidate,
             protocols: Protocols::Both,
             startup: true,
@@ -57,6 +69,7 @@ impl DeviceSpec {
     /// base:1.0 only, `:writable-running`, no `:startup`.
     pub fn running_base10() -> Self {
         DeviceSpec {
+            server: Server::Netconfd,
             target: Target::Running,
             protocols: Protocols::Netconf10,
             startup: false,
@@ -64,9 +77,18 @@ impl DeviceSpec {
         }
     }
 
+    /// jetconf: RESTCONF only.
+    pub fn jetconf() -> Self {
+        DeviceSpec {
+            server: Server::Jetconf,
+            ..Self::candidate()
+        }
+    }
+
     /// NMDA (get-data / edit-data), ietf-system only.
     pub fn nmda() -> Self {
         DeviceSpec {
+            server: Server::Netconfd,
             target: Target::Candidate,
             protocols: Protocols::Both,
             startup: true,
@@ -78,6 +100,7 @@ impl DeviceSpec {
 /// A running lab device; stopped and its directory removed on drop.
 #[derive(Debug)]
 pub struct LabDevice {
+    pub server: Server,
     pub name: String,
     pub port: u16,
     pub dir: PathBuf,
@@ -187,29 +210,37 @@ impl LabDevice {
         for _ in 0..5 {
             let port = free_port();
             let mut command = lab_command();
-            command
-                .arg("start")
-                .arg(&dir)
-                .arg(port.to_string())
-                .args(["--name", &format!("netconfd-test-{n}")])
-                .args([
-                    "--target",
-                    match spec.target {
-                        Target::Candidate => "candidate",
-                        Target::Running => "running",
-                    },
-                ])
-                .args([
-                    "--protocols",
-                    match spec.protocols {
-                        Protocols::Both => "both",
-                        Protocols::Netconf10 => "netconf1.0",
-                        Protocols::Netconf11 => "netconf1.1",
-                    },
-                ])
-                .args(["--startup", if spec.startup { "true" } else { "false" }]);
-            if spec.nmda {
-                command.arg("--nmda");
+            if spec.server == Server::Jetconf {
+                command
+                    .arg("start-jetconf")
+                    .arg(&dir)
+                    .arg(port.to_string())
+                    .args(["--name", &format!("jetconf-test-{n}")]);
+            } else {
+                command
+                    .arg("start")
+                    .arg(&dir)
+                    .arg(port.to_string())
+                    .args(["--name", &format!("netconfd-test-{n}")])
+                    .args([
+                        "--target",
+                        match spec.target {
+                            Target::Candidate => "candidate",
+                            Target::Running => "running",
+                        },
+                    ])
+                    .args([
+                        "--protocols",
+                        match spec.protocols {
+                            Protocols::Both => "both",
+                            Protocols::Netconf10 => "netconf1.0",
+                            Protocols::Netconf11 => "netconf1.1",
+                        },
+                    ])
+                    .args(["--startup", if spec.startup { "true" } else { "false" }]);
+                if spec.nmda {
+                    command.arg("--nmda");
+                }
             }
             let output = command.output().map_err(|error| LabError::Script {
                 script: lab_script(),
@@ -224,6 +255,7 @@ impl LabDevice {
                         .to_owned()
                 };
                 return Ok(LabDevice {
+                    server: spec.server,
                     name: field("name"),
                     port,
                     dir,
@@ -240,6 +272,11 @@ impl LabDevice {
         }
         let _ = std::fs::remove_dir_all(&root);
         Err(LabError::Refused(last_error))
+    }
+
+    /// A jetconf device's PKI file (`ca.pem`, `ACCOUNT.crt`, `ACCOUNT.key`).
+    pub fn pki(&self, file: &str) -> PathBuf {
+        self.dir.join("pki").join(file)
     }
 
     /// The admin (NACM superuser) password.

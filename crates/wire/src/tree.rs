@@ -388,8 +388,14 @@ mod tests {
             written.contains(r#"<type xmlns:ianaift="urn:iana">ianaift:softwareLoopback</type>"#),
             "{written}"
         );
-        assert!(!written.contains("urn:unused"), "only what a value uses: {written}");
-        assert!(written.contains("<name>a:b</name>"), "an unbound prefix is text: {written}");
+        assert!(
+            !written.contains("urn:unused"),
+            "only what a value uses: {written}"
+        );
+        assert!(
+            written.contains("<name>a:b</name>"),
+            "an unbound prefix is text: {written}"
+        );
         assert_eq!(Element::parse(&written).expect("parses again"), tree);
     }
 }

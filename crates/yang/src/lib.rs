@@ -401,8 +401,9 @@ fn tokens(text: &str) -> Vec<Token> {
 /// schema of the device exists.
 pub fn library_json_to_xml(json: &str) -> Result<String, Finding> {
     // libyang loads its ietf-yang-library into every context made without NO_YANGLIBRARY.
-    let context = Context::new(ContextFlags::DISABLE_SEARCHDIR_CWD | ContextFlags::DISABLE_SEARCHDIRS)
-        .map_err(Finding::from)?;
+    let context =
+        Context::new(ContextFlags::DISABLE_SEARCHDIR_CWD | ContextFlags::DISABLE_SEARCHDIRS)
+            .map_err(Finding::from)?;
     let (parser, validation) = parse_flags(Content::Data);
     let tree = DataTree::parse_string(&context, json, DataFormat::JSON, parser, validation)
         .map_err(Finding::from)?;

@@ -72,10 +72,7 @@ pub enum MediaType {
     Yang,
     /// A YANG data type of the RESTCONF drafts before RFC 8040 (`application/yang.data+json`,
     /// `application/yang.api+xml`, ...): its body is readable, its name is not conformant.
-    PreStandard {
-        name: String,
-        encoding: Encoding,
-    },
+    PreStandard { name: String, encoding: Encoding },
     /// Anything else, lower-cased, parameters dropped.
     Other(String),
 }
@@ -102,12 +99,10 @@ impl MediaType {
                 name: essence,
                 encoding: Encoding::Xml,
             },
-            "application/yang.data+json" | "application/yang.api+json" => {
-                MediaType::PreStandard {
-                    name: essence,
-                    encoding: Encoding::Json,
-                }
-            }
+            "application/yang.data+json" | "application/yang.api+json" => MediaType::PreStandard {
+                name: essence,
+                encoding: Encoding::Json,
+            },
             _ => MediaType::Other(essence),
         }
     }
@@ -202,7 +197,10 @@ mod tests {
         let draft = MediaType::parse("application/yang.api+JSON");
         assert_eq!(draft.as_str(), "application/yang.api+json");
         assert_eq!(draft.encoding(), Some(Encoding::Json), "readable");
-        assert!(!draft.is_yang_data(), "the pre-RFC draft name is not the RFC's");
+        assert!(
+            !draft.is_yang_data(),
+            "the pre-RFC draft name is not the RFC's"
+        );
         assert_eq!(MediaType::parse("text/event-stream").encoding(), None);
         for encoding in Encoding::ALL {
             assert_eq!(
