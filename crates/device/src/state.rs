@@ -21,12 +21,17 @@ fn time(at: SystemTime) -> String {
 /// Identity values carry a prefix; the declarations the prefixes need.
 const PREFIXES: [(&str, &str); 2] = [("ncm", rfc3535_wire::ns::MONITORING), ("ds", DATASTORES_NS)];
 
-/// Declares the prefix of every identity value in the tree on the element that holds it
-/// (the tree keeps no namespace declarations of its own).
+/// Declares the prefix of every identity value in the tree on the element that holds it,
+/// unless the parsed text already declared it there.
 fn declare_prefixes(element: &mut Element) {
     if element.children.is_empty() {
         if let Some((prefix, _)) = element.text.split_once(':') {
-            if let Some((_, namespace)) = PREFIXES.iter().find(|(p, _)| *p == prefix) {
+            let declared = element
+                .attributes
+                .iter()
+                .any(|(n, p, _)| n == "xmlns" && p == prefix);
+            if let Some((_, namespace)) = PREFIXES.iter().find(|(p, _)| *p == prefix && !declared)
+            {
                 element.attributes.push((
                     "xmlns".to_owned(),
                     prefix.to_owned(),

@@ -182,6 +182,15 @@ impl Element {
 
     fn write_attributes(&self, out: &mut String) {
         for (index, (namespace, local, value)) in self.attributes.iter().enumerate() {
+            // A prefix declared twice (by the parser, for a value, and by code that adds it
+            // again) is written once: XML allows no duplicate attribute.
+            if namespace == "xmlns"
+                && self.attributes[..index]
+                    .iter()
+                    .any(|(n, l, _)| n == "xmlns" && l == local)
+            {
+                continue;
+            }
             out.push(' ');
             if namespace.contains(':') {
                 // A namespace URI: declared on this element under a prefix of its own.
