@@ -30,8 +30,7 @@ fn declare_prefixes(element: &mut Element) {
                 .attributes
                 .iter()
                 .any(|(n, p, _)| n == "xmlns" && p == prefix);
-            if let Some((_, namespace)) = PREFIXES.iter().find(|(p, _)| *p == prefix && !declared)
-            {
+            if let Some((_, namespace)) = PREFIXES.iter().find(|(p, _)| *p == prefix && !declared) {
                 element.attributes.push((
                     "xmlns".to_owned(),
                     prefix.to_owned(),
