@@ -246,9 +246,14 @@ fn declare_text_prefixes(element: &mut Element, walker: &Walker<'_>) {
     let text = element.text.as_str();
     let mut declared = Vec::new();
     for (colon, _) in text.match_indices(':') {
-        let start = text[..colon]
-            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
-            .map_or(0, |i| i + 1);
+        let before = &text[..colon];
+        // The prefix is the run of name characters before the colon (a character boundary
+        // however wide the character that ends the run).
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let prefix = &text[start..colon];
         if prefix.is_empty() || declared.iter().any(|(p, _)| p == prefix) {
             continue;
@@ -390,7 +395,7 @@ mod tests {
 
     #[test]
     fn prefixes_a_value_uses_are_declared_when_written_again() {
-        let xml = r#"<interfaces xmlns="urn:if" xmlns:x="urn:unused"><interface><name>a:b</name><type xmlns:ianaift="urn:iana">ianaift:softwareLoopback</type></interface></interfaces>"#;
+        let xml = r#"<interfaces xmlns="urn:if" xmlns:x="urn:unused"><interface><name>ü:b x:é</name><type xmlns:ianaift="urn:iana">ianaift:softwareLoopback</type></interface></interfaces>"#;
         let tree = Element::parse(xml).expect("parses");
         let written = tree.to_xml();
         assert!(
@@ -398,12 +403,12 @@ mod tests {
             "{written}"
         );
         assert!(
-            !written.contains("urn:unused"),
-            "only what a value uses: {written}"
+            written.starts_with(r#"<interfaces xmlns="urn:if"><interface>"#),
+            "declared only where a value uses it: {written}"
         );
         assert!(
-            written.contains("<name>a:b</name>"),
-            "an unbound prefix is text: {written}"
+            written.contains(r#"<name xmlns:x="urn:unused">ü:b x:é</name>"#),
+            "an unbound prefix is text, a bound one is declared: {written}"
         );
         assert_eq!(Element::parse(&written).expect("parses again"), tree);
     }
