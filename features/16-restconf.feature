@@ -42,3 +42,22 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" sends a YANG Patch that adds two entries to the sandbox list
     Then the patch is applied with a yang-patch-status of ok
     And both entries of the patch are in the sandbox list
+
+  @cap:config-edit @rfc8040-4.6.1
+  Scenario: A plain PATCH merges into the resource it names and creates nothing
+    Given a management session "A"
+    And a copy of the running configuration
+    When "A" adds an entry of its own to the sandbox list
+    And "A" merges a fresh sandbox text into the sandbox's container with a plain PATCH
+    Then the PATCH answered 200 OK or 204 No Content
+    And the running configuration shows the sandbox text
+    And the sandbox list still holds the entry of its own
+    And nothing but the sandbox changed in the running configuration
+    When "A" patches an entry of the sandbox list that does not exist
+    Then the PATCH is refused and the entry is not created
+
+  @rfc8040-3.3.1 @rfc8040-4.3
+  Scenario: The whole datastore reads in one GET, and HEAD answers as GET does
+    Given a management session "A"
+    Then "A" reads the datastore resource with one GET, as ietf-restconf:data holding every top-level node of the configuration
+    And a HEAD of the datastore resource answers as its GET does, without a body

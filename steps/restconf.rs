@@ -9,10 +9,13 @@ use cucumber::{then, when};
 use http::header::IF_MATCH;
 use http::Method;
 use rfc3535_client::restconf::{Request, Response};
-use rfc3535_client::wire::restconf::{Encoding, Errors, MediaType};
+use rfc3535_client::wire::restconf::{datastore, Encoding, Errors, MediaType};
 use rfc3535_client::wire::Datastore;
 use rfc3535_harness::restconf::RestconfSession;
 use rfc3535_harness::sandbox::NodePath;
+use rfc3535_harness::session::{
+    commit_if_candidate, expect_ok, read_config_data, read_node, EditMode, ManagementSession,
+};
 
 use super::world::{read_sandbox_text, DeviceContext, Finding, RunWorld, StepResult};
 
@@ -561,4 +564,250 @@ async fn both_entries(world: &mut RunWorld) -> StepResult {
         "after a patch that answered ok, the sandbox list holds {present:?} of {:?}",
         world.patch_values
     )))
+}
+
+#[when(expr = "{string} adds an entry of its own to the sandbox list")]
+async fn adds_own_entry(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let value = format!("{}-own", world.fresh_value());
+    world.list_entries.push(value.clone());
+    let session = world.session(&name)?;
+    let reply = session
+        .edit_datastore(
+            device.edit_target(),
+            list.wrap_leaf("", Some(&value)),
+            EditMode::Merge,
+        )
+        .await?;
+    expect_ok(&reply, "adding an entry to the sandbox list")?;
+    commit_if_candidate(session, &device).await
+}
+
+#[then(expr = "the sandbox list still holds the entry of its own")]
+async fn still_holds_own_entry(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let own = format!("{}-own", world.fresh_value());
+    let entries = read_node(world.any_session()?, &list, Datastore::Running).await?;
+    if entries.contains(&own) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the sandbox list lost {own:?}, which the PATCH of its container did not mention: a PATCH merges (RFC 8040 §4.6.1)"
+    )))
+}
+
+#[when(
+    expr = "{string} merges a fresh sandbox text into the sandbox's container with a plain PATCH"
+)]
+async fn patches_container(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let value = world.fresh_value();
+    world.text_value = Some(value.clone());
+    let path = api_path(&device, &device.sandbox.text, 1)?;
+    let session = restconf(world, &name)?;
+    let body = session
+        .resource_body(&device.sandbox.text.wrap_leaf("", Some(&value)), &path)
+        .map_err(Finding::error)?;
+    let media = session.encoding().data();
+    let response = session
+        .send(
+            Request::new(Method::PATCH, session.client().data_target(&path, ""))
+                .accept(media.as_str())
+                .body(media, body),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[then(expr = "the PATCH answered 200 OK or 204 No Content")]
+async fn patch_answered(world: &mut RunWorld) -> StepResult {
+    let response = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    if matches!(response.status.as_u16(), 200 | 204) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "a plain PATCH of an existing resource answered {} (RFC 8040 §4.6.1: 200 or 204){}",
+        status_line(&response),
+        refusal_reason(&response)
+    )))
+}
+
+#[when(expr = "{string} patches an entry of the sandbox list that does not exist")]
+async fn patches_absent(world: &mut RunWorld, name: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let value = format!("{}-absent", world.fresh_value());
+    // Removed afterwards, should the device create it.
+    world.list_entries.push(value.clone());
+    let path = format!(
+        "{}={}",
+        api_path(&device, &list, list.elements.len())?,
+        percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let session = restconf(world, &name)?;
+    let body = session
+        .resource_body(&list.wrap_leaf("", Some(&value)), &path)
+        .map_err(Finding::error)?;
+    let media = session.encoding().data();
+    let response = session
+        .send(
+            Request::new(Method::PATCH, session.client().data_target(&path, ""))
+                .accept(media.as_str())
+                .body(media, body),
+        )
+        .await?;
+    world.last_response = Some(response);
+    Ok(())
+}
+
+#[then(expr = "the PATCH is refused and the entry is not created")]
+async fn absent_not_created(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let list = device
+        .sandbox
+        .list
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let response = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let absent = format!("{}-absent", world.fresh_value());
+    let entries = read_node(world.any_session()?, &list, Datastore::Running).await?;
+    if entries.contains(&absent) {
+        return Err(Finding::fail(format!(
+            "a plain PATCH of an entry that did not exist created it (answered {}); RFC 8040 §4.6.1: a PATCH never creates its target",
+            status_line(&response)
+        )));
+    }
+    if response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "a plain PATCH of an entry that does not exist answered {} and changed nothing",
+            status_line(&response)
+        )));
+    }
+    Ok(())
+}
+
+/// What an error response's body says, when it is an `errors` body.
+fn refusal_reason(response: &Response) -> String {
+    response
+        .encoding()
+        .and_then(|encoding| Errors::parse(&response.body, encoding).ok())
+        .and_then(|errors| errors.errors.into_iter().next())
+        .map(|error| {
+            format!(
+                ": {} {}",
+                error.tag.unwrap_or_default(),
+                error.message.unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+#[then(
+    expr = "{string} reads the datastore resource with one GET, as ietf-restconf:data holding every top-level node of the configuration"
+)]
+async fn reads_whole_datastore(world: &mut RunWorld, name: String) -> StepResult {
+    let configuration = read_config_data(world.any_session()?, Datastore::Running).await?;
+    let wanted = top_level_names(&configuration)?;
+    let session = restconf(world, &name)?;
+    let encoding = session.encoding();
+    let response = session
+        .send(
+            Request::new(Method::GET, session.client().data_target("", ""))
+                .accept(encoding.data().as_str()),
+        )
+        .await?;
+    if response.status.as_u16() != 200 {
+        return Err(Finding::fail(format!(
+            "GET of the datastore resource answered {}{} (RFC 8040 §3.3.1, §4.3)",
+            status_line(&response),
+            refusal_reason(&response)
+        )));
+    }
+    let inner = datastore::unwrap(&response.body, encoding).map_err(|e| {
+        Finding::fail(format!(
+            "the datastore resource is not an ietf-restconf:data body (RFC 8040 §3.3.1): {e}"
+        ))
+    })?;
+    let xml = session.data_as_xml(&inner, encoding).map_err(|e| {
+        Finding::fail(format!(
+            "the datastore resource does not parse against the device's schema: {e}"
+        ))
+    })?;
+    let read = top_level_names(&xml)?;
+    let missing: Vec<String> = wanted
+        .difference(&read)
+        .map(|(namespace, name)| format!("{name} ({namespace})"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Finding::fail(format!(
+            "the datastore resource lacks top-level nodes the configuration holds: {}",
+            missing.join(", ")
+        )));
+    }
+    world.last_response = Some(response);
+    Ok(())
+}
+
+/// The namespace and name of each top-level node of XML data.
+fn top_level_names(xml: &str) -> Result<std::collections::BTreeSet<(String, String)>, Finding> {
+    let elements = rfc3535_client::wire::tree::Element::parse_fragment(xml)
+        .map_err(|e| Finding::fail(format!("data that is not XML: {e}")))?;
+    Ok(elements
+        .into_iter()
+        .map(|e| (e.name.namespace, e.name.local))
+        .collect())
+}
+
+#[then(expr = "a HEAD of the datastore resource answers as its GET does, without a body")]
+async fn head_of_datastore(world: &mut RunWorld) -> StepResult {
+    let get = world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let session = restconf(world, "A")?;
+    let encoding = session.encoding();
+    let head = session
+        .send(
+            Request::new(Method::HEAD, session.client().data_target("", ""))
+                .accept(encoding.data().as_str()),
+        )
+        .await?;
+    if head.status != get.status {
+        return Err(Finding::fail(format!(
+            "HEAD of the datastore resource answered {}, its GET {} (RFC 8040 §4.2)",
+            status_line(&head),
+            status_line(&get)
+        )));
+    }
+    if !head.body.is_empty() {
+        return Err(Finding::fail(format!(
+            "HEAD of the datastore resource answered with a body of {} bytes (RFC 8040 §4.2)",
+            head.body.len()
+        )));
+    }
+    if head.header("content-type") != get.header("content-type") {
+        return Err(Finding::fail(format!(
+            "HEAD of the datastore resource answered Content-Type {:?}, its GET {:?} (RFC 8040 §4.2)",
+            head.header("content-type"),
+            get.header("content-type")
+        )));
+    }
+    Ok(())
 }

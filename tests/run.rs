@@ -615,6 +615,18 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "A refused request says why in an errors body",
             Real(DeviceSpec::jetconf),
         ),
+        // jetconf answers a plain PATCH with 405, and cannot have a leaf-list entry added at
+        // all (PUT of the entry 404, POST 400).
+        (
+            "A plain PATCH merges into the resource it names and creates nothing",
+            Real(DeviceSpec::jetconf),
+        ),
+        // jetconf's datastore reads, content=config included, carry state, which a
+        // configuration read must not (its own schema rejects it).
+        (
+            "The whole datastore reads in one GET, and HEAD answers as GET does",
+            Real(DeviceSpec::jetconf),
+        ),
         (
             "The device offers the current base protocol",
             Real(DeviceSpec::running_base10),

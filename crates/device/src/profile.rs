@@ -141,6 +141,12 @@ pub struct Faults {
     /// A YANG Patch is applied one edit at a time: a failing edit leaves the earlier ones in
     /// place (RFC 8072 §2: all or nothing).
     pub restconf_non_atomic_patch: bool,
+    /// A plain RESTCONF PATCH of a data resource replaces the resource, as a PUT would, and
+    /// creates it when it is absent (RFC 8040 §4.6.1: merge, never create).
+    pub restconf_patch_replaces: bool,
+    /// A GET of the whole RESTCONF datastore resource answers 500, as a server that cannot
+    /// print its whole tree does (RFC 8040 §3.3.1, §4.3); each node on its own reads.
+    pub restconf_datastore_unreadable: bool,
 }
 
 /// What a profile is for.
@@ -226,6 +232,8 @@ const NONE: Faults = Faults {
     restconf_static_etag: false,
     restconf_bare_errors: false,
     restconf_non_atomic_patch: false,
+    restconf_patch_replaces: false,
+    restconf_datastore_unreadable: false,
 };
 
 /// Every profile, compliant first.
@@ -331,6 +339,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "applies a YANG Patch edit by edit, so a failing edit leaves the earlier ones in place",
         faults: Faults {
             restconf_non_atomic_patch: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-patch-replaces",
+        summary: "treats a plain RESTCONF PATCH of a resource as a PUT: it replaces the resource and creates it when absent",
+        faults: Faults {
+            restconf_patch_replaces: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-datastore-unreadable",
+        summary: "answers a GET of the whole RESTCONF datastore with 500, though each top-level node reads",
+        faults: Faults {
+            restconf_datastore_unreadable: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -255,7 +255,7 @@ impl RestconfSession {
 
     /// The body for a request on the resource `api_path` names, from its XML element (with
     /// its own keys), in the session's encoding.
-    fn resource_body(&self, element_xml: &str, api_path: &str) -> Result<String, String> {
+    pub fn resource_body(&self, element_xml: &str, api_path: &str) -> Result<String, String> {
         if self.encoding() == Encoding::Xml {
             return Ok(element_xml.to_owned());
         }
@@ -279,6 +279,21 @@ impl RestconfSession {
                 )
                 .map_err(|e| format!("{api_path} in JSON: {e}"))?
                 .ok_or_else(|| format!("harness bug: {api_path} is not in its own body"))
+        })
+    }
+
+    /// A body of YANG data (`ietf-restconf:data` and what it holds, or a resource's data) in
+    /// `encoding` as XML, through the device's schema when it is JSON; state is kept.
+    pub fn data_as_xml(&self, text: &str, encoding: Encoding) -> Result<String, String> {
+        if encoding == Encoding::Xml {
+            return Ok(text.to_owned());
+        }
+        self.with_schema(|schema| {
+            schema
+                .convert(text, encoding, Encoding::Xml, rfc3535_yang::Content::Data)
+                .map_err(|e| {
+                    format!("converting {encoding} to xml through the device's schema: {e}")
+                })
         })
     }
 
@@ -350,6 +365,20 @@ impl RestconfSession {
             .iter()
             .find(|r| r.namespace == namespace)
             .map(|r| r.module.clone())
+    }
+
+    /// What kind of node of the schema a sandbox node is.
+    fn node_kind(&self, node: &NodePath) -> Option<NodeKind> {
+        let shape = self.shape()?;
+        let (first, rest) = node.elements.split_first()?;
+        let mut current = shape
+            .roots
+            .iter()
+            .find(|r| r.namespace == node.namespace && &r.name == first)?;
+        for name in rest {
+            current = current.children.iter().find(|c| &c.name == name)?;
+        }
+        Some(current.kind)
     }
 
     /// The API path of `chain` (an element and its ancestors, top first), with each list
@@ -510,8 +539,8 @@ impl RestconfSession {
     /// The configuration: the datastore resource with `content=config` (RFC 8040 §3.3.1,
     /// §4.8.1), in XML. A device that breaks that read (the connection dropped, a 5xx) is
     /// read top-level node by top-level node instead, with a note in the transcript, so that
-    /// one broken resource does not hide everything else. (No scenario judges the whole read
-    /// on its own yet; the note is the evidence until one does.)
+    /// one broken resource does not hide everything else. The scenario about the datastore
+    /// resource judges the whole read itself.
     async fn read_configuration(&self) -> Result<RpcReply, ClientError> {
         let whole = self.send(self.configuration_read("")).await;
         let broken = match &whole {
@@ -581,8 +610,8 @@ impl RestconfSession {
 impl RestconfSession {
     /// A merge for a device that refuses PATCH (405, 501): each leaf, leaf-list entry and
     /// childless list entry or container of the merge is put on its own (RFC 8040 §4.5), which
-    /// leaves everything else as a merge would. A note in the transcript says so (no
-    /// scenario judges plain PATCH on its own yet).
+    /// leaves everything else as a merge would. A note in the transcript says so; the
+    /// scenario about plain PATCH judges the refusal itself.
     async fn merge_without_patch(
         &self,
         merge: &[Element],
@@ -780,7 +809,19 @@ impl ManagementSession for RestconfSession {
         let (Some(node), Some(module)) = (node, module) else {
             return self.read_configuration().await;
         };
-        let path = format!("{module}:{}", node.elements.join("/"));
+        // A list or leaf-list as a whole is not a data resource (RFC 8040 §3.5), and in XML a
+        // read of more than one of its instances is an error (§4.3): its parent is read.
+        let whole_list = node.elements.len() > 1
+            && matches!(
+                self.node_kind(node),
+                Some(NodeKind::List | NodeKind::LeafList)
+            );
+        let read = if whole_list {
+            &node.elements[..node.elements.len() - 1]
+        } else {
+            &node.elements[..]
+        };
+        let path = format!("{module}:{}", read.join("/"));
         let response = self.send(self.configuration_read(&path)).await?;
         if response.status.as_u16() == 404 {
             return Ok(data_reply(""));
@@ -796,10 +837,7 @@ impl ManagementSession for RestconfSession {
             });
         }
         // The node alone comes back; NETCONF's filtered read gives it inside its ancestors.
-        let (_, ancestors) = node
-            .elements
-            .split_last()
-            .unwrap_or((&node.elements[0], &[]));
+        let (_, ancestors) = read.split_last().unwrap_or((&read[0], &[]));
         let mut data = response.body.trim().to_owned();
         for (index, name) in ancestors.iter().enumerate().rev() {
             let declaration = if index == 0 {

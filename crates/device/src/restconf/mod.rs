@@ -489,6 +489,14 @@ impl Exchange<'_> {
                     {
                         self.yang_patch(api_path, &resolved)
                     }
+                    // The fault: a resource's PATCH done as its PUT (the datastore's PATCH,
+                    // which the harness merges through, stays a merge).
+                    Method::PATCH
+                        if self.shared.faults.restconf_patch_replaces
+                            && !resolved.is_datastore() =>
+                    {
+                        self.put(&resolved)
+                    }
                     Method::PATCH => self.patch(&resolved),
                     _ => self.delete(&resolved),
                 }
@@ -610,6 +618,14 @@ impl Exchange<'_> {
         }
         if content == "nonconfig" {
             return self.bad_request("content=nonconfig is not supported by this server");
+        }
+        if self.shared.faults.restconf_datastore_unreadable && path.is_datastore() {
+            return self.reply.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorType::Application,
+                ErrorTag::OperationFailed,
+                "the datastore could not be printed",
+            );
         }
         let etag = self.etag();
         if self
