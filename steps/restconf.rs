@@ -10,12 +10,14 @@ use http::header::IF_MATCH;
 use http::Method;
 use rfc3535_client::restconf::{Request, Response};
 use rfc3535_client::wire::restconf::{datastore, Encoding, Errors, MediaType};
+use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::Datastore;
 use rfc3535_harness::restconf::RestconfSession;
 use rfc3535_harness::sandbox::NodePath;
 use rfc3535_harness::session::{
     commit_if_candidate, expect_ok, read_config_data, read_node, EditMode, ManagementSession,
 };
+use rfc3535_yang::{NodeKind, NodeShape};
 
 use super::world::{read_sandbox_text, DeviceContext, Finding, RunWorld, StepResult};
 
@@ -808,6 +810,245 @@ async fn head_of_datastore(world: &mut RunWorld) -> StepResult {
             head.header("content-type"),
             get.header("content-type")
         )));
+    }
+    Ok(())
+}
+
+/// Reads the sandbox's container (its top-level node) with a query, keeping the answer; the
+/// answer's data as XML elements when it is a success.
+async fn read_container(
+    world: &mut RunWorld,
+    name: &str,
+    query: &str,
+) -> Result<Option<Vec<Element>>, Finding> {
+    let device = Arc::clone(world.device()?);
+    let path = api_path(&device, &device.sandbox.text, 1)?;
+    let session = restconf(world, name)?;
+    let encoding = session.encoding();
+    let response = session
+        .send(
+            Request::new(Method::GET, session.client().data_target(&path, query))
+                .accept(encoding.data().as_str()),
+        )
+        .await?;
+    let data = if response.status.is_success() {
+        let answered = response.encoding().unwrap_or(encoding);
+        let xml = session
+            .data_as_xml(&response.body, answered)
+            .map_err(|e| {
+                Finding::fail(format!(
+                    "GET {path}?{query} answered data that does not parse against the device's schema: {e}"
+                ))
+            })?;
+        Some(Element::parse_fragment(&xml).map_err(|e| {
+            Finding::fail(format!(
+                "GET {path}?{query} answered data that is not XML: {e}"
+            ))
+        })?)
+    } else {
+        None
+    };
+    world.last_response = Some(response);
+    Ok(data)
+}
+
+/// The answer of the last read, or a failure saying how it was refused.
+fn answered(
+    data: Option<Vec<Element>>,
+    world: &RunWorld,
+    what: &str,
+) -> Result<Vec<Element>, Finding> {
+    data.ok_or_else(|| {
+        let response = world.last_response.as_ref();
+        Finding::fail(format!(
+            "{what} was refused: {}{}",
+            response.map(status_line).unwrap_or_default(),
+            response.map(refusal_reason).unwrap_or_default()
+        ))
+    })
+}
+
+/// How many levels the sandbox text sits below the top (the container is level 1).
+fn text_level(device: &DeviceContext) -> usize {
+    device.sandbox.text.elements.len()
+}
+
+#[when(expr = "{string} reads the sandbox's container to the depth of the sandbox text")]
+async fn reads_to_text_depth(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let query = format!("depth={}", text_level(&device));
+    let data = read_container(world, &name, &query).await?;
+    world.selected = Some(answered(data, world, &format!("a read with {query}"))?);
+    Ok(())
+}
+
+#[when(expr = "{string} reads the sandbox's container one level short of the sandbox text")]
+async fn reads_short_of_text(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let level = text_level(&device);
+    if level < 2 {
+        return Err(Finding::skip(
+            "the sandbox text is a top-level leaf: no depth reads its container without it",
+        ));
+    }
+    let query = format!("depth={}", level - 1);
+    let data = read_container(world, &name, &query).await?;
+    world.selected = Some(answered(data, world, &format!("a read with {query}"))?);
+    Ok(())
+}
+
+#[then(expr = "the answer holds the sandbox text")]
+async fn answer_holds_text(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let data = world
+        .selected
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no answer kept"))?;
+    let expected = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox value was written"))?;
+    if device.sandbox.text.values_in(&data).contains(&expected) {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "a read of the container to the sandbox text's own depth ({}) lacks the sandbox text (RFC 8040 §4.8.2)",
+        text_level(&device)
+    )))
+}
+
+#[then(expr = "the answer holds the container and nothing as deep as the sandbox text")]
+async fn answer_short_of_text(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let data = world
+        .selected
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no answer kept"))?;
+    let allowed = text_level(&device) - 1;
+    let container = &device.sandbox.text.elements[0];
+    if !data
+        .iter()
+        .any(|e| e.name.local == *container && e.name.namespace == device.sandbox.text.namespace)
+    {
+        return Err(Finding::fail(format!(
+            "a read of {container} with depth={allowed} lacks {container} itself (RFC 8040 §4.8.2: the target is level 1)"
+        )));
+    }
+    let shape = device.shape();
+    let roots = shape
+        .as_ref()
+        .map(|s| s.roots.as_slice())
+        .unwrap_or_default();
+    let deepest = deepest_level(&data, roots, 1);
+    if deepest > allowed {
+        return Err(Finding::fail(format!(
+            "a read with depth={allowed} answered data {deepest} levels deep (RFC 8040 §4.8.2)"
+        )));
+    }
+    Ok(())
+}
+
+/// The deepest level in `elements` (the first is `level`), not counting list keys, which an
+/// entry at the last level keeps to name itself.
+fn deepest_level(elements: &[Element], siblings: &[NodeShape], level: usize) -> usize {
+    elements
+        .iter()
+        .map(|element| {
+            let shape = siblings
+                .iter()
+                .find(|n| n.name == element.name.local && n.namespace == element.name.namespace);
+            let keys: &[String] = shape
+                .filter(|s| s.kind == NodeKind::List)
+                .map(|s| s.keys.as_slice())
+                .unwrap_or_default();
+            let children: Vec<Element> = element
+                .children
+                .iter()
+                .filter(|c| !keys.contains(&c.name.local))
+                .cloned()
+                .collect();
+            let below = shape.map(|s| s.children.as_slice()).unwrap_or_default();
+            if children.is_empty() {
+                level
+            } else {
+                deepest_level(&children, below, level + 1)
+            }
+        })
+        .max()
+        .unwrap_or(level.saturating_sub(1))
+}
+
+#[when(expr = "{string} reads the sandbox's container with fields naming only the sandbox text")]
+async fn reads_with_fields(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let below: Vec<String> = device.sandbox.text.elements[1..].to_vec();
+    if below.is_empty() {
+        return Err(Finding::skip(
+            "the sandbox text is a top-level leaf: it has no container to choose fields of",
+        ));
+    }
+    let whole = read_container(world, &name, "").await?;
+    let whole = answered(whole, world, "a read of the sandbox's container")?;
+    if !holds_beside(&whole, &device.sandbox.text.elements) {
+        return Err(Finding::skip(
+            "the sandbox's container holds nothing but the sandbox text, so fields has nothing to leave out",
+        ));
+    }
+    let fields =
+        rfc3535_client::wire::restconf::Fields(vec![rfc3535_client::wire::restconf::FieldPath {
+            steps: below,
+            beneath: None,
+        }]);
+    let query = format!(
+        "fields={}",
+        percent_encoding::utf8_percent_encode(&fields.as_string(), FIELDS_VALUE)
+    );
+    let data = read_container(world, &name, &query).await?;
+    world.selected = Some(answered(data, world, &format!("a read with {query}"))?);
+    Ok(())
+}
+
+/// What a `fields` value keeps percent-encoded: the query's own delimiters and the rest
+/// RFC 3986 reserves, but not `/`, `:`, `;` and parentheses, which the grammar uses.
+const FIELDS_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'&')
+    .add(b'=')
+    .add(b'#')
+    .add(b'%')
+    .add(b'+')
+    .add(b'?');
+
+/// Whether the tree holds any element off the chain of names `chain` (top first).
+fn holds_beside(elements: &[Element], chain: &[String]) -> bool {
+    let Some((first, rest)) = chain.split_first() else {
+        return !elements.is_empty();
+    };
+    elements
+        .iter()
+        .any(|e| e.name.local != *first || (!rest.is_empty() && holds_beside(&e.children, rest)))
+}
+
+#[then(expr = "the answer holds the sandbox text and nothing beside it")]
+async fn answer_only_text(world: &mut RunWorld) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let data = world
+        .selected
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no answer kept"))?;
+    let expected = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no sandbox value was written"))?;
+    if !device.sandbox.text.values_in(&data).contains(&expected) {
+        return Err(Finding::fail(
+            "a read whose fields name the sandbox text lacks it (RFC 8040 §4.8.3)",
+        ));
+    }
+    if holds_beside(&data, &device.sandbox.text.elements) {
+        return Err(Finding::fail(
+            "a read whose fields name only the sandbox text answered other nodes beside it (RFC 8040 §4.8.3)",
+        ));
     }
     Ok(())
 }

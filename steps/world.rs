@@ -73,6 +73,8 @@ pub struct RunWorld {
     pub entity_tag: Option<String>,
     /// The sandbox list entries a YANG Patch of this scenario tried to add.
     pub patch_values: Vec<String>,
+    /// The data a RESTCONF read with `depth` or `fields` answered, as XML elements.
+    pub selected: Option<Vec<rfc3535_client::wire::tree::Element>>,
     /// Values measured along the way, reported in the cell.
     pub measurements: BTreeMap<String, serde_json::Value>,
     /// Notes for the evidence (what a step looked at).

@@ -1129,16 +1129,24 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
         .collect()
 }
 
+/// What no device of the lab claims: jetconf has no YANG Patch and lists no RESTCONF
+/// capabilities (it serves no `ietf-restconf-monitoring` state).
+const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 3] = [
+    rfc3535_harness::Capability::YangPatch,
+    rfc3535_harness::Capability::RestconfDepth,
+    rfc3535_harness::Capability::RestconfFields,
+];
+
 /// The scenarios a real device of the lab can judge: every one but those that need what no
-/// lab device claims (YANG Patch: jetconf has none), whose failing cases are the reference
-/// device's fault profiles (tests/fault_profiles.rs).
+/// lab device claims, whose failing cases are the reference device's fault profiles
+/// (tests/fault_profiles.rs).
 fn catalogue_scenarios() -> BTreeSet<String> {
     let catalogue = rfc3535_harness::catalogue::Catalogue::load(&common::features_dir())
         .expect("the catalogue loads");
     catalogue
         .scenarios
         .into_iter()
-        .filter(|s| !s.needs.contains(&rfc3535_harness::Capability::YangPatch))
+        .filter(|s| !CLAIMED_BY_NO_LAB_DEVICE.iter().any(|c| s.needs.contains(c)))
         .map(|s| s.name)
         .collect()
 }

@@ -57,7 +57,7 @@ const OWN_MODULES: [(&str, &str); 2] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 15] = [
+const STANDARD_MODULES: [&str; 16] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -71,6 +71,8 @@ const STANDARD_MODULES: [&str; 15] = [
     "ietf-netconf-nmda",
     "ietf-origin",
     "ietf-netconf-partial-lock",
+    // RFC 8040 §9: the RESTCONF capabilities (query parameters) the device supports.
+    "ietf-restconf-monitoring",
     // RFC 5277's create-subscription and its event streams list, as netconfd and others serve
     // them (the RFC itself has only an XML Schema).
     "notifications",

@@ -147,6 +147,9 @@ pub struct Faults {
     /// A GET of the whole RESTCONF datastore resource answers 500, as a server that cannot
     /// print its whole tree does (RFC 8040 §3.3.1, §4.3); each node on its own reads.
     pub restconf_datastore_unreadable: bool,
+    /// RESTCONF lists the depth and fields capabilities (RFC 8040 §9.1.1) and ignores both
+    /// query parameters: every read returns the whole resource.
+    pub restconf_query_ignored: bool,
 }
 
 /// What a profile is for.
@@ -234,6 +237,7 @@ const NONE: Faults = Faults {
     restconf_non_atomic_patch: false,
     restconf_patch_replaces: false,
     restconf_datastore_unreadable: false,
+    restconf_query_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -357,6 +361,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers a GET of the whole RESTCONF datastore with 500, though each top-level node reads",
         faults: Faults {
             restconf_datastore_unreadable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-query-ignored",
+        summary: "lists the RESTCONF depth and fields capabilities and ignores both query parameters",
+        faults: Faults {
+            restconf_query_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -49,6 +49,7 @@ pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
     let mut xml = String::new();
     monitoring(shared, stores, &mut xml);
     yang_library(shared, &mut xml);
+    restconf_state(shared, &mut xml);
     let (denied_operations, denied_data_writes) = shared
         .statistics
         .lock()
@@ -253,6 +254,33 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         ));
     }
     xml.push_str("</modules-state>");
+}
+
+/// The RESTCONF capabilities (RFC 8040 §9.1.1): the query parameters the device supports;
+/// nothing when it serves no RESTCONF.
+fn restconf_state(shared: &Shared, xml: &mut String) {
+    if shared.restconf_base.get().is_none() {
+        return;
+    }
+    use rfc3535_wire::restconf::query::{RestconfCapability, MONITORING_NAMESPACE};
+    xml.push_str(&format!(
+        "<restconf-state xmlns=\"{MONITORING_NAMESPACE}\"><capabilities>"
+    ));
+    // The basic mode is the NETCONF side's (RFC 6243 §2, RFC 8040 §9.1.2).
+    let defaults = format!(
+        "{}?basic-mode=explicit",
+        RestconfCapability::uri("defaults")
+    );
+    for uri in [
+        defaults,
+        RestconfCapability::uri("depth"),
+        RestconfCapability::uri("fields"),
+        RestconfCapability::uri("with-defaults"),
+        RestconfCapability::uri("yang-patch"),
+    ] {
+        xml.push_str(&format!("<capability>{}</capability>", escape(&uri)));
+    }
+    xml.push_str("</capabilities></restconf-state>");
 }
 
 /// Where the module can be fetched over RESTCONF (RFC 8040 §3.7): RFC 8525's `location`, RFC

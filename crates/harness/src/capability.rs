@@ -52,6 +52,11 @@ pub enum Capability {
     Netconf,
     /// The column reaches the device over RESTCONF: scenarios about RFC 8040 itself need it.
     Restconf,
+    /// The RESTCONF `depth` query parameter (RFC 8040 §4.8.2): the server lists
+    /// `urn:ietf:params:restconf:capability:depth:1.0` in `ietf-restconf-monitoring`.
+    RestconfDepth,
+    /// The RESTCONF `fields` query parameter (RFC 8040 §4.8.3), listed likewise.
+    RestconfFields,
     /// RESTCONF YANG Patch (RFC 8072): the datastore resource's `Accept-Patch` names a YANG
     /// Patch media type.
     YangPatch,
@@ -59,7 +64,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 25] = [
+    pub const ALL: [Capability; 27] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -76,6 +81,8 @@ impl Capability {
         Capability::PartialLock,
         Capability::Replay,
         Capability::Restconf,
+        Capability::RestconfDepth,
+        Capability::RestconfFields,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -115,6 +122,8 @@ impl Capability {
             Capability::Netconf => "netconf",
             Capability::Restconf => "restconf",
             Capability::YangPatch => "yang-patch",
+            Capability::RestconfDepth => "restconf-depth",
+            Capability::RestconfFields => "restconf-fields",
         }
     }
 
@@ -137,6 +146,8 @@ impl Capability {
                 | Capability::Netconf
                 | Capability::Restconf
                 | Capability::YangPatch
+                | Capability::RestconfDepth
+                | Capability::RestconfFields
         ) && self.module().is_none()
     }
 
@@ -153,7 +164,9 @@ impl Capability {
             | Capability::Monitoring
             | Capability::Netconf
             | Capability::Restconf => None,
-            Capability::YangPatch => Some(Capability::Restconf),
+            Capability::YangPatch | Capability::RestconfDepth | Capability::RestconfFields => {
+                Some(Capability::Restconf)
+            }
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -163,6 +176,18 @@ impl Capability {
     /// The protocol itself, when this capability only says which protocol the column speaks.
     pub fn protocol_of_column(self) -> Option<Capability> {
         matches!(self, Capability::Netconf | Capability::Restconf).then_some(self)
+    }
+
+    /// The RESTCONF capability URI (RFC 8040 §9.1.1, RFC 8072 §4.3) that claims this.
+    pub fn restconf_capability(self) -> Option<String> {
+        use rfc3535_client::wire::restconf::RestconfCapability;
+        let name = match self {
+            Capability::RestconfDepth => "depth",
+            Capability::RestconfFields => "fields",
+            Capability::YangPatch => "yang-patch",
+            _ => return None,
+        };
+        Some(RestconfCapability::uri(name))
     }
 
     /// The module whose implementation is the claim, for module-backed capabilities.
@@ -200,6 +225,10 @@ impl Capability {
                 "the RESTCONF server's Accept-Patch names no YANG Patch media type (RFC 8072 §4.2)"
                     .to_owned()
             }
+            (Capability::RestconfDepth | Capability::RestconfFields, _) => format!(
+                "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
+                self.restconf_capability().unwrap_or_default()
+            ),
             (Capability::Restconf, _) => {
                 "this column reaches the device over another protocol; the scenario is about RESTCONF (RFC 8040) itself".to_owned()
             }
@@ -251,6 +280,33 @@ pub fn unchecked_claims(
 ) -> Vec<UncheckedClaim> {
     let mut unchecked = Vec::new();
     for uri in advertised {
+        if let Some(restconf) = rfc3535_client::wire::restconf::RestconfCapability::parse(uri) {
+            // `defaults` states the basic mode of with-defaults; it is no feature of its own.
+            if restconf.name == "defaults" {
+                continue;
+            }
+            let claim = format!("restconf:{}:{}", restconf.name, restconf.version);
+            let bare = rfc3535_client::wire::restconf::RestconfCapability::uri(&restconf.name);
+            let known = Capability::ALL
+                .into_iter()
+                .find(|c| c.restconf_capability().as_deref() == Some(bare.as_str()));
+            let why = match known.map(&check) {
+                None | Some(ClaimCheck::NoScenario) => {
+                    Some("the catalogue has no scenario for it yet")
+                }
+                Some(ClaimCheck::NotReached) => {
+                    Some("no scenario needing it reached a verdict in this run")
+                }
+                Some(ClaimCheck::Judged) => None,
+            };
+            if let Some(why) = why {
+                unchecked.push(UncheckedClaim {
+                    claim,
+                    why: why.to_owned(),
+                });
+            }
+            continue;
+        }
         let parsed = HelloCapability::parse(uri);
         let (name, version) = match &parsed.kind {
             CapabilityKind::Standard { name, version } => (name, version),
@@ -377,5 +433,45 @@ mod tests {
         assert!(unchecked[0].why.contains("no scenario"));
         assert!(unchecked[1].why.contains("server"));
         assert!(unchecked[2].why.contains("no scenario for it yet"));
+    }
+
+    #[test]
+    fn restconf_capabilities_are_claims_too() {
+        let listed: Vec<String> = [
+            "urn:ietf:params:restconf:capability:defaults:1.0?basic-mode=explicit",
+            "urn:ietf:params:restconf:capability:depth:1.0",
+            "urn:ietf:params:restconf:capability:fields:1.0",
+            "urn:ietf:params:restconf:capability:replay:1.0",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        let check = |c: Capability| match c {
+            Capability::RestconfDepth => ClaimCheck::Judged,
+            _ => ClaimCheck::NotReached,
+        };
+        let unchecked = unchecked_claims(&listed, check);
+        let claims: Vec<(&str, &str)> = unchecked
+            .iter()
+            .map(|u| (u.claim.as_str(), u.why.as_str()))
+            .collect();
+        assert_eq!(
+            claims,
+            [
+                (
+                    "restconf:fields:1.0",
+                    "no scenario needing it reached a verdict in this run"
+                ),
+                (
+                    "restconf:replay:1.0",
+                    "the catalogue has no scenario for it yet"
+                ),
+            ]
+        );
+        assert_eq!(
+            Capability::RestconfFields.restconf_capability().as_deref(),
+            Some("urn:ietf:params:restconf:capability:fields:1.0")
+        );
+        assert!(Capability::RestconfDepth.absence().contains("depth:1.0"));
     }
 }

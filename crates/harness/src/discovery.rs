@@ -62,6 +62,8 @@ pub struct Claims {
     pub library_xml: Option<String>,
     /// RESTCONF: the encoding the device answers in (XML unless it serves only JSON).
     pub restconf_encoding: Option<rfc3535_client::wire::restconf::Encoding>,
+    /// RESTCONF: the capability URIs `ietf-restconf-monitoring` lists (RFC 8040 §9.1.1).
+    pub restconf_capabilities: Vec<String>,
 }
 
 impl Claims {
@@ -277,6 +279,19 @@ pub async fn discover_restconf(session: &mut crate::restconf::RestconfSession) -
                 Capability::YangPatch,
                 format!("RESTCONF: OPTIONS of the datastore resource, Accept-Patch: {accepted}"),
             );
+        }
+    }
+    claims.restconf_capabilities = session.read_restconf_capabilities().await;
+    for uri in &claims.restconf_capabilities {
+        let bare = uri.split('?').next().unwrap_or_default();
+        if let Some(capability) = Capability::ALL
+            .into_iter()
+            .find(|c| c.restconf_capability().as_deref() == Some(bare))
+        {
+            claims
+                .capabilities
+                .entry(capability)
+                .or_insert_with(|| format!("RESTCONF: ietf-restconf-monitoring lists {uri}"));
         }
     }
     claims

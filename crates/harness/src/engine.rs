@@ -188,6 +188,7 @@ async fn prepare_restconf(
         }
     };
     prepared.claims = discovery::discover_restconf(&mut session).await;
+    prepared.advertised = prepared.claims.restconf_capabilities.clone();
     prepared.fingerprint = session
         .client()
         .certificate_fingerprint()

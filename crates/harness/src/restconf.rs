@@ -299,7 +299,7 @@ impl RestconfSession {
 
     /// A node's body (in `encoding`) as whole XML data: inside its ancestors, as NETCONF's
     /// filtered read gives it.
-    fn node_as_xml(
+    pub fn node_as_xml(
         &self,
         body: &str,
         encoding: Encoding,
@@ -476,6 +476,35 @@ impl RestconfSession {
 }
 
 impl RestconfSession {
+    /// The capability URIs the server lists in `ietf-restconf-monitoring` (RFC 8040 §9.1.1);
+    /// none when it does not serve them, with a note in the transcript when it answers
+    /// something unreadable.
+    pub async fn read_restconf_capabilities(&self) -> Vec<String> {
+        let request = Request::new(
+            Method::GET,
+            self.client
+                .data_target("ietf-restconf-monitoring:restconf-state/capabilities", ""),
+        )
+        .accept(self.media().as_str());
+        let Ok(response) = self.send(request).await else {
+            return Vec::new();
+        };
+        if !response.status.is_success() {
+            return Vec::new();
+        }
+        let encoding = response.encoding().unwrap_or(self.encoding());
+        match rfc3535_client::wire::restconf::capability_list(&response.body, encoding) {
+            Ok(list) => list,
+            Err(error) => {
+                self.client.transcript().record(
+                    Direction::Note,
+                    &format!("the RESTCONF capabilities do not read, so none is claimed: {error}"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
     /// Reads the YANG library over RESTCONF (RFC 8040 §3.3.3): RFC 8525 first, else RFC 7895,
     /// with the XML as served.
     pub async fn read_library(

@@ -70,7 +70,8 @@ pub struct DeviceEntry {
     pub identity: BTreeMap<String, String>,
     /// Capability names the harness detected (catalogue §1.3), from the device's own claims.
     pub capabilities: Vec<String>,
-    /// The device's hello capabilities, verbatim.
+    /// The capabilities the device states, verbatim: its hello's over NETCONF, the
+    /// `ietf-restconf-monitoring` capability URIs over RESTCONF.
     #[serde(default)]
     pub advertised: Vec<String>,
     pub framing: Option<String>,

@@ -22,6 +22,7 @@
 //! No I/O beyond reading the module directory; fetching modules from a device is the
 //! caller's job.
 
+mod print;
 pub mod resource;
 pub mod shape;
 
@@ -288,12 +289,11 @@ impl Schema {
         let xml = if result.reference().is_none() {
             String::new()
         } else {
-            result
-                .print_string(
-                    DataFormat::XML,
-                    DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
-                )
-                .map_err(Finding::from)?
+            print::print(
+                &result,
+                DataFormat::XML,
+                DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+            )?
         };
         Ok(Selection { xml, paths })
     }
@@ -410,11 +410,11 @@ pub fn library_json_to_xml(json: &str) -> Result<String, Finding> {
     if tree.reference().is_none() {
         return Ok(String::new());
     }
-    tree.print_string(
+    print::print(
+        &tree,
         DataFormat::XML,
         DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
     )
-    .map_err(Finding::from)
 }
 
 /// The arguments of every statement with this keyword, wherever it stands.

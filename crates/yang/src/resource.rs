@@ -308,7 +308,10 @@ impl Schema {
         let nodes = tree.find_xpath(&path.data_path()).map_err(Finding::from)?;
         let mut printed = Vec::new();
         for node in nodes {
-            printed.push(print_subtree(&node, to)?);
+            let text = print_subtree(&node, to)?;
+            if !text.trim().is_empty() {
+                printed.push(text);
+            }
         }
         if printed.is_empty() {
             return Ok(None);
@@ -336,17 +339,26 @@ fn print(tree: &DataTree<'_>, to: Encoding) -> Result<String, Finding> {
             Encoding::Json => "{}".to_owned(),
         });
     }
-    tree.print_string(
+    let printed = crate::print::print(
+        tree,
         format(to),
         DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
-    )
-    .map_err(Finding::from)
+    )?;
+    // Data that is only implicit defaults prints as nothing.
+    Ok(match (to, printed.trim().is_empty()) {
+        (Encoding::Json, true) => "{}".to_owned(),
+        _ => printed,
+    })
 }
 
-/// Prints one node with its subtree (a duplicate, so it stands alone).
+/// Prints one node with its subtree; an empty container prints as one (RFC 8040 §4.8.2's
+/// `depth=1` answer), and a default that was never set as nothing.
 fn print_subtree(node: &yang5::data::DataNodeRef<'_>, to: Encoding) -> Result<String, Finding> {
-    node.print_string(format(to), DataPrinterFlags::SHRINK)
-        .map_err(Finding::from)
+    crate::print::print(
+        node,
+        format(to),
+        DataPrinterFlags::SHRINK | DataPrinterFlags::KEEP_EMPTY_CONT,
+    )
 }
 
 /// Several one-member JSON objects of the same list as one object whose member holds every

@@ -649,3 +649,44 @@ mod resources {
         assert!(crate::library_json_to_xml(unknown).is_err());
     }
 }
+
+/// What prints as nothing (an empty non-presence container, a default that was not set)
+/// comes back as empty data, not as a crash inside the printer.
+#[test]
+fn what_prints_as_nothing_is_empty_data() {
+    use rfc3535_wire::restconf::Encoding;
+    let schema = schema();
+    let empty = config("");
+    let lab = schema.resource_path("rfc3535-lab:lab").expect("resolves");
+    let mtu = schema
+        .resource_path("rfc3535-lab:lab/mtu")
+        .expect("resolves");
+    for to in [Encoding::Xml, Encoding::Json] {
+        let whole = schema
+            .convert(&empty, Encoding::Xml, to, Content::PartialConfig)
+            .expect("converts");
+        assert!(
+            matches!(whole.trim(), "" | "{}" | "{\n}"),
+            "{to:?}: {whole:?}"
+        );
+        let container = schema
+            .resource(&empty, Encoding::Xml, Content::PartialConfig, &lab, to)
+            .expect("reads");
+        match to {
+            Encoding::Xml => assert_eq!(
+                container.as_deref().map(str::trim),
+                Some(format!("<lab xmlns=\"{NS}\"/>").as_str())
+            ),
+            Encoding::Json => assert_eq!(
+                container
+                    .as_deref()
+                    .map(|j| serde_json::from_str::<serde_json::Value>(j).expect("json")),
+                Some(serde_json::json!({"rfc3535-lab:lab": {}}))
+            ),
+        }
+        let default = schema
+            .resource(&empty, Encoding::Xml, Content::PartialConfig, &mtu, to)
+            .expect("reads");
+        assert_eq!(default, None, "{to:?}: a default not set is no resource");
+    }
+}

@@ -8,6 +8,7 @@
 //! types and XML or JSON bodies (converted by libyang), status codes and the `errors` body,
 //! entity-tags and Last-Modified with their preconditions.
 
+mod select;
 mod server;
 
 use std::net::IpAddr;
@@ -24,7 +25,7 @@ use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use rfc3535_wire::restconf::media::preferred_encoding;
-use rfc3535_wire::restconf::{Encoding, Errors, HostMeta, MediaType};
+use rfc3535_wire::restconf::{Depth, Encoding, Errors, Fields, HostMeta, MediaType};
 use rfc3535_wire::tree::Element;
 use rfc3535_wire::{ns, ErrorTag, ErrorType, WithDefaults};
 use rfc3535_yang::{Content, PathError, ResourcePath, StepKind};
@@ -45,6 +46,12 @@ type HttpResponse = http::Response<Full<Bytes>>;
 
 /// A response that ends a request early (boxed: a response is large).
 type Refusal = Box<HttpResponse>;
+
+/// What a read's `depth` and `fields` ask for.
+struct Selection {
+    depth: Option<u16>,
+    fields: Option<Fields>,
+}
 
 /// Characters a key value keeps percent-encoded in a Location (RFC 8040 §3.5.3.1).
 const KEY_VALUE: &AsciiSet = &CONTROLS
@@ -190,7 +197,7 @@ fn authenticate(shared: &Shared, accounts: &[Account], headers: &HeaderMap) -> O
 /// The query parameters RFC 8040 §4.8 defines that this device serves, percent-decoded.
 /// Any other parameter, and a parameter given twice, is refused (400).
 fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
-    const KNOWN: [&str; 3] = ["content", "with-defaults", "insert"];
+    const KNOWN: [&str; 5] = ["content", "with-defaults", "insert", "depth", "fields"];
     let mut out: Vec<(String, String)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -648,7 +655,14 @@ impl Exchange<'_> {
         } else {
             Content::Data
         };
+        let selection = match self.selection() {
+            Ok(selection) => selection,
+            Err(refusal) => return *refusal,
+        };
         let body = self.shared.with_schema(|schema| {
+            if let Some(selection) = &selection {
+                return self.selected(schema, &whole, content_kind, path, selection);
+            }
             if path.is_datastore() {
                 schema
                     .convert(&whole, Encoding::Xml, encoding, content_kind)
@@ -678,6 +692,103 @@ impl Exchange<'_> {
         };
         self.validators(&mut response);
         self.headed(response)
+    }
+
+    /// The `depth` and `fields` of a read (RFC 8040 §4.8.2, §4.8.3); `None` when neither is
+    /// given (or `depth` is unbounded), or with the fault that ignores them.
+    fn selection(&self) -> Result<Option<Selection>, Refusal> {
+        let depth = match self.query("depth").map(Depth::parse) {
+            None | Some(Some(Depth::Unbounded)) => None,
+            Some(Some(Depth::Levels(levels))) => Some(levels),
+            Some(None) => {
+                return Err(Box::new(self.bad_request(
+                    "depth is \"unbounded\" or a number from 1 to 65535 (RFC 8040 §4.8.2)",
+                )))
+            }
+        };
+        let fields = match self.query("fields").map(Fields::parse) {
+            None => None,
+            Some(Ok(fields)) => Some(fields),
+            Some(Err(error)) => {
+                return Err(Box::new(
+                    self.bad_request(&format!("{error} (RFC 8040 §4.8.3)")),
+                ))
+            }
+        };
+        if self.shared.faults.restconf_query_ignored || (depth.is_none() && fields.is_none()) {
+            return Ok(None);
+        }
+        Ok(Some(Selection { depth, fields }))
+    }
+
+    /// The resource `path` names in `whole`, cut by `depth` and `fields`, in the encoding of
+    /// the answer (`None`: no such resource).
+    fn selected(
+        &self,
+        schema: &rfc3535_yang::Schema,
+        whole: &str,
+        content_kind: Content,
+        path: &ResourcePath,
+        selection: &Selection,
+    ) -> Result<Option<String>, rfc3535_yang::Finding> {
+        let encoding = self.reply.encoding;
+        let resource = if path.is_datastore() {
+            schema.convert(whole, Encoding::Xml, Encoding::Xml, content_kind)?
+        } else {
+            match schema.resource(whole, Encoding::Xml, content_kind, path, Encoding::Xml)? {
+                Some(resource) => resource,
+                None => return Ok(None),
+            }
+        };
+        let mut elements =
+            Element::parse_fragment(&resource).map_err(|e| rfc3535_yang::Finding {
+                message: format!("the device's own data does not parse: {e}"),
+                path: None,
+                app_tag: None,
+            })?;
+        let roots = &self.shared.shape.roots;
+        let target =
+            path.steps
+                .iter()
+                .try_fold(None, |parent: Option<&rfc3535_yang::NodeShape>, step| {
+                    let siblings = parent.map_or(roots.as_slice(), |p| p.children.as_slice());
+                    siblings
+                        .iter()
+                        .find(|n| n.name == step.name && n.namespace == step.namespace)
+                        .map(Some)
+                });
+        let target = target.flatten();
+        let level_one = target.map_or(roots.as_slice(), std::slice::from_ref);
+        match &selection.fields {
+            Some(fields) if path.is_datastore() => {
+                select::select_fields(&mut elements, roots, None, fields, selection.depth);
+            }
+            Some(fields) => {
+                let children = target.map(|t| t.children.as_slice()).unwrap_or_default();
+                for element in &mut elements {
+                    select::select_fields(
+                        &mut element.children,
+                        children,
+                        target,
+                        fields,
+                        selection.depth,
+                    );
+                }
+            }
+            None => {
+                if let Some(levels) = selection.depth {
+                    select::limit_depth(&mut elements, level_one, 1, levels);
+                }
+            }
+        }
+        let cut = rfc3535_wire::tree::fragment_xml(&elements);
+        if path.is_datastore() {
+            return schema
+                .convert(&cut, Encoding::Xml, encoding, content_kind)
+                .map(|data| Some(rfc3535_wire::restconf::datastore::wrap(&data, encoding)));
+        }
+        let placed = schema.place(&cut, Encoding::Xml, path, path.steps.len() - 1);
+        schema.resource(&placed, Encoding::Xml, content_kind, path, encoding)
     }
 
     /// The answer to a write that took effect: the status, and the datastore's new
