@@ -17,3 +17,12 @@ Feature: The device keeps the order it was given
     When "A" reads the running configuration
     And "A" reads the running configuration again
     Then both replies hold the same data
+
+  @cap:config-edit @cap:restconf @rfc8040-4.8.5 @rfc8040-4.8.6
+  Scenario: RESTCONF puts a new entry where insert and point say
+    Given a management session "A"
+    And a copy of the running configuration
+    And the sandbox list holds "a, b, c"
+    When "A" creates "d" in the sandbox list with POST, before "b"
+    Then the running configuration lists the sandbox entries as "a, d, b, c"
+    And nothing but the sandbox changed in the configuration it edits

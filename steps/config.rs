@@ -8,7 +8,7 @@ use rfc3535_client::wire::rpc::{EditAttributes, EditOperation, Insert};
 use rfc3535_client::wire::{ConfigSource, Datastore, EditConfig, ErrorOption, ErrorTag};
 
 use rfc3535_harness::safety::{put_back, Restoration};
-use rfc3535_harness::session::ManagementSession as _;
+use rfc3535_harness::session::{read_node, ManagementSession as _};
 
 use super::world::{
     commit_if_candidate, config_differences, describe_errors, expect_ok, expect_same, read_config,
@@ -449,7 +449,14 @@ async fn add_list_entries(world: &mut RunWorld, name: &str, labels: &str) -> Ste
         .iter()
         .map(|e| format!("<{leaf}{attributes}>{e}</{leaf}>"))
         .collect();
-    world.list_entries.extend(entries);
+    world.list_entries.extend(entries.clone());
+    if let Ok(session) = world.session(name)?.restconf() {
+        // RESTCONF: each entry created last with POST (RFC 8040 §4.4.1, §4.8.5).
+        for entry in &entries {
+            super::restconf::post_list_entry(session, &device, &list, entry, "insert=last").await?;
+        }
+        return Ok(());
+    }
     let session = world.netconf(name)?;
     let reply = session
         .edit_config(EditConfig::new(device.edit_target(), list.wrap_many(&xml)))
@@ -497,14 +504,8 @@ async fn lists_entries(world: &mut RunWorld, labels: String) -> StepResult {
         .list
         .clone()
         .ok_or_else(|| Finding::skip("no user-ordered sandbox list"))?;
-    let reply = world
-        .any_session()?
-        .netconf()?
-        .get_config(Datastore::Running, Some(list.filter()))
-        .await?;
-    let data = reply_data(&reply, "get-config of the sandbox list")?;
-    let ours: Vec<String> = list
-        .values_in(&data)
+    let ours: Vec<String> = read_node(world.any_session()?, &list, Datastore::Running)
+        .await?
         .into_iter()
         .filter(|v| v.contains(&world.nonce))
         .collect();

@@ -655,14 +655,10 @@ async fn patches_absent(world: &mut RunWorld, name: String) -> StepResult {
     let value = format!("{}-absent", world.fresh_value());
     // Removed afterwards, should the device create it.
     world.list_entries.push(value.clone());
-    let path = format!(
-        "{}={}",
-        api_path(&device, &list, list.elements.len())?,
-        percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC)
-    );
+    let path = entry_path(&device, &list, &value)?;
     let session = restconf(world, &name)?;
     let body = session
-        .resource_body(&list.wrap_leaf("", Some(&value)), &path)
+        .resource_body(&entry_xml(&list, &value), &path)
         .map_err(Finding::error)?;
     let media = session.encoding().data();
     let response = session
@@ -1051,4 +1047,79 @@ async fn answer_only_text(world: &mut RunWorld) -> StepResult {
         ));
     }
     Ok(())
+}
+
+/// One entry of the sandbox list as the XML element a request body holds (no ancestors).
+fn entry_xml(list: &NodePath, value: &str) -> String {
+    let leaf = list.elements.last().cloned().unwrap_or_default();
+    format!(
+        "<{leaf} xmlns=\"{}\">{}</{leaf}>",
+        rfc3535_client::wire::xml::escape(&list.namespace),
+        rfc3535_client::wire::xml::escape(value)
+    )
+}
+
+/// The API path of one entry of the sandbox list.
+fn entry_path(device: &DeviceContext, list: &NodePath, value: &str) -> Result<String, Finding> {
+    Ok(format!(
+        "{}={}",
+        api_path(device, list, list.elements.len())?,
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+    ))
+}
+
+/// Creates one entry of the sandbox list with POST to its parent (RFC 8040 §4.4.1), with
+/// `query` (`insert=...`); a refusal fails the step, saying why.
+pub(super) async fn post_list_entry(
+    session: &RestconfSession,
+    device: &DeviceContext,
+    list: &NodePath,
+    value: &str,
+    query: &str,
+) -> StepResult {
+    let parent = api_path(device, list, list.elements.len() - 1)?;
+    let body = session
+        .resource_body(&entry_xml(list, value), &entry_path(device, list, value)?)
+        .map_err(Finding::error)?;
+    let media = session.encoding().data();
+    let response = session
+        .send(
+            Request::new(Method::POST, session.client().data_target(&parent, query))
+                .accept(media.as_str())
+                .body(media, body),
+        )
+        .await?;
+    if response.status.is_success() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "POST {parent}?{query} of entry {value:?} answered {}{}",
+        status_line(&response),
+        refusal_reason(&response)
+    )))
+}
+
+#[when(expr = "{string} creates {string} in the sandbox list with POST, before {string}")]
+async fn posts_before(
+    world: &mut RunWorld,
+    name: String,
+    new: String,
+    anchor: String,
+) -> StepResult {
+    let device = world.require_sandbox()?;
+    let list = device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })?;
+    let new = format!("{}.{}.rfc3535.example", new.trim(), world.nonce);
+    let anchor = format!("{}.{}.rfc3535.example", anchor.trim(), world.nonce);
+    world.list_entries.push(new.clone());
+    // The point is the anchor's own path, percent-encoded as one query value (RFC 8040
+    // §4.8.6).
+    let point = format!("/{}", entry_path(&device, &list, &anchor)?);
+    let query = format!(
+        "insert=before&point={}",
+        percent_encoding::utf8_percent_encode(&point, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let session = restconf(world, &name)?;
+    post_list_entry(session, &device, &list, &new, &query).await
 }

@@ -621,6 +621,11 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "A plain PATCH merges into the resource it names and creates nothing",
             Real(DeviceSpec::jetconf),
         ),
+        // jetconf cannot have a leaf-list entry created with POST (400), insert or not.
+        (
+            "RESTCONF puts a new entry where insert and point say",
+            Real(DeviceSpec::jetconf),
+        ),
         // jetconf's datastore reads, content=config included, carry state, which a
         // configuration read must not (its own schema rejects it).
         (

@@ -150,6 +150,9 @@ pub struct Faults {
     /// RESTCONF lists the depth and fields capabilities (RFC 8040 §9.1.1) and ignores both
     /// query parameters: every read returns the whole resource.
     pub restconf_query_ignored: bool,
+    /// RESTCONF's `insert` and `point` are accepted and ignored: a new entry of a user-ordered
+    /// list always goes last (RFC 8040 §4.8.5, §4.8.6).
+    pub restconf_insert_ignored: bool,
 }
 
 /// What a profile is for.
@@ -238,6 +241,7 @@ const NONE: Faults = Faults {
     restconf_patch_replaces: false,
     restconf_datastore_unreadable: false,
     restconf_query_ignored: false,
+    restconf_insert_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -370,6 +374,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "lists the RESTCONF depth and fields capabilities and ignores both query parameters",
         faults: Faults {
             restconf_query_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-insert-ignored",
+        summary: "accepts RESTCONF insert and point and puts every new entry of a user-ordered list last",
+        faults: Faults {
+            restconf_insert_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

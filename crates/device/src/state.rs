@@ -262,9 +262,10 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
     if shared.restconf_base.get().is_none() {
         return;
     }
-    use rfc3535_wire::restconf::query::{RestconfCapability, MONITORING_NAMESPACE};
+    use rfc3535_wire::restconf::query::RestconfCapability;
     xml.push_str(&format!(
-        "<restconf-state xmlns=\"{MONITORING_NAMESPACE}\"><capabilities>"
+        "<restconf-state xmlns=\"{}\"><capabilities>",
+        rfc3535_wire::ns::RESTCONF_MONITORING
     ));
     // The basic mode is the NETCONF side's (RFC 6243 §2, RFC 8040 §9.1.2).
     let defaults = format!(

@@ -197,7 +197,14 @@ fn authenticate(shared: &Shared, accounts: &[Account], headers: &HeaderMap) -> O
 /// The query parameters RFC 8040 §4.8 defines that this device serves, percent-decoded.
 /// Any other parameter, and a parameter given twice, is refused (400).
 fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
-    const KNOWN: [&str; 5] = ["content", "with-defaults", "insert", "depth", "fields"];
+    const KNOWN: [&str; 6] = [
+        "content",
+        "with-defaults",
+        "insert",
+        "point",
+        "depth",
+        "fields",
+    ];
     let mut out: Vec<(String, String)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -747,17 +754,7 @@ impl Exchange<'_> {
                 app_tag: None,
             })?;
         let roots = &self.shared.shape.roots;
-        let target =
-            path.steps
-                .iter()
-                .try_fold(None, |parent: Option<&rfc3535_yang::NodeShape>, step| {
-                    let siblings = parent.map_or(roots.as_slice(), |p| p.children.as_slice());
-                    siblings
-                        .iter()
-                        .find(|n| n.name == step.name && n.namespace == step.namespace)
-                        .map(Some)
-                });
-        let target = target.flatten();
+        let target = shape_at(roots, &path.steps);
         let level_one = target.map_or(roots.as_slice(), std::slice::from_ref);
         match &selection.fields {
             Some(fields) if path.is_datastore() => {
@@ -944,6 +941,19 @@ impl Exchange<'_> {
         if count_children(&config, path, path.steps.len() - 1) != 1 {
             return self.bad_request("the body holds more than the resource the URI names");
         }
+        let mut config = config;
+        if let (Some(step), Some(level)) = (
+            path.target(),
+            find_mut(&mut config, path, path.steps.len() - 1),
+        ) {
+            if let Some(entry) = level.iter_mut().find(|e| is_step(e, step)) {
+                let shape = shape_at(&self.shared.shape.roots, &path.steps);
+                match self.insert_attributes(entry, shape) {
+                    Ok(attributes) => entry.attributes.extend(attributes),
+                    Err(refusal) => return *refusal,
+                }
+            }
+        }
         match self.edit(&config) {
             Err(error) => self.reply.refused(&error),
             Ok(()) => self.written(if existed {
@@ -952,6 +962,88 @@ impl Exchange<'_> {
                 self.created()
             }),
         }
+    }
+
+    /// Where `insert` and `point` (RFC 8040 §4.8.5, §4.8.6) put `entry`, a new or replaced
+    /// entry of a list or leaf-list whose schema node is `shape`: the YANG attributes of the
+    /// NETCONF edit that does the same (RFC 7950 §7.7.9, §7.8.6). None without `insert`.
+    fn insert_attributes(
+        &self,
+        entry: &Element,
+        shape: Option<&rfc3535_yang::NodeShape>,
+    ) -> Result<Vec<(String, String, String)>, Refusal> {
+        use rfc3535_yang::NodeKind;
+        let refuse = |message: &str| -> Result<Vec<(String, String, String)>, Refusal> {
+            Err(Box::new(self.bad_request(message)))
+        };
+        let point = self.query("point");
+        let Some(how) = self.query("insert") else {
+            if point.is_some() {
+                return refuse(
+                    "point is given without insert=before or insert=after (RFC 8040 §4.8.6)",
+                );
+            }
+            return Ok(Vec::new());
+        };
+        if !["first", "last", "before", "after"].contains(&how) {
+            return refuse(&format!(
+                "insert {how:?} is none of first, last, before, after (RFC 8040 §4.8.5)"
+            ));
+        }
+        let Some(shape) = shape
+            .filter(|s| s.user_ordered && matches!(s.kind, NodeKind::List | NodeKind::LeafList))
+        else {
+            return refuse(
+                "insert applies to an ordered-by user list or leaf-list only (RFC 8040 §4.8.5)",
+            );
+        };
+        let mut attributes = vec![(ns::YANG.to_owned(), "insert".to_owned(), how.to_owned())];
+        if matches!(how, "before" | "after") {
+            let Some(point) = point else {
+                return refuse(&format!("insert={how} needs a point (RFC 8040 §4.8.6)"));
+            };
+            let anchor = match self
+                .shared
+                .with_schema(|s| s.resource_path(point.trim_start_matches('/')))
+            {
+                Err(error) => return Err(Box::new(self.reply.refused(&error))),
+                Ok(Err(error)) => {
+                    return refuse(&format!("point {point:?} is no data resource: {error}"))
+                }
+                Ok(Ok(anchor)) => anchor,
+            };
+            let Some(last) = anchor
+                .target()
+                .filter(|t| t.name == entry.name.local && t.namespace == entry.name.namespace)
+            else {
+                return refuse(&format!(
+                    "point {point:?} names no entry of the list the new entry goes into"
+                ));
+            };
+            let (name, value) = if shape.kind == NodeKind::LeafList {
+                let value = last
+                    .keys
+                    .first()
+                    .map(|k| k.value.clone())
+                    .unwrap_or_default();
+                ("value", value)
+            } else {
+                let predicates: String = last
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        let quote = if k.value.contains('\'') { '"' } else { '\'' };
+                        format!("[{}={quote}{}{quote}]", k.name, k.value)
+                    })
+                    .collect();
+                ("key", predicates)
+            };
+            attributes.push((ns::YANG.to_owned(), name.to_owned(), value));
+        }
+        if self.shared.faults.restconf_insert_ignored {
+            return Ok(Vec::new());
+        }
+        Ok(attributes)
     }
 
     /// 201, or with the fault 200.
@@ -996,6 +1088,17 @@ impl Exchange<'_> {
         }
         let child = &mut new[0];
         set_operation(child, Write::Create);
+        let parent = shape_at(&self.shared.shape.roots, &path.steps);
+        let siblings = parent.map_or(self.shared.shape.roots.as_slice(), |p| {
+            p.children.as_slice()
+        });
+        let child_shape = siblings
+            .iter()
+            .find(|n| n.name == child.name.local && n.namespace == child.name.namespace);
+        match self.insert_attributes(child, child_shape) {
+            Ok(attributes) => child.attributes.extend(attributes),
+            Err(refusal) => return *refusal,
+        }
         let location = self.location(api_path, path, child);
         match self.edit(&config) {
             Err(error) => self.reply.refused(&error),
@@ -1292,6 +1395,23 @@ impl Exchange<'_> {
             Ok(()) => self.written(StatusCode::NO_CONTENT),
         }
     }
+}
+
+/// The schema node the steps lead to (`None` for no steps, or a path the shape lacks).
+fn shape_at<'s>(
+    roots: &'s [rfc3535_yang::NodeShape],
+    steps: &[rfc3535_yang::PathStep],
+) -> Option<&'s rfc3535_yang::NodeShape> {
+    let mut siblings = roots;
+    let mut found = None;
+    for step in steps {
+        let node = siblings
+            .iter()
+            .find(|n| n.name == step.name && n.namespace == step.namespace)?;
+        siblings = &node.children;
+        found = Some(node);
+    }
+    found
 }
 
 /// Whether an element is the one a path step names: name, namespace and key values.

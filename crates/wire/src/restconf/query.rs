@@ -9,8 +9,7 @@ use crate::tree::Element;
 /// Where RESTCONF capability URIs start (RFC 8040 §9.1.1, §11.4).
 pub const CAPABILITY_PREFIX: &str = "urn:ietf:params:restconf:capability:";
 
-/// The namespace of `ietf-restconf-monitoring` (RFC 8040 §9).
-pub const MONITORING_NAMESPACE: &str = "urn:ietf:params:xml:ns:yang:ietf-restconf-monitoring";
+use crate::ns::RESTCONF_MONITORING as MONITORING_NAMESPACE;
 
 /// A capability URI of RFC 8040 §9.1.1 and RFC 8072 §4.3, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
