@@ -61,3 +61,10 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Given a management session "A"
     Then "A" reads the datastore resource with one GET, as ietf-restconf:data holding every top-level node of the configuration
     And a HEAD of the datastore resource answers as its GET does, without a body
+
+  @req:R3535-3.8 @cap:restconf-streams @cap:netconf-notifications @cap:config-edit @rfc8040-6.4 @rfc6470-2.3
+  Scenario: A configuration change is announced on the RESTCONF event stream
+    Given a management session "A"
+    And "A" listens to the device's event stream
+    When "A" sets the sandbox text to a fresh value
+    Then within 10 seconds the event stream announces a change of the running configuration

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use http::header::IF_MATCH;
 use http::Method;
 use rfc3535_client::restconf::{Request, Response};
@@ -1122,4 +1122,145 @@ async fn posts_before(
     );
     let session = restconf(world, &name)?;
     post_list_entry(session, &device, &list, &new, &query).await
+}
+
+#[given(expr = "{string} listens to the device's event stream")]
+async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let streams = &device.claims.restconf_streams;
+    // The NETCONF stream carries configuration changes (RFC 8040 §6.2); XML first.
+    let rank = |a: &&rfc3535_client::wire::restconf::StreamAccess| {
+        (a.name != "NETCONF", a.encoding != "xml")
+    };
+    let access = streams
+        .iter()
+        .filter(|a| !a.location.is_empty())
+        .min_by_key(rank)
+        .ok_or_else(|| Finding::error("harness bug: no stream location claimed"))?;
+    // The location is a URL; the request goes to its path on the session's server.
+    let target = match url::Url::parse(&access.location) {
+        Ok(url) => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => access.location.clone(),
+    };
+    world.notes.push(format!(
+        "event stream {} ({}) at {}",
+        access.name, access.encoding, access.location
+    ));
+    let session = restconf(world, &name)?;
+    let (response, events) = session.client().open_stream(&target).await?;
+    if !response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET of the event stream {target} answered {} (RFC 8040 §6.4)",
+            status_line(&response)
+        )));
+    }
+    if !response
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/event-stream"))
+    {
+        return Err(Finding::fail(format!(
+            "the event stream {target} answered Content-Type {:?}, not text/event-stream (RFC 8040 §6.4)",
+            response.header("content-type").unwrap_or("none")
+        )));
+    }
+    world.event_stream = Some(events);
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds the event stream announces a change of the running configuration"
+)]
+async fn stream_announces_change(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let mut events = world
+        .event_stream
+        .take()
+        .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut seen = 0usize;
+    loop {
+        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) => {
+                return Err(Finding::fail(format!(
+                    "no netconf-config-change on the event stream within {seconds} s of the change ({seen} other events)"
+                )))
+            }
+            Ok(None) => {
+                return Err(Finding::fail(
+                    "the event stream ended before it announced the change",
+                ))
+            }
+            Ok(Some(Err(broken))) => {
+                return Err(Finding::fail(format!(
+                    "the event stream broke before it announced the change: {broken}"
+                )))
+            }
+            Ok(Some(Ok(event))) => event,
+        };
+        if !event.data.contains("netconf-config-change") {
+            seen += 1;
+            continue;
+        }
+        return judge_change_event(&device, &event.data);
+    }
+}
+
+/// A `netconf-config-change` event of the stream: a whole notification, valid against the
+/// device's schema when it is XML, about running (RFC 6470 §2.3.2).
+fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
+    let text = data.trim();
+    if text.starts_with('{') {
+        // JSON (RFC 8040 §6.4): the notification inside ietf-restconf:notification.
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Finding::fail(format!("an event of the stream is not JSON: {e}")))?;
+        let change = value
+            .get("ietf-restconf:notification")
+            .and_then(|n| n.get("ietf-netconf-notifications:netconf-config-change"))
+            .ok_or_else(|| {
+                Finding::fail("a JSON event is not an ietf-restconf:notification with a netconf-config-change")
+            })?;
+        let datastore = change
+            .get("datastore")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("running");
+        return if datastore == "running" {
+            Ok(())
+        } else {
+            Err(Finding::fail(format!(
+                "the change announced is of {datastore}, not running"
+            )))
+        };
+    }
+    let notification = Element::parse(text).map_err(|e| {
+        Finding::fail(format!(
+            "an event of the stream is not an XML notification: {e}"
+        ))
+    })?;
+    let datastore = notification
+        .child("netconf-config-change")
+        .map(|c| {
+            c.child("datastore")
+                .map_or("running".to_owned(), |d| d.text.trim().to_owned())
+        })
+        .ok_or_else(|| {
+            Finding::fail("the event names netconf-config-change but holds none at its top")
+        })?;
+    if datastore != "running" {
+        return Err(Finding::fail(format!(
+            "the change announced is of {datastore}, not running"
+        )));
+    }
+    if let Ok(schema) = device.schema() {
+        if let Ok(schema) = schema.as_ref().as_ref() {
+            schema.validate_notification(text).map_err(|finding| {
+                Finding::fail(format!(
+                    "the change event does not validate against the device's own schema: {finding}"
+                ))
+            })?;
+        }
+    }
+    Ok(())
 }

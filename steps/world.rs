@@ -73,6 +73,10 @@ pub struct RunWorld {
     pub entity_tag: Option<String>,
     /// The sandbox list entries a YANG Patch of this scenario tried to add.
     pub patch_values: Vec<String>,
+    /// The RESTCONF event stream a step opened: its events as they arrive.
+    pub event_stream: Option<
+        tokio::sync::mpsc::Receiver<Result<rfc3535_client::wire::restconf::SseEvent, String>>,
+    >,
     /// The data a RESTCONF read with `depth` or `fields` answered, as XML elements.
     pub selected: Option<Vec<rfc3535_client::wire::tree::Element>>,
     /// Values measured along the way, reported in the cell.

@@ -97,7 +97,7 @@ fn event_name(body: &str) -> &str {
 
 /// May the session's account receive this event? Checked when it is sent, against the
 /// access rules then in force.
-fn may_receive(shared: &Shared, user: &str, event: &Event) -> bool {
+pub(crate) fn may_receive(shared: &Shared, user: &str, event: &Event) -> bool {
     let Ok(stores) = shared.stores.lock() else {
         return false;
     };

@@ -262,7 +262,7 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
     if shared.restconf_base.get().is_none() {
         return;
     }
-    use rfc3535_wire::restconf::query::RestconfCapability;
+    use rfc3535_wire::restconf::RestconfCapability;
     xml.push_str(&format!(
         "<restconf-state xmlns=\"{}\"><capabilities>",
         rfc3535_wire::ns::RESTCONF_MONITORING
@@ -278,10 +278,25 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
         RestconfCapability::uri("fields"),
         RestconfCapability::uri("with-defaults"),
         RestconfCapability::uri("yang-patch"),
+        RestconfCapability::uri("replay"),
     ] {
         xml.push_str(&format!("<capability>{}</capability>", escape(&uri)));
     }
-    xml.push_str("</capabilities></restconf-state>");
+    // RFC 8040 §6.2, §9.2: the event stream and where it is read.
+    let location = format!(
+        "{}{}",
+        shared
+            .restconf_base
+            .get()
+            .map(String::as_str)
+            .unwrap_or_default(),
+        crate::restconf::STREAM_PATH
+    );
+    xml.push_str(&format!(
+        "</capabilities><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support>true</replay-support><replay-log-creation-time>{}</replay-log-creation-time><access><encoding>xml</encoding><location>{}</location></access></stream></streams></restconf-state>",
+        time(shared.events.oldest()),
+        escape(&location)
+    ));
 }
 
 /// Where the module can be fetched over RESTCONF (RFC 8040 §3.7): RFC 8525's `location`, RFC

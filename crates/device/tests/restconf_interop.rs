@@ -1,8 +1,9 @@
 //! Independent RESTCONF clients against the reference device, each running the same script:
 //! root discovery through host-meta, a GET, a POST that creates a list entry (201 and its
 //! Location), a PUT that creates another and one that replaces it (201, then 204), a PATCH that
-//! merges, a YANG Patch (RFC 8072) that merges again, a DELETE, and the reads that show each effect. curl 7.88 (HTTP/1.1 and `--http2`),
-//! Python httpx 0.28 (HTTP/2) and requests 2.32 (HTTP/1.1), installed by scripts/setup-test-env.
+//! merges, a YANG Patch (RFC 8072) that merges again, a DELETE, the reads that show each
+//! effect, and the event stream replayed from the start to a stop time (server-sent events).
+//! curl 7.88 (HTTP/1.1 and `--http2`), Python httpx 0.28 (HTTP/2) and requests 2.32 (HTTP/1.1), installed by scripts/setup-test-env.
 //!
 //! Every client verifies the server certificate against the device's own (written to a file);
 //! none gets `--insecure`. No password is on a command line: curl reads a netrc file, the
@@ -212,6 +213,34 @@ async fn curl_script(bed: &Bed, http: &str, tag: &str) {
     )
     .await;
     assert_eq!(code, 204, "{body}");
+    // The event stream (RFC 8040 §6.4) replays the changes made so far and, its stop time
+    // reached, ends by itself.
+    let stop = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(2),
+    );
+    let (code, _, events) = curl(
+        bed,
+        http,
+        "GET",
+        &format!("/restconf/streams/NETCONF/xml?start-time=2000-01-01T00:00:00Z&stop-time={stop}"),
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{events}");
+    assert_events(&events);
+}
+
+/// An event stream read from the start to its stop time: changes, then the end of the
+/// replay, then the end of the stream, as server-sent events.
+fn assert_events(events: &str) {
+    assert!(events.starts_with("data: "), "{events}");
+    for wanted in [
+        "netconf-config-change",
+        "replayComplete",
+        "notificationComplete",
+    ] {
+        assert!(events.contains(wanted), "{wanted}: {events}");
+    }
 }
 
 /// What every client's script leaves in running: the replaced entry, the merged name, and no
@@ -287,6 +316,12 @@ status = expect(call("PATCH", "/restconf/data/rfc3535-lab:lab", patch, "applicat
 assert '"ok"' in status.text, status.text
 assert "deny" in expect(call("GET", entry), 200).text
 expect(call("DELETE", "/restconf/data/rfc3535-lab:lab/peer=%s-peer" % tag), 204)
+from datetime import datetime, timedelta, timezone
+stop = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+events = expect(call("GET", "/restconf/streams/NETCONF/xml?start-time=2000-01-01T00:00:00Z&stop-time=" + stop), 200)
+assert events.headers["content-type"].startswith("text/event-stream"), events.headers
+for wanted in ("netconf-config-change", "replayComplete", "notificationComplete"):
+    assert wanted in events.text, (wanted, events.text)
 print("script done")
 "#;
 

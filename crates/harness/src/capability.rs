@@ -57,6 +57,9 @@ pub enum Capability {
     RestconfDepth,
     /// The RESTCONF `fields` query parameter (RFC 8040 §4.8.3), listed likewise.
     RestconfFields,
+    /// RESTCONF event streams (RFC 8040 §6): `ietf-restconf-monitoring` lists a stream with a
+    /// location to read it at.
+    RestconfStreams,
     /// RESTCONF YANG Patch (RFC 8072): the datastore resource's `Accept-Patch` names a YANG
     /// Patch media type.
     YangPatch,
@@ -64,7 +67,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 27] = [
+    pub const ALL: [Capability; 28] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -83,6 +86,7 @@ impl Capability {
         Capability::Restconf,
         Capability::RestconfDepth,
         Capability::RestconfFields,
+        Capability::RestconfStreams,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -124,6 +128,7 @@ impl Capability {
             Capability::YangPatch => "yang-patch",
             Capability::RestconfDepth => "restconf-depth",
             Capability::RestconfFields => "restconf-fields",
+            Capability::RestconfStreams => "restconf-streams",
         }
     }
 
@@ -148,6 +153,7 @@ impl Capability {
                 | Capability::YangPatch
                 | Capability::RestconfDepth
                 | Capability::RestconfFields
+                | Capability::RestconfStreams
         ) && self.module().is_none()
     }
 
@@ -158,15 +164,18 @@ impl Capability {
         match self {
             // ietf-netconf-monitoring is also how a scenario says it needs the device's own
             // schema at hand, which RESTCONF serves through its schema resource.
+            // ietf-netconf-notifications' events travel on RESTCONF's event streams too.
             Capability::YangLibrary
             | Capability::Nacm
             | Capability::ConfigEdit
             | Capability::Monitoring
+            | Capability::NetconfNotifications
             | Capability::Netconf
             | Capability::Restconf => None,
-            Capability::YangPatch | Capability::RestconfDepth | Capability::RestconfFields => {
-                Some(Capability::Restconf)
-            }
+            Capability::YangPatch
+            | Capability::RestconfDepth
+            | Capability::RestconfFields
+            | Capability::RestconfStreams => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -229,6 +238,9 @@ impl Capability {
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
                 self.restconf_capability().unwrap_or_default()
             ),
+            (Capability::RestconfStreams, _) => {
+                "ietf-restconf-monitoring lists no event stream with a location to read it at (RFC 8040 §6.2, §9.2)".to_owned()
+            }
             (Capability::Restconf, _) => {
                 "this column reaches the device over another protocol; the scenario is about RESTCONF (RFC 8040) itself".to_owned()
             }

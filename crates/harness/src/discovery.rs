@@ -64,6 +64,8 @@ pub struct Claims {
     pub restconf_encoding: Option<rfc3535_client::wire::restconf::Encoding>,
     /// RESTCONF: the capability URIs `ietf-restconf-monitoring` lists (RFC 8040 §9.1.1).
     pub restconf_capabilities: Vec<String>,
+    /// RESTCONF: the event streams it lists, each way to read one (RFC 8040 §9.2).
+    pub restconf_streams: Vec<rfc3535_client::wire::restconf::StreamAccess>,
 }
 
 impl Claims {
@@ -280,6 +282,20 @@ pub async fn discover_restconf(session: &mut crate::restconf::RestconfSession) -
                 format!("RESTCONF: OPTIONS of the datastore resource, Accept-Patch: {accepted}"),
             );
         }
+    }
+    claims.restconf_streams = session.read_restconf_streams().await;
+    if let Some(access) = claims
+        .restconf_streams
+        .iter()
+        .find(|a| !a.location.is_empty())
+    {
+        claims.capabilities.insert(
+            Capability::RestconfStreams,
+            format!(
+                "RESTCONF: ietf-restconf-monitoring lists stream {} in {} at {}",
+                access.name, access.encoding, access.location
+            ),
+        );
     }
     claims.restconf_capabilities = session.read_restconf_capabilities().await;
     for uri in &claims.restconf_capabilities {

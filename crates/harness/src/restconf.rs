@@ -476,14 +476,40 @@ impl RestconfSession {
 }
 
 impl RestconfSession {
-    /// The capability URIs the server lists in `ietf-restconf-monitoring` (RFC 8040 §9.1.1);
-    /// none when it does not serve them, with a note in the transcript when it answers
-    /// something unreadable.
+    /// The capability URIs the server lists in `ietf-restconf-monitoring` (RFC 8040 §9.1.1).
     pub async fn read_restconf_capabilities(&self) -> Vec<String> {
+        self.read_monitoring(
+            "capabilities",
+            "capabilities",
+            rfc3535_client::wire::restconf::capability_list,
+        )
+        .await
+    }
+
+    /// The event streams the server lists in `ietf-restconf-monitoring` (RFC 8040 §9.2).
+    pub async fn read_restconf_streams(&self) -> Vec<rfc3535_client::wire::restconf::StreamAccess> {
+        self.read_monitoring(
+            "streams",
+            "event streams",
+            rfc3535_client::wire::restconf::stream_list,
+        )
+        .await
+    }
+
+    /// One container of `restconf-state`, read by `parse`: empty when the server does not
+    /// serve it, with a note in the transcript when it answers something unreadable.
+    async fn read_monitoring<T>(
+        &self,
+        container: &str,
+        what: &str,
+        parse: impl Fn(&str, Encoding) -> Result<Vec<T>, rfc3535_client::wire::restconf::BodyError>,
+    ) -> Vec<T> {
         let request = Request::new(
             Method::GET,
-            self.client
-                .data_target("ietf-restconf-monitoring:restconf-state/capabilities", ""),
+            self.client.data_target(
+                &format!("ietf-restconf-monitoring:restconf-state/{container}"),
+                "",
+            ),
         )
         .accept(self.media().as_str());
         let Ok(response) = self.send(request).await else {
@@ -493,12 +519,12 @@ impl RestconfSession {
             return Vec::new();
         }
         let encoding = response.encoding().unwrap_or(self.encoding());
-        match rfc3535_client::wire::restconf::capability_list(&response.body, encoding) {
+        match parse(&response.body, encoding) {
             Ok(list) => list,
             Err(error) => {
                 self.client.transcript().record(
                     Direction::Note,
-                    &format!("the RESTCONF capabilities do not read, so none is claimed: {error}"),
+                    &format!("the RESTCONF {what} do not read, so none is claimed: {error}"),
                 );
                 Vec::new()
             }

@@ -8,8 +8,9 @@
 //! - [`patch`]: YANG Patch documents and the `yang-patch-status` reply (RFC 8072 §2).
 //! - [`host_meta`]: root discovery through `/.well-known/host-meta` (RFC 8040 §3.1, RFC 6415),
 //!   as XRD or JRD.
-//! - [`query`]: the `depth` and `fields` query parameters (RFC 8040 §4.8.2, §4.8.3) and the
-//!   capability URIs a server lists for its query parameters (§9.1.1).
+//! - [`query`]: the `depth` and `fields` query parameters (RFC 8040 §4.8.2, §4.8.3).
+//! - [`monitoring`]: what `ietf-restconf-monitoring` lists: capability URIs (§9.1.1) and event
+//!   streams with their locations (§9.2).
 //! - [`sse`]: the server-sent events framing of an event stream (RFC 8040 §6.4), a tokio-util
 //!   decoder like [`crate::framing`].
 //!
@@ -21,6 +22,7 @@ pub mod datastore;
 pub mod errors;
 pub mod host_meta;
 pub mod media;
+pub mod monitoring;
 pub mod patch;
 pub mod query;
 pub mod sse;
@@ -28,10 +30,11 @@ pub mod sse;
 pub use errors::Errors;
 pub use host_meta::{HostMeta, Link};
 pub use media::{Encoding, MediaType};
+pub use monitoring::{capability_list, stream_list, RestconfCapability, StreamAccess};
 pub use patch::{
     EditOutcome, EditStatus, PatchEdit, PatchOperation, PatchStatus, Where, YangPatch,
 };
-pub use query::{capability_list, Depth, FieldPath, Fields, RestconfCapability};
+pub use query::{Depth, FieldPath, Fields};
 pub use sse::{SseDecoder, SseError, SseEvent};
 
 /// A RESTCONF body that could not be read.
@@ -180,6 +183,7 @@ mod tests {
                     let _ = PatchStatus::parse(text, encoding);
                     let _ = HostMeta::parse(text, encoding);
                     let _ = capability_list(text, encoding);
+                    let _ = stream_list(text, encoding);
                 }
                 let _ = Fields::parse(text);
                 let _ = Depth::parse(text);

@@ -10,6 +10,7 @@
 
 mod select;
 mod server;
+mod stream;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use crate::{Account, Shared};
 
 pub(crate) use server::start;
 pub use server::RestconfEndpoint;
+pub(crate) use stream::PATH as STREAM_PATH;
 
 /// Where the device's RESTCONF API lives.
 pub(crate) const ROOT: &str = "/restconf";
@@ -66,8 +68,55 @@ const KEY_VALUE: &AsciiSet = &CONTROLS
     .add(b'\'')
     .add(b'&');
 
-/// Answers one HTTP request.
+/// Answers one HTTP request: an event stream with a body that goes on, anything else with
+/// one whole body.
 pub(crate) async fn respond(
+    shared: &Arc<Shared>,
+    accounts: &[Account],
+    peer: IpAddr,
+    request: http::Request<hyper::body::Incoming>,
+) -> http::Response<http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>> {
+    if request.method() == Method::GET && request.uri().path() == format!("{ROOT}{}", stream::PATH)
+    {
+        let reply = Answer::new(shared, Encoding::Xml);
+        let Some(user) = authenticate(shared, accounts, request.headers()) else {
+            return unauthorized(&reply).map(BodyExt::boxed);
+        };
+        let query = parse_query(request.uri().query().unwrap_or_default(), &stream::QUERY);
+        return match query.and_then(|query| stream::open(shared, &user, &query)) {
+            Ok(response) => response,
+            Err(message) => reply
+                .error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    &message,
+                )
+                .map(BodyExt::boxed),
+        };
+    }
+    answer(shared, accounts, peer, request)
+        .await
+        .map(BodyExt::boxed)
+}
+
+/// The 401 that asks for Basic credentials.
+fn unauthorized(reply: &Answer<'_>) -> HttpResponse {
+    let mut response = reply.error(
+        StatusCode::UNAUTHORIZED,
+        ErrorType::Protocol,
+        ErrorTag::AccessDenied,
+        "authentication required (HTTP Basic, the device's accounts)",
+    );
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"restconf\""),
+    );
+    response
+}
+
+/// Answers one HTTP request with a whole body.
+async fn answer(
     shared: &Arc<Shared>,
     accounts: &[Account],
     peer: IpAddr,
@@ -108,19 +157,9 @@ pub(crate) async fn respond(
         return host_meta(accept);
     }
     let Some(user) = authenticate(shared, accounts, &head.headers) else {
-        let mut response = reply.error(
-            StatusCode::UNAUTHORIZED,
-            ErrorType::Protocol,
-            ErrorTag::AccessDenied,
-            "authentication required (HTTP Basic, the device's accounts)",
-        );
-        response.headers_mut().insert(
-            WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"restconf\""),
-        );
-        return response;
+        return unauthorized(&reply);
     };
-    let query = match parse_query(head.uri.query().unwrap_or_default()) {
+    let query = match parse_query(head.uri.query().unwrap_or_default(), &DATA_QUERY) {
         Ok(query) => query,
         Err(message) => {
             return reply.error(
@@ -194,17 +233,19 @@ fn authenticate(shared: &Shared, accounts: &[Account], headers: &HeaderMap) -> O
         .then(|| user.to_owned())
 }
 
-/// The query parameters RFC 8040 §4.8 defines that this device serves, percent-decoded.
-/// Any other parameter, and a parameter given twice, is refused (400).
-fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
-    const KNOWN: [&str; 6] = [
-        "content",
-        "with-defaults",
-        "insert",
-        "point",
-        "depth",
-        "fields",
-    ];
+/// The query parameters RFC 8040 §4.8 defines that the data resources serve.
+const DATA_QUERY: [&str; 6] = [
+    "content",
+    "with-defaults",
+    "insert",
+    "point",
+    "depth",
+    "fields",
+];
+
+/// A query's parameters, percent-decoded. A parameter not `known`, and a parameter given
+/// twice, is refused (400).
+fn parse_query(query: &str, known: &[&str]) -> Result<Vec<(String, String)>, String> {
     let mut out: Vec<(String, String)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -215,7 +256,7 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
                 .map_err(|_| format!("query parameter {name:?} is not UTF-8"))
         };
         let (name, value) = (decode(name)?, decode(value)?);
-        if !KNOWN.contains(&name.as_str()) {
+        if !known.contains(&name.as_str()) {
             return Err(format!(
                 "query parameter {name:?} is not one this server supports"
             ));
