@@ -11,7 +11,7 @@ Feature: Access is controlled
     And the running configuration does not show the sandbox text
     And the running configuration equals the copy
 
-  @req:R3535-5.28 @must @rfc6242-3 @cap:netconf
+  @req:R3535-5.28 @must @rfc6242-3 @rfc8040-2.5
   Scenario: Wrong credentials are refused
     When a session is opened with a wrong password
     Then the device refuses to authenticate it

@@ -48,9 +48,7 @@ async fn disconnected(world: &mut RunWorld, name: String) -> StepResult {
 async fn wrong_password(world: &mut RunWorld) -> StepResult {
     let device = std::sync::Arc::clone(world.device()?);
     let Some(options) = device.connect.netconf() else {
-        return Err(Finding::error(
-            "harness bug: the wrong-password step over RESTCONF is its own step",
-        ));
+        return wrong_restconf_credentials(world, &device).await;
     };
     let mut options = options.clone();
     options.auth = rfc3535_client::Auth::Password(format!("rfc3535-wrong-{}", world.nonce).into());
@@ -69,6 +67,68 @@ async fn wrong_password(world: &mut RunWorld) -> StepResult {
             world.notes.push("authentication refused".to_owned());
         }
         Err(other) => return Err(Finding::from(other)),
+    }
+    Ok(())
+}
+
+/// Over RESTCONF: a read of the datastore resource with a wrong password, or, where the
+/// account authenticates by certificate, with no credentials at all (RFC 8040 §2.5: every
+/// request is authenticated). A refusal is a 401 or 403, or a TLS handshake that ends
+/// for want of a client certificate; an answer with data is an acceptance.
+async fn wrong_restconf_credentials(
+    world: &mut RunWorld,
+    device: &rfc3535_harness::DeviceContext,
+) -> StepResult {
+    let rfc3535_harness::access::Access::Restconf(options) = &device.connect else {
+        return Err(Finding::error("harness bug: a target with no access"));
+    };
+    let mut options = options.clone();
+    let wrong = if options.password.is_some() {
+        options.password = Some(format!("rfc3535-wrong-{}", world.nonce).into());
+        "a wrong password"
+    } else {
+        options.identity = None;
+        "no client certificate and no password"
+    };
+    let session =
+        match rfc3535_harness::restconf::open_session(&options, device.restconf_dialect()).await {
+            Ok(session) => session,
+            Err(refused) => {
+                world.notes.push(format!(
+                    "with {wrong}, the connection was refused: {}",
+                    refused.message()
+                ));
+                return Ok(());
+            }
+        };
+    let request = rfc3535_client::restconf::Request::new(
+        http::Method::GET,
+        session.client().data_target("", "content=config"),
+    );
+    match session.send(request).await {
+        Ok(response) if response.status.is_success() => {
+            world.notes.push(format!(
+                "with {wrong}, the datastore resource answered {}",
+                response.status
+            ));
+            world
+                .sessions
+                .insert("wrong-password".to_owned(), DeviceSession::Restconf(session));
+        }
+        Ok(response) if matches!(response.status.as_u16(), 401 | 403) => {
+            world.notes.push(format!("with {wrong}: {}", response.status));
+        }
+        Ok(response) => {
+            return Err(Finding::fail(format!(
+                "a request with {wrong} answered {}, neither the data nor 401 (RFC 8040 §2.5, RFC 9110 §15.5.2)",
+                response.status
+            )))
+        }
+        Err(refused) => {
+            world
+                .notes
+                .push(format!("with {wrong}, the request was refused: {refused}"));
+        }
     }
     Ok(())
 }
