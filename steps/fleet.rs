@@ -6,8 +6,10 @@
 
 use cucumber::{given, then, when};
 use rfc3535_client::wire::tree::{canonical_fragment, difference_summary};
-use rfc3535_client::wire::{Commit, ConfigSource, Datastore, EditConfig, Filter};
+use rfc3535_client::wire::{Commit, ConfigSource, Datastore, EditConfig};
 use rfc3535_client::Session;
+use rfc3535_harness::sandbox::NodePath;
+use rfc3535_harness::session::ManagementSession as _;
 
 use super::world::{
     config_differences, describe_errors, expect_ok, open_session, read_config, read_config_data,
@@ -17,16 +19,19 @@ use super::world::{
 
 use rfc3535_client::wire::ns::NACM as NS_NACM;
 
-fn members(world: &RunWorld) -> Result<Vec<(&DeviceContext, &Session)>, Finding> {
+/// Each fleet member with its session, over whichever protocol its column speaks.
+fn members(
+    world: &RunWorld,
+) -> Result<Vec<(&DeviceContext, &rfc3535_harness::session::DeviceSession)>, Finding> {
     if world.fleet_sessions.len() != world.fleet.len() {
         return Err(Finding::error("harness bug: fleet sessions not open"));
     }
-    world
+    Ok(world
         .fleet
         .iter()
         .zip(world.fleet_sessions.iter())
-        .map(|(device, session)| Ok((device.as_ref(), session.netconf()?)))
-        .collect()
+        .map(|(device, session)| (device.as_ref(), session))
+        .collect())
 }
 
 /// A device's refusal of its part, blamed on it.
@@ -72,6 +77,7 @@ async fn on_every_device(
     ) -> Result<rfc3535_client::wire::RpcReply, rfc3535_client::ClientError>,
 ) -> StepResult {
     for (device, session) in members(world)? {
+        let session = part(world, device, session.netconf())?;
         let reply = part(world, device, request(session).await.map_err(Finding::from))?;
         if !reply.is_success() {
             return Err(refusal(world, device, what, &reply));
@@ -216,6 +222,7 @@ async fn validate_everywhere(world: &mut RunWorld) -> StepResult {
 async fn confirmed_everywhere(world: &mut RunWorld, seconds: u32) -> StepResult {
     world.confirmed_pending = true;
     for (device, session) in members(world)? {
+        let session = part(world, device, session.netconf())?;
         let committed = session
             .commit(Commit {
                 confirmed: true,
@@ -234,6 +241,7 @@ async fn confirmed_everywhere(world: &mut RunWorld, seconds: u32) -> StepResult 
 #[when(expr = "every device confirms its commit")]
 async fn confirm_everywhere(world: &mut RunWorld) -> StepResult {
     for (device, session) in members(world)? {
+        let session = part(world, device, session.netconf())?;
         let committed = session.commit(Commit::default()).await;
         let reply = part(world, device, committed.map_err(Finding::from))?;
         if !reply.is_success() {
@@ -274,6 +282,7 @@ async fn refused_change(world: &mut RunWorld) -> StepResult {
     )
     .render();
     let config = device.sandbox.text.wrap_leaf(&create, Some(&value));
+    let session = part(world, device, session.netconf())?;
     let sent = session
         .edit_config(EditConfig::new(Datastore::Candidate, config))
         .await;
@@ -366,7 +375,7 @@ async fn candidate_equals_running_everywhere(world: &mut RunWorld) -> StepResult
 /// is wrong: the scenario is skipped, saying how they differ (a third device decides).
 async fn same_everywhere(
     world: &RunWorld,
-    filter: impl Fn(&DeviceContext) -> Filter,
+    node: impl Fn(&DeviceContext) -> NodePath,
     what: &str,
 ) -> StepResult {
     let mut readings: Vec<(&DeviceContext, String)> = Vec::new();
@@ -375,7 +384,7 @@ async fn same_everywhere(
             world,
             device,
             session
-                .get_config(Datastore::Running, Some(filter(device)))
+                .read_datastore(Datastore::Running, Some(&node(device)))
                 .await
                 .map_err(Finding::from),
         )?;
@@ -454,7 +463,7 @@ async fn read_back_everywhere(world: &mut RunWorld) -> StepResult {
 
 #[then(expr = "the sandbox subtree reads the same on every device")]
 async fn sandbox_same(world: &mut RunWorld) -> StepResult {
-    same_everywhere(world, |d| d.sandbox.text.filter(), "the sandbox text").await
+    same_everywhere(world, |d| d.sandbox.text.clone(), "the sandbox text").await
 }
 
 #[when(expr = "every device's access-control configuration is read")]
@@ -474,7 +483,10 @@ async fn read_nacm(world: &mut RunWorld) -> StepResult {
 async fn nacm_same(world: &mut RunWorld) -> StepResult {
     same_everywhere(
         world,
-        |_| Filter::subtree(format!("<nacm xmlns=\"{NS_NACM}\"/>")),
+        |_| NodePath {
+            namespace: NS_NACM.to_owned(),
+            elements: vec!["nacm".to_owned()],
+        },
         "the access-control configuration (/nacm)",
     )
     .await
