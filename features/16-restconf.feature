@@ -68,3 +68,12 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     And "A" listens to the device's event stream
     When "A" sets the sandbox text to a fresh value
     Then within 10 seconds the event stream announces a change of the running configuration
+
+  @req:R3535-3.8 @cap:config-edit @rfc8040-3.4.1.1 @rfc8040-3.4.1.2
+  Scenario: The entity-tag and Last-Modified move with configuration changes only
+    Given a management session "A"
+    When "A" notes the datastore's entity-tag and Last-Modified
+    And "A" reads the device's state twice, a second apart
+    Then the datastore's entity-tag and Last-Modified have not moved
+    When "A" sets the sandbox text to a fresh value
+    Then the datastore's entity-tag and Last-Modified have moved

@@ -1264,3 +1264,111 @@ fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
     }
     Ok(())
 }
+
+/// The datastore's entity-tag and Last-Modified, from a GET of its configuration.
+async fn validators(
+    session: &RestconfSession,
+) -> Result<(Option<String>, Option<String>), Finding> {
+    let response = session
+        .send(
+            Request::new(
+                Method::GET,
+                session.client().data_target("", "content=config"),
+            )
+            .accept(session.encoding().data().as_str()),
+        )
+        .await?;
+    if !response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET of the datastore resource answered {}",
+            status_line(&response)
+        )));
+    }
+    Ok((
+        response.header("etag").map(str::to_owned),
+        response.header("last-modified").map(str::to_owned),
+    ))
+}
+
+#[when(expr = "{string} notes the datastore's entity-tag and Last-Modified")]
+async fn notes_validators(world: &mut RunWorld, name: String) -> StepResult {
+    let (tag, modified) = validators(restconf(world, &name)?).await?;
+    let (Some(tag), Some(modified)) = (tag, modified) else {
+        return Err(Finding::skip(
+            "the datastore resource does not carry both ETag and Last-Modified, so there is nothing to watch",
+        ));
+    };
+    world
+        .notes
+        .push(format!("before: ETag {tag}, Last-Modified {modified}"));
+    world.entity_tag = Some(tag);
+    world.last_modified = Some(modified);
+    Ok(())
+}
+
+#[when(expr = "{string} reads the device's state twice, a second apart")]
+async fn reads_state_twice(world: &mut RunWorld, name: String) -> StepResult {
+    let session = restconf(world, &name)?;
+    for pause in [true, false] {
+        let response = session
+            .send(
+                Request::new(Method::GET, session.client().data_target("", ""))
+                    .accept(session.encoding().data().as_str()),
+            )
+            .await?;
+        if !response.status.is_success() {
+            return Err(Finding::fail(format!(
+                "GET of the datastore resource with its state answered {}",
+                status_line(&response)
+            )));
+        }
+        if pause {
+            // Last-Modified counts whole seconds (RFC 9110 §5.6.7).
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
+    }
+    Ok(())
+}
+
+/// The validators now against those noted: which of the two moved.
+async fn moved_validators(world: &RunWorld) -> Result<(bool, bool, String), Finding> {
+    let (before_tag, before_modified) = (
+        world
+            .entity_tag
+            .clone()
+            .ok_or_else(|| Finding::error("harness bug: no entity-tag noted"))?,
+        world
+            .last_modified
+            .clone()
+            .ok_or_else(|| Finding::error("harness bug: no Last-Modified noted"))?,
+    );
+    let (tag, modified) = validators(restconf(world, "A")?).await?;
+    let (tag, modified) = (tag.unwrap_or_default(), modified.unwrap_or_default());
+    let told =
+        format!("ETag {before_tag} then {tag}, Last-Modified {before_modified} then {modified}");
+    Ok((tag != before_tag, modified != before_modified, told))
+}
+
+#[then(expr = "the datastore's entity-tag and Last-Modified have not moved")]
+async fn validators_still(world: &mut RunWorld) -> StepResult {
+    let (tag_moved, modified_moved, told) = moved_validators(world).await?;
+    world.notes.push(told.clone());
+    if tag_moved || modified_moved {
+        return Err(Finding::fail(format!(
+            "with no configuration change, only reads, the datastore's validators moved ({told}); a client watching them for changes is misled (RFC 8040 §3.4.1.1, §3.4.1.2)"
+        )));
+    }
+    Ok(())
+}
+
+#[then(expr = "the datastore's entity-tag and Last-Modified have moved")]
+async fn validators_moved(world: &mut RunWorld) -> StepResult {
+    let (tag_moved, modified_moved, told) = moved_validators(world).await?;
+    world.notes.push(told.clone());
+    if !tag_moved || !modified_moved {
+        return Err(Finding::fail(format!(
+            "after a configuration change the datastore's validators did not both move ({told}) (RFC 8040 §3.4.1.1, §3.4.1.2)"
+        )));
+    }
+    Ok(())
+}

@@ -71,6 +71,8 @@ pub struct RunWorld {
     pub location: Option<String>,
     /// An entity-tag a RESTCONF step noted.
     pub entity_tag: Option<String>,
+    /// A Last-Modified a RESTCONF step noted.
+    pub last_modified: Option<String>,
     /// The sandbox list entries a YANG Patch of this scenario tried to add.
     pub patch_values: Vec<String>,
     /// The RESTCONF event stream a step opened: its events as they arrive.

@@ -153,6 +153,9 @@ pub struct Faults {
     /// RESTCONF's `insert` and `point` are accepted and ignored: a new entry of a user-ordered
     /// list always goes last (RFC 8040 §4.8.5, §4.8.6).
     pub restconf_insert_ignored: bool,
+    /// The RESTCONF entity-tag and Last-Modified move with every answer, configuration
+    /// changed or not (RFC 8040 §3.4.1.1, §3.4.1.2: they follow the configuration).
+    pub restconf_volatile_validators: bool,
 }
 
 /// What a profile is for.
@@ -242,6 +245,7 @@ const NONE: Faults = Faults {
     restconf_datastore_unreadable: false,
     restconf_query_ignored: false,
     restconf_insert_ignored: false,
+    restconf_volatile_validators: false,
 };
 
 /// Every profile, compliant first.
@@ -383,6 +387,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "accepts RESTCONF insert and point and puts every new entry of a user-ordered list last",
         faults: Faults {
             restconf_insert_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-volatile-validators",
+        summary: "moves the RESTCONF entity-tag and Last-Modified with every answer, whether the configuration changed or not",
+        faults: Faults {
+            restconf_volatile_validators: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -562,6 +562,12 @@ impl Exchange<'_> {
 
     /// The datastore's entity-tag: it moves with every change of running.
     fn etag(&self) -> String {
+        if self.shared.faults.restconf_volatile_validators {
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            return format!("\"rfc3535-{}\"", now.as_nanos());
+        }
         let changes = if self.shared.faults.restconf_static_etag {
             0
         } else {
@@ -573,6 +579,9 @@ impl Exchange<'_> {
     }
 
     fn last_modified(&self) -> SystemTime {
+        if self.shared.faults.restconf_volatile_validators {
+            return SystemTime::now();
+        }
         self.shared
             .running_changed_at
             .lock()
