@@ -36,12 +36,18 @@ struct Cli {
 enum Command {
     /// Connect to a device and show what it is and what it claims.
     ///
-    /// Prints the session-id, the negotiated framing, the capabilities grouped (base, standard,
-    /// YANG modules with revision, features and deviations), a YANG library summary (RFC 8525
-    /// if offered, else RFC 7895) and the SSH host-key fingerprint.
+    /// NETCONF: the session-id, the negotiated framing, the capabilities grouped (base,
+    /// standard, YANG modules with revision, features and deviations), a YANG library summary
+    /// (RFC 8525 if offered, else RFC 7895) and the SSH host-key fingerprint.
+    /// RESTCONF: the root host-meta names, the HTTP version ALPN settled, the server
+    /// certificate's fingerprint, the encoding it answers in, what the harness detects it
+    /// claims (with the evidence), the capability URIs and event streams of
+    /// ietf-restconf-monitoring. Both say whether the run's sandbox is in a module the device
+    /// implements, and name text leaves of its own schema to use instead when it is not.
     ///
     /// Examples:
     ///   RFC3535_PASSWORD=... rfc3535 probe netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD
+    ///   RFC3535_PASSWORD=... rfc3535 probe restconf+https://admin@192.0.2.1/restconf --password-env RFC3535_PASSWORD --ca-file ca.pem
     ///   rfc3535 probe --inventory .lab/inventory.yaml --device netconfd-candidate --json
     #[command(verbatim_doc_comment)]
     Probe(probe::ProbeArgs),

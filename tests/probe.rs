@@ -186,3 +186,53 @@ fn configuration_errors_exit_2() {
     let no_args = rfc3535().arg("probe").output().expect("runs");
     assert_eq!(no_args.status.code(), Some(2));
 }
+
+/// A RESTCONF target (real jetconf, HTTP/2, client certificates): the probe says how it was
+/// reached and what it claims, in JSON with `"protocol": "restconf"`, and as text.
+#[test]
+fn a_restconf_target_is_probed_over_restconf() {
+    let device = LabDevice::start(&DeviceSpec::jetconf());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("inventory.yaml");
+    std::fs::write(
+        &inventory,
+        format!("devices:\n{}", device.inventory_entry("jetconf")),
+    )
+    .expect("write inventory");
+    let output = rfc3535()
+        .args(["probe", "--inventory"])
+        .arg(&inventory)
+        .args(["--device", "jetconf", "--json"])
+        .output()
+        .expect("runs");
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout_of_success(output)).expect("one JSON object");
+    assert_eq!(report["protocol"], "restconf", "{report:#}");
+    assert_eq!(report["http_version"], "HTTP/2.0", "{report:#}");
+    assert_eq!(report["encoding"], "json", "{report:#}");
+    assert!(report["claims"]["restconf"].is_string(), "{report:#}");
+    assert!(report["claims"]["yang-library"].is_string(), "{report:#}");
+    assert_eq!(report["sandbox"]["implemented"], true, "{report:#}");
+    assert!(
+        report["certificate_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.len() == 95),
+        "{report:#}"
+    );
+    let text = stdout_of_success(
+        rfc3535()
+            .args(["probe", "--inventory"])
+            .arg(&inventory)
+            .args(["--device", "jetconf"])
+            .output()
+            .expect("runs"),
+    );
+    for line in [
+        "(RESTCONF)",
+        "HTTP:         HTTP/2.0",
+        "encoding:     json",
+        "capabilities: none listed",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+}

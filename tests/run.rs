@@ -17,37 +17,11 @@ use rfc3535_client::wire::Datastore;
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_score::{Results, Verdict};
 use rfc3535_testlab::fault_proxy::{Action, FaultProxy, ProxyConfig, Rule};
-use rfc3535_testlab::{DeviceSpec, LabDevice, Server, NETCONFD_HELLO_SETTLE};
+use rfc3535_testlab::{DeviceSpec, LabDevice, NETCONFD_HELLO_SETTLE};
 
 mod common;
 
 use common::features_dir;
-
-/// One inventory entry for a lab device, reached directly.
-fn direct_entry(name: &str, device: &LabDevice) -> String {
-    if device.server == Server::Jetconf {
-        return format!(
-            "  - name: {name}\n    address: 127.0.0.1\n    protocols: [restconf]\n    username: {admin}\n    restconf:\n      port: {port}\n      ca_file: {ca}\n      client_certificate: {admin_crt}\n      client_key: {admin_key}\n      http: http2\n    roles:\n      read_only:\n        username: {guest}\n        client_certificate: {guest_crt}\n        client_key: {guest_key}\n    labels: {{ software: jetconf }}\n",
-            admin = device.admin,
-            guest = device.guest,
-            port = device.port,
-            ca = device.pki("ca.pem").display(),
-            admin_crt = device.pki(&format!("{}.crt", device.admin)).display(),
-            admin_key = device.pki(&format!("{}.key", device.admin)).display(),
-            guest_crt = device.pki(&format!("{}.crt", device.guest)).display(),
-            guest_key = device.pki(&format!("{}.key", device.guest)).display(),
-        );
-    }
-    format!(
-        "  - name: {name}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    hello_settle_ms: 100\n    roles:\n      read_only:\n        username: {}\n        password_file: {}\n    labels: {{ software: netconfd }}\n",
-        device.port,
-        device.admin,
-        device.dir.join("admin.pass").display(),
-        device.known_hosts().display(),
-        device.guest,
-        device.dir.join("guest.pass").display(),
-    )
-}
 
 /// One inventory entry for a lab device behind a fault proxy (host key pinned). The proxy
 /// relays every session as the admin, so the read-only account is named only where the
@@ -155,7 +129,7 @@ async fn configuration(device: &LabDevice, with_startup: bool) -> Vec<String> {
 async fn whole_catalogue_leaves_the_nmda_device_as_found() {
     let device = LabDevice::start(&DeviceSpec::nmda());
     let dir = tempfile::tempdir().expect("tempdir");
-    let inventory = write_inventory(dir.path(), &[direct_entry("nmda", &device)]);
+    let inventory = write_inventory(dir.path(), &[device.inventory_entry("nmda")]);
     let before = configuration(&device, true).await;
     let (_, results) = run(&inventory, &dir.path().join("run"), &["--fail-on", "never"]).await;
     let safety = &results.devices[0].safety;
@@ -175,8 +149,8 @@ async fn whole_catalogue_against_two_lab_devices() {
     let inventory = write_inventory(
         dir.path(),
         &[
-            direct_entry("candidate", &candidate),
-            direct_entry("running", &running),
+            candidate.inventory_entry("candidate"),
+            running.inventory_entry("running"),
         ],
     );
     let before = (
@@ -394,8 +368,8 @@ async fn shards_merge_into_the_run_over_both_devices_multi_included() {
     let inventory = write_inventory(
         dir.path(),
         &[
-            direct_entry("candidate", &candidate),
-            direct_entry("running", &running),
+            candidate.inventory_entry("candidate"),
+            running.inventory_entry("running"),
         ],
     );
     // Not R3535-3.7: on a freshly started netconfd the first restore adds /ietf-system:system
@@ -1084,7 +1058,7 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
     match bed {
         Bed::Real(spec) => {
             let device = LabDevice::start(&spec());
-            entries.push(direct_entry("device", &device));
+            entries.push(device.inventory_entry("device"));
             devices.push(device);
         }
         Bed::Faulty(spec, faults) => {
@@ -1105,9 +1079,9 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
                     entries.push(proxy_entry("first", &first, &proxy, false));
                     proxies.push(proxy);
                 }
-                None => entries.push(direct_entry("first", &first)),
+                None => entries.push(first.inventory_entry("first")),
             }
-            entries.push(direct_entry("second", &second));
+            entries.push(second.inventory_entry("second"));
             devices.push(first);
             devices.push(second);
         }
@@ -1119,7 +1093,7 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
             devices.push(first);
             for name in ["second", "third"] {
                 let device = LabDevice::start(&DeviceSpec::candidate());
-                entries.push(direct_entry(name, &device));
+                entries.push(device.inventory_entry(name));
                 devices.push(device);
             }
         }
@@ -1295,7 +1269,7 @@ async fn a_dropped_connection_fails_what_it_breaks_and_the_run_goes_on() {
 async fn ctrl_c_restores_the_device_and_writes_what_was_collected() {
     let device = LabDevice::start(&DeviceSpec::candidate());
     let dir = tempfile::tempdir().expect("tempdir");
-    let inventory = write_inventory(dir.path(), &[direct_entry("device", &device)]);
+    let inventory = write_inventory(dir.path(), &[device.inventory_entry("device")]);
     let before = configuration(&device, true).await;
     let out = dir.path().join("run");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
@@ -1384,7 +1358,7 @@ async fn someone_elses_uncommitted_candidate_is_never_committed() {
     let running_before = configuration(&device, false).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let inventory = write_inventory(dir.path(), &[direct_entry("device", &device)]);
+    let inventory = write_inventory(dir.path(), &[device.inventory_entry("device")]);
     let (_, results) = run(
         &inventory,
         &dir.path().join("run"),

@@ -1,8 +1,10 @@
-//! `rfc3535 probe`: connect to a device and say what it is and what it claims — session-id,
-//! framing, capabilities grouped (base, standard, modules with revision / features /
-//! deviations), a YANG library summary, the host-key fingerprint, and whether the run's
-//! sandbox is in a module the device implements (with text leaves of its own schema to name
-//! instead when it is not) — as text or as a stable JSON object.
+//! `rfc3535 probe`: connect to a device and say what it is and what it claims — over NETCONF
+//! the session-id, framing, capabilities grouped (base, standard, modules with revision /
+//! features / deviations), a YANG library summary and the host-key fingerprint; over
+//! RESTCONF the root, HTTP version, certificate fingerprint, encoding, detected claims and
+//! `ietf-restconf-monitoring`'s capabilities and streams; for both, whether the run's sandbox
+//! is in a module the device implements (with text leaves of its own schema to name instead
+//! when it is not) — as text or as a stable JSON object.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use anyhow::Result;
 use clap::Args;
 use rfc3535_client::wire::{Capability, CapabilityKind, LibraryFormat, YangLibrary};
 use rfc3535_client::{connect, ConnectOptions, Session};
+use rfc3535_harness::access::Access;
 use rfc3535_harness::discovery::{discover, read_library};
 use rfc3535_harness::sandbox::Sandbox;
 use rfc3535_harness::target::{resolve, Origin, Target, TargetSource};
@@ -20,6 +23,163 @@ use serde::Serialize;
 
 use super::ConnectionArgs;
 use crate::UsageError;
+
+/// What a probe found, over the protocol the target speaks (the JSON object is the
+/// report itself; a RESTCONF report says `"protocol": "restconf"`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Probed {
+    Netconf(ProbeReport),
+    Restconf(RestconfProbeReport),
+}
+
+/// What a probe of a RESTCONF server found. Field names are part of the `--json` contract.
+#[derive(Debug, Serialize)]
+pub struct RestconfProbeReport {
+    pub device: Option<String>,
+    pub protocol: &'static str,
+    pub address: String,
+    pub username: Option<String>,
+    /// The RESTCONF root, as host-meta named it (or `/restconf` when it named none).
+    pub root: String,
+    /// `HTTP/1.1` or `HTTP/2.0`, as ALPN settled.
+    pub http_version: String,
+    /// The server certificate's SHA-256 fingerprint.
+    pub certificate_fingerprint: Option<String>,
+    /// The encoding it is read and written in: `xml`, or `json` for a server that answers
+    /// only JSON.
+    pub encoding: String,
+    /// Each capability the harness detected (its `@cap:` name), with the evidence.
+    pub claims: BTreeMap<String, String>,
+    /// The capability URIs `ietf-restconf-monitoring` lists.
+    pub restconf_capabilities: Vec<String>,
+    /// Its event streams: name, encoding, location.
+    pub streams: Vec<StreamSummary>,
+    /// How many modules its YANG library says it implements.
+    pub implemented_modules: usize,
+    pub yang_library_note: Option<String>,
+    pub connect_ms: u64,
+    pub labels: serde_json::Value,
+    pub sandbox: SandboxCheck,
+}
+
+/// One way to read an event stream.
+#[derive(Debug, Serialize)]
+pub struct StreamSummary {
+    pub name: String,
+    pub encoding: String,
+    pub location: String,
+}
+
+/// Connects over RESTCONF, discovers what the server claims, and checks the sandbox.
+pub async fn probe_restconf(
+    device: Option<String>,
+    labels: serde_json::Value,
+    options: &rfc3535_client::restconf::RestconfOptions,
+    sandbox: &Sandbox,
+) -> Result<RestconfProbeReport> {
+    let started = Instant::now();
+    let mut session = rfc3535_harness::restconf::open_session(options, Default::default())
+        .await
+        .map_err(|finding| anyhow::anyhow!("{}", finding.message()))?;
+    let connect_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let claims = rfc3535_harness::discovery::discover_restconf(&mut session).await;
+    let check = check_sandbox(&session, &claims, "restconf", sandbox).await;
+    let report = RestconfProbeReport {
+        device,
+        protocol: "restconf",
+        address: options.address(),
+        username: options.username.clone(),
+        root: session.client().root().to_owned(),
+        http_version: format!("{:?}", session.client().version().await),
+        certificate_fingerprint: session
+            .client()
+            .certificate_fingerprint()
+            .map(str::to_owned),
+        encoding: session.encoding().to_string(),
+        claims: claims
+            .capabilities
+            .iter()
+            .map(|(capability, evidence)| (capability.tag_name().to_owned(), evidence.clone()))
+            .collect(),
+        restconf_capabilities: claims.restconf_capabilities.clone(),
+        streams: claims
+            .restconf_streams
+            .iter()
+            .map(|s| StreamSummary {
+                name: s.name.clone(),
+                encoding: s.encoding.clone(),
+                location: s.location.clone(),
+            })
+            .collect(),
+        implemented_modules: claims.modules.len(),
+        yang_library_note: claims.library_note.clone(),
+        connect_ms,
+        labels,
+        sandbox: check,
+    };
+    rfc3535_harness::session::ManagementSession::end(&session).await;
+    Ok(report)
+}
+
+/// A RESTCONF probe as text, one fact per line.
+fn render_restconf_text(report: &RestconfProbeReport) -> String {
+    let mut out = String::new();
+    let name = report.device.as_deref().unwrap_or(&report.address);
+    out.push_str(&format!("{name}  (RESTCONF)\n"));
+    out.push_str(&format!("  address:      {}\n", report.address));
+    out.push_str(&format!("  root:         {}\n", report.root));
+    out.push_str(&format!("  HTTP:         {}\n", report.http_version));
+    out.push_str(&format!(
+        "  certificate:  {}\n",
+        report
+            .certificate_fingerprint
+            .as_deref()
+            .unwrap_or("(not seen)")
+    ));
+    out.push_str(&format!("  encoding:     {}\n", report.encoding));
+    out.push_str(&format!(
+        "  modules:      {} implemented{}\n",
+        report.implemented_modules,
+        report
+            .yang_library_note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    ));
+    out.push_str("  claims:\n");
+    for (capability, evidence) in &report.claims {
+        out.push_str(&format!("    {capability}: {evidence}\n"));
+    }
+    if report.restconf_capabilities.is_empty() {
+        out.push_str("  capabilities: none listed (no ietf-restconf-monitoring state)\n");
+    } else {
+        out.push_str("  capabilities:\n");
+        for uri in &report.restconf_capabilities {
+            out.push_str(&format!("    {uri}\n"));
+        }
+    }
+    for stream in &report.streams {
+        out.push_str(&format!(
+            "  stream:       {} ({}) at {}\n",
+            stream.name, stream.encoding, stream.location
+        ));
+    }
+    out.push_str(&format!(
+        "  sandbox:      {} ({})\n",
+        report.sandbox.text,
+        if report.sandbox.implemented {
+            "implemented"
+        } else {
+            "its module is not implemented"
+        }
+    ));
+    for suggestion in &report.sandbox.text_suggestions {
+        out.push_str(&format!("    could be: {suggestion}\n"));
+    }
+    out.push_str(&format!("  connected in {} ms\n", report.connect_ms));
+    out
+}
 
 /// What a probe found. Field names are part of the `--json` contract.
 #[derive(Debug, Serialize)]
@@ -66,10 +226,14 @@ pub struct SandboxCheck {
 /// How many suggestions the probe lists.
 const SUGGESTIONS: usize = 8;
 
-/// Whether the sandbox's module is implemented; when not, text nodes of the device's own
-/// schema to use instead.
-async fn check_sandbox(session: &Session, sandbox: &Sandbox) -> SandboxCheck {
-    let claims = discover(session).await;
+/// Whether the sandbox's module is implemented (by the device's `claims`); when not, text
+/// nodes of the device's own schema, fetched over either protocol, to use instead.
+async fn check_sandbox(
+    session: &impl rfc3535_harness::schema::ModuleServer,
+    claims: &rfc3535_harness::discovery::Claims,
+    scratch_name: &str,
+    sandbox: &Sandbox,
+) -> SandboxCheck {
     let mut check = SandboxCheck {
         text: sandbox.text.to_string(),
         implemented: claims.implements_namespace(&sandbox.text.namespace),
@@ -80,11 +244,11 @@ async fn check_sandbox(session: &Session, sandbox: &Sandbox) -> SandboxCheck {
     }
     let cache = rfc3535_harness::schema::default_cache();
     let scratch = std::env::temp_dir().join(format!(
-        "rfc3535-probe-{}-{}",
+        "rfc3535-probe-{}-{scratch_name}",
         std::process::id(),
-        session.session_id()
     ));
-    let acquired = rfc3535_harness::schema::acquire(session, Some(&cache), &scratch).await;
+    let acquired =
+        rfc3535_harness::schema::acquire_from(session, Some(&cache), &scratch, true).await;
     let dir = rfc3535_harness::schema::directory_of(&acquired, Some(&cache), &scratch);
     let compiled = rfc3535_yang::Schema::from_dir(&dir, &acquired.specs());
     let _ = std::fs::remove_dir_all(&scratch);
@@ -154,7 +318,14 @@ pub async fn probe(
         Ok(None) => {}
         Err(note) => report.yang_library_note = Some(note.to_string()),
     }
-    report.sandbox = check_sandbox(&session, sandbox).await;
+    let claims = discover(&session).await;
+    report.sandbox = check_sandbox(
+        &session,
+        &claims,
+        &session.session_id().to_string(),
+        sandbox,
+    )
+    .await;
     // The probe is done whatever close-session says.
     let _ = session.close().await;
     Ok(report)
@@ -385,7 +556,8 @@ pub fn render_text(report: &ProbeReport) -> String {
 
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// The device, as netconf://USER@HOST[:PORT] (port 830 by default).
+    /// The device, as netconf://USER@HOST[:PORT] (port 830 by default) or
+    /// restconf+https://USER@HOST[:PORT][/ROOT].
     #[arg(value_name = "TARGET", required_unless_present = "inventory")]
     target: Option<String>,
 
@@ -444,13 +616,13 @@ pub async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
                 target.name.clone(),
             ),
         };
-        let result = match target.connect.netconf() {
-            Some(options) => probe(device, labels, options, &target.sandbox).await,
-            None => Err(anyhow::anyhow!(
-                "{} is a {} target; probe speaks NETCONF only so far (rfc3535 run tests RESTCONF)",
-                label,
-                target.protocol
-            )),
+        let result = match &target.connect {
+            Access::Netconf(options) => probe(device, labels, options, &target.sandbox)
+                .await
+                .map(Probed::Netconf),
+            Access::Restconf(options) => probe_restconf(device, labels, options, &target.sandbox)
+                .await
+                .map(Probed::Restconf),
         };
         (label, result)
     });
@@ -478,7 +650,13 @@ pub async fn run_probe(args: ProbeArgs) -> Result<ExitCode> {
             println!("{text}");
         }
     } else {
-        let texts: Vec<String> = reports.iter().map(render_text).collect();
+        let texts: Vec<String> = reports
+            .iter()
+            .map(|report| match report {
+                Probed::Netconf(report) => render_text(report),
+                Probed::Restconf(report) => render_restconf_text(report),
+            })
+            .collect();
         print!("{}", texts.join("\n"));
     }
     Ok(if failed {

@@ -275,6 +275,34 @@ impl LabDevice {
     }
 
     /// A jetconf device's PKI file (`ca.pem`, `ACCOUNT.crt`, `ACCOUNT.key`).
+    /// This device's entry in an inventory (`devices:` list item), reached directly with
+    /// the admin account and the guest as the read-only role.
+    pub fn inventory_entry(&self, name: &str) -> String {
+        let device = self;
+        if device.server == Server::Jetconf {
+            return format!(
+                "  - name: {name}\n    address: 127.0.0.1\n    protocols: [restconf]\n    username: {admin}\n    restconf:\n      port: {port}\n      ca_file: {ca}\n      client_certificate: {admin_crt}\n      client_key: {admin_key}\n      http: http2\n    roles:\n      read_only:\n        username: {guest}\n        client_certificate: {guest_crt}\n        client_key: {guest_key}\n    labels: {{ software: jetconf }}\n",
+                admin = device.admin,
+                guest = device.guest,
+                port = device.port,
+                ca = device.pki("ca.pem").display(),
+                admin_crt = device.pki(&format!("{}.crt", device.admin)).display(),
+                admin_key = device.pki(&format!("{}.key", device.admin)).display(),
+                guest_crt = device.pki(&format!("{}.crt", device.guest)).display(),
+                guest_key = device.pki(&format!("{}.key", device.guest)).display(),
+            );
+        }
+        format!(
+            "  - name: {name}\n    address: 127.0.0.1\n    port: {}\n    username: {}\n    password_file: {}\n    known_hosts: {}\n    hello_settle_ms: 100\n    roles:\n      read_only:\n        username: {}\n        password_file: {}\n    labels: {{ software: netconfd }}\n",
+            device.port,
+            device.admin,
+            device.dir.join("admin.pass").display(),
+            device.known_hosts().display(),
+            device.guest,
+            device.dir.join("guest.pass").display(),
+        )
+    }
+
     pub fn pki(&self, file: &str) -> PathBuf {
         self.dir.join("pki").join(file)
     }
