@@ -19,6 +19,13 @@ Feature: Every announced capability works as its RFC says
     When "A" reads configuration and state with get in every with-defaults mode the device announces
     Then every reply shows the schema's defaults as its mode says
 
+  @cap:restconf-with-defaults @cap:config-edit @rfc8040-4.8.9 @rfc6243-3
+  Scenario: Every with-defaults mode of a RESTCONF read shows the defaults as the mode says
+    Given a management session "A"
+    And the sandbox text holds a fresh value
+    When "A" reads the datastore's configuration over RESTCONF in every with-defaults mode
+    Then every reply shows the schema's defaults as its mode says
+
   @cap:interleave @rfc5277-6
   Scenario: A session with an active subscription still answers requests
     Given a management session "A" subscribed to the NETCONF event stream

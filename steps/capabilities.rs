@@ -10,7 +10,9 @@ use std::time::Duration;
 use cucumber::{given, then, when};
 use rfc3535_client::wire::{CreateSubscription, Datastore, GetData, NmdaDatastore};
 use rfc3535_harness::session::ManagementSession as _;
-use rfc3535_harness::with_defaults::{announced_modes, default_leaves, judge, ModeRead};
+use rfc3535_harness::with_defaults::{
+    announced_modes, default_leaves, judge, restconf_modes, ModeRead,
+};
 
 use super::world::{
     account_of, check_event_schema, expect_ok, open_session, reply_data, watch_events, Finding,
@@ -154,6 +156,76 @@ async fn reads_every_mode_with_get_data(world: &mut RunWorld, name: String) -> S
 )]
 async fn reads_every_mode_with_get(world: &mut RunWorld, name: String) -> StepResult {
     read_in_every_mode(world, &name, ReadVia::Get).await
+}
+
+#[when(
+    expr = "{string} reads the datastore's configuration over RESTCONF in every with-defaults mode"
+)]
+async fn reads_every_mode_over_restconf(world: &mut RunWorld, name: String) -> StepResult {
+    use http::Method;
+    use rfc3535_client::restconf::Request;
+    let device = Arc::clone(world.device()?);
+    let Some((basic, modes)) = restconf_modes(&device.claims.restconf_capabilities) else {
+        return Err(Finding::fail(
+            "ietf-restconf-monitoring lists with-defaults but no defaults capability with a basic-mode (RFC 8040 §9.1.2)",
+        ));
+    };
+    let session = world.session(&name)?.restconf()?;
+    let encoding = session.encoding();
+    let mut reads = Vec::new();
+    let mut refused = Vec::new();
+    for mode in std::iter::once(None).chain(modes.into_iter().map(Some)) {
+        let query = match mode {
+            None => "content=config".to_owned(),
+            Some(mode) => format!("content=config&with-defaults={}", mode.as_str()),
+        };
+        let response = session
+            .send(
+                Request::new(Method::GET, session.client().data_target("", &query))
+                    .accept(encoding.data().as_str()),
+            )
+            .await?;
+        if !response.status.is_success() {
+            // Only the basic mode must be served; another refused is left out, said so.
+            if mode.is_some() && mode != Some(basic) && response.status.as_u16() == 400 {
+                refused.push(format!("{query}: {}", response.status));
+                continue;
+            }
+            return Err(Finding::fail(format!(
+                "GET of the datastore with {query} answered {}",
+                response.status
+            )));
+        }
+        let answered = response.encoding().unwrap_or(encoding);
+        let data = rfc3535_client::wire::restconf::datastore::unwrap(&response.body, answered)
+            .map_err(|e| Finding::fail(format!("{query}: not ietf-restconf:data: {e}")))
+            .and_then(|inner| {
+                session
+                    .data_as_xml(&inner, answered)
+                    .map_err(|e| Finding::fail(format!("{query}: {e}")))
+            })
+            .and_then(|xml| {
+                rfc3535_client::wire::tree::Element::parse_fragment(&xml)
+                    .map_err(|e| Finding::fail(format!("{query}: {e}")))
+            })?;
+        reads.push(ModeRead { mode, data });
+    }
+    world.notes.push(format!(
+        "basic mode {}; read over RESTCONF in {}{}",
+        basic.as_str(),
+        reads
+            .iter()
+            .filter_map(|r| r.mode.map(|m| m.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if refused.is_empty() {
+            String::new()
+        } else {
+            format!("; refused: {}", refused.join(", "))
+        }
+    ));
+    world.with_defaults = Some((basic, reads));
+    Ok(())
 }
 
 /// The operation that reads running: RFC 6243 §4.5.1 and §4.5.2 put the parameter on

@@ -60,6 +60,8 @@ pub enum Capability {
     /// RESTCONF event streams (RFC 8040 §6): `ietf-restconf-monitoring` lists a stream with a
     /// location to read it at.
     RestconfStreams,
+    /// The RESTCONF `with-defaults` query parameter (RFC 8040 §4.8.9), listed as a capability.
+    RestconfWithDefaults,
     /// RESTCONF YANG Patch (RFC 8072): the datastore resource's `Accept-Patch` names a YANG
     /// Patch media type.
     YangPatch,
@@ -67,7 +69,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 28] = [
+    pub const ALL: [Capability; 29] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -87,6 +89,7 @@ impl Capability {
         Capability::RestconfDepth,
         Capability::RestconfFields,
         Capability::RestconfStreams,
+        Capability::RestconfWithDefaults,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -129,6 +132,7 @@ impl Capability {
             Capability::RestconfDepth => "restconf-depth",
             Capability::RestconfFields => "restconf-fields",
             Capability::RestconfStreams => "restconf-streams",
+            Capability::RestconfWithDefaults => "restconf-with-defaults",
         }
     }
 
@@ -154,6 +158,7 @@ impl Capability {
                 | Capability::RestconfDepth
                 | Capability::RestconfFields
                 | Capability::RestconfStreams
+                | Capability::RestconfWithDefaults
         ) && self.module().is_none()
     }
 
@@ -175,7 +180,8 @@ impl Capability {
             Capability::YangPatch
             | Capability::RestconfDepth
             | Capability::RestconfFields
-            | Capability::RestconfStreams => Some(Capability::Restconf),
+            | Capability::RestconfStreams
+            | Capability::RestconfWithDefaults => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -193,6 +199,7 @@ impl Capability {
         let name = match self {
             Capability::RestconfDepth => "depth",
             Capability::RestconfFields => "fields",
+            Capability::RestconfWithDefaults => "with-defaults",
             Capability::YangPatch => "yang-patch",
             _ => return None,
         };
@@ -234,7 +241,12 @@ impl Capability {
                 "the RESTCONF server's Accept-Patch names no YANG Patch media type (RFC 8072 §4.2)"
                     .to_owned()
             }
-            (Capability::RestconfDepth | Capability::RestconfFields, _) => format!(
+            (
+                Capability::RestconfDepth
+                | Capability::RestconfFields
+                | Capability::RestconfWithDefaults,
+                _,
+            ) => format!(
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
                 self.restconf_capability().unwrap_or_default()
             ),

@@ -40,6 +40,36 @@ pub fn announced_modes(capabilities: &[String]) -> Option<(WithDefaults, Vec<Wit
     Some((basic, modes))
 }
 
+/// The modes a RESTCONF server's capability URIs announce (RFC 8040 §9.1.2): the basic mode
+/// its `defaults` capability names first, then, when it lists `with-defaults`, the other
+/// modes of RFC 6243 (the query parameter takes every mode, §4.8.9). `None` without a
+/// `defaults` capability naming a valid basic mode.
+pub fn restconf_modes(uris: &[String]) -> Option<(WithDefaults, Vec<WithDefaults>)> {
+    use rfc3535_client::wire::restconf::RestconfCapability;
+    let listed: Vec<RestconfCapability> = uris
+        .iter()
+        .filter_map(|u| RestconfCapability::parse(u))
+        .collect();
+    let basic = listed
+        .iter()
+        .find(|c| c.name == "defaults")
+        .and_then(|c| WithDefaults::parse(c.parameter("basic-mode")?))?;
+    let mut modes = vec![basic];
+    if listed.iter().any(|c| c.name == "with-defaults") {
+        for mode in [
+            WithDefaults::ReportAll,
+            WithDefaults::Trim,
+            WithDefaults::Explicit,
+            WithDefaults::ReportAllTagged,
+        ] {
+            if !modes.contains(&mode) {
+                modes.push(mode);
+            }
+        }
+    }
+    Some((basic, modes))
+}
+
 /// A configuration leaf whose default is always in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefaultLeaf {

@@ -28,7 +28,7 @@ pub mod shape;
 
 use std::path::Path;
 
-pub use resource::{KeyValue, PathError, PathStep, ResourcePath, StepKind};
+pub use resource::{Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
 pub use shape::{NodeKind, NodeShape, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};

@@ -218,8 +218,20 @@ impl Schema {
         to: Encoding,
         content: Content,
     ) -> Result<String, Finding> {
+        self.convert_with(text, from, to, content, Defaults::AsParsed)
+    }
+
+    /// [`Schema::convert`], printing defaults as `defaults` says.
+    pub fn convert_with(
+        &self,
+        text: &str,
+        from: Encoding,
+        to: Encoding,
+        content: Content,
+        defaults: Defaults,
+    ) -> Result<String, Finding> {
         let tree = self.parse_as(text, from, content)?;
-        print(&tree, to)
+        print(&tree, to, defaults)
     }
 
     /// Parses whole data in either encoding with the checks `content` asks for.
@@ -298,9 +310,22 @@ impl Schema {
         path: &ResourcePath,
         to: Encoding,
     ) -> Result<Option<String>, Finding> {
+        self.resource_with(whole, whole_encoding, content, path, to, Defaults::AsParsed)
+    }
+
+    /// [`Schema::resource`], printing defaults as `defaults` says.
+    pub fn resource_with(
+        &self,
+        whole: &str,
+        whole_encoding: Encoding,
+        content: Content,
+        path: &ResourcePath,
+        to: Encoding,
+        defaults: Defaults,
+    ) -> Result<Option<String>, Finding> {
         let tree = self.parse_as(whole, whole_encoding, content)?;
         if path.is_datastore() {
-            return print(&tree, to).map(Some);
+            return print(&tree, to, defaults).map(Some);
         }
         if tree.reference().is_none() {
             return Ok(None);
@@ -308,7 +333,7 @@ impl Schema {
         let nodes = tree.find_xpath(&path.data_path()).map_err(Finding::from)?;
         let mut printed = Vec::new();
         for node in nodes {
-            let text = print_subtree(&node, to)?;
+            let text = print_subtree(&node, to, defaults)?;
             if !text.trim().is_empty() {
                 printed.push(text);
             }
@@ -331,8 +356,30 @@ fn format(encoding: Encoding) -> DataFormat {
     }
 }
 
+/// How a print shows the defaults of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defaults {
+    /// As the data holds them: what was given is printed, defaults libyang added are not.
+    AsParsed,
+    /// Every default, each tagged `default="true"` (RFC 6243 `report-all-tagged`; in JSON
+    /// the `ietf-netconf-with-defaults:default` annotation, RFC 8040 §4.8.9).
+    AllTagged,
+}
+
+/// libyang's `LYD_PRINT_WD_ALL_TAG` (printer_data.h), which yang5 does not name.
+const PRINT_WD_ALL_TAG: u32 = 0x40;
+
+impl Defaults {
+    fn flags(self) -> DataPrinterFlags {
+        match self {
+            Defaults::AsParsed => DataPrinterFlags::empty(),
+            Defaults::AllTagged => DataPrinterFlags::from_bits_retain(PRINT_WD_ALL_TAG),
+        }
+    }
+}
+
 /// Prints whole data; an empty tree is `""` in XML and `{}` in JSON.
-fn print(tree: &DataTree<'_>, to: Encoding) -> Result<String, Finding> {
+fn print(tree: &DataTree<'_>, to: Encoding, defaults: Defaults) -> Result<String, Finding> {
     if tree.reference().is_none() {
         return Ok(match to {
             Encoding::Xml => String::new(),
@@ -342,7 +389,7 @@ fn print(tree: &DataTree<'_>, to: Encoding) -> Result<String, Finding> {
     let printed = crate::print::print(
         tree,
         format(to),
-        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK | defaults.flags(),
     )?;
     // Data that is only implicit defaults prints as nothing.
     Ok(match (to, printed.trim().is_empty()) {
@@ -353,11 +400,15 @@ fn print(tree: &DataTree<'_>, to: Encoding) -> Result<String, Finding> {
 
 /// Prints one node with its subtree; an empty container prints as one (RFC 8040 §4.8.2's
 /// `depth=1` answer), and a default that was never set as nothing.
-fn print_subtree(node: &yang5::data::DataNodeRef<'_>, to: Encoding) -> Result<String, Finding> {
+fn print_subtree(
+    node: &yang5::data::DataNodeRef<'_>,
+    to: Encoding,
+    defaults: Defaults,
+) -> Result<String, Finding> {
     crate::print::print(
         node,
         format(to),
-        DataPrinterFlags::SHRINK | DataPrinterFlags::KEEP_EMPTY_CONT,
+        DataPrinterFlags::SHRINK | DataPrinterFlags::KEEP_EMPTY_CONT | defaults.flags(),
     )
 }
 

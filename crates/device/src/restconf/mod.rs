@@ -29,7 +29,7 @@ use rfc3535_wire::restconf::media::preferred_encoding;
 use rfc3535_wire::restconf::{Depth, Encoding, Errors, Fields, HostMeta, MediaType};
 use rfc3535_wire::tree::Element;
 use rfc3535_wire::{ns, ErrorTag, ErrorType, WithDefaults};
-use rfc3535_yang::{Content, PathError, ResourcePath, StepKind};
+use rfc3535_yang::{Content, Defaults, PathError, ResourcePath, StepKind};
 
 use crate::rpc::{self, Reply, RpcError};
 use crate::{Account, Shared};
@@ -716,16 +716,29 @@ impl Exchange<'_> {
             Ok(selection) => selection,
             Err(refusal) => return *refusal,
         };
+        // report-all-tagged: the tags the read carries are printed again (RFC 8040 §4.8.9).
+        let defaults = if self.query("with-defaults") == Some("report-all-tagged") {
+            Defaults::AllTagged
+        } else {
+            Defaults::AsParsed
+        };
         let body = self.shared.with_schema(|schema| {
             if let Some(selection) = &selection {
                 return self.selected(schema, &whole, content_kind, path, selection);
             }
             if path.is_datastore() {
                 schema
-                    .convert(&whole, Encoding::Xml, encoding, content_kind)
+                    .convert_with(&whole, Encoding::Xml, encoding, content_kind, defaults)
                     .map(|data| Some(rfc3535_wire::restconf::datastore::wrap(&data, encoding)))
             } else {
-                schema.resource(&whole, Encoding::Xml, content_kind, path, encoding)
+                schema.resource_with(
+                    &whole,
+                    Encoding::Xml,
+                    content_kind,
+                    path,
+                    encoding,
+                    defaults,
+                )
             }
         });
         let mut response = match body {
