@@ -77,3 +77,8 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Then the datastore's entity-tag and Last-Modified have not moved
     When "A" sets the sandbox text to a fresh value
     Then the datastore's entity-tag and Last-Modified have moved
+
+  @req:R3535-5.33 @rfc8040-3.3.2
+  Scenario: The operations resource lists every operation the device's modules define
+    Given a management session "A"
+    Then "A" reads the operations resource, and it lists every operation of the modules the device implements

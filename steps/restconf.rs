@@ -1372,3 +1372,85 @@ async fn validators_moved(world: &mut RunWorld) -> StepResult {
     }
     Ok(())
 }
+
+#[then(
+    expr = "{string} reads the operations resource, and it lists every operation of the modules the device implements"
+)]
+async fn lists_operations(world: &mut RunWorld, name: String) -> StepResult {
+    use rfc3535_client::wire::restconf::operations;
+    let device = Arc::clone(world.device()?);
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|e| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so its operations are unknown: {e}"
+        ))
+    })?;
+    let expected: Vec<rfc3535_yang::Operation> = schema
+        .operations()
+        .into_iter()
+        .filter(|o| !o.is_netconf_protocol())
+        .collect();
+    if expected.is_empty() {
+        return Err(Finding::skip(
+            "the device's modules define no operation besides NETCONF's own, so there is nothing the resource must list",
+        ));
+    }
+    let session = restconf(world, &name)?;
+    let encoding = session.encoding();
+    let target = format!("{}/operations", session.client().root());
+    let response = session
+        .send(Request::new(Method::GET, target.clone()).accept(encoding.data().as_str()))
+        .await?;
+    if !response.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET {target} answered {}{} (RFC 8040 §3.3.2)",
+            status_line(&response),
+            refusal_reason(&response)
+        )));
+    }
+    let answered = response.encoding().unwrap_or(encoding);
+    let listed = operations::parse(&response.body, answered).map_err(|e| {
+        Finding::fail(format!(
+            "the operations resource is not ietf-restconf:operations (RFC 8040 §3.3.2): {e}"
+        ))
+    })?;
+    world.notes.push(format!(
+        "{} operations listed; {} expected from the schema",
+        listed.len(),
+        expected.len()
+    ));
+    let named = |o: &rfc3535_yang::Operation| {
+        listed.iter().any(|l| {
+            l.name == o.name
+                && match answered {
+                    Encoding::Json => l.qualifier == o.module,
+                    Encoding::Xml => l.qualifier == o.namespace,
+                }
+        })
+    };
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|o| !named(o))
+        .map(|o| format!("{}:{}", o.module, o.name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Finding::fail(format!(
+            "the operations resource leaves out {} of the {} operations the device's modules define: {} (RFC 8040 §3.3.2)",
+            missing.len(),
+            expected.len(),
+            missing.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let malformed: Vec<String> = listed
+        .iter()
+        .filter(|l| !l.empty)
+        .map(|l| format!("{}:{}", l.qualifier, l.name))
+        .collect();
+    if !malformed.is_empty() {
+        return Err(Finding::fail(format!(
+            "operations listed as something other than an empty leaf ([null] in JSON, RFC 7951 §6.9): {}",
+            malformed.join(", ")
+        )));
+    }
+    Ok(())
+}

@@ -156,6 +156,9 @@ pub struct Faults {
     /// The RESTCONF entity-tag and Last-Modified move with every answer, configuration
     /// changed or not (RFC 8040 §3.4.1.1, §3.4.1.2: they follow the configuration).
     pub restconf_volatile_validators: bool,
+    /// The RESTCONF operations resource lists no operation, though the modules define some
+    /// (RFC 8040 §3.3.2).
+    pub restconf_operations_unlisted: bool,
 }
 
 /// What a profile is for.
@@ -246,6 +249,7 @@ const NONE: Faults = Faults {
     restconf_query_ignored: false,
     restconf_insert_ignored: false,
     restconf_volatile_validators: false,
+    restconf_operations_unlisted: false,
 };
 
 /// Every profile, compliant first.
@@ -396,6 +400,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "moves the RESTCONF entity-tag and Last-Modified with every answer, whether the configuration changed or not",
         faults: Faults {
             restconf_volatile_validators: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-operations-unlisted",
+        summary: "answers the RESTCONF operations resource with an empty list, though its modules define operations",
+        faults: Faults {
+            restconf_operations_unlisted: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -9,6 +9,7 @@
 //! - [`host_meta`]: root discovery through `/.well-known/host-meta` (RFC 8040 §3.1, RFC 6415),
 //!   as XRD or JRD.
 //! - [`query`]: the `depth` and `fields` query parameters (RFC 8040 §4.8.2, §4.8.3).
+//! - [`operations`]: the operations resource (§3.3.2), one empty leaf per operation.
 //! - [`monitoring`]: what `ietf-restconf-monitoring` lists: capability URIs (§9.1.1) and event
 //!   streams with their locations (§9.2).
 //! - [`sse`]: the server-sent events framing of an event stream (RFC 8040 §6.4), a tokio-util
@@ -23,6 +24,7 @@ pub mod errors;
 pub mod host_meta;
 pub mod media;
 pub mod monitoring;
+pub mod operations;
 pub mod patch;
 pub mod query;
 pub mod sse;
@@ -184,6 +186,7 @@ mod tests {
                     let _ = HostMeta::parse(text, encoding);
                     let _ = capability_list(text, encoding);
                     let _ = stream_list(text, encoding);
+                    let _ = operations::parse(text, encoding);
                 }
                 let _ = Fields::parse(text);
                 let _ = Depth::parse(text);

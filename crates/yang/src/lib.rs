@@ -29,7 +29,7 @@ pub mod shape;
 use std::path::Path;
 
 pub use resource::{Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
-pub use shape::{NodeKind, NodeShape, Shape, TextNode};
+pub use shape::{NodeKind, NodeShape, Operation, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{

@@ -208,4 +208,40 @@ impl Schema {
         }
         Shape { roots }
     }
+
+    /// Every `rpc` of the implemented modules, in module order.
+    pub fn operations(&self) -> Vec<Operation> {
+        let mut found = Vec::new();
+        for module in self.context.modules(true) {
+            if !module.is_implemented() {
+                continue;
+            }
+            for rpc in module.rpcs() {
+                found.push(Operation {
+                    module: module.name().to_owned(),
+                    namespace: module.namespace().to_owned(),
+                    name: rpc.name().to_owned(),
+                });
+            }
+        }
+        found
+    }
+}
+
+/// An operation (`rpc`) a schema defines.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Operation {
+    pub module: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl Operation {
+    /// Whether it is one of NETCONF's own protocol operations (RFC 6241's, RFC 5277's and the
+    /// NETCONF extensions' modules), which RESTCONF replaces with its methods and streams, as
+    /// opposed to the data-model-specific operations RESTCONF's operations resource lists
+    /// (RFC 8040 §3.3.2).
+    pub fn is_netconf_protocol(&self) -> bool {
+        self.module == "notifications" || self.module.starts_with("ietf-netconf")
+    }
 }

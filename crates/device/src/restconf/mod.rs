@@ -183,6 +183,15 @@ async fn answer(
     };
     let response = if path == ROOT || path == format!("{ROOT}/") {
         exchange.api_root()
+    } else if path == format!("{ROOT}/operations") {
+        exchange.operations()
+    } else if path.starts_with(&format!("{ROOT}/operations/")) {
+        exchange.reply.error(
+            StatusCode::NOT_IMPLEMENTED,
+            ErrorType::Protocol,
+            ErrorTag::OperationNotSupported,
+            "invoking operations over RESTCONF is not supported by this device",
+        )
     } else if path == format!("{ROOT}/yang-library-version") {
         exchange.library_version()
     } else if path == format!("{ROOT}/data") {
@@ -454,6 +463,30 @@ impl Exchange<'_> {
                 "{{\"ietf-restconf:restconf\":{{\"data\":{{}},\"operations\":{{}},\"yang-library-version\":\"{YANG_LIBRARY_VERSION}\"}}}}"
             ),
         };
+        self.headed(self.reply.data(StatusCode::OK, body))
+    }
+
+    /// `{+restconf}/operations` (RFC 8040 §3.3.2): the data-model-specific operations of the
+    /// implemented modules (NETCONF's own protocol operations are RESTCONF's methods).
+    fn operations(&self) -> HttpResponse {
+        if !matches!(self.method, Method::GET | Method::HEAD) {
+            return self.not_allowed("GET, HEAD, OPTIONS");
+        }
+        let listed = if self.shared.faults.restconf_operations_unlisted {
+            Vec::new()
+        } else {
+            self.shared
+                .with_schema(|s| s.operations())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|o| !o.is_netconf_protocol())
+                .collect()
+        };
+        let triples: Vec<(&str, &str, &str)> = listed
+            .iter()
+            .map(|o| (o.module.as_str(), o.namespace.as_str(), o.name.as_str()))
+            .collect();
+        let body = rfc3535_wire::restconf::operations::body(&triples, self.reply.encoding);
         self.headed(self.reply.data(StatusCode::OK, body))
     }
 
