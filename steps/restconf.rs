@@ -46,6 +46,44 @@ fn api_path(device: &DeviceContext, node: &NodePath, depth: usize) -> Result<Str
     Ok(format!("{module}:{}", elements.join("/")))
 }
 
+/// The sandbox list, or a skip saying the inventory names none.
+fn sandbox_list(device: &DeviceContext) -> Result<NodePath, Finding> {
+    device.sandbox.list.clone().ok_or_else(|| {
+        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
+    })
+}
+
+/// The response a `When` kept for its `Then`.
+fn kept_response(world: &RunWorld) -> Result<Response, Finding> {
+    world
+        .last_response
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no response kept"))
+}
+
+/// Sends `element_xml` (the XML element of the resource `body_path` names) as the body of a
+/// request on `target_path`, in the session's encoding.
+async fn send_element(
+    session: &RestconfSession,
+    method: Method,
+    target_path: &str,
+    query: &str,
+    element_xml: &str,
+    body_path: &str,
+) -> Result<Response, Finding> {
+    let body = session
+        .resource_body(element_xml, body_path)
+        .map_err(Finding::error)?;
+    let media = session.encoding().data();
+    Ok(session
+        .send(
+            Request::new(method, session.client().data_target(target_path, query))
+                .accept(media.as_str())
+                .body(media, body),
+        )
+        .await?)
+}
+
 fn status_line(response: &Response) -> String {
     format!(
         "{} {}",
@@ -91,9 +129,7 @@ async fn reads_both_encodings(world: &mut RunWorld, name: String) -> StepResult 
 #[when(expr = "{string} creates an entry of the sandbox list with POST")]
 async fn creates_entry(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let parent = api_path(&device, &list, list.elements.len() - 1)?;
     let leaf = list.elements.last().cloned().unwrap_or_default();
     let module = parent.split(':').next().unwrap_or_default().to_owned();
@@ -117,10 +153,7 @@ async fn creates_entry(world: &mut RunWorld, name: String) -> StepResult {
 
 #[then(expr = "the device answered 201 Created with a Location that reads back the entry")]
 async fn created_with_location(world: &mut RunWorld) -> StepResult {
-    let response = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let response = kept_response(world)?;
     if response.status.as_u16() != 201 {
         return Err(Finding::fail(format!(
             "the POST that created the entry answered {}, not 201 Created (RFC 8040 §4.4.1)",
@@ -171,11 +204,7 @@ async fn deletes_entry(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the entry is gone")]
 async fn entry_gone(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let list = device
-        .sandbox
-        .list
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let list = sandbox_list(&device)?;
     let value = world.list_entries.last().cloned().unwrap_or_default();
     let entries =
         rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running)
@@ -190,22 +219,7 @@ async fn entry_gone(world: &mut RunWorld) -> StepResult {
 
 /// The datastore's entity-tag, from a GET of the datastore resource.
 async fn entity_tag(session: &RestconfSession) -> Result<Option<String>, Finding> {
-    let response = session
-        .send(
-            Request::new(
-                Method::GET,
-                session.client().data_target("", "content=config"),
-            )
-            .accept(MediaType::YangDataXml.as_str()),
-        )
-        .await?;
-    if !response.status.is_success() {
-        return Err(Finding::fail(format!(
-            "GET of the datastore resource answered {}",
-            status_line(&response)
-        )));
-    }
-    Ok(response.header("etag").map(str::to_owned))
+    Ok(validators(session).await?.0)
 }
 
 #[when(expr = "{string} notes the datastore's entity-tag")]
@@ -292,9 +306,7 @@ async fn stale_write_refused(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} asks for an entry of the sandbox list that does not exist")]
 async fn asks_for_absent(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let path = format!(
         "{}={}-absent",
         api_path(&device, &list, list.elements.len())?,
@@ -345,10 +357,7 @@ async fn posts_existing(world: &mut RunWorld, name: String) -> StepResult {
 
 #[then(expr = "the answer is {int} with an errors body naming error-tag {string}")]
 async fn errors_body(world: &mut RunWorld, status: u16, tag: String) -> StepResult {
-    let response = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let response = kept_response(world)?;
     if response.status.as_u16() != status {
         return Err(Finding::fail(format!(
             "answered {}, not {status} (RFC 8040 §7)",
@@ -390,9 +399,7 @@ async fn errors_body(world: &mut RunWorld, status: u16, tag: String) -> StepResu
 async fn send_list_patch(world: &mut RunWorld, name: &str, then_fail: bool) -> StepResult {
     use rfc3535_client::wire::restconf::{PatchEdit, PatchOperation, YangPatch};
     let device = Arc::clone(world.device()?);
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let path = api_path(&device, &list, list.elements.len())?;
     let module = path.split(':').next().unwrap_or_default().to_owned();
     let leaf = list.elements.last().cloned().unwrap_or_default();
@@ -470,10 +477,7 @@ async fn patch_that_works(world: &mut RunWorld, name: String) -> StepResult {
 fn patch_status(
     world: &RunWorld,
 ) -> Result<(Response, rfc3535_client::wire::restconf::PatchStatus), Finding> {
-    let response = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let response = kept_response(world)?;
     let encoding = response.encoding().ok_or_else(|| {
         Finding::fail(format!(
             "the answer to a YANG Patch ({}) carries no yang-patch-status (RFC 8072 §2.3)",
@@ -529,11 +533,7 @@ async fn patch_applied(world: &mut RunWorld) -> StepResult {
 
 async fn patched_entries_present(world: &RunWorld) -> Result<Vec<String>, Finding> {
     let device = world.device()?;
-    let list = device
-        .sandbox
-        .list
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let list = sandbox_list(device)?;
     let entries =
         rfc3535_harness::session::read_node(world.any_session()?, &list, Datastore::Running)
             .await?;
@@ -571,9 +571,7 @@ async fn both_entries(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} adds an entry of its own to the sandbox list")]
 async fn adds_own_entry(world: &mut RunWorld, name: String) -> StepResult {
     let device = world.require_sandbox()?;
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let value = format!("{}-own", world.fresh_value());
     world.list_entries.push(value.clone());
     let session = world.session(&name)?;
@@ -591,11 +589,7 @@ async fn adds_own_entry(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the sandbox list still holds the entry of its own")]
 async fn still_holds_own_entry(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let list = device
-        .sandbox
-        .list
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
+    let list = sandbox_list(&device)?;
     let own = format!("{}-own", world.fresh_value());
     let entries = read_node(world.any_session()?, &list, Datastore::Running).await?;
     if entries.contains(&own) {
@@ -615,27 +609,15 @@ async fn patches_container(world: &mut RunWorld, name: String) -> StepResult {
     world.text_value = Some(value.clone());
     let path = api_path(&device, &device.sandbox.text, 1)?;
     let session = restconf(world, &name)?;
-    let body = session
-        .resource_body(&device.sandbox.text.wrap_leaf("", Some(&value)), &path)
-        .map_err(Finding::error)?;
-    let media = session.encoding().data();
-    let response = session
-        .send(
-            Request::new(Method::PATCH, session.client().data_target(&path, ""))
-                .accept(media.as_str())
-                .body(media, body),
-        )
-        .await?;
+    let text = device.sandbox.text.wrap_leaf("", Some(&value));
+    let response = send_element(session, Method::PATCH, &path, "", &text, &path).await?;
     world.last_response = Some(response);
     Ok(())
 }
 
 #[then(expr = "the PATCH answered 200 OK or 204 No Content")]
 async fn patch_answered(world: &mut RunWorld) -> StepResult {
-    let response = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let response = kept_response(world)?;
     if matches!(response.status.as_u16(), 200 | 204) {
         return Ok(());
     }
@@ -649,25 +631,14 @@ async fn patch_answered(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} patches an entry of the sandbox list that does not exist")]
 async fn patches_absent(world: &mut RunWorld, name: String) -> StepResult {
     let device = world.require_sandbox()?;
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let value = format!("{}-absent", world.fresh_value());
     // Removed afterwards, should the device create it.
     world.list_entries.push(value.clone());
     let path = entry_path(&device, &list, &value)?;
     let session = restconf(world, &name)?;
-    let body = session
-        .resource_body(&entry_xml(&list, &value), &path)
-        .map_err(Finding::error)?;
-    let media = session.encoding().data();
-    let response = session
-        .send(
-            Request::new(Method::PATCH, session.client().data_target(&path, ""))
-                .accept(media.as_str())
-                .body(media, body),
-        )
-        .await?;
+    let entry = entry_xml(&list, &value);
+    let response = send_element(session, Method::PATCH, &path, "", &entry, &path).await?;
     world.last_response = Some(response);
     Ok(())
 }
@@ -675,15 +646,8 @@ async fn patches_absent(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the PATCH is refused and the entry is not created")]
 async fn absent_not_created(world: &mut RunWorld) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let list = device
-        .sandbox
-        .list
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no sandbox list"))?;
-    let response = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let list = sandbox_list(&device)?;
+    let response = kept_response(world)?;
     let absent = format!("{}-absent", world.fresh_value());
     let entries = read_node(world.any_session()?, &list, Datastore::Running).await?;
     if entries.contains(&absent) {
@@ -775,10 +739,7 @@ fn top_level_names(xml: &str) -> Result<std::collections::BTreeSet<(String, Stri
 
 #[then(expr = "a HEAD of the datastore resource answers as its GET does, without a body")]
 async fn head_of_datastore(world: &mut RunWorld) -> StepResult {
-    let get = world
-        .last_response
-        .clone()
-        .ok_or_else(|| Finding::error("harness bug: no response kept"))?;
+    let get = kept_response(world)?;
     let session = restconf(world, "A")?;
     let encoding = session.encoding();
     let head = session
@@ -1078,17 +1039,15 @@ pub(super) async fn post_list_entry(
     query: &str,
 ) -> StepResult {
     let parent = api_path(device, list, list.elements.len() - 1)?;
-    let body = session
-        .resource_body(&entry_xml(list, value), &entry_path(device, list, value)?)
-        .map_err(Finding::error)?;
-    let media = session.encoding().data();
-    let response = session
-        .send(
-            Request::new(Method::POST, session.client().data_target(&parent, query))
-                .accept(media.as_str())
-                .body(media, body),
-        )
-        .await?;
+    let response = send_element(
+        session,
+        Method::POST,
+        &parent,
+        query,
+        &entry_xml(list, value),
+        &entry_path(device, list, value)?,
+    )
+    .await?;
     if response.status.is_success() {
         return Ok(());
     }
@@ -1107,9 +1066,7 @@ async fn posts_before(
     anchor: String,
 ) -> StepResult {
     let device = world.require_sandbox()?;
-    let list = device.sandbox.list.clone().ok_or_else(|| {
-        Finding::skip("the inventory names no sandbox list (sandbox.ordered_list: none)")
-    })?;
+    let list = sandbox_list(&device)?;
     let new = format!("{}.{}.rfc3535.example", new.trim(), world.nonce);
     let anchor = format!("{}.{}.rfc3535.example", anchor.trim(), world.nonce);
     world.list_entries.push(new.clone());

@@ -30,6 +30,26 @@ pub struct Capability {
     pub parameters: Vec<(String, String)>,
 }
 
+/// The `key=value` parameters after a capability URI's `?` (NETCONF's and RESTCONF's alike).
+pub(crate) fn parameters_of(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (p.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// The value of one of those parameters.
+pub(crate) fn parameter_in<'p>(parameters: &'p [(String, String)], key: &str) -> Option<&'p str> {
+    parameters
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 const BASE_PREFIX: &str = "urn:ietf:params:netconf:base:";
 const STANDARD_PREFIX: &str = "urn:ietf:params:netconf:capability:";
 
@@ -41,14 +61,7 @@ impl Capability {
             Some((stem, query)) => (stem, query),
             None => (uri, ""),
         };
-        let parameters: Vec<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (p.to_owned(), String::new()),
-            })
-            .collect();
+        let parameters = parameters_of(query);
         let param = |key: &str| {
             parameters
                 .iter()
@@ -95,10 +108,7 @@ impl Capability {
 
     /// The value of a query parameter.
     pub fn parameter(&self, key: &str) -> Option<&str> {
-        self.parameters
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        parameter_in(&self.parameters, key)
     }
 
     /// Whether this is the standard capability `name` (any version).

@@ -33,14 +33,7 @@ impl RestconfCapability {
         if name.is_empty() || version.is_empty() {
             return None;
         }
-        let parameters = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (key, value) = p.split_once('=').unwrap_or((p, ""));
-                (key.to_owned(), value.to_owned())
-            })
-            .collect();
+        let parameters = crate::capability::parameters_of(query);
         Some(RestconfCapability {
             name: name.to_owned(),
             version: version.to_owned(),
@@ -50,10 +43,7 @@ impl RestconfCapability {
 
     /// The value of a parameter.
     pub fn parameter(&self, key: &str) -> Option<&str> {
-        self.parameters
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        crate::capability::parameter_in(&self.parameters, key)
     }
 }
 
