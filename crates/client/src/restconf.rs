@@ -259,8 +259,28 @@ impl RestconfClient {
     /// The target of a data resource: `{root}/data/{api_path}` (the api-path as given,
     /// already percent-encoded), with a query when one is given.
     pub fn data_target(&self, api_path: &str, query: &str) -> String {
+        self.target_under("data", api_path, query)
+    }
+
+    /// The request target of a resource in an NMDA datastore (RFC 8527 §3.1):
+    /// `{root}/ds/ietf-datastores:NAME[/api_path][?query]`.
+    pub fn datastore_target(
+        &self,
+        datastore: &crate::wire::NmdaDatastore,
+        api_path: &str,
+        query: &str,
+    ) -> String {
+        let resource = format!(
+            "ds/{}",
+            crate::wire::restconf::datastore::nmda_segment(datastore)
+        );
+        self.target_under(&resource, api_path, query)
+    }
+
+    /// `{root}/RESOURCE[/api_path][?query]`.
+    fn target_under(&self, resource: &str, api_path: &str, query: &str) -> String {
         let path = api_path.trim_start_matches('/');
-        let mut target = format!("{}/data", self.root);
+        let mut target = format!("{}/{resource}", self.root);
         if !path.is_empty() {
             target.push('/');
             target.push_str(path);

@@ -159,6 +159,12 @@ pub struct Faults {
     /// The RESTCONF operations resource lists no operation, though the modules define some
     /// (RFC 8040 §3.3.2).
     pub restconf_operations_unlisted: bool,
+    /// A RESTCONF write of the operational datastore resource is accepted and lands in
+    /// running, though operational is read-only (RFC 8342 §5.3, RFC 8527 §3.1).
+    pub restconf_operational_writable: bool,
+    /// A read with origins (`<get-data>` with-origin, RESTCONF `with-origin`) carries no
+    /// origin annotation (RFC 8526 §3.1.1, RFC 8527 §3.2.2).
+    pub origin_unannotated: bool,
 }
 
 /// What a profile is for.
@@ -250,6 +256,8 @@ const NONE: Faults = Faults {
     restconf_insert_ignored: false,
     restconf_volatile_validators: false,
     restconf_operations_unlisted: false,
+    restconf_operational_writable: false,
+    origin_unannotated: false,
 };
 
 /// Every profile, compliant first.
@@ -409,6 +417,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers the RESTCONF operations resource with an empty list, though its modules define operations",
         faults: Faults {
             restconf_operations_unlisted: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-operational-writable",
+        summary: "accepts a RESTCONF write of the operational datastore and applies it to running, though operational is read-only",
+        faults: Faults {
+            restconf_operational_writable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "origin-unannotated",
+        summary: "answers a read with origins without any origin annotation",
+        faults: Faults {
+            origin_unannotated: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -279,6 +279,8 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
         RestconfCapability::uri("with-defaults"),
         RestconfCapability::uri("yang-patch"),
         RestconfCapability::uri("replay"),
+        // RFC 8527 §3.2.2: the operational datastore resource takes with-origin.
+        RestconfCapability::uri("with-origin"),
     ] {
         xml.push_str(&format!("<capability>{}</capability>", escape(&uri)));
     }

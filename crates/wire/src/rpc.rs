@@ -368,6 +368,46 @@ pub enum NmdaDatastore {
 }
 
 impl NmdaDatastore {
+    /// Every datastore RFC 8342 defines, conventional ones first.
+    pub const ALL: [NmdaDatastore; 5] = [
+        NmdaDatastore::Running,
+        NmdaDatastore::Candidate,
+        NmdaDatastore::Startup,
+        NmdaDatastore::Intended,
+        NmdaDatastore::Operational,
+    ];
+
+    /// The identity's name in `ietf-datastores` (`running`, `operational`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            NmdaDatastore::Running => "running",
+            NmdaDatastore::Candidate => "candidate",
+            NmdaDatastore::Startup => "startup",
+            NmdaDatastore::Intended => "intended",
+            NmdaDatastore::Operational => "operational",
+        }
+    }
+
+    /// The datastore an `ietf-datastores` identity name names.
+    pub fn from_name(name: &str) -> Option<NmdaDatastore> {
+        NmdaDatastore::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// Whether it is a configuration datastore that can be written (RFC 8342 §5.1):
+    /// `intended` and `operational` are read-only (§5.1.4, §5.3).
+    pub fn is_writable(&self) -> bool {
+        matches!(
+            self,
+            NmdaDatastore::Running | NmdaDatastore::Candidate | NmdaDatastore::Startup
+        )
+    }
+
+    /// Whether it holds configuration only (the conventional datastores, RFC 8342 §4), not
+    /// state as `operational` does.
+    pub fn is_conventional(&self) -> bool {
+        *self != NmdaDatastore::Operational
+    }
+
     fn identity(&self) -> &'static str {
         match self {
             NmdaDatastore::Running => "ds:running",

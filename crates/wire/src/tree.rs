@@ -65,8 +65,15 @@ impl Element {
                     };
                     if !element.children.is_empty() {
                         element.text = element.text.trim().to_owned();
-                    } else if element.text.contains(':') {
-                        declare_text_prefixes(&mut element, &walker);
+                    }
+                    let leaf_text_prefixed =
+                        element.children.is_empty() && element.text.contains(':');
+                    let attribute_prefixed = element
+                        .attributes
+                        .iter()
+                        .any(|(namespace, _, value)| namespace != "xmlns" && value.contains(':'));
+                    if leaf_text_prefixed || attribute_prefixed {
+                        declare_value_prefixes(&mut element, &walker);
                     }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(element),
@@ -236,15 +243,43 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
-/// The prefixed namespace bindings in scope at every element with this local name, in
-/// Keeps, on a leaf whose text uses namespace prefixes (an identityref `ianaift:ethernetCsmacd`,
-/// an instance-identifier), the declarations of those prefixes in scope, as `("xmlns", prefix,
-/// uri)` attributes: the tree resolves element names, but a value's prefixes mean something
-/// only with their declarations, and the XML written again must still say what they are.
-fn declare_text_prefixes(element: &mut Element, walker: &Walker<'_>) {
+/// Keeps, on an element whose values use namespace prefixes (a leaf's identityref
+/// `ianaift:ethernetCsmacd` or instance-identifier, an annotation's identity
+/// `or:origin="or:intended"`), the declarations of those prefixes in scope, as `("xmlns",
+/// prefix, uri)` attributes: the tree resolves element and attribute names, but a value's
+/// prefixes mean something only with their declarations, and the XML written again must
+/// still say what they are.
+fn declare_value_prefixes(element: &mut Element, walker: &Walker<'_>) {
     let mut bindings: Option<Vec<(String, String)>> = None;
-    let text = element.text.as_str();
-    let mut declared = Vec::new();
+    let mut declared: Vec<(String, String)> = Vec::new();
+    let leaf_text = element.children.is_empty().then_some(element.text.as_str());
+    let attribute_values = element
+        .attributes
+        .iter()
+        .filter(|(namespace, _, _)| namespace != "xmlns")
+        .map(|(_, _, value)| value.as_str());
+    for text in leaf_text.into_iter().chain(attribute_values) {
+        declare_prefixes_of(text, walker, &mut bindings, &mut declared);
+    }
+    for (prefix, uri) in declared {
+        if !element
+            .attributes
+            .iter()
+            .any(|(namespace, local, _)| namespace == "xmlns" && *local == prefix)
+        {
+            element.attributes.push(("xmlns".to_owned(), prefix, uri));
+        }
+    }
+    element.attributes.sort();
+}
+
+/// Adds to `declared` the binding in scope of each prefix `text` uses.
+fn declare_prefixes_of(
+    text: &str,
+    walker: &Walker<'_>,
+    bindings: &mut Option<Vec<(String, String)>>,
+    declared: &mut Vec<(String, String)>,
+) {
     for (colon, _) in text.match_indices(':') {
         let before = &text[..colon];
         // The prefix is the run of name characters before the colon (a character boundary
@@ -263,18 +298,9 @@ fn declare_text_prefixes(element: &mut Element, walker: &Walker<'_>) {
             declared.push((prefix.to_owned(), uri.clone()));
         }
     }
-    for (prefix, uri) in declared {
-        if !element
-            .attributes
-            .iter()
-            .any(|(namespace, local, _)| namespace == "xmlns" && *local == prefix)
-        {
-            element.attributes.push(("xmlns".to_owned(), prefix, uri));
-        }
-    }
-    element.attributes.sort();
 }
 
+/// The prefixed namespace bindings in scope at every element with this local name, in
 /// document order: the context an XPath expression in that element needs (RFC 6241 §8.9.1 for
 /// a filter's `select`, RFC 5717 §2.4.1 for a partial lock's `select`, an
 /// instance-identifier in a reply). The tree itself resolves prefixes away.
@@ -391,6 +417,22 @@ mod tests {
             .is_empty());
         assert!(Element::parse_fragment("<a><b></a>").is_err());
         assert!(Element::parse_fragment("<a>").is_err());
+    }
+
+    #[test]
+    fn prefixes_an_annotation_value_uses_are_declared_when_written_again() {
+        let or = "urn:ietf:params:xml:ns:yang:ietf-origin";
+        let xml = format!(
+            r#"<d xmlns:or="{or}"><system xmlns="urn:s" or:origin="or:intended"><contact>x</contact></system></d>"#
+        );
+        let parsed = Element::parse(&xml).expect("parses");
+        let written = fragment_xml(&parsed.children);
+        let again = Element::parse_fragment(&written).expect("parses again");
+        assert_eq!(again, parsed.children, "{written}");
+        assert!(
+            written.contains(&format!(r#"xmlns:or="{or}""#)),
+            "the value's prefix is declared: {written}"
+        );
     }
 
     #[test]

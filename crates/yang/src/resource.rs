@@ -234,6 +234,20 @@ impl Schema {
         print(&tree, to, defaults)
     }
 
+    /// [`Schema::convert`] of data cut short (by RESTCONF's `depth` or `fields`): a container
+    /// the cut left empty prints as one, as a depth-limited answer shows it (RFC 8040
+    /// §4.8.2), where whole data leaves an empty non-presence container out.
+    pub fn convert_cut(
+        &self,
+        text: &str,
+        from: Encoding,
+        to: Encoding,
+        content: Content,
+    ) -> Result<String, Finding> {
+        let tree = self.parse_as(text, from, content)?;
+        print_flagged(&tree, to, DataPrinterFlags::KEEP_EMPTY_CONT)
+    }
+
     /// Parses whole data in either encoding with the checks `content` asks for.
     pub(crate) fn parse_as(
         &self,
@@ -380,6 +394,15 @@ impl Defaults {
 
 /// Prints whole data; an empty tree is `""` in XML and `{}` in JSON.
 fn print(tree: &DataTree<'_>, to: Encoding, defaults: Defaults) -> Result<String, Finding> {
+    print_flagged(tree, to, defaults.flags())
+}
+
+/// [`print`] with these printer flags besides the usual ones.
+fn print_flagged(
+    tree: &DataTree<'_>,
+    to: Encoding,
+    flags: DataPrinterFlags,
+) -> Result<String, Finding> {
     if tree.reference().is_none() {
         return Ok(match to {
             Encoding::Xml => String::new(),
@@ -389,7 +412,7 @@ fn print(tree: &DataTree<'_>, to: Encoding, defaults: Defaults) -> Result<String
     let printed = crate::print::print(
         tree,
         format(to),
-        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK | defaults.flags(),
+        DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK | flags,
     )?;
     // Data that is only implicit defaults prints as nothing.
     Ok(match (to, printed.trim().is_empty()) {

@@ -28,7 +28,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTRO
 use rfc3535_wire::restconf::media::preferred_encoding;
 use rfc3535_wire::restconf::{Depth, Encoding, Errors, Fields, HostMeta, MediaType};
 use rfc3535_wire::tree::Element;
-use rfc3535_wire::{ns, ErrorTag, ErrorType, WithDefaults};
+use rfc3535_wire::{ns, ErrorTag, ErrorType, NmdaDatastore, WithDefaults};
 use rfc3535_yang::{Content, Defaults, PathError, ResourcePath, StepKind};
 
 use crate::rpc::{self, Reply, RpcError};
@@ -159,7 +159,24 @@ async fn answer(
     let Some(user) = authenticate(shared, accounts, &head.headers) else {
         return unauthorized(&reply);
     };
-    let query = match parse_query(head.uri.query().unwrap_or_default(), &DATA_QUERY) {
+    // `{+restconf}/ds/<datastore>[/api-path]` (RFC 8527 §3.1): the NMDA datastore it names,
+    // and the api-path within it.
+    let nmda = path
+        .strip_prefix(&format!("{ROOT}/ds/"))
+        .map(|rest| rest.split_once('/').unwrap_or((rest, "")))
+        .map(|(segment, api_path)| {
+            let segment = percent_decode_str(segment).decode_utf8_lossy();
+            (
+                rfc3535_wire::restconf::datastore::parse_nmda_segment(&segment),
+                api_path,
+            )
+        });
+    let known: &[&str] = if nmda.is_some() {
+        &NMDA_QUERY
+    } else {
+        &DATA_QUERY
+    };
+    let query = match parse_query(head.uri.query().unwrap_or_default(), known) {
         Ok(query) => query,
         Err(message) => {
             return reply.error(
@@ -180,6 +197,7 @@ async fn answer(
         body,
         body_media,
         reply,
+        datastore: nmda.as_ref().and_then(|(datastore, _)| datastore.clone()),
     };
     let response = if path == ROOT || path == format!("{ROOT}/") {
         exchange.api_root()
@@ -198,6 +216,16 @@ async fn answer(
         exchange.data("")
     } else if let Some(api_path) = path.strip_prefix(&format!("{ROOT}/data/")) {
         exchange.data(api_path)
+    } else if let Some((datastore, api_path)) = nmda {
+        match datastore {
+            Some(_) => exchange.data(api_path),
+            None => exchange.reply.error(
+                StatusCode::NOT_FOUND,
+                ErrorType::Protocol,
+                ErrorTag::InvalidValue,
+                "no such datastore: {+restconf}/ds/ names an ietf-datastores identity (RFC 8527 §3.1)",
+            ),
+        }
     } else if let Some(file) = path.strip_prefix(&format!("{ROOT}/yang/")) {
         exchange.module(file)
     } else {
@@ -250,6 +278,18 @@ const DATA_QUERY: [&str; 6] = [
     "point",
     "depth",
     "fields",
+];
+
+/// The query parameters an NMDA datastore resource serves: the data resources' and
+/// `with-origin` (RFC 8527 §3.2.2).
+const NMDA_QUERY: [&str; 7] = [
+    "content",
+    "with-defaults",
+    "insert",
+    "point",
+    "depth",
+    "fields",
+    "with-origin",
 ];
 
 /// A query's parameters, percent-decoded. A parameter not `known`, and a parameter given
@@ -395,6 +435,9 @@ struct Exchange<'a> {
     body: String,
     body_media: Option<MediaType>,
     reply: Answer<'a>,
+    /// The NMDA datastore an `{+restconf}/ds` resource names (RFC 8527); `None` for
+    /// `{+restconf}/data`, the conventional datastores seen as one.
+    datastore: Option<NmdaDatastore>,
 }
 
 /// What a write of a data resource does to the element the URI names.
@@ -549,6 +592,13 @@ impl Exchange<'_> {
         const ALLOWED: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
         match self.method {
             Method::GET | Method::HEAD => self.read(&resolved),
+            Method::OPTIONS if self.datastore.as_ref().is_some_and(|d| !d.is_writable()) => {
+                let mut response = response(StatusCode::OK, None);
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+                response
+            }
             Method::OPTIONS => {
                 let mut response = response(StatusCode::OK, None);
                 response
@@ -561,6 +611,13 @@ impl Exchange<'_> {
                     ),
                 );
                 response
+            }
+            Method::PUT | Method::POST | Method::PATCH | Method::DELETE
+                if self.datastore.as_ref().is_some_and(|d| !d.is_writable())
+                    && !self.shared.faults.restconf_operational_writable =>
+            {
+                // RFC 8342 §5.1.4, §5.3: intended and operational are read-only.
+                self.not_allowed("GET, HEAD, OPTIONS")
             }
             Method::PUT | Method::POST | Method::PATCH | Method::DELETE => {
                 if let Some(refusal) = self.precondition_failed() {
@@ -689,6 +746,9 @@ impl Exchange<'_> {
                 }
             },
         };
+        if let Some(datastore) = &self.datastore {
+            return self.read_datastore(datastore, content);
+        }
         // No filter: the resource is cut out of the whole read through the schema, which keeps
         // the namespace prefixes identity values need.
         let operation = match content {
@@ -703,6 +763,50 @@ impl Exchange<'_> {
             Ok(_) => Ok(String::new()),
             Err(error) => Err(Box::new(self.reply.refused(&error))),
         }
+    }
+
+    /// Reads a whole NMDA datastore with `<get-data>` (RFC 8527 §3.1 on RFC 8526 §3.1.1):
+    /// `content=config` of operational is its config filter, `with-origin` and `with-defaults`
+    /// are the operation's own. The data, as XML.
+    fn read_datastore(&self, datastore: &NmdaDatastore, content: &str) -> Result<String, Refusal> {
+        let with_defaults = match self.query("with-defaults") {
+            None => None,
+            Some(_) if *datastore == NmdaDatastore::Operational => {
+                return Err(Box::new(self.bad_request(
+                    "with-defaults does not apply to the operational datastore: this device lists no with-operational-defaults capability (RFC 8527 §3.2.1)",
+                )))
+            }
+            Some(mode) => Some(WithDefaults::parse(mode).ok_or_else(|| {
+                Box::new(self.bad_request(&format!("with-defaults {mode:?} is not a mode")))
+            })?),
+        };
+        let get = rfc3535_wire::GetData {
+            config_filter: (content == "config" && *datastore == NmdaDatastore::Operational)
+                .then_some(true),
+            with_origin: self.query("with-origin").is_some(),
+            with_defaults,
+            ..rfc3535_wire::GetData::new(datastore.clone())
+        };
+        let mut operation = String::new();
+        rfc3535_wire::Operation::GetData(get).write_xml(&mut operation);
+        let data = match self.rpc(&operation) {
+            Ok(Reply::Raw(xml)) => xml,
+            Ok(_) => return Ok(String::new()),
+            Err(error) => return Err(Box::new(self.reply.refused(&error))),
+        };
+        // The reply's `<data>` element of ietf-netconf-nmda, unwrapped as text: the device
+        // wrote it, and a re-parse would lose the prefix declarations origin values use.
+        data.split_once('>')
+            .and_then(|(_, inner)| inner.strip_suffix("</data>"))
+            .map(str::to_owned)
+            .or_else(|| data.ends_with("/>").then(String::new))
+            .ok_or_else(|| {
+                Box::new(self.reply.refused(&RpcError::new(
+                    ErrorType::Application,
+                    ErrorTag::OperationFailed,
+                    "harness bug: the device's own get-data reply is no <data> element",
+                )))
+            })
     }
 
     /// GET and HEAD of a data resource (RFC 8040 §4.3).
@@ -740,7 +844,11 @@ impl Exchange<'_> {
             Err(refusal) => return *refusal,
         };
         let encoding = self.reply.encoding;
-        let content_kind = if content == "config" {
+        let conventional = self
+            .datastore
+            .as_ref()
+            .is_some_and(NmdaDatastore::is_conventional);
+        let content_kind = if content == "config" || conventional {
             Content::PartialConfig
         } else {
             Content::Data
@@ -877,7 +985,7 @@ impl Exchange<'_> {
         let cut = rfc3535_wire::tree::fragment_xml(&elements);
         if path.is_datastore() {
             return schema
-                .convert(&cut, Encoding::Xml, encoding, content_kind)
+                .convert_cut(&cut, Encoding::Xml, encoding, content_kind)
                 .map(|data| Some(rfc3535_wire::restconf::datastore::wrap(&data, encoding)));
         }
         let placed = schema.place(&cut, Encoding::Xml, path, path.steps.len() - 1);
@@ -988,6 +1096,9 @@ impl Exchange<'_> {
 
     /// An edit with this default operation (`replace` replaces the whole datastore).
     fn edit_with(&self, config: &[Element], default_operation: &str) -> Result<(), RpcError> {
+        if let Some(datastore) = &self.datastore {
+            return self.edit_datastore(datastore, config, default_operation);
+        }
         let writable_running = self
             .shared
             .capabilities()
@@ -1011,6 +1122,36 @@ impl Exchange<'_> {
             }
         }
         Ok(())
+    }
+
+    /// An edit of an NMDA datastore with `<edit-data>` (RFC 8527 §3.1 on RFC 8526 §3.1.2).
+    /// Only a writable datastore gets here: the others are refused as they are routed.
+    fn edit_datastore(
+        &self,
+        datastore: &NmdaDatastore,
+        config: &[Element],
+        default_operation: &str,
+    ) -> Result<(), RpcError> {
+        // The fault: a write of the operational datastore lands in running.
+        let datastore = if self.shared.faults.restconf_operational_writable
+            && *datastore == NmdaDatastore::Operational
+        {
+            NmdaDatastore::Running
+        } else {
+            datastore.clone()
+        };
+        let default_operation = match default_operation {
+            "replace" => rfc3535_wire::DefaultOperation::Replace,
+            _ => rfc3535_wire::DefaultOperation::Merge,
+        };
+        let edit = rfc3535_wire::EditData {
+            datastore,
+            default_operation: Some(default_operation),
+            config: config.iter().map(Element::to_xml).collect(),
+        };
+        let mut operation = String::new();
+        rfc3535_wire::Operation::EditData(edit).write_xml(&mut operation);
+        self.rpc(&operation).map(|_| ())
     }
 
     /// PUT (RFC 8040 §4.5): create or replace the resource; 201 when it was created.

@@ -216,8 +216,9 @@ pub(super) fn get_data(
             "with-origin is only for the operational datastore",
         ));
     }
+    let annotate = with_origin && !shared.faults.origin_unannotated;
     let mut data = match datastore.as_str() {
-        "operational" => crate::state::operational(shared, stores, with_origin),
+        "operational" => crate::state::operational(shared, stores, annotate),
         "running" if shared.faults.state_in_running_data => {
             crate::state::operational(shared, stores, false)
         }

@@ -1,5 +1,6 @@
-//! The body of the datastore resource `{+restconf}/data` (RFC 8040 §3.5.1, §4.5, §4.6.1): the
-//! datastore's top-level nodes inside `ietf-restconf:data`, in XML
+//! The body of the datastore resource `{+restconf}/data` (RFC 8040 §3.5.1, §4.5, §4.6.1), and
+//! of each NMDA datastore resource `{+restconf}/ds/<datastore>` (RFC 8527 §3.1), whose path
+//! segment is named here too: the datastore's top-level nodes inside `ietf-restconf:data`, in XML
 //! (`<data xmlns="urn:ietf:params:xml:ns:yang:ietf-restconf">`) or JSON
 //! (`{"ietf-restconf:data": {...}}`). Wrapping and unwrapping are textual; the data inside is
 //! left as it is (XML elements get the namespace declarations in scope carried in).
@@ -9,10 +10,29 @@ use serde_json::value::RawValue;
 
 use super::{single_member, BodyError, Encoding};
 use crate::ns;
+use crate::rpc::NmdaDatastore;
 use crate::xml::Walker;
 
 /// The JSON name of the datastore container.
 pub const JSON_MEMBER: &str = "ietf-restconf:data";
+
+/// The module whose identities name the NMDA datastores in a `{+restconf}/ds` path.
+const DATASTORES_MODULE: &str = "ietf-datastores";
+
+/// The path segment of an NMDA datastore resource under `{+restconf}/ds` (RFC 8527 §3.1):
+/// the datastore's identity, module-qualified (`ietf-datastores:operational`).
+pub fn nmda_segment(datastore: &NmdaDatastore) -> String {
+    format!("{DATASTORES_MODULE}:{}", datastore.name())
+}
+
+/// The datastore an `{+restconf}/ds` path segment names; `None` for what is no
+/// `ietf-datastores` identity.
+pub fn parse_nmda_segment(segment: &str) -> Option<NmdaDatastore> {
+    let (module, name) = segment.split_once(':')?;
+    (module == DATASTORES_MODULE)
+        .then(|| NmdaDatastore::from_name(name))
+        .flatten()
+}
 
 /// The body for these top-level nodes: XML elements, or a JSON object of module-qualified
 /// members (`{}` or empty for none).
@@ -63,6 +83,27 @@ pub fn unwrap(body: &str, encoding: Encoding) -> Result<String, BodyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nmda_segments_name_each_datastore_and_nothing_else() {
+        for datastore in NmdaDatastore::ALL {
+            let segment = nmda_segment(&datastore);
+            assert_eq!(parse_nmda_segment(&segment), Some(datastore));
+        }
+        assert_eq!(
+            nmda_segment(&NmdaDatastore::Operational),
+            "ietf-datastores:operational"
+        );
+        for other in [
+            "running",
+            "ds:running",
+            "ietf-datastores:",
+            "ietf-datastores:conventional",
+            "ietf-origin:intended",
+        ] {
+            assert_eq!(parse_nmda_segment(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn bodies_wrap_and_unwrap_in_both_encodings() {
