@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
-use rfc3535_client::wire::{CreateSubscription, Datastore, GetData, NmdaDatastore};
+use rfc3535_client::wire::{CreateSubscription, Datastore, GetData, NmdaDatastore, WithDefaults};
 use rfc3535_harness::session::ManagementSession as _;
 use rfc3535_harness::with_defaults::{
     announced_modes, default_leaves, judge, restconf_modes, ModeRead,
@@ -162,6 +162,60 @@ async fn reads_every_mode_with_get(world: &mut RunWorld, name: String) -> StepRe
     expr = "{string} reads the datastore's configuration over RESTCONF in every with-defaults mode"
 )]
 async fn reads_every_mode_over_restconf(world: &mut RunWorld, name: String) -> StepResult {
+    read_every_mode_over_restconf(world, &name, RestconfRead::DataResource).await
+}
+
+#[when(expr = "{string} reads the running datastore resource in every with-defaults mode")]
+async fn reads_every_mode_from_running_resource(world: &mut RunWorld, name: String) -> StepResult {
+    read_every_mode_over_restconf(world, &name, RestconfRead::RunningResource).await
+}
+
+/// The RESTCONF resource a with-defaults read is of: the configuration of the datastore
+/// resource (`{+restconf}/data?content=config`, RFC 8040 §4.8.9), or the running datastore
+/// resource of the NMDA (`{+restconf}/ds/ietf-datastores:running`, RFC 8527 §3.2.1).
+#[derive(Clone, Copy)]
+enum RestconfRead {
+    DataResource,
+    RunningResource,
+}
+
+impl RestconfRead {
+    /// The request target of a read in `mode` (`None`: without the parameter), and what
+    /// messages call it.
+    fn target(
+        self,
+        client: &rfc3535_client::restconf::RestconfClient,
+        mode: Option<WithDefaults>,
+    ) -> (String, String) {
+        let with_defaults = mode.map(|m| format!("with-defaults={}", m.as_str()));
+        match self {
+            RestconfRead::DataResource => {
+                let query = match with_defaults {
+                    None => "content=config".to_owned(),
+                    Some(parameter) => format!("content=config&{parameter}"),
+                };
+                (client.data_target("", &query), query)
+            }
+            RestconfRead::RunningResource => {
+                let query = with_defaults.unwrap_or_default();
+                let target = client.datastore_target(&NmdaDatastore::Running, "", &query);
+                let label = match query.as_str() {
+                    "" => "ds/ietf-datastores:running".to_owned(),
+                    query => format!("ds/ietf-datastores:running?{query}"),
+                };
+                (target, label)
+            }
+        }
+    }
+}
+
+/// Reads the configuration over RESTCONF without the parameter and in every mode the device
+/// lists, for the judge of the modes.
+async fn read_every_mode_over_restconf(
+    world: &mut RunWorld,
+    name: &str,
+    resource: RestconfRead,
+) -> StepResult {
     use http::Method;
     use rfc3535_client::restconf::Request;
     let device = Arc::clone(world.device()?);
@@ -170,20 +224,14 @@ async fn reads_every_mode_over_restconf(world: &mut RunWorld, name: String) -> S
             "ietf-restconf-monitoring lists with-defaults but no defaults capability with a basic-mode (RFC 8040 §9.1.2)",
         ));
     };
-    let session = world.session(&name)?.restconf()?;
+    let session = world.session(name)?.restconf()?;
     let encoding = session.encoding();
     let mut reads = Vec::new();
     let mut refused = Vec::new();
     for mode in std::iter::once(None).chain(modes.into_iter().map(Some)) {
-        let query = match mode {
-            None => "content=config".to_owned(),
-            Some(mode) => format!("content=config&with-defaults={}", mode.as_str()),
-        };
+        let (target, query) = resource.target(session.client(), mode);
         let response = session
-            .send(
-                Request::new(Method::GET, session.client().data_target("", &query))
-                    .accept(encoding.data().as_str()),
-            )
+            .send(Request::new(Method::GET, target.clone()).accept(encoding.data().as_str()))
             .await?;
         if !response.status.is_success() {
             // Only the basic mode must be served; another refused is left out, said so.
@@ -192,7 +240,7 @@ async fn reads_every_mode_over_restconf(world: &mut RunWorld, name: String) -> S
                 continue;
             }
             return Err(Finding::fail(format!(
-                "GET of the datastore with {query} answered {}",
+                "GET {target} answered {}",
                 response.status
             )));
         }

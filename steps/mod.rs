@@ -15,5 +15,6 @@ mod fleet;
 mod nmda;
 mod partial_lock;
 mod restconf;
+mod restconf_nmda;
 mod sessions;
 mod transactions;

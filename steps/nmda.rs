@@ -111,7 +111,7 @@ async fn state_only(world: &mut RunWorld) -> StepResult {
         return Ok(());
     }
     Err(Finding::fail(format!(
-        "config-filter false (state only) returned configuration: {}",
+        "a read of state only returned configuration: {}",
         found.join(", ")
     )))
 }
@@ -124,8 +124,29 @@ async fn configuration_only(world: &mut RunWorld) -> StepResult {
         return Ok(());
     }
     Err(Finding::fail(format!(
-        "config-filter true (configuration only) returned state: {}",
+        "a read of configuration only returned state: {}",
         found.join(", ")
+    )))
+}
+
+/// The operational datastore holds the configuration in use and the state (RFC 8342 §5.3).
+#[then(expr = "the reply holds configuration and state")]
+async fn configuration_and_state(world: &mut RunWorld) -> StepResult {
+    let data = kept_data(world, "the operational read")?;
+    let shape = shape(world)?;
+    let mut missing = Vec::new();
+    if placement::configuration_leaves(&shape, &data).is_empty() {
+        missing.push("no configuration");
+    }
+    if placement::state_nodes(&shape, &data).is_empty() {
+        missing.push("no state");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "the operational datastore holds {}, where the configuration in use and the state belong (RFC 8342 §5.3)",
+        missing.join(" and ")
     )))
 }
 
@@ -138,7 +159,7 @@ async fn no_deeper(world: &mut RunWorld, depth: usize) -> StepResult {
     }
     const SHOWN: usize = 8;
     Err(Finding::fail(format!(
-        "max-depth {depth} returned {} node(s) below level {depth}: {}{}",
+        "a read limited to depth {depth} returned {} node(s) below level {depth}: {}{}",
         found.len(),
         found[..found.len().min(SHOWN)].join(", "),
         if found.len() > SHOWN { ", ..." } else { "" }
@@ -155,7 +176,7 @@ async fn same_configuration(world: &mut RunWorld) -> StepResult {
             first.data().unwrap_or_default(),
             second.data().unwrap_or_default(),
         )?,
-        "get-data of ds:running differs from get-config of running",
+        "the NMDA read of running differs from the conventional read of running",
     )
 }
 
@@ -200,7 +221,7 @@ async fn reads_with_origins(world: &mut RunWorld, name: String) -> StepResult {
 #[then(expr = "the reply gives the sandbox text an origin")]
 async fn sandbox_text_has_origin(world: &mut RunWorld) -> StepResult {
     let device = world.require_sandbox()?;
-    let data = kept_data(world, "get-data of ds:operational with-origin")?;
+    let data = kept_data(world, "the operational read with origins")?;
     let path = &device.sandbox.text;
     // The origin annotation is inherited from the nearest ancestor that carries one
     // (RFC 8342 §7.4).
@@ -231,7 +252,7 @@ async fn sandbox_text_has_origin(world: &mut RunWorld) -> StepResult {
     }
     let Some(origin) = origin else {
         return Err(Finding::fail(
-            "get-data with-origin gives the sandbox text no origin annotation, on it or above it (RFC 8526 §3.1.1)",
+            "the read with origins gives the sandbox text no origin annotation, on it or above it (RFC 8526 §3.1.1, RFC 8527 §3.2.2)",
         ));
     };
     if !ORIGINS.contains(&origin.as_str()) {

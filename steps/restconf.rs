@@ -21,13 +21,20 @@ use rfc3535_yang::{NodeKind, NodeShape};
 
 use super::world::{read_sandbox_text, DeviceContext, Finding, RunWorld, StepResult};
 
-fn restconf<'w>(world: &'w RunWorld, name: &str) -> Result<&'w RestconfSession, Finding> {
+pub(super) fn restconf<'w>(
+    world: &'w RunWorld,
+    name: &str,
+) -> Result<&'w RestconfSession, Finding> {
     world.session(name)?.restconf()
 }
 
 /// The API path of a sandbox node, down to its first `depth` elements (module from the
 /// device's schema).
-fn api_path(device: &DeviceContext, node: &NodePath, depth: usize) -> Result<String, Finding> {
+pub(super) fn api_path(
+    device: &DeviceContext,
+    node: &NodePath,
+    depth: usize,
+) -> Result<String, Finding> {
     let shape = device.shape().ok_or_else(|| {
         Finding::skip("the device's schema is not at hand, so no API path can be built")
     })?;
@@ -54,7 +61,7 @@ fn sandbox_list(device: &DeviceContext) -> Result<NodePath, Finding> {
 }
 
 /// The response a `When` kept for its `Then`.
-fn kept_response(world: &RunWorld) -> Result<Response, Finding> {
+pub(super) fn kept_response(world: &RunWorld) -> Result<Response, Finding> {
     world
         .last_response
         .clone()
@@ -63,11 +70,10 @@ fn kept_response(world: &RunWorld) -> Result<Response, Finding> {
 
 /// Sends `element_xml` (the XML element of the resource `body_path` names) as the body of a
 /// request on `target_path`, in the session's encoding.
-async fn send_element(
+pub(super) async fn send_element(
     session: &RestconfSession,
     method: Method,
-    target_path: &str,
-    query: &str,
+    target: String,
     element_xml: &str,
     body_path: &str,
 ) -> Result<Response, Finding> {
@@ -77,22 +83,18 @@ async fn send_element(
     let media = session.encoding().data();
     Ok(session
         .send(
-            Request::new(method, session.client().data_target(target_path, query))
+            Request::new(method, target)
                 .accept(media.as_str())
                 .body(media, body),
         )
         .await?)
 }
 
-fn status_line(response: &Response) -> String {
-    format!(
-        "{} {}",
-        response.status,
-        response
-            .header("content-type")
-            .map(|t| format!("({t})"))
-            .unwrap_or_default()
-    )
+pub(super) fn status_line(response: &Response) -> String {
+    match response.header("content-type") {
+        Some(media) => format!("{} ({media})", response.status),
+        None => response.status.to_string(),
+    }
 }
 
 #[then(
@@ -610,7 +612,8 @@ async fn patches_container(world: &mut RunWorld, name: String) -> StepResult {
     let path = api_path(&device, &device.sandbox.text, 1)?;
     let session = restconf(world, &name)?;
     let text = device.sandbox.text.wrap_leaf("", Some(&value));
-    let response = send_element(session, Method::PATCH, &path, "", &text, &path).await?;
+    let target = session.client().data_target(&path, "");
+    let response = send_element(session, Method::PATCH, target, &text, &path).await?;
     world.last_response = Some(response);
     Ok(())
 }
@@ -638,7 +641,8 @@ async fn patches_absent(world: &mut RunWorld, name: String) -> StepResult {
     let path = entry_path(&device, &list, &value)?;
     let session = restconf(world, &name)?;
     let entry = entry_xml(&list, &value);
-    let response = send_element(session, Method::PATCH, &path, "", &entry, &path).await?;
+    let target = session.client().data_target(&path, "");
+    let response = send_element(session, Method::PATCH, target, &entry, &path).await?;
     world.last_response = Some(response);
     Ok(())
 }
@@ -666,7 +670,7 @@ async fn absent_not_created(world: &mut RunWorld) -> StepResult {
 }
 
 /// What an error response's body says, when it is an `errors` body.
-fn refusal_reason(response: &Response) -> String {
+pub(super) fn refusal_reason(response: &Response) -> String {
     response
         .encoding()
         .and_then(|encoding| Errors::parse(&response.body, encoding).ok())
@@ -1042,8 +1046,7 @@ pub(super) async fn post_list_entry(
     let response = send_element(
         session,
         Method::POST,
-        &parent,
-        query,
+        session.client().data_target(&parent, query),
         &entry_xml(list, value),
         &entry_path(device, list, value)?,
     )

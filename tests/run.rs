@@ -1120,12 +1120,14 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 
 /// What no device of the lab claims: jetconf has no YANG Patch and lists no RESTCONF
 /// capabilities or event streams (it serves no `ietf-restconf-monitoring` state).
-const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 5] = [
+const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 7] = [
     rfc3535_harness::Capability::YangPatch,
     rfc3535_harness::Capability::RestconfDepth,
     rfc3535_harness::Capability::RestconfFields,
     rfc3535_harness::Capability::RestconfStreams,
     rfc3535_harness::Capability::RestconfWithDefaults,
+    rfc3535_harness::Capability::RestconfNmda,
+    rfc3535_harness::Capability::RestconfWithOrigin,
 ];
 
 /// The scenarios a real device of the lab can judge: every one but those that need what no

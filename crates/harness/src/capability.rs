@@ -65,11 +65,18 @@ pub enum Capability {
     /// RESTCONF YANG Patch (RFC 8072): the datastore resource's `Accept-Patch` names a YANG
     /// Patch media type.
     YangPatch,
+    /// RESTCONF's NMDA datastore resources (RFC 8527): the YANG library read over RESTCONF
+    /// is RFC 8525's and lists the operational datastore (RFC 8527 §2 makes that library
+    /// the mark of a server that implements the NMDA).
+    RestconfNmda,
+    /// The RESTCONF `with-origin` query parameter on the operational datastore resource
+    /// (RFC 8527 §3.2.2), listed as a capability.
+    RestconfWithOrigin,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 29] = [
+    pub const ALL: [Capability; 31] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -88,8 +95,10 @@ impl Capability {
         Capability::Restconf,
         Capability::RestconfDepth,
         Capability::RestconfFields,
+        Capability::RestconfNmda,
         Capability::RestconfStreams,
         Capability::RestconfWithDefaults,
+        Capability::RestconfWithOrigin,
         Capability::RollbackOnError,
         Capability::Startup,
         Capability::Url,
@@ -133,6 +142,8 @@ impl Capability {
             Capability::RestconfFields => "restconf-fields",
             Capability::RestconfStreams => "restconf-streams",
             Capability::RestconfWithDefaults => "restconf-with-defaults",
+            Capability::RestconfNmda => "restconf-nmda",
+            Capability::RestconfWithOrigin => "restconf-with-origin",
         }
     }
 
@@ -159,6 +170,8 @@ impl Capability {
                 | Capability::RestconfFields
                 | Capability::RestconfStreams
                 | Capability::RestconfWithDefaults
+                | Capability::RestconfNmda
+                | Capability::RestconfWithOrigin
         ) && self.module().is_none()
     }
 
@@ -181,7 +194,9 @@ impl Capability {
             | Capability::RestconfDepth
             | Capability::RestconfFields
             | Capability::RestconfStreams
-            | Capability::RestconfWithDefaults => Some(Capability::Restconf),
+            | Capability::RestconfWithDefaults
+            | Capability::RestconfNmda
+            | Capability::RestconfWithOrigin => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -200,6 +215,7 @@ impl Capability {
             Capability::RestconfDepth => "depth",
             Capability::RestconfFields => "fields",
             Capability::RestconfWithDefaults => "with-defaults",
+            Capability::RestconfWithOrigin => "with-origin",
             Capability::YangPatch => "yang-patch",
             _ => return None,
         };
@@ -244,12 +260,16 @@ impl Capability {
             (
                 Capability::RestconfDepth
                 | Capability::RestconfFields
-                | Capability::RestconfWithDefaults,
+                | Capability::RestconfWithDefaults
+                | Capability::RestconfWithOrigin,
                 _,
             ) => format!(
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
                 self.restconf_capability().unwrap_or_default()
             ),
+            (Capability::RestconfNmda, _) => {
+                "the YANG library read over RESTCONF is no RFC 8525 library listing the operational datastore (RFC 8527 §2)".to_owned()
+            }
             (Capability::RestconfStreams, _) => {
                 "ietf-restconf-monitoring lists no event stream with a location to read it at (RFC 8040 §6.2, §9.2)".to_owned()
             }

@@ -265,6 +265,19 @@ pub async fn discover_restconf(session: &mut crate::restconf::RestconfSession) -
                 Capability::YangLibrary,
                 format!("RESTCONF: the YANG library ({:?}) reads", library.format),
             );
+            if library
+                .datastores
+                .iter()
+                .any(|d| d.rsplit(':').next() == Some("operational"))
+            {
+                claims.capabilities.insert(
+                    Capability::RestconfNmda,
+                    format!(
+                        "RESTCONF: the YANG library lists the datastores {}",
+                        library.datastores.join(", ")
+                    ),
+                );
+            }
             claims.take_modules_from(&library);
         }
         Ok(None) => {}

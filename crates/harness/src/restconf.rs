@@ -70,11 +70,13 @@ pub struct RestconfSession {
 /// A data resource read with success: what [`crate::replies`] checks against the schema.
 #[derive(Debug, Clone)]
 pub struct DataRead {
-    /// The request target (`/restconf/data/ietf-system:system?content=config`).
+    /// The request target (`/restconf/data/ietf-system:system?content=config`, or a resource
+    /// of an NMDA datastore, `/restconf/ds/ietf-datastores:operational/...`).
     pub target: String,
     /// The API path, percent-encoded as sent (empty: the datastore).
     pub api_path: String,
-    /// Whether only configuration was asked for (`content=config`).
+    /// Whether only configuration was asked for (`content=config`) or the datastore read
+    /// holds nothing else (a conventional one).
     pub config_only: bool,
     pub encoding: Encoding,
     pub body: String,
@@ -326,28 +328,45 @@ impl RestconfSession {
         let target = request.target.clone();
         let is_get = request.method == Method::GET;
         let response = self.client.send(request).await?;
-        let data_root = format!("{}/data", self.client.root());
         if let (true, true, Some(encoding)) =
             (is_get, response.status.is_success(), response.encoding())
         {
             let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-            if let Some(api_path) = path
-                .strip_prefix(&data_root)
-                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            {
+            if let Some((api_path, conventional)) = self.data_resource(path) {
                 self.reads
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(DataRead {
                         target: target.clone(),
                         api_path: api_path.trim_start_matches('/').to_owned(),
-                        config_only: query.split('&').any(|p| p == "content=config"),
+                        config_only: conventional
+                            || query.split('&').any(|p| p == "content=config"),
                         encoding,
                         body: response.body.clone(),
                     });
             }
         }
         Ok(response)
+    }
+
+    /// The API path of a request path that names a data resource: one under
+    /// `{+restconf}/data`, or under an NMDA datastore `{+restconf}/ds/<datastore>` (RFC 8527
+    /// §3.1), with whether that datastore holds configuration only.
+    fn data_resource<'p>(&self, path: &'p str) -> Option<(&'p str, bool)> {
+        let root = self.client.root();
+        let below = |resource: &str| {
+            path.strip_prefix(root)
+                .and_then(|rest| rest.strip_prefix(resource))
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if let Some(api_path) = below("/data") {
+            return Some((api_path, false));
+        }
+        let rest = path.strip_prefix(root)?.strip_prefix("/ds/")?;
+        let (segment, api_path) = rest.split_once('/').unwrap_or((rest, ""));
+        let segment = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        let datastore = datastore::parse_nmda_segment(&segment)?;
+        Some((api_path, datastore.is_conventional()))
     }
 
     /// The data resources read so far.
@@ -659,6 +678,38 @@ impl RestconfSession {
             xml.push_str(&node);
         }
         Some(xml)
+    }
+}
+
+impl RestconfSession {
+    /// Reads an NMDA datastore resource whole (RFC 8527 §3.1) with this query, answered in
+    /// the session's encoding: its data as XML in the reply the seam's reads give (state and
+    /// annotations kept), or the refusal as the seam gives refusals.
+    pub async fn read_nmda_datastore(
+        &self,
+        datastore: &rfc3535_client::wire::NmdaDatastore,
+        query: &str,
+    ) -> Result<RpcReply, ClientError> {
+        let request = Request::new(
+            Method::GET,
+            self.client.datastore_target(datastore, "", query),
+        )
+        .accept(self.media().as_str());
+        let response = self.send(request).await?;
+        if !response.status.is_success() {
+            return Ok(reply_to(&response));
+        }
+        let encoding = response.encoding().unwrap_or(self.encoding());
+        Ok(match datastore::unwrap(&response.body, encoding) {
+            Ok(data) => match self.data_as_xml(&data, encoding) {
+                Ok(xml) => data_reply(&xml),
+                Err(why) => refusal(&why),
+            },
+            Err(e) => refusal(&format!(
+                "the {} datastore resource's body is not ietf-restconf:data in {encoding}: {e}",
+                datastore.name()
+            )),
+        })
     }
 }
 

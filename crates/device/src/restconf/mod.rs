@@ -844,15 +844,7 @@ impl Exchange<'_> {
             Err(refusal) => return *refusal,
         };
         let encoding = self.reply.encoding;
-        let conventional = self
-            .datastore
-            .as_ref()
-            .is_some_and(NmdaDatastore::is_conventional);
-        let content_kind = if content == "config" || conventional {
-            Content::PartialConfig
-        } else {
-            Content::Data
-        };
+        let content_kind = self.content_kind(content);
         let selection = match self.selection() {
             Ok(selection) => selection,
             Err(refusal) => return *refusal,
@@ -903,6 +895,17 @@ impl Exchange<'_> {
         };
         self.validators(&mut response);
         self.headed(response)
+    }
+
+    /// How the data a read gives is parsed: configuration only for `content=config` of
+    /// `{+restconf}/data`; an NMDA datastore's data as whatever it holds (operational holds
+    /// state, and a datastore that wrongly holds state must still print).
+    fn content_kind(&self, content: &str) -> Content {
+        if content == "config" && self.datastore.is_none() {
+            Content::PartialConfig
+        } else {
+            Content::Data
+        }
     }
 
     /// The `depth` and `fields` of a read (RFC 8040 §4.8.2, §4.8.3); `None` when neither is
@@ -1032,16 +1035,9 @@ impl Exchange<'_> {
             return Ok(true);
         }
         let whole = self.read_whole("config")?;
+        let content = self.content_kind("config");
         self.shared
-            .with_schema(|s| {
-                s.resource(
-                    &whole,
-                    Encoding::Xml,
-                    Content::PartialConfig,
-                    path,
-                    Encoding::Xml,
-                )
-            })
+            .with_schema(|s| s.resource(&whole, Encoding::Xml, content, path, Encoding::Xml))
             .map_err(|e| Box::new(self.reply.refused(&e)))?
             .map(|r| r.is_some())
             .map_err(|f| Box::new(self.reply.refused(&RpcError::from(f))))
