@@ -16,5 +16,6 @@ mod nmda;
 mod partial_lock;
 mod restconf;
 mod restconf_nmda;
+mod restconf_operations;
 mod sessions;
 mod transactions;

@@ -59,6 +59,9 @@ pub struct RunWorld {
     pub replay_from: Option<String>,
     /// The origin (an ietf-origin identity's name) a read found on the sandbox text.
     pub origin: Option<String>,
+    /// Operations invoked (`module:name`), the mandatory input each was sent without, and
+    /// the answer.
+    pub invocations: Vec<(String, Vec<String>, rfc3535_client::restconf::Response)>,
     /// Partial locks granted in this scenario: the session holding each, and its lock-id.
     pub partial_locks: Vec<(String, u32)>,
     /// A persist token of a pending confirmed commit (cancelled afterwards if still pending).

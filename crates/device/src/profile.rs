@@ -165,6 +165,9 @@ pub struct Faults {
     /// A read with origins (`<get-data>` with-origin, RESTCONF `with-origin`) carries no
     /// origin annotation (RFC 8526 §3.1.1, RFC 8527 §3.2.2).
     pub origin_unannotated: bool,
+    /// RESTCONF's operations resource lists the operations, and invoking any of them is
+    /// answered 501 (RFC 8040 §3.6).
+    pub restconf_operations_uninvocable: bool,
 }
 
 /// What a profile is for.
@@ -258,6 +261,7 @@ const NONE: Faults = Faults {
     restconf_operations_unlisted: false,
     restconf_operational_writable: false,
     origin_unannotated: false,
+    restconf_operations_uninvocable: false,
 };
 
 /// Every profile, compliant first.
@@ -426,6 +430,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "accepts a RESTCONF write of the operational datastore and applies it to running, though operational is read-only",
         faults: Faults {
             restconf_operational_writable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-operations-uninvocable",
+        summary: "lists its operations in the RESTCONF operations resource and answers 501 to invoking any of them",
+        faults: Faults {
+            restconf_operations_uninvocable: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

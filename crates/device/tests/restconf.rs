@@ -396,3 +396,150 @@ async fn a_wrong_pin_is_refused_and_names_the_certificate() {
         Some(endpoint.fingerprint.as_str())
     );
 }
+
+#[tokio::test]
+async fn an_operation_is_invoked_in_xml_and_json_and_its_input_is_checked() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let target = "/restconf/operations/ietf-netconf-monitoring:get-schema";
+    let monitoring = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
+    for (encoding, input, output_start) in [
+        (
+            Encoding::Xml,
+            format!("<input xmlns=\"{monitoring}\"><identifier>rfc3535-lab</identifier></input>"),
+            format!("<output xmlns=\"{monitoring}\">"),
+        ),
+        (
+            Encoding::Json,
+            r#"{"ietf-netconf-monitoring:input":{"identifier":"rfc3535-lab"}}"#.to_owned(),
+            r#"{"ietf-netconf-monitoring:output":{"data":"#.to_owned(),
+        ),
+    ] {
+        let media = encoding.data();
+        let response = client
+            .send(
+                Request::new(Method::POST, target)
+                    .accept(accept(encoding))
+                    .body(media.clone(), input),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 200, "{encoding}: {}", response.body);
+        assert!(
+            response.body.starts_with(&output_start)
+                && response.body.contains("module rfc3535-lab"),
+            "{encoding}: {}",
+            response.body
+        );
+        // Without its mandatory identifier the input is refused before anything runs.
+        let empty = match encoding {
+            Encoding::Xml => format!("<input xmlns=\"{monitoring}\"/>"),
+            Encoding::Json => r#"{"ietf-netconf-monitoring:input":{}}"#.to_owned(),
+        };
+        let refused = client
+            .send(
+                Request::new(Method::POST, target)
+                    .accept(accept(encoding))
+                    .body(media, empty),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(refused.status, 400, "{encoding}: {}", refused.body);
+        let errors = Errors::parse(&refused.body, encoding).expect("an errors body");
+        assert_eq!(errors.errors[0].tag.as_deref(), Some("missing-element"));
+    }
+    for (target, status) in [
+        ("/restconf/operations/ietf-netconf:get-config", 404),
+        ("/restconf/operations/no-such-module:thing", 404),
+        ("/restconf/operations/nonsense", 404),
+    ] {
+        let response = client
+            .send(
+                Request::new(Method::POST, target)
+                    .accept("application/yang-data+json")
+                    .body(Encoding::Json.data(), "{}"),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(response.status, status, "{target}: {}", response.body);
+    }
+}
+
+#[tokio::test]
+async fn each_nmda_datastore_is_a_resource_and_only_the_conventional_ones_take_writes() {
+    use rfc3535_client::wire::NmdaDatastore;
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    for datastore in NmdaDatastore::ALL {
+        let target = client.datastore_target(&datastore, "", "");
+        let response = client
+            .send(Request::new(Method::GET, target.clone()).accept(accept(Encoding::Json)))
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 200, "{target}: {}", response.body);
+        assert!(
+            response.body.starts_with(r#"{"ietf-restconf:data":"#),
+            "{target}"
+        );
+        // Operational holds state (the YANG library among it); the others do not.
+        assert_eq!(
+            response.body.contains("ietf-yang-library:yang-library"),
+            datastore == NmdaDatastore::Operational,
+            "{target}: {}",
+            response.body
+        );
+    }
+    let origins = client
+        .send(
+            Request::new(
+                Method::GET,
+                client.datastore_target(
+                    &NmdaDatastore::Operational,
+                    "rfc3535-lab:lab",
+                    "with-origin",
+                ),
+            )
+            .accept(accept(Encoding::Json)),
+        )
+        .await
+        .expect("a response");
+    assert!(
+        origins
+            .body
+            .contains(r#""ietf-origin:origin":"ietf-origin:intended""#),
+        "{}",
+        origins.body
+    );
+    let name = r#"{"rfc3535-lab:name":"written through ds"}"#;
+    for (datastore, status) in [
+        (NmdaDatastore::Running, 204),
+        (NmdaDatastore::Operational, 405),
+        (NmdaDatastore::Intended, 405),
+    ] {
+        let response = client
+            .send(
+                Request::new(
+                    Method::PUT,
+                    client.datastore_target(&datastore, "rfc3535-lab:lab/name", ""),
+                )
+                .body(Encoding::Json.data(), name),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(
+            response.status.as_u16(),
+            status,
+            "{}: {}",
+            datastore.name(),
+            response.body
+        );
+    }
+    let unknown = client
+        .send(Request::new(
+            Method::GET,
+            "/restconf/ds/ietf-datastores:nowhere",
+        ))
+        .await
+        .expect("a response");
+    assert_eq!(unknown.status, 404);
+}

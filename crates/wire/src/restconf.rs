@@ -10,6 +10,8 @@
 //!   as XRD or JRD.
 //! - [`query`]: the `depth` and `fields` query parameters (RFC 8040 §4.8.2, §4.8.3).
 //! - [`operations`]: the operations resource (§3.3.2), one empty leaf per operation.
+//! - [`invoke`]: an operation's `input` and `output` envelopes (§3.6), as libyang's
+//!   operation node and back.
 //! - [`monitoring`]: what `ietf-restconf-monitoring` lists: capability URIs (§9.1.1) and event
 //!   streams with their locations (§9.2).
 //! - [`sse`]: the server-sent events framing of an event stream (RFC 8040 §6.4), a tokio-util
@@ -22,6 +24,7 @@
 pub mod datastore;
 pub mod errors;
 pub mod host_meta;
+pub mod invoke;
 pub mod media;
 pub mod monitoring;
 pub mod operations;
@@ -187,7 +190,11 @@ mod tests {
                     let _ = capability_list(text, encoding);
                     let _ = stream_list(text, encoding);
                     let _ = operations::parse(text, encoding);
+                    let _ = invoke::reroot(text, encoding, "m", "urn:m", "output", "op");
+                    let _ = datastore::unwrap(text, encoding);
                 }
+                let _ = invoke::parse_segment(text);
+                let _ = datastore::parse_nmda_segment(text);
                 let _ = Fields::parse(text);
                 let _ = Depth::parse(text);
                 let _ = RestconfCapability::parse(text);

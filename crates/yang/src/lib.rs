@@ -15,19 +15,22 @@
 //!   lists and leaf-lists, namespaces are resolved, and defaults are not differences.
 //!
 //! - RESTCONF data ([`resource`]): api-paths resolved to data nodes, XML and JSON (RFC 7951)
-//!   converted through the schema, a resource's body placed in its ancestors or cut out.
+//!   converted through the schema, a resource's body placed in its ancestors or cut out; and
+//!   RESTCONF [`operation`]s' input and output checked and re-encoded.
 //! - The data [`shape`] of a schema (keys, ordering, defaults, config or state) as plain Rust,
 //!   for a server that applies edits by schema.
 //!
 //! No I/O beyond reading the module directory; fetching modules from a device is the
 //! caller's job.
 
+pub mod operation;
 mod print;
 pub mod resource;
 pub mod shape;
 
 use std::path::Path;
 
+pub use operation::OperationPart;
 pub use resource::{Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
 pub use shape::{NodeKind, NodeShape, Operation, Shape, TextNode};
 

@@ -217,10 +217,20 @@ impl Schema {
                 continue;
             }
             for rpc in module.rpcs() {
+                let mandatory_input = rpc
+                    .input()
+                    .map(|(children, _)| {
+                        children
+                            .filter(|c| c.is_mandatory())
+                            .map(|c| c.name().to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 found.push(Operation {
                     module: module.name().to_owned(),
                     namespace: module.namespace().to_owned(),
                     name: rpc.name().to_owned(),
+                    mandatory_input,
                 });
             }
         }
@@ -234,6 +244,9 @@ pub struct Operation {
     pub module: String,
     pub namespace: String,
     pub name: String,
+    /// The top-level nodes of its input that must be given (`mandatory true`, RFC 7950
+    /// §7.14.2, §7.6.5).
+    pub mandatory_input: Vec<String>,
 }
 
 impl Operation {

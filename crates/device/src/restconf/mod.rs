@@ -100,6 +100,20 @@ pub(crate) async fn respond(
         .map(BodyExt::boxed)
 }
 
+/// The operations RESTCONF offers (RFC 8040 §3.3.2): the data-model-specific ones of the
+/// implemented modules, and `get-schema` (RFC 6022 §3.1) besides, a retrieval this device
+/// serves over both protocols. NETCONF's other own operations are RESTCONF's methods.
+fn offered_operations(shared: &Shared) -> Vec<rfc3535_yang::Operation> {
+    shared
+        .with_schema(|s| s.operations())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| {
+            !o.is_netconf_protocol() || (o.namespace == ns::MONITORING && o.name == "get-schema")
+        })
+        .collect()
+}
+
 /// The 401 that asks for Basic credentials.
 fn unauthorized(reply: &Answer<'_>) -> HttpResponse {
     let mut response = reply.error(
@@ -203,13 +217,8 @@ async fn answer(
         exchange.api_root()
     } else if path == format!("{ROOT}/operations") {
         exchange.operations()
-    } else if path.starts_with(&format!("{ROOT}/operations/")) {
-        exchange.reply.error(
-            StatusCode::NOT_IMPLEMENTED,
-            ErrorType::Protocol,
-            ErrorTag::OperationNotSupported,
-            "invoking operations over RESTCONF is not supported by this device",
-        )
+    } else if let Some(segment) = path.strip_prefix(&format!("{ROOT}/operations/")) {
+        exchange.invoke(segment)
     } else if path == format!("{ROOT}/yang-library-version") {
         exchange.library_version()
     } else if path == format!("{ROOT}/data") {
@@ -518,12 +527,7 @@ impl Exchange<'_> {
         let listed = if self.shared.faults.restconf_operations_unlisted {
             Vec::new()
         } else {
-            self.shared
-                .with_schema(|s| s.operations())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|o| !o.is_netconf_protocol())
-                .collect()
+            offered_operations(self.shared)
         };
         let triples: Vec<(&str, &str, &str)> = listed
             .iter()
@@ -531,6 +535,147 @@ impl Exchange<'_> {
             .collect();
         let body = rfc3535_wire::restconf::operations::body(&triples, self.reply.encoding);
         self.headed(self.reply.data(StatusCode::OK, body))
+    }
+
+    /// `{+restconf}/operations/<module>:<name>` (RFC 8040 §3.6, §4.4.2): the input becomes
+    /// the operation's node, run as the NETCONF operation it is; the output comes back in
+    /// RESTCONF's `output` envelope, or 204 when the operation has none.
+    fn invoke(&self, segment: &str) -> HttpResponse {
+        use rfc3535_wire::restconf::invoke;
+        use rfc3535_yang::OperationPart;
+        let segment = percent_decode_str(segment).decode_utf8_lossy();
+        let not_found = |what: &str| {
+            self.reply.error(
+                StatusCode::NOT_FOUND,
+                ErrorType::Protocol,
+                ErrorTag::InvalidValue,
+                what,
+            )
+        };
+        let Some((module, name)) = invoke::parse_segment(&segment) else {
+            return not_found("an operation is named module:name (RFC 8040 §3.6)");
+        };
+        let known = offered_operations(self.shared)
+            .into_iter()
+            .find(|o| o.module == module && o.name == name);
+        let Some(operation) = known else {
+            return not_found(&format!(
+                "{module}:{name} is no operation of this device's modules"
+            ));
+        };
+        if self.method != Method::POST {
+            return self.not_allowed("OPTIONS, POST");
+        }
+        if self.shared.faults.restconf_operations_uninvocable {
+            return self.reply.error(
+                StatusCode::NOT_IMPLEMENTED,
+                ErrorType::Protocol,
+                ErrorTag::OperationNotSupported,
+                "invoking operations over RESTCONF is not supported by this device",
+            );
+        }
+        let encoding = match &self.body_media {
+            _ if self.body.trim().is_empty() => Encoding::Xml,
+            Some(media) if media.is_yang_data() => media.encoding().unwrap_or(Encoding::Xml),
+            Some(other) => {
+                return self.reply.error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    &format!("{other} is not a YANG data media type"),
+                )
+            }
+            None => {
+                return self
+                    .bad_request("the request has a body without a Content-Type (RFC 8040 §5.2)")
+            }
+        };
+        let request = match self.shared.with_schema(|s| {
+            s.operation_part(
+                module,
+                name,
+                OperationPart::Input,
+                &self.body,
+                encoding,
+                Encoding::Xml,
+            )
+        }) {
+            Err(error) => return self.reply.refused(&error),
+            Ok(Err(finding)) => {
+                return self.bad_request(&format!("the input of {module}:{name}: {finding}"))
+            }
+            Ok(Ok(request)) => request,
+        };
+        // libyang parses an operation's input without the validation that finds a missing
+        // mandatory node (yang5 offers no lyd_validate_op), so the top level is checked here.
+        let given = Element::parse(&request)
+            .map(|e| e.children)
+            .unwrap_or_default();
+        if let Some(missing) = operation
+            .mandatory_input
+            .iter()
+            .find(|m| !given.iter().any(|g| g.name.local == **m))
+        {
+            return self.reply.rpc_error(
+                StatusCode::BAD_REQUEST,
+                &RpcError {
+                    info: Some(format!("<bad-element>{missing}</bad-element>")),
+                    ..RpcError::protocol(
+                        ErrorTag::MissingElement,
+                        format!("the input of {module}:{name} lacks {missing}, which it must hold (RFC 7950 §7.14.2)"),
+                    )
+                },
+            );
+        }
+        let children = match self.rpc(&request) {
+            Err(error) => return self.reply.refused(&error),
+            Ok(Reply::Raw(children) | Reply::Data(children)) if !children.trim().is_empty() => {
+                children
+            }
+            Ok(_) => return response(StatusCode::NO_CONTENT, None),
+        };
+        let output = format!(
+            "<output xmlns=\"{}\">{children}</output>",
+            rfc3535_wire::xml::escape(&operation.namespace)
+        );
+        let printed = self.shared.with_schema(|s| {
+            s.operation_part(
+                module,
+                name,
+                OperationPart::Output,
+                &output,
+                Encoding::Xml,
+                self.reply.encoding,
+            )
+        });
+        let node = match printed {
+            Err(error) => return self.reply.refused(&error),
+            Ok(Err(finding)) => {
+                return self.reply.refused(&RpcError::new(
+                    ErrorType::Application,
+                    ErrorTag::OperationFailed,
+                    format!("the device's own output of {module}:{name} does not print: {finding}"),
+                ))
+            }
+            Ok(Ok(node)) => node,
+        };
+        match invoke::reroot(
+            &node,
+            self.reply.encoding,
+            module,
+            &operation.namespace,
+            name,
+            "output",
+        ) {
+            Ok(body) => self.reply.data(StatusCode::OK, body),
+            Err(e) => self.reply.refused(&RpcError::new(
+                ErrorType::Application,
+                ErrorTag::OperationFailed,
+                format!(
+                    "harness bug: the printed output of {module}:{name} is no {name} node: {e}"
+                ),
+            )),
+        }
     }
 
     /// `{+restconf}/yang-library-version` (RFC 8040 §3.3.3).

@@ -249,7 +249,7 @@ impl RpcError {
         }
     }
 
-    fn protocol(tag: ErrorTag, message: impl Into<String>) -> Self {
+    pub(crate) fn protocol(tag: ErrorTag, message: impl Into<String>) -> Self {
         Self::new(ErrorType::Protocol, tag, message)
     }
 
