@@ -26,3 +26,12 @@ Feature: The device keeps the order it was given
     When "A" creates "d" in the sandbox list with POST, before "b"
     Then the running configuration lists the sandbox entries as "a, d, b, c"
     And nothing but the sandbox changed in the configuration it edits
+
+  @cap:config-edit @cap:yang-patch @rfc8072-2.5
+  Scenario: A YANG Patch inserts an entry where it says and moves another
+    Given a management session "A"
+    And a copy of the running configuration
+    And the sandbox list holds "a, b, c"
+    When "A" inserts "d" before "b" and moves "c" first in the sandbox list with one YANG Patch
+    Then the running configuration lists the sandbox entries as "c, a, d, b"
+    And nothing but the sandbox changed in the configuration it edits

@@ -1084,6 +1084,75 @@ async fn posts_before(
     post_list_entry(session, &device, &list, &new, &query).await
 }
 
+/// One YANG Patch (RFC 8072 §2.5) that inserts `new` before `anchor` and moves `moved` to the
+/// front of the sandbox list; the patch must be applied.
+#[when(
+    expr = "{string} inserts {string} before {string} and moves {string} first in the sandbox list with one YANG Patch"
+)]
+async fn patches_order(
+    world: &mut RunWorld,
+    name: String,
+    new: String,
+    anchor: String,
+    moved: String,
+) -> StepResult {
+    use rfc3535_client::wire::restconf::{PatchEdit, PatchOperation, Where, YangPatch};
+    let device = world.require_sandbox()?;
+    let list = sandbox_list(&device)?;
+    let entry = |label: &str| format!("{}.{}.rfc3535.example", label.trim(), world.nonce);
+    let (new, anchor, moved) = (entry(&new), entry(&anchor), entry(&moved));
+    world.list_entries.push(new.clone());
+    let session = restconf(world, &name)?;
+    let encoding = session.encoding();
+    let target = |value: &str| -> Result<String, Finding> {
+        Ok(format!("/{}", entry_path(&device, &list, value)?))
+    };
+    let value = session
+        .resource_body(&entry_xml(&list, &new), &entry_path(&device, &list, &new)?)
+        .map_err(Finding::error)?;
+    let patch = YangPatch {
+        patch_id: format!("rfc3535-order-{}", world.nonce),
+        comment: Some("the rfc3535 harness: insert and move".to_owned()),
+        edits: vec![
+            PatchEdit {
+                edit_id: "insert".to_owned(),
+                operation: PatchOperation::Insert,
+                target: target(&new)?,
+                point: Some(target(&anchor)?),
+                where_: Some(Where::Before),
+                value: Some(value),
+            },
+            PatchEdit {
+                edit_id: "move".to_owned(),
+                operation: PatchOperation::Move,
+                target: target(&moved)?,
+                point: None,
+                where_: Some(Where::First),
+                value: None,
+            },
+        ],
+    };
+    let patch_media = match encoding {
+        Encoding::Xml => MediaType::YangPatchXml,
+        Encoding::Json => MediaType::YangPatchJson,
+    };
+    let response = session
+        .send(
+            Request::new(Method::PATCH, session.client().data_target("", ""))
+                .accept(encoding.data().as_str())
+                .body(patch_media, patch.to_document(encoding)),
+        )
+        .await?;
+    if response.status.is_success() {
+        return Ok(());
+    }
+    Err(Finding::fail(format!(
+        "a YANG Patch that inserts and moves entries of the sandbox list answered {}: {}",
+        status_line(&response),
+        response.body.chars().take(300).collect::<String>()
+    )))
+}
+
 #[given(expr = "{string} listens to the device's event stream")]
 async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
     let device = Arc::clone(world.device()?);

@@ -150,8 +150,9 @@ pub struct Faults {
     /// RESTCONF lists the depth and fields capabilities (RFC 8040 §9.1.1) and ignores both
     /// query parameters: every read returns the whole resource.
     pub restconf_query_ignored: bool,
-    /// RESTCONF's `insert` and `point` are accepted and ignored: a new entry of a user-ordered
-    /// list always goes last (RFC 8040 §4.8.5, §4.8.6).
+    /// RESTCONF's `insert` and `point`, and YANG Patch's `where` and `point`, are accepted and
+    /// ignored: a new entry of a user-ordered list always goes last, and a move moves nothing
+    /// (RFC 8040 §4.8.5, §4.8.6; RFC 8072 §2.5).
     pub restconf_insert_ignored: bool,
     /// The RESTCONF entity-tag and Last-Modified move with every answer, configuration
     /// changed or not (RFC 8040 §3.4.1.1, §3.4.1.2: they follow the configuration).
@@ -400,7 +401,7 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "restconf-insert-ignored",
-        summary: "accepts RESTCONF insert and point and puts every new entry of a user-ordered list last",
+        summary: "accepts RESTCONF insert and point, and YANG Patch insert and move, and puts every new entry of a user-ordered list last and moves none",
         faults: Faults {
             restconf_insert_ignored: true,
             ..NONE

@@ -449,6 +449,14 @@ struct Exchange<'a> {
     datastore: Option<NmdaDatastore>,
 }
 
+/// Why an entry cannot be placed where a request says.
+enum Placement {
+    /// The request is wrong (a server answers 400).
+    Refused(String),
+    /// The device could not tell (its schema).
+    Failed(RpcError),
+}
+
 /// What a write of a data resource does to the element the URI names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Write {
@@ -1350,43 +1358,57 @@ impl Exchange<'_> {
         entry: &Element,
         shape: Option<&rfc3535_yang::NodeShape>,
     ) -> Result<Vec<(String, String, String)>, Refusal> {
-        use rfc3535_yang::NodeKind;
-        let refuse = |message: &str| -> Result<Vec<(String, String, String)>, Refusal> {
-            Err(Box::new(self.bad_request(message)))
-        };
         let point = self.query("point");
         let Some(how) = self.query("insert") else {
             if point.is_some() {
-                return refuse(
+                return Err(Box::new(self.bad_request(
                     "point is given without insert=before or insert=after (RFC 8040 §4.8.6)",
-                );
+                )));
             }
             return Ok(Vec::new());
         };
+        self.ordering_attributes(entry, shape, how, point, "RFC 8040 §4.8.5, §4.8.6")
+            .map_err(|refusal| match refusal {
+                Placement::Refused(message) => Box::new(self.bad_request(&message)),
+                Placement::Failed(error) => Box::new(self.reply.refused(&error)),
+            })
+    }
+
+    /// The YANG insert attributes (RFC 7950 §7.8.6) that put `entry` of an `ordered-by user`
+    /// list or leaf-list `how` (first, last, before, after) relative to the entry the api-path
+    /// `point` names (for before and after). `section` names the rule a refusal cites.
+    fn ordering_attributes(
+        &self,
+        entry: &Element,
+        shape: Option<&rfc3535_yang::NodeShape>,
+        how: &str,
+        point: Option<&str>,
+        section: &str,
+    ) -> Result<Vec<(String, String, String)>, Placement> {
+        use rfc3535_yang::NodeKind;
+        let refuse = |message: String| Err(Placement::Refused(format!("{message} ({section})")));
         if !["first", "last", "before", "after"].contains(&how) {
-            return refuse(&format!(
-                "insert {how:?} is none of first, last, before, after (RFC 8040 §4.8.5)"
+            return refuse(format!(
+                "insert {how:?} is none of first, last, before, after"
             ));
         }
         let Some(shape) = shape
             .filter(|s| s.user_ordered && matches!(s.kind, NodeKind::List | NodeKind::LeafList))
         else {
-            return refuse(
-                "insert applies to an ordered-by user list or leaf-list only (RFC 8040 §4.8.5)",
-            );
+            return refuse("insert applies to an ordered-by user list or leaf-list only".into());
         };
         let mut attributes = vec![(ns::YANG.to_owned(), "insert".to_owned(), how.to_owned())];
         if matches!(how, "before" | "after") {
             let Some(point) = point else {
-                return refuse(&format!("insert={how} needs a point (RFC 8040 §4.8.6)"));
+                return refuse(format!("insert {how} needs a point"));
             };
             let anchor = match self
                 .shared
                 .with_schema(|s| s.resource_path(point.trim_start_matches('/')))
             {
-                Err(error) => return Err(Box::new(self.reply.refused(&error))),
+                Err(error) => return Err(Placement::Failed(error)),
                 Ok(Err(error)) => {
-                    return refuse(&format!("point {point:?} is no data resource: {error}"))
+                    return refuse(format!("point {point:?} is no data resource: {error}"))
                 }
                 Ok(Ok(anchor)) => anchor,
             };
@@ -1394,8 +1416,8 @@ impl Exchange<'_> {
                 .target()
                 .filter(|t| t.name == entry.name.local && t.namespace == entry.name.namespace)
             else {
-                return refuse(&format!(
-                    "point {point:?} names no entry of the list the new entry goes into"
+                return refuse(format!(
+                    "point {point:?} names no entry of the list the entry goes into"
                 ));
             };
             let (name, value) = if shape.kind == NodeKind::LeafList {
@@ -1594,17 +1616,10 @@ impl Exchange<'_> {
             PatchOperation::Replace => Write::Replace,
             PatchOperation::Delete => Write::Delete,
             PatchOperation::Remove => Write::Remove,
-            PatchOperation::Insert | PatchOperation::Move => {
-                return Err(RpcError::new(
-                    ErrorType::Protocol,
-                    ErrorTag::OperationNotSupported,
-                    format!(
-                        "edit {}: {} is not supported by this server",
-                        edit.edit_id,
-                        edit.operation.as_str()
-                    ),
-                ))
-            }
+            // A new entry, created where `where` and `point` say; an entry that exists,
+            // merged with the same attributes, which move it (RFC 8072 §2.5).
+            PatchOperation::Insert => Write::Create,
+            PatchOperation::Move => Write::Merge,
         };
         let target = format!(
             "{}/{}",
@@ -1661,7 +1676,80 @@ impl Exchange<'_> {
                 edit.edit_id
             )));
         }
+        if matches!(
+            edit.operation,
+            PatchOperation::Insert | PatchOperation::Move
+        ) {
+            self.place_patched_entry(api_path, edit, &path, &mut config)?;
+        }
         Ok(config)
+    }
+
+    /// Puts the entry an insert or move edit names where its `where` and `point` say: the
+    /// insert attributes on the entry (RFC 8072 §2.5; `point` is relative to the patched
+    /// resource, as `target` is).
+    fn place_patched_entry(
+        &self,
+        api_path: &str,
+        edit: &rfc3535_wire::restconf::PatchEdit,
+        path: &ResourcePath,
+        config: &mut Vec<Element>,
+    ) -> Result<(), RpcError> {
+        let invalid =
+            |message: String| RpcError::new(ErrorType::Protocol, ErrorTag::InvalidValue, message);
+        if edit.operation == rfc3535_wire::restconf::PatchOperation::Move {
+            match self.exists(path) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(RpcError::new(
+                        ErrorType::Application,
+                        ErrorTag::DataMissing,
+                        format!(
+                            "edit {}: move of an entry that does not exist (RFC 8072 §2.5)",
+                            edit.edit_id
+                        ),
+                    ))
+                }
+                Err(_) => {
+                    return Err(RpcError::new(
+                        ErrorType::Application,
+                        ErrorTag::OperationFailed,
+                        format!("edit {}: the datastore could not be read", edit.edit_id),
+                    ))
+                }
+            }
+        }
+        let how = edit
+            .where_
+            .map_or("last", rfc3535_wire::restconf::Where::as_str);
+        let point = edit.point.as_deref().map(|point| {
+            format!(
+                "{}/{}",
+                api_path.trim_end_matches('/'),
+                point.trim_start_matches('/')
+            )
+        });
+        let depth = path.steps.len();
+        let shape = shape_at(&self.shared.shape.roots, &path.steps);
+        let step = path
+            .target()
+            .ok_or_else(|| invalid(format!("edit {}: no entry to place", edit.edit_id)))?;
+        let level = find_mut(config, path, depth - 1)
+            .ok_or_else(|| invalid(format!("edit {}: no entry to place", edit.edit_id)))?;
+        let entry = level.iter_mut().find(|e| is_step(e, step)).ok_or_else(|| {
+            invalid(format!(
+                "edit {}: the value is not the entry its target names",
+                edit.edit_id
+            ))
+        })?;
+        let attributes = self
+            .ordering_attributes(entry, shape, how, point.as_deref(), "RFC 8072 §2.5")
+            .map_err(|refusal| match refusal {
+                Placement::Refused(message) => invalid(format!("edit {}: {message}", edit.edit_id)),
+                Placement::Failed(error) => error,
+            })?;
+        entry.attributes.extend(attributes);
+        Ok(())
     }
 
     /// PATCH with a YANG Patch (RFC 8072): every edit or none, answered with a
