@@ -19,3 +19,11 @@ Feature: Configuration and operational state are kept apart
     Given a management session "A"
     When "A" reads the running configuration
     Then the reply validates against the device's schema as a whole configuration
+
+  @req:R3535-3.3 @req:R3535-5.5 @must @cap:restconf @rfc8040-4.8.1
+  Scenario: RESTCONF's content parameter reads state apart from configuration
+    Given a management session "A"
+    When "A" reads the datastore resource with content nonconfig
+    Then the reply holds state and no configuration
+    When "A" reads the datastore resource with content config
+    Then the reply holds configuration and no operational state

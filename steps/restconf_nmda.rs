@@ -1,5 +1,6 @@
-//! Steps about the NMDA datastores over RESTCONF (RFC 8527): each datastore a resource of its
-//! own under `{+restconf}/ds`, read whole (with `depth` and `with-origin`) and written.
+//! Steps about the datastores over RESTCONF: the datastore resource read with `content` (RFC
+//! 8040 §4.8.1), and the NMDA datastores (RFC 8527), each a resource of its own under
+//! `{+restconf}/ds`, read whole (with `depth` and `with-origin`) and written.
 //!
 //! A datastore read becomes the reply model every read of the seam gives (its data as XML in
 //! `<data>`), so the judges of the NMDA operations (`steps/nmda.rs`) judge it as they judge
@@ -41,6 +42,21 @@ async fn read_datastore(
         .read_nmda_datastore(datastore, query)
         .await?;
     reply_data(&reply, &what)?;
+    world.kept_replies.push(reply.clone());
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+/// `{+restconf}/data` with `content` (RFC 8040 §4.8.1), kept for the judges of what a read
+/// holds.
+#[when(expr = "{string} reads the datastore resource with content {word}")]
+async fn reads_with_content(world: &mut RunWorld, name: String, content: String) -> StepResult {
+    let query = format!("content={content}");
+    let reply = restconf(world, &name)?.read_data_resource(&query).await?;
+    reply_data(
+        &reply,
+        &format!("GET of the datastore resource with {query}"),
+    )?;
     world.kept_replies.push(reply.clone());
     world.last_reply = Some(reply);
     Ok(())

@@ -600,6 +600,11 @@ fn failing_cases() -> Vec<(&'static str, Bed)> {
             "The operations resource lists every operation the device's modules define",
             Real(DeviceSpec::jetconf),
         ),
+        // jetconf ignores content: nonconfig and config both read configuration and state.
+        (
+            "RESTCONF's content parameter reads state apart from configuration",
+            Real(DeviceSpec::jetconf),
+        ),
         // jetconf has no handler for ietf-system's set-current-datetime: operation-not-supported
         // (in a 400).
         (

@@ -169,6 +169,9 @@ pub struct Faults {
     /// RESTCONF's operations resource lists the operations, and invoking any of them is
     /// answered 501 (RFC 8040 §3.6).
     pub restconf_operations_uninvocable: bool,
+    /// RESTCONF's `content=nonconfig` is answered with configuration and state both (RFC
+    /// 8040 §4.8.1).
+    pub restconf_nonconfig_ignored: bool,
 }
 
 /// What a profile is for.
@@ -263,6 +266,7 @@ const NONE: Faults = Faults {
     restconf_operational_writable: false,
     origin_unannotated: false,
     restconf_operations_uninvocable: false,
+    restconf_nonconfig_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -440,6 +444,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "lists its operations in the RESTCONF operations resource and answers 501 to invoking any of them",
         faults: Faults {
             restconf_operations_uninvocable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-nonconfig-ignored",
+        summary: "answers a RESTCONF read with content=nonconfig with configuration and state both",
+        faults: Faults {
+            restconf_nonconfig_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -690,11 +690,19 @@ impl RestconfSession {
         datastore: &rfc3535_client::wire::NmdaDatastore,
         query: &str,
     ) -> Result<RpcReply, ClientError> {
-        let request = Request::new(
-            Method::GET,
-            self.client.datastore_target(datastore, "", query),
-        )
-        .accept(self.media().as_str());
+        self.read_whole(self.client.datastore_target(datastore, "", query))
+            .await
+    }
+
+    /// Reads the datastore resource `{+restconf}/data` whole with this query (RFC 8040
+    /// §3.3.1, §4.8), as [`RestconfSession::read_nmda_datastore`] reads an NMDA one.
+    pub async fn read_data_resource(&self, query: &str) -> Result<RpcReply, ClientError> {
+        self.read_whole(self.client.data_target("", query)).await
+    }
+
+    /// GET of a whole datastore resource: its data as XML in `<data>`, or the refusal.
+    async fn read_whole(&self, target: String) -> Result<RpcReply, ClientError> {
+        let request = Request::new(Method::GET, target.clone()).accept(self.media().as_str());
         let response = self.send(request).await?;
         if !response.status.is_success() {
             return Ok(reply_to(&response));
@@ -706,8 +714,7 @@ impl RestconfSession {
                 Err(why) => refusal(&why),
             },
             Err(e) => refusal(&format!(
-                "the {} datastore resource's body is not ietf-restconf:data in {encoding}: {e}",
-                datastore.name()
+                "GET {target}: the body is not ietf-restconf:data in {encoding}: {e}"
             )),
         })
     }

@@ -902,6 +902,11 @@ impl Exchange<'_> {
         if let Some(datastore) = &self.datastore {
             return self.read_datastore(datastore, content);
         }
+        if content == "nonconfig" && !self.shared.faults.restconf_nonconfig_ignored {
+            // State only (RFC 8040 §4.8.1): the operational datastore without its
+            // configuration, as RFC 8526's config filter gives it.
+            return self.read_datastore(&NmdaDatastore::Operational, content);
+        }
         // No filter: the resource is cut out of the whole read through the schema, which keeps
         // the namespace prefixes identity values need.
         let operation = match content {
@@ -919,8 +924,8 @@ impl Exchange<'_> {
     }
 
     /// Reads a whole NMDA datastore with `<get-data>` (RFC 8527 §3.1 on RFC 8526 §3.1.1):
-    /// `content=config` of operational is its config filter, `with-origin` and `with-defaults`
-    /// are the operation's own. The data, as XML.
+    /// `content` of operational is its config filter (a conventional datastore's state is
+    /// nothing), `with-origin` and `with-defaults` are the operation's own. The data, as XML.
     fn read_datastore(&self, datastore: &NmdaDatastore, content: &str) -> Result<String, Refusal> {
         let with_defaults = match self.query("with-defaults") {
             None => None,
@@ -933,9 +938,15 @@ impl Exchange<'_> {
                 Box::new(self.bad_request(&format!("with-defaults {mode:?} is not a mode")))
             })?),
         };
+        let config_filter = match (content, datastore) {
+            ("config", NmdaDatastore::Operational) => Some(true),
+            ("nonconfig", NmdaDatastore::Operational) => Some(false),
+            // A conventional datastore holds no state.
+            ("nonconfig", _) => return Ok(String::new()),
+            _ => None,
+        };
         let get = rfc3535_wire::GetData {
-            config_filter: (content == "config" && *datastore == NmdaDatastore::Operational)
-                .then_some(true),
+            config_filter,
             with_origin: self.query("with-origin").is_some(),
             with_defaults,
             ..rfc3535_wire::GetData::new(datastore.clone())
@@ -970,9 +981,6 @@ impl Exchange<'_> {
                 "content {content:?} is not config, nonconfig or all"
             ));
         }
-        if content == "nonconfig" {
-            return self.bad_request("content=nonconfig is not supported by this server");
-        }
         if self.shared.faults.restconf_datastore_unreadable && path.is_datastore() {
             return self.reply.error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -997,7 +1005,9 @@ impl Exchange<'_> {
             Err(refusal) => return *refusal,
         };
         let encoding = self.reply.encoding;
-        let content_kind = self.content_kind(content);
+        // The device's own data is printed as it stands (a fault that puts state into a
+        // configuration read shows it rather than failing the print).
+        let content_kind = Content::Data;
         let selection = match self.selection() {
             Ok(selection) => selection,
             Err(refusal) => return *refusal,
@@ -1048,17 +1058,6 @@ impl Exchange<'_> {
         };
         self.validators(&mut response);
         self.headed(response)
-    }
-
-    /// How the data a read gives is parsed: configuration only for `content=config` of
-    /// `{+restconf}/data`; an NMDA datastore's data as whatever it holds (operational holds
-    /// state, and a datastore that wrongly holds state must still print).
-    fn content_kind(&self, content: &str) -> Content {
-        if content == "config" && self.datastore.is_none() {
-            Content::PartialConfig
-        } else {
-            Content::Data
-        }
     }
 
     /// The `depth` and `fields` of a read (RFC 8040 §4.8.2, §4.8.3); `None` when neither is
@@ -1188,9 +1187,8 @@ impl Exchange<'_> {
             return Ok(true);
         }
         let whole = self.read_whole("config")?;
-        let content = self.content_kind("config");
         self.shared
-            .with_schema(|s| s.resource(&whole, Encoding::Xml, content, path, Encoding::Xml))
+            .with_schema(|s| s.resource(&whole, Encoding::Xml, Content::Data, path, Encoding::Xml))
             .map_err(|e| Box::new(self.reply.refused(&e)))?
             .map(|r| r.is_some())
             .map_err(|f| Box::new(self.reply.refused(&RpcError::from(f))))
