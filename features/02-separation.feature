@@ -20,7 +20,7 @@ Feature: Configuration and operational state are kept apart
     When "A" reads the running configuration
     Then the reply validates against the device's schema as a whole configuration
 
-  @req:R3535-3.3 @req:R3535-5.5 @must @cap:restconf @rfc8040-4.8.1
+  @req:R3535-3.3 @req:R3535-5.5 @must @cap:restconf @rfc8040-4.8.1 @rfc8040-B.3.1
   Scenario: RESTCONF's content parameter reads state apart from configuration
     Given a management session "A"
     When "A" reads the datastore resource with content nonconfig

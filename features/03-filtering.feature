@@ -14,7 +14,7 @@ Feature: A chosen subset of the data can be read
     And "A" reads the same entry with an XPath filter
     Then both replies hold the same data as trees
 
-  @req:R3535-5.26 @req:R3535-5.27 @should @cap:restconf-depth @cap:config-edit @rfc8040-4.8.2
+  @req:R3535-5.26 @req:R3535-5.27 @should @cap:restconf-depth @cap:config-edit @rfc8040-4.8.2 @rfc8040-B.3.2
   Scenario: The depth parameter limits how deep a RESTCONF read goes
     Given a management session "A"
     And the sandbox text holds a fresh value
@@ -23,7 +23,7 @@ Feature: A chosen subset of the data can be read
     When "A" reads the sandbox's container one level short of the sandbox text
     Then the answer holds the container and nothing as deep as the sandbox text
 
-  @req:R3535-5.26 @req:R3535-5.27 @should @cap:restconf-fields @cap:config-edit @rfc8040-4.8.3
+  @req:R3535-5.26 @req:R3535-5.27 @should @cap:restconf-fields @cap:config-edit @rfc8040-4.8.3 @rfc8040-B.3.3
   Scenario: The fields parameter chooses the nodes a RESTCONF read returns
     Given a management session "A"
     And the sandbox text holds a fresh value

@@ -2,7 +2,7 @@
 @req:R3535-3.7 @req:R3535-5.8 @must
 Feature: A configuration can be saved and restored
 
-  @mechanism:copy-config @cap:config-edit @rfc6241-7.3
+  @mechanism:copy-config @cap:config-edit @rfc6241-7.3 @rfc8040-B.2.4
   Scenario: A saved configuration restores exactly
     Given a management session "A"
     And a copy of the running configuration

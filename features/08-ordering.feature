@@ -18,7 +18,7 @@ Feature: The device keeps the order it was given
     And "A" reads the running configuration again
     Then both replies hold the same data
 
-  @cap:config-edit @cap:restconf @rfc8040-4.8.5 @rfc8040-4.8.6
+  @cap:config-edit @cap:restconf @rfc8040-4.8.5 @rfc8040-4.8.6 @rfc8040-B.3.4 @rfc8040-B.3.5
   Scenario: RESTCONF puts a new entry where insert and point say
     Given a management session "A"
     And a copy of the running configuration

@@ -19,7 +19,7 @@ Feature: Every announced capability works as its RFC says
     When "A" reads configuration and state with get in every with-defaults mode the device announces
     Then every reply shows the schema's defaults as its mode says
 
-  @cap:restconf-with-defaults @cap:config-edit @rfc8040-4.8.9 @rfc6243-3
+  @cap:restconf-with-defaults @cap:config-edit @rfc8040-4.8.9 @rfc6243-3 @rfc8040-B.3.9
   Scenario: Every with-defaults mode of a RESTCONF read shows the defaults as the mode says
     Given a management session "A"
     And the sandbox text holds a fresh value

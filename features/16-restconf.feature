@@ -9,7 +9,7 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Given a management session "A"
     Then "A" reads the sandbox's container in XML and in JSON, each labelled with its YANG data media type
 
-  @cap:config-edit @rfc8040-4.4.1 @rfc8040-4.7
+  @cap:config-edit @rfc8040-4.4.1 @rfc8040-4.7 @rfc8040-B.2.1
   Scenario: A new entry is created with 201 and its Location, and goes with DELETE
     Given a management session "A"
     When "A" creates an entry of the sandbox list with POST
@@ -17,7 +17,7 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" deletes that entry with DELETE
     Then the entry is gone
 
-  @cap:config-edit @rfc8040-3.4.1.2
+  @cap:config-edit @rfc8040-3.4.1.2 @rfc8040-B.2.2
   Scenario: The entity-tag moves with every change and guards against a stale write
     Given a management session "A"
     When "A" notes the datastore's entity-tag
@@ -43,7 +43,7 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Then the patch is applied with a yang-patch-status of ok
     And both entries of the patch are in the sandbox list
 
-  @cap:config-edit @rfc8040-4.6.1
+  @cap:config-edit @rfc8040-4.6.1 @rfc8040-B.2.5
   Scenario: A plain PATCH merges into the resource it names and creates nothing
     Given a management session "A"
     And a copy of the running configuration
@@ -77,6 +77,11 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Then the datastore's entity-tag and Last-Modified have not moved
     When "A" sets the sandbox text to a fresh value
     Then the datastore's entity-tag and Last-Modified have moved
+
+  @rfc8040-3.3 @rfc8040-B.1.1 @rfc8040-B.1.2
+  Scenario: The API resource names the datastore, the operations and the YANG library revision
+    Given a management session "A"
+    Then "A" reads the API resource, and it names the datastore, the operations and the YANG library revision the device implements
 
   @req:R3535-5.33 @rfc8040-3.3.2
   Scenario: The operations resource lists every operation the device's modules define

@@ -1402,6 +1402,88 @@ async fn validators_moved(world: &mut RunWorld) -> StepResult {
     Ok(())
 }
 
+/// RFC 8040 §3.3, §3.3.3 (Appendix B.1.1, B.1.2): the API resource names the datastore and
+/// operations resources and the revision of ietf-yang-library the server implements, which
+/// its own `yang-library-version` resource answers too.
+#[then(
+    expr = "{string} reads the API resource, and it names the datastore, the operations and the YANG library revision the device implements"
+)]
+async fn reads_api_resource(world: &mut RunWorld, name: String) -> StepResult {
+    use rfc3535_client::wire::restconf::api;
+    let device = Arc::clone(world.device()?);
+    let session = restconf(world, &name)?;
+    let encoding = session.encoding();
+    let root = session.client().root().to_owned();
+    let get = |target: String| {
+        session.send(Request::new(Method::GET, target).accept(encoding.data().as_str()))
+    };
+    let resource = get(root.clone()).await?;
+    if !resource.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET {root} answered {}{} (RFC 8040 §3.3)",
+            status_line(&resource),
+            refusal_reason(&resource)
+        )));
+    }
+    let read =
+        api::parse(&resource.body, resource.encoding().unwrap_or(encoding)).map_err(|e| {
+            Finding::fail(format!(
+                "the API resource is not ietf-restconf:restconf (RFC 8040 §3.3): {e}"
+            ))
+        })?;
+    let missing: Vec<&str> = [
+        (!read.data).then_some("data"),
+        (!read.operations).then_some("operations"),
+        read.yang_library_version
+            .is_none()
+            .then_some("yang-library-version"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !missing.is_empty() {
+        return Err(Finding::fail(format!(
+            "the API resource lacks {} (RFC 8040 §3.3)",
+            missing.join(", ")
+        )));
+    }
+    let named = read.yang_library_version.unwrap_or_default();
+    let target = format!("{root}/yang-library-version");
+    let version = get(target.clone()).await?;
+    if !version.status.is_success() {
+        return Err(Finding::fail(format!(
+            "GET {target} answered {}{} (RFC 8040 §3.3.3)",
+            status_line(&version),
+            refusal_reason(&version)
+        )));
+    }
+    let answered = api::parse_version(&version.body, version.encoding().unwrap_or(encoding))
+        .map_err(|e| {
+            Finding::fail(format!(
+                "{target} is not ietf-restconf:yang-library-version (RFC 8040 §3.3.3): {e}"
+            ))
+        })?;
+    if answered != named {
+        return Err(Finding::fail(format!(
+            "the API resource names YANG library revision {named}, {target} answers {answered}"
+        )));
+    }
+    let implemented = device
+        .claims
+        .modules
+        .get("ietf-yang-library")
+        .and_then(|m| m.revision.clone());
+    match implemented {
+        Some(revision) if revision == named => Ok(()),
+        Some(revision) => Err(Finding::fail(format!(
+            "yang-library-version names {named}, but the device implements ietf-yang-library@{revision} (RFC 8040 §3.3.3)"
+        ))),
+        None => Err(Finding::fail(format!(
+            "yang-library-version names {named}, but the device's YANG library does not list ietf-yang-library as implemented (RFC 8040 §3.3.3)"
+        ))),
+    }
+}
+
 #[then(
     expr = "{string} reads the operations resource, and it lists every operation of the modules the device implements"
 )]

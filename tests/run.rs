@@ -1141,9 +1141,15 @@ const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 7] = [
     rfc3535_harness::Capability::RestconfWithOrigin,
 ];
 
-/// The scenarios a real device of the lab can judge: every one but those that need what no
-/// lab device claims, whose failing cases are the reference device's fault profiles
-/// (tests/fault_profiles.rs).
+/// Scenarios about RESTCONF itself that jetconf, the lab's one RESTCONF peer, passes: no real
+/// device here breaks them, so their failing cases are the reference device's fault profiles
+/// alone (tests/fault_profiles.rs).
+const PASSED_BY_THE_REAL_RESTCONF_PEER: [&str; 1] =
+    ["The API resource names the datastore, the operations and the YANG library revision"];
+
+/// The scenarios a real device of the lab can fail: every one but those that need what no
+/// lab device claims and those the lab's devices pass, whose failing cases are the reference
+/// device's fault profiles (tests/fault_profiles.rs).
 fn catalogue_scenarios() -> BTreeSet<String> {
     let catalogue = rfc3535_harness::catalogue::Catalogue::load(&common::features_dir())
         .expect("the catalogue loads");
@@ -1151,6 +1157,7 @@ fn catalogue_scenarios() -> BTreeSet<String> {
         .scenarios
         .into_iter()
         .filter(|s| !CLAIMED_BY_NO_LAB_DEVICE.iter().any(|c| s.needs.contains(c)))
+        .filter(|s| !PASSED_BY_THE_REAL_RESTCONF_PEER.contains(&s.name.as_str()))
         .map(|s| s.name)
         .collect()
 }

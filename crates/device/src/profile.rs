@@ -172,6 +172,9 @@ pub struct Faults {
     /// RESTCONF's `content=nonconfig` is answered with configuration and state both (RFC
     /// 8040 §4.8.1).
     pub restconf_nonconfig_ignored: bool,
+    /// The RESTCONF API resource and `yang-library-version` name a YANG library revision
+    /// other than the one the device implements (RFC 8040 §3.3.3).
+    pub restconf_stale_library_version: bool,
 }
 
 /// What a profile is for.
@@ -267,6 +270,7 @@ const NONE: Faults = Faults {
     origin_unannotated: false,
     restconf_operations_uninvocable: false,
     restconf_nonconfig_ignored: false,
+    restconf_stale_library_version: false,
 };
 
 /// Every profile, compliant first.
@@ -453,6 +457,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers a RESTCONF read with content=nonconfig with configuration and state both",
         faults: Faults {
             restconf_nonconfig_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-stale-library-version",
+        summary: "names an older YANG library revision in its RESTCONF API resource than the one it implements",
+        faults: Faults {
+            restconf_stale_library_version: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

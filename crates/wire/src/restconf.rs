@@ -3,6 +3,7 @@
 //!
 //! - [`media`]: the media types of RFC 8040 §11.3 and RFC 8072 §4, and the encoding (XML or
 //!   JSON) each carries, read from a `Content-Type` or written into an `Accept`.
+//! - [`api`]: the API resource `{+restconf}` and its `yang-library-version` (§3.3).
 //! - [`datastore`]: the datastore resource's body, `ietf-restconf:data` around the data.
 //! - [`errors`]: the `ietf-restconf:errors` body (RFC 8040 §7.1) in XML and JSON.
 //! - [`patch`]: YANG Patch documents and the `yang-patch-status` reply (RFC 8072 §2).
@@ -21,6 +22,7 @@
 //! JSON: that goes through the device's own schema in the YANG crate. These codecs only read
 //! and write the protocol's envelopes and keep data as the raw text it came in.
 
+pub mod api;
 pub mod datastore;
 pub mod errors;
 pub mod host_meta;
@@ -192,6 +194,8 @@ mod tests {
                     let _ = operations::parse(text, encoding);
                     let _ = invoke::reroot(text, encoding, "m", "urn:m", "output", "op");
                     let _ = datastore::unwrap(text, encoding);
+                    let _ = api::parse(text, encoding);
+                    let _ = api::parse_version(text, encoding);
                 }
                 let _ = invoke::parse_segment(text);
                 let _ = datastore::parse_nmda_segment(text);

@@ -514,15 +514,8 @@ impl Exchange<'_> {
         if !matches!(self.method, Method::GET | Method::HEAD) {
             return self.not_allowed("GET, HEAD, OPTIONS");
         }
-        let body = match self.reply.encoding {
-            Encoding::Xml => format!(
-                "<restconf xmlns=\"{}\"><data/><operations/><yang-library-version>{YANG_LIBRARY_VERSION}</yang-library-version></restconf>",
-                ns::RESTCONF
-            ),
-            Encoding::Json => format!(
-                "{{\"ietf-restconf:restconf\":{{\"data\":{{}},\"operations\":{{}},\"yang-library-version\":\"{YANG_LIBRARY_VERSION}\"}}}}"
-            ),
-        };
+        let body =
+            rfc3535_wire::restconf::api::body(self.library_version_named(), self.reply.encoding);
         self.headed(self.reply.data(StatusCode::OK, body))
     }
 
@@ -686,20 +679,25 @@ impl Exchange<'_> {
         }
     }
 
+    /// The YANG library revision the API resource names: the one implemented, or with the
+    /// fault RFC 7895's.
+    fn library_version_named(&self) -> &'static str {
+        if self.shared.faults.restconf_stale_library_version {
+            "2016-06-21"
+        } else {
+            YANG_LIBRARY_VERSION
+        }
+    }
+
     /// `{+restconf}/yang-library-version` (RFC 8040 §3.3.3).
     fn library_version(&self) -> HttpResponse {
         if !matches!(self.method, Method::GET | Method::HEAD) {
             return self.not_allowed("GET, HEAD, OPTIONS");
         }
-        let body = match self.reply.encoding {
-            Encoding::Xml => format!(
-                "<yang-library-version xmlns=\"{}\">{YANG_LIBRARY_VERSION}</yang-library-version>",
-                ns::RESTCONF
-            ),
-            Encoding::Json => {
-                format!("{{\"ietf-restconf:yang-library-version\":\"{YANG_LIBRARY_VERSION}\"}}")
-            }
-        };
+        let body = rfc3535_wire::restconf::api::version_body(
+            self.library_version_named(),
+            self.reply.encoding,
+        );
         self.headed(self.reply.data(StatusCode::OK, body))
     }
 
