@@ -69,6 +69,19 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" sets the sandbox text to a fresh value
     Then within 10 seconds the event stream announces a change of the running configuration
 
+  # A manager that was away catches up over RESTCONF: the stream from a time replays what
+  # happened since, says the replay is over, and a stop time already past ends it (RFC 8040
+  # §4.8.7, §4.8.8; RFC 5277 §2.1.1, §2.2.1). The time is the device's own, from the live
+  # announcement of the change.
+  @req:R3535-3.8 @cap:restconf-streams @cap:restconf-replay @cap:netconf-notifications @cap:config-edit @rfc8040-4.8.7 @rfc8040-4.8.8 @rfc8040-B.3.7 @rfc8040-B.3.8
+  Scenario: An event stream from an earlier time replays the change made then, and its stop time ends it
+    Given a management session "A"
+    And "A" listens to the device's event stream
+    When "A" sets the sandbox text to a fresh value
+    Then within 10 seconds the event stream announces a change of the running configuration, and its time is noted
+    When "A" reads the event stream from that time to a second later
+    Then within 30 seconds the stream replays that change, says the replay is complete, and ends
+
   @req:R3535-3.8 @cap:config-edit @rfc8040-3.4.1.1 @rfc8040-3.4.1.2
   Scenario: The entity-tag and Last-Modified move with configuration changes only
     Given a management session "A"

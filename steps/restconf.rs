@@ -1153,11 +1153,10 @@ async fn patches_order(
     )))
 }
 
-#[given(expr = "{string} listens to the device's event stream")]
-async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
-    let device = Arc::clone(world.device()?);
+/// The request target of the device's event stream (the `NETCONF` stream, XML first, RFC
+/// 8040 §6.2) with `query` added, and what the notes call it.
+fn stream_target(device: &DeviceContext, query: &str) -> Result<(String, String), Finding> {
     let streams = &device.claims.restconf_streams;
-    // The NETCONF stream carries configuration changes (RFC 8040 §6.2); XML first.
     let rank = |a: &&rfc3535_client::wire::restconf::StreamAccess| {
         (a.name != "NETCONF", a.encoding != "xml")
     };
@@ -1167,23 +1166,39 @@ async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
         .min_by_key(rank)
         .ok_or_else(|| Finding::error("harness bug: no stream location claimed"))?;
     // The location is a URL; the request goes to its path on the session's server.
-    let target = match url::Url::parse(&access.location) {
-        Ok(url) => match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        },
-        Err(_) => access.location.clone(),
+    let (path, own_query) = match url::Url::parse(&access.location) {
+        Ok(url) => (url.path().to_owned(), url.query().map(str::to_owned)),
+        Err(_) => (access.location.clone(), None),
     };
-    world.notes.push(format!(
+    let queries: Vec<&str> = own_query
+        .as_deref()
+        .into_iter()
+        .chain((!query.is_empty()).then_some(query))
+        .collect();
+    let target = if queries.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", queries.join("&"))
+    };
+    let named = format!(
         "event stream {} ({}) at {}",
         access.name, access.encoding, access.location
-    ));
-    let session = restconf(world, &name)?;
+    );
+    Ok((target, named))
+}
+
+/// Opens the device's event stream with `query`; the events are kept for the `Then` steps.
+async fn open_event_stream(world: &mut RunWorld, name: &str, query: &str) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let (target, named) = stream_target(&device, query)?;
+    world.notes.push(named);
+    let session = restconf(world, name)?;
     let (response, events) = session.client().open_stream(&target).await?;
     if !response.status.is_success() {
         return Err(Finding::fail(format!(
-            "GET of the event stream {target} answered {} (RFC 8040 §6.4)",
-            status_line(&response)
+            "GET of the event stream {target} answered {}{} (RFC 8040 §6.4)",
+            status_line(&response),
+            refusal_reason(&response)
         )));
     }
     if !response
@@ -1199,14 +1214,17 @@ async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
     Ok(())
 }
 
-#[then(
-    expr = "within {int} seconds the event stream announces a change of the running configuration"
-)]
-async fn stream_announces_change(world: &mut RunWorld, seconds: u64) -> StepResult {
-    let device = Arc::clone(world.device()?);
-    let mut events = world
+#[given(expr = "{string} listens to the device's event stream")]
+async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
+    open_event_stream(world, &name, "").await
+}
+
+/// The next event of the kept stream that is a `netconf-config-change`, its data as sent;
+/// a stream that ends, breaks or stays silent fails.
+async fn next_change_event(world: &mut RunWorld, seconds: u64) -> Result<String, Finding> {
+    let events = world
         .event_stream
-        .take()
+        .as_mut()
         .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
     let mut seen = 0usize;
@@ -1229,11 +1247,154 @@ async fn stream_announces_change(world: &mut RunWorld, seconds: u64) -> StepResu
             }
             Ok(Some(Ok(event))) => event,
         };
-        if !event.data.contains("netconf-config-change") {
-            seen += 1;
-            continue;
+        if event.data.contains("netconf-config-change") {
+            return Ok(event.data);
         }
-        return judge_change_event(&device, &event.data);
+        seen += 1;
+    }
+}
+
+#[then(
+    expr = "within {int} seconds the event stream announces a change of the running configuration"
+)]
+async fn stream_announces_change(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let data = next_change_event(world, seconds).await?;
+    world.event_stream = None;
+    judge_change_event(&device, &data)
+}
+
+#[then(
+    expr = "within {int} seconds the event stream announces a change of the running configuration, and its time is noted"
+)]
+async fn stream_announces_change_noting_time(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let data = next_change_event(world, seconds).await?;
+    world.event_stream = None;
+    judge_change_event(&device, &data)?;
+    let time = event_time(&data).ok_or_else(|| {
+        Finding::fail("the change event carries no eventTime (RFC 8040 §6.4, RFC 5277 §4)")
+    })?;
+    world.notes.push(format!(
+        "the change's eventTime, on the device's clock: {time}"
+    ));
+    world.replay_from = Some(time);
+    Ok(())
+}
+
+/// The `eventTime` of a stream event, XML or JSON (RFC 8040 §6.4).
+fn event_time(data: &str) -> Option<String> {
+    let text = data.trim();
+    if text.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        return value
+            .get("ietf-restconf:notification")?
+            .get("eventTime")?
+            .as_str()
+            .map(str::to_owned);
+    }
+    Element::parse(text)
+        .ok()?
+        .child("eventTime")
+        .map(|t| t.text.trim().to_owned())
+}
+
+/// Opens the stream from the noted time to a second after it (RFC 8040 §4.8.7, §4.8.8): a
+/// replay of what happened then, already over.
+#[when(expr = "{string} reads the event stream from that time to a second later")]
+async fn reads_stream_between(world: &mut RunWorld, name: String) -> StepResult {
+    let start = world
+        .replay_from
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no event time was noted"))?;
+    let begun = humantime::parse_rfc3339_weak(start.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(&start))
+        .map_err(|e| {
+            Finding::skip(format!(
+                "the event time {start:?} is not a date-and-time the harness can add a second to: {e}"
+            ))
+        })?;
+    let stop = humantime::format_rfc3339(begun + std::time::Duration::from_secs(1)).to_string();
+    let encode = |t: &str| {
+        percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    world.replay_to = Some(stop.clone());
+    let query = format!("start-time={}&stop-time={}", encode(&start), encode(&stop));
+    open_event_stream(world, &name, &query).await
+}
+
+#[then(
+    expr = "within {int} seconds the stream replays that change, says the replay is complete, and ends"
+)]
+async fn stream_replays_and_ends(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let noted = world.replay_from.clone().unwrap_or_default();
+    let stop = world.replay_to.clone().unwrap_or_default();
+    let mut events = world
+        .event_stream
+        .take()
+        .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let (mut replayed, mut replay_complete, mut complete) = (false, false, false);
+    let missing = |replayed: bool, replay_complete: bool, complete: bool| {
+        [
+            (!replayed).then_some("the change made at the noted time"),
+            (!replay_complete).then_some("replayComplete"),
+            (!complete).then_some("notificationComplete"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    loop {
+        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) => {
+                return Err(Finding::fail(format!(
+                    "within {seconds} s the stream from {noted} to {stop} did not end; missing: {} (RFC 8040 §4.8.7, §4.8.8)",
+                    missing(replayed, replay_complete, complete)
+                )))
+            }
+            Ok(Some(Err(broken))) => {
+                return Err(Finding::fail(format!(
+                    "the replaying stream broke: {broken}"
+                )))
+            }
+            Ok(None) if replayed && replay_complete && complete => return Ok(()),
+            Ok(None) => {
+                return Err(Finding::fail(format!(
+                    "the stream from {noted} to {stop} ended without {} (RFC 8040 §4.8.7, §4.8.8; RFC 5277 §2.1.1, §2.2.1)",
+                    missing(replayed, replay_complete, complete)
+                )))
+            }
+            Ok(Some(Ok(event))) => event,
+        };
+        if complete {
+            return Err(Finding::fail(
+                "an event came after notificationComplete (RFC 5277 §2.2.1)",
+            ));
+        }
+        let data = event.data.trim().to_owned();
+        if data.contains("netconf-config-change")
+            && event_time(&data).as_deref() == Some(noted.as_str())
+        {
+            judge_change_event(&device, &data)?;
+            replayed = true;
+        } else if data.contains("replayComplete") {
+            if !replayed {
+                return Err(Finding::fail(format!(
+                    "replayComplete came before the change made at {noted} was replayed"
+                )));
+            }
+            replay_complete = true;
+        } else if data.contains("notificationComplete") {
+            if !replay_complete {
+                return Err(Finding::fail(
+                    "notificationComplete came before replayComplete (RFC 5277 §2.1.1)",
+                ));
+            }
+            complete = true;
+        }
     }
 }
 

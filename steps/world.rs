@@ -57,6 +57,8 @@ pub struct RunWorld {
     pub copies: Vec<String>,
     /// The device's time of an event a replay starts from (RFC 3339, as the device wrote it).
     pub replay_from: Option<String>,
+    /// The stop time a replay was asked for.
+    pub replay_to: Option<String>,
     /// The origin (an ietf-origin identity's name) a read found on the sandbox text.
     pub origin: Option<String>,
     /// Operations invoked (`module:name`), the mandatory input each was sent without, and

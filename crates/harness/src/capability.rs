@@ -72,11 +72,14 @@ pub enum Capability {
     /// The RESTCONF `with-origin` query parameter on the operational datastore resource
     /// (RFC 8527 §3.2.2), listed as a capability.
     RestconfWithOrigin,
+    /// RESTCONF event stream replay, `start-time` and `stop-time` (RFC 8040 §4.8.7, §4.8.8,
+    /// §9.1.1), listed as a capability.
+    RestconfReplay,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 31] = [
+    pub const ALL: [Capability; 32] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -96,6 +99,7 @@ impl Capability {
         Capability::RestconfDepth,
         Capability::RestconfFields,
         Capability::RestconfNmda,
+        Capability::RestconfReplay,
         Capability::RestconfStreams,
         Capability::RestconfWithDefaults,
         Capability::RestconfWithOrigin,
@@ -144,6 +148,7 @@ impl Capability {
             Capability::RestconfWithDefaults => "restconf-with-defaults",
             Capability::RestconfNmda => "restconf-nmda",
             Capability::RestconfWithOrigin => "restconf-with-origin",
+            Capability::RestconfReplay => "restconf-replay",
         }
     }
 
@@ -172,6 +177,7 @@ impl Capability {
                 | Capability::RestconfWithDefaults
                 | Capability::RestconfNmda
                 | Capability::RestconfWithOrigin
+                | Capability::RestconfReplay
         ) && self.module().is_none()
     }
 
@@ -196,7 +202,8 @@ impl Capability {
             | Capability::RestconfStreams
             | Capability::RestconfWithDefaults
             | Capability::RestconfNmda
-            | Capability::RestconfWithOrigin => Some(Capability::Restconf),
+            | Capability::RestconfWithOrigin
+            | Capability::RestconfReplay => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -216,6 +223,7 @@ impl Capability {
             Capability::RestconfFields => "fields",
             Capability::RestconfWithDefaults => "with-defaults",
             Capability::RestconfWithOrigin => "with-origin",
+            Capability::RestconfReplay => "replay",
             Capability::YangPatch => "yang-patch",
             _ => return None,
         };
@@ -261,7 +269,8 @@ impl Capability {
                 Capability::RestconfDepth
                 | Capability::RestconfFields
                 | Capability::RestconfWithDefaults
-                | Capability::RestconfWithOrigin,
+                | Capability::RestconfWithOrigin
+                | Capability::RestconfReplay,
                 _,
             ) => format!(
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
