@@ -82,6 +82,19 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" reads the event stream from that time to a second later
     Then within 30 seconds the stream replays that change, says the replay is complete, and ends
 
+  # A filter chooses what the stream sends (RFC 8040 §4.8.4): the same replayed second of the
+  # device's events, through a filter that selects the change and through one that does not.
+  @req:R3535-5.26 @cap:restconf-streams @cap:restconf-replay @cap:restconf-filter @cap:netconf-notifications @cap:config-edit @rfc8040-4.8.4 @rfc8040-B.3.6
+  Scenario: A filter on the event stream sends what it selects and nothing else
+    Given a management session "A"
+    And "A" listens to the device's event stream
+    When "A" sets the sandbox text to a fresh value
+    Then within 10 seconds the event stream announces a change of the running configuration, and its time is noted
+    When "A" reads the event stream from that time to a second later, filtered to "/ietf-netconf-notifications:netconf-config-change"
+    Then within 30 seconds the stream replays that change, says the replay is complete, and ends
+    When "A" reads the event stream from that time to a second later, filtered to "/ietf-netconf-notifications:netconf-session-start"
+    Then within 30 seconds the stream says the replay is complete and ends, without that change
+
   @req:R3535-3.8 @cap:config-edit @rfc8040-3.4.1.1 @rfc8040-3.4.1.2
   Scenario: The entity-tag and Last-Modified move with configuration changes only
     Given a management session "A"

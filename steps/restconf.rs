@@ -1303,6 +1303,23 @@ fn event_time(data: &str) -> Option<String> {
 /// replay of what happened then, already over.
 #[when(expr = "{string} reads the event stream from that time to a second later")]
 async fn reads_stream_between(world: &mut RunWorld, name: String) -> StepResult {
+    read_replay_window(world, &name, None).await
+}
+
+/// As above, with a `filter` (RFC 8040 §4.8.4): an XPath expression, module names as its
+/// prefixes.
+#[when(
+    expr = "{string} reads the event stream from that time to a second later, filtered to {string}"
+)]
+async fn reads_stream_between_filtered(
+    world: &mut RunWorld,
+    name: String,
+    filter: String,
+) -> StepResult {
+    read_replay_window(world, &name, Some(&filter)).await
+}
+
+async fn read_replay_window(world: &mut RunWorld, name: &str, filter: Option<&str>) -> StepResult {
     let start = world
         .replay_from
         .clone()
@@ -1319,14 +1336,31 @@ async fn reads_stream_between(world: &mut RunWorld, name: String) -> StepResult 
         percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
     world.replay_to = Some(stop.clone());
-    let query = format!("start-time={}&stop-time={}", encode(&start), encode(&stop));
-    open_event_stream(world, &name, &query).await
+    let mut query = format!("start-time={}&stop-time={}", encode(&start), encode(&stop));
+    if let Some(filter) = filter {
+        query.push_str(&format!("&filter={}", encode(filter)));
+    }
+    open_event_stream(world, name, &query).await
 }
 
 #[then(
     expr = "within {int} seconds the stream replays that change, says the replay is complete, and ends"
 )]
 async fn stream_replays_and_ends(world: &mut RunWorld, seconds: u64) -> StepResult {
+    replay_ends(world, seconds, true).await
+}
+
+#[then(
+    expr = "within {int} seconds the stream says the replay is complete and ends, without that change"
+)]
+async fn stream_ends_without_change(world: &mut RunWorld, seconds: u64) -> StepResult {
+    replay_ends(world, seconds, false).await
+}
+
+/// Reads a replaying stream to its end: the change made at the noted time (when `with_change`;
+/// otherwise it must not come), then `replayComplete`, then `notificationComplete` (RFC 5277
+/// §2.1.1, §2.2.1).
+async fn replay_ends(world: &mut RunWorld, seconds: u64, with_change: bool) -> StepResult {
     let device = Arc::clone(world.device()?);
     let noted = world.replay_from.clone().unwrap_or_default();
     let stop = world.replay_to.clone().unwrap_or_default();
@@ -1335,7 +1369,8 @@ async fn stream_replays_and_ends(world: &mut RunWorld, seconds: u64) -> StepResu
         .take()
         .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    let (mut replayed, mut replay_complete, mut complete) = (false, false, false);
+    // Without the change wanted, its absence counts as it being there.
+    let (mut replayed, mut replay_complete, mut complete) = (!with_change, false, false);
     let missing = |replayed: bool, replay_complete: bool, complete: bool| {
         [
             (!replayed).then_some("the change made at the noted time"),
@@ -1378,6 +1413,11 @@ async fn stream_replays_and_ends(world: &mut RunWorld, seconds: u64) -> StepResu
         if data.contains("netconf-config-change")
             && event_time(&data).as_deref() == Some(noted.as_str())
         {
+            if !with_change {
+                return Err(Finding::fail(format!(
+                    "the change made at {noted} came through a filter that does not select it (RFC 8040 §4.8.4)"
+                )));
+            }
             judge_change_event(&device, &data)?;
             replayed = true;
         } else if data.contains("replayComplete") {

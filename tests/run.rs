@@ -1131,7 +1131,7 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 
 /// What no device of the lab claims: jetconf has no YANG Patch and lists no RESTCONF
 /// capabilities or event streams (it serves no `ietf-restconf-monitoring` state).
-const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 8] = [
+const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 9] = [
     rfc3535_harness::Capability::YangPatch,
     rfc3535_harness::Capability::RestconfDepth,
     rfc3535_harness::Capability::RestconfFields,
@@ -1140,6 +1140,7 @@ const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 8] = [
     rfc3535_harness::Capability::RestconfNmda,
     rfc3535_harness::Capability::RestconfWithOrigin,
     rfc3535_harness::Capability::RestconfReplay,
+    rfc3535_harness::Capability::RestconfFilter,
 ];
 
 /// Scenarios about RESTCONF itself that jetconf, the lab's one RESTCONF peer, passes: no real

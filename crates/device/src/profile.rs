@@ -175,6 +175,9 @@ pub struct Faults {
     /// The RESTCONF API resource and `yang-library-version` name a YANG library revision
     /// other than the one the device implements (RFC 8040 §3.3.3).
     pub restconf_stale_library_version: bool,
+    /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
+    /// 8040 §4.8.4).
+    pub restconf_filter_ignored: bool,
 }
 
 /// What a profile is for.
@@ -271,6 +274,7 @@ const NONE: Faults = Faults {
     restconf_operations_uninvocable: false,
     restconf_nonconfig_ignored: false,
     restconf_stale_library_version: false,
+    restconf_filter_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -466,6 +470,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "names an older YANG library revision in its RESTCONF API resource than the one it implements",
         faults: Faults {
             restconf_stale_library_version: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-filter-ignored",
+        summary: "accepts a filter on its RESTCONF event stream and sends every event",
+        faults: Faults {
+            restconf_filter_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -279,6 +279,7 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
         RestconfCapability::uri("with-defaults"),
         RestconfCapability::uri("yang-patch"),
         RestconfCapability::uri("replay"),
+        RestconfCapability::uri("filter"),
         // RFC 8527 §3.2.2: the operational datastore resource takes with-origin.
         RestconfCapability::uri("with-origin"),
     ] {

@@ -543,3 +543,21 @@ async fn each_nmda_datastore_is_a_resource_and_only_the_conventional_ones_take_w
         .expect("a response");
     assert_eq!(unknown.status, 404);
 }
+
+#[tokio::test]
+async fn an_event_stream_filter_libyang_cannot_evaluate_is_refused() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let (bad, _) = client
+        .open_stream("/restconf/streams/NETCONF/xml?filter=%5B%5B")
+        .await
+        .expect("a response");
+    assert_eq!(bad.status, 400);
+    let (good, _) = client
+        .open_stream(
+            "/restconf/streams/NETCONF/xml?filter=%2Fietf-netconf-notifications%3Anetconf-config-change",
+        )
+        .await
+        .expect("a response");
+    assert_eq!(good.status, 200);
+}

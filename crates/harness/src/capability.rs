@@ -75,11 +75,13 @@ pub enum Capability {
     /// RESTCONF event stream replay, `start-time` and `stop-time` (RFC 8040 §4.8.7, §4.8.8,
     /// §9.1.1), listed as a capability.
     RestconfReplay,
+    /// The RESTCONF event stream `filter` (RFC 8040 §4.8.4, §9.1.1), listed as a capability.
+    RestconfFilter,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 32] = [
+    pub const ALL: [Capability; 33] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -98,6 +100,7 @@ impl Capability {
         Capability::Restconf,
         Capability::RestconfDepth,
         Capability::RestconfFields,
+        Capability::RestconfFilter,
         Capability::RestconfNmda,
         Capability::RestconfReplay,
         Capability::RestconfStreams,
@@ -149,6 +152,7 @@ impl Capability {
             Capability::RestconfNmda => "restconf-nmda",
             Capability::RestconfWithOrigin => "restconf-with-origin",
             Capability::RestconfReplay => "restconf-replay",
+            Capability::RestconfFilter => "restconf-filter",
         }
     }
 
@@ -178,6 +182,7 @@ impl Capability {
                 | Capability::RestconfNmda
                 | Capability::RestconfWithOrigin
                 | Capability::RestconfReplay
+                | Capability::RestconfFilter
         ) && self.module().is_none()
     }
 
@@ -203,7 +208,8 @@ impl Capability {
             | Capability::RestconfWithDefaults
             | Capability::RestconfNmda
             | Capability::RestconfWithOrigin
-            | Capability::RestconfReplay => Some(Capability::Restconf),
+            | Capability::RestconfReplay
+            | Capability::RestconfFilter => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -224,6 +230,7 @@ impl Capability {
             Capability::RestconfWithDefaults => "with-defaults",
             Capability::RestconfWithOrigin => "with-origin",
             Capability::RestconfReplay => "replay",
+            Capability::RestconfFilter => "filter",
             Capability::YangPatch => "yang-patch",
             _ => return None,
         };
@@ -270,7 +277,8 @@ impl Capability {
                 | Capability::RestconfFields
                 | Capability::RestconfWithDefaults
                 | Capability::RestconfWithOrigin
-                | Capability::RestconfReplay,
+                | Capability::RestconfReplay
+                | Capability::RestconfFilter,
                 _,
             ) => format!(
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
@@ -494,7 +502,7 @@ mod tests {
             "urn:ietf:params:restconf:capability:defaults:1.0?basic-mode=explicit",
             "urn:ietf:params:restconf:capability:depth:1.0",
             "urn:ietf:params:restconf:capability:fields:1.0",
-            "urn:ietf:params:restconf:capability:replay:1.0",
+            "urn:ietf:params:restconf:capability:with-operational-defaults:1.0",
         ]
         .into_iter()
         .map(str::to_owned)
@@ -516,7 +524,7 @@ mod tests {
                     "no scenario needing it reached a verdict in this run"
                 ),
                 (
-                    "restconf:replay:1.0",
+                    "restconf:with-operational-defaults:1.0",
                     "the catalogue has no scenario for it yet"
                 ),
             ]

@@ -99,38 +99,45 @@ fn check_restconf_session(
         }
     };
     for read in reads {
-        let content = if read.config_only {
-            Content::PartialConfig
-        } else {
-            Content::Data
-        };
-        let whole = if read.api_path.is_empty() {
-            rfc3535_client::wire::restconf::datastore::unwrap(&read.body, read.encoding)
-                .map_err(|e| format!("the body is not ietf-restconf:data: {e}"))
-        } else {
-            match schema.resource_path(&read.api_path) {
-                Ok(path) => Ok(schema.place(
-                    &read.body,
-                    read.encoding,
-                    &path,
-                    path.steps.len().saturating_sub(1),
-                )),
-                Err(e) => Err(format!("the API path names no node of the schema: {e}")),
-            }
-        };
-        let outcome = whole.and_then(|whole| {
-            schema
-                .convert(&whole, read.encoding, read.encoding, content)
-                .map(|_| ())
-                .map_err(|finding| finding.to_string())
-        });
-        if let Err(problem) = outcome {
+        if let Err(problem) = check_read(schema, &read) {
             checks
                 .findings
                 .push(format!("GET {}: {problem}", read.target));
         }
     }
     checks
+}
+
+/// Checks one data resource read: its body placed where its API path puts it (or, for a
+/// datastore, taken out of `ietf-restconf:data`) and parsed through the schema, as
+/// configuration when only configuration was read.
+fn check_read(
+    schema: &rfc3535_yang::Schema,
+    read: &crate::restconf::DataRead,
+) -> Result<(), String> {
+    let content = if read.config_only {
+        Content::PartialConfig
+    } else {
+        Content::Data
+    };
+    let whole = if read.api_path.is_empty() {
+        rfc3535_client::wire::restconf::datastore::unwrap(&read.body, read.encoding)
+            .map_err(|e| format!("the body is not ietf-restconf:data: {e}"))?
+    } else {
+        let path = schema
+            .resource_path(&read.api_path)
+            .map_err(|e| format!("the API path names no node of the schema: {e}"))?;
+        schema.place(
+            &read.body,
+            read.encoding,
+            &path,
+            path.steps.len().saturating_sub(1),
+        )
+    };
+    schema
+        .convert(&whole, read.encoding, read.encoding, content)
+        .map(|_| ())
+        .map_err(|finding| finding.to_string())
 }
 
 /// Checks one NETCONF session's replies. Without a fetched schema (the device does not offer
@@ -272,19 +279,102 @@ fn entry_direction(line: &str) -> Option<Direction> {
     }
 }
 
-/// Checks every scenario session of an evidence file against a schema again.
+/// Checks every scenario session of an evidence file against a schema again: NETCONF
+/// sessions' replies and RESTCONF sessions' data resource reads.
 pub fn recheck_evidence(schema: &rfc3535_yang::Schema, evidence: &str) -> Vec<String> {
-    evidence_sessions(evidence)
-        .iter()
+    let netconf = evidence_sessions(evidence)
+        .into_iter()
         .flat_map(|(id, messages)| {
             check_messages(
                 Ok(schema),
-                *id,
+                id,
                 messages.iter().map(|(d, t)| (*d, t.as_str())),
             )
             .findings
-        })
-        .collect()
+        });
+    let restconf = evidence_restconf_reads(evidence)
+        .into_iter()
+        .filter_map(|read| {
+            check_read(schema, &read)
+                .err()
+                .map(|problem| format!("GET {}: {problem}", read.target))
+        });
+    netconf.chain(restconf).collect()
+}
+
+/// The data resources the RESTCONF scenario sessions of an evidence file read with success,
+/// in order: each `GET` paired with the answer that follows it.
+fn evidence_restconf_reads(text: &str) -> Vec<crate::restconf::DataRead> {
+    let mut reads = Vec::new();
+    let mut root: Option<String> = None;
+    let mut entries: Vec<(Direction, String)> = Vec::new();
+    let mut flush = |root: &Option<String>, entries: &mut Vec<(Direction, String)>| {
+        if let Some(root) = root {
+            let mut request: Option<&str> = None;
+            for (direction, text) in entries.iter() {
+                match direction {
+                    Direction::Out => request = Some(text.as_str()),
+                    Direction::In => {
+                        if let Some(read) = request.take().and_then(|r| read_of(root, r, text)) {
+                            reads.push(read);
+                        }
+                    }
+                    Direction::Note => {}
+                }
+            }
+        }
+        entries.clear();
+    };
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("=== ") {
+            flush(&root, &mut entries);
+            root = header
+                .rsplit_once("(RESTCONF at ")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .map(str::to_owned);
+            continue;
+        }
+        if root.is_none() {
+            continue;
+        }
+        match entry_direction(line) {
+            Some(direction) => entries.push((direction, String::new())),
+            None => {
+                if let Some((_, text)) = entries.last_mut() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(line);
+                }
+            }
+        }
+    }
+    flush(&root, &mut entries);
+    reads
+}
+
+/// The read a transcript's `GET` request and its answer make, when the answer is a
+/// successful one in a YANG data media type and the target a data resource.
+fn read_of(root: &str, request: &str, answer: &str) -> Option<crate::restconf::DataRead> {
+    let target = request
+        .lines()
+        .next()?
+        .strip_prefix("GET ")?
+        .rsplit_once(' ')?
+        .0;
+    let (head, body) = answer.split_once("\n\n").unwrap_or((answer, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    let encoding = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, value)| {
+            rfc3535_client::wire::restconf::MediaType::parse(value.trim()).encoding()
+        })?;
+    crate::restconf::data_read(root, target, encoding, body.trim_end())
 }
 
 /// One scenario's schema findings on one device, checked again from the run directory.
@@ -353,6 +443,63 @@ pub fn recheck_run(run_dir: &std::path::Path, results: &rfc3535_score::Results) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restconf_session_s_successful_data_reads_are_taken_from_evidence() {
+        let evidence = "=== session \"A\" (RESTCONF at /restconf)\n\
+--- 2026-12-01T13:59:19.2Z +0.02s out\n\
+GET /restconf/data?content=config HTTP/2.0\n\
+accept: application/yang-data+xml\n\
+\n\
+--- 2026-12-01T13:59:19.3Z +0.05s in\n\
+HTTP/2.0 200 OK\n\
+content-type: application/yang-data+xml\n\
+\n\
+<data xmlns=\"urn:ietf:params:xml:ns:yang:ietf-restconf\"><a xmlns=\"urn:x\"/></data>\n\
+--- 2026-12-01T13:59:19.4Z +0.06s out\n\
+GET /restconf/ds/ietf-datastores:operational/m:top HTTP/2.0\n\
+\n\
+--- 2026-12-01T13:59:19.5Z +0.07s in\n\
+HTTP/2.0 200 OK\n\
+Content-Type: application/yang-data+json\n\
+\n\
+{\"m:top\":{}}\n\
+--- 2026-12-01T13:59:19.6Z +0.08s out\n\
+GET /restconf/data/m:gone HTTP/2.0\n\
+\n\
+--- 2026-12-01T13:59:19.7Z +0.09s in\n\
+HTTP/2.0 404 Not Found\n\
+content-type: application/yang-data+xml\n\
+\n\
+<errors/>\n\
+=== cleanup\n\
+--- 2026-12-01T13:59:19.8Z +0.01s out\n\
+GET /restconf/data/m:cleanup HTTP/2.0\n\
+\n\
+--- 2026-12-01T13:59:19.9Z +0.02s in\n\
+HTTP/2.0 200 OK\n\
+content-type: application/yang-data+xml\n\
+\n\
+<cleanup xmlns=\"urn:x\"/>\n";
+        let reads = evidence_restconf_reads(evidence);
+        let summary: Vec<(&str, &str, bool)> = reads
+            .iter()
+            .map(|r| (r.target.as_str(), r.api_path.as_str(), r.config_only))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("/restconf/data?content=config", "", true),
+                (
+                    "/restconf/ds/ietf-datastores:operational/m:top",
+                    "m:top",
+                    false
+                ),
+            ]
+        );
+        assert!(reads[0].body.ends_with("</data>"), "{}", reads[0].body);
+        assert_eq!(reads[1].body, "{\"m:top\":{}}");
+    }
 
     #[test]
     fn reads_are_checked_as_what_they_return() {

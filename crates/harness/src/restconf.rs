@@ -82,6 +82,37 @@ pub struct DataRead {
     pub body: String,
 }
 
+/// The read a successful GET of `target` (under the API root `root`) made, when it names a
+/// data resource: one under `{+restconf}/data`, or under an NMDA datastore
+/// `{+restconf}/ds/<datastore>` (RFC 8527 §3.1), whose conventional datastores hold
+/// configuration only.
+pub(crate) fn data_read(
+    root: &str,
+    target: &str,
+    encoding: Encoding,
+    body: &str,
+) -> Option<DataRead> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let rest = path.strip_prefix(root)?;
+    let (api_path, conventional) = match rest.strip_prefix("/data") {
+        Some(api_path) if api_path.is_empty() || api_path.starts_with('/') => (api_path, false),
+        _ => {
+            let rest = rest.strip_prefix("/ds/")?;
+            let (segment, api_path) = rest.split_once('/').unwrap_or((rest, ""));
+            let segment = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            let datastore = datastore::parse_nmda_segment(&segment)?;
+            (api_path, datastore.is_conventional())
+        }
+    };
+    Some(DataRead {
+        target: target.to_owned(),
+        api_path: api_path.trim_start_matches('/').to_owned(),
+        config_only: conventional || query.split('&').any(|p| p == "content=config"),
+        encoding,
+        body: body.to_owned(),
+    })
+}
+
 /// Connects to a RESTCONF server (TLS, HTTP, root discovery), recording the transcript.
 pub async fn open_session(
     options: &RestconfOptions,
@@ -331,42 +362,14 @@ impl RestconfSession {
         if let (true, true, Some(encoding)) =
             (is_get, response.status.is_success(), response.encoding())
         {
-            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-            if let Some((api_path, conventional)) = self.data_resource(path) {
+            if let Some(read) = data_read(self.client.root(), &target, encoding, &response.body) {
                 self.reads
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(DataRead {
-                        target: target.clone(),
-                        api_path: api_path.trim_start_matches('/').to_owned(),
-                        config_only: conventional
-                            || query.split('&').any(|p| p == "content=config"),
-                        encoding,
-                        body: response.body.clone(),
-                    });
+                    .push(read);
             }
         }
         Ok(response)
-    }
-
-    /// The API path of a request path that names a data resource: one under
-    /// `{+restconf}/data`, or under an NMDA datastore `{+restconf}/ds/<datastore>` (RFC 8527
-    /// §3.1), with whether that datastore holds configuration only.
-    fn data_resource<'p>(&self, path: &'p str) -> Option<(&'p str, bool)> {
-        let root = self.client.root();
-        let below = |resource: &str| {
-            path.strip_prefix(root)
-                .and_then(|rest| rest.strip_prefix(resource))
-                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        if let Some(api_path) = below("/data") {
-            return Some((api_path, false));
-        }
-        let rest = path.strip_prefix(root)?.strip_prefix("/ds/")?;
-        let (segment, api_path) = rest.split_once('/').unwrap_or((rest, ""));
-        let segment = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-        let datastore = datastore::parse_nmda_segment(&segment)?;
-        Some((api_path, datastore.is_conventional()))
     }
 
     /// The data resources read so far.

@@ -220,6 +220,29 @@ impl Schema {
         .map_err(Finding::from)
     }
 
+    /// Whether an XPath 1.0 expression selects anything in a whole `<notification>` message
+    /// (RFC 5277 envelope): RESTCONF's stream `filter` (RFC 8040 §4.8.4), whose prefixes are
+    /// module names, as libyang's are. An expression libyang cannot evaluate, and a message
+    /// that is no notification of the schema, are findings.
+    pub fn notification_selected(&self, xml: &str, expression: &str) -> Result<bool, Finding> {
+        // yang5 hands the expression to C as a NUL-terminated string.
+        if expression.contains('\0') {
+            return Err(Finding {
+                message: "the XPath expression holds a NUL character".into(),
+                path: None,
+                app_tag: None,
+            });
+        }
+        let notification = yang5::data::DataTreeOwningRef::parse_netconf_notif_op(
+            &self.context,
+            xml,
+            DataParserFlags::empty(),
+        )
+        .map_err(Finding::from)?;
+        let selected = notification.find_xpath(expression).map_err(Finding::from)?;
+        Ok(selected.count() > 0)
+    }
+
     /// Checks an `<rpc-reply>` against the output the schema defines for the operation its
     /// `<rpc>` asked for (RFC 7950 §7.14): both are whole NETCONF messages. An operation in
     /// the namespace of no module of the schema is not the schema's to judge

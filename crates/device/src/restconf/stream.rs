@@ -1,7 +1,9 @@
 //! The event stream resource (RFC 8040 §6): the device's `NETCONF` stream (the same events a
 //! NETCONF subscription gets, RFC 5277) served as server-sent events, in XML. `start-time`
 //! replays the kept events from a time, then sends `replayComplete`; `stop-time` ends the
-//! stream with `notificationComplete` once it is reached (RFC 8040 §4.8.7, §4.8.8). The
+//! stream with `notificationComplete` once it is reached (RFC 8040 §4.8.7, §4.8.8);
+//! `filter` sends only the events an XPath expression selects something in, evaluated by
+//! libyang (§4.8.4; the two completion events always go). The
 //! stream ends when the client goes away or the device stops. NACM decides, per event, what
 //! the account may receive, as it does for NETCONF.
 
@@ -24,8 +26,8 @@ use crate::Shared;
 /// Where the stream is served under the API root, and the one encoding it has.
 pub(crate) const PATH: &str = "/streams/NETCONF/xml";
 
-/// The query parameters a stream takes (RFC 8040 §4.8.7, §4.8.8; no `filter`).
-pub(crate) const QUERY: [&str; 2] = ["start-time", "stop-time"];
+/// The query parameters a stream takes (RFC 8040 §4.8.4, §4.8.7, §4.8.8).
+pub(crate) const QUERY: [&str; 3] = ["filter", "start-time", "stop-time"];
 
 /// A stream response, or why there is none (a bad query: 400 with the reason).
 pub(crate) fn open(
@@ -57,6 +59,22 @@ pub(crate) fn open(
     if start.is_some_and(|s| s > SystemTime::now()) {
         return Err("start-time is in the future (RFC 8040 §4.8.7)".to_owned());
     }
+    let filter = query
+        .iter()
+        .find(|(n, _)| n == "filter")
+        .map(|(_, v)| v.clone())
+        .filter(|_| !shared.faults.restconf_filter_ignored);
+    if let Some(expression) = &filter {
+        // An expression libyang cannot evaluate is refused now, not silently on every event.
+        let probe = notification(
+            SystemTime::now(),
+            &format!("<replayComplete xmlns=\"{}\"/>", rfc3535_wire::ns::STREAMS),
+        );
+        shared
+            .with_schema(|s| s.notification_selected(&probe, expression))
+            .map_err(|e| e.message)?
+            .map_err(|e| format!("filter {expression:?} is no XPath expression over the notifications: {e} (RFC 8040 §4.8.4)"))?;
+    }
     let (past, feed) = shared.events.subscribe(start);
     let past = if shared.faults.replay_ignored {
         Vec::new()
@@ -68,6 +86,7 @@ pub(crate) fn open(
         .filter(|e| stop.is_none_or(|stop| e.time <= stop))
         .filter(|e| crate::session::may_receive(shared, user, e))
         .map(|e| e.to_xml())
+        .filter(|xml| selected(shared, filter.as_deref(), xml))
         .collect();
     if start.is_some() && !shared.faults.replay_ignored {
         queued.push_back(notification(
@@ -81,6 +100,7 @@ pub(crate) fn open(
         queued,
         live: feed,
         stop,
+        filter,
         ended: false,
     };
     let events = futures::stream::unfold(state, |mut state| async move {
@@ -117,7 +137,21 @@ struct Feed {
     queued: VecDeque<String>,
     live: broadcast::Receiver<Arc<Event>>,
     stop: Option<SystemTime>,
+    /// The `filter` an event must satisfy to be sent.
+    filter: Option<String>,
     ended: bool,
+}
+
+/// Whether the stream's filter selects anything in this notification (every notification
+/// passes without one; one the schema cannot read passes none).
+fn selected(shared: &Shared, filter: Option<&str>, notification: &str) -> bool {
+    let Some(expression) = filter else {
+        return true;
+    };
+    matches!(
+        shared.with_schema(|s| s.notification_selected(notification, expression)),
+        Ok(Ok(true))
+    )
 }
 
 impl Feed {
@@ -151,7 +185,10 @@ impl Feed {
                         continue;
                     }
                     if crate::session::may_receive(&self.shared, &self.user, &event) {
-                        return Some(event.to_xml());
+                        let xml = event.to_xml();
+                        if selected(&self.shared, self.filter.as_deref(), &xml) {
+                            return Some(xml);
+                        }
                     }
                 }
                 // Events lost to a slow reader are lost; the stream goes on.
