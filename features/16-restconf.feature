@@ -69,6 +69,13 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" sets the sandbox text to a fresh value
     Then within 10 seconds the event stream announces a change of the running configuration
 
+  @req:R3535-3.8 @cap:restconf-json-stream @cap:netconf-notifications @cap:config-edit @rfc8040-6.4 @rfc7951
+  Scenario: The event stream in JSON announces a configuration change as the device's own notification
+    Given a management session "A"
+    And "A" listens to the device's event stream in JSON
+    When "A" sets the sandbox text to a fresh value
+    Then within 10 seconds the event stream announces a change of the running configuration
+
   # A manager that was away catches up over RESTCONF: the stream from a time replays what
   # happened since, says the replay is over, and a stop time already past ends it (RFC 8040
   # §4.8.7, §4.8.8; RFC 5277 §2.1.1, §2.2.1). The time is the device's own, from the live

@@ -1153,12 +1153,16 @@ async fn patches_order(
     )))
 }
 
-/// The request target of the device's event stream (the `NETCONF` stream, XML first, RFC
-/// 8040 §6.2) with `query` added, and what the notes call it.
-fn stream_target(device: &DeviceContext, query: &str) -> Result<(String, String), Finding> {
+/// The request target of the device's event stream (the `NETCONF` stream, RFC 8040 §6.2,
+/// in `encoding` first) with `query` added, and what the notes call it.
+fn stream_target(
+    device: &DeviceContext,
+    query: &str,
+    encoding: &str,
+) -> Result<(String, String), Finding> {
     let streams = &device.claims.restconf_streams;
     let rank = |a: &&rfc3535_client::wire::restconf::StreamAccess| {
-        (a.name != "NETCONF", a.encoding != "xml")
+        (a.encoding != encoding, a.name != "NETCONF")
     };
     let access = streams
         .iter()
@@ -1187,10 +1191,17 @@ fn stream_target(device: &DeviceContext, query: &str) -> Result<(String, String)
     Ok((target, named))
 }
 
-/// Opens the device's event stream with `query`; the events are kept for the `Then` steps.
-async fn open_event_stream(world: &mut RunWorld, name: &str, query: &str) -> StepResult {
+/// Opens the device's event stream with `query`, in `encoding` when it is offered so; the
+/// events are kept for the `Then` steps.
+async fn open_event_stream(
+    world: &mut RunWorld,
+    name: &str,
+    query: &str,
+    encoding: &str,
+) -> StepResult {
     let device = Arc::clone(world.device()?);
-    let (target, named) = stream_target(&device, query)?;
+    let (target, named) = stream_target(&device, query, encoding)?;
+    world.event_stream_json = encoding == "json";
     world.notes.push(named);
     let session = restconf(world, name)?;
     let (response, events) = session.client().open_stream(&target).await?;
@@ -1216,7 +1227,12 @@ async fn open_event_stream(world: &mut RunWorld, name: &str, query: &str) -> Ste
 
 #[given(expr = "{string} listens to the device's event stream")]
 async fn listens_to_stream(world: &mut RunWorld, name: String) -> StepResult {
-    open_event_stream(world, &name, "").await
+    open_event_stream(world, &name, "", "xml").await
+}
+
+#[given(expr = "{string} listens to the device's event stream in JSON")]
+async fn listens_to_stream_in_json(world: &mut RunWorld, name: String) -> StepResult {
+    open_event_stream(world, &name, "", "json").await
 }
 
 /// The next event of the kept stream that is a `netconf-config-change`, its data as sent;
@@ -1261,6 +1277,12 @@ async fn stream_announces_change(world: &mut RunWorld, seconds: u64) -> StepResu
     let device = Arc::clone(world.device()?);
     let data = next_change_event(world, seconds).await?;
     world.event_stream = None;
+    if world.event_stream_json && !data.trim_start().starts_with('{') {
+        return Err(Finding::fail(format!(
+            "the event stream listed in JSON sent an event that is not JSON (RFC 8040 §6.4): {}",
+            data.chars().take(120).collect::<String>()
+        )));
+    }
     judge_change_event(&device, &data)
 }
 
@@ -1340,7 +1362,7 @@ async fn read_replay_window(world: &mut RunWorld, name: &str, filter: Option<&st
     if let Some(filter) = filter {
         query.push_str(&format!("&filter={}", encode(filter)));
     }
-    open_event_stream(world, name, &query).await
+    open_event_stream(world, name, &query, "xml").await
 }
 
 #[then(
@@ -1456,13 +1478,21 @@ fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
             .get("datastore")
             .and_then(serde_json::Value::as_str)
             .unwrap_or("running");
-        return if datastore == "running" {
-            Ok(())
-        } else {
-            Err(Finding::fail(format!(
+        if datastore != "running" {
+            return Err(Finding::fail(format!(
                 "the change announced is of {datastore}, not running"
-            )))
-        };
+            )));
+        }
+        if let Ok(schema) = device.schema() {
+            if let Ok(schema) = schema.as_ref().as_ref() {
+                schema.validate_notification_json(text).map_err(|finding| {
+                    Finding::fail(format!(
+                        "the JSON change event does not validate against the device's own schema: {finding}"
+                    ))
+                })?;
+            }
+        }
+        return Ok(());
     }
     let notification = Element::parse(text).map_err(|e| {
         Finding::fail(format!(

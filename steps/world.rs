@@ -59,6 +59,8 @@ pub struct RunWorld {
     pub replay_from: Option<String>,
     /// The stop time a replay was asked for.
     pub replay_to: Option<String>,
+    /// Whether the event stream kept was opened in JSON.
+    pub event_stream_json: bool,
     /// The origin (an ietf-origin identity's name) a read found on the sandbox text.
     pub origin: Option<String>,
     /// Operations invoked (`module:name`), the mandatory input each was sent without, and

@@ -1131,7 +1131,7 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 
 /// What no device of the lab claims: jetconf has no YANG Patch and lists no RESTCONF
 /// capabilities or event streams (it serves no `ietf-restconf-monitoring` state).
-const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 9] = [
+const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 10] = [
     rfc3535_harness::Capability::YangPatch,
     rfc3535_harness::Capability::RestconfDepth,
     rfc3535_harness::Capability::RestconfFields,
@@ -1141,6 +1141,7 @@ const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 9] = [
     rfc3535_harness::Capability::RestconfWithOrigin,
     rfc3535_harness::Capability::RestconfReplay,
     rfc3535_harness::Capability::RestconfFilter,
+    rfc3535_harness::Capability::RestconfJsonStream,
 ];
 
 /// Scenarios about RESTCONF itself that jetconf, the lab's one RESTCONF peer, passes: no real

@@ -178,6 +178,8 @@ pub struct Faults {
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
+    /// The RESTCONF event stream listed in JSON sends its events in XML (RFC 8040 §6.4).
+    pub restconf_json_stream_in_xml: bool,
 }
 
 /// What a profile is for.
@@ -275,6 +277,7 @@ const NONE: Faults = Faults {
     restconf_nonconfig_ignored: false,
     restconf_stale_library_version: false,
     restconf_filter_ignored: false,
+    restconf_json_stream_in_xml: false,
 };
 
 /// Every profile, compliant first.
@@ -479,6 +482,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "accepts a filter on its RESTCONF event stream and sends every event",
         faults: Faults {
             restconf_filter_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-json-stream-in-xml",
+        summary: "lists its RESTCONF event stream in JSON and sends the events in XML there",
+        faults: Faults {
+            restconf_json_stream_in_xml: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

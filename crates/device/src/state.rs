@@ -285,20 +285,18 @@ fn restconf_state(shared: &Shared, xml: &mut String) {
     ] {
         xml.push_str(&format!("<capability>{}</capability>", escape(&uri)));
     }
-    // RFC 8040 §6.2, §9.2: the event stream and where it is read.
-    let location = format!(
-        "{}{}",
-        shared
-            .restconf_base
-            .get()
-            .map(String::as_str)
-            .unwrap_or_default(),
-        crate::restconf::STREAM_PATH
-    );
+    // RFC 8040 §6.2, §9.2: the event stream and where it is read, in each encoding.
+    let base = shared
+        .restconf_base
+        .get()
+        .map(String::as_str)
+        .unwrap_or_default();
+    let location = |path: &str| escape(&format!("{base}{path}")).into_owned();
     xml.push_str(&format!(
-        "</capabilities><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support>true</replay-support><replay-log-creation-time>{}</replay-log-creation-time><access><encoding>xml</encoding><location>{}</location></access></stream></streams></restconf-state>",
+        "</capabilities><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support>true</replay-support><replay-log-creation-time>{}</replay-log-creation-time><access><encoding>xml</encoding><location>{}</location></access><access><encoding>json</encoding><location>{}</location></access></stream></streams></restconf-state>",
         time(shared.events.oldest()),
-        escape(&location)
+        location(crate::restconf::STREAM_PATH),
+        location(crate::restconf::JSON_STREAM_PATH)
     ));
 }
 

@@ -77,11 +77,14 @@ pub enum Capability {
     RestconfReplay,
     /// The RESTCONF event stream `filter` (RFC 8040 §4.8.4, §9.1.1), listed as a capability.
     RestconfFilter,
+    /// A RESTCONF event stream offered in JSON (RFC 8040 §6.2, §9.2: an `access` with
+    /// encoding `json` and a location).
+    RestconfJsonStream,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 33] = [
+    pub const ALL: [Capability; 34] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -101,6 +104,7 @@ impl Capability {
         Capability::RestconfDepth,
         Capability::RestconfFields,
         Capability::RestconfFilter,
+        Capability::RestconfJsonStream,
         Capability::RestconfNmda,
         Capability::RestconfReplay,
         Capability::RestconfStreams,
@@ -153,6 +157,7 @@ impl Capability {
             Capability::RestconfWithOrigin => "restconf-with-origin",
             Capability::RestconfReplay => "restconf-replay",
             Capability::RestconfFilter => "restconf-filter",
+            Capability::RestconfJsonStream => "restconf-json-stream",
         }
     }
 
@@ -183,6 +188,7 @@ impl Capability {
                 | Capability::RestconfWithOrigin
                 | Capability::RestconfReplay
                 | Capability::RestconfFilter
+                | Capability::RestconfJsonStream
         ) && self.module().is_none()
     }
 
@@ -209,7 +215,8 @@ impl Capability {
             | Capability::RestconfNmda
             | Capability::RestconfWithOrigin
             | Capability::RestconfReplay
-            | Capability::RestconfFilter => Some(Capability::Restconf),
+            | Capability::RestconfFilter
+            | Capability::RestconfJsonStream => Some(Capability::Restconf),
             // RFC 6241 and later NETCONF capabilities, RFC 5277 and 6470 notifications over
             // NETCONF, and the RFC 8526 operations.
             _ => Some(Capability::Netconf),
@@ -286,6 +293,9 @@ impl Capability {
             ),
             (Capability::RestconfNmda, _) => {
                 "the YANG library read over RESTCONF is no RFC 8525 library listing the operational datastore (RFC 8527 §2)".to_owned()
+            }
+            (Capability::RestconfJsonStream, _) => {
+                "ietf-restconf-monitoring lists no event stream access in JSON with a location (RFC 8040 §9.2)".to_owned()
             }
             (Capability::RestconfStreams, _) => {
                 "ietf-restconf-monitoring lists no event stream with a location to read it at (RFC 8040 §6.2, §9.2)".to_owned()

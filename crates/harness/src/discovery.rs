@@ -310,6 +310,19 @@ pub async fn discover_restconf(session: &mut crate::restconf::RestconfSession) -
             ),
         );
     }
+    if let Some(access) = claims
+        .restconf_streams
+        .iter()
+        .find(|a| !a.location.is_empty() && a.encoding == "json")
+    {
+        claims.capabilities.insert(
+            Capability::RestconfJsonStream,
+            format!(
+                "RESTCONF: ietf-restconf-monitoring lists stream {} in json at {}",
+                access.name, access.location
+            ),
+        );
+    }
     claims.restconf_capabilities = session.read_restconf_capabilities().await;
     for uri in &claims.restconf_capabilities {
         let bare = uri.split('?').next().unwrap_or_default();

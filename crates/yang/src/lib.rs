@@ -220,6 +220,45 @@ impl Schema {
         .map_err(Finding::from)
     }
 
+    /// A whole `<notification>` message (RFC 5277 envelope) as RESTCONF's JSON event
+    /// (RFC 8040 §6.4): `{"ietf-restconf:notification": {"eventTime": ..., "module:name":
+    /// {...}}}`, the event printed by libyang.
+    pub fn notification_json(&self, xml: &str) -> Result<String, Finding> {
+        let notification = yang5::data::DataTreeOwningRef::parse_netconf_notif_op(
+            &self.context,
+            xml,
+            DataParserFlags::empty(),
+        )
+        .map_err(Finding::from)?;
+        let event = print::print(
+            &notification.tree,
+            DataFormat::JSON,
+            DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+        )?;
+        let event_time = rfc3535_wire::tree::Element::parse(xml)
+            .ok()
+            .and_then(|n| n.child("eventTime").map(|t| t.text.trim().to_owned()))
+            .unwrap_or_default();
+        rfc3535_wire::restconf::sse::json_notification(&event_time, &event).map_err(|e| Finding {
+            message: format!("the event printed by libyang is no JSON object: {e}"),
+            path: None,
+            app_tag: None,
+        })
+    }
+
+    /// Checks a RESTCONF JSON event (`ietf-restconf:notification`, RFC 8040 §6.4) against
+    /// the schema, as [`Schema::validate_notification`] checks an XML one.
+    pub fn validate_notification_json(&self, json: &str) -> Result<(), Finding> {
+        yang5::data::DataTreeOwningRef::parse_restconf_notif_op(
+            &self.context,
+            json,
+            DataFormat::JSON,
+            DataParserFlags::STRICT,
+        )
+        .map(|_| ())
+        .map_err(Finding::from)
+    }
+
     /// Whether an XPath 1.0 expression selects anything in a whole `<notification>` message
     /// (RFC 5277 envelope): RESTCONF's stream `filter` (RFC 8040 §4.8.4), whose prefixes are
     /// module names, as libyang's are. An expression libyang cannot evaluate, and a message

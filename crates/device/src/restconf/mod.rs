@@ -36,7 +36,7 @@ use crate::{Account, Shared};
 
 pub(crate) use server::start;
 pub use server::RestconfEndpoint;
-pub(crate) use stream::PATH as STREAM_PATH;
+pub(crate) use stream::{JSON_PATH as JSON_STREAM_PATH, PATH as STREAM_PATH};
 
 /// Where the device's RESTCONF API lives.
 pub(crate) const ROOT: &str = "/restconf";
@@ -76,14 +76,18 @@ pub(crate) async fn respond(
     peer: IpAddr,
     request: http::Request<hyper::body::Incoming>,
 ) -> http::Response<http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>> {
-    if request.method() == Method::GET && request.uri().path() == format!("{ROOT}{}", stream::PATH)
-    {
+    let stream_encoding = match request.uri().path().strip_prefix(ROOT) {
+        Some(stream::PATH) => Some(Encoding::Xml),
+        Some(stream::JSON_PATH) => Some(Encoding::Json),
+        _ => None,
+    };
+    if let (&Method::GET, Some(encoding)) = (request.method(), stream_encoding) {
         let reply = Answer::new(shared, Encoding::Xml);
         let Some(user) = authenticate(shared, accounts, request.headers()) else {
             return unauthorized(&reply).map(BodyExt::boxed);
         };
         let query = parse_query(request.uri().query().unwrap_or_default(), &stream::QUERY);
-        return match query.and_then(|query| stream::open(shared, &user, &query)) {
+        return match query.and_then(|query| stream::open(shared, &user, &query, encoding)) {
             Ok(response) => response,
             Err(message) => reply
                 .error(

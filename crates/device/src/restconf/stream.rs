@@ -1,5 +1,6 @@
 //! The event stream resource (RFC 8040 §6): the device's `NETCONF` stream (the same events a
-//! NETCONF subscription gets, RFC 5277) served as server-sent events, in XML. `start-time`
+//! NETCONF subscription gets, RFC 5277) served as server-sent events, in XML and, printed by
+//! libyang, in JSON. `start-time`
 //! replays the kept events from a time, then sends `replayComplete`; `stop-time` ends the
 //! stream with `notificationComplete` once it is reached (RFC 8040 §4.8.7, §4.8.8);
 //! `filter` sends only the events an XPath expression selects something in, evaluated by
@@ -20,11 +21,16 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use tokio::sync::broadcast;
 
+use rfc3535_wire::restconf::Encoding;
+
 use crate::events::{notification, Event};
 use crate::Shared;
 
-/// Where the stream is served under the API root, and the one encoding it has.
+/// Where the stream is served under the API root, in XML.
 pub(crate) const PATH: &str = "/streams/NETCONF/xml";
+
+/// Where the same stream is served in JSON (RFC 8040 §6.4, RFC 7951).
+pub(crate) const JSON_PATH: &str = "/streams/NETCONF/json";
 
 /// The query parameters a stream takes (RFC 8040 §4.8.4, §4.8.7, §4.8.8).
 pub(crate) const QUERY: [&str; 3] = ["filter", "start-time", "stop-time"];
@@ -34,6 +40,7 @@ pub(crate) fn open(
     shared: &Arc<Shared>,
     user: &str,
     query: &[(String, String)],
+    encoding: Encoding,
 ) -> Result<http::Response<BoxBody<Bytes, Infallible>>, String> {
     let time = |name: &str| -> Result<Option<SystemTime>, String> {
         query
@@ -103,9 +110,14 @@ pub(crate) fn open(
         filter,
         ended: false,
     };
-    let events = futures::stream::unfold(state, |mut state| async move {
-        let text = state.next().await?;
-        Some((Ok::<_, Infallible>(Frame::data(sse_event(&text))), state))
+    let rendering = Arc::clone(shared);
+    let events = futures::stream::unfold(state, move |mut state| {
+        let shared = Arc::clone(&rendering);
+        async move {
+            let text = state.next().await?;
+            let text = render(&shared, encoding, text);
+            Some((Ok::<_, Infallible>(Frame::data(sse_event(&text))), state))
+        }
     });
     let mut response = http::Response::new(BodyExt::boxed(StreamBody::new(events)));
     *response.status_mut() = StatusCode::OK;
@@ -116,6 +128,19 @@ pub(crate) fn open(
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// A notification in the stream's encoding: XML as it is kept, or JSON through the schema
+/// (with the fault, XML on the JSON stream too). One the schema cannot print goes as XML,
+/// which a client sees as the device's own error.
+fn render(shared: &Shared, encoding: Encoding, xml: String) -> String {
+    if encoding == Encoding::Xml || shared.faults.restconf_json_stream_in_xml {
+        return xml;
+    }
+    match shared.with_schema(|s| s.notification_json(&xml)) {
+        Ok(Ok(json)) => json,
+        _ => xml,
+    }
 }
 
 /// One notification as a server-sent event: each line a `data:` field (RFC 8040 §6.4).

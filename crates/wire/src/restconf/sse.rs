@@ -186,9 +186,34 @@ impl Decoder for SseDecoder {
     }
 }
 
+/// The JSON form of an event (RFC 8040 §6.4): the event's own object (`{"module:name":
+/// {...}}`, as libyang prints it) inside `ietf-restconf:notification`, beside its
+/// `eventTime`.
+pub fn json_notification(event_time: &str, event: &str) -> Result<String, serde_json::Error> {
+    let event: serde_json::Map<String, serde_json::Value> = serde_json::from_str(event)?;
+    let mut notification = serde_json::Map::new();
+    notification.insert(
+        "eventTime".to_owned(),
+        serde_json::Value::String(event_time.to_owned()),
+    );
+    notification.extend(event);
+    Ok(serde_json::json!({ "ietf-restconf:notification": notification }).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_event_sits_beside_its_event_time() {
+        let json = json_notification("2026-12-01T00:00:00Z", r#"{"m:changed":{"what":"x"}}"#)
+            .expect("an object");
+        assert_eq!(
+            json,
+            r#"{"ietf-restconf:notification":{"eventTime":"2026-12-01T00:00:00Z","m:changed":{"what":"x"}}}"#
+        );
+        assert!(json_notification("t", "[1]").is_err());
+    }
 
     const STREAM: &str = "\u{feff}: keep-alive\r\n\r\nid: 1\r\ndata: <notification>\r\ndata: </notification>\r\n\r\nevent: update\rdata:{\"a\":1}\rretry: 250\r\rdata\n\n";
 
