@@ -3,10 +3,11 @@
 //!
 //! An operation changes the device in ways the harness cannot always undo (a restart, a
 //! clock set), so none is run for real: each operation of the implemented modules whose
-//! input has a mandatory node is invoked without it. A server that offers the operation must refuse that input with
-//! a structured error (RFC 7950 §7.14.2, RFC 8040 §7) before doing anything; one that answers
-//! 501, 404 or 405 lists what it cannot invoke. A server that skipped input validation would
-//! find nothing to act on, since what the operation must be told is missing.
+//! input has a mandatory node is invoked without it. A server that offers the operation must
+//! refuse that input with a structured error (RFC 7950 §7.14.2, RFC 8040 §7) before doing
+//! anything; one that answers 501, 404 or 405, or `operation-not-supported`, cannot invoke
+//! it. A server that skipped input validation would find nothing to act on, since what the
+//! operation must be told is missing.
 
 use std::sync::Arc;
 
@@ -19,8 +20,8 @@ use rfc3535_client::wire::xml::escape;
 use super::restconf::{refusal_reason, restconf, status_line};
 use super::world::{Finding, RunWorld, StepResult};
 
-/// How many operations are invoked at most (a device may list hundreds).
-const MOST: usize = 16;
+/// How many operations are invoked at most (a device's modules may define hundreds).
+const MOST_INVOKED: usize = 16;
 
 /// The empty input of `module:name` in `encoding`, RESTCONF's envelope with nothing inside.
 fn empty_input(module: &str, namespace: &str, encoding: Encoding) -> String {
@@ -50,7 +51,7 @@ async fn invokes_listed_operations(world: &mut RunWorld, name: String) -> StepRe
         .operations()
         .into_iter()
         .filter(|o| !o.is_netconf_protocol() && !o.mandatory_input.is_empty())
-        .take(MOST)
+        .take(MOST_INVOKED)
         .collect();
     if candidates.is_empty() {
         return Err(Finding::skip(
