@@ -413,7 +413,8 @@ async fn same_data(world: &mut RunWorld) -> StepResult {
         )))
 }
 
-fn list_entry(world: &RunWorld, label: &str) -> String {
+/// The sandbox list entry a scenario's label names, unique to the scenario.
+pub(super) fn list_entry(world: &RunWorld, label: &str) -> String {
     format!("{label}.{}.rfc3535.example", world.nonce)
 }
 

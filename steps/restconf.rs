@@ -19,6 +19,7 @@ use rfc3535_harness::session::{
 };
 use rfc3535_yang::{NodeKind, NodeShape};
 
+use super::config::list_entry;
 use super::world::{read_sandbox_text, DeviceContext, Finding, RunWorld, StepResult};
 
 pub(super) fn restconf<'w>(
@@ -1070,8 +1071,8 @@ async fn posts_before(
 ) -> StepResult {
     let device = world.require_sandbox()?;
     let list = sandbox_list(&device)?;
-    let new = format!("{}.{}.rfc3535.example", new.trim(), world.nonce);
-    let anchor = format!("{}.{}.rfc3535.example", anchor.trim(), world.nonce);
+    let new = list_entry(world, new.trim());
+    let anchor = list_entry(world, anchor.trim());
     world.list_entries.push(new.clone());
     // The point is the anchor's own path, percent-encoded as one query value (RFC 8040
     // §4.8.6).
@@ -1099,7 +1100,7 @@ async fn patches_order(
     use rfc3535_client::wire::restconf::{PatchEdit, PatchOperation, Where, YangPatch};
     let device = world.require_sandbox()?;
     let list = sandbox_list(&device)?;
-    let entry = |label: &str| format!("{}.{}.rfc3535.example", label.trim(), world.nonce);
+    let entry = |label: &str| list_entry(world, label.trim());
     let (new, anchor, moved) = (entry(&new), entry(&anchor), entry(&moved));
     world.list_entries.push(new.clone());
     let session = restconf(world, &name)?;
@@ -1460,12 +1461,13 @@ async fn replay_ends(world: &mut RunWorld, seconds: u64, with_change: bool) -> S
     }
 }
 
-/// A `netconf-config-change` event of the stream: a whole notification, valid against the
-/// device's schema when it is XML, about running (RFC 6470 §2.3.2).
+/// A `netconf-config-change` event of the stream, in XML or JSON (RFC 8040 §6.4): a whole
+/// notification about running (RFC 6470 §2.3.2), valid against the device's schema.
 fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
     let text = data.trim();
-    if text.starts_with('{') {
-        // JSON (RFC 8040 §6.4): the notification inside ietf-restconf:notification.
+    let json = text.starts_with('{');
+    let datastore = if json {
+        // The notification inside ietf-restconf:notification.
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Finding::fail(format!("an event of the stream is not JSON: {e}")))?;
         let change = value
@@ -1474,40 +1476,27 @@ fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
             .ok_or_else(|| {
                 Finding::fail("a JSON event is not an ietf-restconf:notification with a netconf-config-change")
             })?;
-        let datastore = change
+        change
             .get("datastore")
             .and_then(serde_json::Value::as_str)
-            .unwrap_or("running");
-        if datastore != "running" {
-            return Err(Finding::fail(format!(
-                "the change announced is of {datastore}, not running"
-            )));
-        }
-        if let Ok(schema) = device.schema() {
-            if let Ok(schema) = schema.as_ref().as_ref() {
-                schema.validate_notification_json(text).map_err(|finding| {
-                    Finding::fail(format!(
-                        "the JSON change event does not validate against the device's own schema: {finding}"
-                    ))
-                })?;
-            }
-        }
-        return Ok(());
-    }
-    let notification = Element::parse(text).map_err(|e| {
-        Finding::fail(format!(
-            "an event of the stream is not an XML notification: {e}"
-        ))
-    })?;
-    let datastore = notification
-        .child("netconf-config-change")
-        .map(|c| {
-            c.child("datastore")
-                .map_or("running".to_owned(), |d| d.text.trim().to_owned())
-        })
-        .ok_or_else(|| {
-            Finding::fail("the event names netconf-config-change but holds none at its top")
+            .unwrap_or("running")
+            .to_owned()
+    } else {
+        let notification = Element::parse(text).map_err(|e| {
+            Finding::fail(format!(
+                "an event of the stream is not an XML notification: {e}"
+            ))
         })?;
+        notification
+            .child("netconf-config-change")
+            .map(|c| {
+                c.child("datastore")
+                    .map_or("running".to_owned(), |d| d.text.trim().to_owned())
+            })
+            .ok_or_else(|| {
+                Finding::fail("the event names netconf-config-change but holds none at its top")
+            })?
+    };
     if datastore != "running" {
         return Err(Finding::fail(format!(
             "the change announced is of {datastore}, not running"
@@ -1515,7 +1504,12 @@ fn judge_change_event(device: &DeviceContext, data: &str) -> StepResult {
     }
     if let Ok(schema) = device.schema() {
         if let Ok(schema) = schema.as_ref().as_ref() {
-            schema.validate_notification(text).map_err(|finding| {
+            let checked = if json {
+                schema.validate_notification_json(text)
+            } else {
+                schema.validate_notification(text)
+            };
+            checked.map_err(|finding| {
                 Finding::fail(format!(
                     "the change event does not validate against the device's own schema: {finding}"
                 ))

@@ -179,17 +179,8 @@ impl Capability {
                 | Capability::Replay
                 | Capability::Netconf
                 | Capability::Restconf
-                | Capability::YangPatch
-                | Capability::RestconfDepth
-                | Capability::RestconfFields
-                | Capability::RestconfStreams
-                | Capability::RestconfWithDefaults
-                | Capability::RestconfNmda
-                | Capability::RestconfWithOrigin
-                | Capability::RestconfReplay
-                | Capability::RestconfFilter
-                | Capability::RestconfJsonStream
-        ) && self.module().is_none()
+        ) && self.protocol() != Some(Capability::Restconf)
+            && self.module().is_none()
     }
 
     /// The protocol whose own mechanism this is (`netconf` for the NETCONF capabilities and
@@ -279,15 +270,7 @@ impl Capability {
                 "the RESTCONF server's Accept-Patch names no YANG Patch media type (RFC 8072 §4.2)"
                     .to_owned()
             }
-            (
-                Capability::RestconfDepth
-                | Capability::RestconfFields
-                | Capability::RestconfWithDefaults
-                | Capability::RestconfWithOrigin
-                | Capability::RestconfReplay
-                | Capability::RestconfFilter,
-                _,
-            ) => format!(
+            (capability, _) if capability.restconf_capability().is_some() => format!(
                 "ietf-restconf-monitoring lists no {} (RFC 8040 §9.1.1)",
                 self.restconf_capability().unwrap_or_default()
             ),

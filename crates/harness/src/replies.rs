@@ -225,27 +225,34 @@ pub fn check_messages<'a>(
 /// its session-id and its messages in order. The cleanup session and the notes are not the
 /// scenario's, and are left out.
 pub fn evidence_sessions(text: &str) -> Vec<(u32, Vec<(Direction, String)>)> {
-    let mut sessions: Vec<(u32, Vec<(Direction, String)>)> = Vec::new();
-    let mut in_scenario_session = false;
-    for line in text.lines() {
-        if let Some(header) = line.strip_prefix("=== ") {
+    evidence_blocks(text)
+        .into_iter()
+        .filter_map(|(header, messages)| {
             let id = header
                 .rsplit_once("(session-id ")
                 .and_then(|(_, rest)| rest.strip_suffix(')'))
-                .and_then(|id| id.parse().ok());
-            in_scenario_session = id.is_some();
-            if let Some(id) = id {
-                sessions.push((id, Vec::new()));
-            }
+                .and_then(|id| id.parse().ok())?;
+            Some((id, messages))
+        })
+        .collect()
+}
+
+/// Every `=== header` block of an evidence file with its transcript entries in order, each
+/// entry's text without its trailing whitespace.
+fn evidence_blocks(text: &str) -> Vec<(&str, Vec<(Direction, String)>)> {
+    let mut blocks: Vec<(&str, Vec<(Direction, String)>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("=== ") {
+            blocks.push((header, Vec::new()));
             continue;
         }
-        let Some((_, messages)) = sessions.last_mut().filter(|_| in_scenario_session) else {
+        let Some((_, entries)) = blocks.last_mut() else {
             continue;
         };
         match entry_direction(line) {
-            Some(direction) => messages.push((direction, String::new())),
+            Some(direction) => entries.push((direction, String::new())),
             None => {
-                if let Some((_, text)) = messages.last_mut() {
+                if let Some((_, text)) = entries.last_mut() {
                     if !text.is_empty() {
                         text.push('\n');
                     }
@@ -254,13 +261,13 @@ pub fn evidence_sessions(text: &str) -> Vec<(u32, Vec<(Direction, String)>)> {
             }
         }
     }
-    for (_, messages) in &mut sessions {
-        for (_, text) in messages.iter_mut() {
+    for (_, entries) in &mut blocks {
+        for (_, text) in entries.iter_mut() {
             let trimmed = text.trim_end().len();
             text.truncate(trimmed);
         }
     }
-    sessions
+    blocks
 }
 
 /// The direction of a transcript entry's header line (`--- <time> +<seconds>s <direction>`).
@@ -306,50 +313,26 @@ pub fn recheck_evidence(schema: &rfc3535_yang::Schema, evidence: &str) -> Vec<St
 /// in order: each `GET` paired with the answer that follows it.
 fn evidence_restconf_reads(text: &str) -> Vec<crate::restconf::DataRead> {
     let mut reads = Vec::new();
-    let mut root: Option<String> = None;
-    let mut entries: Vec<(Direction, String)> = Vec::new();
-    let mut flush = |root: &Option<String>, entries: &mut Vec<(Direction, String)>| {
-        if let Some(root) = root {
-            let mut request: Option<&str> = None;
-            for (direction, text) in entries.iter() {
-                match direction {
-                    Direction::Out => request = Some(text.as_str()),
-                    Direction::In => {
-                        if let Some(read) = request.take().and_then(|r| read_of(root, r, text)) {
-                            reads.push(read);
-                        }
-                    }
-                    Direction::Note => {}
-                }
-            }
-        }
-        entries.clear();
-    };
-    for line in text.lines() {
-        if let Some(header) = line.strip_prefix("=== ") {
-            flush(&root, &mut entries);
-            root = header
-                .rsplit_once("(RESTCONF at ")
-                .and_then(|(_, rest)| rest.strip_suffix(')'))
-                .map(str::to_owned);
+    for (header, entries) in evidence_blocks(text) {
+        let Some(root) = header
+            .rsplit_once("(RESTCONF at ")
+            .and_then(|(_, rest)| rest.strip_suffix(')'))
+        else {
             continue;
-        }
-        if root.is_none() {
-            continue;
-        }
-        match entry_direction(line) {
-            Some(direction) => entries.push((direction, String::new())),
-            None => {
-                if let Some((_, text)) = entries.last_mut() {
-                    if !text.is_empty() {
-                        text.push('\n');
+        };
+        let mut request: Option<&str> = None;
+        for (direction, text) in &entries {
+            match direction {
+                Direction::Out => request = Some(text.as_str()),
+                Direction::In => {
+                    if let Some(read) = request.take().and_then(|r| read_of(root, r, text)) {
+                        reads.push(read);
                     }
-                    text.push_str(line);
                 }
+                Direction::Note => {}
             }
         }
     }
-    flush(&root, &mut entries);
     reads
 }
 

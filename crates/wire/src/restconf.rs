@@ -127,6 +127,22 @@ fn raw_content(
 
 /// The one member of a JSON object whose name is `module:name` (RFC 7951 §4: a top-level
 /// member is always module-qualified), with its value.
+/// The root element of an XML body, which must be `local` in the ietf-restconf namespace.
+fn restconf_root(
+    body: &str,
+    local: &str,
+    expected: &'static str,
+) -> Result<crate::tree::Element, BodyError> {
+    let root = crate::tree::Element::parse(body)?;
+    if root.name.local != local || root.name.namespace != crate::ns::RESTCONF {
+        return Err(BodyError::UnexpectedRoot {
+            found: root.name.to_string(),
+            expected,
+        });
+    }
+    Ok(root)
+}
+
 fn single_member<'a>(
     document: &'a serde_json::Value,
     qualified: &'static str,

@@ -230,8 +230,7 @@ impl Schema {
         content: Content,
         defaults: Defaults,
     ) -> Result<String, Finding> {
-        let tree = self.parse_as(text, from, content)?;
-        print(&tree, to, defaults)
+        self.convert_flagged(text, from, to, content, defaults.flags())
     }
 
     /// [`Schema::convert`] of data cut short (by RESTCONF's `depth` or `fields`): a container
@@ -244,8 +243,20 @@ impl Schema {
         to: Encoding,
         content: Content,
     ) -> Result<String, Finding> {
+        self.convert_flagged(text, from, to, content, DataPrinterFlags::KEEP_EMPTY_CONT)
+    }
+
+    /// Re-encodes whole data, printed with these printer flags besides the usual ones.
+    fn convert_flagged(
+        &self,
+        text: &str,
+        from: Encoding,
+        to: Encoding,
+        content: Content,
+        flags: DataPrinterFlags,
+    ) -> Result<String, Finding> {
         let tree = self.parse_as(text, from, content)?;
-        print_flagged(&tree, to, DataPrinterFlags::KEEP_EMPTY_CONT)
+        print_flagged(&tree, to, flags)
     }
 
     /// Parses whole data in either encoding with the checks `content` asks for.

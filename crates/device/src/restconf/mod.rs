@@ -189,12 +189,11 @@ async fn answer(
                 api_path,
             )
         });
-    let known: &[&str] = if nmda.is_some() {
-        &NMDA_QUERY
-    } else {
-        &DATA_QUERY
-    };
-    let query = match parse_query(head.uri.query().unwrap_or_default(), known) {
+    let known: Vec<&str> = DATA_QUERY
+        .into_iter()
+        .chain(nmda.is_some().then_some(WITH_ORIGIN))
+        .collect();
+    let query = match parse_query(head.uri.query().unwrap_or_default(), &known) {
         Ok(query) => query,
         Err(message) => {
             return reply.error(
@@ -293,17 +292,9 @@ const DATA_QUERY: [&str; 6] = [
     "fields",
 ];
 
-/// The query parameters an NMDA datastore resource serves: the data resources' and
-/// `with-origin` (RFC 8527 §3.2.2).
-const NMDA_QUERY: [&str; 7] = [
-    "content",
-    "with-defaults",
-    "insert",
-    "point",
-    "depth",
-    "fields",
-    "with-origin",
-];
+/// The query parameter an NMDA datastore resource serves besides the data resources' (RFC
+/// 8527 §3.2.2).
+const WITH_ORIGIN: &str = "with-origin";
 
 /// A query's parameters, percent-decoded. A parameter not `known`, and a parameter given
 /// twice, is refused (400).
@@ -949,7 +940,7 @@ impl Exchange<'_> {
         };
         let get = rfc3535_wire::GetData {
             config_filter,
-            with_origin: self.query("with-origin").is_some(),
+            with_origin: self.query(WITH_ORIGIN).is_some(),
             with_defaults,
             ..rfc3535_wire::GetData::new(datastore.clone())
         };

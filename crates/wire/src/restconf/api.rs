@@ -4,7 +4,6 @@
 
 use super::{single_member, BodyError, Encoding};
 use crate::ns;
-use crate::tree::Element;
 use crate::xml::escape;
 
 /// What the API resource says.
@@ -66,13 +65,8 @@ pub fn parse(body: &str, encoding: Encoding) -> Result<ApiResource, BodyError> {
             })
         }
         Encoding::Xml => {
-            let root = Element::parse(body)?;
-            if root.name.local != "restconf" || root.name.namespace != ns::RESTCONF {
-                return Err(BodyError::UnexpectedRoot {
-                    found: root.name.to_string(),
-                    expected: "restconf in the ietf-restconf namespace",
-                });
-            }
+            let root =
+                super::restconf_root(body, "restconf", "restconf in the ietf-restconf namespace")?;
             Ok(ApiResource {
                 data: root.child("data").is_some(),
                 operations: root.child("operations").is_some(),
@@ -98,13 +92,11 @@ pub fn parse_version(body: &str, encoding: Encoding) -> Result<String, BodyError
                 })
         }
         Encoding::Xml => {
-            let root = Element::parse(body)?;
-            if root.name.local != "yang-library-version" || root.name.namespace != ns::RESTCONF {
-                return Err(BodyError::UnexpectedRoot {
-                    found: root.name.to_string(),
-                    expected: "yang-library-version in the ietf-restconf namespace",
-                });
-            }
+            let root = super::restconf_root(
+                body,
+                "yang-library-version",
+                "yang-library-version in the ietf-restconf namespace",
+            )?;
             Ok(root.text.trim().to_owned())
         }
     }

@@ -5,7 +5,6 @@
 
 use super::{BodyError, Encoding};
 use crate::ns;
-use crate::tree::Element;
 use crate::xml::escape;
 
 /// One operation the resource names.
@@ -73,13 +72,11 @@ pub fn parse(body: &str, encoding: Encoding) -> Result<Vec<ListedOperation>, Bod
                 .collect())
         }
         Encoding::Xml => {
-            let root = Element::parse(body)?;
-            if root.name.local != "operations" || root.name.namespace != ns::RESTCONF {
-                return Err(BodyError::UnexpectedRoot {
-                    found: root.name.to_string(),
-                    expected: "operations in the ietf-restconf namespace",
-                });
-            }
+            let root = super::restconf_root(
+                body,
+                "operations",
+                "operations in the ietf-restconf namespace",
+            )?;
             Ok(root
                 .children
                 .iter()
