@@ -45,10 +45,14 @@ use tokio::sync::watch;
 pub use ssh::Device;
 
 /// Our own modules, compiled in: they belong to this project.
-const OWN_MODULES: [(&str, &str); 2] = [
+const OWN_MODULES: [(&str, &str); 3] = [
     (
         "rfc3535-lab",
         include_str!("../../../fixtures/yang/rfc3535-lab@2026-11-21.yang"),
+    ),
+    (
+        "rfc3535-lab-actions",
+        include_str!("../../../fixtures/yang/rfc3535-lab-actions@2026-12-01.yang"),
     ),
     (
         "ietf-yang-types-lite",
@@ -326,6 +330,8 @@ pub struct Shared {
     pub max_message_size: usize,
     pub started: SystemTime,
     next_session: AtomicU32,
+    /// The RPC count when the lab counters were last cleared (`clear-counters`).
+    pub(crate) lab_counters_base: AtomicU64,
     pub sessions: Mutex<BTreeMap<u32, SessionInfo>>,
     pub statistics: Mutex<Statistics>,
     pub events: events::EventLog,
@@ -412,7 +418,8 @@ impl Shared {
             Ok(())
         };
         for (name, text) in OWN_MODULES {
-            add(&mut modules, name, text.to_owned(), name == "rfc3535-lab")?;
+            let implemented = matches!(name, "rfc3535-lab" | "rfc3535-lab-actions");
+            add(&mut modules, name, text.to_owned(), implemented)?;
         }
         let faults = config.profile.faults;
         let mut wanted: Vec<(String, bool)> = STANDARD_MODULES
@@ -468,6 +475,7 @@ impl Shared {
             max_message_size: 64 << 20,
             started: SystemTime::now(),
             next_session: AtomicU32::new(1),
+            lab_counters_base: AtomicU64::new(0),
             sessions: Mutex::new(BTreeMap::new()),
             statistics: Mutex::new(Statistics::default()),
             events: events::EventLog::new(),

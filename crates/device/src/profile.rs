@@ -166,9 +166,12 @@ pub struct Faults {
     /// A read with origins (`<get-data>` with-origin, RESTCONF `with-origin`) carries no
     /// origin annotation (RFC 8526 §3.1.1, RFC 8527 §3.2.2).
     pub origin_unannotated: bool,
-    /// RESTCONF's operations resource lists the operations, and invoking any of them is
-    /// answered 501 (RFC 8040 §3.6).
+    /// RESTCONF's operations resource lists the operations, and invoking any of them, or
+    /// any action, is answered 501 (RFC 8040 §3.6).
     pub restconf_operations_uninvocable: bool,
+    /// A RESTCONF action is invoked through any NMDA datastore resource, running included,
+    /// where only operational takes actions (RFC 8527 §3.1).
+    pub restconf_action_in_any_datastore: bool,
     /// RESTCONF's `content=nonconfig` is answered with configuration and state both (RFC
     /// 8040 §4.8.1).
     pub restconf_nonconfig_ignored: bool,
@@ -274,6 +277,7 @@ const NONE: Faults = Faults {
     restconf_operational_writable: false,
     origin_unannotated: false,
     restconf_operations_uninvocable: false,
+    restconf_action_in_any_datastore: false,
     restconf_nonconfig_ignored: false,
     restconf_stale_library_version: false,
     restconf_filter_ignored: false,
@@ -452,9 +456,18 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "restconf-operations-uninvocable",
-        summary: "lists its operations in the RESTCONF operations resource and answers 501 to invoking any of them",
+        summary: "lists its operations in the RESTCONF operations resource and answers 501 to invoking any of them or any action",
         faults: Faults {
             restconf_operations_uninvocable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-action-in-any-datastore",
+        summary: "invokes a RESTCONF action through any NMDA datastore resource, running included, where only operational takes actions",
+        faults: Faults {
+            restconf_action_in_any_datastore: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

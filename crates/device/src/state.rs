@@ -3,6 +3,7 @@
 //! (RFC 8525 `/yang-library` and RFC 7895 `/modules-state`), the NACM counters (RFC 8341),
 //! ietf-system's platform and clock, and the lab module's counters.
 
+use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 use rfc3535_wire::tree::Element;
@@ -78,11 +79,17 @@ pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
         .unwrap_or_default();
     xml.push_str(&format!(
         "<lab xmlns=\"{LAB_NS}\"><counters><in-octets>{}</in-octets></counters></lab>",
-        in_rpcs * 512
+        lab_in_octets(in_rpcs, shared.lab_counters_base.load(Ordering::SeqCst))
     ));
     let mut elements = Element::parse_fragment(&xml).unwrap_or_default();
     elements.iter_mut().for_each(declare_prefixes);
     elements
+}
+
+/// The lab counters' in-octets: 512 for each RPC since they were last cleared (`base` RPCs
+/// had been counted then).
+pub(crate) fn lab_in_octets(in_rpcs: u64, base: u64) -> u64 {
+    in_rpcs.saturating_sub(base) * 512
 }
 
 fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) {

@@ -392,3 +392,66 @@ async fn nmda_reads_operational_with_origin_and_edits_running() {
     assert_eq!(refused.errors[0].tag.as_deref(), Some("invalid-value"));
     session.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_action_runs_on_its_node_and_its_input_is_checked() {
+    let device = Device::start(DeviceConfig::lab("ref"))
+        .await
+        .expect("starts");
+    let session = connect(&device).await;
+    let actions = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
+    let action = |input: &str| {
+        format!(
+            "<action xmlns=\"urn:ietf:params:xml:ns:yang:1\"><lab xmlns=\"{LAB}\"><clear-counters xmlns=\"{actions}\">{input}</clear-counters></lab></action>"
+        )
+    };
+    for _ in 0..3 {
+        session
+            .get_config(Datastore::Running, None)
+            .await
+            .expect("a reply");
+    }
+    let reply = session
+        .raw(action("<reason>a test</reason>"))
+        .await
+        .expect("a reply");
+    assert!(reply.is_success(), "{}", reply.raw());
+    let before: u64 = in_octets(reply.raw(), "in-octets-before");
+    assert!(before >= 3 * 512, "{}", reply.raw());
+    // The counters start again from the clearing.
+    let state = session.get(None, None).await.expect("a reply");
+    assert!(
+        in_octets(state.raw(), "in-octets") < before,
+        "{}",
+        state.raw()
+    );
+    let refused = session.raw(action("")).await.expect("a reply");
+    assert_eq!(
+        refused.errors.first().and_then(|e| e.tag.as_deref()),
+        Some("missing-element"),
+        "{}",
+        refused.raw()
+    );
+    let nowhere = session
+        .raw(format!(
+            "<action xmlns=\"urn:ietf:params:xml:ns:yang:1\"><lab xmlns=\"{LAB}\"><mtu>1500</mtu></lab></action>"
+        ))
+        .await
+        .expect("a reply");
+    assert_eq!(
+        nowhere.errors.first().and_then(|e| e.tag.as_deref()),
+        Some("unknown-element"),
+        "{}",
+        nowhere.raw()
+    );
+}
+
+/// The number in the first `<name>` element of `xml`.
+fn in_octets(xml: &str, name: &str) -> u64 {
+    let start = xml.find(&format!("<{name}")).expect("the element");
+    let text = &xml[start..];
+    let value = &text[text.find('>').expect("its end") + 1..];
+    value[..value.find('<').expect("its close")]
+        .parse()
+        .expect("a number")
+}

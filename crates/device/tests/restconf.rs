@@ -561,3 +561,77 @@ async fn an_event_stream_filter_libyang_cannot_evaluate_is_refused() {
         .expect("a response");
     assert_eq!(good.status, 200);
 }
+
+#[tokio::test]
+async fn an_action_is_invoked_on_its_node_through_data_and_operational_and_nowhere_else() {
+    let device = device().await;
+    let client = client(&device, HttpMode::Negotiate, None).await;
+    let actions = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
+    let action = "rfc3535-lab:lab/rfc3535-lab-actions:clear-counters";
+    let through_data = client.data_target(action, "");
+    let through_operational = format!("{}/ds/ietf-datastores:operational/{action}", client.root());
+    for (target, encoding, input, output_start) in [
+        (
+            &through_data,
+            Encoding::Xml,
+            format!("<input xmlns=\"{actions}\"><reason>a test</reason></input>"),
+            format!("<output xmlns=\"{actions}\"><in-octets-before>"),
+        ),
+        (
+            &through_operational,
+            Encoding::Json,
+            r#"{"rfc3535-lab-actions:input":{"reason":"a test"}}"#.to_owned(),
+            r#"{"rfc3535-lab-actions:output":{"in-octets-before":"#.to_owned(),
+        ),
+    ] {
+        let media = encoding.data();
+        let response = client
+            .send(
+                Request::new(Method::POST, target.as_str())
+                    .accept(accept(encoding))
+                    .body(media.clone(), input),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 200, "{target}: {}", response.body);
+        assert!(
+            response.body.starts_with(&output_start),
+            "{target}: {}",
+            response.body
+        );
+        let empty = match encoding {
+            Encoding::Xml => format!("<input xmlns=\"{actions}\"/>"),
+            Encoding::Json => r#"{"rfc3535-lab-actions:input":{}}"#.to_owned(),
+        };
+        let refused = client
+            .send(
+                Request::new(Method::POST, target.as_str())
+                    .accept(accept(encoding))
+                    .body(media, empty),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(refused.status, 400, "{target}: {}", refused.body);
+        let errors = Errors::parse(&refused.body, encoding).expect("an errors body");
+        assert_eq!(errors.errors[0].tag.as_deref(), Some("missing-element"));
+    }
+    // Running takes no action (RFC 8527 §3.1), and GET does not invoke one.
+    let through_running = format!("{}/ds/ietf-datastores:running/{action}", client.root());
+    let refused = client
+        .send(
+            Request::new(Method::POST, through_running.as_str())
+                .accept(accept(Encoding::Xml))
+                .body(
+                    Encoding::Xml.data(),
+                    format!("<input xmlns=\"{actions}\"><reason>a test</reason></input>"),
+                ),
+        )
+        .await
+        .expect("a response");
+    assert_eq!(refused.status, 405, "{}", refused.body);
+    let read = client
+        .send(Request::new(Method::GET, through_data.as_str()).accept(accept(Encoding::Xml)))
+        .await
+        .expect("a response");
+    assert_eq!(read.status, 405, "{}", read.body);
+}

@@ -1,8 +1,9 @@
-//! Operations invoked through RESTCONF's operations resource (RFC 8040 §3.6): an `rpc`'s
-//! input or output, as RESTCONF carries it (`input` or `output` of the operation's module),
-//! parsed against what the schema defines for the operation and printed as the operation's
-//! own node (`<name xmlns="ns">...</name>`, `{"module:name": {...}}`): the form a NETCONF
-//! `<rpc>` carries, and the one [`rfc3535_wire::restconf::invoke::reroot`] turns back into
+//! Operations invoked through RESTCONF (RFC 8040 §3.6): an `rpc`'s input or output, or an
+//! `action`'s, as RESTCONF carries it (`input` or `output` of the operation's module), parsed
+//! against what the schema defines for the operation. Input prints as the NETCONF request
+//! carries it: an rpc's own node (`<name xmlns="ns">...</name>`), or an action's node inside
+//! its ancestors (the content of NETCONF's `<action>`, RFC 7950 §7.15.2). Output prints as
+//! the operation's own node, which [`rfc3535_wire::restconf::invoke::reroot`] turns back into
 //! RESTCONF's envelope.
 
 use rfc3535_wire::restconf::Encoding;
@@ -18,22 +19,20 @@ pub enum OperationPart {
 }
 
 impl Schema {
-    /// The operation `module:name`'s input or output, `body` in RESTCONF's envelope
-    /// (empty: none), checked against the schema and printed in `to` as the operation's
-    /// node. An operation the schema does not define, and content it does not allow, are
-    /// findings.
+    /// The input or output of the operation whose node `path` names (`/module:name` for an
+    /// rpc; an action's data path, keys included), `body` in RESTCONF's envelope (empty:
+    /// none), checked against the schema and printed in `to`. An operation the schema does
+    /// not define, and content it does not allow, are findings.
     pub fn operation_part(
         &self,
-        module: &str,
-        name: &str,
+        path: &str,
         part: OperationPart,
         body: &str,
         from: Encoding,
         to: Encoding,
     ) -> Result<String, Finding> {
-        let path = format!("/{module}:{name}");
         let mut operation =
-            DataTreeOwningRef::new_path(&self.context, &path, None, part == OperationPart::Output)
+            DataTreeOwningRef::new_path(&self.context, path, None, part == OperationPart::Output)
                 .map_err(Finding::from)?;
         if !body.trim().is_empty() {
             let parsed = match part {
@@ -46,11 +45,16 @@ impl Schema {
             };
             parsed.map_err(Finding::from)?;
         }
-        crate::print::print(
-            &operation.tree,
-            format(to),
-            DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
-        )
+        match part {
+            OperationPart::Input => crate::print::print(
+                &operation.tree,
+                format(to),
+                DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
+            ),
+            OperationPart::Output => {
+                crate::print::print(&operation, format(to), DataPrinterFlags::SHRINK)
+            }
+        }
     }
 }
 

@@ -43,6 +43,9 @@ pub enum StepKind {
     LeafList,
     /// anydata or anyxml.
     Any,
+    /// An action tied to the node above (RFC 7950 §7.15): only ever the last step, which a
+    /// POST invokes (RFC 8040 §3.6).
+    Action,
 }
 
 /// A key value of a list entry (or the value of a leaf-list entry), with how RFC 7951 §6
@@ -146,7 +149,8 @@ impl Schema {
         }
         let mut schema_path = String::new();
         let mut module = String::new();
-        for segment in trimmed.split('/') {
+        let segments: Vec<&str> = trimmed.split('/').collect();
+        for (index, &segment) in segments.iter().enumerate() {
             let (name_part, keys_part) = match segment.split_once('=') {
                 Some((name, keys)) => (name, Some(keys)),
                 None => (segment, None),
@@ -181,6 +185,9 @@ impl Schema {
                 SchemaNodeKind::Leaf => StepKind::Leaf,
                 SchemaNodeKind::LeafList => StepKind::LeafList,
                 SchemaNodeKind::AnyData | SchemaNodeKind::AnyXml => StepKind::Any,
+                SchemaNodeKind::Action if index + 1 == segments.len() && keys_part.is_none() => {
+                    StepKind::Action
+                }
                 other => {
                     return Err(unknown(format!(
                         "{schema_path} is a {other:?}, not a data resource"

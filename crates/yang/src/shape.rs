@@ -217,28 +217,88 @@ impl Schema {
                 continue;
             }
             for rpc in module.rpcs() {
-                let mandatory_input = rpc
-                    .input()
-                    .map(|(children, _)| {
-                        children
-                            .filter(|c| c.is_mandatory())
-                            .map(|c| c.name().to_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                found.push(Operation {
-                    module: module.name().to_owned(),
-                    namespace: module.namespace().to_owned(),
-                    name: rpc.name().to_owned(),
-                    mandatory_input,
-                });
+                found.push(operation_of(&rpc, Vec::new()));
+            }
+        }
+        found
+    }
+
+    /// Every `action` in the data trees of the implemented modules (RFC 7950 §7.15), with
+    /// the data nodes down to the one it is tied to, in module and tree order.
+    pub fn actions(&self) -> Vec<Operation> {
+        let mut found = Vec::new();
+        for module in self.context.modules(true) {
+            if module.is_implemented() {
+                for node in module.data() {
+                    collect_actions(node, &mut Vec::new(), &mut found);
+                }
             }
         }
         found
     }
 }
 
-/// An operation (`rpc`) a schema defines.
+/// The actions at and below `node`, whose ancestors are `above`.
+fn collect_actions<'a>(
+    node: SchemaNode<'a>,
+    above: &mut Vec<ParentNode>,
+    found: &mut Vec<Operation>,
+) {
+    match node.kind() {
+        SchemaNodeKind::Choice | SchemaNodeKind::Case => {
+            for child in node.children() {
+                collect_actions(child, above, found);
+            }
+        }
+        SchemaNodeKind::Container | SchemaNodeKind::List => {
+            let module = node.module();
+            above.push(ParentNode {
+                module: module.name().to_owned(),
+                namespace: module.namespace().to_owned(),
+                name: node.name().to_owned(),
+            });
+            for action in node.actions() {
+                found.push(operation_of(&action, above.clone()));
+            }
+            for child in node.children() {
+                collect_actions(child, above, found);
+            }
+            above.pop();
+        }
+        _ => {}
+    }
+}
+
+/// An rpc or action node as an [`Operation`].
+fn operation_of(node: &SchemaNode<'_>, parent: Vec<ParentNode>) -> Operation {
+    let mandatory_input = node
+        .input()
+        .map(|(children, _)| {
+            children
+                .filter(|c| c.is_mandatory())
+                .map(|c| c.name().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let module = node.module();
+    Operation {
+        module: module.name().to_owned(),
+        namespace: module.namespace().to_owned(),
+        name: node.name().to_owned(),
+        mandatory_input,
+        parent,
+    }
+}
+
+/// A data node above an action, from the top.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ParentNode {
+    pub module: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// An operation (`rpc`, or `action` when it has a parent) a schema defines.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Operation {
     pub module: String,
@@ -247,9 +307,40 @@ pub struct Operation {
     /// The top-level nodes of its input that must be given (`mandatory true`, RFC 7950
     /// §7.14.2, §7.6.5).
     pub mandatory_input: Vec<String>,
+    /// For an action, the data nodes down to the one it is tied to (top first); empty for
+    /// an rpc.
+    pub parent: Vec<ParentNode>,
 }
 
 impl Operation {
+    /// Whether it is an action (tied to a data node) rather than an rpc.
+    pub fn is_action(&self) -> bool {
+        !self.parent.is_empty()
+    }
+
+    /// The libyang data path of the operation's node: `/module:name` for an rpc; for an
+    /// action, its parents' path (module names where the module changes, without keys) and
+    /// then its own name.
+    pub fn schema_path(&self) -> String {
+        let mut out = String::new();
+        let mut module = "";
+        for step in self
+            .parent
+            .iter()
+            .map(|p| (p.module.as_str(), p.name.as_str()))
+            .chain(std::iter::once((self.module.as_str(), self.name.as_str())))
+        {
+            out.push('/');
+            if step.0 != module {
+                out.push_str(step.0);
+                out.push(':');
+                module = step.0;
+            }
+            out.push_str(step.1);
+        }
+        out
+    }
+
     /// Whether it is one of NETCONF's own protocol operations (RFC 6241's, RFC 5277's and the
     /// NETCONF extensions' modules), which RESTCONF replaces with its methods and streams, as
     /// opposed to the data-model-specific operations RESTCONF's operations resource lists

@@ -538,7 +538,6 @@ impl Exchange<'_> {
     /// RESTCONF's `output` envelope, or 204 when the operation has none.
     fn invoke(&self, segment: &str) -> HttpResponse {
         use rfc3535_wire::restconf::invoke;
-        use rfc3535_yang::OperationPart;
         let segment = percent_decode_str(segment).decode_utf8_lossy();
         let not_found = |what: &str| {
             self.reply.error(
@@ -562,6 +561,66 @@ impl Exchange<'_> {
         if self.method != Method::POST {
             return self.not_allowed("OPTIONS, POST");
         }
+        let path = format!("/{module}:{name}");
+        self.run_operation(&operation, &path)
+    }
+
+    /// A POST on an action's resource (RFC 8040 §3.6, §4.4.2; RFC 7950 §7.15): run as the
+    /// NETCONF `<action>` it is. Among the NMDA datastore resources only operational takes
+    /// actions (RFC 8527 §3.1).
+    fn invoke_action(&self, path: &ResourcePath) -> HttpResponse {
+        let steps = &path.steps;
+        let Some((target, parents)) = steps.split_last() else {
+            return self.bad_request("harness bug: an action without a path");
+        };
+        let known = self.shared.with_schema(|s| s.actions()).map(|actions| {
+            actions.into_iter().find(|a| {
+                a.namespace == target.namespace
+                    && a.name == target.name
+                    && a.parent.len() == parents.len()
+                    && a.parent
+                        .iter()
+                        .zip(parents)
+                        .all(|(p, s)| p.namespace == s.namespace && p.name == s.name)
+            })
+        });
+        let operation = match known {
+            Err(error) => return self.reply.refused(&error),
+            Ok(None) => {
+                return self.reply.error(
+                    StatusCode::NOT_FOUND,
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    "no action of this device's modules is there",
+                )
+            }
+            Ok(Some(operation)) => operation,
+        };
+        if self
+            .datastore
+            .as_ref()
+            .is_some_and(|d| *d != NmdaDatastore::Operational)
+            && !self.shared.faults.restconf_action_in_any_datastore
+        {
+            let mut refusal = self.reply.error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorType::Protocol,
+                ErrorTag::OperationNotSupported,
+                "actions are invoked through {+restconf}/ds/ietf-datastores:operational, or {+restconf}/data (RFC 8527 §3.1)",
+            );
+            refusal
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            return refusal;
+        }
+        self.run_operation(&operation, &path.data_path())
+    }
+
+    /// Runs an rpc or action whose node `path` names, with the request's body as its input.
+    fn run_operation(&self, operation: &rfc3535_yang::Operation, path: &str) -> HttpResponse {
+        use rfc3535_wire::restconf::invoke;
+        use rfc3535_yang::OperationPart;
+        let (module, name) = (operation.module.as_str(), operation.name.as_str());
         if self.shared.faults.restconf_operations_uninvocable {
             return self.reply.error(
                 StatusCode::NOT_IMPLEMENTED,
@@ -588,8 +647,7 @@ impl Exchange<'_> {
         };
         let request = match self.shared.with_schema(|s| {
             s.operation_part(
-                module,
-                name,
+                path,
                 OperationPart::Input,
                 &self.body,
                 encoding,
@@ -605,6 +663,8 @@ impl Exchange<'_> {
         // libyang parses an operation's input without the validation that finds a missing
         // mandatory node (yang5 offers no lyd_validate_op), so the top level is checked here.
         let given = Element::parse(&request)
+            .ok()
+            .and_then(|top| operation_node(top, &operation.namespace, name))
             .map(|e| e.children)
             .unwrap_or_default();
         if let Some(missing) = operation
@@ -623,6 +683,11 @@ impl Exchange<'_> {
                 },
             );
         }
+        let request = if operation.is_action() {
+            format!("<action xmlns=\"{}\">{request}</action>", ns::YANG)
+        } else {
+            request
+        };
         let children = match self.rpc(&request) {
             Err(error) => return self.reply.refused(&error),
             Ok(Reply::Raw(children) | Reply::Data(children)) if !children.trim().is_empty() => {
@@ -636,8 +701,7 @@ impl Exchange<'_> {
         );
         let printed = self.shared.with_schema(|s| {
             s.operation_part(
-                module,
-                name,
+                path,
                 OperationPart::Output,
                 &output,
                 Encoding::Xml,
@@ -736,6 +800,15 @@ impl Exchange<'_> {
             Ok(Ok(path)) => path,
         };
         const ALLOWED: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
+        if resolved
+            .target()
+            .is_some_and(|t| t.kind == StepKind::Action)
+        {
+            return match self.method {
+                Method::POST => self.invoke_action(&resolved),
+                _ => self.not_allowed("OPTIONS, POST"),
+            };
+        }
         match self.method {
             Method::GET | Method::HEAD => self.read(&resolved),
             Method::OPTIONS if self.datastore.as_ref().is_some_and(|d| !d.is_writable()) => {
@@ -1943,4 +2016,15 @@ fn set_operation(element: &mut Element, write: Write) {
         "operation".to_owned(),
         write.operation().to_owned(),
     ));
+}
+
+/// The operation's own element in a request: `top` for an rpc, the action's element below
+/// its ancestors for an action.
+fn operation_node(top: Element, namespace: &str, name: &str) -> Option<Element> {
+    if top.name.namespace == namespace && top.name.local == name {
+        return Some(top);
+    }
+    top.children
+        .into_iter()
+        .find_map(|child| operation_node(child, namespace, name))
 }

@@ -1,7 +1,7 @@
 //! The NETCONF operations of the reference device (RFC 6241 §7, RFC 6022 `<get-schema>`,
-//! RFC 8526, RFC 5277, RFC 5717) over its datastores. An `<rpc>`'s first child is read into
+//! RFC 8526, RFC 5277, RFC 5717, RFC 7950 `<action>`) over its datastores. An `<rpc>`'s first child is read into
 //! an [`RpcOperation`]; [`handle`] checks access (RFC 8341) and hands it to the module of its
-//! group: [`read`], [`write`], [`transaction`], [`sessions`], [`partial_lock`]. Each answers with the body of an
+//! group: [`read`], [`write`], [`transaction`], [`sessions`], [`partial_lock`], [`action`]. Each answers with the body of an
 //! `<rpc-reply>` or an `<rpc-error>`; framing and sessions are `session`'s job.
 //!
 //! Edits are applied to a copy and take effect only whole (rollback-on-error is the only
@@ -9,6 +9,7 @@
 //! validated against the schema as complete configurations before they change; the
 //! candidate may be incomplete until `<commit>` or `<validate>`.
 
+mod action;
 mod partial_lock;
 mod read;
 mod sessions;
@@ -56,10 +57,12 @@ pub(crate) enum RpcOperation {
     CreateSubscription,
     PartialLock,
     PartialUnlock,
+    /// RFC 7950 §7.15.2.
+    Action,
 }
 
 impl RpcOperation {
-    const ALL: [(&'static str, &'static str, RpcOperation); 19] = [
+    const ALL: [(&'static str, &'static str, RpcOperation); 20] = [
         (ns::BASE, "get", RpcOperation::Get),
         (ns::BASE, "get-config", RpcOperation::GetConfig),
         (ns::BASE, "edit-config", RpcOperation::EditConfig),
@@ -87,6 +90,7 @@ impl RpcOperation {
             "partial-unlock",
             RpcOperation::PartialUnlock,
         ),
+        (ns::YANG, "action", RpcOperation::Action),
     ];
 
     /// The operation an element names, if the device knows it.
@@ -195,6 +199,10 @@ pub(crate) fn handle(
         RpcOperation::CreateSubscription => {
             drop(stores);
             sessions::subscription(shared, operation)
+        }
+        RpcOperation::Action => {
+            drop(stores);
+            action::action(shared, &nacm, operation)
         }
     }
 }
