@@ -126,3 +126,9 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     Given a management session "A"
     When "A" invokes each operation the device's modules define with input that lacks what it must hold
     Then each is refused with 400 and an errors body that says why
+
+  @req:R3535-5.33 @req:R3535-3.1 @rfc8040-3.6 @rfc8040-4.4.2 @rfc7950-7.15
+  Scenario: Every action of the device's modules can be invoked on a node that holds it, and input it cannot take gets a structured error
+    Given a management session "A"
+    When "A" invokes each action the device's modules define, on a node that holds it, with input that lacks what it must hold
+    Then each is refused with 400 and an errors body that says why

@@ -59,3 +59,11 @@ Feature: The NMDA datastores can be read and written over RESTCONF as RFC 8527 s
     And the sandbox text holds a fresh value
     When "A" reads the running datastore resource in every with-defaults mode
     Then every reply shows the schema's defaults as its mode says
+
+  @req:R3535-5.33 @should @rfc8527-3.1 @rfc7950-7.15
+  Scenario: An action is invoked through the operational datastore resource and not through running
+    Given a management session "A"
+    When "A" invokes each action the device's modules define through the operational datastore, on a node that holds it, with input that lacks what it must hold
+    Then each is refused with 400 and an errors body that says why
+    When "A" invokes the same actions through the running datastore
+    Then each is refused without being taken for an invocation

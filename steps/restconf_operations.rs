@@ -1,5 +1,5 @@
-//! Steps about invoking operations through RESTCONF's operations resource (RFC 8040 §3.6,
-//! §4.4.2).
+//! Steps about invoking operations through RESTCONF's operations resource, and actions on
+//! the data resources that hold them (RFC 8040 §3.6, §4.4.2; RFC 7950 §7.15; RFC 8527 §3.1).
 //!
 //! An operation changes the device in ways the harness cannot always undo (a restart, a
 //! clock set), so none is run for real: each operation of the implemented modules whose
@@ -7,7 +7,8 @@
 //! refuse that input with a structured error (RFC 7950 §7.14.2, RFC 8040 §7) before doing
 //! anything; one that answers 501, 404 or 405, or `operation-not-supported`, cannot invoke
 //! it. A server that skipped input validation would find nothing to act on, since what the
-//! operation must be told is missing.
+//! operation must be told is missing. An action is invoked the same way, on the first node
+//! of the device's data that holds it.
 
 use std::sync::Arc;
 
@@ -15,7 +16,10 @@ use cucumber::{then, when};
 use http::Method;
 use rfc3535_client::restconf::{Request, Response};
 use rfc3535_client::wire::restconf::{Encoding, Errors};
+use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::xml::escape;
+use rfc3535_client::wire::NmdaDatastore;
+use rfc3535_yang::Operation;
 
 use super::restconf::{refusal_reason, restconf, status_line};
 use super::world::{Finding, RunWorld, StepResult};
@@ -87,6 +91,213 @@ async fn invokes_listed_operations(world: &mut RunWorld, name: String) -> StepRe
     Ok(())
 }
 
+/// An action found on a node of the device's data, as a scenario invokes it.
+#[derive(Debug, Clone)]
+pub struct ActionTarget {
+    /// `module:name`.
+    pub label: String,
+    pub operation: Operation,
+    /// The action's API path below a datastore resource: its node's, then its own name.
+    pub api_path: String,
+}
+
+/// The elements from the top down to the first node of `data` that the `parent` path names.
+fn holder<'e>(
+    data: &'e [Element],
+    parent: &[rfc3535_yang::ParentNode],
+) -> Option<Vec<&'e Element>> {
+    let (first, rest) = parent.split_first()?;
+    data.iter()
+        .filter(|e| e.name.namespace == first.namespace && e.name.local == first.name)
+        .find_map(|element| {
+            if rest.is_empty() {
+                return Some(vec![element]);
+            }
+            let mut below = holder(&element.children, rest)?;
+            below.insert(0, element);
+            Some(below)
+        })
+}
+
+#[when(
+    expr = "{string} invokes each action the device's modules define, on a node that holds it, with input that lacks what it must hold"
+)]
+async fn invokes_actions(world: &mut RunWorld, name: String) -> StepResult {
+    invoke_actions(world, &name, None).await
+}
+
+#[when(
+    expr = "{string} invokes each action the device's modules define through the operational datastore, on a node that holds it, with input that lacks what it must hold"
+)]
+async fn invokes_actions_through_operational(world: &mut RunWorld, name: String) -> StepResult {
+    invoke_actions(world, &name, Some(NmdaDatastore::Operational)).await
+}
+
+#[when(expr = "{string} invokes the same actions through the running datastore")]
+async fn invokes_actions_through_running(world: &mut RunWorld, name: String) -> StepResult {
+    if world.action_targets.is_empty() {
+        return Err(Finding::error("harness bug: no action was found first"));
+    }
+    let targets = world.action_targets.clone();
+    world.invocations =
+        post_empty_inputs(world, &name, &targets, Some(NmdaDatastore::Running)).await?;
+    Ok(())
+}
+
+/// Finds where each action with mandatory input sits in the device's data (`{+restconf}/data`,
+/// or the NMDA datastore named) and invokes it there without that input.
+async fn invoke_actions(
+    world: &mut RunWorld,
+    name: &str,
+    datastore: Option<NmdaDatastore>,
+) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|e| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so its actions are unknown: {e}"
+        ))
+    })?;
+    let actions: Vec<Operation> = schema
+        .actions()
+        .into_iter()
+        .filter(|a| !a.mandatory_input.is_empty())
+        .collect();
+    if actions.is_empty() {
+        return Err(Finding::skip(
+            "the device's modules define no action whose input has a mandatory node, so none can be invoked without effect",
+        ));
+    }
+    let session = restconf(world, name)?;
+    let read = match &datastore {
+        Some(datastore) => session.read_nmda_datastore(datastore, "").await?,
+        None => session.read_data_resource("").await?,
+    };
+    super::world::expect_ok(&read, "the read of the data the actions sit in")?;
+    let data = Element::parse_fragment(read.data().unwrap_or_default()).map_err(|e| {
+        Finding::error(format!(
+            "harness bug: the data read does not parse again: {e}"
+        ))
+    })?;
+    let mut targets = Vec::new();
+    let mut unheld = Vec::new();
+    for action in actions {
+        let label = format!("{}:{}", action.module, action.name);
+        let Some(chain) = holder(&data, &action.parent) else {
+            unheld.push(label);
+            continue;
+        };
+        let parent_path = session.api_path(&chain).map_err(Finding::error)?;
+        let own = if action
+            .parent
+            .last()
+            .is_some_and(|p| p.namespace == action.namespace)
+        {
+            action.name.clone()
+        } else {
+            label.clone()
+        };
+        targets.push(ActionTarget {
+            label,
+            api_path: format!("{parent_path}/{own}"),
+            operation: action,
+        });
+        if targets.len() == MOST_INVOKED {
+            break;
+        }
+    }
+    if targets.is_empty() {
+        return Err(Finding::skip(format!(
+            "no node the device holds now has one of its actions ({}), so none can be invoked",
+            unheld.join(", ")
+        )));
+    }
+    world.invocations = post_empty_inputs(world, name, &targets, datastore).await?;
+    world.action_targets = targets;
+    Ok(())
+}
+
+/// POSTs each action's empty input to its resource under `{+restconf}/data` or the NMDA
+/// datastore named.
+async fn post_empty_inputs(
+    world: &mut RunWorld,
+    name: &str,
+    targets: &[ActionTarget],
+    datastore: Option<NmdaDatastore>,
+) -> Result<Vec<(String, Vec<String>, Response)>, Finding> {
+    let session = restconf(world, name)?;
+    let encoding = session.encoding();
+    let client = session.client();
+    let mut answers = Vec::new();
+    for target in targets {
+        let uri = match &datastore {
+            Some(datastore) => client.datastore_target(datastore, &target.api_path, ""),
+            None => client.data_target(&target.api_path, ""),
+        };
+        let operation = &target.operation;
+        let body = empty_input(&operation.module, &operation.namespace, encoding);
+        let media = encoding.data();
+        let response = session
+            .send(
+                Request::new(Method::POST, uri)
+                    .accept(media.as_str())
+                    .body(media, body),
+            )
+            .await?;
+        answers.push((
+            target.label.clone(),
+            operation.mandatory_input.clone(),
+            response,
+        ));
+    }
+    world.notes.push(format!(
+        "actions invoked without their mandatory input through {}: {}",
+        datastore.as_ref().map_or("{+restconf}/data", |d| d.name()),
+        answers
+            .iter()
+            .zip(targets)
+            .map(|((_, _, r), t)| format!("{} ({})", t.api_path, r.status.as_u16()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok(answers)
+}
+
+#[then(expr = "each is refused without being taken for an invocation")]
+async fn each_refused_as_no_invocation(world: &mut RunWorld) -> StepResult {
+    if world.invocations.is_empty() {
+        return Err(Finding::error("harness bug: no action was invoked first"));
+    }
+    let problems: Vec<String> = world
+        .invocations
+        .iter()
+        .filter_map(|(action, missing, response)| {
+            let taken = if response.status.is_success() {
+                Some("was run".to_owned())
+            } else {
+                let errors = response
+                    .encoding()
+                    .and_then(|encoding| Errors::parse(&response.body, encoding).ok());
+                errors
+                    .and_then(|e| e.errors.into_iter().next())
+                    .filter(|e| e.tag.as_deref() == Some("missing-element"))
+                    .map(|_| format!("was refused for lacking {}, so it was taken for an invocation", missing.join(", ")))
+            };
+            taken.map(|t| {
+                format!(
+                    "{action} through running answered {}{} and {t}, where only operational takes actions (RFC 8527 §3.1)",
+                    status_line(response),
+                    refusal_reason(response)
+                )
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(problems.join("; ")))
+}
+
 /// What is wrong with the answer to an invocation that lacked `missing`, if anything.
 fn invocation_problem(response: &Response, missing: &[String]) -> Option<String> {
     let status = response.status.as_u16();
@@ -134,7 +345,7 @@ fn invocation_problem(response: &Response, missing: &[String]) -> Option<String>
 async fn each_refused(world: &mut RunWorld) -> StepResult {
     if world.invocations.is_empty() {
         return Err(Finding::error(
-            "harness bug: no operation was invoked first",
+            "harness bug: no operation or action was invoked first",
         ));
     }
     let problems: Vec<String> = world

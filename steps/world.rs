@@ -66,6 +66,8 @@ pub struct RunWorld {
     /// Operations invoked (`module:name`), the mandatory input each was sent without, and
     /// the answer.
     pub invocations: Vec<(String, Vec<String>, rfc3535_client::restconf::Response)>,
+    /// The actions a scenario found on nodes of the device's data.
+    pub action_targets: Vec<super::restconf_operations::ActionTarget>,
     /// Partial locks granted in this scenario: the session holding each, and its lock-id.
     pub partial_locks: Vec<(String, u32)>,
     /// A persist token of a pending confirmed commit (cancelled afterwards if still pending).

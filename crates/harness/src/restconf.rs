@@ -405,7 +405,7 @@ impl RestconfSession {
 
     /// The API path of `chain` (an element and its ancestors, top first), with each list
     /// entry's keys and a leaf-list entry's value: `ietf-system:system/dns-resolver/search=x`.
-    fn api_path(&self, chain: &[&Element]) -> Result<String, String> {
+    pub fn api_path(&self, chain: &[&Element]) -> Result<String, String> {
         let shape = self
             .shape()
             .ok_or("the device's schema is not known, so no API path can be built")?;

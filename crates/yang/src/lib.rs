@@ -32,7 +32,7 @@ use std::path::Path;
 
 pub use operation::OperationPart;
 pub use resource::{Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
-pub use shape::{NodeKind, NodeShape, Operation, Shape, TextNode};
+pub use shape::{NodeKind, NodeShape, Operation, ParentNode, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{

@@ -678,7 +678,10 @@ impl Exchange<'_> {
                     info: Some(format!("<bad-element>{missing}</bad-element>")),
                     ..RpcError::protocol(
                         ErrorTag::MissingElement,
-                        format!("the input of {module}:{name} lacks {missing}, which it must hold (RFC 7950 §7.14.2)"),
+                        format!(
+                            "the input of {module}:{name} lacks {missing}, which it must hold (RFC 7950 {})",
+                            if operation.is_action() { "§7.15.1" } else { "§7.14.2" }
+                        ),
                     )
                 },
             );
