@@ -33,7 +33,7 @@ Feature: RESTCONF keeps the promises RFC 8040 makes to its clients
     When "A" creates the sandbox's container with POST although it exists
     Then the answer is 409 with an errors body naming error-tag "data-exists"
 
-  @req:R3535-3.6 @cap:config-edit @cap:yang-patch @rfc8072-2
+  @req:R3535-3.6 @cap:config-edit @cap:yang-patch @rfc8072-2 @rfc8072-2.3
   Scenario: A YANG Patch applies all of its edits or none
     Given a management session "A"
     When "A" sends a YANG Patch that adds two entries to the sandbox list and then deletes one that does not exist

@@ -430,7 +430,7 @@ async fn send_list_patch(world: &mut RunWorld, name: &str, then_fail: bool) -> S
         .collect();
     if then_fail {
         edits.push(PatchEdit {
-            edit_id: "delete-absent".to_owned(),
+            edit_id: FAILING_EDIT.to_owned(),
             operation: PatchOperation::Delete,
             target: format!(
                 "/{path}={}",
@@ -442,7 +442,7 @@ async fn send_list_patch(world: &mut RunWorld, name: &str, then_fail: bool) -> S
         });
     }
     let patch = YangPatch {
-        patch_id: format!("rfc3535-{}", world.nonce),
+        patch_id: patch_id(world),
         comment: Some("the rfc3535 harness: all or nothing".to_owned()),
         edits,
     };
@@ -474,6 +474,28 @@ async fn patch_that_fails(world: &mut RunWorld, name: String) -> StepResult {
 #[when(expr = "{string} sends a YANG Patch that adds two entries to the sandbox list")]
 async fn patch_that_works(world: &mut RunWorld, name: String) -> StepResult {
     send_list_patch(world, &name, false).await
+}
+
+/// The patch-id of the scenario's YANG Patch.
+fn patch_id(world: &RunWorld) -> String {
+    format!("rfc3535-{}", world.nonce)
+}
+
+/// The edit of the failing patch that cannot be applied.
+const FAILING_EDIT: &str = "delete-absent";
+
+/// What is wrong with a yang-patch-status's patch-id, if anything (RFC 8072 §2.3: the
+/// request's, and mandatory).
+fn patch_id_problem(
+    world: &RunWorld,
+    status: &rfc3535_client::wire::restconf::PatchStatus,
+) -> Option<String> {
+    let sent = patch_id(world);
+    match status.patch_id.as_deref() {
+        Some(id) if id == sent => None,
+        Some(id) => Some(format!("the yang-patch-status names patch {id:?}, not the request's {sent:?} (RFC 8072 §2.3)")),
+        None => Some(format!("the yang-patch-status names no patch-id, where the request's {sent:?} is due (RFC 8072 §2.3)")),
+    }
 }
 
 /// The yang-patch-status of the last response.
@@ -517,7 +539,25 @@ async fn patch_refused(world: &mut RunWorld) -> StepResult {
             "the yang-patch-status of a refused patch reports no errors (RFC 8072 §2.3)",
         ));
     }
-    Ok(())
+    let mut problems: Vec<String> = patch_id_problem(world, &status).into_iter().collect();
+    // Per-edit status is the server's choice; where it is given, the error belongs to the
+    // one edit that cannot be applied.
+    for edit in &status.edits {
+        let id = edit.edit_id.as_deref().unwrap_or("");
+        match &edit.outcome {
+            Some(EditOutcome::Errors(_)) if id != FAILING_EDIT => problems.push(format!(
+                "the edit-status reports the error against edit {id:?}, which could be applied; the edit that cannot is {FAILING_EDIT:?}"
+            )),
+            Some(EditOutcome::Ok) if id == FAILING_EDIT => problems.push(format!(
+                "the edit-status reports edit {FAILING_EDIT:?}, which deletes what does not exist, as ok"
+            )),
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Finding::fail(problems.join("; ")))
 }
 
 #[then(expr = "the patch is applied with a yang-patch-status of ok")]
@@ -531,7 +571,10 @@ async fn patch_applied(world: &mut RunWorld) -> StepResult {
             status.global
         )));
     }
-    Ok(())
+    match patch_id_problem(world, &status) {
+        None => Ok(()),
+        Some(problem) => Err(Finding::fail(problem)),
+    }
 }
 
 async fn patched_entries_present(world: &RunWorld) -> Result<Vec<String>, Finding> {

@@ -275,6 +275,7 @@ pub struct ModuleFile {
 
 pub(crate) use rfc3535_wire::ns::{NACM as NACM_NS, SYSTEM as SYSTEM_NS};
 pub const LAB_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
+pub const LAB_ACTIONS_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
 
 /// One open session, as `/netconf-state/sessions` shows it.
 #[derive(Debug)]
@@ -332,6 +333,8 @@ pub struct Shared {
     next_session: AtomicU32,
     /// The RPC count when the lab counters were last cleared (`clear-counters`).
     pub(crate) lab_counters_base: AtomicU64,
+    /// How many times the lab counters were cleared.
+    pub(crate) lab_counters_cleared: AtomicU64,
     pub sessions: Mutex<BTreeMap<u32, SessionInfo>>,
     pub statistics: Mutex<Statistics>,
     pub events: events::EventLog,
@@ -476,6 +479,7 @@ impl Shared {
             started: SystemTime::now(),
             next_session: AtomicU32::new(1),
             lab_counters_base: AtomicU64::new(0),
+            lab_counters_cleared: AtomicU64::new(0),
             sessions: Mutex::new(BTreeMap::new()),
             statistics: Mutex::new(Statistics::default()),
             events: events::EventLog::new(),

@@ -172,6 +172,9 @@ pub struct Faults {
     /// A RESTCONF action is invoked through any NMDA datastore resource, running included,
     /// where only operational takes actions (RFC 8527 §3.1).
     pub restconf_action_in_any_datastore: bool,
+    /// A refused YANG Patch's yang-patch-status reports the error against the patch's first
+    /// edit, under a patch-id that is not the request's (RFC 8072 §2.3).
+    pub restconf_patch_status_misattributed: bool,
     /// RESTCONF's `content=nonconfig` is answered with configuration and state both (RFC
     /// 8040 §4.8.1).
     pub restconf_nonconfig_ignored: bool,
@@ -278,6 +281,7 @@ const NONE: Faults = Faults {
     origin_unannotated: false,
     restconf_operations_uninvocable: false,
     restconf_action_in_any_datastore: false,
+    restconf_patch_status_misattributed: false,
     restconf_nonconfig_ignored: false,
     restconf_stale_library_version: false,
     restconf_filter_ignored: false,
@@ -459,6 +463,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "lists its operations in the RESTCONF operations resource and answers 501 to invoking any of them or any action",
         faults: Faults {
             restconf_operations_uninvocable: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "restconf-patch-status-misattributed",
+        summary: "reports a refused YANG Patch's error against its first edit, under a patch-id of its own",
+        faults: Faults {
+            restconf_patch_status_misattributed: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use rfc3535_wire::tree::Element;
 
-use crate::{Shared, LAB_NS, NACM_NS, SYSTEM_NS};
+use crate::{Shared, LAB_ACTIONS_NS, LAB_NS, NACM_NS, SYSTEM_NS};
 use rfc3535_wire::xml::escape;
 
 pub(crate) use rfc3535_wire::ns::DATASTORES as DATASTORES_NS;
@@ -80,6 +80,10 @@ pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
     xml.push_str(&format!(
         "<lab xmlns=\"{LAB_NS}\"><counters><in-octets>{}</in-octets></counters></lab>",
         lab_in_octets(in_rpcs, shared.lab_counters_base.load(Ordering::SeqCst))
+    ));
+    xml.push_str(&format!(
+        "<lab-maintenance xmlns=\"{LAB_ACTIONS_NS}\"><counters-cleared>{}</counters-cleared></lab-maintenance>",
+        shared.lab_counters_cleared.load(Ordering::SeqCst)
     ));
     let mut elements = Element::parse_fragment(&xml).unwrap_or_default();
     elements.iter_mut().for_each(declare_prefixes);

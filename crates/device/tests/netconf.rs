@@ -402,7 +402,7 @@ async fn an_action_runs_on_its_node_and_its_input_is_checked() {
     let actions = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
     let action = |input: &str| {
         format!(
-            "<action xmlns=\"urn:ietf:params:xml:ns:yang:1\"><lab xmlns=\"{LAB}\"><clear-counters xmlns=\"{actions}\">{input}</clear-counters></lab></action>"
+            "<action xmlns=\"urn:ietf:params:xml:ns:yang:1\"><lab-maintenance xmlns=\"{actions}\"><clear-counters>{input}</clear-counters></lab-maintenance></action>"
         )
     };
     for _ in 0..3 {

@@ -567,7 +567,7 @@ async fn an_action_is_invoked_on_its_node_through_data_and_operational_and_nowhe
     let device = device().await;
     let client = client(&device, HttpMode::Negotiate, None).await;
     let actions = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
-    let action = "rfc3535-lab:lab/rfc3535-lab-actions:clear-counters";
+    let action = "rfc3535-lab-actions:lab-maintenance/clear-counters";
     let through_data = client.data_target(action, "");
     let through_operational = format!("{}/ds/ietf-datastores:operational/{action}", client.root());
     for (target, encoding, input, output_start) in [

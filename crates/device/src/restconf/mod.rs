@@ -1673,7 +1673,7 @@ impl Exchange<'_> {
         api_path: &str,
         edit: &rfc3535_wire::restconf::PatchEdit,
         encoding: Encoding,
-    ) -> Result<Vec<Element>, RpcError> {
+    ) -> Result<(ResourcePath, Vec<Element>), RpcError> {
         use rfc3535_wire::restconf::PatchOperation;
         let invalid =
             |message: String| RpcError::new(ErrorType::Protocol, ErrorTag::InvalidValue, message);
@@ -1749,7 +1749,7 @@ impl Exchange<'_> {
         ) {
             self.place_patched_entry(api_path, edit, &path, &mut config)?;
         }
-        Ok(config)
+        Ok((path, config))
     }
 
     /// Puts the entry an insert or move edit names where its `where` and `point` say: the
@@ -1864,10 +1864,31 @@ impl Exchange<'_> {
             }
             answer(status_of(error.tag), status)
         };
+        let misattributed = self.shared.faults.restconf_patch_status_misattributed;
+        let failed = |error: &RpcError, edit: Option<&str>| {
+            if misattributed {
+                // The fault: the error reported against the patch's first edit, under a
+                // patch-id of the device's own.
+                let mut status = PatchStatus {
+                    patch_id: Some("patch".to_owned()),
+                    ..PatchStatus::default()
+                };
+                status.edits.push(EditStatus {
+                    edit_id: patch.edits.first().map(|e| e.edit_id.clone()),
+                    outcome: Some(EditOutcome::Errors(vec![wire_error(error)])),
+                });
+                return answer(status_of(error.tag), status);
+            }
+            failed(error, edit)
+        };
         let mut configs = Vec::new();
+        let mut targets = Vec::new();
         for edit in &patch.edits {
             match self.patch_edit(api_path, edit, encoding) {
-                Ok(config) => configs.push((edit.edit_id.clone(), config)),
+                Ok((path, config)) => {
+                    targets.push((edit.edit_id.clone(), edit_path_text(&path)));
+                    configs.push((edit.edit_id.clone(), config));
+                }
                 Err(error) => return failed(&error, Some(&edit.edit_id)),
             }
         }
@@ -1881,7 +1902,20 @@ impl Exchange<'_> {
         } else {
             let whole: Vec<Element> = configs.into_iter().flat_map(|(_, c)| c).collect();
             if let Err(error) = self.edit(&whole) {
-                return failed(&error, None);
+                // The error reported against the edit whose target it names, when one does
+                // (RFC 8072 §2.3 edit-status); otherwise for the patch as a whole.
+                let edit = error.path.as_deref().and_then(|at| {
+                    targets
+                        .iter()
+                        .find(|(_, target)| {
+                            at == target
+                                || at
+                                    .strip_prefix(target.as_str())
+                                    .is_some_and(|rest| rest.starts_with('/'))
+                        })
+                        .map(|(id, _)| id.as_str())
+                });
+                return failed(&error, edit);
             }
         }
         answer(
@@ -2019,6 +2053,19 @@ fn set_operation(element: &mut Element, write: Write) {
         "operation".to_owned(),
         write.operation().to_owned(),
     ));
+}
+
+/// A patch edit's target as the device's edits name a node in an error's path: every step
+/// qualified by its module, list keys and a leaf-list value as predicates.
+fn edit_path_text(path: &ResourcePath) -> String {
+    let mut out = String::new();
+    for step in &path.steps {
+        out.push_str(&format!("/{}:{}", step.module, step.name));
+        for key in &step.keys {
+            out.push_str(&format!("[{}='{}']", key.name, key.value));
+        }
+    }
+    out
 }
 
 /// The operation's own element in a request: `top` for an rpc, the action's element below

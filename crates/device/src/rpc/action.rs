@@ -2,8 +2,9 @@
 //! of the schema; its input is checked for what it must hold, access is checked as an
 //! exec of the action (RFC 8341 §3.4.4), and the device runs the actions it implements.
 //!
-//! The device's one action, `rfc3535-lab-actions:clear-counters`, sits on the `lab`
-//! container, which is never absent; an action tied to a list entry that does not exist
+//! The device's one action, `rfc3535-lab-actions:clear-counters`, sits on the
+//! `lab-maintenance` state container, which is never absent; an action tied to a list entry
+//! that does not exist
 //! would need its parent looked up in the operational state first (RFC 7950 §7.15.2
 //! `data-missing`), which no action of the device calls for yet.
 
@@ -16,9 +17,7 @@ use rfc3535_yang::Operation;
 
 use super::{Reply, RpcError};
 use crate::nacm::Nacm;
-use crate::Shared;
-
-const LAB_ACTIONS_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab-actions";
+use crate::{Shared, LAB_ACTIONS_NS};
 
 /// Runs the action that `operation` (an `<action>` element) names.
 pub(super) fn action(shared: &Shared, nacm: &Nacm, operation: &Element) -> Result<Reply, RpcError> {
@@ -73,6 +72,7 @@ pub(super) fn action(shared: &Shared, nacm: &Nacm, operation: &Element) -> Resul
                 .map(|s| s.counters.in_rpcs)
                 .unwrap_or_default();
             let before = shared.lab_counters_base.swap(rpcs, Ordering::SeqCst);
+            shared.lab_counters_cleared.fetch_add(1, Ordering::SeqCst);
             Ok(Reply::Raw(format!(
                 "<in-octets-before xmlns=\"{LAB_ACTIONS_NS}\">{}</in-octets-before>",
                 crate::state::lab_in_octets(rpcs, before)
