@@ -27,12 +27,26 @@ use super::world::{Finding, RunWorld, StepResult};
 /// How many operations are invoked at most (a device's modules may define hundreds).
 const MOST_INVOKED: usize = 16;
 
-/// The empty input of `module:name` in `encoding`, RESTCONF's envelope with nothing inside.
-fn empty_input(module: &str, namespace: &str, encoding: Encoding) -> String {
-    match encoding {
-        Encoding::Xml => format!("<input xmlns=\"{}\"/>", escape(namespace)),
-        Encoding::Json => format!("{{\"{module}:input\":{{}}}}"),
-    }
+/// POSTs the operation's empty input (RESTCONF's `input` envelope with nothing inside) to
+/// `uri`, in the session's encoding.
+async fn post_empty_input(
+    session: &rfc3535_harness::restconf::RestconfSession,
+    uri: String,
+    operation: &Operation,
+) -> Result<Response, Finding> {
+    let encoding = session.encoding();
+    let body = match encoding {
+        Encoding::Xml => format!("<input xmlns=\"{}\"/>", escape(&operation.namespace)),
+        Encoding::Json => format!("{{\"{}:input\":{{}}}}", operation.module),
+    };
+    let media = encoding.data();
+    Ok(session
+        .send(
+            Request::new(Method::POST, uri)
+                .accept(media.as_str())
+                .body(media, body),
+        )
+        .await?)
 }
 
 #[when(
@@ -47,11 +61,10 @@ async fn invokes_listed_operations(world: &mut RunWorld, name: String) -> StepRe
         ))
     })?;
     let session = restconf(world, &name)?;
-    let encoding = session.encoding();
     let root = session.client().root().to_owned();
     // The operations of the modules the device implements, listed or not (the scenario about
     // the operations resource judges the listing).
-    let candidates: Vec<rfc3535_yang::Operation> = schema
+    let candidates: Vec<Operation> = schema
         .operations()
         .into_iter()
         .filter(|o| !o.is_netconf_protocol() && !o.mandatory_input.is_empty())
@@ -65,15 +78,7 @@ async fn invokes_listed_operations(world: &mut RunWorld, name: String) -> StepRe
     let mut answers = Vec::new();
     for operation in candidates {
         let target = format!("{root}/operations/{}:{}", operation.module, operation.name);
-        let body = empty_input(&operation.module, &operation.namespace, encoding);
-        let media = encoding.data();
-        let response = session
-            .send(
-                Request::new(Method::POST, target)
-                    .accept(media.as_str())
-                    .body(media, body),
-            )
-            .await?;
+        let response = post_empty_input(session, target, &operation).await?;
         answers.push((operation, response));
     }
     world.notes.push(format!(
@@ -226,7 +231,6 @@ async fn post_empty_inputs(
     datastore: Option<NmdaDatastore>,
 ) -> Result<Vec<(String, Vec<String>, Response)>, Finding> {
     let session = restconf(world, name)?;
-    let encoding = session.encoding();
     let client = session.client();
     let mut answers = Vec::new();
     for target in targets {
@@ -235,15 +239,7 @@ async fn post_empty_inputs(
             None => client.data_target(&target.api_path, ""),
         };
         let operation = &target.operation;
-        let body = empty_input(&operation.module, &operation.namespace, encoding);
-        let media = encoding.data();
-        let response = session
-            .send(
-                Request::new(Method::POST, uri)
-                    .accept(media.as_str())
-                    .body(media, body),
-            )
-            .await?;
+        let response = post_empty_input(session, uri, operation).await?;
         answers.push((
             target.label.clone(),
             operation.mandatory_input.clone(),
