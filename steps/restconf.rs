@@ -1757,18 +1757,11 @@ async fn reads_api_resource(world: &mut RunWorld, name: String) -> StepResult {
 )]
 async fn lists_operations(world: &mut RunWorld, name: String) -> StepResult {
     use rfc3535_client::wire::restconf::operations;
-    let device = Arc::clone(world.device()?);
-    let schema = device.schema()?;
-    let schema = schema.as_ref().as_ref().map_err(|e| {
-        Finding::skip(format!(
-            "the device's own modules do not compile, so its operations are unknown: {e}"
-        ))
-    })?;
-    let expected: Vec<rfc3535_yang::Operation> = schema
-        .operations()
-        .into_iter()
-        .filter(|o| !o.is_netconf_protocol())
-        .collect();
+    let expected: Vec<rfc3535_yang::Operation> =
+        super::restconf_operations::defined(world, "its operations are", |s| s.operations())?
+            .into_iter()
+            .filter(|o| !o.is_netconf_protocol())
+            .collect();
     if expected.is_empty() {
         return Err(Finding::skip(
             "the device's modules define no operation besides NETCONF's own, so there is nothing the resource must list",

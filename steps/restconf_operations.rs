@@ -10,8 +10,6 @@
 //! operation must be told is missing. An action is invoked the same way, on the first node
 //! of the device's data that holds it.
 
-use std::sync::Arc;
-
 use cucumber::{then, when};
 use http::Method;
 use rfc3535_client::restconf::{Request, Response};
@@ -26,6 +24,22 @@ use super::world::{Finding, RunWorld, StepResult};
 
 /// How many operations are invoked at most (a device's modules may define hundreds).
 const MOST_INVOKED: usize = 16;
+
+/// What the device's schema defines, read by `read` (its operations, its actions); skipped,
+/// saying `what` is unknown, when the device's own modules do not compile.
+pub(super) fn defined<T>(
+    world: &RunWorld,
+    what: &str,
+    read: impl FnOnce(&rfc3535_yang::Schema) -> T,
+) -> Result<T, Finding> {
+    let schema = world.device()?.schema()?;
+    match schema.as_ref() {
+        Ok(schema) => Ok(read(schema)),
+        Err(e) => Err(Finding::skip(format!(
+            "the device's own modules do not compile, so {what} unknown: {e}"
+        ))),
+    }
+}
 
 /// POSTs the operation's empty input (RESTCONF's `input` envelope with nothing inside) to
 /// `uri`, in the session's encoding.
@@ -53,23 +67,16 @@ async fn post_empty_input(
     expr = "{string} invokes each operation the device's modules define with input that lacks what it must hold"
 )]
 async fn invokes_listed_operations(world: &mut RunWorld, name: String) -> StepResult {
-    let device = Arc::clone(world.device()?);
-    let schema = device.schema()?;
-    let schema = schema.as_ref().as_ref().map_err(|e| {
-        Finding::skip(format!(
-            "the device's own modules do not compile, so its operations' input is unknown: {e}"
-        ))
-    })?;
-    let session = restconf(world, &name)?;
-    let root = session.client().root().to_owned();
     // The operations of the modules the device implements, listed or not (the scenario about
     // the operations resource judges the listing).
-    let candidates: Vec<Operation> = schema
-        .operations()
-        .into_iter()
-        .filter(|o| !o.is_netconf_protocol() && !o.mandatory_input.is_empty())
-        .take(MOST_INVOKED)
-        .collect();
+    let candidates: Vec<Operation> =
+        defined(world, "its operations' input is", |s| s.operations())?
+            .into_iter()
+            .filter(|o| !o.is_netconf_protocol() && !o.mandatory_input.is_empty())
+            .take(MOST_INVOKED)
+            .collect();
+    let session = restconf(world, &name)?;
+    let root = session.client().root().to_owned();
     if candidates.is_empty() {
         return Err(Finding::skip(
             "the device's modules define no operation whose input has a mandatory node, so none can be invoked without effect",
@@ -156,15 +163,7 @@ async fn invoke_actions(
     name: &str,
     datastore: Option<NmdaDatastore>,
 ) -> StepResult {
-    let device = Arc::clone(world.device()?);
-    let schema = device.schema()?;
-    let schema = schema.as_ref().as_ref().map_err(|e| {
-        Finding::skip(format!(
-            "the device's own modules do not compile, so its actions are unknown: {e}"
-        ))
-    })?;
-    let actions: Vec<Operation> = schema
-        .actions()
+    let actions: Vec<Operation> = defined(world, "its actions are", |s| s.actions())?
         .into_iter()
         .filter(|a| !a.mandatory_input.is_empty())
         .collect();
