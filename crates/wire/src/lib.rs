@@ -26,6 +26,7 @@ pub mod error_tag;
 pub mod framing;
 pub mod message;
 pub mod ns;
+pub mod push;
 pub mod restconf;
 pub mod rpc;
 pub mod tree;

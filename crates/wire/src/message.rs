@@ -445,7 +445,8 @@ fn prefix_declarations(attributes: &[(String, String)]) -> Vec<(String, String)>
 }
 
 /// The fragment with `declarations` (later ones win, unused ones left out) added to the start tag of each
-/// top-level element that does not declare the prefix itself. The fragment was well-formed
+/// top-level element that does not declare the prefix itself; the empty prefix is the default
+/// namespace. The fragment was well-formed
 /// inside its reply; should the scan still stumble, the fragment is returned as it was.
 pub(crate) fn declare_in_top_level(fragment: &str, declarations: &[(String, String)]) -> String {
     use quick_xml::events::Event;
@@ -477,16 +478,28 @@ pub(crate) fn declare_in_top_level(fragment: &str, declarations: &[(String, Stri
             let own: Vec<String> = start
                 .attributes()
                 .flatten()
-                .filter_map(|a| a.key.as_ref().strip_prefix("xmlns:").map(str::to_owned))
+                .filter_map(|a| {
+                    let key = a.key.as_ref();
+                    if key == "xmlns" {
+                        return Some(String::new());
+                    }
+                    key.strip_prefix("xmlns:").map(str::to_owned)
+                })
                 .collect();
             let mut added = String::new();
             for (prefix, namespace) in &effective {
-                if !own.iter().any(|p| p == prefix) {
-                    added.push_str(&format!(
-                        " xmlns:{prefix}=\"{}\"",
-                        crate::xml::escape(namespace)
-                    ));
+                if own.iter().any(|p| p == prefix) {
+                    continue;
                 }
+                let attribute = if prefix.is_empty() {
+                    "xmlns".to_owned()
+                } else {
+                    format!("xmlns:{prefix}")
+                };
+                added.push_str(&format!(
+                    " {attribute}=\"{}\"",
+                    crate::xml::escape(namespace)
+                ));
             }
             // After "<" and the element's name.
             let at = before + 1 + start.name().as_ref().len();

@@ -44,3 +44,8 @@ pub const RESTCONF_MONITORING: &str = "urn:ietf:params:xml:ns:yang:ietf-restconf
 pub const YANG_PATCH: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-patch";
 /// The XRD namespace of a host-meta document (RFC 6415 §3).
 pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
+/// ietf-subscribed-notifications (RFC 8639).
+pub const SUBSCRIBED_NOTIFICATIONS: &str =
+    "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications";
+/// ietf-yang-push (RFC 8641).
+pub const YANG_PUSH: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-push";

@@ -319,6 +319,20 @@ impl<'a> Walker<'a> {
             .collect()
     }
 
+    /// The default namespace in scope at the element just opened, if one is declared.
+    pub(crate) fn default_namespace(&self) -> Option<String> {
+        self.reader
+            .resolver()
+            .bindings()
+            .filter_map(|(prefix, namespace)| match prefix {
+                quick_xml::name::PrefixDeclaration::Default => {
+                    Some(namespace.0.to_owned()).filter(|n| !n.is_empty())
+                }
+                quick_xml::name::PrefixDeclaration::Named(_) => None,
+            })
+            .last()
+    }
+
     /// The slice of the source text for a byte range.
     pub(crate) fn slice(&self, range: Range<usize>) -> &'a str {
         &self.text[range]

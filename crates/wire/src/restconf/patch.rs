@@ -207,9 +207,15 @@ impl YangPatch {
     /// Reads a document in the given encoding.
     pub fn parse(document: &str, encoding: Encoding) -> Result<YangPatch, BodyError> {
         match encoding {
-            Encoding::Xml => parse_patch_xml(document),
+            Encoding::Xml => parse_patch_xml(document, ns::YANG_PATCH),
             Encoding::Json => parse_patch_json(document),
         }
+    }
+
+    /// Reads an XML `yang-patch` whose elements are in another module's namespace: a module
+    /// that uses the `yang-patch` grouping (ietf-yang-push's `datastore-changes`, RFC 8641).
+    pub fn parse_xml_in(document: &str, namespace: &str) -> Result<YangPatch, BodyError> {
+        parse_patch_xml(document, namespace)
     }
 }
 
@@ -306,12 +312,13 @@ fn open_root(walker: &mut Walker<'_>, local: &'static str) -> Result<bool, BodyE
     super::open_root(walker, local, ns::YANG_PATCH, local).map(|(empty, _)| empty)
 }
 
-fn parse_patch_xml(document: &str) -> Result<YangPatch, BodyError> {
+fn parse_patch_xml(document: &str, namespace: &str) -> Result<YangPatch, BodyError> {
     let mut walker = Walker::new(document);
     let mut patch_id = None;
     let mut comment = None;
     let mut edits = Vec::new();
-    if !open_root(&mut walker, "yang-patch")? {
+    let (empty, _) = super::open_root(&mut walker, "yang-patch", namespace, "yang-patch")?;
+    if !empty {
         loop {
             match walker.next()? {
                 Step::Open {
