@@ -31,7 +31,7 @@ pub mod shape;
 use std::path::Path;
 
 pub use operation::OperationPart;
-pub use resource::{Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
+pub use resource::{api_path_of, Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
 pub use shape::{NodeKind, NodeShape, Operation, ParentNode, Shape, TextNode};
 
 use yang5::context::{Context, ContextFlags};
@@ -138,6 +138,18 @@ pub struct Difference {
     /// `create`, `delete` or `replace`, seen from the first tree to the second.
     pub operation: &'static str,
     pub path: String,
+}
+
+/// One change from one data tree to another, as a YANG Patch edit carries it (RFC 8072 §2.5):
+/// what happened to which node, and the node as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `create`, `delete` or `replace`.
+    pub operation: &'static str,
+    /// The node's RESTCONF api-path (RFC 8040 §3.5.3), from the datastore's root.
+    pub target: String,
+    /// The node with everything below it, as XML: none for a delete.
+    pub value: Option<String>,
 }
 
 /// The parser and validation flags for data of this kind.
@@ -387,6 +399,47 @@ impl Schema {
                 path: node.path(),
             })
             .collect())
+    }
+}
+
+impl Schema {
+    /// The changes that turn the first tree into the second, one per node libyang's diff
+    /// marks (a created or deleted subtree is one change), each with its api-path and, unless
+    /// deleted, the node as the second tree holds it.
+    pub fn changes(
+        &self,
+        first: &str,
+        second: &str,
+        content: Content,
+    ) -> Result<Vec<Change>, Finding> {
+        let first = self.parse(first, content)?;
+        let second = self.parse(second, content)?;
+        let diff = first
+            .diff(&second, DataDiffFlags::empty())
+            .map_err(Finding::from)?;
+        let mut changes = Vec::new();
+        for (op, node) in diff.iter() {
+            let path = node.path();
+            let (operation, value) = match op {
+                DataDiffOp::Delete => ("delete", None),
+                DataDiffOp::Create | DataDiffOp::Replace => {
+                    let now = second.find_path(&path).map_err(Finding::from)?;
+                    let value = print::print(&now, DataFormat::XML, DataPrinterFlags::SHRINK)?;
+                    let operation = if matches!(op, DataDiffOp::Create) {
+                        "create"
+                    } else {
+                        "replace"
+                    };
+                    (operation, Some(value))
+                }
+            };
+            changes.push(Change {
+                operation,
+                target: resource::api_path_of(&path),
+                value,
+            });
+        }
+        Ok(changes)
     }
 }
 

@@ -593,3 +593,76 @@ fn json_bare(node: &SchemaNode<'_>) -> bool {
             | DataValueType::Bool
     )
 }
+
+/// The RESTCONF api-path (RFC 8040 §3.5.3) of a node libyang names by its data path
+/// (`/m:list[k='a,b']/leaf` becomes `/m:list=a%2Cb/leaf`; a leaf-list entry's `[.='v']`
+/// becomes `=v`). Hand-written: libyang prints no api-paths. Key values are percent-encoded
+/// where RFC 8040 §3.5.3 reserves the character.
+pub fn api_path_of(data_path: &str) -> String {
+    let mut out = String::with_capacity(data_path.len());
+    let mut chars = data_path.chars().peekable();
+    let mut first_key = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '[' => {
+                // [name='value'] or [.="value"]: skip to the quote, read the value.
+                let mut quote = None;
+                for c in chars.by_ref() {
+                    if c == '\'' || c == '"' {
+                        quote = Some(c);
+                        break;
+                    }
+                }
+                let Some(quote) = quote else { break };
+                let mut value = String::new();
+                for c in chars.by_ref() {
+                    if c == quote {
+                        break;
+                    }
+                    value.push(c);
+                }
+                // The closing bracket.
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                }
+                out.push(if first_key { '=' } else { ',' });
+                first_key = false;
+                out.push_str(
+                    &percent_encoding::utf8_percent_encode(&value, API_PATH_RESERVED).to_string(),
+                );
+            }
+            '/' => {
+                first_key = true;
+                out.push('/');
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What a key value in an api-path must percent-encode (RFC 8040 §3.5.3: the reserved
+/// characters of RFC 3986 §2.2, and the percent sign itself).
+const API_PATH_RESERVED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'%')
+    .add(b':')
+    .add(b'/')
+    .add(b'?')
+    .add(b'#')
+    .add(b'[')
+    .add(b']')
+    .add(b'@')
+    .add(b'!')
+    .add(b'$')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'(')
+    .add(b')')
+    .add(b'*')
+    .add(b'+')
+    .add(b',')
+    .add(b';')
+    .add(b'=');

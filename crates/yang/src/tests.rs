@@ -690,3 +690,50 @@ fn what_prints_as_nothing_is_empty_data() {
         assert_eq!(default, None, "{to:?}: a default not set is no resource");
     }
 }
+
+#[test]
+fn changes_name_each_node_by_its_api_path_with_its_value() {
+    let schema = schema();
+    let before = config("<mtu>1500</mtu><peer><address>10.0.0.1</address></peer>");
+    let after = config(
+        "<mtu>9000</mtu><peer><address>10.0.0.1</address></peer><peer><address>a,b</address></peer>",
+    );
+    let changes = schema
+        .changes(&before, &after, Content::FullConfig)
+        .expect("diff");
+    let replaced = changes
+        .iter()
+        .find(|c| c.operation == "replace")
+        .expect("the mtu changed");
+    assert_eq!(replaced.target, "/rfc3535-lab:lab/mtu");
+    assert!(replaced.value.as_deref().expect("a value").contains("9000"));
+    let created = changes
+        .iter()
+        .find(|c| c.operation == "create")
+        .expect("a peer was added");
+    assert_eq!(created.target, "/rfc3535-lab:lab/peer=a%2Cb");
+    assert!(created.value.as_deref().expect("a value").contains("<peer"));
+    let back = schema
+        .changes(&after, &before, Content::FullConfig)
+        .expect("diff");
+    assert!(back.iter().any(|c| c.operation == "delete"
+        && c.target == "/rfc3535-lab:lab/peer=a%2Cb"
+        && c.value.is_none()));
+}
+
+#[test]
+fn api_paths_come_from_data_paths_of_every_shape() {
+    assert_eq!(crate::api_path_of("/m:top"), "/m:top");
+    assert_eq!(
+        crate::api_path_of("/m:top/entry[name='x y']/leaf"),
+        "/m:top/entry=x%20y/leaf"
+    );
+    assert_eq!(
+        crate::api_path_of("/m:top/entry[a='1'][b=\"2/3\"]"),
+        "/m:top/entry=1,2%2F3"
+    );
+    assert_eq!(
+        crate::api_path_of("/m:top/tags[.='red']"),
+        "/m:top/tags=red"
+    );
+}

@@ -12,7 +12,8 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn a_push_update_keeps_its_datastore_contents_standing_alone() {
-    let message = PushMessage::parse(&fixture("rfc8641-push-update.xml")).expect("as the fixture shows");
+    let message =
+        PushMessage::parse(&fixture("rfc8641-push-update.xml")).expect("as the fixture shows");
     let PushMessage::Update {
         id,
         contents,
@@ -35,7 +36,8 @@ fn a_push_update_keeps_its_datastore_contents_standing_alone() {
 
 #[test]
 fn a_push_change_update_carries_its_yang_patch() {
-    let message = PushMessage::parse(&fixture("rfc8641-push-change-update.xml")).expect("as the fixture shows");
+    let message = PushMessage::parse(&fixture("rfc8641-push-change-update.xml"))
+        .expect("as the fixture shows");
     let PushMessage::ChangeUpdate { id, patch, .. } = message else {
         panic!("not a push-change-update: {message:?}");
     };
@@ -46,12 +48,17 @@ fn a_push_change_update_carries_its_yang_patch() {
     let edit = &patch.edits[0];
     assert_eq!(edit.operation, PatchOperation::Merge);
     assert_eq!(edit.target, "/ietf-interfaces:interfaces");
-    assert!(edit.value.as_deref().expect("as the fixture shows").contains("lab-eth1"));
+    assert!(edit
+        .value
+        .as_deref()
+        .expect("as the fixture shows")
+        .contains("lab-eth1"));
 }
 
 #[test]
 fn state_changes_are_known_with_their_reasons() {
-    let terminated = PushMessage::parse(&fixture("rfc8639-subscription-terminated.xml")).expect("as the fixture shows");
+    let terminated = PushMessage::parse(&fixture("rfc8639-subscription-terminated.xml"))
+        .expect("as the fixture shows");
     assert_eq!(
         terminated,
         PushMessage::State {
@@ -60,7 +67,8 @@ fn state_changes_are_known_with_their_reasons() {
             reason: Some("filter-unavailable".to_owned()),
         }
     );
-    let modified = PushMessage::parse(&fixture("rfc8640-subscription-modified.xml")).expect("as the fixture shows");
+    let modified = PushMessage::parse(&fixture("rfc8640-subscription-modified.xml"))
+        .expect("as the fixture shows");
     assert_eq!(modified.id(), Some(39));
     assert_eq!(modified.kind(), "subscription-modified");
 }
@@ -105,23 +113,31 @@ fn a_malformed_notification_is_an_error_not_a_panic() {
 
 #[test]
 fn the_establish_reply_gives_the_subscription_id() {
-    let reply = RpcReply::parse(fixture("rfc8640-establish-reply.xml")).expect("as the fixture shows");
-    assert_eq!(established_id(reply.body()).expect("as the fixture shows"), 22);
+    let reply =
+        RpcReply::parse(fixture("rfc8640-establish-reply.xml")).expect("as the fixture shows");
+    assert_eq!(
+        established_id(reply.body()).expect("as the fixture shows"),
+        22
+    );
     assert!(established_id("<ok/>").is_err());
     assert!(established_id("<id>22</id>").is_err(), "id in no namespace");
 }
 
 #[test]
 fn a_refusal_names_an_identity_of_the_operation_it_refuses() {
-    let reply = RpcReply::parse(fixture("rfc8640-establish-refused.xml")).expect("as the fixture shows");
-    let tag = reply.errors[0].app_tag.as_deref().expect("as the fixture shows");
+    let reply =
+        RpcReply::parse(fixture("rfc8640-establish-refused.xml")).expect("as the fixture shows");
+    let tag = reply.errors[0]
+        .app_tag
+        .as_deref()
+        .expect("as the fixture shows");
     let identity = ErrorIdentity::from_app_tag(tag).expect("as the fixture shows");
     assert_eq!(identity.module, "ietf-yang-push");
     assert_eq!(identity.name, "period-unsupported");
     assert!(identity.refuses.contains(&RefusedOperation::Establish));
     assert_eq!(identity.app_tag(), tag);
-    let no_such =
-        ErrorIdentity::from_app_tag("ietf-subscribed-notifications:no-such-subscription").expect("as the fixture shows");
+    let no_such = ErrorIdentity::from_app_tag("ietf-subscribed-notifications:no-such-subscription")
+        .expect("as the fixture shows");
     assert!(no_such.refuses.contains(&RefusedOperation::Delete));
     assert!(ErrorIdentity::from_app_tag("ietf-yang-push:no-such-subscription").is_none());
     assert!(ErrorIdentity::from_app_tag("data-missing").is_none());
@@ -146,13 +162,21 @@ fn a_periodic_datastore_subscription_is_written_with_the_modules_names() {
     let datastore = tree.child("datastore").expect("as the fixture shows");
     assert_eq!(datastore.name.namespace, ns::YANG_PUSH);
     assert_eq!(datastore.text, "ds:operational");
-    let filter = tree.child("datastore-xpath-filter").expect("as the fixture shows");
+    let filter = tree
+        .child("datastore-xpath-filter")
+        .expect("as the fixture shows");
     assert_eq!(filter.name.namespace, ns::YANG_PUSH);
     assert_eq!(filter.text, "/if:interfaces");
     let periodic = tree.child("periodic").expect("as the fixture shows");
-    assert_eq!(periodic.child("period").expect("as the fixture shows").text, "500");
     assert_eq!(
-        periodic.child("anchor-time").expect("as the fixture shows").text,
+        periodic.child("period").expect("as the fixture shows").text,
+        "500"
+    );
+    assert_eq!(
+        periodic
+            .child("anchor-time")
+            .expect("as the fixture shows")
+            .text,
         "2026-12-01T10:00:00Z"
     );
 }
@@ -173,10 +197,30 @@ fn an_on_change_subscription_carries_dampening_sync_and_exclusions() {
     let tree = crate::tree::Element::parse(&request.to_xml()).expect("as the fixture shows");
     let on_change = tree.child("on-change").expect("as the fixture shows");
     assert_eq!(on_change.name.namespace, ns::YANG_PUSH);
-    assert_eq!(on_change.child("dampening-period").expect("as the fixture shows").text, "100");
-    assert_eq!(on_change.child("sync-on-start").expect("as the fixture shows").text, "false");
-    assert_eq!(on_change.child("excluded-change").expect("as the fixture shows").text, "replace");
-    let filter = tree.child("datastore-subtree-filter").expect("as the fixture shows");
+    assert_eq!(
+        on_change
+            .child("dampening-period")
+            .expect("as the fixture shows")
+            .text,
+        "100"
+    );
+    assert_eq!(
+        on_change
+            .child("sync-on-start")
+            .expect("as the fixture shows")
+            .text,
+        "false"
+    );
+    assert_eq!(
+        on_change
+            .child("excluded-change")
+            .expect("as the fixture shows")
+            .text,
+        "replace"
+    );
+    let filter = tree
+        .child("datastore-subtree-filter")
+        .expect("as the fixture shows");
     assert_eq!(filter.children[0].name.local, "lab");
 }
 
