@@ -23,6 +23,7 @@ mod events;
 mod filter;
 mod nacm;
 pub mod profile;
+mod push;
 pub mod restconf;
 mod rpc;
 mod session;
@@ -61,7 +62,7 @@ const OWN_MODULES: [(&str, &str); 3] = [
 ];
 
 /// Standard modules the device implements, from the local module directory.
-const STANDARD_MODULES: [&str; 16] = [
+const STANDARD_MODULES: [&str; 18] = [
     "ietf-system",
     "ietf-interfaces",
     "iana-if-type",
@@ -81,11 +82,14 @@ const STANDARD_MODULES: [&str; 16] = [
     // them (the RFC itself has only an XML Schema).
     "notifications",
     "nc-notifications",
+    // RFC 8639 dynamic subscriptions, to datastores only (RFC 8641).
+    "ietf-subscribed-notifications",
+    "ietf-yang-push",
 ];
 
 /// Features the device implements, per module: announced in the hello and the YANG library,
 /// and enabled in its schema.
-pub const FEATURES: [(&str, &[&str]); 2] = [
+pub const FEATURES: [(&str, &[&str]); 4] = [
     // RFC 6241 Appendix C: the capabilities the hello announces are features of ietf-netconf.
     (
         "ietf-netconf",
@@ -101,6 +105,11 @@ pub const FEATURES: [(&str, &[&str]); 2] = [
         ],
     ),
     ("ietf-netconf-nmda", &["origin", "with-defaults"]),
+    (
+        "ietf-subscribed-notifications",
+        &["encode-xml", "subtree", "xpath"],
+    ),
+    ("ietf-yang-push", &["on-change"]),
 ];
 
 /// The features of a module the device implements.
@@ -346,6 +355,8 @@ pub struct Shared {
     /// `https://ADDRESS:PORT{root}` when the device serves RESTCONF: where its YANG library
     /// says each module can be fetched (RFC 8525 `location`, RFC 8040 §3.7).
     pub(crate) restconf_base: std::sync::OnceLock<String>,
+    /// The live YANG-Push subscriptions (RFC 8639 dynamic ones).
+    pub(crate) push: push::Publisher,
 }
 
 /// A content-id for a module set as served: the modules' names, revisions, texts and
@@ -487,6 +498,7 @@ impl Shared {
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
             restconf_base: std::sync::OnceLock::new(),
+            push: push::Publisher::default(),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;
@@ -725,6 +737,7 @@ impl Shared {
     /// Forgets a session that ended: releases its locks and its candidate changes, rolls
     /// back its unconfirmed commit, and announces the end.
     pub fn close_session(&self, id: u32, ending: Ending) {
+        self.push.end_session(id);
         let Some(info) = self.sessions.lock().ok().and_then(|mut s| s.remove(&id)) else {
             return;
         };

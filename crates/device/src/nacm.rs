@@ -169,7 +169,10 @@ impl Nacm {
             return true;
         }
         self.decide(module, Request::Rpc(name), Access::Exec)
-            .unwrap_or(!matches!(name, "kill-session" | "delete-config") && self.exec_permit)
+            .unwrap_or(
+                !matches!(name, "kill-session" | "delete-config" | "kill-subscription")
+                    && self.exec_permit,
+            )
     }
 
     /// May the account have `access` to the data node at `path` (local names from the

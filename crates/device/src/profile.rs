@@ -181,6 +181,15 @@ pub struct Faults {
     /// The RESTCONF API resource and `yang-library-version` name a YANG library revision
     /// other than the one the device implements (RFC 8040 §3.3.3).
     pub restconf_stale_library_version: bool,
+    /// A periodic YANG-Push subscription publishes at half again its period (RFC 8641 §3.1).
+    pub push_period_drift: bool,
+    /// A periodic YANG-Push subscription loses every other update.
+    pub push_updates_dropped: bool,
+    /// An on-change subscription sends every change at once, whatever its dampening period
+    /// (RFC 8641 §3.3).
+    pub push_on_change_undampened: bool,
+    /// An on-change subscription is accepted and never reports a change.
+    pub push_on_change_silent: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -286,6 +295,10 @@ const NONE: Faults = Faults {
     restconf_stale_library_version: false,
     restconf_filter_ignored: false,
     restconf_json_stream_in_xml: false,
+    push_period_drift: false,
+    push_updates_dropped: false,
+    push_on_change_undampened: false,
+    push_on_change_silent: false,
 };
 
 /// Every profile, compliant first.
@@ -472,6 +485,42 @@ pub const PROFILES: &[Profile] = &[
         summary: "reports a refused YANG Patch's error against its first edit, under a patch-id of its own",
         faults: Faults {
             restconf_patch_status_misattributed: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-period-drift",
+        summary: "publishes a periodic YANG-Push subscription at half again the period asked for",
+        faults: Faults {
+            push_period_drift: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-updates-dropped",
+        summary: "loses every other update of a periodic YANG-Push subscription",
+        faults: Faults {
+            push_updates_dropped: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-on-change-undampened",
+        summary: "sends every change of an on-change YANG-Push subscription at once, ignoring its dampening period",
+        faults: Faults {
+            push_on_change_undampened: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-on-change-silent",
+        summary: "accepts on-change YANG-Push subscriptions and never reports a change",
+        faults: Faults {
+            push_on_change_silent: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -135,21 +135,34 @@ where
     let mut framing = Framing::EndOfMessage;
     let mut greeted = false;
     let mut subscription: Option<Subscription> = None;
+    // What this session's YANG-Push subscriptions publish, sent between replies.
+    let (outbox, mut pushed) = tokio::sync::mpsc::channel::<String>(crate::push::SESSION_QUEUE);
     let mut ending = Ending::Dropped;
     loop {
         enum Next {
             Frame(Option<Result<bytes::Bytes, rfc3535_wire::framing::FramingError>>),
             Killed,
             Event(Option<Arc<Event>>),
+            Pushed(Option<String>),
         }
         let next = tokio::select! {
             frame = frames.next() => Next::Frame(frame),
             _ = killed.wait_for(|k| *k) => Next::Killed,
             event = next_event(&mut subscription) => Next::Event(event),
+            message = pushed.recv() => Next::Pushed(message),
         };
         let frame = match next {
             Next::Frame(frame) => frame,
             Next::Killed => None,
+            Next::Pushed(message) => {
+                if let Some(message) = message {
+                    shared.count(session, |c| c.out_notifications += 1);
+                    if !send(&mut writer, framing, &message).await {
+                        break;
+                    }
+                }
+                continue;
+            }
             Next::Event(None) => {
                 subscription = None;
                 continue;
@@ -253,6 +266,24 @@ where
                     Ok(Reply::Close) => ("<ok/>".to_owned(), true),
                     Ok(Reply::Data(data)) => (format!("<data>{data}</data>"), false),
                     Ok(Reply::Raw(raw)) => (raw, false),
+                    Ok(Reply::Establish) => match rpc.children.first().map(|operation| {
+                        shared
+                            .push
+                            .establish(&shared, session, operation, &text, outbox.clone())
+                    }) {
+                        Some(Ok(id)) => (
+                            format!(
+                                "<id xmlns=\"{}\">{id}</id>",
+                                rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS
+                            ),
+                            false,
+                        ),
+                        Some(Err(error)) => {
+                            shared.count(session, |c| c.out_rpc_errors += 1);
+                            (error.to_xml(), false)
+                        }
+                        None => ("<ok/>".to_owned(), false),
+                    },
                     Ok(Reply::Subscribe { .. }) if subscription.is_some() => (
                         RpcError::new(
                             ErrorType::Protocol,

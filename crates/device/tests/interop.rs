@@ -344,3 +344,51 @@ async fn yangcli_runs_the_script() {
     );
     assert!(bed.location().await.contains("from yangcli"));
 }
+
+/// ncclient establishes YANG-Push subscriptions (RFC 8640) on the reference device: a periodic
+/// one on operational that delivers push-updates of its selection, and an on-change one on
+/// running that reports an edit as a push-change-update; then deletes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn ncclient_receives_yang_push_updates() {
+    let bed = Bed::start(None).await;
+    let script = r#"
+import os, sys, time
+from ncclient import manager
+from ncclient.xml_ import to_ele
+SN = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications"
+YP = "urn:ietf:params:xml:ns:yang:ietf-yang-push"
+port = int(sys.argv[1])
+key = open(os.environ["RFC3535_KNOWN_HOSTS"]).read().split()[2]
+def establish(m, body):
+    reply = m.dispatch(to_ele('<establish-subscription xmlns="%s" xmlns:yp="%s" xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores">%s</establish-subscription>' % (SN, YP, body)))
+    ids = to_ele(reply.xml).xpath("//sn:id", namespaces={"sn": SN})
+    assert ids, reply.xml
+    return ids[0].text
+def take(m, kind, sub):
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        n = m.take_notification(timeout=5)
+        if n is not None and kind in n.notification_xml and ">%s</" % sub in n.notification_xml:
+            return n.notification_xml
+    raise AssertionError("no %s for subscription %s" % (kind, sub))
+with manager.connect(host="127.0.0.1", port=port, username="admin",
+                     password=os.environ["RFC3535_TEST_PASSWORD"], hostkey_verify=True,
+                     hostkey_b64=key, allow_agent=False, look_for_keys=False) as m:
+    periodic = establish(m, '<yp:datastore>ds:operational</yp:datastore><yp:datastore-xpath-filter xmlns:sys="urn:ietf:params:xml:ns:yang:ietf-system">/sys:system-state/sys:platform</yp:datastore-xpath-filter><yp:periodic><yp:period>20</yp:period></yp:periodic>')
+    updates = [take(m, "push-update", periodic) for _ in range(3)]
+    assert all("os-name" in u for u in updates), updates[0]
+    assert m.dispatch(to_ele('<delete-subscription xmlns="%s"><id>%s</id></delete-subscription>' % (SN, periodic))).ok
+    on_change = establish(m, '<yp:datastore>ds:running</yp:datastore><yp:datastore-subtree-filter><system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/></yp:datastore-subtree-filter><yp:on-change><yp:sync-on-start>false</yp:sync-on-start></yp:on-change>')
+    time.sleep(0.3)
+    assert m.edit_config(target="running", config='<config><system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"><location>pushed by ncclient</location></system></config>').ok
+    change = take(m, "push-change-update", on_change)
+    assert "pushed by ncclient" in change and "/ietf-system:system" in change, change
+    m.raise_mode = 0
+    refused = m.dispatch(to_ele('<delete-subscription xmlns="%s"><id>999999</id></delete-subscription>' % SN))
+    assert "ietf-subscribed-notifications:no-such-subscription" in refused.xml, refused.xml
+print("ncclient: periodic updates and an on-change update received")
+"#;
+    let output = python(&bed, script).await;
+    let stdout = assert_success("ncclient", &output);
+    assert!(stdout.contains("on-change update received"), "{stdout}");
+}

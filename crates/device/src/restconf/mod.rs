@@ -696,6 +696,18 @@ impl Exchange<'_> {
             Ok(Reply::Raw(children) | Reply::Data(children)) if !children.trim().is_empty() => {
                 children
             }
+            // RFC 8650's binding (the subscription read as server-sent events) is not built
+            // yet: a request the device would accept is refused as unsupported, not
+            // acknowledged.
+            Ok(Reply::Establish) => {
+                return self.reply.rpc_error(
+                    StatusCode::NOT_IMPLEMENTED,
+                    &RpcError::protocol(
+                        ErrorTag::OperationNotSupported,
+                        "this device establishes subscriptions over NETCONF only",
+                    ),
+                )
+            }
             Ok(_) => return response(StatusCode::NO_CONTENT, None),
         };
         let output = format!(

@@ -34,6 +34,7 @@ pub(crate) use crate::store::{PendingConfirm, Stores};
 use crate::Shared;
 pub(crate) use partial_lock::instance_identifier;
 pub(crate) use read::served_module_text;
+pub(crate) use read::xpath_filter as xpath_select;
 
 /// An operation the device knows, by namespace and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +60,15 @@ pub(crate) enum RpcOperation {
     PartialUnlock,
     /// RFC 7950 §7.15.2.
     Action,
+    /// RFC 8639 §2.4 (YANG-Push targets, RFC 8641 §4.4).
+    EstablishSubscription,
+    ModifySubscription,
+    DeleteSubscription,
+    KillSubscription,
 }
 
 impl RpcOperation {
-    const ALL: [(&'static str, &'static str, RpcOperation); 20] = [
+    const ALL: [(&'static str, &'static str, RpcOperation); 24] = [
         (ns::BASE, "get", RpcOperation::Get),
         (ns::BASE, "get-config", RpcOperation::GetConfig),
         (ns::BASE, "edit-config", RpcOperation::EditConfig),
@@ -91,6 +97,26 @@ impl RpcOperation {
             RpcOperation::PartialUnlock,
         ),
         (ns::YANG, "action", RpcOperation::Action),
+        (
+            ns::SUBSCRIBED_NOTIFICATIONS,
+            "establish-subscription",
+            RpcOperation::EstablishSubscription,
+        ),
+        (
+            ns::SUBSCRIBED_NOTIFICATIONS,
+            "modify-subscription",
+            RpcOperation::ModifySubscription,
+        ),
+        (
+            ns::SUBSCRIBED_NOTIFICATIONS,
+            "delete-subscription",
+            RpcOperation::DeleteSubscription,
+        ),
+        (
+            ns::SUBSCRIBED_NOTIFICATIONS,
+            "kill-subscription",
+            RpcOperation::KillSubscription,
+        ),
     ];
 
     /// The operation an element names, if the device knows it.
@@ -124,6 +150,7 @@ pub(crate) fn handle(
         ns::NOTIFICATION,
         ns::NMDA,
         ns::PARTIAL_LOCK,
+        ns::SUBSCRIBED_NOTIFICATIONS,
     ]
     .contains(&namespace);
     // The permissive-nacm fault also leaves the operations RFC 8341 protects unprotected.
@@ -204,6 +231,26 @@ pub(crate) fn handle(
             drop(stores);
             action::action(shared, &nacm, operation)
         }
+        // Establishing needs the session's queue of notifications: the session does it.
+        RpcOperation::EstablishSubscription => {
+            drop(stores);
+            crate::push::check(operation, message).map(|()| Reply::Establish)
+        }
+        RpcOperation::ModifySubscription => {
+            drop(stores);
+            shared
+                .push
+                .modify(session, operation, message)
+                .map(|()| Reply::Ok)
+        }
+        RpcOperation::DeleteSubscription => {
+            drop(stores);
+            shared.push.delete(session, operation).map(|()| Reply::Ok)
+        }
+        RpcOperation::KillSubscription => {
+            drop(stores);
+            shared.push.kill(operation).map(|()| Reply::Ok)
+        }
     }
 }
 
@@ -242,6 +289,8 @@ pub struct RpcError {
     pub tag: ErrorTag,
     pub message: String,
     pub path: Option<String>,
+    /// `<error-app-tag>`: an identity of the module whose operation refused (RFC 8640 §2.4).
+    pub app_tag: Option<String>,
     /// Content of `<error-info>` (XML).
     pub info: Option<String>,
 }
@@ -253,6 +302,7 @@ impl RpcError {
             tag,
             message: message.into(),
             path: None,
+            app_tag: None,
             info: None,
         }
     }
@@ -270,6 +320,12 @@ impl RpcError {
             "<rpc-error><error-type>{}</error-type><error-tag>{}</error-tag><error-severity>error</error-severity>",
             self.error_type.as_str(), self.tag
         );
+        if let Some(app_tag) = &self.app_tag {
+            out.push_str(&format!(
+                "<error-app-tag>{}</error-app-tag>",
+                escape(app_tag)
+            ));
+        }
         if let Some(path) = &self.path {
             out.push_str(&format!("<error-path>{}</error-path>", escape(path)));
         }
@@ -322,6 +378,9 @@ pub enum Reply {
     Close,
     /// Raw reply content (e.g. `<data>` of another namespace).
     Raw(String),
+    /// An accepted `establish-subscription` (RFC 8639 §2.4.2): the session starts it, since
+    /// its notifications go to the session's queue.
+    Establish,
     /// `<ok/>`, then the session starts sending notifications (RFC 5277 §2.1.1).
     Subscribe {
         start: Option<SystemTime>,
@@ -398,6 +457,7 @@ fn module_of_operation(operation: &Element) -> &'static str {
         MONITORING_NS => "ietf-netconf-monitoring",
         NOTIFICATION_NS => "notifications",
         NMDA_NS => "ietf-netconf-nmda",
+        ns::SUBSCRIBED_NOTIFICATIONS => "ietf-subscribed-notifications",
         _ => "ietf-netconf",
     }
 }

@@ -115,7 +115,7 @@ pub(super) fn get(
 
 /// The parts of `data` an XPath filter selects (RFC 6241 §8.9), its prefixes bound by the
 /// declarations in scope on the request's `element`.
-fn xpath_filter(
+pub(crate) fn xpath_filter(
     shared: &Shared,
     data: &[Element],
     select: &str,

@@ -1,0 +1,588 @@
+//! The device as a YANG-Push publisher (RFC 8641) of dynamic subscriptions (RFC 8639) over
+//! NETCONF (RFC 8640): `establish-subscription` to `running` or `operational`, periodic or
+//! on-change, with a subtree or XPath selection; `modify-subscription`,
+//! `delete-subscription` and `kill-subscription`.
+//!
+//! Each subscription is a task of its own that reads its selection (through the subscriber's
+//! access rules, as a read would) and hands finished `<notification>` messages to the
+//! session that made it, which sends them between its replies. The session's queue is
+//! bounded: an update that finds it full is dropped, as a busy publisher would. A session that
+//! ends takes its subscriptions with it (RFC 8639 §2.4: a dynamic subscription lives no
+//! longer than its transport session).
+//!
+//! What the device refuses, it refuses with the identity RFC 8639 / 8641 define, in the
+//! `error-app-tag` (RFC 8640 §2.4), and with hints where the module has them
+//! (`period-hint`). It has no event streams for subscribed notifications (its `NETCONF` stream
+//! is RFC 5277's), so a stream target is `stream-unavailable`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use rfc3535_wire::ns::{SUBSCRIBED_NOTIFICATIONS as SN_NS, YANG_PUSH as YP_NS};
+use rfc3535_wire::push::{ChangeType, ErrorIdentity};
+use rfc3535_wire::tree::{fragment_xml, Element};
+use rfc3535_wire::xml::escape;
+use rfc3535_wire::ErrorTag;
+use rfc3535_yang::Content;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::events::notification;
+use crate::nacm::Nacm;
+use crate::rpc::RpcError;
+use crate::Shared;
+
+/// The shortest period the device publishes at, in centiseconds.
+pub const MINIMUM_PERIOD: u32 = 10;
+/// The dampening period of an on-change subscription that asks for none, in centiseconds.
+const DEFAULT_DAMPENING: u32 = 0;
+/// How often an on-change subscription looks at its selection.
+const CHANGE_POLL: Duration = Duration::from_millis(50);
+/// How many messages a session's queue of notifications holds.
+pub const SESSION_QUEUE: usize = 256;
+
+/// A session's queue of notifications to send.
+pub type Outbox = mpsc::Sender<String>;
+
+/// What a running subscription can be told.
+#[derive(Debug)]
+enum Control {
+    Modify(Modification),
+    /// End, telling the subscriber why (an identity of `subscription-terminated-reason`), or
+    /// silently.
+    End(Option<&'static str>),
+}
+
+/// The modifiable terms of a subscription (RFC 8641 §4.4.2).
+#[derive(Debug, Default)]
+struct Modification {
+    selection: Option<Selection>,
+    period: Option<u32>,
+    dampening: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+enum Selection {
+    Subtree(Vec<Element>),
+    /// The expression, and the request it came in (its prefixes are bound there).
+    XPath {
+        expression: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Trigger {
+    Periodic {
+        period: u32,
+        anchor: Option<SystemTime>,
+    },
+    OnChange {
+        dampening: u32,
+        sync_on_start: bool,
+        excluded: Vec<ChangeType>,
+    },
+}
+
+/// A subscription as requested and accepted.
+#[derive(Debug, Clone)]
+struct Terms {
+    operational: bool,
+    selection: Option<Selection>,
+    trigger: Trigger,
+}
+
+struct Handle {
+    session: u32,
+    control: mpsc::UnboundedSender<Control>,
+}
+
+/// Every live subscription of the device.
+#[derive(Default)]
+pub struct Publisher {
+    next_id: AtomicU32,
+    live: Mutex<BTreeMap<u32, Handle>>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").finish_non_exhaustive()
+    }
+}
+
+/// A refusal carrying an RFC 8639 / 8641 identity.
+fn refusal(tag: ErrorTag, identity: &str, message: impl Into<String>) -> RpcError {
+    let mut error = RpcError::new(rfc3535_wire::ErrorType::Application, tag, message);
+    error.app_tag = ErrorIdentity::from_app_tag(identity).map(|i| i.app_tag());
+    error
+}
+
+fn centiseconds(element: &Element, name: &str) -> Result<Option<u32>, RpcError> {
+    match element.child(name) {
+        None => Ok(None),
+        Some(value) => value.text.trim().parse().map(Some).map_err(|_| {
+            RpcError::new(
+                rfc3535_wire::ErrorType::Application,
+                ErrorTag::InvalidValue,
+                format!("{name} {:?} is not a number of centiseconds", value.text),
+            )
+        }),
+    }
+}
+
+fn selection_of(operation: &Element, message: &str) -> Option<Selection> {
+    if let Some(filter) = operation.child("datastore-subtree-filter") {
+        return Some(Selection::Subtree(filter.children.clone()));
+    }
+    operation
+        .child("datastore-xpath-filter")
+        .map(|filter| Selection::XPath {
+            expression: filter.text.trim().to_owned(),
+            message: message.to_owned(),
+        })
+}
+
+fn period_unsupported(period: u32) -> RpcError {
+    let mut error = refusal(
+        ErrorTag::InvalidValue,
+        "ietf-yang-push:period-unsupported",
+        format!(
+            "a period of {period} cs is shorter than this device publishes at ({MINIMUM_PERIOD} cs)"
+        ),
+    );
+    error.info = Some(format!(
+        "<establish-subscription-datastore-error-info xmlns=\"{YP_NS}\"><reason xmlns:yp=\"{YP_NS}\">yp:period-unsupported</reason><period-hint>{MINIMUM_PERIOD}</period-hint></establish-subscription-datastore-error-info>"
+    ));
+    error
+}
+
+/// Reads an `establish-subscription` into the terms the device accepts, or its refusal.
+fn terms_of(operation: &Element, message: &str) -> Result<Terms, RpcError> {
+    if operation.child("stream").is_some() {
+        return Err(refusal(
+            ErrorTag::InvalidValue,
+            "ietf-subscribed-notifications:stream-unavailable",
+            "this device offers no event stream to subscribed notifications",
+        ));
+    }
+    if let Some(encoding) = operation.child("encoding") {
+        let identity = encoding.text.trim().rsplit(':').next().unwrap_or_default();
+        if identity != "encode-xml" {
+            return Err(refusal(
+                ErrorTag::InvalidValue,
+                "ietf-subscribed-notifications:encoding-unsupported",
+                format!("this device encodes notifications in XML only, not {identity}"),
+            ));
+        }
+    }
+    let Some(datastore) = operation.child("datastore") else {
+        return Err(RpcError::new(
+            rfc3535_wire::ErrorType::Application,
+            ErrorTag::MissingElement,
+            "establish-subscription names neither a stream nor a datastore",
+        ));
+    };
+    let operational =
+        match datastore.text.trim().rsplit(':').next().unwrap_or_default() {
+            "operational" => true,
+            "running" => false,
+            other => return Err(refusal(
+                ErrorTag::InvalidValue,
+                "ietf-yang-push:datastore-not-subscribable",
+                format!(
+                    "datastore {other} cannot be subscribed to here (running and operational can)"
+                ),
+            )),
+        };
+    let trigger = if let Some(periodic) = operation.child("periodic") {
+        let period = centiseconds(periodic, "period")?.unwrap_or(0);
+        if period < MINIMUM_PERIOD {
+            return Err(period_unsupported(period));
+        }
+        let anchor = match periodic.child("anchor-time") {
+            None => None,
+            Some(anchor) => Some(humantime::parse_rfc3339_weak(anchor.text.trim()).map_err(
+                |e| {
+                    RpcError::new(
+                        rfc3535_wire::ErrorType::Application,
+                        ErrorTag::InvalidValue,
+                        format!("anchor-time {:?}: {e}", anchor.text),
+                    )
+                },
+            )?),
+        };
+        Trigger::Periodic { period, anchor }
+    } else if let Some(on_change) = operation.child("on-change") {
+        Trigger::OnChange {
+            dampening: centiseconds(on_change, "dampening-period")?.unwrap_or(DEFAULT_DAMPENING),
+            sync_on_start: on_change
+                .child("sync-on-start")
+                .is_none_or(|s| s.text.trim() != "false"),
+            excluded: on_change
+                .children_named("excluded-change")
+                .filter_map(|c| ChangeType::parse(c.text.trim()))
+                .collect(),
+        }
+    } else {
+        return Err(RpcError::new(
+            rfc3535_wire::ErrorType::Application,
+            ErrorTag::MissingElement,
+            "a datastore subscription needs periodic or on-change",
+        ));
+    };
+    Ok(Terms {
+        operational,
+        selection: selection_of(operation, message),
+        trigger,
+    })
+}
+
+/// Whether the device would accept an `establish-subscription`, before any session starts it.
+pub(crate) fn check(operation: &Element, message: &str) -> Result<(), RpcError> {
+    terms_of(operation, message).map(|_| ())
+}
+
+/// The subscription's selection as the subscriber may read it now, as XML.
+fn read_selection(
+    shared: &Shared,
+    user: &str,
+    operational: bool,
+    selection: Option<&Selection>,
+) -> Result<String, RpcError> {
+    let stores = shared.stores.lock().map_err(|_| {
+        RpcError::new(
+            rfc3535_wire::ErrorType::Application,
+            ErrorTag::OperationFailed,
+            "the datastores are unusable",
+        )
+    })?;
+    let data = if operational {
+        crate::state::operational(shared, &stores, false)
+    } else {
+        stores.running.clone()
+    };
+    let nacm = Nacm::for_user(&stores.running, user);
+    drop(stores);
+    let data = nacm.filter_read(shared, data);
+    let selected = match selection {
+        None => data,
+        Some(Selection::Subtree(filter)) => crate::filter::apply(&data, filter),
+        Some(Selection::XPath {
+            expression,
+            message,
+        }) => {
+            crate::rpc::xpath_select(shared, &data, expression, message, "datastore-xpath-filter")
+                .map_err(|mut e| {
+                e.app_tag =
+                    ErrorIdentity::from_app_tag("ietf-subscribed-notifications:filter-unsupported")
+                        .map(|i| i.app_tag());
+                e
+            })?
+        }
+    };
+    Ok(fragment_xml(&selected))
+}
+
+fn push_update(id: u32, contents: &str) -> String {
+    notification(
+        SystemTime::now(),
+        &format!(
+            "<push-update xmlns=\"{YP_NS}\"><id>{id}</id><datastore-contents>{contents}</datastore-contents></push-update>"
+        ),
+    )
+}
+
+fn state_change(name: &str, id: u32, reason: Option<&str>) -> String {
+    let reason = reason
+        .map(|r| format!("<reason xmlns:sn=\"{SN_NS}\">sn:{r}</reason>"))
+        .unwrap_or_default();
+    notification(
+        SystemTime::now(),
+        &format!("<{name} xmlns=\"{SN_NS}\"><id>{id}</id>{reason}</{name}>"),
+    )
+}
+
+impl Publisher {
+    /// Accepts or refuses an `establish-subscription` of `session`; an accepted one starts
+    /// publishing into `outbox` at once.
+    pub(crate) fn establish(
+        &self,
+        shared: &Arc<Shared>,
+        session: u32,
+        operation: &Element,
+        message: &str,
+        outbox: Outbox,
+    ) -> Result<u32, RpcError> {
+        let terms = terms_of(operation, message)?;
+        let user = shared.user_of(session).unwrap_or_default();
+        // A selection the device cannot evaluate is refused now, not found out later.
+        read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let (control, commands) = mpsc::unbounded_channel();
+        if let Ok(mut live) = self.live.lock() {
+            live.insert(id, Handle { session, control });
+        }
+        tokio::spawn(publish(
+            Arc::clone(shared),
+            id,
+            user,
+            terms,
+            outbox,
+            commands,
+        ));
+        Ok(id)
+    }
+
+    /// `modify-subscription` of a subscription the session made.
+    pub(crate) fn modify(
+        &self,
+        session: u32,
+        operation: &Element,
+        message: &str,
+    ) -> Result<(), RpcError> {
+        let id = subscription_id(operation)?;
+        let mut modification = Modification {
+            selection: selection_of(operation, message),
+            ..Modification::default()
+        };
+        if let Some(periodic) = operation.child("periodic") {
+            let period = centiseconds(periodic, "period")?;
+            if let Some(period) = period.filter(|p| *p < MINIMUM_PERIOD) {
+                return Err(period_unsupported(period));
+            }
+            modification.period = period;
+        }
+        if let Some(on_change) = operation.child("on-change") {
+            modification.dampening = centiseconds(on_change, "dampening-period")?;
+        }
+        self.tell(
+            id,
+            |handle| handle.session == session,
+            Control::Modify(modification),
+        )
+    }
+
+    /// `delete-subscription`: the session's own subscription ends; the reply says so.
+    pub(crate) fn delete(&self, session: u32, operation: &Element) -> Result<(), RpcError> {
+        let id = subscription_id(operation)?;
+        self.tell(id, |handle| handle.session == session, Control::End(None))?;
+        self.forget(id);
+        Ok(())
+    }
+
+    /// `kill-subscription`: anyone's subscription ends, and its subscriber is told.
+    pub(crate) fn kill(&self, operation: &Element) -> Result<(), RpcError> {
+        let id = subscription_id(operation)?;
+        self.tell(id, |_| true, Control::End(Some("no-such-subscription")))?;
+        self.forget(id);
+        Ok(())
+    }
+
+    /// The session ended: its subscriptions end with it.
+    pub(crate) fn end_session(&self, session: u32) {
+        if let Ok(mut live) = self.live.lock() {
+            live.retain(|_, handle| {
+                if handle.session == session {
+                    let _ = handle.control.send(Control::End(None));
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    }
+
+    fn forget(&self, id: u32) {
+        if let Ok(mut live) = self.live.lock() {
+            live.remove(&id);
+        }
+    }
+
+    fn tell(
+        &self,
+        id: u32,
+        allowed: impl Fn(&Handle) -> bool,
+        control: Control,
+    ) -> Result<(), RpcError> {
+        let live = self.live.lock().map_err(|_| no_such(id))?;
+        match live.get(&id).filter(|handle| allowed(handle)) {
+            Some(handle) => handle.control.send(control).map_err(|_| no_such(id)),
+            None => Err(no_such(id)),
+        }
+    }
+}
+
+fn no_such(id: u32) -> RpcError {
+    refusal(
+        ErrorTag::InvalidValue,
+        "ietf-subscribed-notifications:no-such-subscription",
+        format!("no subscription {id} of this session"),
+    )
+}
+
+fn subscription_id(operation: &Element) -> Result<u32, RpcError> {
+    let id = operation.child("id").ok_or_else(|| {
+        RpcError::new(
+            rfc3535_wire::ErrorType::Application,
+            ErrorTag::MissingElement,
+            "no subscription id",
+        )
+    })?;
+    id.text.trim().parse().map_err(|_| no_such(0))
+}
+
+/// The first instant of a periodic subscription: now, or the next one the anchor time's
+/// grid of periods reaches.
+fn first_update(period: Duration, anchor: Option<SystemTime>) -> Instant {
+    let now = SystemTime::now();
+    let Some(anchor) = anchor else {
+        return Instant::now();
+    };
+    let period_nanos = period.as_nanos().max(1);
+    let wait = match anchor.duration_since(now) {
+        Ok(ahead) => ahead.as_nanos() % period_nanos,
+        Err(behind) => {
+            let behind = behind.duration().as_nanos() % period_nanos;
+            (period_nanos - behind) % period_nanos
+        }
+    };
+    Instant::now() + Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
+}
+
+/// Publishes one subscription until it is told to end or its session goes.
+async fn publish(
+    shared: Arc<Shared>,
+    id: u32,
+    user: String,
+    mut terms: Terms,
+    outbox: Outbox,
+    mut commands: mpsc::UnboundedReceiver<Control>,
+) {
+    let faults = shared.faults;
+    let mut sent_updates: u64 = 0;
+    let mut last: Option<String> = None;
+    let mut last_change = Instant::now();
+    let mut next = match &terms.trigger {
+        Trigger::Periodic { period, anchor } => {
+            first_update(Duration::from_millis(u64::from(*period) * 10), *anchor)
+        }
+        Trigger::OnChange { .. } => Instant::now(),
+    };
+    let mut patches: u64 = 0;
+    loop {
+        let command = tokio::select! {
+            command = commands.recv() => command,
+            () = tokio::time::sleep_until(next) => {
+                let contents = read_selection(&shared, &user, terms.operational, terms.selection.as_ref());
+                let Ok(contents) = contents else { return };
+                match &terms.trigger {
+                    Trigger::Periodic { period, .. } => {
+                        // The faults: a period half again as long, or every other update lost.
+                        let scheduled = if faults.push_period_drift { period * 3 / 2 } else { *period };
+                        next += Duration::from_millis(u64::from(scheduled) * 10);
+                        sent_updates += 1;
+                        if !(faults.push_updates_dropped && sent_updates % 2 == 0)
+                            && outbox.try_send(push_update(id, &contents)).is_err()
+                            && outbox.is_closed()
+                        {
+                            return;
+                        }
+                    }
+                    Trigger::OnChange { dampening, sync_on_start, excluded } => {
+                        next = Instant::now() + CHANGE_POLL;
+                        let Some(before) = &last else {
+                            if *sync_on_start && outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                                return;
+                            }
+                            last = Some(contents);
+                            continue;
+                        };
+                        if *before == contents {
+                            continue;
+                        }
+                        let dampened = Duration::from_millis(u64::from(*dampening) * 10);
+                        if !faults.push_on_change_undampened && patches > 0 && last_change.elapsed() < dampened {
+                            continue;
+                        }
+                        let edits = change_edits(&shared, before, &contents, excluded);
+                        last = Some(contents);
+                        if edits.is_empty() || faults.push_on_change_silent {
+                            continue;
+                        }
+                        patches += 1;
+                        last_change = Instant::now();
+                        let message = notification(
+                            SystemTime::now(),
+                            &format!(
+                                "<push-change-update xmlns=\"{YP_NS}\"><id>{id}</id><datastore-changes><yang-patch><patch-id>{id}-{patches}</patch-id>{edits}</yang-patch></datastore-changes></push-change-update>"
+                            ),
+                        );
+                        if outbox.try_send(message).is_err() && outbox.is_closed() {
+                            return;
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        match command {
+            None => return,
+            Some(Control::End(reason)) => {
+                if let Some(reason) = reason {
+                    let _ =
+                        outbox.try_send(state_change("subscription-terminated", id, Some(reason)));
+                }
+                return;
+            }
+            Some(Control::Modify(modification)) => {
+                if let Some(selection) = modification.selection {
+                    terms.selection = Some(selection);
+                }
+                match &mut terms.trigger {
+                    Trigger::Periodic { period, .. } => {
+                        if let Some(new) = modification.period {
+                            *period = new;
+                        }
+                    }
+                    Trigger::OnChange { dampening, .. } => {
+                        if let Some(new) = modification.dampening {
+                            *dampening = new;
+                        }
+                    }
+                }
+                let _ = outbox.try_send(state_change("subscription-modified", id, None));
+            }
+        }
+    }
+}
+
+/// The YANG Patch edits (RFC 8641 §3.7) that turn one reading of the selection into the
+/// next, without the kinds of change the subscription excludes.
+fn change_edits(shared: &Shared, before: &str, after: &str, excluded: &[ChangeType]) -> String {
+    let changes = match shared.schema.lock() {
+        Ok(schema) => schema.changes(before, after, Content::Data),
+        Err(_) => return String::new(),
+    };
+    let Ok(changes) = changes else {
+        return String::new();
+    };
+    let mut edits = String::new();
+    for (index, change) in changes.iter().enumerate() {
+        if ChangeType::parse(change.operation).is_some_and(|c| excluded.contains(&c)) {
+            continue;
+        }
+        edits.push_str(&format!(
+            "<edit><edit-id>edit{}</edit-id><operation>{}</operation><target>{}</target>",
+            index + 1,
+            change.operation,
+            escape(&change.target)
+        ));
+        if let Some(value) = &change.value {
+            edits.push_str(&format!("<value>{value}</value>"));
+        }
+        edits.push_str("</edit>");
+    }
+    edits
+}
