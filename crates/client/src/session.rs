@@ -569,6 +569,7 @@ async fn read_loop<R>(
 }
 
 fn dispatch(bytes: &[u8], shared: &Shared, notify: &mpsc::Sender<Notification>) {
+    let arrived = rfc3535_wire::Arrival::now();
     let text = String::from_utf8_lossy(bytes);
     shared.transcript.record(Direction::In, &text);
     match ServerMessage::parse(bytes) {
@@ -599,7 +600,8 @@ fn dispatch(bytes: &[u8], shared: &Shared, notify: &mpsc::Sender<Notification>) 
                 ),
             }
         }
-        Ok(ServerMessage::Notification(notification)) => {
+        Ok(ServerMessage::Notification(mut notification)) => {
+            notification.received = Some(arrived);
             if notify.try_send(notification).is_err() {
                 shared.lock().dropped_notifications += 1;
             }

@@ -184,18 +184,19 @@ fn terms_of(operation: &Element, message: &str) -> Result<Terms, RpcError> {
             "establish-subscription names neither a stream nor a datastore",
         ));
     };
-    let operational =
-        match datastore.text.trim().rsplit(':').next().unwrap_or_default() {
-            "operational" => true,
-            "running" => false,
-            other => return Err(refusal(
+    let operational = match datastore.text.trim().rsplit(':').next().unwrap_or_default() {
+        "operational" => true,
+        "running" => false,
+        other => {
+            return Err(refusal(
                 ErrorTag::InvalidValue,
                 "ietf-yang-push:datastore-not-subscribable",
                 format!(
                     "datastore {other} cannot be subscribed to here (running and operational can)"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let trigger = if let Some(periodic) = operation.child("periodic") {
         let period = centiseconds(periodic, "period")?.unwrap_or(0);
         if period < MINIMUM_PERIOD {

@@ -285,6 +285,33 @@ fn keygen(dir: &Path) -> (std::path::PathBuf, String) {
     (key, public.trim().to_owned())
 }
 
+/// yangcli 2.13 cannot parse RFC 8639's ietf-subscribed-notifications (YANG 1.1's
+/// `require-instance` on a leafref), nor therefore ietf-yang-push, which imports it; it says so
+/// while auto-loading the hello's modules, and the session goes on (docs/lab-findings.md). The
+/// yangcli errors left are every other one: an error line followed by one that locates it in
+/// either module, or the auto-load failure of either, is left out.
+fn errors_but_unparsable_modules(stdout: &str) -> Vec<String> {
+    const UNPARSABLE: [&str; 2] = ["ietf-subscribed-notifications", "ietf-yang-push"];
+    let lines: Vec<&str> = stdout.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("Error:"))
+        .filter(|(index, line)| {
+            let located = lines.get(index + 1).is_some_and(|next| {
+                UNPARSABLE
+                    .iter()
+                    .any(|m| next.starts_with(&format!("{m}@")))
+            });
+            let auto_load = UNPARSABLE
+                .iter()
+                .any(|m| line.contains(&format!("Auto-load for module '{m}'")));
+            !located && !auto_load
+        })
+        .map(|(_, line)| (*line).to_owned())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn yangcli_runs_the_script() {
     let keys = tempfile::tempdir().expect("tempdir");
@@ -326,7 +353,8 @@ async fn yangcli_runs_the_script() {
     .expect("yangcli finishes")
     .expect("yangcli runs (installed by scripts/setup-test-env)");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains("Error:"), "{stdout}");
+    let errors = errors_but_unparsable_modules(&stdout);
+    assert!(errors.is_empty(), "{errors:?}\n{stdout}");
     assert!(stdout.contains("NETCONF session established"), "{stdout}");
     // lock, edit, commit, unlock and create-subscription answered ok.
     assert!(stdout.matches("RPC OK Reply").count() >= 5, "{stdout}");

@@ -38,7 +38,8 @@ pub use capability::{Capability, CapabilityKind};
 pub use error_tag::ErrorTag;
 pub use framing::{Framing, FramingCodec, FramingError, DEFAULT_MAX_MESSAGE_SIZE};
 pub use message::{
-    ErrorSeverity, ErrorType, Hello, MessageError, Notification, RpcError, RpcReply, ServerMessage,
+    Arrival, ErrorSeverity, ErrorType, Hello, MessageError, Notification, RpcError, RpcReply,
+    ServerMessage,
 };
 pub use rpc::{
     Commit, ConfigSource, CreateSubscription, Datastore, DefaultOperation, EditConfig, EditData,

@@ -592,6 +592,25 @@ pub struct Notification {
     /// The name of the first element after `eventTime`: the event.
     pub event: Option<QualifiedName>,
     content: Range<usize>,
+    /// When the receiver read it off its transport; set by whoever receives, not parsed.
+    pub received: Option<Arrival>,
+}
+
+/// When a message arrived: the wall clock, to set beside the device's own times, and a
+/// monotonic instant, to measure intervals with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub wall: std::time::SystemTime,
+    pub monotonic: std::time::Instant,
+}
+
+impl Arrival {
+    pub fn now() -> Arrival {
+        Arrival {
+            wall: std::time::SystemTime::now(),
+            monotonic: std::time::Instant::now(),
+        }
+    }
 }
 
 impl Notification {
@@ -604,6 +623,7 @@ impl Notification {
             event_time,
             event,
             content,
+            received: None,
         })
     }
 
