@@ -65,6 +65,7 @@ async fn set_and_activate(world: &mut RunWorld, name: &str, value: String) -> St
     };
     world.text_value = Some(value);
     world.last_reply = Some(reply);
+    world.activated_at = Some(std::time::Instant::now());
     Ok(())
 }
 

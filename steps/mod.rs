@@ -14,6 +14,7 @@ mod discovery;
 mod fleet;
 mod nmda;
 mod partial_lock;
+mod push;
 mod restconf;
 mod restconf_nmda;
 mod restconf_operations;

@@ -36,6 +36,12 @@ pub struct RunWorld {
     pub nonce: String,
     /// The sandbox text this scenario wrote last.
     pub text_value: Option<String>,
+    /// How many values `another_fresh_value` made.
+    pub values_made: u32,
+    /// When the device answered the last write that made the sandbox text active.
+    pub activated_at: Option<std::time::Instant>,
+    /// The YANG-Push subscription a step established, with what it has received.
+    pub subscription: Option<super::push::Watch>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
     /// Files this scenario had the device save at URLs (deleted afterwards).
@@ -180,6 +186,13 @@ impl RunWorld {
     /// A fresh value for the sandbox text.
     pub fn fresh_value(&self) -> String {
         format!("rfc3535-{}", self.nonce)
+    }
+
+    /// A value for the sandbox text unlike any this scenario wrote before (it still holds
+    /// the scenario's nonce).
+    pub fn another_fresh_value(&mut self) -> String {
+        self.values_made += 1;
+        format!("rfc3535-{}-{}", self.nonce, self.values_made)
     }
 }
 

@@ -190,6 +190,8 @@ pub struct Faults {
     pub push_on_change_undampened: bool,
     /// An on-change subscription is accepted and never reports a change.
     pub push_on_change_silent: bool,
+    /// `delete-subscription` is answered `<ok/>` and the subscription goes on publishing.
+    pub push_delete_ignored: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -299,6 +301,7 @@ const NONE: Faults = Faults {
     push_updates_dropped: false,
     push_on_change_undampened: false,
     push_on_change_silent: false,
+    push_delete_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -521,6 +524,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "accepts on-change YANG-Push subscriptions and never reports a change",
         faults: Faults {
             push_on_change_silent: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-delete-ignored",
+        summary: "answers delete-subscription with <ok/> and goes on publishing the subscription",
+        faults: Faults {
+            push_delete_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -115,7 +115,7 @@ impl std::fmt::Debug for Publisher {
 /// A refusal carrying an RFC 8639 / 8641 identity.
 fn refusal(tag: ErrorTag, identity: &str, message: impl Into<String>) -> RpcError {
     let mut error = RpcError::new(rfc3535_wire::ErrorType::Application, tag, message);
-    error.app_tag = ErrorIdentity::from_app_tag(identity).map(|i| i.app_tag());
+    error.app_tag = ErrorIdentity::from_app_tag(identity).map(|i| i.app_tag().into_boxed_str());
     error
 }
 
@@ -278,7 +278,7 @@ fn read_selection(
                 .map_err(|mut e| {
                 e.app_tag =
                     ErrorIdentity::from_app_tag("ietf-subscribed-notifications:filter-unsupported")
-                        .map(|i| i.app_tag());
+                        .map(|i| i.app_tag().into_boxed_str());
                 e
             })?
         }
@@ -484,7 +484,7 @@ async fn publish(
                         let scheduled = if faults.push_period_drift { period * 3 / 2 } else { *period };
                         next += Duration::from_millis(u64::from(scheduled) * 10);
                         sent_updates += 1;
-                        if !(faults.push_updates_dropped && sent_updates % 2 == 0)
+                        if !(faults.push_updates_dropped && sent_updates.is_multiple_of(2))
                             && outbox.try_send(push_update(id, &contents)).is_err()
                             && outbox.is_closed()
                         {

@@ -80,11 +80,16 @@ pub enum Capability {
     /// A RESTCONF event stream offered in JSON (RFC 8040 §6.2, §9.2: an `access` with
     /// encoding `json` and a location).
     RestconfJsonStream,
+    /// YANG-Push (RFC 8641): `ietf-yang-push` implemented, so datastores can be subscribed
+    /// to with periodic updates (catalogue `YP`).
+    YangPush,
+    /// YANG-Push on-change updates: `ietf-yang-push` with its `on-change` feature (`YP-OC`).
+    YangPushOnChange,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 34] = [
+    pub const ALL: [Capability; 36] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -119,6 +124,8 @@ impl Capability {
         Capability::Xpath,
         Capability::YangLibrary,
         Capability::YangPatch,
+        Capability::YangPush,
+        Capability::YangPushOnChange,
     ];
 
     /// The name in `@cap:` tags and in results.json.
@@ -158,6 +165,8 @@ impl Capability {
             Capability::RestconfReplay => "restconf-replay",
             Capability::RestconfFilter => "restconf-filter",
             Capability::RestconfJsonStream => "restconf-json-stream",
+            Capability::YangPush => "yang-push",
+            Capability::YangPushOnChange => "yang-push-on-change",
         }
     }
 
@@ -244,6 +253,7 @@ impl Capability {
             Capability::Nmda | Capability::NmdaOrigin | Capability::NmdaWithDefaults => {
                 Some("ietf-netconf-nmda")
             }
+            Capability::YangPush | Capability::YangPushOnChange => Some("ietf-yang-push"),
             _ => None,
         }
     }
@@ -253,6 +263,7 @@ impl Capability {
         match self {
             Capability::NmdaOrigin => Some("origin"),
             Capability::NmdaWithDefaults => Some("with-defaults"),
+            Capability::YangPushOnChange => Some("on-change"),
             _ => None,
         }
     }

@@ -17,13 +17,15 @@ const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:
 const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
 
 /// Capabilities whose claim is the implementation of a module.
-const MODULE_BACKED: [Capability; 6] = [
+const MODULE_BACKED: [Capability; 8] = [
     Capability::Nacm,
     Capability::Monitoring,
     Capability::NetconfNotifications,
     Capability::Nmda,
     Capability::NmdaOrigin,
     Capability::NmdaWithDefaults,
+    Capability::YangPush,
+    Capability::YangPushOnChange,
 ];
 
 /// A module a device implements, as it announced it.

@@ -36,6 +36,7 @@ pub mod finding;
 pub mod netconf;
 pub mod placement;
 pub mod protocol;
+pub mod push;
 pub mod records;
 pub mod replies;
 pub mod restconf;

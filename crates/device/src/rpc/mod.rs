@@ -243,6 +243,8 @@ pub(crate) fn handle(
                 .modify(session, operation, message)
                 .map(|()| Reply::Ok)
         }
+        // The fault: acknowledged, and nothing ends.
+        RpcOperation::DeleteSubscription if faults.push_delete_ignored => Ok(Reply::Ok),
         RpcOperation::DeleteSubscription => {
             drop(stores);
             shared.push.delete(session, operation).map(|()| Reply::Ok)
@@ -290,7 +292,8 @@ pub struct RpcError {
     pub message: String,
     pub path: Option<String>,
     /// `<error-app-tag>`: an identity of the module whose operation refused (RFC 8640 §2.4).
-    pub app_tag: Option<String>,
+    /// Boxed: it is rare, and the error stays small enough to return by value.
+    pub app_tag: Option<Box<str>>,
     /// Content of `<error-info>` (XML).
     pub info: Option<String>,
 }

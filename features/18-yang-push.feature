@@ -1,0 +1,40 @@
+# YANG-Push (RFC 8641): dynamic subscriptions to a datastore (RFC 8639), over NETCONF (RFC
+# 8640), judged by when their updates come as much as by what they hold. The subscription
+# always selects the sandbox text. Time bounds come from the subscription's own terms and are
+# generous; what was measured (intervals, distance from the anchor's grid, latency of a
+# change) goes into the cell. The RESTCONF binding (RFC 8650) is not driven yet, so these run
+# on NETCONF columns.
+@req:MB-05 @should @cap:yang-push @cap:netconf @rfc8641
+Feature: YANG-Push delivers what a subscription asks for, when it asks for it
+
+  @rfc8641-3.1 @rfc8641-4.4.1
+  Scenario: A periodic subscription delivers an update every period, on its anchor's grid
+    Given a management session "A"
+    When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    Then 7 push-updates arrive for it, one a period after the other, on the anchor's grid
+
+  @req:MB-06 @cap:yang-push-on-change @cap:config-edit @rfc8641-3.3 @rfc8641-3.7
+  Scenario: An on-change subscription sends the selection first, then reports an edit as a YANG Patch
+    Given a management session "A"
+    And a management session "B"
+    When "B" sets the sandbox text to a fresh value
+    And "A" subscribes to changes of the sandbox text in running
+    Then the first notification for it is a push-update holding that value
+    When "B" sets the sandbox text to another fresh value
+    Then a push-change-update for it sets the sandbox text to that value, within 5 seconds
+
+  @req:MB-06 @cap:yang-push-on-change @cap:config-edit @rfc8641-3.3
+  Scenario: An on-change subscription waits its dampening period between updates and still reports the last value
+    Given a management session "A"
+    And a management session "B"
+    When "A" subscribes to changes of the sandbox text in running with a dampening period of 100 centiseconds
+    And "B" sets the sandbox text to 3 fresh values, 200 milliseconds apart
+    Then the push-change-updates for it come no closer together than the dampening period, the last one with the final value
+
+  @req:MB-02 @rfc8639-2.4.4 @rfc8640-2.4
+  Scenario: A deleted subscription sends nothing more, and deleting it again is refused with its identity
+    Given a management session "A"
+    When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    And "A" deletes the subscription
+    Then no push-update for it arrives in the next 3 periods
+    And deleting it again is refused with the identity ietf-subscribed-notifications:no-such-subscription

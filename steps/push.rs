@@ -1,0 +1,562 @@
+//! Steps about YANG-Push (RFC 8641) dynamic subscriptions over NETCONF (RFC 8640): a
+//! subscription to the sandbox text, periodic or on-change, and what arrives for it, judged
+//! by time with bounds taken from the subscription's own period (see
+//! `rfc3535_harness::push`). What was measured goes into the cell.
+//!
+//! The selection is always the sandbox text: it is on every device the harness writes to, in
+//! running and (as configuration in use) in operational, and it is small.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use cucumber::{then, when};
+use rfc3535_client::wire::push::{
+    delete_subscription, established_id, ErrorIdentity, EstablishSubscription, PushMessage,
+    Selection, UpdateTrigger,
+};
+use rfc3535_client::wire::{NmdaDatastore, Notification, Operation};
+use rfc3535_harness::push::{anchor_errors, cadence, percentile, shortest_gap};
+
+use super::world::{describe_errors, Finding, RunWorld, StepResult};
+
+/// The share of the period by which the median interval, or the median distance from the
+/// anchor's grid, may stray. Generous: a device off by half a period, or missing updates,
+/// is off by far more.
+const PERIOD_SLACK: f64 = 0.25;
+/// How long an on-change update may take to come after the change was made.
+const CHANGE_BOUND: Duration = Duration::from_secs(5);
+/// Updates already on their way when a subscription is deleted may still arrive.
+const IN_FLIGHT: Duration = Duration::from_millis(200);
+
+/// One notification for the subscription, as read, and when it came.
+#[derive(Debug)]
+pub struct Arrived {
+    pub message: PushMessage,
+    pub at: Instant,
+    /// The device's eventTime.
+    pub event_time: Option<SystemTime>,
+}
+
+/// A subscription the scenario established, and its notifications so far.
+#[derive(Debug)]
+pub struct Watch {
+    pub session: String,
+    pub id: u32,
+    pub period: Option<Duration>,
+    pub anchor: Option<SystemTime>,
+    pub dampening: Option<Duration>,
+    pub received: Vec<Arrived>,
+    /// Notifications for the subscription that could not be read, with why.
+    pub unreadable: Vec<String>,
+    feed: tokio::sync::mpsc::Receiver<Notification>,
+}
+
+impl Watch {
+    /// Reads notifications until `enough` says so or the deadline passes; those of other
+    /// subscriptions (and events of streams) are left aside.
+    async fn gather(&mut self, deadline: Instant, enough: impl Fn(&[Arrived]) -> bool) {
+        while !enough(&self.received) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(Some(notification)) = tokio::time::timeout(left, self.feed.recv()).await else {
+                return;
+            };
+            let at = notification
+                .received
+                .map_or_else(Instant::now, |arrival| arrival.monotonic);
+            match PushMessage::parse(notification.raw()) {
+                Ok(message) if message.id() == Some(self.id) => self.received.push(Arrived {
+                    message,
+                    at,
+                    event_time: humantime::parse_rfc3339_weak(&notification.event_time).ok(),
+                }),
+                Ok(_) => {}
+                Err(error) => self
+                    .unreadable
+                    .push(format!("{error}: {}", notification.raw())),
+            }
+        }
+    }
+
+    fn updates(&self) -> impl Iterator<Item = &Arrived> {
+        self.received
+            .iter()
+            .filter(|a| matches!(a.message, PushMessage::Update { .. }))
+    }
+
+    fn change_updates(&self) -> impl Iterator<Item = &Arrived> {
+        self.received
+            .iter()
+            .filter(|a| matches!(a.message, PushMessage::ChangeUpdate { .. }))
+    }
+}
+
+fn watch(world: &mut RunWorld) -> Result<&mut Watch, Finding> {
+    world
+        .subscription
+        .as_mut()
+        .ok_or_else(|| Finding::error("harness bug: no subscription was established"))
+}
+
+/// Establishes a subscription to the sandbox text on `session` and keeps it in the world.
+async fn establish(
+    world: &mut RunWorld,
+    session: &str,
+    datastore: NmdaDatastore,
+    trigger: UpdateTrigger,
+) -> StepResult {
+    let device = world.require_sandbox()?;
+    let selection = Selection::Subtree(device.sandbox.text.wrap_leaf("", None));
+    let (period, anchor, dampening) = match &trigger {
+        UpdateTrigger::Periodic {
+            period,
+            anchor_time,
+        } => (
+            Some(Duration::from_millis(u64::from(*period) * 10)),
+            anchor_time
+                .as_deref()
+                .and_then(|a| humantime::parse_rfc3339_weak(a).ok()),
+            None,
+        ),
+        UpdateTrigger::OnChange {
+            dampening_period, ..
+        } => (
+            None,
+            None,
+            dampening_period.map(|d| Duration::from_millis(u64::from(d) * 10)),
+        ),
+    };
+    let datastore_name = datastore.name();
+    let request = EstablishSubscription::datastore(datastore, Some(selection), trigger);
+    let netconf = world.netconf(session)?;
+    let feed = netconf
+        .take_notifications()
+        .ok_or_else(|| Finding::error("harness bug: the session's notifications were taken"))?;
+    let reply = netconf.rpc(&Operation::Raw(request.to_xml())).await?;
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "establish-subscription to the sandbox text in {} was refused: {}",
+            datastore_name,
+            describe_errors(&reply)
+        )));
+    }
+    let id = established_id(reply.body()).map_err(|e| {
+        Finding::fail(format!(
+            "the establish-subscription reply gives no subscription id (RFC 8639 §2.4.2): {e}"
+        ))
+    })?;
+    world.notes.push(format!(
+        "subscription {id}: the sandbox text in {datastore_name}"
+    ));
+    world.subscription = Some(Watch {
+        session: session.to_owned(),
+        id,
+        period,
+        anchor,
+        dampening,
+        received: Vec::new(),
+        unreadable: Vec::new(),
+        feed,
+    });
+    Ok(())
+}
+
+#[when(
+    expr = "{string} subscribes to the sandbox text in operational every {int} centiseconds, anchored a moment ago"
+)]
+async fn subscribe_periodic(world: &mut RunWorld, session: String, period: u32) -> StepResult {
+    // An anchor a little in the past, off the current instant, so that a device that counts
+    // from the request instead of the anchor is seen.
+    let anchor = SystemTime::now() - Duration::from_millis(u64::from(period) * 10 * 3 + 130);
+    establish(
+        world,
+        &session,
+        NmdaDatastore::Operational,
+        UpdateTrigger::Periodic {
+            period,
+            anchor_time: Some(humantime::format_rfc3339_millis(anchor).to_string()),
+        },
+    )
+    .await
+}
+
+#[when(expr = "{string} subscribes to changes of the sandbox text in running")]
+async fn subscribe_on_change(world: &mut RunWorld, session: String) -> StepResult {
+    establish(
+        world,
+        &session,
+        NmdaDatastore::Running,
+        UpdateTrigger::OnChange {
+            dampening_period: None,
+            sync_on_start: None,
+            excluded_changes: Vec::new(),
+        },
+    )
+    .await
+}
+
+#[when(
+    expr = "{string} subscribes to changes of the sandbox text in running with a dampening period of {int} centiseconds"
+)]
+async fn subscribe_dampened(world: &mut RunWorld, session: String, dampening: u32) -> StepResult {
+    establish(
+        world,
+        &session,
+        NmdaDatastore::Running,
+        UpdateTrigger::OnChange {
+            dampening_period: Some(dampening),
+            sync_on_start: Some(false),
+            excluded_changes: Vec::new(),
+        },
+    )
+    .await
+}
+
+#[then(
+    expr = "{int} push-updates arrive for it, one a period after the other, on the anchor's grid"
+)]
+async fn periodic_updates(world: &mut RunWorld, count: usize) -> StepResult {
+    let watch = watch(world)?;
+    let period = watch
+        .period
+        .ok_or_else(|| Finding::error("harness bug: the subscription is not periodic"))?;
+    // Twice the time the updates need, and a margin for the first.
+    let deadline = Instant::now()
+        + period * u32::try_from(count * 2).unwrap_or(u32::MAX)
+        + Duration::from_secs(2);
+    watch
+        .gather(deadline, |r| {
+            r.iter()
+                .filter(|a| matches!(a.message, PushMessage::Update { .. }))
+                .count()
+                >= count
+        })
+        .await;
+    let arrivals: Vec<Instant> = watch.updates().map(|a| a.at).collect();
+    let event_times: Vec<SystemTime> = watch.updates().filter_map(|a| a.event_time).collect();
+    let anchor = watch.anchor;
+    let unreadable = watch.unreadable.clone();
+    let period_ms = period.as_secs_f64() * 1000.0;
+    world
+        .measurements
+        .insert("push_period_ms".to_owned(), period_ms.into());
+    world
+        .measurements
+        .insert("push_updates".to_owned(), arrivals.len().into());
+    if let Some(first) = unreadable.first() {
+        return Err(Finding::fail(format!(
+            "a notification for the subscription cannot be read: {first}"
+        )));
+    }
+    let Some(measured) = cadence(&arrivals, period) else {
+        return Err(Finding::fail(format!(
+            "{} push-update(s) arrived in {:.1} s for a period of {period_ms:.0} ms (RFC 8641 §3.1)",
+            arrivals.len(),
+            (period * u32::try_from(count * 2).unwrap_or(u32::MAX)).as_secs_f64() + 2.0
+        )));
+    };
+    world.measurements.insert(
+        "push_interval_error_p50_ms".to_owned(),
+        round(measured.error_p50_ms).into(),
+    );
+    world.measurements.insert(
+        "push_interval_error_p99_ms".to_owned(),
+        round(measured.error_p99_ms).into(),
+    );
+    world.measurements.insert(
+        "push_intervals_ms".to_owned(),
+        measured
+            .intervals_ms
+            .iter()
+            .map(|i| round(*i))
+            .collect::<Vec<f64>>()
+            .into(),
+    );
+    if arrivals.len() < count {
+        return Err(Finding::fail(format!(
+            "only {} of {count} push-updates arrived in twice the time they need; intervals (ms): {:?}",
+            arrivals.len(),
+            measured.intervals_ms.iter().map(|i| round(*i)).collect::<Vec<_>>()
+        )));
+    }
+    if measured.error_p50_ms > period_ms * PERIOD_SLACK {
+        return Err(Finding::fail(format!(
+            "the median interval between push-updates is {:.0} ms for a period of {period_ms:.0} ms (RFC 8641 §3.1); intervals (ms): {:?}",
+            measured.interval_p50_ms,
+            measured.intervals_ms.iter().map(|i| round(*i)).collect::<Vec<_>>()
+        )));
+    }
+    if let Some(anchor) = anchor {
+        let mut errors = anchor_errors(&event_times, anchor, period);
+        let median = percentile(&mut errors, 50.0);
+        world
+            .measurements
+            .insert("push_anchor_error_p50_ms".to_owned(), round(median).into());
+        if event_times.len() < arrivals.len() {
+            return Err(Finding::fail(
+                "a push-update's eventTime is not an RFC 3339 time (RFC 5277 §4)",
+            ));
+        }
+        if median > period_ms * PERIOD_SLACK {
+            return Err(Finding::fail(format!(
+                "the push-updates' eventTimes stray {median:.0} ms (median) from the grid the anchor-time and the period of {period_ms:.0} ms lay down (RFC 8641 §3.1, anchor-time)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+#[then(expr = "the first notification for it is a push-update holding that value")]
+async fn synchronised_first(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let value = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no value was written"))?;
+    let watch = watch(world)?;
+    watch
+        .gather(Instant::now() + CHANGE_BOUND, |r| !r.is_empty())
+        .await;
+    let Some(first) = watch.received.first() else {
+        return Err(Finding::fail(format!(
+            "nothing arrived for the subscription within {} s; sync-on-start (true unless asked otherwise) sends the selection first (RFC 8641 §3.3)",
+            CHANGE_BOUND.as_secs()
+        )));
+    };
+    let PushMessage::Update { contents, .. } = &first.message else {
+        return Err(Finding::fail(format!(
+            "the first notification for the subscription is a {}, not the push-update sync-on-start sends (RFC 8641 §3.3)",
+            first.message.kind()
+        )));
+    };
+    let elements =
+        rfc3535_client::wire::tree::Element::parse_fragment(contents.as_deref().unwrap_or(""))
+            .map_err(|e| Finding::fail(format!("the push-update's contents are not XML: {e}")))?;
+    if !device.sandbox.text.values_in(&elements).contains(&value) {
+        return Err(Finding::fail(format!(
+            "the first push-update does not hold the sandbox text {value:?} running has: {}",
+            contents.as_deref().unwrap_or("no datastore-contents")
+        )));
+    }
+    Ok(())
+}
+
+/// Whether an edit's target names the sandbox text or a node above it (api-path steps,
+/// module prefixes aside, keys aside).
+fn targets_sandbox(target: &str, elements: &[String]) -> bool {
+    let steps: Vec<&str> = target
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let s = s.split('=').next().unwrap_or(s);
+            s.rsplit(':').next().unwrap_or(s)
+        })
+        .collect();
+    !steps.is_empty()
+        && steps.len() <= elements.len()
+        && steps.iter().zip(elements).all(|(s, e)| s == e)
+}
+
+#[then(expr = "a push-change-update for it sets the sandbox text to that value, within 5 seconds")]
+async fn change_reported(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let value = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no value was written"))?;
+    let since = world.activated_at;
+    let elements = device.sandbox.text.elements.clone();
+    let watch = watch(world)?;
+    let reports = |arrived: &Arrived| match &arrived.message {
+        PushMessage::ChangeUpdate {
+            patch: Some(patch), ..
+        } => patch.edits.iter().any(|edit| {
+            targets_sandbox(&edit.target, &elements)
+                && edit.value.as_deref().is_some_and(|v| v.contains(&value))
+        }),
+        _ => false,
+    };
+    watch
+        .gather(Instant::now() + CHANGE_BOUND, |r| r.iter().any(reports))
+        .await;
+    let found = watch.received.iter().find(|a| reports(a)).map(|a| a.at);
+    let seen: Vec<String> = watch.received.iter().map(|a| a.message.kind()).collect();
+    let Some(at) = found else {
+        return Err(Finding::fail(format!(
+            "no push-change-update for the subscription set the sandbox text to {value:?} within {} s of the change (RFC 8641 §3.3, §3.7); it received: {seen:?}",
+            CHANGE_BOUND.as_secs()
+        )));
+    };
+    if let Some(since) = since {
+        world.measurements.insert(
+            "push_on_change_latency_ms".to_owned(),
+            round(at.saturating_duration_since(since).as_secs_f64() * 1000.0).into(),
+        );
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} sets the sandbox text to another fresh value")]
+async fn another_value(world: &mut RunWorld, session: String) -> StepResult {
+    write_values(world, &session, 1, 0).await
+}
+
+#[when(expr = "{string} sets the sandbox text to {int} fresh values, {int} milliseconds apart")]
+async fn several_values(
+    world: &mut RunWorld,
+    session: String,
+    count: usize,
+    gap: u64,
+) -> StepResult {
+    write_values(world, &session, count, gap).await
+}
+
+/// Writes `count` values the scenario has not written before into the sandbox text, each
+/// made active, `gap` milliseconds apart.
+async fn write_values(world: &mut RunWorld, session: &str, count: usize, gap: u64) -> StepResult {
+    let device = world.require_sandbox()?;
+    for index in 0..count {
+        if index > 0 {
+            tokio::time::sleep(Duration::from_millis(gap)).await;
+        }
+        let value = world.another_fresh_value();
+        let session_ref = world.session(session)?;
+        let reply =
+            super::world::write_sandbox_text(session_ref, &device, device.edit_target(), &value)
+                .await?;
+        super::world::expect_ok(&reply, "setting the sandbox text")?;
+        super::world::commit_if_candidate(session_ref, &device).await?;
+        world.text_value = Some(value);
+        world.activated_at = Some(Instant::now());
+    }
+    Ok(())
+}
+
+#[then(
+    expr = "the push-change-updates for it come no closer together than the dampening period, the last one with the final value"
+)]
+async fn dampened(world: &mut RunWorld) -> StepResult {
+    let value = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no value was written"))?;
+    let watch = watch(world)?;
+    let dampening = watch
+        .dampening
+        .ok_or_else(|| Finding::error("harness bug: the subscription has no dampening period"))?;
+    // Long enough for the dampened update after the last change, and for any that follow.
+    watch
+        .gather(
+            Instant::now() + dampening * 3 + Duration::from_secs(1),
+            |_| false,
+        )
+        .await;
+    let times: Vec<SystemTime> = watch
+        .change_updates()
+        .filter_map(|a| a.event_time)
+        .collect();
+    let last_carries = watch.change_updates().last().is_some_and(|a| {
+        matches!(&a.message, PushMessage::ChangeUpdate { patch: Some(patch), .. }
+            if patch.edits.iter().any(|e| e.value.as_deref().is_some_and(|v| v.contains(&value))))
+    });
+    let count = times.len();
+    world
+        .measurements
+        .insert("push_change_updates".to_owned(), count.into());
+    if let Some(gap) = shortest_gap(&times) {
+        world.measurements.insert(
+            "push_shortest_gap_ms".to_owned(),
+            round(gap.as_secs_f64() * 1000.0).into(),
+        );
+        // The device's own clock measures both ends; a few milliseconds of rounding aside.
+        if gap + Duration::from_millis(20) < dampening {
+            return Err(Finding::fail(format!(
+                "two push-change-updates came {} ms apart, closer than the dampening period of {} ms (RFC 8641 §3.3)",
+                gap.as_millis(),
+                dampening.as_millis()
+            )));
+        }
+    }
+    if !last_carries {
+        return Err(Finding::fail(format!(
+            "{count} push-change-update(s) arrived and none last carries the final value {value:?}: a dampened change is still reported, with the value it ends at (RFC 8641 §3.3)"
+        )));
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} deletes the subscription")]
+async fn delete(world: &mut RunWorld, session: String) -> StepResult {
+    let id = watch(world)?.id;
+    let reply = world
+        .netconf(&session)?
+        .rpc(&Operation::Raw(delete_subscription(id)))
+        .await?;
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "delete-subscription of its own subscription {id} was refused (RFC 8639 §2.4.4): {}",
+            describe_errors(&reply)
+        )));
+    }
+    world.activated_at = Some(Instant::now());
+    Ok(())
+}
+
+#[then(expr = "no push-update for it arrives in the next {int} periods")]
+async fn no_more_updates(world: &mut RunWorld, periods: u32) -> StepResult {
+    let deleted = world
+        .activated_at
+        .ok_or_else(|| Finding::error("harness bug: the deletion was not noted"))?;
+    let watch = watch(world)?;
+    let period = watch.period.unwrap_or(Duration::from_secs(1));
+    watch
+        .gather(Instant::now() + period * periods, |_| false)
+        .await;
+    let late: Vec<String> = watch
+        .received
+        .iter()
+        .filter(|a| a.at > deleted + IN_FLIGHT)
+        .map(|a| a.message.kind())
+        .collect();
+    if !late.is_empty() {
+        return Err(Finding::fail(format!(
+            "after delete-subscription was answered, the subscription still sent: {late:?} (RFC 8639 §2.4.4)"
+        )));
+    }
+    Ok(())
+}
+
+#[then(
+    expr = "deleting it again is refused with the identity ietf-subscribed-notifications:no-such-subscription"
+)]
+async fn delete_again(world: &mut RunWorld) -> StepResult {
+    let watch = watch(world)?;
+    let (id, session) = (watch.id, watch.session.clone());
+    let reply = world
+        .netconf(&session)?
+        .rpc(&Operation::Raw(delete_subscription(id)))
+        .await?;
+    if reply.is_success() {
+        return Err(Finding::fail(format!(
+            "a second delete-subscription of subscription {id} was answered <ok/>: it no longer exists (RFC 8639 §2.4.4)"
+        )));
+    }
+    let identities: Vec<Option<ErrorIdentity>> = reply
+        .errors
+        .iter()
+        .map(|e| e.app_tag.as_deref().and_then(ErrorIdentity::from_app_tag))
+        .collect();
+    if !identities
+        .iter()
+        .flatten()
+        .any(|i| i.name == "no-such-subscription")
+    {
+        return Err(Finding::fail(format!(
+            "deleting a subscription that does not exist is refused without the identity no-such-subscription in error-app-tag (RFC 8639 §2.4.4, RFC 8640 §2.4): {}",
+            describe_errors(&reply)
+        )));
+    }
+    Ok(())
+}
