@@ -38,3 +38,35 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     And "A" deletes the subscription
     Then no push-update for it arrives in the next 3 periods
     And deleting it again is refused with the identity ietf-subscribed-notifications:no-such-subscription
+
+  @rfc8641-3.7 @rfc8641-3.1
+  Scenario: A periodic update holds the selection as it is when the update is made
+    Given a management session "A"
+    And a management session "B"
+    When "B" sets the sandbox text to a fresh value
+    And "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    And "B" sets the sandbox text to another fresh value
+    Then within 2 periods a push-update for it holds that value
+
+  @rfc8641-4.4.2 @rfc8639-2.7.2
+  Scenario: A modified subscription says so and publishes at its new period
+    Given a management session "A"
+    When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    And "A" changes the subscription's period to 100 centiseconds
+    Then a subscription-modified for it arrives, and after it push-updates at the new period
+
+  @req:MB-02 @rfc8639-2.4.6 @rfc8640-2.4
+  Scenario: A subscription request the device cannot take is refused with an RFC 8639 error identity
+    Given a management session "A"
+    When "A" asks for a subscription to the sandbox text in operational whose XPath selection does not parse
+    Then it is refused with an identity establish-subscription may give
+    When "A" modifies a subscription that does not exist
+    Then it is refused with the identity ietf-subscribed-notifications:no-such-subscription
+
+  @req:MB-02 @rfc8639-2.4 @rfc8639-2.4.5
+  Scenario: A dynamic subscription lives no longer than the session that made it
+    Given a management session "A"
+    And a management session "B"
+    When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    And "A" is disconnected
+    Then killing that subscription from "B" is refused with the identity ietf-subscribed-notifications:no-such-subscription

@@ -737,7 +737,7 @@ impl Shared {
     /// Forgets a session that ended: releases its locks and its candidate changes, rolls
     /// back its unconfirmed commit, and announces the end.
     pub fn close_session(&self, id: u32, ending: Ending) {
-        self.push.end_session(id);
+        self.push.end_session(id, self.faults.push_outlives_session);
         let Some(info) = self.sessions.lock().ok().and_then(|mut s| s.remove(&id)) else {
             return;
         };

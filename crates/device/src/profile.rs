@@ -192,6 +192,17 @@ pub struct Faults {
     pub push_on_change_silent: bool,
     /// `delete-subscription` is answered `<ok/>` and the subscription goes on publishing.
     pub push_delete_ignored: bool,
+    /// A push-update carries an element no module of the device defines.
+    pub push_payload_outside_schema: bool,
+    /// Subscription refusals carry no error identity in `error-app-tag` (RFC 8640 §2.4).
+    pub push_errors_unidentified: bool,
+    /// A dynamic subscription outlives the session that made it: it is still there to be
+    /// killed (RFC 8639 §2.4).
+    pub push_outlives_session: bool,
+    /// `modify-subscription` is answered `<ok/>` and changes nothing.
+    pub push_modify_ignored: bool,
+    /// A periodic subscription repeats the selection as it was when it was established.
+    pub push_update_stale: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -302,6 +313,11 @@ const NONE: Faults = Faults {
     push_on_change_undampened: false,
     push_on_change_silent: false,
     push_delete_ignored: false,
+    push_payload_outside_schema: false,
+    push_errors_unidentified: false,
+    push_outlives_session: false,
+    push_modify_ignored: false,
+    push_update_stale: false,
 };
 
 /// Every profile, compliant first.
@@ -533,6 +549,51 @@ pub const PROFILES: &[Profile] = &[
         summary: "answers delete-subscription with <ok/> and goes on publishing the subscription",
         faults: Faults {
             push_delete_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-payload-outside-schema",
+        summary: "puts an element no module defines into its YANG-Push updates",
+        faults: Faults {
+            push_payload_outside_schema: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-errors-unidentified",
+        summary: "refuses subscription requests without naming an RFC 8639 / 8641 error identity",
+        faults: Faults {
+            push_errors_unidentified: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-outlives-session",
+        summary: "keeps a dynamic subscription after the session that made it has ended",
+        faults: Faults {
+            push_outlives_session: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-modify-ignored",
+        summary: "answers modify-subscription with <ok/> and changes nothing",
+        faults: Faults {
+            push_modify_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-update-stale",
+        summary: "repeats, in every periodic update, the selection as it was when the subscription began",
+        faults: Faults {
+            push_update_stale: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

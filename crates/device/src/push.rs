@@ -319,7 +319,7 @@ impl Publisher {
         let terms = terms_of(operation, message)?;
         let user = shared.user_of(session).unwrap_or_default();
         // A selection the device cannot evaluate is refused now, not found out later.
-        read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
+        let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
         let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
         let (control, commands) = mpsc::unbounded_channel();
         if let Ok(mut live) = self.live.lock() {
@@ -327,8 +327,7 @@ impl Publisher {
         }
         tokio::spawn(publish(
             Arc::clone(shared),
-            id,
-            user,
+            Subscriber { id, user, initial },
             terms,
             outbox,
             commands,
@@ -381,8 +380,12 @@ impl Publisher {
         Ok(())
     }
 
-    /// The session ended: its subscriptions end with it.
-    pub(crate) fn end_session(&self, session: u32) {
+    /// The session ended: its subscriptions end with it (unless `keep`, the fault that
+    /// forgets to).
+    pub(crate) fn end_session(&self, session: u32, keep: bool) {
+        if keep {
+            return;
+        }
         if let Ok(mut live) = self.live.lock() {
             live.retain(|_, handle| {
                 if handle.session == session {
@@ -409,7 +412,12 @@ impl Publisher {
     ) -> Result<(), RpcError> {
         let live = self.live.lock().map_err(|_| no_such(id))?;
         match live.get(&id).filter(|handle| allowed(handle)) {
-            Some(handle) => handle.control.send(control).map_err(|_| no_such(id)),
+            // A subscription whose task has ended (its session went, under the
+            // push-outlives-session fault) is still there to be told.
+            Some(handle) => {
+                let _ = handle.control.send(control);
+                Ok(())
+            }
             None => Err(no_such(id)),
         }
     }
@@ -452,16 +460,23 @@ fn first_update(period: Duration, anchor: Option<SystemTime>) -> Instant {
     Instant::now() + Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
 }
 
+/// Who a subscription publishes for, and its selection as it was when it was accepted.
+struct Subscriber {
+    id: u32,
+    user: String,
+    initial: String,
+}
+
 /// Publishes one subscription until it is told to end or its session goes.
 async fn publish(
     shared: Arc<Shared>,
-    id: u32,
-    user: String,
+    subscriber: Subscriber,
     mut terms: Terms,
     outbox: Outbox,
     mut commands: mpsc::UnboundedReceiver<Control>,
 ) {
     let faults = shared.faults;
+    let Subscriber { id, user, initial } = subscriber;
     let mut sent_updates: u64 = 0;
     let mut last: Option<String> = None;
     let mut last_change = Instant::now();
@@ -477,7 +492,14 @@ async fn publish(
             command = commands.recv() => command,
             () = tokio::time::sleep_until(next) => {
                 let contents = read_selection(&shared, &user, terms.operational, terms.selection.as_ref());
-                let Ok(contents) = contents else { return };
+                let Ok(mut contents) = contents else { return };
+                if faults.push_update_stale && matches!(terms.trigger, Trigger::Periodic { .. }) {
+                    // The fault: the selection as it was when the subscription began.
+                    contents.clone_from(&initial);
+                }
+                if faults.push_payload_outside_schema {
+                    contents.push_str("<vendor-counter xmlns=\"urn:example:rfc3535-vendor\">7</vendor-counter>");
+                }
                 match &terms.trigger {
                     Trigger::Periodic { period, .. } => {
                         // The faults: a period half again as long, or every other update lost.

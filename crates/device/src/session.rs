@@ -105,6 +105,14 @@ pub(crate) fn may_receive(shared: &Shared, user: &str, event: &Event) -> bool {
         .may_receive("ietf-netconf-notifications", event_name(&event.body))
 }
 
+/// The error as sent: without its identity under the push-errors-unidentified fault.
+fn unidentified(shared: &Shared, mut error: RpcError) -> RpcError {
+    if shared.faults.push_errors_unidentified {
+        error.app_tag = None;
+    }
+    error
+}
+
 /// Serves one session until it ends; `user` is the authenticated account, `source_host`
 /// where it came from.
 pub async fn serve<S>(shared: Arc<Shared>, stream: S, user: String, source_host: Option<String>)
@@ -280,7 +288,7 @@ where
                         ),
                         Some(Err(error)) => {
                             shared.count(session, |c| c.out_rpc_errors += 1);
-                            (error.to_xml(), false)
+                            (unidentified(&shared, error).to_xml(), false)
                         }
                         None => ("<ok/>".to_owned(), false),
                     },
@@ -325,7 +333,7 @@ where
                     }
                     Err(error) => {
                         shared.count(session, |c| c.out_rpc_errors += 1);
-                        (error.to_xml(), false)
+                        (unidentified(&shared, error).to_xml(), false)
                     }
                 };
                 (

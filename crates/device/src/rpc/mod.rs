@@ -236,6 +236,7 @@ pub(crate) fn handle(
             drop(stores);
             crate::push::check(operation, message).map(|()| Reply::Establish)
         }
+        RpcOperation::ModifySubscription if faults.push_modify_ignored => Ok(Reply::Ok),
         RpcOperation::ModifySubscription => {
             drop(stores);
             shared

@@ -34,6 +34,39 @@
   const cls = { "pass": "v-pass", "fail": "v-fail", "not-applicable": "v-na", "skipped": "v-skipped", "error": "v-error", "manual": "v-manual" };
   function badge(verdict) { return el("span", { class: "badge " + (cls[verdict] || "v-none") }, [verdict || "not in this run"]); }
 
+  // A series of measured values (the intervals between a periodic subscription's
+  // updates, say) as bars, with the expected value as a line when the scenario measured one
+  // under the same unit (`*_period_ms` beside `*_ms` values).
+  function plot(name, values, all) {
+    const svg = "http://www.w3.org/2000/svg";
+    const node = function (tag, attrs) {
+      const n = document.createElementNS(svg, tag);
+      Object.entries(attrs).forEach(function ([k, v]) { n.setAttribute(k, v); });
+      return n;
+    };
+    const expected = Object.entries(all).find(function ([k, v]) {
+      return k !== name && /_period_ms$/.test(k) && /_ms$/.test(name) && typeof v === "number";
+    });
+    const top = Math.max.apply(null, values.concat(expected ? [expected[1] * 1.5] : [])) || 1;
+    const width = 320, height = 120, bar = width / values.length;
+    const chart = node("svg", { width: width, height: height + 16, viewBox: "0 0 " + width + " " + (height + 16), role: "img", class: "plot" });
+    const title = node("title", {});
+    title.textContent = name + ": " + values.join(", ") + (expected ? " (expected " + expected[1] + ")" : "");
+    chart.append(title);
+    values.forEach(function (v, i) {
+      const h = Math.max(1, (v / top) * height);
+      chart.append(node("rect", { x: i * bar + 1, y: height - h, width: Math.max(1, bar - 2), height: h, class: "bar" }));
+    });
+    if (expected) {
+      const y = height - (expected[1] / top) * height;
+      chart.append(node("line", { x1: 0, x2: width, y1: y, y2: y, class: "expected" }));
+    }
+    const label = node("text", { x: 0, y: height + 12, class: "axis" });
+    label.textContent = name + (expected ? " · line: " + expected[0] + " " + expected[1] : "") + " · max " + Math.max.apply(null, values);
+    chart.append(label);
+    return el("figure", { class: "plot" }, [chart]);
+  }
+
   function applyFilters() {
     const group = form.elements.group.value;
     const levels = Array.from(form.querySelectorAll("input[name=level]:checked")).map(function (i) { return i.value; });
@@ -93,6 +126,11 @@
         part.append(el("table", { class: "kv" }, measured.map(function ([k, v]) {
           return el("tr", {}, [el("td", {}, [k]), el("td", {}, [typeof v === "string" ? v : JSON.stringify(v)])]);
         })));
+        measured.forEach(function ([k, v]) {
+          if (Array.isArray(v) && v.length > 1 && v.every(function (x) { return typeof x === "number"; })) {
+            part.append(plot(k, v, s.measurements));
+          }
+        });
       }
       (s.schema_findings || []).forEach(function (f) { part.append(el("p", { class: "meta" }, ["schema: " + f])); });
       if (s.peers && s.peers.length) part.append(el("p", { class: "meta" }, ["with " + s.peers.join(", ")]));
