@@ -84,6 +84,13 @@ pub fn render(results: &Results) -> String {
                     );
                 }
             }
+            let measured = measured_of(results, cell);
+            if !measured.is_empty() {
+                cases.push_str(&format!(
+                    "      <system-out>{}</system-out>\n",
+                    xml(&measured)
+                ));
+            }
             cases.push_str("    </testcase>\n");
         }
         let mut properties = format!(
@@ -138,6 +145,29 @@ fn steps_of(results: &Results, cell: &rfc3535_score::Cell<'_>) -> String {
         for evidence in &scenario.evidence {
             out.push_str(&format!("  evidence: {evidence}\n"));
         }
+    }
+    out
+}
+
+/// What the cell's scenarios measured, one line per scenario that measured anything
+/// (`scenario: name=value, ...`), for the test case's output.
+fn measured_of(results: &Results, cell: &rfc3535_score::Cell<'_>) -> String {
+    let mut out = String::new();
+    for &index in &cell.scenarios {
+        let result = &results.results[index];
+        if result.measurements.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = result
+            .measurements
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        out.push_str(&format!(
+            "measured in {}: {}\n",
+            result.scenario,
+            values.join(", ")
+        ));
     }
     out
 }
