@@ -196,6 +196,9 @@ pub struct DeviceConfig {
     pub profile: &'static profile::Profile,
     /// Where to serve RESTCONF over HTTPS as well; `None`: NETCONF only.
     pub restconf_listen: Option<SocketAddr>,
+    /// The shortest period, in centiseconds, a periodic YANG-Push subscription may ask for;
+    /// shorter ones are refused with `period-unsupported` and this as the hint.
+    pub push_minimum_period: u32,
 }
 
 impl DeviceConfig {
@@ -222,6 +225,7 @@ impl DeviceConfig {
             modules: None,
             profile: &profile::PROFILES[0],
             restconf_listen: None,
+            push_minimum_period: push::DEFAULT_MINIMUM_PERIOD,
         }
     }
 
@@ -498,7 +502,7 @@ impl Shared {
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
             restconf_base: std::sync::OnceLock::new(),
-            push: push::Publisher::default(),
+            push: push::Publisher::new(config.push_minimum_period),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;

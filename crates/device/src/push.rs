@@ -34,8 +34,8 @@ use crate::nacm::Nacm;
 use crate::rpc::RpcError;
 use crate::Shared;
 
-/// The shortest period the device publishes at, in centiseconds.
-pub const MINIMUM_PERIOD: u32 = 10;
+/// The shortest period the device publishes at unless configured otherwise, in centiseconds.
+pub const DEFAULT_MINIMUM_PERIOD: u32 = 10;
 /// The dampening period of an on-change subscription that asks for none, in centiseconds.
 const DEFAULT_DAMPENING: u32 = 0;
 /// How often an on-change subscription looks at its selection.
@@ -100,10 +100,11 @@ struct Handle {
 }
 
 /// Every live subscription of the device.
-#[derive(Default)]
 pub struct Publisher {
     next_id: AtomicU32,
     live: Mutex<BTreeMap<u32, Handle>>,
+    /// The shortest period it publishes at, in centiseconds.
+    minimum_period: u32,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -144,22 +145,20 @@ fn selection_of(operation: &Element, message: &str) -> Option<Selection> {
         })
 }
 
-fn period_unsupported(period: u32) -> RpcError {
+fn period_unsupported(period: u32, minimum: u32) -> RpcError {
     let mut error = refusal(
         ErrorTag::InvalidValue,
         "ietf-yang-push:period-unsupported",
-        format!(
-            "a period of {period} cs is shorter than this device publishes at ({MINIMUM_PERIOD} cs)"
-        ),
+        format!("a period of {period} cs is shorter than this device publishes at ({minimum} cs)"),
     );
     error.info = Some(format!(
-        "<establish-subscription-datastore-error-info xmlns=\"{YP_NS}\"><reason xmlns:yp=\"{YP_NS}\">yp:period-unsupported</reason><period-hint>{MINIMUM_PERIOD}</period-hint></establish-subscription-datastore-error-info>"
+        "<establish-subscription-datastore-error-info xmlns=\"{YP_NS}\"><reason xmlns:yp=\"{YP_NS}\">yp:period-unsupported</reason><period-hint>{minimum}</period-hint></establish-subscription-datastore-error-info>"
     ));
     error
 }
 
 /// Reads an `establish-subscription` into the terms the device accepts, or its refusal.
-fn terms_of(operation: &Element, message: &str) -> Result<Terms, RpcError> {
+fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<Terms, RpcError> {
     if operation.child("stream").is_some() {
         return Err(refusal(
             ErrorTag::InvalidValue,
@@ -199,8 +198,8 @@ fn terms_of(operation: &Element, message: &str) -> Result<Terms, RpcError> {
     };
     let trigger = if let Some(periodic) = operation.child("periodic") {
         let period = centiseconds(periodic, "period")?.unwrap_or(0);
-        if period < MINIMUM_PERIOD {
-            return Err(period_unsupported(period));
+        if period < minimum_period.max(1) {
+            return Err(period_unsupported(period, minimum_period.max(1)));
         }
         let anchor = match periodic.child("anchor-time") {
             None => None,
@@ -240,9 +239,20 @@ fn terms_of(operation: &Element, message: &str) -> Result<Terms, RpcError> {
     })
 }
 
-/// Whether the device would accept an `establish-subscription`, before any session starts it.
-pub(crate) fn check(operation: &Element, message: &str) -> Result<(), RpcError> {
-    terms_of(operation, message).map(|_| ())
+impl Publisher {
+    pub fn new(minimum_period: u32) -> Publisher {
+        Publisher {
+            next_id: AtomicU32::new(0),
+            live: Mutex::new(BTreeMap::new()),
+            minimum_period,
+        }
+    }
+
+    /// Whether the device would accept an `establish-subscription`, before any session
+    /// starts it.
+    pub(crate) fn check(&self, operation: &Element, message: &str) -> Result<(), RpcError> {
+        terms_of(operation, message, self.minimum_period).map(|_| ())
+    }
 }
 
 /// The subscription's selection as the subscriber may read it now, as XML.
@@ -316,7 +326,7 @@ impl Publisher {
         message: &str,
         outbox: Outbox,
     ) -> Result<u32, RpcError> {
-        let terms = terms_of(operation, message)?;
+        let terms = terms_of(operation, message, self.minimum_period)?;
         let user = shared.user_of(session).unwrap_or_default();
         // A selection the device cannot evaluate is refused now, not found out later.
         let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
@@ -349,8 +359,9 @@ impl Publisher {
         };
         if let Some(periodic) = operation.child("periodic") {
             let period = centiseconds(periodic, "period")?;
-            if let Some(period) = period.filter(|p| *p < MINIMUM_PERIOD) {
-                return Err(period_unsupported(period));
+            let minimum = self.minimum_period.max(1);
+            if let Some(period) = period.filter(|p| *p < minimum) {
+                return Err(period_unsupported(period, minimum));
             }
             modification.period = period;
         }

@@ -234,7 +234,10 @@ pub(crate) fn handle(
         // Establishing needs the session's queue of notifications: the session does it.
         RpcOperation::EstablishSubscription => {
             drop(stores);
-            crate::push::check(operation, message).map(|()| Reply::Establish)
+            shared
+                .push
+                .check(operation, message)
+                .map(|()| Reply::Establish)
         }
         RpcOperation::ModifySubscription if faults.push_modify_ignored => Ok(Reply::Ok),
         RpcOperation::ModifySubscription => {
