@@ -44,7 +44,7 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     Given a management session "A"
     And a management session "B"
     When "B" sets the sandbox text to a fresh value
-    And "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    And "A" subscribes to the sandbox text in running every 50 centiseconds, anchored a moment ago
     And "B" sets the sandbox text to another fresh value
     Then within 2 periods a push-update for it holds that value
 

@@ -45,6 +45,7 @@ pub struct Watch {
     device: Arc<DeviceContext>,
     pub session: String,
     pub id: u32,
+    pub datastore: NmdaDatastore,
     pub period: Option<Duration>,
     pub anchor: Option<SystemTime>,
     pub dampening: Option<Duration>,
@@ -179,6 +180,7 @@ async fn establish(
         ),
     };
     let datastore_name = datastore.name();
+    let kept_datastore = datastore.clone();
     let request = EstablishSubscription::datastore(datastore, Some(selection), trigger);
     let netconf = world.netconf(session)?;
     let feed = netconf
@@ -204,6 +206,7 @@ async fn establish(
         device,
         session: session.to_owned(),
         id,
+        datastore: kept_datastore,
         period,
         anchor,
         dampening,
@@ -217,16 +220,23 @@ async fn establish(
 }
 
 #[when(
-    expr = "{string} subscribes to the sandbox text in operational every {int} centiseconds, anchored a moment ago"
+    expr = "{string} subscribes to the sandbox text in {word} every {int} centiseconds, anchored a moment ago"
 )]
-async fn subscribe_periodic(world: &mut RunWorld, session: String, period: u32) -> StepResult {
+async fn subscribe_periodic(
+    world: &mut RunWorld,
+    session: String,
+    datastore: String,
+    period: u32,
+) -> StepResult {
+    let datastore = NmdaDatastore::from_name(&datastore)
+        .ok_or_else(|| Finding::error(format!("harness bug: no datastore {datastore:?}")))?;
     // An anchor a little in the past, off the current instant, so that a device that counts
     // from the request instead of the anchor is seen.
     let anchor = SystemTime::now() - Duration::from_millis(u64::from(period) * 10 * 3 + 130);
     establish(
         world,
         &session,
-        NmdaDatastore::Operational,
+        datastore,
         UpdateTrigger::Periodic {
             period,
             anchor_time: Some(humantime::format_rfc3339_millis(anchor).to_string()),
@@ -692,8 +702,13 @@ async fn refused_establish(world: &mut RunWorld) -> StepResult {
 async fn modify_absent(world: &mut RunWorld, session: String) -> StepResult {
     let request = rfc3535_client::wire::push::ModifySubscription {
         id: u32::MAX,
+        target: rfc3535_client::wire::push::Target::Datastore {
+            datastore: NmdaDatastore::Operational,
+            selection: None,
+        },
         period: Some(100),
-        ..Default::default()
+        dampening_period: None,
+        stop_time: None,
     };
     let reply = world
         .netconf(&session)?
@@ -747,11 +762,20 @@ async fn kill_after_session(world: &mut RunWorld, session: String) -> StepResult
 
 #[when(expr = "{string} changes the subscription's period to {int} centiseconds")]
 async fn modify_period(world: &mut RunWorld, session: String, period: u32) -> StepResult {
-    let id = watch(world)?.id;
+    let device = world.require_sandbox()?;
+    let (id, datastore) = {
+        let watch = watch(world)?;
+        (watch.id, watch.datastore.clone())
+    };
     let request = rfc3535_client::wire::push::ModifySubscription {
         id,
+        target: rfc3535_client::wire::push::Target::Datastore {
+            datastore,
+            selection: Some(Selection::Subtree(device.sandbox.text.wrap_leaf("", None))),
+        },
         period: Some(period),
-        ..Default::default()
+        dampening_period: None,
+        stop_time: None,
     };
     let reply = world
         .netconf(&session)?

@@ -353,6 +353,23 @@ impl Publisher {
         message: &str,
     ) -> Result<(), RpcError> {
         let id = subscription_id(operation)?;
+        // The module's `target` choice is mandatory in the request (RFC 8639's
+        // subscription-policy-modifiable).
+        let targeted = [
+            "datastore",
+            "stream-filter-name",
+            "stream-subtree-filter",
+            "stream-xpath-filter",
+        ]
+        .iter()
+        .any(|name| operation.child(name).is_some());
+        if !targeted {
+            return Err(RpcError::new(
+                rfc3535_wire::ErrorType::Application,
+                ErrorTag::MissingElement,
+                "modify-subscription names no target (its datastore, or its stream's filter): the target choice is mandatory",
+            ));
+        }
         let mut modification = Modification {
             selection: selection_of(operation, message),
             ..Modification::default()

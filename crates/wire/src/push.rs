@@ -270,12 +270,13 @@ impl EstablishSubscription {
 }
 
 /// `modify-subscription` (RFC 8639 §2.4.3, RFC 8641 §4.4.2): what it changes of a dynamic
-/// subscription the session made.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// subscription the session made. The target is mandatory in the request (the module's
+/// `target` choice is): the subscription's datastore, with a new selection or none, or its
+/// stream's new filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModifySubscription {
     pub id: u32,
-    /// A new selection of the same datastore.
-    pub datastore: Option<(NmdaDatastore, Selection)>,
+    pub target: Target,
     /// A new period (periodic subscriptions).
     pub period: Option<u32>,
     /// A new dampening period (on-change subscriptions).
@@ -291,14 +292,27 @@ impl ModifySubscription {
             ns::SUBSCRIBED_NOTIFICATIONS,
             self.id
         );
-        if let Some((datastore, selection)) = &self.datastore {
-            let _ = write!(
-                out,
-                "<datastore xmlns=\"{yp}\" xmlns:ds=\"{}\">ds:{}</datastore>",
-                ns::DATASTORES,
-                datastore.name()
-            );
-            selection.write(&mut out, "datastore", yp);
+        match &self.target {
+            Target::Datastore {
+                datastore,
+                selection,
+            } => {
+                let _ = write!(
+                    out,
+                    "<datastore xmlns=\"{yp}\" xmlns:ds=\"{}\">ds:{}</datastore>",
+                    ns::DATASTORES,
+                    datastore.name()
+                );
+                if let Some(selection) = selection {
+                    selection.write(&mut out, "datastore", yp);
+                }
+            }
+            // A stream's subscription changes its filter only; the stream stays.
+            Target::Stream { filter, .. } => {
+                if let Some(filter) = filter {
+                    filter.write(&mut out, "stream", ns::SUBSCRIBED_NOTIFICATIONS);
+                }
+            }
         }
         if let Some(stop) = &self.stop_time {
             let _ = write!(out, "<stop-time>{}</stop-time>", escape(stop));

@@ -232,8 +232,13 @@ fn the_ending_requests_name_the_subscription() {
         (
             ModifySubscription {
                 id: 7,
+                target: Target::Datastore {
+                    datastore: NmdaDatastore::Running,
+                    selection: None,
+                },
                 period: Some(200),
-                ..Default::default()
+                dampening_period: None,
+                stop_time: None,
             }
             .to_xml(),
             "modify-subscription",
@@ -244,4 +249,34 @@ fn the_ending_requests_name_the_subscription() {
         assert_eq!(tree.name.namespace, ns::SUBSCRIBED_NOTIFICATIONS);
         assert_eq!(tree.child("id").expect("as the fixture shows").text, "7");
     }
+}
+
+#[test]
+fn a_modification_names_its_target_as_the_module_requires() {
+    let xml = ModifySubscription {
+        id: 7,
+        target: Target::Datastore {
+            datastore: NmdaDatastore::Operational,
+            selection: Some(Selection::Subtree(
+                "<lab xmlns=\"urn:rfc3535:lab\"/>".to_owned(),
+            )),
+        },
+        period: Some(200),
+        dampening_period: None,
+        stop_time: None,
+    }
+    .to_xml();
+    let tree = crate::tree::Element::parse(&xml).expect("well-formed");
+    assert_eq!(
+        tree.child("datastore").expect("the target").text,
+        "ds:operational"
+    );
+    assert!(tree.child("datastore-subtree-filter").is_some());
+    assert_eq!(
+        tree.child("periodic")
+            .and_then(|p| p.child("period"))
+            .expect("the period")
+            .text,
+        "200"
+    );
 }
