@@ -70,3 +70,28 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
     And "A" is disconnected
     Then killing that subscription from "B" is refused with the identity ietf-subscribed-notifications:no-such-subscription
+
+  @req:MB-06 @cap:yang-push-on-change @cap:config-edit @rfc8641-3.3
+  Scenario: An on-change subscription that excludes changes of value is not sent them
+    Given a management session "A"
+    And a management session "B"
+    When "B" sets the sandbox text to a fresh value
+    And "A" subscribes to changes of the sandbox text in running, excluding changes of value
+    And "B" sets the sandbox text to another fresh value
+    Then nothing arrives for it within 2 seconds
+
+  @req:MB-02 @rfc8639-2.4.5 @rfc8639-2.7.3
+  Scenario: A subscription killed from another session ends with subscription-terminated, and nothing follows it
+    Given a management session "A"
+    And a management session "B"
+    When "A" subscribes to the sandbox text in running every 50 centiseconds, anchored a moment ago
+    And "B" kills that subscription
+    Then a subscription-terminated for it arrives, and nothing for it after
+
+  @req:MB-02 @cap:nacm @rfc8639-5 @rfc8341-3.2.2
+  Scenario: An account without the right cannot kill another session's subscription
+    Given a management session "A"
+    And a management session "R" of the read-only account
+    When "A" subscribes to the sandbox text in running every 50 centiseconds, anchored a moment ago
+    And "R" tries to kill that subscription
+    Then it is refused with access-denied, and the subscription goes on

@@ -906,3 +906,162 @@ async fn fresh_update(world: &mut RunWorld) -> StepResult {
     );
     Ok(())
 }
+
+#[when(
+    expr = "{string} subscribes to changes of the sandbox text in running, excluding changes of value"
+)]
+async fn subscribe_excluding(world: &mut RunWorld, session: String) -> StepResult {
+    establish(
+        world,
+        &session,
+        NmdaDatastore::Running,
+        UpdateTrigger::OnChange {
+            dampening_period: None,
+            sync_on_start: Some(false),
+            excluded_changes: vec![rfc3535_client::wire::push::ChangeType::Replace],
+        },
+    )
+    .await
+}
+
+#[then(expr = "nothing arrives for it within {int} seconds")]
+async fn nothing_arrives(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let watch = watch(world)?;
+    watch
+        .gather(Instant::now() + Duration::from_secs(seconds), |_| false)
+        .await;
+    watch.faithful()?;
+    let sent: Vec<String> = watch.received.iter().map(|a| a.message.kind()).collect();
+    if !sent.is_empty() {
+        return Err(Finding::fail(format!(
+            "a subscription without sync-on-start that excludes changes of value (replace) was sent {sent:?} for a change of value (RFC 8641 §3.3, excluded-change)"
+        )));
+    }
+    Ok(())
+}
+
+/// Sends kill-subscription of the scenario's subscription from `session`.
+async fn kill_from(
+    world: &mut RunWorld,
+    session: &str,
+) -> Result<rfc3535_client::wire::RpcReply, Finding> {
+    let id = watch(world)?.id;
+    let reply = world
+        .netconf(session)?
+        .rpc(&Operation::Raw(
+            rfc3535_client::wire::push::kill_subscription(id),
+        ))
+        .await?;
+    world.activated_at = Some(Instant::now());
+    Ok(reply)
+}
+
+fn access_denied(reply: &rfc3535_client::wire::RpcReply) -> bool {
+    reply
+        .errors
+        .iter()
+        .any(|e| e.error_tag() == Some(rfc3535_client::wire::ErrorTag::AccessDenied))
+}
+
+#[when(expr = "{string} kills that subscription")]
+async fn kill(world: &mut RunWorld, session: String) -> StepResult {
+    let reply = kill_from(world, &session).await?;
+    if access_denied(&reply) {
+        return Err(Finding::skip(
+            "the harness's account may not kill subscriptions (kill-subscription is default-deny-all, RFC 8639 §5)",
+        ));
+    }
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "kill-subscription of another session's live subscription was refused (RFC 8639 §2.4.5): {}",
+            describe_errors(&reply)
+        )));
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} tries to kill that subscription")]
+async fn try_kill(world: &mut RunWorld, session: String) -> StepResult {
+    let reply = kill_from(world, &session).await?;
+    world.last_reply = Some(reply);
+    Ok(())
+}
+
+#[then(expr = "a subscription-terminated for it arrives, and nothing for it after")]
+async fn terminated(world: &mut RunWorld) -> StepResult {
+    let watch = watch(world)?;
+    let period = watch.period.unwrap_or(Duration::from_secs(1));
+    watch
+        .gather(Instant::now() + period * 3 + Duration::from_secs(1), |_| {
+            false
+        })
+        .await;
+    watch.faithful()?;
+    let Some(at) = watch
+        .received
+        .iter()
+        .find(|a| {
+            matches!(
+                a.message,
+                PushMessage::State {
+                    change: rfc3535_client::wire::push::StateChange::Terminated,
+                    ..
+                }
+            )
+        })
+        .map(|a| a.at)
+    else {
+        return Err(Finding::fail(
+            "no subscription-terminated came for the killed subscription (RFC 8639 §2.4.5, §2.7.3)",
+        ));
+    };
+    let after: Vec<String> = watch
+        .received
+        .iter()
+        .filter(|a| a.at > at)
+        .map(|a| a.message.kind())
+        .collect();
+    if !after.is_empty() {
+        return Err(Finding::fail(format!(
+            "after subscription-terminated the subscription still sent {after:?} (RFC 8639 §2.5.1)"
+        )));
+    }
+    Ok(())
+}
+
+#[then(expr = "it is refused with access-denied, and the subscription goes on")]
+async fn kill_denied(world: &mut RunWorld) -> StepResult {
+    let reply = world.kept_reply()?.clone();
+    let since = world
+        .activated_at
+        .ok_or_else(|| Finding::error("harness bug: the attempt was not noted"))?;
+    if reply.is_success() {
+        return Err(Finding::fail(
+            "an account without the right killed another session's subscription: kill-subscription is default-deny-all (RFC 8639 §5, RFC 8341 §3.2.2)",
+        ));
+    }
+    if !access_denied(&reply) {
+        return Err(Finding::fail(format!(
+            "kill-subscription by an account without the right was refused, but not with access-denied (RFC 8341 §3.4.4): {}",
+            describe_errors(&reply)
+        )));
+    }
+    let watch = watch(world)?;
+    let period = watch.period.unwrap_or(Duration::from_secs(1));
+    watch
+        .gather(Instant::now() + period * 3 + IN_FLIGHT, |r| {
+            r.iter()
+                .filter(|a| a.at > since && matches!(a.message, PushMessage::Update { .. }))
+                .count()
+                >= 2
+        })
+        .await;
+    watch.faithful()?;
+    let later = watch.updates().filter(|a| a.at > since).count();
+    if later < 2 {
+        return Err(Finding::fail(format!(
+            "after a refused kill-subscription, {later} push-update(s) came in three periods: the subscription should have gone on"
+        )));
+    }
+    Ok(())
+}

@@ -203,6 +203,11 @@ pub struct Faults {
     pub push_modify_ignored: bool,
     /// A periodic subscription repeats the selection as it was when it was established.
     pub push_update_stale: bool,
+    /// `kill-subscription` ends the subscription without the `subscription-terminated` its
+    /// subscriber is owed (RFC 8639 §2.4.5, §2.7.3).
+    pub push_kill_silent: bool,
+    /// An on-change subscription reports the kinds of change it excluded (RFC 8641 §3.3).
+    pub push_exclusions_ignored: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -318,6 +323,8 @@ const NONE: Faults = Faults {
     push_outlives_session: false,
     push_modify_ignored: false,
     push_update_stale: false,
+    push_kill_silent: false,
+    push_exclusions_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -594,6 +601,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "repeats, in every periodic update, the selection as it was when the subscription began",
         faults: Faults {
             push_update_stale: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-kill-silent",
+        summary: "ends a killed YANG-Push subscription without telling its subscriber",
+        faults: Faults {
+            push_kill_silent: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-exclusions-ignored",
+        summary: "reports the kinds of change an on-change YANG-Push subscription excluded",
+        faults: Faults {
+            push_exclusions_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -400,10 +400,12 @@ impl Publisher {
         Ok(())
     }
 
-    /// `kill-subscription`: anyone's subscription ends, and its subscriber is told.
-    pub(crate) fn kill(&self, operation: &Element) -> Result<(), RpcError> {
+    /// `kill-subscription`: anyone's subscription ends, and its subscriber is told (unless
+    /// not `told`, the fault that ends it silently).
+    pub(crate) fn kill(&self, operation: &Element, told: bool) -> Result<(), RpcError> {
         let id = subscription_id(operation)?;
-        self.tell(id, |_| true, Control::End(Some("no-such-subscription")))?;
+        let reason = told.then_some("no-such-subscription");
+        self.tell(id, |_| true, Control::End(reason))?;
         self.forget(id);
         Ok(())
     }
@@ -557,6 +559,8 @@ async fn publish(
                         if !faults.push_on_change_undampened && patches > 0 && last_change.elapsed() < dampened {
                             continue;
                         }
+                        // The fault: what the subscription excluded is sent all the same.
+                        let excluded: &[ChangeType] = if faults.push_exclusions_ignored { &[] } else { excluded };
                         let edits = change_edits(&shared, before, &contents, excluded);
                         last = Some(contents);
                         if edits.is_empty() || faults.push_on_change_silent {

@@ -157,7 +157,7 @@ pub(crate) fn handle(
     let unprotected = shared.faults.permissive_nacm
         && matches!(
             operation.name.local.as_str(),
-            "kill-session" | "delete-config"
+            "kill-session" | "delete-config" | "kill-subscription"
         );
     if known
         && !unprotected
@@ -255,7 +255,10 @@ pub(crate) fn handle(
         }
         RpcOperation::KillSubscription => {
             drop(stores);
-            shared.push.kill(operation).map(|()| Reply::Ok)
+            shared
+                .push
+                .kill(operation, !faults.push_kill_silent)
+                .map(|()| Reply::Ok)
         }
     }
 }
