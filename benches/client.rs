@@ -169,6 +169,9 @@ fn chunked(operation: &Operation, id: &str) -> Vec<u8> {
     format!("\n#{}\n{text}\n##\n", text.len()).into_bytes()
 }
 
+#[path = "common/bare_ssh.rs"]
+mod bare_ssh;
+
 mod floor {
     //! The floor: a bare russh session that writes pre-framed bytes and waits for the end
     //! marker of each reply, with no parsing, correlation or transcript.
@@ -213,27 +216,10 @@ mod floor {
     }
 
     pub async fn measure(device: &LabDevice, sequential: usize) -> Figures {
-        let config = Arc::new(client::Config {
-            nodelay: true,
-            ..client::Config::default()
-        });
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", device.port))
-            .await
-            .expect("tcp");
-        tcp.set_nodelay(true).expect("nodelay");
-        let mut handle = client::connect_stream(config, tcp, AcceptAny)
-            .await
-            .expect("ssh");
-        assert!(handle
-            .authenticate_password(device.admin.clone(), device.admin_password())
-            .await
-            .expect("auth")
-            .success());
-        let mut channel = handle.channel_open_session().await.expect("channel");
-        channel
-            .request_subsystem(true, "netconf")
-            .await
-            .expect("subsystem");
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], device.port));
+        let (handle, mut channel) =
+            bare_ssh::netconf_channel(address, &device.admin, &device.admin_password(), AcceptAny)
+                .await;
         channel
             .data_bytes(HELLO.as_bytes().to_vec())
             .await

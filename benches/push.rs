@@ -18,7 +18,6 @@
 //! timing. `cargo bench --bench push` (ncclient from scripts/setup-test-env). Sizes:
 //! BENCH_PUSH_SUBSCRIPTIONS (50), BENCH_PUSH_SECONDS (5), BENCH_PUSH_PERIOD_CS (1).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rfc3535_client::wire::push::{
@@ -124,6 +123,9 @@ async fn ours(device: &Device, schema: &Schema, setup: &Setup) -> (f64, u64) {
     (rate, invalid)
 }
 
+#[path = "common/bare_ssh.rs"]
+mod bare_ssh;
+
 mod floor {
     //! A bare russh session on base:1.0 that counts message ends and nothing else.
 
@@ -170,26 +172,13 @@ mod floor {
     }
 
     pub async fn measure(device: &Device, setup: &Setup) -> f64 {
-        let config = Arc::new(client::Config {
-            nodelay: true,
-            ..client::Config::default()
-        });
-        let tcp = tokio::net::TcpStream::connect(device.address)
-            .await
-            .expect("tcp");
-        let mut handle = client::connect_stream(config, tcp, Pinned(device.fingerprint.clone()))
-            .await
-            .expect("ssh");
-        assert!(handle
-            .authenticate_password("admin", device.accounts[0].password.clone())
-            .await
-            .expect("auth")
-            .success());
-        let mut channel = handle.channel_open_session().await.expect("channel");
-        channel
-            .request_subsystem(true, "netconf")
-            .await
-            .expect("subsystem");
+        let (handle, mut channel) = bare_ssh::netconf_channel(
+            device.address,
+            "admin",
+            &device.accounts[0].password,
+            Pinned(device.fingerprint.clone()),
+        )
+        .await;
         channel
             .data_bytes(HELLO.as_bytes().to_vec())
             .await

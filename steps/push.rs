@@ -144,6 +144,18 @@ impl Watch {
     }
 }
 
+/// Sends a subscription operation (its element, as XML) on a named NETCONF session.
+async fn send(
+    world: &RunWorld,
+    session: &str,
+    operation: String,
+) -> Result<rfc3535_client::wire::RpcReply, Finding> {
+    Ok(world
+        .netconf(session)?
+        .rpc(&Operation::Raw(operation))
+        .await?)
+}
+
 fn watch(world: &mut RunWorld) -> Result<&mut Watch, Finding> {
     world
         .subscription
@@ -557,10 +569,7 @@ async fn dampened(world: &mut RunWorld) -> StepResult {
 #[when(expr = "{string} deletes the subscription")]
 async fn delete(world: &mut RunWorld, session: String) -> StepResult {
     let id = watch(world)?.id;
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(delete_subscription(id)))
-        .await?;
+    let reply = send(world, &session, delete_subscription(id)).await?;
     if !reply.is_success() {
         return Err(Finding::fail(format!(
             "delete-subscription of its own subscription {id} was refused (RFC 8639 §2.4.4): {}",
@@ -601,31 +610,13 @@ async fn no_more_updates(world: &mut RunWorld, periods: u32) -> StepResult {
 async fn delete_again(world: &mut RunWorld) -> StepResult {
     let watch = watch(world)?;
     let (id, session) = (watch.id, watch.session.clone());
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(delete_subscription(id)))
-        .await?;
-    if reply.is_success() {
-        return Err(Finding::fail(format!(
-            "a second delete-subscription of subscription {id} was answered <ok/>: it no longer exists (RFC 8639 §2.4.4)"
-        )));
-    }
-    let identities: Vec<Option<ErrorIdentity>> = reply
-        .errors
-        .iter()
-        .map(|e| e.app_tag.as_deref().and_then(ErrorIdentity::from_app_tag))
-        .collect();
-    if !identities
-        .iter()
-        .flatten()
-        .any(|i| i.name == "no-such-subscription")
-    {
-        return Err(Finding::fail(format!(
-            "deleting a subscription that does not exist is refused without the identity no-such-subscription in error-app-tag (RFC 8639 §2.4.4, RFC 8640 §2.4): {}",
-            describe_errors(&reply)
-        )));
-    }
-    Ok(())
+    let reply = send(world, &session, delete_subscription(id)).await?;
+    refused_with(
+        &reply,
+        &format!("a second delete-subscription of subscription {id}, which no longer exists,"),
+        "no-such-subscription",
+        |i| i.name == "no-such-subscription",
+    )
 }
 
 /// Fails unless `reply` is a refusal whose `error-app-tag` names an identity `fits` accepts.
@@ -667,17 +658,11 @@ async fn ask_unparsable(world: &mut RunWorld, session: String) -> StepResult {
             anchor_time: None,
         },
     );
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(request.to_xml()))
-        .await?;
+    let reply = send(world, &session, request.to_xml()).await?;
     if reply.is_success() {
         // Accepted: end it, so that nothing publishes past the scenario.
         if let Ok(id) = established_id(reply.body()) {
-            let _ = world
-                .netconf(&session)?
-                .rpc(&Operation::Raw(delete_subscription(id)))
-                .await;
+            let _ = send(world, &session, delete_subscription(id)).await;
         }
     }
     world.last_reply = Some(reply);
@@ -710,10 +695,7 @@ async fn modify_absent(world: &mut RunWorld, session: String) -> StepResult {
         dampening_period: None,
         stop_time: None,
     };
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(request.to_xml()))
-        .await?;
+    let reply = send(world, &session, request.to_xml()).await?;
     world.last_reply = Some(reply);
     Ok(())
 }
@@ -737,17 +719,13 @@ async fn kill_after_session(world: &mut RunWorld, session: String) -> StepResult
     // The device forgets a dynamic subscription with its session; give it a moment to notice
     // that the session went.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(
-            rfc3535_client::wire::push::kill_subscription(id),
-        ))
-        .await?;
-    if reply
-        .errors
-        .iter()
-        .any(|e| e.error_tag() == Some(rfc3535_client::wire::ErrorTag::AccessDenied))
-    {
+    let reply = send(
+        world,
+        &session,
+        rfc3535_client::wire::push::kill_subscription(id),
+    )
+    .await?;
+    if access_denied(&reply) {
         return Err(Finding::skip(
             "the harness's account may not kill subscriptions (kill-subscription is default-deny-all, RFC 8639 §5)",
         ));
@@ -777,10 +755,7 @@ async fn modify_period(world: &mut RunWorld, session: String, period: u32) -> St
         dampening_period: None,
         stop_time: None,
     };
-    let reply = world
-        .netconf(&session)?
-        .rpc(&Operation::Raw(request.to_xml()))
-        .await?;
+    let reply = send(world, &session, request.to_xml()).await?;
     if !reply.is_success() {
         return Err(Finding::fail(format!(
             "modify-subscription of its own subscription {id} to a period of {period} cs was refused (RFC 8641 §4.4.2): {}",
@@ -946,12 +921,12 @@ async fn kill_from(
     session: &str,
 ) -> Result<rfc3535_client::wire::RpcReply, Finding> {
     let id = watch(world)?.id;
-    let reply = world
-        .netconf(session)?
-        .rpc(&Operation::Raw(
-            rfc3535_client::wire::push::kill_subscription(id),
-        ))
-        .await?;
+    let reply = send(
+        world,
+        session,
+        rfc3535_client::wire::push::kill_subscription(id),
+    )
+    .await?;
     world.activated_at = Some(Instant::now());
     Ok(reply)
 }

@@ -17,7 +17,6 @@
 
 use std::fmt::Write as _;
 
-use crate::message::declare_in_top_level;
 use crate::ns;
 use crate::restconf::YangPatch;
 use crate::rpc::NmdaDatastore;
@@ -212,17 +211,7 @@ impl EstablishSubscription {
             Target::Datastore {
                 datastore,
                 selection,
-            } => {
-                let _ = write!(
-                    out,
-                    "<datastore xmlns=\"{yp}\" xmlns:ds=\"{}\">ds:{}</datastore>",
-                    ns::DATASTORES,
-                    datastore.name()
-                );
-                if let Some(selection) = selection {
-                    selection.write(&mut out, "datastore", yp);
-                }
-            }
+            } => write_datastore(&mut out, datastore, selection.as_ref()),
         }
         if let Some(stop) = &self.stop_time {
             let _ = write!(out, "<stop-time>{}</stop-time>", escape(stop));
@@ -296,17 +285,7 @@ impl ModifySubscription {
             Target::Datastore {
                 datastore,
                 selection,
-            } => {
-                let _ = write!(
-                    out,
-                    "<datastore xmlns=\"{yp}\" xmlns:ds=\"{}\">ds:{}</datastore>",
-                    ns::DATASTORES,
-                    datastore.name()
-                );
-                if let Some(selection) = selection {
-                    selection.write(&mut out, "datastore", yp);
-                }
-            }
+            } => write_datastore(&mut out, datastore, selection.as_ref()),
             // A stream's subscription changes its filter only; the stream stays.
             Target::Stream { filter, .. } => {
                 if let Some(filter) = filter {
@@ -331,6 +310,21 @@ impl ModifySubscription {
         }
         out.push_str("</modify-subscription>");
         out
+    }
+}
+
+/// A datastore target (RFC 8641's `datastore` and selection filter), as establish and modify
+/// both carry it.
+fn write_datastore(out: &mut String, datastore: &NmdaDatastore, selection: Option<&Selection>) {
+    let yp = ns::YANG_PUSH;
+    let _ = write!(
+        out,
+        "<datastore xmlns=\"{yp}\" xmlns:ds=\"{}\">ds:{}</datastore>",
+        ns::DATASTORES,
+        datastore.name()
+    );
+    if let Some(selection) = selection {
+        selection.write(out, "datastore", yp);
     }
 }
 
@@ -644,10 +638,20 @@ fn read_event(
                         }
                     }
                     "datastore-contents" => {
-                        fields.contents = Some(raw_content(walker, &name.local, empty, content)?);
+                        fields.contents = Some(walker.content_standing_alone(
+                            &name.local,
+                            empty,
+                            content,
+                            true,
+                        )?);
                     }
                     "datastore-changes" => {
-                        fields.changes = Some(raw_content(walker, &name.local, empty, content)?);
+                        fields.changes = Some(walker.content_standing_alone(
+                            &name.local,
+                            empty,
+                            content,
+                            true,
+                        )?);
                     }
                     local if !empty => {
                         walker.skip_content(local, content)?;
@@ -697,26 +701,6 @@ fn read_event(
             incomplete: fields.incomplete,
         },
     })
-}
-
-/// The raw content of the element just opened, with the prefixes and the default namespace
-/// in scope declared on its top-level elements, so that it stands on its own (the `yang-patch`
-/// of `datastore-changes` is in ietf-yang-push's namespace by inheritance).
-fn raw_content(
-    walker: &mut Walker<'_>,
-    local: &str,
-    empty: bool,
-    content: usize,
-) -> Result<String, PushError> {
-    let mut bindings = walker.prefix_bindings();
-    if let Some(default) = walker.default_namespace() {
-        bindings.push((String::new(), default));
-    }
-    if empty {
-        return Ok(String::new());
-    }
-    let range = walker.skip_content(local, content)?;
-    Ok(declare_in_top_level(walker.slice(range), &bindings))
 }
 
 #[cfg(test)]

@@ -114,15 +114,7 @@ fn raw_content(
     empty: bool,
     content: usize,
 ) -> Result<String, BodyError> {
-    let bindings = walker.prefix_bindings();
-    if empty {
-        return Ok(String::new());
-    }
-    let range = walker.skip_content(local, content)?;
-    Ok(crate::message::declare_in_top_level(
-        walker.slice(range),
-        &bindings,
-    ))
+    Ok(walker.content_standing_alone(local, empty, content, false)?)
 }
 
 /// The one member of a JSON object whose name is `module:name` (RFC 7951 §4: a top-level

@@ -333,6 +333,33 @@ impl<'a> Walker<'a> {
             .last()
     }
 
+    /// The raw content of the element just opened (`local`, `empty`, its `content` offset),
+    /// with the prefixes in scope declared on its top-level elements so that it stands on its
+    /// own; with `carry_default`, the default namespace in scope too (content that inherits
+    /// it, as `yang-patch` inside ietf-yang-push's `datastore-changes` does).
+    pub(crate) fn content_standing_alone(
+        &mut self,
+        local: &str,
+        empty: bool,
+        content: usize,
+        carry_default: bool,
+    ) -> Result<String, XmlError> {
+        let mut bindings = self.prefix_bindings();
+        if carry_default {
+            if let Some(default) = self.default_namespace() {
+                bindings.push((String::new(), default));
+            }
+        }
+        if empty {
+            return Ok(String::new());
+        }
+        let range = self.skip_content(local, content)?;
+        Ok(crate::message::declare_in_top_level(
+            self.slice(range),
+            &bindings,
+        ))
+    }
+
     /// The slice of the source text for a byte range.
     pub(crate) fn slice(&self, range: Range<usize>) -> &'a str {
         &self.text[range]
