@@ -527,7 +527,7 @@ async fn dampened(world: &mut RunWorld) -> StepResult {
     // Long enough for the dampened update after the last change, and for any that follow.
     watch
         .gather(
-            Instant::now() + dampening * 3 + Duration::from_secs(1),
+            Instant::now() + dampening * 2 + Duration::from_millis(500),
             |_| false,
         )
         .await;
@@ -792,8 +792,8 @@ async fn modified(world: &mut RunWorld) -> StepResult {
             .count()
     };
     watch
-        .gather(Instant::now() + period * 8 + Duration::from_secs(1), |r| {
-            after_modified(r) >= 5
+        .gather(Instant::now() + period * 6 + Duration::from_secs(1), |r| {
+            after_modified(r) >= 4
         })
         .await;
     watch.faithful()?;
@@ -967,9 +967,10 @@ async fn terminated(world: &mut RunWorld) -> StepResult {
     let watch = watch(world)?;
     let period = watch.period.unwrap_or(Duration::from_secs(1));
     watch
-        .gather(Instant::now() + period * 3 + Duration::from_secs(1), |_| {
-            false
-        })
+        .gather(
+            Instant::now() + period * 2 + Duration::from_millis(500),
+            |_| false,
+        )
         .await;
     watch.faithful()?;
     let Some(at) = watch
