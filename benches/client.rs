@@ -23,12 +23,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const SYSTEM_FILTER: &str = "<system xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"/>";
 const HELLO: &str = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>";
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/env.rs"]
+mod env;
+use env::env_or;
 
 /// One client's figures; `None` where a client cannot do the measurement.
 #[derive(Debug, Default, Clone)]
@@ -384,11 +381,11 @@ fn ratio(ours: Option<f64>, theirs: Option<f64>, higher_is_better: bool) -> Stri
 }
 
 fn main() {
-    let sequential = env_usize("BENCH_SEQUENTIAL", 2000);
-    let inflight = env_usize("BENCH_INFLIGHT", 4000);
-    let setups = env_usize("BENCH_SETUPS", 20);
-    let groups = env_usize("BENCH_BULK_GROUPS", 20000);
-    let python_sequential = env_usize("BENCH_PYTHON_SEQUENTIAL", 100);
+    let sequential = env_or("BENCH_SEQUENTIAL", 2000);
+    let inflight = env_or("BENCH_INFLIGHT", 4000);
+    let setups = env_or("BENCH_SETUPS", 20);
+    let groups = env_or("BENCH_BULK_GROUPS", 20000);
+    let python_sequential = env_or("BENCH_PYTHON_SEQUENTIAL", 100);
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let device = LabDevice::start(&DeviceSpec::candidate());

@@ -30,12 +30,9 @@ use rfc3535_yang::{Content, ModuleSpec, Schema};
 
 const SYSTEM: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/env.rs"]
+mod env;
+use env::env_or;
 
 struct Setup {
     subscriptions: u64,
@@ -250,9 +247,9 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let setup = Setup {
-            subscriptions: env_u64("BENCH_PUSH_SUBSCRIPTIONS", 50),
-            window: Duration::from_secs(env_u64("BENCH_PUSH_SECONDS", 5)),
-            period: u32::try_from(env_u64("BENCH_PUSH_PERIOD_CS", 1)).unwrap_or(1),
+            subscriptions: env_or("BENCH_PUSH_SUBSCRIPTIONS", 50),
+            window: Duration::from_secs(env_or("BENCH_PUSH_SECONDS", 5)),
+            period: u32::try_from(env_or("BENCH_PUSH_PERIOD_CS", 1)).unwrap_or(1),
         };
         let mut config = DeviceConfig::lab("push-bench");
         config.push_minimum_period = setup.period;

@@ -27,12 +27,9 @@ use rfc3535_client::wire::restconf::MediaType;
 use rfc3535_client::Transcript;
 use rfc3535_device::{Device, DeviceConfig};
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/env.rs"]
+mod env;
+use env::env_or;
 
 const SMALL: &str = "/restconf/data/rfc3535-lab:lab/name";
 const LARGE: &str = "/restconf/data/rfc3535-lab:lab/peer";
@@ -336,10 +333,10 @@ fn print_round(title: &str, figures: &[[Option<f64>; 2]; 4]) {
 }
 
 fn main() {
-    let sequential = env_usize("BENCH_SEQUENTIAL", 2000);
-    let large = env_usize("BENCH_LARGE", 50);
-    let entries = env_usize("BENCH_ENTRIES", 5000);
-    let python = env_usize("BENCH_PYTHON_SEQUENTIAL", 500);
+    let sequential = env_or("BENCH_SEQUENTIAL", 2000);
+    let large = env_or("BENCH_LARGE", 50);
+    let entries = env_or("BENCH_ENTRIES", 5000);
+    let python = env_or("BENCH_PYTHON_SEQUENTIAL", 500);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

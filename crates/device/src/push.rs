@@ -115,7 +115,7 @@ impl std::fmt::Debug for Publisher {
 
 /// A refusal carrying an RFC 8639 / 8641 identity.
 fn refusal(tag: ErrorTag, identity: &str, message: impl Into<String>) -> RpcError {
-    let mut error = RpcError::new(rfc3535_wire::ErrorType::Application, tag, message);
+    let mut error = RpcError::application(tag, message);
     error.app_tag = ErrorIdentity::from_app_tag(identity).map(|i| i.app_tag().into_boxed_str());
     error
 }
@@ -124,8 +124,7 @@ fn centiseconds(element: &Element, name: &str) -> Result<Option<u32>, RpcError> 
     match element.child(name) {
         None => Ok(None),
         Some(value) => value.text.trim().parse().map(Some).map_err(|_| {
-            RpcError::new(
-                rfc3535_wire::ErrorType::Application,
+            RpcError::application(
                 ErrorTag::InvalidValue,
                 format!("{name} {:?} is not a number of centiseconds", value.text),
             )
@@ -177,8 +176,7 @@ fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<T
         }
     }
     let Some(datastore) = operation.child("datastore") else {
-        return Err(RpcError::new(
-            rfc3535_wire::ErrorType::Application,
+        return Err(RpcError::application(
             ErrorTag::MissingElement,
             "establish-subscription names neither a stream nor a datastore",
         ));
@@ -205,8 +203,7 @@ fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<T
             None => None,
             Some(anchor) => Some(humantime::parse_rfc3339_weak(anchor.text.trim()).map_err(
                 |e| {
-                    RpcError::new(
-                        rfc3535_wire::ErrorType::Application,
+                    RpcError::application(
                         ErrorTag::InvalidValue,
                         format!("anchor-time {:?}: {e}", anchor.text),
                     )
@@ -226,8 +223,7 @@ fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<T
                 .collect(),
         }
     } else {
-        return Err(RpcError::new(
-            rfc3535_wire::ErrorType::Application,
+        return Err(RpcError::application(
             ErrorTag::MissingElement,
             "a datastore subscription needs periodic or on-change",
         ));
@@ -263,11 +259,7 @@ fn read_selection(
     selection: Option<&Selection>,
 ) -> Result<String, RpcError> {
     let stores = shared.stores.lock().map_err(|_| {
-        RpcError::new(
-            rfc3535_wire::ErrorType::Application,
-            ErrorTag::OperationFailed,
-            "the datastores are unusable",
-        )
+        RpcError::application(ErrorTag::OperationFailed, "the datastores are unusable")
     })?;
     let data = if operational {
         crate::state::operational(shared, &stores, false)
@@ -364,9 +356,7 @@ impl Publisher {
         .iter()
         .any(|name| operation.child(name).is_some());
         if !targeted {
-            return Err(RpcError::new(
-                rfc3535_wire::ErrorType::Application,
-                ErrorTag::MissingElement,
+            return Err(RpcError::application(ErrorTag::MissingElement,
                 "modify-subscription names no target (its datastore, or its stream's filter): the target choice is mandatory",
             ));
         }
@@ -462,13 +452,9 @@ fn no_such(id: u32) -> RpcError {
 }
 
 fn subscription_id(operation: &Element) -> Result<u32, RpcError> {
-    let id = operation.child("id").ok_or_else(|| {
-        RpcError::new(
-            rfc3535_wire::ErrorType::Application,
-            ErrorTag::MissingElement,
-            "no subscription id",
-        )
-    })?;
+    let id = operation
+        .child("id")
+        .ok_or_else(|| RpcError::application(ErrorTag::MissingElement, "no subscription id"))?;
     id.text.trim().parse().map_err(|_| no_such(0))
 }
 

@@ -321,7 +321,7 @@ impl RpcError {
         Self::new(ErrorType::Protocol, tag, message)
     }
 
-    fn application(tag: ErrorTag, message: impl Into<String>) -> Self {
+    pub(crate) fn application(tag: ErrorTag, message: impl Into<String>) -> Self {
         Self::new(ErrorType::Application, tag, message)
     }
 
