@@ -23,6 +23,17 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     When "B" sets the sandbox text to another fresh value
     Then a push-change-update for it sets the sandbox text to that value, within 5 seconds
 
+  # RFC 8641 §4.4.4: a subscriber that lost track asks for the whole selection again.
+  @req:MB-06 @cap:yang-push-on-change @cap:config-edit @rfc8641-4.4.4 @rfc8641-3.3
+  Scenario: An on-change subscription without sync-on-start sends nothing at first, and a resync sends the selection
+    Given a management session "A"
+    And a management session "B"
+    When "B" sets the sandbox text to a fresh value
+    And "A" subscribes to changes of the sandbox text in running, without sync-on-start
+    Then no push-update for it arrives within 1 second, as it asked for none at the start
+    When "A" asks for a resync of the subscription
+    Then a push-update for it holds that value within 5 seconds
+
   @req:MB-06 @cap:yang-push-on-change @cap:config-edit @rfc8641-3.3
   Scenario: An on-change subscription waits its dampening period between updates and still reports the last value
     Given a management session "A"
@@ -38,6 +49,14 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     And "A" deletes the subscription
     Then no push-update for it arrives in the next 3 periods
     And deleting it again is refused with the identity ietf-subscribed-notifications:no-such-subscription
+
+  # Catalogue MB-05 A2: what an update holds and what a read of the same selection gets are
+  # one and the same data (the sandbox text changes only when the scenario writes it).
+  @cap:nmda @rfc8641-3.7
+  Scenario: A periodic update holds what a get-data of the same selection reads
+    Given a management session "A"
+    When "A" subscribes to the sandbox text in operational every 50 centiseconds, anchored a moment ago
+    Then the first push-update for it holds what a get-data of the same datastore and selection reads
 
   @rfc8641-3.7 @rfc8641-3.1
   Scenario: A periodic update holds the selection as it is when the update is made

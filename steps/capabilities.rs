@@ -444,7 +444,7 @@ async fn receives_confirmed_commit_events(
 }
 
 /// The session a netconf-config-change names in `changed-by` (RFC 6470 §2), if any.
-fn changed_by_session(event: &rfc3535_client::wire::tree::Element) -> Option<String> {
+pub(super) fn changed_by_session(event: &rfc3535_client::wire::tree::Element) -> Option<String> {
     event
         .find_all(&["changed-by", "session-id"])
         .first()

@@ -11,6 +11,7 @@ mod access;
 mod capabilities;
 mod config;
 mod discovery;
+mod event_streams;
 mod fleet;
 mod nmda;
 mod partial_lock;

@@ -37,6 +37,15 @@ pub struct Arrived {
     pub at: Instant,
     /// The device's eventTime.
     pub event_time: Option<SystemTime>,
+    /// An event of a stream, as it came (state changes and updates are read in `message`).
+    pub event: Option<StreamEvent>,
+}
+
+/// An event of a stream as it came: its eventTime as the device wrote it, and the event.
+#[derive(Debug)]
+pub struct StreamEvent {
+    pub event_time: String,
+    pub content: String,
 }
 
 /// A subscription the scenario established, and its notifications so far.
@@ -45,7 +54,9 @@ pub struct Watch {
     device: Arc<DeviceContext>,
     pub session: String,
     pub id: u32,
-    pub datastore: NmdaDatastore,
+    /// The datastore subscribed to; `None` for a subscription to an event stream, whose
+    /// events (which name no subscription) are all taken as its own.
+    pub datastore: Option<NmdaDatastore>,
     pub period: Option<Duration>,
     pub anchor: Option<SystemTime>,
     pub dampening: Option<Duration>,
@@ -62,8 +73,8 @@ pub struct Watch {
 
 impl Watch {
     /// Reads notifications until `enough` says so or the deadline passes; those of other
-    /// subscriptions (and events of streams) are left aside.
-    async fn gather(&mut self, deadline: Instant, enough: impl Fn(&[Arrived]) -> bool) {
+    /// subscriptions (and, unless it is a subscription to a stream, events) are left aside.
+    pub async fn gather(&mut self, deadline: Instant, enough: impl Fn(&[Arrived]) -> bool) {
         while !enough(&self.received) {
             let left = deadline.saturating_duration_since(Instant::now());
             let Ok(Some(notification)) = tokio::time::timeout(left, self.feed.recv()).await else {
@@ -73,12 +84,21 @@ impl Watch {
                 .received
                 .map_or_else(Instant::now, |arrival| arrival.monotonic);
             match PushMessage::parse(notification.raw()) {
-                Ok(message) if message.id() == Some(self.id) => {
+                Ok(message)
+                    if message.id() == Some(self.id)
+                        || (self.datastore.is_none()
+                            && matches!(message, PushMessage::Event(_))) =>
+                {
                     self.check_schema(notification.raw(), &message);
+                    let event = matches!(message, PushMessage::Event(_)).then(|| StreamEvent {
+                        event_time: notification.event_time.clone(),
+                        content: notification.content().to_owned(),
+                    });
                     self.received.push(Arrived {
                         message,
                         at,
                         event_time: humantime::parse_rfc3339_weak(&notification.event_time).ok(),
+                        event,
                     });
                 }
                 Ok(_) => {}
@@ -119,7 +139,7 @@ impl Watch {
     }
 
     /// Fails on the first notification that could not be read or does not validate.
-    fn faithful(&self) -> StepResult {
+    pub fn faithful(&self) -> StepResult {
         if let Some(first) = self.unreadable.first() {
             return Err(Finding::fail(format!(
                 "a notification for the subscription cannot be read: {first}"
@@ -156,7 +176,7 @@ async fn send(
         .await?)
 }
 
-fn watch(world: &mut RunWorld) -> Result<&mut Watch, Finding> {
+pub(super) fn watch(world: &mut RunWorld) -> Result<&mut Watch, Finding> {
     world
         .subscription
         .as_mut()
@@ -191,9 +211,29 @@ async fn establish(
             dampening_period.map(|d| Duration::from_millis(u64::from(d) * 10)),
         ),
     };
-    let datastore_name = datastore.name();
+    let what = format!("the sandbox text in {}", datastore.name());
     let kept_datastore = datastore.clone();
     let request = EstablishSubscription::datastore(datastore, Some(selection), trigger);
+    let watch = subscribe(world, session, &request, &what).await?;
+    world.subscription = Some(Watch {
+        datastore: Some(kept_datastore),
+        period,
+        anchor,
+        dampening,
+        ..watch
+    });
+    Ok(())
+}
+
+/// Sends `request` on `session` and, once accepted, watches the subscription: a datastore
+/// one is told apart afterwards by its `datastore`, a stream one has none.
+pub(super) async fn subscribe(
+    world: &mut RunWorld,
+    session: &str,
+    request: &EstablishSubscription,
+    what: &str,
+) -> Result<Watch, Finding> {
+    let device = Arc::clone(world.device()?);
     let netconf = world.netconf(session)?;
     let feed = netconf
         .take_notifications()
@@ -201,8 +241,7 @@ async fn establish(
     let reply = netconf.rpc(&Operation::Raw(request.to_xml())).await?;
     if !reply.is_success() {
         return Err(Finding::fail(format!(
-            "establish-subscription to the sandbox text in {} was refused: {}",
-            datastore_name,
+            "establish-subscription to {what} was refused: {}",
             describe_errors(&reply)
         )));
     }
@@ -211,24 +250,21 @@ async fn establish(
             "the establish-subscription reply gives no subscription id (RFC 8639 §2.4.2): {e}"
         ))
     })?;
-    world.notes.push(format!(
-        "subscription {id}: the sandbox text in {datastore_name}"
-    ));
-    world.subscription = Some(Watch {
+    world.notes.push(format!("subscription {id}: {what}"));
+    Ok(Watch {
         device,
         session: session.to_owned(),
         id,
-        datastore: kept_datastore,
-        period,
-        anchor,
-        dampening,
+        datastore: None,
+        period: None,
+        anchor: None,
+        dampening: None,
         modified_at: None,
         received: Vec::new(),
         unreadable: Vec::new(),
         invalid: Vec::new(),
         feed,
-    });
-    Ok(())
+    })
 }
 
 #[when(
@@ -743,7 +779,11 @@ async fn modify_period(world: &mut RunWorld, session: String, period: u32) -> St
     let device = world.require_sandbox()?;
     let (id, datastore) = {
         let watch = watch(world)?;
-        (watch.id, watch.datastore.clone())
+        let datastore = watch
+            .datastore
+            .clone()
+            .ok_or_else(|| Finding::error("harness bug: the subscription is to a stream"))?;
+        (watch.id, datastore)
     };
     let request = rfc3535_client::wire::push::ModifySubscription {
         id,
@@ -1038,6 +1078,154 @@ async fn kill_denied(world: &mut RunWorld) -> StepResult {
         return Err(Finding::fail(format!(
             "after a refused kill-subscription, {later} push-update(s) came in three periods: the subscription should have gone on"
         )));
+    }
+    Ok(())
+}
+
+#[then(
+    expr = "the first push-update for it holds what a get-data of the same datastore and selection reads"
+)]
+async fn update_matches_get_data(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let watch = watch(world)?;
+    let (session, period) = (watch.session.clone(), watch.period.unwrap_or_default());
+    let datastore = watch
+        .datastore
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: the subscription is to a stream"))?;
+    watch
+        .gather(Instant::now() + period * 2 + Duration::from_secs(2), |r| {
+            r.iter()
+                .any(|a| matches!(a.message, PushMessage::Update { .. }))
+        })
+        .await;
+    watch.faithful()?;
+    let Some(PushMessage::Update { contents, .. }) = watch.updates().next().map(|a| &a.message)
+    else {
+        return Err(Finding::fail(format!(
+            "no push-update came within two periods and 2 s ({} ms period, RFC 8641 §3.1)",
+            period.as_millis()
+        )));
+    };
+    let contents = contents.clone().unwrap_or_default();
+    let mut get = rfc3535_client::wire::GetData::new(datastore.clone());
+    get.filter = Some(rfc3535_client::wire::Filter::subtree(
+        device.sandbox.text.wrap_leaf("", None),
+    ));
+    let reply = world.netconf(&session)?.get_data(get).await?;
+    let read = super::world::reply_data(
+        &reply,
+        &format!(
+            "get-data of {} with the subscription's selection",
+            datastore.name()
+        ),
+    )?;
+    let read = rfc3535_client::wire::tree::fragment_xml(&read);
+    let differences = rfc3535_harness::session::data_differences(
+        &device,
+        &contents,
+        &read,
+        rfc3535_yang::Content::Data,
+        "the push-update's contents or the get-data reply",
+    )?;
+    super::world::expect_same(
+        differences,
+        &format!(
+            "the push-update's datastore-contents differ from a get-data of {} with the same selection (RFC 8641 §3.7: an update holds the selection's data)",
+            datastore.name()
+        ),
+    )
+}
+
+#[when(
+    expr = "{string} subscribes to changes of the sandbox text in running, without sync-on-start"
+)]
+async fn subscribe_unsynchronised(world: &mut RunWorld, session: String) -> StepResult {
+    establish(
+        world,
+        &session,
+        NmdaDatastore::Running,
+        UpdateTrigger::OnChange {
+            dampening_period: None,
+            sync_on_start: Some(false),
+            excluded_changes: Vec::new(),
+        },
+    )
+    .await
+}
+
+#[then(
+    expr = "no push-update for it arrives within {int} second(s), as it asked for none at the start"
+)]
+async fn no_initial_update(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let watch = watch(world)?;
+    watch
+        .gather(Instant::now() + Duration::from_secs(seconds), |r| {
+            r.iter()
+                .any(|a| matches!(a.message, PushMessage::Update { .. }))
+        })
+        .await;
+    watch.faithful()?;
+    if watch.updates().next().is_some() {
+        return Err(Finding::fail(
+            "an on-change subscription with sync-on-start false was sent a push-update before any change (RFC 8641 §3.3, sync-on-start)",
+        ));
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} asks for a resync of the subscription")]
+async fn resync(world: &mut RunWorld, session: String) -> StepResult {
+    let id = watch(world)?.id;
+    let reply = send(
+        world,
+        &session,
+        rfc3535_client::wire::push::resync_subscription(id),
+    )
+    .await?;
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "resync-subscription of the session's own on-change subscription was refused (RFC 8641 §4.4.4): {}",
+            describe_errors(&reply)
+        )));
+    }
+    world.activated_at = Some(Instant::now());
+    Ok(())
+}
+
+#[then(expr = "a push-update for it holds that value within 5 seconds")]
+async fn resynchronised(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let value = world
+        .text_value
+        .clone()
+        .ok_or_else(|| Finding::error("harness bug: no value was written"))?;
+    let since = world.activated_at;
+    let watch = watch(world)?;
+    let holds = |a: &Arrived| match &a.message {
+        PushMessage::Update {
+            contents: Some(contents),
+            ..
+        } => rfc3535_client::wire::tree::Element::parse_fragment(contents)
+            .is_ok_and(|elements| device.sandbox.text.values_in(&elements).contains(&value)),
+        _ => false,
+    };
+    watch
+        .gather(Instant::now() + CHANGE_BOUND, |r| r.iter().any(holds))
+        .await;
+    watch.faithful()?;
+    let Some(at) = watch.received.iter().find(|a| holds(a)).map(|a| a.at) else {
+        let seen: Vec<String> = watch.received.iter().map(|a| a.message.kind()).collect();
+        return Err(Finding::fail(format!(
+            "no push-update holding the sandbox text {value:?} came within {} s of resync-subscription (RFC 8641 §4.4.4); it received: {seen:?}",
+            CHANGE_BOUND.as_secs()
+        )));
+    };
+    if let Some(since) = since {
+        world.measurements.insert(
+            "push_resync_latency_ms".to_owned(),
+            round(at.saturating_duration_since(since).as_secs_f64() * 1000.0).into(),
+        );
     }
     Ok(())
 }

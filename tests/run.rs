@@ -1131,8 +1131,8 @@ async fn run_case(scenario: &str, bed: &Bed) -> Vec<(String, Verdict, String)> {
 
 /// What no device of the lab claims: jetconf has no YANG Patch and lists no RESTCONF
 /// capabilities or event streams (it serves no `ietf-restconf-monitoring` state); no lab
-/// device implements ietf-yang-push.
-const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 11] = [
+/// device implements ietf-yang-push or ietf-subscribed-notifications.
+const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 12] = [
     rfc3535_harness::Capability::YangPatch,
     rfc3535_harness::Capability::RestconfDepth,
     rfc3535_harness::Capability::RestconfFields,
@@ -1146,6 +1146,7 @@ const CLAIMED_BY_NO_LAB_DEVICE: [rfc3535_harness::Capability; 11] = [
     // netconfd answers establish-subscription with unknown-namespace; netopeer2, which
     // implements YANG-Push, installs from no registry (docs/lab-findings.md).
     rfc3535_harness::Capability::YangPush,
+    rfc3535_harness::Capability::SubscribedNotifications,
 ];
 
 /// Scenarios about RESTCONF itself that jetconf, the lab's one RESTCONF peer, passes: no real

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use tokio::sync::broadcast;
 
 use crate::Ending;
+use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_wire::xml::escape;
 
 pub(crate) use rfc3535_wire::ns::NETCONF_NOTIFICATIONS as NOTIFICATIONS_NS;
@@ -32,6 +33,19 @@ impl Event {
     }
 }
 
+impl Event {
+    /// The notification to send for the event: none if a subtree `filter` (RFC 6241 §6)
+    /// selects nothing of it.
+    pub fn filtered(&self, filter: Option<&[Element]>) -> Option<String> {
+        let Some(filter) = filter else {
+            return Some(self.to_xml());
+        };
+        let body = Element::parse(&self.body).ok()?;
+        let selected = crate::filter::apply(std::slice::from_ref(&body), filter);
+        (!selected.is_empty()).then(|| notification(self.time, &fragment_xml(&selected)))
+    }
+}
+
 /// A `<notification>` message with an event time and a body.
 pub fn notification(time: SystemTime, body: &str) -> String {
     format!(
@@ -40,10 +54,17 @@ pub fn notification(time: SystemTime, body: &str) -> String {
     )
 }
 
+/// The events a replay can reach, and the time of the last one that aged out.
+#[derive(Debug, Default)]
+struct Past {
+    events: VecDeque<Arc<Event>>,
+    aged: Option<SystemTime>,
+}
+
 /// The replay buffer and the live feed.
 #[derive(Debug)]
 pub struct EventLog {
-    past: Mutex<VecDeque<Arc<Event>>>,
+    past: Mutex<Past>,
     live: broadcast::Sender<Arc<Event>>,
     pub created: SystemTime,
 }
@@ -57,7 +78,7 @@ impl Default for EventLog {
 impl EventLog {
     pub fn new() -> EventLog {
         EventLog {
-            past: Mutex::new(VecDeque::new()),
+            past: Mutex::new(Past::default()),
             live: broadcast::channel(1024).0,
             created: SystemTime::now(),
         }
@@ -69,10 +90,10 @@ impl EventLog {
             body,
         });
         if let Ok(mut past) = self.past.lock() {
-            if past.len() == REPLAY_LIMIT {
-                past.pop_front();
+            if past.events.len() == REPLAY_LIMIT {
+                past.aged = past.events.pop_front().map(|e| e.time);
             }
-            past.push_back(Arc::clone(&event));
+            past.events.push_back(Arc::clone(&event));
         }
         let _ = self.live.send(event);
     }
@@ -86,7 +107,12 @@ impl EventLog {
         let past = self.past.lock();
         let receiver = self.live.subscribe();
         let replay = match (start, past) {
-            (Some(start), Ok(past)) => past.iter().filter(|e| e.time >= start).cloned().collect(),
+            (Some(start), Ok(past)) => past
+                .events
+                .iter()
+                .filter(|e| e.time >= start)
+                .cloned()
+                .collect(),
             _ => Vec::new(),
         };
         (replay, receiver)
@@ -102,8 +128,14 @@ impl EventLog {
         self.past
             .lock()
             .ok()
-            .and_then(|p| p.front().map(|e| e.time))
+            .and_then(|p| p.events.front().map(|e| e.time))
             .unwrap_or(self.created)
+    }
+
+    /// The time of the last event that aged out of the replay buffer, if any has
+    /// (RFC 8639's `replay-log-aged-time`).
+    pub fn aged(&self) -> Option<SystemTime> {
+        self.past.lock().ok().and_then(|p| p.aged)
     }
 }
 

@@ -107,7 +107,7 @@ pub const FEATURES: [(&str, &[&str]); 4] = [
     ("ietf-netconf-nmda", &["origin", "with-defaults"]),
     (
         "ietf-subscribed-notifications",
-        &["encode-xml", "subtree", "xpath"],
+        &["encode-xml", "replay", "subtree", "xpath"],
     ),
     ("ietf-yang-push", &["on-change"]),
 ];

@@ -208,6 +208,14 @@ pub struct Faults {
     pub push_kill_silent: bool,
     /// An on-change subscription reports the kinds of change it excluded (RFC 8641 §3.3).
     pub push_exclusions_ignored: bool,
+    /// A periodic YANG-Push update holds the whole datastore, whatever the subscription
+    /// selected (RFC 8641 §3.7: the contents are the selection's).
+    pub push_selection_ignored: bool,
+    /// `resync-subscription` is acknowledged and no push-update follows (RFC 8641 §4.4.4).
+    pub push_resync_ignored: bool,
+    /// A subscription to the event stream (RFC 8639) is sent every event, whatever its
+    /// filter selects.
+    pub stream_filter_ignored: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -325,6 +333,9 @@ const NONE: Faults = Faults {
     push_update_stale: false,
     push_kill_silent: false,
     push_exclusions_ignored: false,
+    push_selection_ignored: false,
+    push_resync_ignored: false,
+    stream_filter_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -619,6 +630,33 @@ pub const PROFILES: &[Profile] = &[
         summary: "reports the kinds of change an on-change YANG-Push subscription excluded",
         faults: Faults {
             push_exclusions_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-selection-ignored",
+        summary: "publishes the whole datastore in a periodic YANG-Push update, whatever the subscription selected",
+        faults: Faults {
+            push_selection_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-resync-ignored",
+        summary: "acknowledges resync-subscription and sends no push-update",
+        faults: Faults {
+            push_resync_ignored: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "stream-filter-ignored",
+        summary: "accepts a filter on a subscription to its event stream (RFC 8639) and sends every event",
+        faults: Faults {
+            stream_filter_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -12,8 +12,13 @@
 //!
 //! What the device refuses, it refuses with the identity RFC 8639 / 8641 define, in the
 //! `error-app-tag` (RFC 8640 §2.4), and with hints where the module has them
-//! (`period-hint`). It has no event streams for subscribed notifications (its `NETCONF` stream
-//! is RFC 5277's), so a stream target is `stream-unavailable`.
+//! (`period-hint`).
+//!
+//! A subscription can also be to the device's one event stream, `NETCONF` (RFC 8639 §2.1,
+//! the events of [`crate::events`]): each event the subscriber may read and its filter
+//! (subtree or XPath) selects is sent as it happens, after a replay of the kept events from
+//! a `replay-start-time` and its `replay-completed`; it ends silently at its `stop-time`
+//! (`subscription-completed` is for configured subscriptions, which the device has none of).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -50,6 +55,8 @@ pub type Outbox = mpsc::Sender<String>;
 #[derive(Debug)]
 enum Control {
     Modify(Modification),
+    /// Send the whole selection again, as a push-update (on-change subscriptions).
+    Resync,
     /// End, telling the subscriber why (an identity of `subscription-terminated-reason`), or
     /// silently.
     End(Option<&'static str>),
@@ -61,6 +68,10 @@ struct Modification {
     selection: Option<Selection>,
     period: Option<u32>,
     dampening: Option<u32>,
+    /// A stream subscription's new filter.
+    filter: Option<EventFilter>,
+    /// A stream subscription's new stop time.
+    stop: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +97,7 @@ enum Trigger {
     },
 }
 
-/// A subscription as requested and accepted.
+/// A subscription to a datastore as requested and accepted.
 #[derive(Debug, Clone)]
 struct Terms {
     operational: bool,
@@ -94,8 +105,44 @@ struct Terms {
     trigger: Trigger,
 }
 
+/// Which events of the stream a subscription selects (RFC 8639 §2.2).
+#[derive(Debug, Clone)]
+enum EventFilter {
+    Subtree(Vec<Element>),
+    /// The expression with module names for prefixes, as the schema evaluates it.
+    XPath(String),
+}
+
+/// A subscription to the event stream as requested and accepted.
+#[derive(Debug, Clone)]
+struct StreamTerms {
+    filter: Option<EventFilter>,
+    replay_start: Option<SystemTime>,
+    stop: Option<SystemTime>,
+}
+
+/// What an `establish-subscription` asks for, once accepted.
+#[derive(Debug, Clone)]
+enum Accepted {
+    Datastore(Terms),
+    Stream(StreamTerms),
+}
+
+/// What the reply to an accepted `establish-subscription` says.
+#[derive(Debug, Clone, Copy)]
+pub struct Established {
+    pub id: u32,
+    /// The start of the replay, when it is later than the subscriber asked for (RFC 8639's
+    /// `replay-start-time-revision`): the oldest time the kept events reach.
+    pub replay_revision: Option<SystemTime>,
+}
+
 struct Handle {
     session: u32,
+    /// Whether it is a subscription to the event stream (not to a datastore).
+    stream: bool,
+    /// Whether it is an on-change subscription to a datastore.
+    on_change: bool,
     control: mpsc::UnboundedSender<Control>,
 }
 
@@ -144,6 +191,100 @@ fn selection_of(operation: &Element, message: &str) -> Option<Selection> {
         })
 }
 
+/// The stream filter a request gives: a subtree, or an XPath expression whose prefixes the
+/// request binds (RFC 8639 §2.2). A named filter is `filter-unavailable` (the device keeps
+/// no list of filters); an expression the schema cannot read is `filter-unsupported`.
+fn event_filter_of(
+    shared: &Shared,
+    operation: &Element,
+    message: &str,
+) -> Result<Option<EventFilter>, RpcError> {
+    if let Some(name) = operation.child("stream-filter-name") {
+        return Err(refusal(
+            ErrorTag::InvalidValue,
+            "ietf-subscribed-notifications:filter-unavailable",
+            format!(
+                "no stream filter is named {:?}: this device keeps no list of filters",
+                name.text.trim()
+            ),
+        ));
+    }
+    if let Some(filter) = operation.child("stream-subtree-filter") {
+        return Ok(Some(EventFilter::Subtree(filter.children.clone())));
+    }
+    let Some(filter) = operation.child("stream-xpath-filter") else {
+        return Ok(None);
+    };
+    let unsupported = |why: String| {
+        refusal(
+            ErrorTag::InvalidValue,
+            "ietf-subscribed-notifications:filter-unsupported",
+            format!("the stream XPath filter {:?}: {why}", filter.text.trim()),
+        )
+    };
+    let bindings = rfc3535_wire::tree::prefix_bindings_at(message, "stream-xpath-filter")
+        .map_err(|e| unsupported(e.to_string()))?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let expression = shared
+        .with_schema(|schema| schema.module_prefixed(filter.text.trim(), &bindings))?
+        .map_err(|finding| unsupported(finding.to_string()))?;
+    Ok(Some(EventFilter::XPath(expression)))
+}
+
+fn date_and_time(element: &Element, name: &str) -> Result<Option<SystemTime>, RpcError> {
+    element
+        .child(name)
+        .map(|time| {
+            humantime::parse_rfc3339_weak(time.text.trim()).map_err(|e| {
+                RpcError::application(
+                    ErrorTag::InvalidValue,
+                    format!("{name} {:?} is not a date-and-time: {e}", time.text),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Reads a subscription to the event stream into its terms, or its refusal.
+fn stream_terms_of(
+    shared: &Shared,
+    operation: &Element,
+    message: &str,
+) -> Result<StreamTerms, RpcError> {
+    let name = operation.child("stream").map_or("", |s| s.text.trim());
+    if name != "NETCONF" {
+        return Err(refusal(
+            ErrorTag::InvalidValue,
+            "ietf-subscribed-notifications:stream-unavailable",
+            format!("no event stream {name:?}: this device has NETCONF"),
+        ));
+    }
+    let filter = event_filter_of(shared, operation, message)?;
+    let replay_start = date_and_time(operation, "replay-start-time")?;
+    let stop = date_and_time(operation, "stop-time")?;
+    let now = SystemTime::now();
+    if replay_start.is_some_and(|start| start >= now) {
+        return Err(refusal(
+            ErrorTag::InvalidValue,
+            "ietf-subscribed-notifications:replay-unsupported",
+            "replay-start-time is not in the past: there is nothing to replay from it",
+        ));
+    }
+    if stop.is_some_and(|stop| stop <= replay_start.unwrap_or(now)) {
+        return Err(RpcError::application(
+            ErrorTag::InvalidValue,
+            "stop-time must come after replay-start-time, or be in the future without one",
+        ));
+    }
+    Ok(StreamTerms {
+        filter,
+        replay_start,
+        stop,
+    })
+}
+
 fn period_unsupported(period: u32, minimum: u32) -> RpcError {
     let mut error = refusal(
         ErrorTag::InvalidValue,
@@ -157,14 +298,12 @@ fn period_unsupported(period: u32, minimum: u32) -> RpcError {
 }
 
 /// Reads an `establish-subscription` into the terms the device accepts, or its refusal.
-fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<Terms, RpcError> {
-    if operation.child("stream").is_some() {
-        return Err(refusal(
-            ErrorTag::InvalidValue,
-            "ietf-subscribed-notifications:stream-unavailable",
-            "this device offers no event stream to subscribed notifications",
-        ));
-    }
+fn accepted(
+    shared: &Shared,
+    operation: &Element,
+    message: &str,
+    minimum_period: u32,
+) -> Result<Accepted, RpcError> {
     if let Some(encoding) = operation.child("encoding") {
         let identity = encoding.text.trim().rsplit(':').next().unwrap_or_default();
         if identity != "encode-xml" {
@@ -175,6 +314,14 @@ fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<T
             ));
         }
     }
+    if operation.child("stream").is_some() {
+        return stream_terms_of(shared, operation, message).map(Accepted::Stream);
+    }
+    terms_of(operation, message, minimum_period).map(Accepted::Datastore)
+}
+
+/// Reads an `establish-subscription` to a datastore into its terms, or its refusal.
+fn terms_of(operation: &Element, message: &str, minimum_period: u32) -> Result<Terms, RpcError> {
     let Some(datastore) = operation.child("datastore") else {
         return Err(RpcError::application(
             ErrorTag::MissingElement,
@@ -246,8 +393,13 @@ impl Publisher {
 
     /// Whether the device would accept an `establish-subscription`, before any session
     /// starts it.
-    pub(crate) fn check(&self, operation: &Element, message: &str) -> Result<(), RpcError> {
-        terms_of(operation, message, self.minimum_period).map(|_| ())
+    pub(crate) fn check(
+        &self,
+        shared: &Shared,
+        operation: &Element,
+        message: &str,
+    ) -> Result<(), RpcError> {
+        accepted(shared, operation, message, self.minimum_period).map(|_| ())
     }
 }
 
@@ -317,16 +469,28 @@ impl Publisher {
         operation: &Element,
         message: &str,
         outbox: Outbox,
-    ) -> Result<u32, RpcError> {
-        let terms = terms_of(operation, message, self.minimum_period)?;
+    ) -> Result<Established, RpcError> {
         let user = shared.user_of(session).unwrap_or_default();
+        let terms = match accepted(shared, operation, message, self.minimum_period)? {
+            Accepted::Datastore(terms) => terms,
+            Accepted::Stream(terms) => {
+                let earliest = shared.events.aged().unwrap_or(shared.events.created);
+                let replay_revision = terms
+                    .replay_start
+                    .filter(|start| *start < earliest)
+                    .map(|_| earliest);
+                let (id, commands) = self.register(session, true, false);
+                tokio::spawn(relay(Arc::clone(shared), id, user, terms, outbox, commands));
+                return Ok(Established {
+                    id,
+                    replay_revision,
+                });
+            }
+        };
         // A selection the device cannot evaluate is refused now, not found out later.
         let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-        let (control, commands) = mpsc::unbounded_channel();
-        if let Ok(mut live) = self.live.lock() {
-            live.insert(id, Handle { session, control });
-        }
+        let on_change = matches!(terms.trigger, Trigger::OnChange { .. });
+        let (id, commands) = self.register(session, false, on_change);
         tokio::spawn(publish(
             Arc::clone(shared),
             Subscriber { id, user, initial },
@@ -334,17 +498,49 @@ impl Publisher {
             outbox,
             commands,
         ));
-        Ok(id)
+        Ok(Established {
+            id,
+            replay_revision: None,
+        })
+    }
+
+    /// A new subscription of `session`: its id, and the receiving end of its controls.
+    fn register(
+        &self,
+        session: u32,
+        stream: bool,
+        on_change: bool,
+    ) -> (u32, mpsc::UnboundedReceiver<Control>) {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let (control, commands) = mpsc::unbounded_channel();
+        if let Ok(mut live) = self.live.lock() {
+            live.insert(
+                id,
+                Handle {
+                    session,
+                    stream,
+                    on_change,
+                    control,
+                },
+            );
+        }
+        (id, commands)
     }
 
     /// `modify-subscription` of a subscription the session made.
     pub(crate) fn modify(
         &self,
+        shared: &Shared,
         session: u32,
         operation: &Element,
         message: &str,
     ) -> Result<(), RpcError> {
         let id = subscription_id(operation)?;
+        let stream = self
+            .live
+            .lock()
+            .ok()
+            .and_then(|live| live.get(&id).map(|handle| handle.stream));
         // The module's `target` choice is mandatory in the request (RFC 8639's
         // subscription-policy-modifiable).
         let targeted = [
@@ -360,10 +556,20 @@ impl Publisher {
                 "modify-subscription names no target (its datastore, or its stream's filter): the target choice is mandatory",
             ));
         }
+        if stream == Some(operation.child("datastore").is_some()) {
+            return Err(RpcError::application(
+                ErrorTag::InvalidValue,
+                "modify-subscription names a target of another kind than the subscription's (a datastore for a stream subscription, or a stream filter for a datastore one)",
+            ));
+        }
         let mut modification = Modification {
             selection: selection_of(operation, message),
             ..Modification::default()
         };
+        if stream == Some(true) {
+            modification.filter = event_filter_of(shared, operation, message)?;
+            modification.stop = date_and_time(operation, "stop-time")?;
+        }
         if let Some(periodic) = operation.child("periodic") {
             let period = centiseconds(periodic, "period")?;
             let minimum = self.minimum_period.max(1);
@@ -380,6 +586,24 @@ impl Publisher {
             |handle| handle.session == session,
             Control::Modify(modification),
         )
+    }
+
+    /// `resync-subscription` (RFC 8641 §4.4.4) of one of the session's on-change
+    /// subscriptions: its whole selection is sent again.
+    pub(crate) fn resync(&self, session: u32, operation: &Element) -> Result<(), RpcError> {
+        let id = subscription_id(operation)?;
+        self.tell(
+            id,
+            |handle| handle.session == session && handle.on_change,
+            Control::Resync,
+        )
+        .map_err(|_| {
+            refusal(
+                ErrorTag::InvalidValue,
+                "ietf-yang-push:no-such-subscription-resync",
+                format!("no on-change subscription {id} of this session"),
+            )
+        })
     }
 
     /// `delete-subscription`: the session's own subscription ends; the reply says so.
@@ -507,7 +731,11 @@ async fn publish(
         let command = tokio::select! {
             command = commands.recv() => command,
             () = tokio::time::sleep_until(next) => {
-                let contents = read_selection(&shared, &user, terms.operational, terms.selection.as_ref());
+                // The fault push-selection-ignored: a periodic update of the whole datastore.
+                let selection = terms.selection.as_ref().filter(|_| {
+                    !(faults.push_selection_ignored && matches!(terms.trigger, Trigger::Periodic { .. }))
+                });
+                let contents = read_selection(&shared, &user, terms.operational, selection);
                 let Ok(mut contents) = contents else { return };
                 if faults.push_update_stale && matches!(terms.trigger, Trigger::Periodic { .. }) {
                     // The fault: the selection as it was when the subscription began.
@@ -577,6 +805,18 @@ async fn publish(
                 }
                 return;
             }
+            Some(Control::Resync) => {
+                let Ok(contents) =
+                    read_selection(&shared, &user, terms.operational, terms.selection.as_ref())
+                else {
+                    return;
+                };
+                if outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                    return;
+                }
+                // Changes are reported from what the resynchronisation sent.
+                last = Some(contents);
+            }
             Some(Control::Modify(modification)) => {
                 if let Some(selection) = modification.selection {
                     terms.selection = Some(selection);
@@ -594,6 +834,121 @@ async fn publish(
                     }
                 }
                 let _ = outbox.try_send(state_change("subscription-modified", id, None));
+            }
+        }
+    }
+}
+
+/// The notification for an event of the stream, if the subscriber may receive it (its access
+/// rules) and the subscription's filter selects it (unless under the stream-filter-ignored
+/// fault).
+fn relayed(
+    shared: &Shared,
+    user: &str,
+    filter: Option<&EventFilter>,
+    event: &crate::events::Event,
+) -> Option<String> {
+    if !crate::session::may_receive(shared, user, event) {
+        return None;
+    }
+    match filter.filter(|_| !shared.faults.stream_filter_ignored) {
+        None => Some(event.to_xml()),
+        Some(EventFilter::Subtree(filter)) => event.filtered(Some(filter)),
+        Some(EventFilter::XPath(expression)) => {
+            let message = event.to_xml();
+            matches!(
+                shared.with_schema(|s| s.notification_selected(&message, expression)),
+                Ok(Ok(true))
+            )
+            .then_some(message)
+        }
+    }
+}
+
+/// The instant a time of day falls on, for timers (now, for a time already past).
+fn instant_of(time: SystemTime) -> Instant {
+    Instant::now() + time.duration_since(SystemTime::now()).unwrap_or_default()
+}
+
+/// Relays the event stream to one subscription: its replay first (ended by
+/// `replay-completed`), then every event as it happens, until it is told to end, its stop
+/// time comes, or its session goes. Events wait for room in the session's queue rather than
+/// being dropped: an event stream, unlike a periodic update, has no next one to make up for it.
+async fn relay(
+    shared: Arc<Shared>,
+    id: u32,
+    user: String,
+    mut terms: StreamTerms,
+    outbox: Outbox,
+    mut commands: mpsc::UnboundedReceiver<Control>,
+) {
+    let (past, mut feed) = shared.events.subscribe(terms.replay_start);
+    // The fault replay-ignored: a start time is accepted and nothing replayed.
+    if terms.replay_start.is_some() && !shared.faults.replay_ignored {
+        for event in past {
+            if terms.stop.is_some_and(|stop| event.time > stop) {
+                break;
+            }
+            if let Some(message) = relayed(&shared, &user, terms.filter.as_ref(), &event) {
+                if outbox.send(message).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if outbox
+            .send(state_change("replay-completed", id, None))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    loop {
+        let stop = terms.stop.map(instant_of);
+        let stopped = async {
+            match stop {
+                Some(stop) => tokio::time::sleep_until(stop).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            command = commands.recv() => match command {
+                None => return,
+                Some(Control::End(reason)) => {
+                    if let Some(reason) = reason {
+                        let _ = outbox.try_send(state_change("subscription-terminated", id, Some(reason)));
+                    }
+                    return;
+                }
+                // Only on-change subscriptions are resynchronised.
+                Some(Control::Resync) => {}
+                Some(Control::Modify(modification)) => {
+                    if let Some(filter) = modification.filter {
+                        terms.filter = Some(filter);
+                    }
+                    if let Some(stop) = modification.stop {
+                        terms.stop = Some(stop);
+                    }
+                    let _ = outbox.try_send(state_change("subscription-modified", id, None));
+                }
+            },
+            event = feed.recv() => match event {
+                Ok(event) => {
+                    if terms.stop.is_some_and(|stop| event.time > stop) {
+                        continue;
+                    }
+                    if let Some(message) = relayed(&shared, &user, terms.filter.as_ref(), &event) {
+                        if outbox.send(message).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            () = stopped => {
+                shared.push.forget(id);
+                return;
             }
         }
     }

@@ -51,15 +51,20 @@ struct Subscription {
     filter: Option<Vec<Element>>,
 }
 
-/// The notification to send for an event: none if the filter selects nothing of it.
-fn filtered(event: &Event, filter: Option<&[Element]>) -> Option<String> {
-    let Some(filter) = filter else {
-        return Some(event.to_xml());
-    };
-    let body = Element::parse(&event.body).ok()?;
-    let selected = crate::filter::apply(std::slice::from_ref(&body), filter);
-    (!selected.is_empty())
-        .then(|| notification(event.time, &rfc3535_wire::tree::fragment_xml(&selected)))
+/// The output of an accepted `establish-subscription` (RFC 8639): its id, and where a replay
+/// starts later than asked, where it starts.
+fn established_reply(established: &crate::push::Established) -> String {
+    let ns = rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS;
+    let revision = established
+        .replay_revision
+        .map(|time| {
+            format!(
+                "<replay-start-time-revision xmlns=\"{ns}\">{}</replay-start-time-revision>",
+                humantime::format_rfc3339_micros(time)
+            )
+        })
+        .unwrap_or_default();
+    format!("<id xmlns=\"{ns}\">{}</id>{revision}", established.id)
 }
 
 /// The next event of a subscription, or never without one.
@@ -187,7 +192,7 @@ where
                     }
                 } else if may_receive(&shared, &user, &event) {
                     let filter = subscription.as_ref().and_then(|s| s.filter.as_deref());
-                    if let Some(message) = filtered(&event, filter) {
+                    if let Some(message) = event.filtered(filter) {
                         shared.count(session, |c| c.out_notifications += 1);
                         if !send(&mut writer, framing, &message).await {
                             break;
@@ -279,13 +284,7 @@ where
                             .push
                             .establish(&shared, session, operation, &text, outbox.clone())
                     }) {
-                        Some(Ok(id)) => (
-                            format!(
-                                "<id xmlns=\"{}\">{id}</id>",
-                                rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS
-                            ),
-                            false,
-                        ),
+                        Some(Ok(established)) => (established_reply(&established), false),
                         Some(Err(error)) => {
                             shared.count(session, |c| c.out_rpc_errors += 1);
                             (unidentified(&shared, error).to_xml(), false)
@@ -316,7 +315,7 @@ where
                             .into_iter()
                             .filter(|e| stop.is_none_or(|stop| e.time <= stop))
                             .filter(|e| may_receive(&shared, &user, e))
-                            .filter_map(|e| filtered(&e, filter.as_deref()))
+                            .filter_map(|e| e.filtered(filter.as_deref()))
                             .collect();
                         stop_after_replay = stop.is_some_and(|stop| stop <= SystemTime::now());
                         if start.is_some() && !shared.faults.replay_ignored {

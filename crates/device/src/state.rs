@@ -72,6 +72,17 @@ pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
         rfc3535_wire::ns::STREAMS,
         time(shared.started)
     ));
+    // RFC 8639's view of the same stream, for subscribed notifications.
+    let aged = shared
+        .events
+        .aged()
+        .map(|t| format!("<replay-log-aged-time>{}</replay-log-aged-time>", time(t)))
+        .unwrap_or_default();
+    xml.push_str(&format!(
+        "<streams xmlns=\"{}\"><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support/><replay-log-creation-time>{}</replay-log-creation-time>{aged}</stream></streams>",
+        rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS,
+        time(shared.events.created)
+    ));
     let in_rpcs = shared
         .statistics
         .lock()

@@ -85,11 +85,17 @@ pub enum Capability {
     YangPush,
     /// YANG-Push on-change updates: `ietf-yang-push` with its `on-change` feature (`YP-OC`).
     YangPushOnChange,
+    /// Subscribed notifications (RFC 8639): `ietf-subscribed-notifications` implemented, so
+    /// event streams can be subscribed to with `establish-subscription` (catalogue `SN`).
+    SubscribedNotifications,
+    /// Replay of an event stream to a subscription (RFC 8639 §2.4.2.1):
+    /// `ietf-subscribed-notifications` with its `replay` feature.
+    SubscribedReplay,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 36] = [
+    pub const ALL: [Capability; 38] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
@@ -117,6 +123,8 @@ impl Capability {
         Capability::RestconfWithOrigin,
         Capability::RollbackOnError,
         Capability::Startup,
+        Capability::SubscribedNotifications,
+        Capability::SubscribedReplay,
         Capability::Url,
         Capability::Validate,
         Capability::WithDefaults,
@@ -167,6 +175,8 @@ impl Capability {
             Capability::RestconfJsonStream => "restconf-json-stream",
             Capability::YangPush => "yang-push",
             Capability::YangPushOnChange => "yang-push-on-change",
+            Capability::SubscribedNotifications => "subscribed-notifications",
+            Capability::SubscribedReplay => "subscribed-notifications-replay",
         }
     }
 
@@ -254,6 +264,9 @@ impl Capability {
                 Some("ietf-netconf-nmda")
             }
             Capability::YangPush | Capability::YangPushOnChange => Some("ietf-yang-push"),
+            Capability::SubscribedNotifications | Capability::SubscribedReplay => {
+                Some("ietf-subscribed-notifications")
+            }
             _ => None,
         }
     }
@@ -264,6 +277,7 @@ impl Capability {
             Capability::NmdaOrigin => Some("origin"),
             Capability::NmdaWithDefaults => Some("with-defaults"),
             Capability::YangPushOnChange => Some("on-change"),
+            Capability::SubscribedReplay => Some("replay"),
             _ => None,
         }
     }

@@ -17,7 +17,7 @@ const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:
 const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
 
 /// Capabilities whose claim is the implementation of a module.
-const MODULE_BACKED: [Capability; 8] = [
+const MODULE_BACKED: [Capability; 10] = [
     Capability::Nacm,
     Capability::Monitoring,
     Capability::NetconfNotifications,
@@ -26,6 +26,8 @@ const MODULE_BACKED: [Capability; 8] = [
     Capability::NmdaWithDefaults,
     Capability::YangPush,
     Capability::YangPushOnChange,
+    Capability::SubscribedNotifications,
+    Capability::SubscribedReplay,
 ];
 
 /// A module a device implements, as it announced it.

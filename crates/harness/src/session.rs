@@ -226,10 +226,28 @@ pub fn config_differences(
     first: &str,
     second: &str,
 ) -> Result<Vec<String>, Finding> {
+    data_differences(
+        device,
+        first,
+        second,
+        rfc3535_yang::Content::PartialConfig,
+        "a configuration read",
+    )
+}
+
+/// What differs between two readings of one device's data of a kind (`content`), as
+/// [`config_differences`] judges it; `what` names the readings in a finding.
+pub fn data_differences(
+    device: &DeviceContext,
+    first: &str,
+    second: &str,
+    content: rfc3535_yang::Content,
+    what: &str,
+) -> Result<Vec<String>, Finding> {
     if let Ok(schema) = device.schema() {
         if let Ok(schema) = schema.as_ref() {
             return schema
-                .differences(first, second, rfc3535_yang::Content::PartialConfig)
+                .differences(first, second, content)
                 .map(|d| {
                     d.into_iter()
                         .map(|d| format!("{} {}", d.operation, d.path))
@@ -237,7 +255,7 @@ pub fn config_differences(
                 })
                 .map_err(|finding| {
                     Finding::fail(format!(
-                        "a configuration read does not validate against the device's own schema: {finding}"
+                        "{what} does not validate against the device's own schema: {finding}"
                     ))
                 });
         }

@@ -185,6 +185,25 @@ impl EstablishSubscription {
         }
     }
 
+    /// A subscription to an event stream's events (RFC 8639 §2.1), those `filter` selects,
+    /// replayed from `replay_start_time` (an RFC 3339 time) when one is given.
+    pub fn stream(
+        name: impl Into<String>,
+        filter: Option<Selection>,
+        replay_start_time: Option<String>,
+    ) -> Self {
+        EstablishSubscription {
+            target: Target::Stream {
+                name: name.into(),
+                filter,
+                replay_start_time,
+            },
+            trigger: None,
+            encoding: None,
+            stop_time: None,
+        }
+    }
+
     /// The operation element.
     pub fn to_xml(&self) -> String {
         let sn = ns::SUBSCRIBED_NOTIFICATIONS;
@@ -333,6 +352,15 @@ pub fn delete_subscription(id: u32) -> String {
     format!(
         "<delete-subscription xmlns=\"{}\"><id>{id}</id></delete-subscription>",
         ns::SUBSCRIBED_NOTIFICATIONS
+    )
+}
+
+/// `resync-subscription` (RFC 8641 §4.4.4): an on-change subscriber asks for the whole
+/// selection again, as a push-update.
+pub fn resync_subscription(id: u32) -> String {
+    format!(
+        "<resync-subscription xmlns=\"{}\"><id>{id}</id></resync-subscription>",
+        ns::YANG_PUSH
     )
 }
 

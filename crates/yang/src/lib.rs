@@ -323,6 +323,28 @@ impl Schema {
             .map_err(|e| ReplyCheck::Invalid(Finding::from(e)))
     }
 
+    /// An XPath expression whose XML namespace prefixes (bound by `bindings`, RFC 6241
+    /// §8.9.1) are replaced by the names of the modules they stand for, as libyang reads
+    /// them. A prefix nothing binds, or one that names no module of the schema, is a finding.
+    pub fn module_prefixed(
+        &self,
+        expression: &str,
+        bindings: &[(String, String)],
+    ) -> Result<String, Finding> {
+        rfc3535_wire::xpath::rewrite_prefixes(expression, |prefix| {
+            let namespace = &bindings.iter().find(|(p, _)| p == prefix)?.1;
+            self.context
+                .modules(true)
+                .find(|m| m.namespace() == namespace)
+                .map(|m| m.name().to_owned())
+        })
+        .map_err(|e| Finding {
+            message: format!("{e}, or it names no module of the schema"),
+            path: None,
+            app_tag: None,
+        })
+    }
+
     /// Evaluates an XPath 1.0 expression over `xml` (a sequence of top-level elements),
     /// with the XML namespace prefixes `bindings` declares (RFC 6241 §8.9.1). A result that
     /// is not a node-set, a prefix nothing binds or that names no module of the schema, and
@@ -343,14 +365,7 @@ impl Schema {
         if expression.contains('\0') {
             return Err(finding("the XPath expression holds a NUL character".into()));
         }
-        let translated = rfc3535_wire::xpath::rewrite_prefixes(expression, |prefix| {
-            let namespace = &bindings.iter().find(|(p, _)| p == prefix)?.1;
-            self.context
-                .modules(true)
-                .find(|m| m.namespace() == namespace)
-                .map(|m| m.name().to_owned())
-        })
-        .map_err(|e| finding(format!("{e}, or it names no module of the schema")))?;
+        let translated = self.module_prefixed(expression, bindings)?;
         let data = self.parse(xml, content)?;
         if data.reference().is_none() {
             return Ok(Selection::default());

@@ -65,10 +65,12 @@ pub(crate) enum RpcOperation {
     ModifySubscription,
     DeleteSubscription,
     KillSubscription,
+    /// RFC 8641 §4.4.4.
+    ResyncSubscription,
 }
 
 impl RpcOperation {
-    const ALL: [(&'static str, &'static str, RpcOperation); 24] = [
+    const ALL: [(&'static str, &'static str, RpcOperation); 25] = [
         (ns::BASE, "get", RpcOperation::Get),
         (ns::BASE, "get-config", RpcOperation::GetConfig),
         (ns::BASE, "edit-config", RpcOperation::EditConfig),
@@ -116,6 +118,11 @@ impl RpcOperation {
             ns::SUBSCRIBED_NOTIFICATIONS,
             "kill-subscription",
             RpcOperation::KillSubscription,
+        ),
+        (
+            ns::YANG_PUSH,
+            "resync-subscription",
+            RpcOperation::ResyncSubscription,
         ),
     ];
 
@@ -236,7 +243,7 @@ pub(crate) fn handle(
             drop(stores);
             shared
                 .push
-                .check(operation, message)
+                .check(shared, operation, message)
                 .map(|()| Reply::Establish)
         }
         RpcOperation::ModifySubscription if faults.push_modify_ignored => Ok(Reply::Ok),
@@ -244,7 +251,7 @@ pub(crate) fn handle(
             drop(stores);
             shared
                 .push
-                .modify(session, operation, message)
+                .modify(shared, session, operation, message)
                 .map(|()| Reply::Ok)
         }
         // The fault: acknowledged, and nothing ends.
@@ -252,6 +259,12 @@ pub(crate) fn handle(
         RpcOperation::DeleteSubscription => {
             drop(stores);
             shared.push.delete(session, operation).map(|()| Reply::Ok)
+        }
+        // The fault: acknowledged, and no push-update follows.
+        RpcOperation::ResyncSubscription if faults.push_resync_ignored => Ok(Reply::Ok),
+        RpcOperation::ResyncSubscription => {
+            drop(stores);
+            shared.push.resync(session, operation).map(|()| Reply::Ok)
         }
         RpcOperation::KillSubscription => {
             drop(stores);

@@ -229,6 +229,7 @@ fn the_ending_requests_name_the_subscription() {
     for (xml, local) in [
         (delete_subscription(7), "delete-subscription"),
         (kill_subscription(7), "kill-subscription"),
+        (resync_subscription(7), "resync-subscription"),
         (
             ModifySubscription {
                 id: 7,
@@ -246,9 +247,44 @@ fn the_ending_requests_name_the_subscription() {
     ] {
         let tree = crate::tree::Element::parse(&xml).expect("as the fixture shows");
         assert_eq!(tree.name.local, local);
-        assert_eq!(tree.name.namespace, ns::SUBSCRIBED_NOTIFICATIONS);
+        let module = if local == "resync-subscription" {
+            ns::YANG_PUSH
+        } else {
+            ns::SUBSCRIBED_NOTIFICATIONS
+        };
+        assert_eq!(tree.name.namespace, module);
         assert_eq!(tree.child("id").expect("as the fixture shows").text, "7");
     }
+}
+
+#[test]
+fn a_stream_subscription_names_its_stream_filter_and_replay_start() {
+    let xml = EstablishSubscription::stream(
+        "NETCONF",
+        Some(Selection::Subtree(
+            "<netconf-config-change xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-notifications\"/>"
+                .to_owned(),
+        )),
+        Some("2026-12-01T10:00:00Z".to_owned()),
+    )
+    .to_xml();
+    let tree = crate::tree::Element::parse(&xml).expect("well-formed");
+    assert_eq!(tree.child("stream").expect("the stream").text, "NETCONF");
+    assert_eq!(
+        tree.child("replay-start-time")
+            .expect("the replay start")
+            .text,
+        "2026-12-01T10:00:00Z"
+    );
+    let filter = tree
+        .child("stream-subtree-filter")
+        .expect("the filter, under the stream's name for it");
+    assert_eq!(filter.name.namespace, ns::SUBSCRIBED_NOTIFICATIONS);
+    assert_eq!(filter.children[0].name.local, "netconf-config-change");
+    assert!(
+        tree.child("periodic").is_none() && tree.child("on-change").is_none(),
+        "a stream has no update trigger: {xml}"
+    );
 }
 
 #[test]
