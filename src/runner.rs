@@ -360,8 +360,15 @@ async fn tidy_up(
     let mut unchecked: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Closes a session and keeps what it leaves: its transcript and the replies in it that
     // do not validate against the device's schema.
+    let mut violations: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut keep = async |device: &DeviceContext, label: String, session: DeviceSession| {
         session.end().await;
+        violations.entry(device.id.clone()).or_default().extend(
+            session
+                .protocol_violations()
+                .into_iter()
+                .map(|v| format!("{label}: {v}")),
+        );
         let checks = rfc3535_harness::replies::check_session(device, &session);
         schema_findings
             .entry(device.id.clone())
@@ -409,6 +416,7 @@ async fn tidy_up(
         let mut record = AfterRecord {
             schema_findings: schema_findings.remove(&device.id).unwrap_or_default(),
             unchecked_replies: unchecked.remove(&device.id).unwrap_or_default(),
+            protocol_violations: violations.remove(&device.id).unwrap_or_default(),
             measurements: world.measurements.clone(),
             members: members.clone(),
             blamed: (!fleet.is_empty() && !culprits.is_empty())

@@ -7,7 +7,7 @@
 //! lock only for the time it takes to frame and write one message. When the stream ends or
 //! breaks, every waiter gets the typed reason at once; nothing waits for its timeout.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,7 +141,21 @@ struct State {
     order: Vec<String>,
     end: Option<SessionEnd>,
     dropped_notifications: u64,
+    /// Requests given up on (no reply in time, or a failure on our side): a late reply to
+    /// one of them is no violation.
+    abandoned: HashSet<String>,
+    /// The message-id of the `<close-session>` sent, if one was.
+    closing: Option<String>,
+    /// The reply to `<close-session>` came: the peer may send nothing more.
+    closed: bool,
+    /// How the peer broke the protocol, in order: the first [`MAX_VIOLATIONS`].
+    violations: Vec<String>,
+    /// How many there were in all.
+    violation_count: usize,
 }
+
+/// How many protocol violations a session keeps the text of; the rest are counted.
+const MAX_VIOLATIONS: usize = 16;
 
 impl State {
     fn take(&mut self, id: &str) -> Option<Waiter> {
@@ -149,11 +163,27 @@ impl State {
         self.order.retain(|o| o != id);
         Some(waiter)
     }
+
+    /// Gives up on a request: it is no longer waited for, and a late reply is expected.
+    fn abandon(&mut self, id: &str) {
+        if self.take(id).is_some() {
+            self.abandoned.insert(id.to_owned());
+        }
+    }
+
+    fn violation(&mut self, what: String) {
+        self.violation_count += 1;
+        if self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(what);
+        }
+    }
 }
 
 struct Shared {
     state: Mutex<State>,
     transcript: Transcript,
+    /// Woken when the session ends.
+    ended: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -172,6 +202,7 @@ impl Shared {
             state.order.clear();
             std::mem::take(&mut state.pending)
         };
+        self.ended.notify_waiters();
         self.transcript
             .record(Direction::Note, &format!("session ended: {end}"));
         for (_, waiter) in waiters {
@@ -302,6 +333,7 @@ impl Session {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             transcript,
+            ended: tokio::sync::Notify::new(),
         });
         let (notify, notifications) = mpsc::channel(options.notification_buffer.max(1));
         let reader = tokio::spawn(guarded(
@@ -387,6 +419,32 @@ impl Session {
         self.shared.lock().dropped_notifications
     }
 
+    /// How the peer broke the protocol during the session, beyond what a request's own
+    /// error says: a reply to a message-id this session never sent (or sent and already had
+    /// answered), a message after the reply to `<close-session>`, a message that is not
+    /// well-formed XML. The first few, and a count of the rest.
+    pub fn protocol_violations(&self) -> Vec<String> {
+        let state = self.shared.lock();
+        let mut out = state.violations.clone();
+        let more = state.violation_count.saturating_sub(out.len());
+        if more > 0 {
+            out.push(format!("and {more} more"));
+        }
+        out
+    }
+
+    /// Waits at most `within` for the peer to end the session (after `<close-session>`,
+    /// RFC 6241 §7.8), so that whatever it still sends is seen.
+    pub async fn wait_ended(&self, within: Duration) {
+        let notified = self.shared.ended.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.ended().is_some() {
+            return;
+        }
+        let _ = tokio::time::timeout(within, notified).await;
+    }
+
     /// The queue of notifications received on this session; `None` after the first call.
     pub fn take_notifications(&self) -> Option<mpsc::Receiver<Notification>> {
         self.notifications
@@ -454,6 +512,9 @@ impl Session {
             }
             state.pending.insert(id.clone(), tx);
             state.order.push(id.clone());
+            if operation == "close-session" {
+                state.closing = Some(id.clone());
+            }
         }
         let work = async {
             self.write_message(text).await?;
@@ -465,11 +526,11 @@ impl Session {
         match tokio::time::timeout(timeout, work).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(e)) => {
-                self.shared.lock().take(&id);
+                self.shared.lock().abandon(&id);
                 Err(e)
             }
             Err(_) => {
-                self.shared.lock().take(&id);
+                self.shared.lock().abandon(&id);
                 self.shared.transcript.record(
                     Direction::Note,
                     &format!("no reply to message-id {id} within {timeout:?}"),
@@ -572,12 +633,32 @@ fn dispatch(bytes: &[u8], shared: &Shared, notify: &mpsc::Sender<Notification>) 
     let arrived = rfc3535_wire::Arrival::now();
     let text = String::from_utf8_lossy(bytes);
     shared.transcript.record(Direction::In, &text);
+    {
+        let mut state = shared.lock();
+        if state.closed {
+            state.violation(
+                "a message came after the reply to <close-session>, which ends the session (RFC 6241 §7.8)"
+                    .to_owned(),
+            );
+        }
+    }
     match ServerMessage::parse(bytes) {
         Ok(ServerMessage::RpcReply(reply)) => {
             let waiter = {
                 let mut state = shared.lock();
+                if reply.message_id.is_some() && reply.message_id == state.closing {
+                    state.closed = true;
+                }
                 match &reply.message_id {
-                    Some(id) => state.take(id),
+                    Some(id) => {
+                        let waiter = state.take(id);
+                        if waiter.is_none() && !state.abandoned.remove(id) {
+                            state.violation(format!(
+                                "a reply carries message-id {id:?}, which answers no request of this session: never sent, or answered already (RFC 6241 §4.2)"
+                            ));
+                        }
+                        waiter
+                    }
                     // RFC 6241 §4.2 allows no message-id only when the request had none;
                     // with one request outstanding it can only be for that one.
                     None if state.order.len() == 1 => {
@@ -618,6 +699,9 @@ fn dispatch(bytes: &[u8], shared: &Shared, notify: &mpsc::Sender<Notification>) 
                 .record(Direction::Note, &format!("malformed message: {error}"));
             let waiters: Vec<Waiter> = {
                 let mut state = shared.lock();
+                state.violation(format!(
+                    "a message that is not a well-formed NETCONF message: {error}"
+                ));
                 state.order.clear();
                 state.pending.drain().map(|(_, w)| w).collect()
             };
@@ -647,6 +731,7 @@ mod tests {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             transcript: Transcript::default(),
+            ended: tokio::sync::Notify::new(),
         });
         let (waiter, waiting) = oneshot::channel();
         {

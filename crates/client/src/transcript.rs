@@ -2,8 +2,13 @@
 //! timestamps, and with secrets removed before anything is stored.
 //!
 //! Redaction happens when a message is recorded, so no copy of a secret ever sits in the
-//! transcript: registered secret strings (the SSH password, key passphrases) are replaced
-//! wherever they occur, and so is the text of elements that carry credentials by name.
+//! transcript. It removes secrets where they stand, and nothing else, so that the evidence
+//! still says what was sent: the text of XML elements and the values of JSON members that
+//! carry credentials by name, and any whole value (an element's text, an attribute's or a
+//! JSON string's value) that equals a registered secret (the SSH password, a key
+//! passphrase). A secret that is also a word of the protocol (a password `netconf`) leaves
+//! the namespaces and capabilities that hold that word as they were. HTTP `Authorization`
+//! is left out of RESTCONF transcripts by header name (`crate::restconf`).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -167,17 +172,124 @@ impl Transcript {
     }
 }
 
-/// Removes registered secrets and the text of credential elements.
+/// Removes the text of credential elements and members, and whole values equal to a
+/// registered secret.
 pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), REDACTED);
+    let mut out = if SECRET_ELEMENTS.iter().any(|name| text.contains(name)) {
+        redact_json_members(&redact_elements(text))
+    } else {
+        text.to_owned()
+    };
+    // The forms a secret takes written into XML or into a JSON string.
+    let forms: Vec<String> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .flat_map(|s| [s.clone(), xml_escaped(s), json_escaped(s)])
+        .collect();
+    if forms.iter().any(|form| out.contains(form.as_str())) {
+        out = redact_values(&out, &forms);
+    }
+    out
+}
+
+fn xml_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// A secret as a JSON string holds it (the escapes a password can need).
+fn json_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Replaces every whole value equal to one of `forms`: an element's text (surrounding
+/// white space aside) and a quoted value (an attribute's, a JSON string's). Hand-written
+/// like [`redact_elements`], for the same reasons; a value is only ever compared whole, so a
+/// secret inside a longer value (a namespace, a capability) stays.
+fn redact_values(text: &str, forms: &[String]) -> String {
+    let is_secret = |value: &str| forms.iter().any(|form| form == value);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['"', '\'', '>']) {
+        let mark = rest[at..].chars().next().unwrap_or('>');
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        if mark == '>' {
+            // Text up to the next tag.
+            let end = rest.find('<').unwrap_or(rest.len());
+            let node = &rest[..end];
+            let trimmed = node.trim();
+            if !trimmed.is_empty() && is_secret(trimmed) {
+                let lead = node.len() - node.trim_start().len();
+                out.push_str(&node[..lead]);
+                out.push_str(REDACTED);
+                out.push_str(&node[lead + trimmed.len()..]);
+            } else {
+                out.push_str(node);
+            }
+            rest = &rest[end..];
+        } else if let Some(end) = rest.find(mark) {
+            let value = &rest[..end];
+            out.push_str(if is_secret(value) { REDACTED } else { value });
+            out.push(mark);
+            rest = &rest[end + 1..];
         }
     }
-    if SECRET_ELEMENTS.iter().any(|name| out.contains(name)) {
-        out = redact_elements(&out);
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the string value of JSON members named like credentials (`"password"`, or
+/// `"module:password"`) with [`REDACTED`]; the text is not required to be whole JSON.
+fn redact_json_members(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('"') else { break };
+        let name = &rest[..close];
+        out.push_str(&rest[..=close]);
+        rest = &rest[close + 1..];
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if !SECRET_ELEMENTS.contains(&local) {
+            continue;
+        }
+        // `"name" : "value"`: the value, escaped quotes included, is the secret.
+        let after_colon = rest.trim_start().strip_prefix(':').map(str::trim_start);
+        let Some(value) = after_colon.and_then(|v| v.strip_prefix('"')) else {
+            continue;
+        };
+        let mut end = None;
+        let mut escaped = false;
+        for (index, c) in value.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = Some(index);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let skipped = rest.len() - value.len();
+        out.push_str(&rest[..skipped]);
+        match end {
+            Some(end) => {
+                out.push_str(REDACTED);
+                out.push('"');
+                rest = &value[end + 1..];
+            }
+            None => {
+                out.push_str(REDACTED);
+                rest = "";
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -229,7 +341,7 @@ mod tests {
     fn secrets_never_reach_the_transcript() {
         let transcript = Transcript::default();
         transcript.add_secret("hunter2");
-        transcript.record(Direction::In, "<a>user hunter2 said hunter2</a>");
+        transcript.record(Direction::In, "<a>hunter2</a><b k=\"hunter2\"/>");
         transcript.record(
             Direction::Out,
             "<user><name>x</name><sys:password xmlns:sys=\"urn:s\">$6$abc</sys:password></user>",
@@ -239,6 +351,37 @@ mod tests {
         assert!(!text.contains("$6$abc"), "{text}");
         assert!(text.contains("<sys:password xmlns:sys=\"urn:s\">***redacted***</sys:password>"));
         assert!(text.contains("<name>x</name>"));
+    }
+
+    #[test]
+    fn a_secret_that_is_a_protocol_word_leaves_the_evidence_intact() {
+        let transcript = Transcript::default();
+        transcript.add_secret("netconf");
+        let hello = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>";
+        transcript.record(Direction::In, hello);
+        let echoed = "<rpc-reply xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\" message-id=\"netconf\"><data><note> netconf </note><user name='netconf'/></data></rpc-reply>";
+        transcript.record(Direction::In, echoed);
+        let entries = transcript.entries();
+        assert_eq!(entries[0].text, hello, "the hello is as it came");
+        assert_eq!(
+            entries[1].text,
+            "<rpc-reply xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\" message-id=\"***redacted***\"><data><note> ***redacted*** </note><user name='***redacted***'/></data></rpc-reply>",
+            "whole values equal to the secret go, the namespace stays"
+        );
+    }
+
+    #[test]
+    fn credentials_in_json_bodies_and_escaped_secrets_are_removed() {
+        let body = r#"{"ietf-system:system":{"authentication":{"user":[{"name":"x","password":"$6$a\"b","note":"p&q"}]}}}"#;
+        let redacted = redact(body, &["p&q".to_owned()]);
+        assert_eq!(
+            redacted,
+            r#"{"ietf-system:system":{"authentication":{"user":[{"name":"x","password":"***redacted***","note":"***redacted***"}]}}}"#
+        );
+        assert_eq!(
+            redact("<note>p&amp;q</note>", &["p&q".to_owned()]),
+            "<note>***redacted***</note>"
+        );
     }
 
     #[test]

@@ -204,6 +204,10 @@ async fn silent_reply_is_a_per_rpc_timeout_and_the_session_survives() {
         read_some(&mut stream).await; // second RPC: answer it (message-id 2)
         let reply = "<rpc-reply message-id=\"2\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok/></rpc-reply>";
         send_chunked(&mut stream, reply).await;
+        // The first RPC's reply, late: the client gave up on it, so it is no violation.
+        send_chunked(&mut stream, &reply.replace("\"2\"", "\"1\"")).await;
+        read_some(&mut stream).await; // third RPC: its reply comes after the late one
+        send_chunked(&mut stream, &reply.replace("\"2\"", "\"3\"")).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     })
     .await;
@@ -223,6 +227,53 @@ async fn silent_reply_is_a_per_rpc_timeout_and_the_session_survives() {
         .transcript()
         .to_text()
         .contains("no reply to message-id 1"));
+    session
+        .rpc(&Operation::DiscardChanges)
+        .await
+        .expect("third reply");
+    assert_eq!(
+        session.protocol_violations(),
+        Vec::<String>::new(),
+        "a late reply to a request given up on is no violation"
+    );
+}
+
+fn ok_reply(message_id: &str) -> String {
+    format!("<rpc-reply message-id=\"{message_id}\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><ok/></rpc-reply>")
+}
+
+#[tokio::test]
+async fn replies_to_nothing_sent_and_messages_after_close_are_protocol_violations() {
+    let address = peer(|mut stream| async move {
+        let _ = stream.write_all(SERVER_HELLO_11.as_bytes()).await;
+        read_client_hello(&mut stream).await;
+        read_some(&mut stream).await; // message-id 1
+        send_chunked(&mut stream, &ok_reply("1")).await;
+        send_chunked(&mut stream, &ok_reply("77")).await; // never sent
+        send_chunked(&mut stream, &ok_reply("1")).await; // answered already
+        read_some(&mut stream).await; // close-session, message-id 2
+        send_chunked(&mut stream, &ok_reply("2")).await;
+        let event = "<notification xmlns=\"urn:ietf:params:xml:ns:netconf:notification:1.0\"><eventTime>2026-12-01T10:00:00Z</eventTime><x xmlns=\"urn:x\"/></notification>";
+        send_chunked(&mut stream, event).await; // after the session closed
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let session = establish(address).await.expect("hello is fine");
+    session
+        .rpc(&Operation::DiscardChanges)
+        .await
+        .expect("the first reply");
+    session
+        .rpc(&Operation::CloseSession)
+        .await
+        .expect("the close-session reply");
+    // The peer keeps the connection: the wait is bounded.
+    session.wait_ended(Duration::from_millis(500)).await;
+    let violations = session.protocol_violations();
+    assert_eq!(violations.len(), 3, "{violations:?}");
+    assert!(violations[0].contains("\"77\""), "{violations:?}");
+    assert!(violations[1].contains("\"1\""), "{violations:?}");
+    assert!(violations[2].contains("close-session"), "{violations:?}");
 }
 
 #[tokio::test]
@@ -260,6 +311,7 @@ async fn malformed_xml_reply_is_reported_to_the_waiting_rpc() {
         .expect_err("malformed");
     assert!(matches!(error, ClientError::Malformed(_)), "{error:?}");
     assert!(session.transcript().to_text().contains("malformed message"));
+    assert_eq!(session.protocol_violations().len(), 1);
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@ use crate::session::{EditMode, ManagementSession};
 
 /// How long a polite `<close-session>` may take before the session is dropped.
 const CLOSE_WITHIN: Duration = Duration::from_secs(2);
+/// How long a session is watched after the reply to `<close-session>`, for the peer to end
+/// it (and for anything it sends that it should not).
+const AFTER_CLOSE: Duration = Duration::from_millis(250);
 
 /// Opens a NETCONF session, recording its transcript.
 pub async fn open_session(options: &ConnectOptions) -> Result<Session, Finding> {
@@ -112,7 +115,13 @@ impl ManagementSession for Session {
 
     async fn end(&self) {
         if self.ended().is_none() {
-            let _ = tokio::time::timeout(CLOSE_WITHIN, self.rpc(&Operation::CloseSession)).await;
+            let closed =
+                tokio::time::timeout(CLOSE_WITHIN, self.rpc(&Operation::CloseSession)).await;
+            if matches!(closed, Ok(Ok(ref reply)) if reply.is_success()) {
+                // RFC 6241 §7.8: the server ends the session; what it still sends is seen
+                // (and is a protocol violation).
+                self.wait_ended(AFTER_CLOSE).await;
+            }
         }
         self.shutdown().await;
     }

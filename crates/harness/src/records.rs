@@ -38,6 +38,9 @@ pub struct AfterRecord {
     pub schema_findings: Vec<String>,
     /// Replies that could not be checked against the device's own schema, and why.
     pub unchecked_replies: Vec<String>,
+    /// How the device broke the protocol on the scenario's sessions beyond what a step saw
+    /// (a reply to a request never sent, a message after close-session), per session.
+    pub protocol_violations: Vec<String>,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
     /// In a fleet run that failed and named who failed it: whether this device's behaviour

@@ -394,6 +394,16 @@ impl DeviceSession {
         }
     }
 
+    /// How the device broke the protocol on this session beyond any request's own error
+    /// (NETCONF: stray replies, messages after close, malformed messages); RESTCONF's are
+    /// each a request's own.
+    pub fn protocol_violations(&self) -> Vec<String> {
+        match self {
+            DeviceSession::Netconf(session) => session.protocol_violations(),
+            DeviceSession::Restconf(_) => Vec::new(),
+        }
+    }
+
     /// The RESTCONF session, for steps about RESTCONF itself.
     pub fn restconf(&self) -> Result<&crate::restconf::RestconfSession, Finding> {
         match self {

@@ -13,6 +13,9 @@
 //! - a scenario that left no record: `error` (interrupted, or a harness bug, said which);
 //! - replies that do not validate against the device's own schema: a pass becomes a fail
 //!   (under [`SchemaFindings::Warn`] only noted in the message);
+//! - protocol violations on the scenario's sessions that no step saw (a reply to a request
+//!   never sent, a message after close-session): a pass or a fail becomes a fail as a
+//!   protocol violation, so the protocol-conformance requirement fails too;
 //! - anything the cleanup could not undo: appended to the message.
 
 use rfc3535_score::results::StepRecord;
@@ -163,6 +166,19 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
             decided.verdict = Verdict::Fail;
         }
         append(&mut decided.message, &note);
+    }
+    if !after.protocol_violations.is_empty() {
+        if matches!(decided.verdict, Verdict::Pass | Verdict::Fail) {
+            decided.verdict = Verdict::Fail;
+            decided.violation = true;
+        }
+        append(
+            &mut decided.message,
+            &format!(
+                "protocol violation: {}",
+                after.protocol_violations.join("; ")
+            ),
+        );
     }
     if !after.unchecked_replies.is_empty() {
         let count = after.unchecked_replies.len();
@@ -396,6 +412,35 @@ mod tests {
         });
         assert_eq!(decided.verdict, Verdict::Error);
         assert_eq!(decided.message, "not run: the run was interrupted");
+    }
+
+    #[test]
+    fn protocol_violations_no_step_saw_fail_the_scenario_as_violations() {
+        let after = AfterRecord {
+            protocol_violations: vec![
+                "session \"A\": a reply carries message-id \"77\", which answers no request"
+                    .to_owned(),
+            ],
+            ..AfterRecord::default()
+        };
+        for verdict in [Verdict::Pass, Verdict::Fail] {
+            let ran = record(verdict, "");
+            let decided = decide(&facts(Some(&ran), Some(&after)));
+            assert_eq!(decided.verdict, Verdict::Fail);
+            assert!(decided.violation);
+            assert!(
+                decided
+                    .message
+                    .contains("protocol violation: session \"A\""),
+                "{}",
+                decided.message
+            );
+        }
+        // A scenario the test bed could not judge stays so, with the violation noted.
+        let skipped = record(Verdict::Skipped, "no read-only account");
+        let decided = decide(&facts(Some(&skipped), Some(&after)));
+        assert_eq!(decided.verdict, Verdict::Skipped);
+        assert!(decided.message.contains("message-id \"77\""));
     }
 
     #[test]
