@@ -351,6 +351,40 @@ pub fn difference_summary(old: &str, new: &str, limit: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Found by fuzzing (fuzz/element_tree, the input as it came): a namespace URI holding a
+    /// character the writer escapes came back as its escape, since the namespaces quick-xml
+    /// resolves keep the attribute's raw text.
+    #[test]
+    fn a_namespace_holding_an_escaped_character_survives_writing() {
+        let found = r#"<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="1"><data><system xmlns="urn:ietf:params:xml:ns:yang:ietf/>ystem"><hostname>r1</hostname></system></data></rpc-reply>"#;
+        let tree = Element::parse_fragment(found).expect("well-formed");
+        let system = tree[0].find_all(&["data", "system"]);
+        assert_eq!(
+            system[0].name.namespace,
+            "urn:ietf:params:xml:ns:yang:ietf/>ystem"
+        );
+        let entity = Element::parse(r#"<system xmlns="urn:a&amp;b"/>"#).expect("well-formed");
+        assert_eq!(entity.name.namespace, "urn:a&b");
+        for tree in [tree, vec![entity]] {
+            let again =
+                Element::parse_fragment(&fragment_xml(&tree)).expect("what the tree writes parses");
+            assert_eq!(tree, again);
+        }
+    }
+
+    /// Found by fuzzing (fuzz/element_tree, the input as it came): quick-xml reads a broken
+    /// tag leniently, and an attribute "name" holding quotes and angle brackets was written
+    /// back as markup that does not parse. Such a message is malformed.
+    #[test]
+    fn an_attribute_name_holding_markup_is_malformed() {
+        let found = "<a x@@@@@@@@@@A@@@@@@@@@@@@@@@@@@\0\0\0\0\0\0\0\0\0\0\0\0\0ml:b\"><b:c\0\0\0\0\0\0\0s=\"urn:a\" xmlns:\"nr:b=\"urn:b\"><b:c x=\"0\">t\0\0\0\0amp; more</b:c><d/><![CDATA[<e>]]></a>";
+        assert!(Element::parse_fragment(found).is_err());
+        assert!(Element::parse("<a b\"c=\"1\"/>").is_err());
+        // Found next: an element name with nothing after its prefix's colon.
+        assert!(Element::parse("<axmlns: b=\"1\"/>").is_err());
+        assert!(Element::parse("<a b-c=\"1\" d.e=\"2\" f:g=\"3\" xmlns:f=\"urn:f\"/>").is_ok());
+    }
+
     #[test]
     fn prefixed_attributes_are_known_by_namespace_whatever_the_prefix() {
         let wd = "urn:ietf:params:xml:ns:netconf:default:1.0";

@@ -120,6 +120,14 @@ impl<'a> Walker<'a> {
                 Err(e) => return Err(malformed(&self.reader, e)),
             };
             let after = self.position();
+            if let Event::Start(tag) | Event::Empty(tag) = &event {
+                if !is_name(tag.name().as_ref()) {
+                    return Err(malformed(
+                        &self.reader,
+                        format!("{:?} is no element name", tag.name().as_ref()),
+                    ));
+                }
+            }
             match event {
                 Event::Start(tag) => {
                     let name_at = before + 1..before + 1 + tag.name().as_ref().len();
@@ -260,6 +268,12 @@ impl<'a> Walker<'a> {
         for attribute in tag.attributes() {
             let attribute = attribute.map_err(|e| malformed(&self.reader, e))?;
             let key = attribute.key.as_ref().to_owned();
+            if !is_name(&key) {
+                return Err(malformed(
+                    &self.reader,
+                    format!("{key:?} is no attribute name"),
+                ));
+            }
             if key == "xmlns" || key.starts_with("xmlns:") {
                 continue;
             }
@@ -312,7 +326,7 @@ impl<'a> Walker<'a> {
             .bindings()
             .filter_map(|(prefix, namespace)| match prefix {
                 quick_xml::name::PrefixDeclaration::Named(prefix) => {
-                    Some((prefix.to_owned(), namespace.0.to_owned()))
+                    Some((prefix.to_owned(), unescaped(namespace.0)))
                 }
                 quick_xml::name::PrefixDeclaration::Default => None,
             })
@@ -326,7 +340,7 @@ impl<'a> Walker<'a> {
             .bindings()
             .filter_map(|(prefix, namespace)| match prefix {
                 quick_xml::name::PrefixDeclaration::Default => {
-                    Some(namespace.0.to_owned()).filter(|n| !n.is_empty())
+                    Some(unescaped(namespace.0)).filter(|n| !n.is_empty())
                 }
                 quick_xml::name::PrefixDeclaration::Named(_) => None,
             })
@@ -368,7 +382,39 @@ impl<'a> Walker<'a> {
 
 fn namespace_of(resolved: &ResolveResult<'_>) -> String {
     match resolved {
-        ResolveResult::Bound(Namespace(ns)) => (*ns).to_owned(),
+        ResolveResult::Bound(Namespace(ns)) => unescaped(ns),
         _ => String::new(),
     }
+}
+
+/// Whether `text` can be an element or attribute name: a qualified name of Namespaces in
+/// XML §4 (one or two parts around a colon, each an `NCName`), checked for the characters
+/// that would change what the markup means when written again. quick-xml reads a tag
+/// leniently, so a key can hold quotes or angle brackets of a broken message, or an empty
+/// local part.
+fn is_name(text: &str) -> bool {
+    let nc_name = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|first| {
+            !first.is_ascii_digit() && !matches!(first, '-' | '.') && name_char(first)
+        }) && chars.all(name_char)
+    };
+    match text.split_once(':') {
+        None => nc_name(text),
+        Some((prefix, local)) => nc_name(prefix) && nc_name(local),
+    }
+}
+
+fn name_char(c: char) -> bool {
+    !c.is_whitespace()
+        && !c.is_control()
+        && !matches!(c, '"' | '\'' | '<' | '>' | '&' | '=' | '/' | ':')
+}
+
+/// A namespace URI as declared: quick-xml's resolver keeps the attribute's raw text, so an
+/// entity in it (`&amp;`, `&gt;`) is read here; a reference that is no entity stays as written.
+fn unescaped(raw: &str) -> String {
+    quick_xml::escape::unescape(raw)
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_else(|_| raw.to_owned())
 }
