@@ -69,6 +69,9 @@ pub fn apply_answers(
 
 /// An evidence file larger than this is cut in the HTML report (the file itself stays whole).
 const EVIDENCE_LIMIT: usize = 1 << 20;
+/// The most evidence one HTML report embeds; past it, files are named, not embedded, so that
+/// the report of a run against devices that send huge messages still opens.
+const EVIDENCE_TOTAL_LIMIT: usize = 64 << 20;
 
 /// When to colour the terminal matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,8 +150,16 @@ pub fn load(path: &Path) -> Result<SavedRun> {
 /// The evidence files a run names, read from its directory.
 pub fn read_evidence(results: &Results, dir: &Path) -> BTreeMap<String, String> {
     let mut evidence = BTreeMap::new();
+    let mut embedded = 0usize;
     for path in results.results.iter().flat_map(|r| &r.evidence) {
         if evidence.contains_key(path) || path.contains("..") {
+            continue;
+        }
+        if embedded >= EVIDENCE_TOTAL_LIMIT {
+            evidence.insert(
+                path.clone(),
+                format!("(not embedded: the report already holds {} MiB of evidence; the file {path} in the run directory holds it)\n", EVIDENCE_TOTAL_LIMIT >> 20),
+            );
             continue;
         }
         if let Ok(mut text) = std::fs::read_to_string(dir.join(path)) {
@@ -160,6 +171,7 @@ pub fn read_evidence(results: &Results, dir: &Path) -> BTreeMap<String, String> 
                 text.truncate(cut);
                 text.push_str("\n… (cut here in the report; the evidence file holds the rest)\n");
             }
+            embedded += text.len();
             evidence.insert(path.clone(), text);
         }
     }

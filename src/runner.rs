@@ -442,14 +442,30 @@ async fn tidy_up(
                 .cleanup_problems
                 .push(format!("cleanup could not connect: {finding}")),
         }
-        match evidence.write(&device.name, scenario, !members.is_empty(), &text) {
-            Ok(path) => record.evidence.push(path),
-            Err(error) => {
-                if let Some(observer) = &sink.observer {
-                    observer.warning(&error.to_string());
-                }
-                record.cleanup_problems.push(error.to_string());
+        let written = evidence
+            .write(&device.name, scenario, !members.is_empty(), &text)
+            .map(|written| {
+                record.evidence_summarised = written.summarised;
+                record.evidence.push(written.path);
+            });
+        // The large messages the device repeats, once: the transcripts refer to them.
+        let shared = device
+            .shared_messages
+            .take_new()
+            .into_iter()
+            .map(|(name, text)| {
+                evidence
+                    .write_shared(&device.name, &name, &text)
+                    .map(|path| record.evidence.push(path))
+            });
+        for error in std::iter::once(written)
+            .chain(shared)
+            .filter_map(Result::err)
+        {
+            if let Some(observer) = &sink.observer {
+                observer.warning(&error.to_string());
             }
+            record.cleanup_problems.push(error.to_string());
         }
         out.insert(device.id.clone(), record);
     }

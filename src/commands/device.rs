@@ -72,6 +72,7 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
                 ProfileKind::Variant => "variant",
                 ProfileKind::Fault => "fault",
                 ProfileKind::Disruptive => "disruptive",
+                ProfileKind::Load => "load",
             };
             println!("{:<24} {kind:<11} {}", profile.name, profile.summary);
         }

@@ -80,6 +80,13 @@ pub struct RunArgs {
     )]
     schema_findings: SchemaFindings,
 
+    /// The most evidence (transcripts) the run writes in full, in MiB; after it, each
+    /// scenario's transcript is summarised (headers, the start of each message, its length)
+    /// and its result says so. One message is kept up to 1 MiB whatever this says (the rest:
+    /// its length and SHA-256), and a device's repeated large messages (its hello) once.
+    #[arg(long, value_name = "MIB", default_value_t = rfc3535_harness::records::DEFAULT_EVIDENCE_BUDGET_MIB)]
+    evidence_budget: u64,
+
     /// Evidence questionnaire answers for one device (see `rfc3535 requirements
     /// --questionnaire`); repeat for several devices. Its manual requirements become pass or
     /// fail, with the evidence named.
@@ -263,6 +270,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         out: out.clone(),
         concurrency: args.concurrency,
         part: args.shard.map_or(RunPart::Whole, Shard::part),
+        evidence_budget: args.evidence_budget.saturating_mul(1 << 20),
     };
     let output = engine::execute(
         &request,

@@ -49,6 +49,11 @@ pub struct SessionOptions {
     /// as the client's hello; a short pause keeps the two apart. Set per device, never to hide
     /// a defect a scenario is checking.
     pub hello_settle: Duration,
+    /// The most of one message the transcript keeps (the rest: its length and SHA-256).
+    pub max_recorded_message: usize,
+    /// Where large messages the device repeats (its hello) are kept once for all its
+    /// sessions, if anywhere.
+    pub shared_messages: Option<Arc<crate::transcript::SharedMessages>>,
 }
 
 impl Default for SessionOptions {
@@ -61,6 +66,8 @@ impl Default for SessionOptions {
             notification_buffer: 4096,
             record_transcript: true,
             hello_settle: Duration::ZERO,
+            max_recorded_message: crate::transcript::DEFAULT_MAX_RECORDED,
+            shared_messages: None,
         }
     }
 }
@@ -295,7 +302,7 @@ impl Session {
             Ok(Some(Err(e))) => return Err(SessionEnd::from(e).error()),
             Ok(Some(Ok(bytes))) => {
                 let text = String::from_utf8_lossy(&bytes);
-                transcript.record(Direction::In, &text);
+                transcript.record_server_hello(&text);
                 let hello = Hello::parse(&text).map_err(ClientError::BadHello)?;
                 if hello.session_id.is_none() {
                     return Err(ClientError::BadHello(MessageError::Invalid {

@@ -275,6 +275,10 @@ pub async fn connect_with_transcript(
     options: &ConnectOptions,
     transcript: Transcript,
 ) -> Result<Session, ClientError> {
+    transcript.limit(
+        options.session.max_recorded_message,
+        options.session.shared_messages.clone(),
+    );
     match &options.auth {
         Auth::Password(p) => transcript.add_secret(p.expose_secret()),
         Auth::KeyFile {

@@ -17,6 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 /// What replaces a secret.
 pub const REDACTED: &str = "***redacted***";
 
+/// How much of one message a transcript keeps by default: the rest is replaced by its length
+/// and SHA-256, so that a device sending huge messages cannot fill memory or disk.
+pub const DEFAULT_MAX_RECORDED: usize = 1 << 20;
+
+/// Messages at least this large are candidates for [`SharedMessages`].
+const SHARE_FROM: usize = 64 * 1024;
+
 /// Local names of elements whose text is a credential in common YANG models (ietf-system user
 /// passwords, RADIUS/TACACS shared secrets, keychain keys).
 const SECRET_ELEMENTS: &[&str] = &[
@@ -67,6 +74,97 @@ struct Inner {
     secrets: Vec<String>,
     entries: Vec<Entry>,
     enabled: bool,
+    /// The most of one message kept.
+    max_recorded: usize,
+    /// Where large messages seen before are kept once, if anywhere.
+    shared: Option<Arc<SharedMessages>>,
+}
+
+/// Large messages a device sends in every session (its hello, its YANG library), kept once
+/// per device: a transcript records a reference to the kept copy instead (its length and
+/// SHA-256), and the evidence writer writes each copy once ([`SharedMessages::take_new`]).
+#[derive(Debug, Default)]
+pub struct SharedMessages {
+    inner: Mutex<SharedInner>,
+}
+
+#[derive(Debug, Default)]
+struct SharedInner {
+    /// The digests of the messages kept so far.
+    known: std::collections::HashSet<String>,
+    /// Copies not yet written: (file name, text).
+    unwritten: Vec<(String, String)>,
+}
+
+impl SharedMessages {
+    /// The transcript entry for a large message: a reference to its one kept copy (made now
+    /// if it is new, cut at `max_recorded` like any message).
+    fn reference(&self, text: &str, max_recorded: usize) -> String {
+        let digest = sha256_hex(text);
+        let name = format!("{}.xml", &digest[..16]);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.known.insert(digest.clone()) {
+            inner
+                .unwritten
+                .push((name.clone(), cut(text, max_recorded)));
+        }
+        format!(
+            "<!-- rfc3535: a message of {} bytes, sha256 {digest}, kept once for this device as shared/{name} -->",
+            text.len()
+        )
+    }
+
+    /// The copies made since the last call, to be written once: (file name, text).
+    pub fn take_new(&self) -> Vec<(String, String)> {
+        std::mem::take(
+            &mut self
+                .inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwritten,
+        )
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A hello with its session-id's value taken out (what every session's hello of a device
+/// shares), and that value.
+fn without_session_id(hello: &str) -> (String, String) {
+    let Some(open) = hello.find("session-id>") else {
+        return (hello.to_owned(), String::new());
+    };
+    let value_at = open + "session-id>".len();
+    let Some(length) = hello[value_at..].find('<') else {
+        return (hello.to_owned(), String::new());
+    };
+    let value = hello[value_at..value_at + length].trim().to_owned();
+    let stable = format!("{}{}", &hello[..value_at], &hello[value_at + length..]);
+    (stable, value)
+}
+
+/// At most `max` bytes of a message (at a character boundary), the rest replaced by a note
+/// of its length and SHA-256.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n<!-- rfc3535: cut at {end} of {} bytes; the whole message's sha256 {} -->",
+        &text[..end],
+        text.len(),
+        sha256_hex(text)
+    )
 }
 
 /// A shared, append-only transcript. Clones record into the same transcript.
@@ -90,8 +188,18 @@ impl Transcript {
                 secrets: Vec::new(),
                 entries: Vec::new(),
                 enabled,
+                max_recorded: DEFAULT_MAX_RECORDED,
+                shared: None,
             })),
         }
+    }
+
+    /// Keeps at most `max_recorded` bytes of a message, and (with `shared`) large messages
+    /// once per device.
+    pub fn limit(&self, max_recorded: usize, shared: Option<Arc<SharedMessages>>) {
+        let mut inner = self.lock();
+        inner.max_recorded = max_recorded.max(1);
+        inner.shared = shared;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -112,12 +220,38 @@ impl Transcript {
         if !inner.enabled && direction != Direction::Note {
             return;
         }
-        let text = redact(text, &inner.secrets);
+        let text = cut(&redact(text, &inner.secrets), inner.max_recorded);
         let elapsed = inner.started.elapsed();
         inner.entries.push(Entry {
             at: SystemTime::now(),
             elapsed,
             direction,
+            text,
+        });
+    }
+
+    /// Records the server's `<hello>`. A large one (a device can announce megabytes of
+    /// capabilities) is kept once for all the device's sessions when the transcript shares
+    /// messages: the copies differ only in their session-id, which the entry gives.
+    pub fn record_server_hello(&self, text: &str) {
+        let mut inner = self.lock();
+        if !inner.enabled {
+            return;
+        }
+        let text = redact(text, &inner.secrets);
+        let text = match &inner.shared {
+            Some(shared) if text.len() >= SHARE_FROM => {
+                let (stable, session_id) = without_session_id(&text);
+                let reference = shared.reference(&stable, inner.max_recorded);
+                format!("{reference}\n<!-- rfc3535: this session's session-id: {session_id} -->")
+            }
+            _ => cut(&text, inner.max_recorded),
+        };
+        let elapsed = inner.started.elapsed();
+        inner.entries.push(Entry {
+            at: SystemTime::now(),
+            elapsed,
+            direction: Direction::In,
             text,
         });
     }
@@ -382,6 +516,38 @@ mod tests {
             redact("<note>p&amp;q</note>", &["p&q".to_owned()]),
             "<note>***redacted***</note>"
         );
+    }
+
+    #[test]
+    fn a_huge_message_is_cut_and_a_repeated_one_kept_once() {
+        let shared = Arc::new(SharedMessages::default());
+        let hello = format!("<hello>{}</hello>", "c".repeat(200_000));
+        for session in 1..=3 {
+            let transcript = Transcript::default();
+            transcript.limit(1000, Some(Arc::clone(&shared)));
+            let hello = format!("{hello}<session-id>{session}</session-id>");
+            transcript.record_server_hello(&hello);
+            transcript.record(Direction::In, &"é".repeat(5000));
+            let entries = transcript.entries();
+            assert!(
+                entries[0]
+                    .text
+                    .contains("kept once for this device as shared/")
+                    && entries[0].text.contains(&format!("session-id: {session}")),
+                "{}",
+                entries[0].text
+            );
+            assert!(
+                entries[1].text.len() < 1200,
+                "cut: {}",
+                entries[1].text.len()
+            );
+            assert!(entries[1].text.contains("cut at 1000 of 10000 bytes"));
+        }
+        let kept = shared.take_new();
+        assert_eq!(kept.len(), 1, "one copy for three sessions");
+        assert!(kept[0].1.len() < 1200 && kept[0].1.starts_with("<hello>ccc"));
+        assert!(shared.take_new().is_empty());
     }
 
     #[test]

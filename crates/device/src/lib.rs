@@ -587,12 +587,26 @@ impl Shared {
         capabilities
     }
 
+    /// How many bytes the huge-messages load adds to the hello.
+    pub const HUGE_HELLO: usize = 20 << 20;
+    /// How many bytes of comment the huge-messages load adds to each data reply.
+    pub const HUGE_REPLY: usize = 10 << 20;
+
     pub fn hello(&self, session: u32) -> String {
         let capabilities: String = self
             .capabilities()
             .iter()
             .map(|c| format!("<capability>{c}</capability>"))
             .collect();
+        // The load huge-messages: one capability URI of about 20 MB.
+        let capabilities = if self.faults.huge_messages {
+            format!(
+                "{capabilities}<capability>urn:example:rfc3535-vendor:padding:1.0?filler={}</capability>",
+                "x".repeat(Self::HUGE_HELLO)
+            )
+        } else {
+            capabilities
+        };
         format!(
             "<hello xmlns=\"{}\"><capabilities>{capabilities}</capabilities><session-id>{session}</session-id></hello>",
             rfc3535_wire::ns::BASE

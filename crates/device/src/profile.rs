@@ -216,6 +216,10 @@ pub struct Faults {
     /// A subscription to the event stream (RFC 8639) is sent every event, whatever its
     /// filter selects.
     pub stream_filter_ignored: bool,
+    /// Not a protocol fault, a load: the hello carries one vendor capability of about 20 MB,
+    /// and every `<data>` reply about 10 MB of comment, so that what the harness keeps of a
+    /// device's messages is seen to stay bounded.
+    pub huge_messages: bool,
     /// A RESTCONF event stream's `filter` is accepted and ignored: every event is sent (RFC
     /// 8040 §4.8.4).
     pub restconf_filter_ignored: bool,
@@ -236,6 +240,9 @@ pub enum ProfileKind {
     /// Breaks the conversation itself (slow, malformed or cut replies): what it breaks fails,
     /// and the run must go on.
     Disruptive,
+    /// Not a fault: a load on the harness (huge messages), judged by what the harness keeps
+    /// of the device (memory, evidence), not by verdicts.
+    Load,
 }
 
 /// A named profile.
@@ -336,6 +343,7 @@ const NONE: Faults = Faults {
     push_selection_ignored: false,
     push_resync_ignored: false,
     stream_filter_ignored: false,
+    huge_messages: false,
 };
 
 /// Every profile, compliant first.
@@ -660,6 +668,15 @@ pub const PROFILES: &[Profile] = &[
             ..NONE
         },
         kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "huge-messages",
+        summary: "sends a hello of about 20 MB (one vendor capability) and pads every data reply with about 10 MB of comment",
+        faults: Faults {
+            huge_messages: true,
+            ..NONE
+        },
+        kind: ProfileKind::Load,
     },
     Profile {
         name: "restconf-action-in-any-datastore",

@@ -277,6 +277,11 @@ where
                     ),
                     Ok(Reply::Ok) => ("<ok/>".to_owned(), false),
                     Ok(Reply::Close) => ("<ok/>".to_owned(), true),
+                    // The load huge-messages: a data reply padded with a comment.
+                    Ok(Reply::Data(data)) if shared.faults.huge_messages => (
+                        format!("<data><!-- {} -->{data}</data>", "x".repeat(Shared::HUGE_REPLY)),
+                        false,
+                    ),
                     Ok(Reply::Data(data)) => (format!("<data>{data}</data>"), false),
                     Ok(Reply::Raw(raw)) => (raw, false),
                     Ok(Reply::Establish) => match rpc.children.first().map(|operation| {

@@ -15,6 +15,17 @@ pub enum Access {
 }
 
 impl Access {
+    /// Sessions opened with these settings keep the large messages the device repeats (its
+    /// hello) once in `shared`, instead of in every transcript.
+    pub fn share_messages(
+        &mut self,
+        shared: &std::sync::Arc<rfc3535_client::transcript::SharedMessages>,
+    ) {
+        if let Access::Netconf(options) = self {
+            options.session.shared_messages = Some(std::sync::Arc::clone(shared));
+        }
+    }
+
     /// The protocol these settings reach.
     pub fn protocol(&self) -> Protocol {
         match self {

@@ -331,6 +331,22 @@ impl Capability {
     }
 }
 
+/// The longest capability URI the results keep whole.
+pub const MAX_KEPT_URI: usize = 1024;
+
+/// A capability URI as the results keep it: a longer one than [`MAX_KEPT_URI`] (a device can
+/// announce megabytes) is cut, with its length, so that results and reports stay small.
+pub fn kept_uri(uri: &str) -> String {
+    if uri.len() <= MAX_KEPT_URI {
+        return uri.to_owned();
+    }
+    let mut end = MAX_KEPT_URI;
+    while !uri.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... (cut: {} bytes in all)", &uri[..end], uri.len())
+}
+
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.tag_name())
@@ -453,6 +469,18 @@ impl FromStr for Capability {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_capability_uri_is_kept_cut_with_its_length() {
+        let huge = format!("urn:example:padding:1.0?filler={}", "x".repeat(5000));
+        let kept = kept_uri(&huge);
+        assert!(kept.len() < MAX_KEPT_URI + 64, "{}", kept.len());
+        assert!(kept.ends_with(&format!("(cut: {} bytes in all)", huge.len())));
+        assert_eq!(
+            kept_uri("urn:ietf:params:netconf:base:1.1"),
+            "urn:ietf:params:netconf:base:1.1"
+        );
+    }
 
     #[test]
     fn every_capability_round_trips_and_all_is_in_name_order() {

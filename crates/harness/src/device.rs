@@ -45,6 +45,9 @@ pub struct DeviceContext {
     pub served_modules: std::sync::Mutex<std::collections::BTreeMap<String, Option<String>>>,
     /// The schema's shape, made once on first use (RESTCONF builds its API paths from it).
     pub shape: std::sync::OnceLock<Option<std::sync::Arc<rfc3535_yang::Shape>>>,
+    /// Large messages the device repeats in every session (its hello), kept once for the
+    /// evidence (`evidence/<device>/shared/`) and referenced from transcripts.
+    pub shared_messages: std::sync::Arc<rfc3535_client::transcript::SharedMessages>,
 }
 
 /// Why scenarios may not write a device's sandbox: they are skipped, saying this.
@@ -263,6 +266,7 @@ pub(crate) mod tests {
             schema_dir: None,
             served_modules: Default::default(),
             shape: Default::default(),
+            shared_messages: Default::default(),
         }
     }
 

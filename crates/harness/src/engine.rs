@@ -42,6 +42,8 @@ pub struct RunRequest {
     pub concurrency: usize,
     /// Which of the selected scenarios this run makes (a part of a sharded run).
     pub part: RunPart,
+    /// The most evidence the run writes in full, in bytes (then transcripts are summarised).
+    pub evidence_budget: u64,
 }
 
 /// Which scenarios a run makes of those selected. A sharded run is device parts, each over
@@ -166,7 +168,11 @@ async fn prepare_netconf(
     prepared.claims = discovery::discover(&session).await;
     prepared.framing = Some(session.framing().version().to_owned());
     prepared.fingerprint = session.host_key_fingerprint().map(str::to_owned);
-    prepared.advertised = session.capabilities().to_vec();
+    prepared.advertised = session
+        .capabilities()
+        .iter()
+        .map(|uri| crate::capability::kept_uri(uri))
+        .collect();
     let serves_schemas = prepared.claims.claims(Capability::Monitoring);
     let context = describe(&mut prepared, &session, serves_schemas, &run_dir).await;
     session.shutdown().await;
@@ -221,12 +227,20 @@ async fn describe(
     } else {
         Ok(())
     };
+    let shared_messages =
+        std::sync::Arc::new(rfc3535_client::transcript::SharedMessages::default());
+    let mut connect = prepared.target.connect.clone();
+    connect.share_messages(&shared_messages);
+    let mut read_only = prepared.target.read_only.clone();
+    if let Some(access) = &mut read_only {
+        access.share_messages(&shared_messages);
+    }
     let mut context = DeviceContext {
         id: prepared.id(),
         name: prepared.target.name.clone(),
         protocol: prepared.target.protocol,
-        connect: prepared.target.connect.clone(),
-        read_only: prepared.target.read_only.clone(),
+        connect,
+        read_only,
         claims: prepared.claims.clone(),
         sandbox,
         sandbox_usable,
@@ -235,6 +249,7 @@ async fn describe(
         schema_dir: None,
         served_modules: Default::default(),
         shape: Default::default(),
+        shared_messages,
     };
     // A device that serves no modules (a NETCONF device without ietf-netconf-monitoring):
     // its replies are checked only when local copies of all its modules are at hand.
@@ -335,7 +350,10 @@ pub async fn execute(
         path: request.out.clone(),
         error,
     })?;
-    let evidence = Arc::new(EvidenceDir::new(&request.out));
+    let evidence = Arc::new(EvidenceDir::with_budget(
+        &request.out,
+        request.evidence_budget,
+    ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let interrupted = Arc::new(AtomicBool::new(false));
     {

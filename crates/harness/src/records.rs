@@ -41,6 +41,8 @@ pub struct AfterRecord {
     /// How the device broke the protocol on the scenario's sessions beyond what a step saw
     /// (a reply to a request never sent, a message after close-session), per session.
     pub protocol_violations: Vec<String>,
+    /// The run's evidence budget was spent: this scenario's transcripts are summarised.
+    pub evidence_summarised: bool,
     /// Devices that took part (fleet runs).
     pub members: Vec<String>,
     /// In a fleet run that failed and named who failed it: whether this device's behaviour
@@ -115,10 +117,27 @@ pub struct EvidenceError {
     pub error: std::io::Error,
 }
 
-/// Where a run writes its evidence, and a counter for file names.
+/// The evidence one run writes at most unless told otherwise (`--evidence-budget`), in MiB.
+pub const DEFAULT_EVIDENCE_BUDGET_MIB: u64 = 2048;
+
+/// One evidence file written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Its run-relative path.
+    pub path: String,
+    /// Whether the run's evidence budget was reached, so that only a summary was written.
+    pub summarised: bool,
+}
+
+/// Where a run writes its evidence, and a counter for file names. The run's evidence is
+/// bounded: once `budget` bytes are written, transcripts are summarised (each message by
+/// its header, the start of its first line and its length).
 #[derive(Debug)]
 pub struct EvidenceDir {
     pub run_dir: PathBuf,
+    /// The most bytes of evidence the run writes in full.
+    budget: u64,
+    written: std::sync::atomic::AtomicU64,
     /// Numbered per device, so a device's files are named the same whether it ran alone
     /// (a shard) or with others; the `@multi` scenarios' files in a series of their own
     /// (`fleet-NNN-...`), so that they are named the same in the fleet part of a sharded run
@@ -128,10 +147,56 @@ pub struct EvidenceDir {
 
 impl EvidenceDir {
     pub fn new(run_dir: &Path) -> Self {
+        Self::with_budget(run_dir, DEFAULT_EVIDENCE_BUDGET_MIB << 20)
+    }
+
+    /// Evidence written in full up to `budget` bytes, summarised after.
+    pub fn with_budget(run_dir: &Path, budget: u64) -> Self {
         EvidenceDir {
             run_dir: run_dir.to_owned(),
+            budget,
+            written: std::sync::atomic::AtomicU64::new(0),
             counters: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The text to write for `text`: itself while the budget lasts, else its summary.
+    fn within_budget(&self, text: &str) -> (String, bool) {
+        use std::sync::atomic::Ordering;
+        let size = u64::try_from(text.len()).unwrap_or(u64::MAX);
+        let before = self.written.fetch_add(size, Ordering::SeqCst);
+        if before.saturating_add(size) <= self.budget {
+            return (text.to_owned(), false);
+        }
+        self.written.fetch_sub(size, Ordering::SeqCst);
+        let summary = summarise(text, self.budget);
+        self.written.fetch_add(
+            u64::try_from(summary.len()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+        (summary, true)
+    }
+
+    /// Writes a message a device repeats, once, under `evidence/<device>/shared/`.
+    pub fn write_shared(
+        &self,
+        device: &str,
+        name: &str,
+        text: &str,
+    ) -> Result<String, EvidenceError> {
+        let (text, _) = self.within_budget(text);
+        let device_dir = device.replace(['/', '\\'], "_");
+        let file = name.replace(['/', '\\'], "_");
+        let relative = format!("evidence/{device_dir}/shared/{file}");
+        let path = self.run_dir.join(&relative);
+        let written = match path.parent() {
+            Some(parent) => {
+                std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, text))
+            }
+            None => std::fs::write(&path, text),
+        };
+        written.map_err(|error| EvidenceError { path, error })?;
+        Ok(relative)
     }
 
     /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path;
@@ -142,7 +207,8 @@ impl EvidenceDir {
         scenario: &str,
         fleet: bool,
         text: &str,
-    ) -> Result<String, EvidenceError> {
+    ) -> Result<Written, EvidenceError> {
+        let (text, summarised) = self.within_budget(text);
         let n = {
             let mut counters = self
                 .counters
@@ -178,8 +244,46 @@ impl EvidenceDir {
             None => std::fs::write(&path, text),
         };
         written.map_err(|error| EvidenceError { path, error })?;
-        Ok(relative)
+        Ok(Written {
+            path: relative,
+            summarised,
+        })
     }
+}
+
+/// A transcript's summary, once the run's evidence budget is spent: the `===` session
+/// headers, and for each message its `---` header, the start of its first line and its
+/// length.
+fn summarise(text: &str, budget: u64) -> String {
+    let budget = if budget >= 1 << 20 {
+        format!("{} MiB", budget >> 20)
+    } else {
+        format!("{budget} bytes")
+    };
+    let mut out = format!(
+        "(summarised: the run's evidence reached its budget of {budget}, --evidence-budget)\n"
+    );
+    let mut message: Option<(&str, usize)> = None;
+    let flush = |out: &mut String, message: &mut Option<(&str, usize)>| {
+        if let Some((first, bytes)) = message.take() {
+            let start: String = first.chars().take(160).collect();
+            out.push_str(&format!("{start} ... ({bytes} bytes)\n"));
+        }
+    };
+    for line in text.lines() {
+        if line.starts_with("=== ") || line.starts_with("--- ") {
+            flush(&mut out, &mut message);
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        match &mut message {
+            Some((_, bytes)) => *bytes += line.len() + 1,
+            None => message = Some((line, line.len() + 1)),
+        }
+    }
+    flush(&mut out, &mut message);
+    out
 }
 
 /// One device after the run prepared it.
@@ -251,25 +355,29 @@ mod tests {
         let evidence = EvidenceDir::new(dir.path());
         let first = evidence
             .write("a/netconf", "Locks: are held!", false, "x")
-            .expect("written");
+            .expect("written")
+            .path;
         assert_eq!(first, "evidence/a_netconf/001-locks-are-held.txt");
         assert_eq!(
             evidence
                 .write("b/netconf", "x", false, "y")
-                .expect("written"),
+                .expect("written")
+                .path,
             "evidence/b_netconf/001-x.txt"
         );
         assert_eq!(
             evidence
                 .write("a/netconf", "x", false, "y")
-                .expect("written"),
+                .expect("written")
+                .path,
             "evidence/a_netconf/002-x.txt"
         );
         // A fleet scenario's files are a series of their own.
         assert_eq!(
             evidence
                 .write("a/netconf", "m", true, "z")
-                .expect("written"),
+                .expect("written")
+                .path,
             "evidence/a_netconf/fleet-001-m.txt"
         );
         assert_eq!(
@@ -278,5 +386,35 @@ mod tests {
         );
         let blocked = EvidenceDir::new(&dir.path().join("evidence/a_netconf/002-x.txt"));
         assert!(blocked.write("a", "s", false, "t").is_err());
+    }
+
+    #[test]
+    fn past_its_budget_a_run_writes_summaries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let evidence = EvidenceDir::with_budget(dir.path(), 1000);
+        let transcript = format!(
+            "=== session \"A\" (session-id 3)\n--- 2026-12-01T10:00:00Z +0.1s in\n<rpc-reply>{}</rpc-reply>\n--- 2026-12-01T10:00:01Z +0.2s out\n<rpc/>\n",
+            "x".repeat(600)
+        );
+        let first = evidence
+            .write("a", "s", false, &transcript)
+            .expect("written");
+        assert!(!first.summarised);
+        let second = evidence
+            .write("a", "s", false, &transcript)
+            .expect("written");
+        assert!(second.summarised);
+        let summary = std::fs::read_to_string(dir.path().join(&second.path)).expect("the summary");
+        assert!(summary.starts_with("(summarised: "), "{summary}");
+        assert!(summary.contains("=== session \"A\" (session-id 3)"));
+        assert!(summary.contains("--- 2026-12-01T10:00:01Z +0.2s out\n<rpc/> ... (7 bytes)"));
+        assert!(
+            summary.contains("(624 bytes)") && summary.len() < 700,
+            "{summary}"
+        );
+        let shared = evidence
+            .write_shared("a/netconf", "0123.xml", "<hello/>")
+            .expect("written");
+        assert_eq!(shared, "evidence/a_netconf/shared/0123.xml");
     }
 }

@@ -16,6 +16,7 @@
 //! - protocol violations on the scenario's sessions that no step saw (a reply to a request
 //!   never sent, a message after close-session): a pass or a fail becomes a fail as a
 //!   protocol violation, so the protocol-conformance requirement fails too;
+//! - evidence summarised because the run's evidence budget was spent: said in the message;
 //! - anything the cleanup could not undo: appended to the message.
 
 use rfc3535_score::results::StepRecord;
@@ -188,6 +189,12 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
             after.unchecked_replies.join("; ")
         );
         append(&mut decided.message, &note);
+    }
+    if after.evidence_summarised {
+        append(
+            &mut decided.message,
+            "evidence summarised: the run's evidence budget was spent (--evidence-budget)",
+        );
     }
     if !after.cleanup_problems.is_empty() {
         let note = format!("cleanup: {}", after.cleanup_problems.join("; "));
