@@ -293,36 +293,32 @@ async fn subscribe_periodic(
     .await
 }
 
+/// Establishes an on-change subscription to the sandbox text in running with these terms.
+async fn establish_on_change(
+    world: &mut RunWorld,
+    session: &str,
+    dampening_period: Option<u32>,
+    sync_on_start: Option<bool>,
+    excluded_changes: Vec<rfc3535_client::wire::push::ChangeType>,
+) -> StepResult {
+    let trigger = UpdateTrigger::OnChange {
+        dampening_period,
+        sync_on_start,
+        excluded_changes,
+    };
+    establish(world, session, NmdaDatastore::Running, trigger).await
+}
+
 #[when(expr = "{string} subscribes to changes of the sandbox text in running")]
 async fn subscribe_on_change(world: &mut RunWorld, session: String) -> StepResult {
-    establish(
-        world,
-        &session,
-        NmdaDatastore::Running,
-        UpdateTrigger::OnChange {
-            dampening_period: None,
-            sync_on_start: None,
-            excluded_changes: Vec::new(),
-        },
-    )
-    .await
+    establish_on_change(world, &session, None, None, Vec::new()).await
 }
 
 #[when(
     expr = "{string} subscribes to changes of the sandbox text in running with a dampening period of {int} centiseconds"
 )]
 async fn subscribe_dampened(world: &mut RunWorld, session: String, dampening: u32) -> StepResult {
-    establish(
-        world,
-        &session,
-        NmdaDatastore::Running,
-        UpdateTrigger::OnChange {
-            dampening_period: Some(dampening),
-            sync_on_start: Some(false),
-            excluded_changes: Vec::new(),
-        },
-    )
-    .await
+    establish_on_change(world, &session, Some(dampening), Some(false), Vec::new()).await
 }
 
 #[then(
@@ -926,17 +922,8 @@ async fn fresh_update(world: &mut RunWorld) -> StepResult {
     expr = "{string} subscribes to changes of the sandbox text in running, excluding changes of value"
 )]
 async fn subscribe_excluding(world: &mut RunWorld, session: String) -> StepResult {
-    establish(
-        world,
-        &session,
-        NmdaDatastore::Running,
-        UpdateTrigger::OnChange {
-            dampening_period: None,
-            sync_on_start: Some(false),
-            excluded_changes: vec![rfc3535_client::wire::push::ChangeType::Replace],
-        },
-    )
-    .await
+    let replace = vec![rfc3535_client::wire::push::ChangeType::Replace];
+    establish_on_change(world, &session, None, Some(false), replace).await
 }
 
 #[then(expr = "nothing arrives for it within {int} seconds")]
@@ -1141,17 +1128,7 @@ async fn update_matches_get_data(world: &mut RunWorld) -> StepResult {
     expr = "{string} subscribes to changes of the sandbox text in running, without sync-on-start"
 )]
 async fn subscribe_unsynchronised(world: &mut RunWorld, session: String) -> StepResult {
-    establish(
-        world,
-        &session,
-        NmdaDatastore::Running,
-        UpdateTrigger::OnChange {
-            dampening_period: None,
-            sync_on_start: Some(false),
-            excluded_changes: Vec::new(),
-        },
-    )
-    .await
+    establish_on_change(world, &session, None, Some(false), Vec::new()).await
 }
 
 #[then(

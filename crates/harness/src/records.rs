@@ -188,15 +188,20 @@ impl EvidenceDir {
         let device_dir = device.replace(['/', '\\'], "_");
         let file = name.replace(['/', '\\'], "_");
         let relative = format!("evidence/{device_dir}/shared/{file}");
-        let path = self.run_dir.join(&relative);
+        self.write_file(&relative, &text)?;
+        Ok(relative)
+    }
+
+    /// Writes a file at a run-relative path, making its directory.
+    fn write_file(&self, relative: &str, text: &str) -> Result<(), EvidenceError> {
+        let path = self.run_dir.join(relative);
         let written = match path.parent() {
             Some(parent) => {
                 std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, text))
             }
             None => std::fs::write(&path, text),
         };
-        written.map_err(|error| EvidenceError { path, error })?;
-        Ok(relative)
+        written.map_err(|error| EvidenceError { path, error })
     }
 
     /// Writes one evidence file under `evidence/<device>/`, returning its run-relative path;
@@ -236,14 +241,7 @@ impl EvidenceDir {
         let device_dir = device.replace(['/', '\\'], "_");
         let series = if fleet { "fleet-" } else { "" };
         let relative = format!("evidence/{device_dir}/{series}{n:03}-{slug}.txt");
-        let path = self.run_dir.join(&relative);
-        let written = match path.parent() {
-            Some(parent) => {
-                std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, text))
-            }
-            None => std::fs::write(&path, text),
-        };
-        written.map_err(|error| EvidenceError { path, error })?;
+        self.write_file(&relative, &text)?;
         Ok(Written {
             path: relative,
             summarised,
