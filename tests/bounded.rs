@@ -8,8 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Peak resident memory of the whole process. Measured about 420 MiB (the compliant device:
-/// about 70 MiB); before the bounds, one run against a 20 MB hello reached 825 MB.
+/// Peak resident memory of the whole process. Measured about 355 MiB for the one scenario run
+/// here, 445 MiB for 25 (the compliant device: about 70 MiB); before the bounds, one run
+/// against a 20 MB hello reached 825 MB.
 const PEAK_RSS_MIB: u64 = 640;
 /// Evidence on disk: every message is kept up to 1 MiB, the hello once per device.
 const EVIDENCE_MIB: u64 = 64;
@@ -52,7 +53,7 @@ fn a_device_sending_huge_messages_costs_bounded_memory_and_disk() {
             "--reference",
             "huge-messages",
             "--name",
-            "read",
+            "operational state",
             "--format",
             "html",
             "--out",
@@ -107,14 +108,15 @@ fn a_device_sending_huge_messages_costs_bounded_memory_and_disk() {
         .collect();
     assert_eq!(shared.len(), 1, "one hello for every session");
     let name = shared[0].file_name().to_string_lossy().into_owned();
-    let referring = std::fs::read_dir(&device_dir)
+    let references: usize = std::fs::read_dir(&device_dir)
         .expect("the device's evidence")
         .flatten()
-        .filter(|e| {
-            std::fs::read_to_string(e.path())
-                .is_ok_and(|text| text.contains(&format!("as shared/{name}")))
-        })
-        .count();
-    assert!(referring > 1, "transcripts refer to the kept hello");
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|text| text.matches(&format!("as shared/{name}")).count())
+        .sum();
+    assert!(
+        references > 1,
+        "every session's transcript refers to the one kept hello"
+    );
     println!("huge-messages: {measured}");
 }
