@@ -718,7 +718,16 @@ async fn publish(
     let faults = shared.faults;
     let Subscriber { id, user, initial } = subscriber;
     let mut sent_updates: u64 = 0;
-    let mut last: Option<String> = None;
+    // What changes are measured from. Without sync-on-start, the selection as it was when
+    // the subscription was accepted: a change made between the reply and the task's first
+    // look is a change, not the starting point.
+    let mut last: Option<String> = match &terms.trigger {
+        Trigger::OnChange {
+            sync_on_start: false,
+            ..
+        } => Some(initial.clone()),
+        _ => None,
+    };
     let mut last_change = Instant::now();
     let mut next = match &terms.trigger {
         Trigger::Periodic { period, anchor } => {
