@@ -412,6 +412,14 @@ async fn periodic_updates(world: &mut RunWorld, count: usize) -> StepResult {
     Ok(())
 }
 
+/// Measures the milliseconds from `since` to `at` into the cell, under `name`.
+fn note_elapsed(world: &mut RunWorld, name: &str, since: Instant, at: Instant) {
+    let elapsed = at.saturating_duration_since(since).as_secs_f64() * 1000.0;
+    world
+        .measurements
+        .insert(name.to_owned(), round(elapsed).into());
+}
+
 fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
@@ -500,10 +508,7 @@ async fn change_reported(world: &mut RunWorld) -> StepResult {
         )));
     };
     if let Some(since) = since {
-        world.measurements.insert(
-            "push_on_change_latency_ms".to_owned(),
-            round(at.saturating_duration_since(since).as_secs_f64() * 1000.0).into(),
-        );
+        note_elapsed(world, "push_on_change_latency_ms", since, at);
     }
     Ok(())
 }
@@ -911,10 +916,7 @@ async fn fresh_update(world: &mut RunWorld) -> StepResult {
             (period * 2).as_millis()
         )));
     };
-    world.measurements.insert(
-        "push_update_freshness_ms".to_owned(),
-        round(at.saturating_duration_since(since).as_secs_f64() * 1000.0).into(),
-    );
+    note_elapsed(world, "push_update_freshness_ms", since, at);
     Ok(())
 }
 
@@ -1154,6 +1156,8 @@ async fn no_initial_update(world: &mut RunWorld, seconds: u64) -> StepResult {
 #[when(expr = "{string} asks for a resync of the subscription")]
 async fn resync(world: &mut RunWorld, session: String) -> StepResult {
     let id = watch(world)?.id;
+    // Measured from the request: the device may send the update before its reply.
+    let asked = Instant::now();
     let reply = send(
         world,
         &session,
@@ -1166,7 +1170,7 @@ async fn resync(world: &mut RunWorld, session: String) -> StepResult {
             describe_errors(&reply)
         )));
     }
-    world.activated_at = Some(Instant::now());
+    world.activated_at = Some(asked);
     Ok(())
 }
 
@@ -1199,10 +1203,7 @@ async fn resynchronised(world: &mut RunWorld) -> StepResult {
         )));
     };
     if let Some(since) = since {
-        world.measurements.insert(
-            "push_resync_latency_ms".to_owned(),
-            round(at.saturating_duration_since(since).as_secs_f64() * 1000.0).into(),
-        );
+        note_elapsed(world, "push_resync_latency_ms", since, at);
     }
     Ok(())
 }
