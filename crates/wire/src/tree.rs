@@ -9,6 +9,9 @@
 
 use crate::xml::{QualifiedName, Step, Walker, XmlError};
 
+/// The namespace the `xml` prefix is bound to by definition (Namespaces in XML 1.0 §3).
+const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+
 /// One element with its resolved name, attributes, text and children.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
@@ -199,7 +202,10 @@ impl Element {
                 continue;
             }
             out.push(' ');
-            if namespace.contains(':') {
+            if namespace == XML_NAMESPACE {
+                // Bound to `xml` by definition; XML forbids declaring it under another prefix.
+                out.push_str("xml:");
+            } else if namespace.contains(':') {
                 // A namespace URI: declared on this element under a prefix of its own.
                 out.push_str(&format!("xmlns:a{index}=\""));
                 escape_into(out, namespace);
@@ -383,6 +389,20 @@ mod tests {
         // Found next: an element name with nothing after its prefix's colon.
         assert!(Element::parse("<axmlns: b=\"1\"/>").is_err());
         assert!(Element::parse("<a b-c=\"1\" d.e=\"2\" f:g=\"3\" xmlns:f=\"urn:f\"/>").is_ok());
+    }
+
+    /// Found by fuzzing (fuzz/element_tree, in CI, the input as it came): an `xml:`
+    /// attribute was written with a prefix of its own declared for the XML namespace, which
+    /// XML forbids, so the tree's own writing did not parse.
+    #[test]
+    fn an_xml_prefixed_attribute_is_written_with_the_xml_prefix() {
+        let found =
+            r#"<a xmlns="urn:a+>" xml:b="urn:b"><b:c x="1">te; more</b:c><l/><![CDATA[<e>]]></a>"#;
+        let first = Element::parse_fragment(found).expect("read leniently");
+        let written = fragment_xml(&first);
+        assert!(written.contains(" xml:b=\"urn:b\""), "{written}");
+        let second = Element::parse_fragment(&written).expect("what the tree writes parses");
+        assert_eq!(first, second);
     }
 
     #[test]
