@@ -82,7 +82,7 @@ enum Command {
     ///   rfc3535 run --inventory lab.yaml --tags '@req:R3535-3.13 and not @multi' --out /tmp/r
     ///   RFC3535_PASSWORD=... rfc3535 run --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD
     #[command(verbatim_doc_comment)]
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
 
     /// Re-render saved runs offline; several results files merge into one matrix.
     ///
@@ -167,7 +167,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => probe::run_probe(args).await,
-            Command::Run(args) => run::run_catalogue(args).await,
+            Command::Run(args) => run::run_catalogue(*args).await,
             Command::Requirements(args) => requirements::list_requirements(&args),
             Command::Report(args) => report::report_command(&args),
             Command::Diff(args) => diff::diff_command(&args),

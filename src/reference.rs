@@ -4,8 +4,9 @@
 //! SSH with the host key pinned and the lab accounts' passwords kept in memory.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use rfc3535_client::restconf::{RestconfOptions, ServerTrust};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::profile::{self, Profile};
@@ -49,12 +50,57 @@ pub fn resolve(names: &[String]) -> Result<Vec<(String, &'static Profile)>> {
     Ok(out)
 }
 
+/// The passwords the reference devices' accounts take when the operator chose them (a demo
+/// table whose participants log in with their own clients, a test that looks for them in
+/// everything a run writes); otherwise every account of every device draws its own.
+#[derive(Debug, Clone)]
+pub struct ChosenPasswords {
+    /// Every admin account's.
+    pub admin: String,
+    /// Every read-only account's; `None`: each draws its own.
+    pub read_only: Option<String>,
+}
+
+impl ChosenPasswords {
+    /// Reads a password file: the admin password on the first line, the read-only one on
+    /// the second (optional). Whitespace around each is not part of it.
+    pub fn read(file: &Path) -> Result<ChosenPasswords> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the password file {}", file.display()))?;
+        let mut lines = text.lines().map(str::trim);
+        let admin = match lines.next() {
+            Some(admin) if !admin.is_empty() => admin.to_owned(),
+            _ => bail!(
+                "the password file {} is empty: put the admin password on its first line",
+                file.display()
+            ),
+        };
+        let read_only = lines.next().filter(|p| !p.is_empty()).map(str::to_owned);
+        Ok(ChosenPasswords { admin, read_only })
+    }
+
+    fn apply(&self, config: &mut DeviceConfig) {
+        for account in &mut config.accounts {
+            match account.role {
+                Role::Admin => account.password = self.admin.clone(),
+                Role::ReadOnly => {
+                    if let Some(read_only) = &self.read_only {
+                        account.password = read_only.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Starts one device per profile on 127.0.0.1, serving NETCONF and RESTCONF: ports from
-/// `first_port` and `first_restconf_port` up, or free ports where they are 0.
+/// `first_port` and `first_restconf_port` up, or free ports where they are 0; the accounts'
+/// passwords are drawn at random unless `passwords` chooses them.
 pub async fn start(
     profiles: &[(String, &'static Profile)],
     first_port: u16,
     first_restconf_port: u16,
+    passwords: Option<&ChosenPasswords>,
 ) -> Result<Vec<Device>> {
     let mut devices = Vec::with_capacity(profiles.len());
     let port_of = |first: u16, index: usize| -> Result<u16> {
@@ -72,6 +118,9 @@ pub async fn start(
     for (index, (name, profile)) in profiles.iter().enumerate() {
         let mut config = DeviceConfig::lab(name);
         config.profile = profile;
+        if let Some(passwords) = passwords {
+            passwords.apply(&mut config);
+        }
         config.listen = SocketAddr::from(([127, 0, 0, 1], port_of(first_port, index)?));
         config.restconf_listen = Some(SocketAddr::from((
             [127, 0, 0, 1],
@@ -146,4 +195,38 @@ fn target(device: &Device) -> Result<Target> {
         read_only: options(device, Role::ReadOnly).map(Access::Netconf),
         sandbox: Sandbox::default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_file_gives_admin_then_read_only_and_refuses_an_empty_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("passwords");
+        std::fs::write(&file, " first secret \nsecond\n").expect("write");
+        let chosen = ChosenPasswords::read(&file).expect("reads");
+        assert_eq!(chosen.admin, "first secret");
+        assert_eq!(chosen.read_only.as_deref(), Some("second"));
+        let mut config = DeviceConfig::lab("r1");
+        chosen.apply(&mut config);
+        let of = |role: Role| {
+            config
+                .accounts
+                .iter()
+                .find(|a| a.role == role)
+                .map(|a| a.password.clone())
+        };
+        assert_eq!(of(Role::Admin).as_deref(), Some("first secret"));
+        assert_eq!(of(Role::ReadOnly).as_deref(), Some("second"));
+
+        std::fs::write(&file, "only-admin\n").expect("write");
+        let admin_only = ChosenPasswords::read(&file).expect("reads");
+        assert_eq!(admin_only.read_only, None);
+
+        std::fs::write(&file, "\n").expect("write");
+        let empty = ChosenPasswords::read(&file).expect_err("an empty file is refused");
+        assert!(empty.to_string().contains("first line"), "{empty}");
+    }
 }

@@ -79,7 +79,7 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let profiles = reference::resolve(&args.profile).map_err(UsageError)?;
-    let devices = reference::start(&profiles, args.netconf_port, args.restconf_port)
+    let devices = reference::start(&profiles, args.netconf_port, args.restconf_port, None)
         .await
         .map_err(UsageError)?;
     let read_only_of = |device: &rfc3535_device::Device| {

@@ -38,6 +38,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "PROFILES", value_delimiter = ',')]
     reference: Vec<String>,
 
+    /// The reference devices' accounts log in with the passwords in this file (first line:
+    /// the admin accounts'; second line, optional: the read-only accounts') instead of fresh
+    /// random ones, so others can reach them with their own clients while the run lasts.
+    #[arg(long, value_name = "FILE")]
+    reference_password_file: Option<PathBuf>,
+
     /// Only scenarios matching this tag expression (e.g. '@req:R3535-3.13 and not @multi').
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
@@ -211,7 +217,11 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     }
     let profiles = reference::resolve(&profiles).map_err(UsageError)?;
     // Kept until the run has ended: dropping a device stops it.
-    let references = reference::start(&profiles, 0, 0)
+    let passwords = match &args.reference_password_file {
+        Some(file) => Some(reference::ChosenPasswords::read(file).map_err(UsageError)?),
+        None => None,
+    };
+    let references = reference::start(&profiles, 0, 0, passwords.as_ref())
         .await
         .map_err(UsageError)?;
     let mut targets = targets(&args, &references).map_err(UsageError)?;
