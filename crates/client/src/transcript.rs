@@ -151,6 +151,10 @@ fn without_session_id(hello: &str) -> (String, String) {
 
 /// At most `max` bytes of a message (at a character boundary), the rest replaced by a note
 /// of its length and SHA-256.
+/// How a message cut to the recorded maximum is marked, after the part kept: checks of what
+/// the transcript holds leave such a message out, and say so.
+pub const CUT_MARK: &str = "<!-- rfc3535: cut at ";
+
 fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
@@ -160,7 +164,7 @@ fn cut(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!(
-        "{}\n<!-- rfc3535: cut at {end} of {} bytes; the whole message's sha256 {} -->",
+        "{}\n{CUT_MARK}{end} of {} bytes; the whole message's sha256 {} -->",
         &text[..end],
         text.len(),
         sha256_hex(text)

@@ -167,6 +167,15 @@ pub fn config_change(by: Option<(&str, u32, Option<&str>)>, datastore: &str) -> 
     )
 }
 
+/// A `netconf-config-change` event with an element its module does not define, in the
+/// module's own namespace (fault profile `notification-outside-schema`).
+pub fn with_undefined_element(config_change: &str) -> String {
+    config_change.replace(
+        "</netconf-config-change>",
+        "<commit-label>nightly</commit-label></netconf-config-change>",
+    )
+}
+
 pub fn session_start(user: &str, session: u32, source_host: Option<&str>) -> String {
     format!(
         "<netconf-session-start xmlns=\"{NOTIFICATIONS_NS}\">{}</netconf-session-start>",

@@ -194,6 +194,9 @@ pub struct Faults {
     pub push_delete_ignored: bool,
     /// A push-update carries an element no module of the device defines.
     pub push_payload_outside_schema: bool,
+    /// Every `netconf-config-change` notification carries an element its module does not
+    /// define (RFC 6470): what only a check of every notification against the schema sees.
+    pub notification_outside_schema: bool,
     /// Subscription refusals carry no error identity in `error-app-tag` (RFC 8640 §2.4).
     pub push_errors_unidentified: bool,
     /// A dynamic subscription outlives the session that made it: it is still there to be
@@ -334,6 +337,7 @@ const NONE: Faults = Faults {
     push_on_change_silent: false,
     push_delete_ignored: false,
     push_payload_outside_schema: false,
+    notification_outside_schema: false,
     push_errors_unidentified: false,
     push_outlives_session: false,
     push_modify_ignored: false,
@@ -584,6 +588,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "puts an element no module defines into its YANG-Push updates",
         faults: Faults {
             push_payload_outside_schema: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "notification-outside-schema",
+        summary: "adds an element its module does not define to every configuration change notification",
+        faults: Faults {
+            notification_outside_schema: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -2,10 +2,13 @@
 //! scenario: requests and replies are paired by message-id from the session transcripts, the
 //! data of `<get-config>` (no state allowed), `<get>` and `<get-data>` replies is validated,
 //! and the reply to any other operation is checked against the output its module defines
-//! (an `<ok/>` where output is due, output of the wrong shape). What does
-//! not validate becomes a finding attached to the scenario (a failure, or a warning with
-//! `--schema-findings warn`). Replies that could not be checked because the device's own
-//! modules do not compile are listed as not checked, never passed over in silence.
+//! (an `<ok/>` where output is due, output of the wrong shape). Every `<notification>` the
+//! device sent is checked too: its event must be one the module of its namespace defines,
+//! with valid content (RFC 5277 §4, RFC 7950 §7.16). What does not validate becomes a finding
+//! attached to the scenario (a failure, or a warning with `--schema-findings warn`). What
+//! could not be checked (the device's own modules do not compile, an event or operation in
+//! no module's namespace, a message too large to be kept whole) is listed as not checked,
+//! never passed over in silence.
 
 use std::collections::BTreeMap;
 
@@ -170,6 +173,9 @@ pub fn check_messages<'a>(
     let mut requests: BTreeMap<&str, (QualifiedName, Option<Content>, &str)> = BTreeMap::new();
     for (direction, text) in messages {
         let Some(id) = message_id(text) else {
+            if direction == Direction::In {
+                check_notification(&schema, session_id, text, &mut checks);
+            }
             continue;
         };
         match direction {
@@ -182,6 +188,13 @@ pub fn check_messages<'a>(
                 let Some((operation, content, request)) = requests.remove(id) else {
                     continue;
                 };
+                if text.contains(rfc3535_client::transcript::CUT_MARK) {
+                    checks.unchecked.push(format!(
+                        "session {session_id} message-id {id} ({}): not checked, too large to be kept whole in the transcript",
+                        operation.local
+                    ));
+                    continue;
+                }
                 let Ok(reply) = RpcReply::parse(text.to_owned()) else {
                     continue;
                 };
@@ -219,6 +232,71 @@ pub fn check_messages<'a>(
         }
     }
     checks
+}
+
+/// The event of a `<notification>` message (its element beside `eventTime`); `None` for any
+/// other message.
+fn notification_event(text: &str) -> Option<QualifiedName> {
+    // Most messages without a message-id are notifications; a hello is the other kind. The
+    // look at the start spares parsing a large one that is neither.
+    let start = text.trim_start();
+    let head = &start[..start.len().min(256)];
+    let tag_end = head.find(['>', ' ', '/']).unwrap_or(head.len());
+    if !head[..tag_end].ends_with("notification") {
+        return None;
+    }
+    let message = rfc3535_client::wire::tree::Element::parse(text).ok()?;
+    if message.name.namespace != rfc3535_client::wire::ns::NOTIFICATION
+        || message.name.local != "notification"
+    {
+        return None;
+    }
+    message
+        .children
+        .iter()
+        .find(|child| child.name.local != "eventTime")
+        .map(|event| event.name.clone())
+}
+
+/// Checks one notification against the schema. The same finding from many notifications
+/// (every update of a subscription) is kept once.
+fn check_notification(
+    schema: &Result<&rfc3535_yang::Schema, String>,
+    session_id: u32,
+    text: &str,
+    checks: &mut ReplyChecks,
+) {
+    let Some(event) = notification_event(text) else {
+        return;
+    };
+    let at = format!("session {session_id} notification {}", event.local);
+    let (list, item) = match schema {
+        _ if text.contains(rfc3535_client::transcript::CUT_MARK) => (
+            &mut checks.unchecked,
+            format!("{at}: not checked, too large to be kept whole in the transcript"),
+        ),
+        Ok(schema) if !schema.implements_namespace(&event.namespace) => (
+            &mut checks.unchecked,
+            format!(
+                "{at}: not checked, its namespace {} is no module's the device serves",
+                event.namespace
+            ),
+        ),
+        Ok(schema) => match schema.validate_notification(text) {
+            Ok(()) => return,
+            Err(finding) => (
+                &mut checks.findings,
+                format!("{at}: the notification does not validate: {finding}"),
+            ),
+        },
+        Err(why) => (
+            &mut checks.unchecked,
+            format!("{at}: not checked, the device's own modules do not compile: {why}"),
+        ),
+    };
+    if !list.contains(&item) {
+        list.push(item);
+    }
 }
 
 /// The scenario sessions of an evidence file, as written after each scenario: per session
@@ -482,6 +560,30 @@ content-type: application/yang-data+xml\n\
         );
         assert!(reads[0].body.ends_with("</data>"), "{}", reads[0].body);
         assert_eq!(reads[1].body, "{\"m:top\":{}}");
+    }
+
+    #[test]
+    fn notifications_are_known_by_their_envelope_whatever_the_prefix() {
+        let ns = rfc3535_client::wire::ns::NOTIFICATION;
+        let event = |message: &str| notification_event(message).map(|e| (e.namespace, e.local));
+        assert_eq!(
+            event(&format!("<notification xmlns=\"{ns}\"><eventTime>2026-12-01T00:00:00Z</eventTime><netconf-config-change xmlns=\"urn:x\"/></notification>")),
+            Some(("urn:x".to_owned(), "netconf-config-change".to_owned()))
+        );
+        assert_eq!(
+            event(&format!("\n<n:notification xmlns:n=\"{ns}\"><n:eventTime>t</n:eventTime><e xmlns=\"urn:y\"/></n:notification>")),
+            Some(("urn:y".to_owned(), "e".to_owned()))
+        );
+        // Not the RFC 5277 envelope, or no message of that kind at all.
+        assert_eq!(
+            event("<notification xmlns=\"urn:other\"><e/></notification>"),
+            None
+        );
+        assert_eq!(
+            event("<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"/>"),
+            None
+        );
+        assert_eq!(event("<notification"), None);
     }
 
     #[test]

@@ -159,8 +159,8 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
     if !after.schema_findings.is_empty() {
         let count = after.schema_findings.len();
         let note = format!(
-            "{count} repl{} not valid against the device's own schema: {}",
-            if count == 1 { "y is" } else { "ies are" },
+            "{count} message{} not valid against the device's own schema: {}",
+            if count == 1 { " is" } else { "s are" },
             after.schema_findings.join("; ")
         );
         if facts.schema_findings == SchemaFindings::Fail && decided.verdict == Verdict::Pass {
@@ -184,8 +184,8 @@ pub fn decide(facts: &ScenarioFacts<'_>) -> Decided {
     if !after.unchecked_replies.is_empty() {
         let count = after.unchecked_replies.len();
         let note = format!(
-            "{count} repl{} NOT CHECKED against the device's own schema: {}",
-            if count == 1 { "y" } else { "ies" },
+            "{count} message{} NOT CHECKED against the device's own schema: {}",
+            if count == 1 { "" } else { "s" },
             after.unchecked_replies.join("; ")
         );
         append(&mut decided.message, &note);
@@ -461,7 +461,7 @@ mod tests {
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(
             failed.message,
-            "1 reply is not valid against the device's own schema: session 1 message-id 2 (get): bad"
+            "1 message is not valid against the device's own schema: session 1 message-id 2 (get): bad"
         );
         let warned = decide(&ScenarioFacts {
             schema_findings: SchemaFindings::Warn,
@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(decided.verdict, Verdict::Pass);
         assert_eq!(
             decided.message,
-            "1 reply NOT CHECKED against the device's own schema: session 1 message-id 2 (get): not checked"
+            "1 message NOT CHECKED against the device's own schema: session 1 message-id 2 (get): not checked"
         );
     }
 
@@ -506,7 +506,7 @@ mod tests {
         let decided = decide(&facts(Some(&failed), Some(&after)));
         assert_eq!(
             decided.message,
-            "running differs; 2 replies are not valid against the device's own schema: a; b; cleanup: sandbox refused"
+            "running differs; 2 messages are not valid against the device's own schema: a; b; cleanup: sandbox refused"
         );
         let passed = record(Verdict::Pass, "");
         let only_cleanup = AfterRecord {

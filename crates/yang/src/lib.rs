@@ -219,6 +219,13 @@ impl Schema {
         self.parse(xml, content).map(|_| ())
     }
 
+    /// Whether a module the schema implements has this XML namespace: what an event or an
+    /// operation in that namespace is checked against. One in no module's namespace is not the
+    /// schema's to judge.
+    pub fn implements_namespace(&self, namespace: &str) -> bool {
+        self.context.get_module_implemented_ns(namespace).is_some()
+    }
+
     /// Checks a whole `<notification>` message (RFC 5277 envelope with `eventTime`) against
     /// the schema: the event must be a notification some module defines, and its content
     /// must be valid.
@@ -305,11 +312,7 @@ impl Schema {
         operation_namespace: &str,
         reply: &str,
     ) -> Result<(), ReplyCheck> {
-        if self
-            .context
-            .get_module_implemented_ns(operation_namespace)
-            .is_none()
-        {
+        if !self.implements_namespace(operation_namespace) {
             return Err(ReplyCheck::NoModule);
         }
         let mut operation = yang5::data::DataTreeOwningRef::parse_netconf_rpc_op(

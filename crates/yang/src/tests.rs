@@ -232,6 +232,8 @@ fn notifications_are_checked_against_the_schema() {
     schema
         .validate_notification(&envelope(&format!("<no-such-event xmlns=\"{NS}\"/>")))
         .expect_err("no module defines it");
+    assert!(schema.implements_namespace(NS));
+    assert!(!schema.implements_namespace("urn:example:nobody"));
 }
 
 #[test]

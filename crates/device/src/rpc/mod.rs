@@ -445,6 +445,11 @@ fn announce_change(shared: &Shared, session: Option<u32>, datastore: &str) {
         }
         None => events::config_change(None, datastore),
     };
+    let body = if shared.faults.notification_outside_schema {
+        events::with_undefined_element(&body)
+    } else {
+        body
+    };
     shared.events.publish(body);
 }
 
