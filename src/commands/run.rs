@@ -48,9 +48,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
 
-    /// Only scenarios whose name contains this text.
+    /// Only scenarios whose name contains this text; repeat it for several (a scenario whose
+    /// name contains any of them).
     #[arg(long, value_name = "TEXT")]
-    name: Option<String>,
+    name: Vec<String>,
 
     /// The run directory [default: reports/runs/<run id>].
     #[arg(long, value_name = "DIR")]
@@ -276,7 +277,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     let request = RunRequest {
         targets,
         tags: args.tags.clone(),
-        name: args.name.clone(),
+        names: args.name.clone(),
         out: out.clone(),
         concurrency: args.concurrency,
         part: args.shard.map_or(RunPart::Whole, Shard::part),

@@ -219,11 +219,12 @@ impl Catalogue {
         Ok(())
     }
 
-    /// The scenarios a tag expression and a name fragment select (all without either).
+    /// The scenarios a tag expression and name fragments select: the tags must match, and
+    /// the name must contain one of the fragments (no expression, no fragments: all).
     pub fn select(
         &self,
         tags: Option<&str>,
-        name: Option<&str>,
+        names: &[String],
     ) -> Result<Vec<ScenarioInfo>, CatalogueError> {
         let operation = tags
             .map(|expression| {
@@ -237,7 +238,7 @@ impl Catalogue {
             .scenarios
             .iter()
             .filter(|s| operation.as_ref().is_none_or(|o| tags_match(o, &s.tags)))
-            .filter(|s| name.is_none_or(|n| s.name.contains(n)))
+            .filter(|s| names.is_empty() || names.iter().any(|n| s.name.contains(n.as_str())))
             .cloned()
             .collect();
         if selected.is_empty() {
@@ -330,30 +331,37 @@ mod tests {
     #[test]
     fn selection_by_tag_expression_and_name() {
         let catalogue = catalogue_with(FEATURE).expect("loads");
-        let names = |tags: Option<&str>, name: Option<&str>| -> Vec<String> {
+        let names = |tags: Option<&str>, name: &[&str]| -> Vec<String> {
+            let name: Vec<String> = name.iter().map(|n| (*n).to_owned()).collect();
             catalogue
-                .select(tags, name)
+                .select(tags, &name)
                 .expect("selects")
                 .into_iter()
                 .map(|s| s.name)
                 .collect()
         };
-        assert_eq!(names(Some("@cap:candidate"), None), ["needs the candidate"]);
+        assert_eq!(names(Some("@cap:candidate"), &[]), ["needs the candidate"]);
         assert_eq!(
-            names(Some("@req:R-1 and not @multi and not @req:R-2"), None),
+            names(Some("@req:R-1 and not @multi and not @req:R-2"), &[]),
             ["plain", "needs the candidate"]
         );
         assert_eq!(
-            names(Some("@multi or @may"), None),
+            names(Some("@multi or @may"), &[]),
             ["two requirements", "fleet"]
         );
-        assert_eq!(names(None, Some("two")), ["two requirements"]);
+        assert_eq!(names(None, &["two"]), ["two requirements"]);
+        // Several fragments: any of them.
+        assert_eq!(
+            names(None, &["two", "fleet"]),
+            ["two requirements", "fleet"]
+        );
+        assert_eq!(names(Some("@multi"), &["plain", "fleet"]), ["fleet"]);
         assert!(matches!(
-            catalogue.select(Some("@nothing"), None),
+            catalogue.select(Some("@nothing"), &[]),
             Err(CatalogueError::NothingSelected)
         ));
         assert!(matches!(
-            catalogue.select(Some("and and"), None),
+            catalogue.select(Some("and and"), &[]),
             Err(CatalogueError::TagExpression { .. })
         ));
     }

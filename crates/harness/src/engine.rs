@@ -37,7 +37,9 @@ use crate::target::Target;
 pub struct RunRequest {
     pub targets: Vec<Target>,
     pub tags: Option<String>,
-    pub name: Option<String>,
+    /// Name fragments: a scenario whose name contains any of them is selected (all when
+    /// empty).
+    pub names: Vec<String>,
     pub out: PathBuf,
     pub concurrency: usize,
     /// Which of the selected scenarios this run makes (a part of a sharded run).
@@ -345,7 +347,7 @@ pub async fn execute(
     runner: Arc<dyn ScenarioRunner>,
     observer: Arc<dyn RunObserver>,
 ) -> Result<RunOutput, EngineError> {
-    let selected = catalogue.select(request.tags.as_deref(), request.name.as_deref())?;
+    let selected = catalogue.select(request.tags.as_deref(), &request.names)?;
     std::fs::create_dir_all(&request.out).map_err(|error| EngineError::RunDirectory {
         path: request.out.clone(),
         error,
