@@ -155,3 +155,81 @@ print("ncclient: all operations answered")
         String::from_utf8_lossy(&python.stderr)
     );
 }
+
+/// `rfc3535 device --inventory-file` writes an inventory that `rfc3535 run` reaches every
+/// device with, over NETCONF and RESTCONF (keys pinned, both accounts); the passwords are in
+/// files only their owner reads, never in the inventory.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inventory_the_device_writes_reaches_every_device() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("inventory.yaml");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(["device", "--profile", "compliant,slow", "--inventory-file"])
+        .arg(&inventory)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("rfc3535 device starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut passwords = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(rest) = line.trim().strip_prefix("password:") {
+            passwords.extend(rest.split_whitespace().next().map(str::to_owned));
+        }
+        if line.starts_with("Ctrl-C") {
+            break;
+        }
+    }
+    let text = std::fs::read_to_string(&inventory).expect("the inventory is written");
+    assert_eq!(passwords.len(), 2, "{passwords:?}");
+    for password in &passwords {
+        assert!(!text.contains(password.as_str()), "no password in {text}");
+    }
+    let admin = dir.path().join("slow.admin.pass");
+    let mode = std::fs::metadata(&admin)
+        .expect("a password file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let out = dir.path().join("run");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(["run", "--inventory"])
+        .arg(&inventory)
+        .args([
+            "--name",
+            "A read-only account cannot change the configuration",
+            "--name",
+            "A configuration read carries no operational state",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .await
+        .expect("rfc3535 run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = std::fs::read_to_string(out.join("results.json")).expect("results.json");
+    let results: serde_json::Value = serde_json::from_str(&results).expect("JSON");
+    for column in [
+        "compliant/netconf",
+        "compliant/restconf",
+        "slow/netconf",
+        "slow/restconf",
+    ] {
+        let passed = results["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["device"] == column && r["verdict"] == "pass")
+            .count();
+        assert!(passed >= 1, "{column}: {results}");
+    }
+}

@@ -46,6 +46,12 @@ pub struct DeviceArgs {
     /// Also write the read-only account's password to this file (mode 0600).
     #[arg(long, value_name = "FILE")]
     read_only_password_file: Option<PathBuf>,
+
+    /// Also write an inventory of every device started (NETCONF and RESTCONF ports, host key
+    /// and certificate fingerprints pinned, both accounts), for `rfc3535 run --inventory FILE`
+    /// while they run. The passwords go into files beside it (mode 0600), not into it.
+    #[arg(long, value_name = "FILE")]
+    inventory_file: Option<PathBuf>,
 }
 
 /// Writes a secret to a file only its owner can read.
@@ -61,6 +67,77 @@ fn write_secret(file: &Path, secret: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", file.display()))?;
     out.write_all(secret.as_bytes())?;
     Ok(())
+}
+
+/// A YAML double-quoted scalar (JSON's string syntax is one).
+fn yaml_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// Writes an inventory naming every device, each account's password in a file of its own
+/// beside it (`DEVICE.ROLE.pass`).
+fn write_inventory(file: &Path, devices: &[rfc3535_device::Device]) -> Result<()> {
+    let parent = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = parent
+        .canonicalize()
+        .with_context(|| format!("cannot find the directory of {}", file.display()))?;
+    let mut text = String::from(
+        "# Written by `rfc3535 device --inventory-file`: the reference devices it serves, for as\n# long as it runs (their ports, keys and passwords change with every start).\ndevices:\n",
+    );
+    for device in devices {
+        let password_file = |role: &str, password: &str| -> Result<String> {
+            let path = dir.join(format!("{}.{role}.pass", device.name));
+            write_secret(&path, password)?;
+            Ok(yaml_string(&path.display().to_string()))
+        };
+        let Some(admin) = device
+            .accounts
+            .iter()
+            .find(|a| a.role == rfc3535_device::Role::Admin)
+        else {
+            continue;
+        };
+        let protocols = if device.restconf.is_some() {
+            "[netconf, restconf]"
+        } else {
+            "[netconf]"
+        };
+        text.push_str(&format!(
+            "  - name: {}\n    address: 127.0.0.1\n    port: {}\n    protocols: {protocols}\n    username: {}\n    password_file: {}\n    host_key_fingerprint: {}\n",
+            yaml_string(&device.name),
+            device.address.port(),
+            yaml_string(&admin.user),
+            password_file("admin", &admin.password)?,
+            yaml_string(&device.fingerprint),
+        ));
+        if let Some(read_only) = device
+            .accounts
+            .iter()
+            .find(|a| a.role == rfc3535_device::Role::ReadOnly)
+        {
+            text.push_str(&format!(
+                "    roles:\n      read_only:\n        username: {}\n        password_file: {}\n",
+                yaml_string(&read_only.user),
+                password_file("read-only", &read_only.password)?,
+            ));
+        }
+        if let Some(endpoint) = &device.restconf {
+            text.push_str(&format!(
+                "    restconf:\n      port: {}\n      root: {}\n      certificate_fingerprint: {}\n",
+                endpoint.address.port(),
+                yaml_string(&endpoint.root),
+                yaml_string(&endpoint.fingerprint),
+            ));
+        }
+        text.push_str(&format!(
+            "    labels: {{ software: \"rfc3535 reference device\", profile: {} }}\n",
+            yaml_string(device.shared.profile)
+        ));
+    }
+    std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))
 }
 
 pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
@@ -101,6 +178,9 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             std::fs::write(file, &endpoint.certificate_pem)
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
+    }
+    if let Some(file) = &args.inventory_file {
+        write_inventory(file, &devices)?;
     }
     for device in &devices {
         let account = &device.accounts[0];
