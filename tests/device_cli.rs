@@ -2,10 +2,36 @@
 //! how to connect, and `rfc3535 probe`, OpenSSH's `ssh -s netconf` (host key checked against
 //! the printed known_hosts line) and ncclient (host key pinned) all work against it.
 
+mod common;
+
 use std::path::Path;
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Starts `rfc3535 device` with these arguments, and reads what it prints up to the line
+/// saying how to stop it (trimmed). The device stops when the child is dropped.
+async fn start_device(args: &[&std::ffi::OsStr]) -> (tokio::process::Child, Vec<String>) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .arg("device")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("rfc3535 device starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line = line.trim().to_owned();
+        let last = line.starts_with("Ctrl-C");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    (child, printed)
+}
 
 struct Standalone {
     _child: tokio::process::Child,
@@ -17,26 +43,21 @@ struct Standalone {
 
 async fn start(dir: &Path) -> Standalone {
     let password_file = dir.join("password");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
-        .args(["device", "--netconf-port", "0", "--password-file"])
-        .arg(&password_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("rfc3535 device starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (child, printed) = start_device(&[
+        "--netconf-port".as_ref(),
+        "0".as_ref(),
+        "--password-file".as_ref(),
+        password_file.as_os_str(),
+    ])
+    .await;
     let (mut port, mut fingerprint, mut known) = (None, None, None);
-    while let Ok(Some(line)) = lines.next_line().await {
-        let line = line.trim().to_owned();
+    for line in &printed {
         if let Some(rest) = line.strip_prefix("port:") {
             port = rest.split_whitespace().next().and_then(|p| p.parse().ok());
         } else if let Some(rest) = line.strip_prefix("host key:") {
             fingerprint = Some(rest.trim().to_owned());
         } else if let Some(rest) = line.strip_prefix("known_hosts line:") {
             known = Some(rest.trim().to_owned());
-        } else if line.starts_with("Ctrl-C") {
-            break;
         }
     }
     Standalone {
@@ -164,28 +185,22 @@ async fn the_inventory_the_device_writes_reaches_every_device() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = dir.path().join("inventory.yaml");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
-        .args(["device", "--profile", "compliant,slow", "--inventory-file"])
-        .arg(&inventory)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("rfc3535 device starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut passwords = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(rest) = line.trim().strip_prefix("password:") {
-            passwords.extend(rest.split_whitespace().next().map(str::to_owned));
-        }
-        if line.starts_with("Ctrl-C") {
-            break;
-        }
-    }
+    let (_child, printed) = start_device(&[
+        "--profile".as_ref(),
+        "compliant,slow".as_ref(),
+        "--inventory-file".as_ref(),
+        inventory.as_os_str(),
+    ])
+    .await;
+    let passwords: Vec<&str> = printed
+        .iter()
+        .filter_map(|line| line.strip_prefix("password:"))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
     let text = std::fs::read_to_string(&inventory).expect("the inventory is written");
     assert_eq!(passwords.len(), 2, "{passwords:?}");
     for password in &passwords {
-        assert!(!text.contains(password.as_str()), "no password in {text}");
+        assert!(!text.contains(password), "no password in {text}");
     }
     let admin = dir.path().join("slow.admin.pass");
     let mode = std::fs::metadata(&admin)
@@ -216,20 +231,16 @@ async fn the_inventory_the_device_writes_reaches_every_device() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let results = std::fs::read_to_string(out.join("results.json")).expect("results.json");
-    let results: serde_json::Value = serde_json::from_str(&results).expect("JSON");
+    let results = common::read_results(&out);
     for column in [
         "compliant/netconf",
         "compliant/restconf",
         "slow/netconf",
         "slow/restconf",
     ] {
-        let passed = results["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .filter(|r| r["device"] == column && r["verdict"] == "pass")
-            .count();
-        assert!(passed >= 1, "{column}: {results}");
+        assert!(
+            common::passes(&results, column) >= 1,
+            "{column}: {results:?}"
+        );
     }
 }

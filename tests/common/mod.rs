@@ -35,6 +35,21 @@ pub fn catalogue_scenarios() -> Vec<CatalogueScenario> {
         .collect()
 }
 
+/// How many scenarios passed on this column (`device/protocol`) of a run's results.
+pub fn passes(results: &Results, column: &str) -> usize {
+    results
+        .results
+        .iter()
+        .filter(|r| r.device == column && r.verdict == rfc3535_score::Verdict::Pass)
+        .count()
+}
+
+/// Reads a run directory's results.json.
+pub fn read_results(out: &Path) -> Results {
+    let text = std::fs::read_to_string(out.join("results.json")).expect("results.json");
+    Results::from_json(&text).expect("results.json reads back")
+}
+
 /// Runs `rfc3535 run` with these arguments (after `--out` and `--features`, and
 /// `--fail-on never` unless they say otherwise), and reads its results.json.
 pub async fn run(out: &Path, args: &[&str]) -> (Output, Results) {
