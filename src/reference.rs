@@ -93,15 +93,38 @@ impl ChosenPasswords {
     }
 }
 
-/// Starts one device per profile on 127.0.0.1, serving NETCONF and RESTCONF: ports from
-/// `first_port` and `first_restconf_port` up, or free ports where they are 0; the accounts'
-/// passwords are drawn at random unless `passwords` chooses them.
+/// How the reference devices are served: where, with which passwords, keeping how many
+/// past events.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// The first device's NETCONF port; the others' follow. 0: free ports.
+    pub first_port: u16,
+    /// The first device's RESTCONF port; the others' follow. 0: free ports.
+    pub first_restconf_port: u16,
+    /// Chosen passwords; `None`: every account draws its own.
+    pub passwords: Option<ChosenPasswords>,
+    /// How many past events each device keeps for replay.
+    pub replay_limit: usize,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            first_port: 0,
+            first_restconf_port: 0,
+            passwords: None,
+            replay_limit: rfc3535_device::REPLAY_LIMIT,
+        }
+    }
+}
+
+/// Starts one device per profile on 127.0.0.1, serving NETCONF and RESTCONF as `serving`
+/// says.
 pub async fn start(
     profiles: &[(String, &'static Profile)],
-    first_port: u16,
-    first_restconf_port: u16,
-    passwords: Option<&ChosenPasswords>,
+    serving: &Serving,
 ) -> Result<Vec<Device>> {
+    let (first_port, first_restconf_port) = (serving.first_port, serving.first_restconf_port);
     let mut devices = Vec::with_capacity(profiles.len());
     let port_of = |first: u16, index: usize| -> Result<u16> {
         if first == 0 {
@@ -118,9 +141,10 @@ pub async fn start(
     for (index, (name, profile)) in profiles.iter().enumerate() {
         let mut config = DeviceConfig::lab(name);
         config.profile = profile;
-        if let Some(passwords) = passwords {
+        if let Some(passwords) = &serving.passwords {
             passwords.apply(&mut config);
         }
+        config.replay_limit = serving.replay_limit;
         config.listen = SocketAddr::from(([127, 0, 0, 1], port_of(first_port, index)?));
         config.restconf_listen = Some(SocketAddr::from((
             [127, 0, 0, 1],

@@ -47,6 +47,11 @@ pub struct DeviceArgs {
     #[arg(long, value_name = "FILE")]
     read_only_password_file: Option<PathBuf>,
 
+    /// How many past events each device keeps for replay (RFC 5277, RFC 8639); older ones
+    /// age out, as the stream's replay-log-aged-time then says.
+    #[arg(long, value_name = "N", default_value_t = rfc3535_device::REPLAY_LIMIT)]
+    replay_limit: usize,
+
     /// Also write an inventory of every device started (NETCONF and RESTCONF ports, host key
     /// and certificate fingerprints pinned, both accounts), for `rfc3535 run --inventory FILE`
     /// while they run. The passwords go into files beside it (mode 0600), not into it.
@@ -156,9 +161,17 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let profiles = reference::resolve(&args.profile).map_err(UsageError)?;
-    let devices = reference::start(&profiles, args.netconf_port, args.restconf_port, None)
-        .await
-        .map_err(UsageError)?;
+    let devices = reference::start(
+        &profiles,
+        &reference::Serving {
+            first_port: args.netconf_port,
+            first_restconf_port: args.restconf_port,
+            replay_limit: args.replay_limit,
+            ..reference::Serving::default()
+        },
+    )
+    .await
+    .map_err(UsageError)?;
     let read_only_of = |device: &rfc3535_device::Device| {
         device
             .accounts

@@ -218,11 +218,14 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     }
     let profiles = reference::resolve(&profiles).map_err(UsageError)?;
     // Kept until the run has ended: dropping a device stops it.
-    let passwords = match &args.reference_password_file {
-        Some(file) => Some(reference::ChosenPasswords::read(file).map_err(UsageError)?),
-        None => None,
+    let serving = reference::Serving {
+        passwords: match &args.reference_password_file {
+            Some(file) => Some(reference::ChosenPasswords::read(file).map_err(UsageError)?),
+            None => None,
+        },
+        ..reference::Serving::default()
     };
-    let references = reference::start(&profiles, 0, 0, passwords.as_ref())
+    let references = reference::start(&profiles, &serving)
         .await
         .map_err(UsageError)?;
     let mut targets = targets(&args, &references).map_err(UsageError)?;

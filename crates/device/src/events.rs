@@ -16,7 +16,8 @@ use rfc3535_wire::xml::escape;
 pub(crate) use rfc3535_wire::ns::NETCONF_NOTIFICATIONS as NOTIFICATIONS_NS;
 pub(crate) use rfc3535_wire::ns::NOTIFICATION as NOTIFICATION_NS;
 
-/// How many past events a replay can reach.
+/// How many past events a replay can reach, unless the device is configured otherwise
+/// ([`crate::DeviceConfig::replay_limit`]).
 pub const REPLAY_LIMIT: usize = 4096;
 
 /// One event: when it happened and its content (the element inside `<notification>`).
@@ -65,20 +66,24 @@ struct Past {
 #[derive(Debug)]
 pub struct EventLog {
     past: Mutex<Past>,
+    /// How many past events are kept.
+    limit: usize,
     live: broadcast::Sender<Arc<Event>>,
     pub created: SystemTime,
 }
 
 impl Default for EventLog {
     fn default() -> Self {
-        Self::new()
+        Self::new(REPLAY_LIMIT)
     }
 }
 
 impl EventLog {
-    pub fn new() -> EventLog {
+    /// A log that keeps the last `limit` events (at least one) for replay.
+    pub fn new(limit: usize) -> EventLog {
         EventLog {
             past: Mutex::new(Past::default()),
+            limit: limit.max(1),
             live: broadcast::channel(1024).0,
             created: SystemTime::now(),
         }
@@ -90,7 +95,7 @@ impl EventLog {
             body,
         });
         if let Ok(mut past) = self.past.lock() {
-            if past.events.len() == REPLAY_LIMIT {
+            while past.events.len() >= self.limit {
                 past.aged = past.events.pop_front().map(|e| e.time);
             }
             past.events.push_back(Arc::clone(&event));
@@ -211,4 +216,23 @@ pub fn confirmed_commit(
     format!(
         "<netconf-confirmed-commit xmlns=\"{NOTIFICATIONS_NS}\">{by}<confirm-event>{event}</confirm-event>{timeout}</netconf-confirmed-commit>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_its_limit_of_past_events_and_says_when_the_last_aged_out() {
+        let log = EventLog::new(3);
+        assert!(log.aged().is_none());
+        for n in 0..5 {
+            log.publish(format!("<e{n}/>"));
+        }
+        let (replayed, _live) = log.subscribe(Some(SystemTime::UNIX_EPOCH));
+        let bodies: Vec<&str> = replayed.iter().map(|e| e.body.as_str()).collect();
+        assert_eq!(bodies, ["<e2/>", "<e3/>", "<e4/>"]);
+        assert!(log.aged().is_some_and(|aged| aged <= replayed[0].time));
+        assert_eq!(log.oldest(), replayed[0].time);
+    }
 }

@@ -43,6 +43,7 @@ use rfc3535_wire::{ErrorTag, ErrorType};
 use rfc3535_yang::{ModuleSpec, Schema, Shape};
 use tokio::sync::watch;
 
+pub use events::REPLAY_LIMIT;
 pub use ssh::Device;
 
 /// Our own modules, compiled in: they belong to this project.
@@ -199,6 +200,9 @@ pub struct DeviceConfig {
     /// The shortest period, in centiseconds, a periodic YANG-Push subscription may ask for;
     /// shorter ones are refused with `period-unsupported` and this as the hint.
     pub push_minimum_period: u32,
+    /// How many past events a replay can reach ([`events::REPLAY_LIMIT`] by default); the
+    /// oldest age out beyond it.
+    pub replay_limit: usize,
 }
 
 impl DeviceConfig {
@@ -226,6 +230,7 @@ impl DeviceConfig {
             profile: &profile::PROFILES[0],
             restconf_listen: None,
             push_minimum_period: push::DEFAULT_MINIMUM_PERIOD,
+            replay_limit: events::REPLAY_LIMIT,
         }
     }
 
@@ -497,7 +502,7 @@ impl Shared {
             lab_counters_cleared: AtomicU64::new(0),
             sessions: Mutex::new(BTreeMap::new()),
             statistics: Mutex::new(Statistics::default()),
-            events: events::EventLog::new(),
+            events: events::EventLog::new(config.replay_limit),
             content_id,
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
