@@ -474,7 +474,7 @@ mod tests {
         let kept = decide(&facts(Some(&skipped), Some(&after)));
         assert_eq!(kept.verdict, Verdict::Skipped);
         assert!(
-            kept.message.starts_with("no read-only account; 1 reply"),
+            kept.message.starts_with("no read-only account; 1 message"),
             "{}",
             kept.message
         );
