@@ -239,10 +239,13 @@ pub fn check_messages<'a>(
 fn notification_event(text: &str) -> Option<QualifiedName> {
     // Most messages without a message-id are notifications; a hello is the other kind. The
     // look at the start spares parsing a large one that is neither.
-    let start = text.trim_start();
+    let start = text.trim_start().as_bytes();
     let head = &start[..start.len().min(256)];
-    let tag_end = head.find(['>', ' ', '/']).unwrap_or(head.len());
-    if !head[..tag_end].ends_with("notification") {
+    let tag_end = head
+        .iter()
+        .position(|b| matches!(b, b'>' | b'/') || b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    if !head[..tag_end].ends_with(b"notification") {
         return None;
     }
     let message = rfc3535_client::wire::tree::Element::parse(text).ok()?;
@@ -584,6 +587,8 @@ content-type: application/yang-data+xml\n\
             None
         );
         assert_eq!(event("<notification"), None);
+        // A long first tag of multi-byte characters: looked at by bytes, never cut inside one.
+        assert_eq!(event(&format!("<{}", "é".repeat(200))), None);
     }
 
     #[test]
