@@ -501,10 +501,21 @@ pub(crate) fn declare_in_top_level(fragment: &str, declarations: &[(String, Stri
                     crate::xml::escape(namespace)
                 ));
             }
-            // After "<" and the element's name.
-            let at = before + 1 + start.name().as_ref().len();
-            if !added.is_empty() && fragment.is_char_boundary(at) {
-                insertions.push((at, added));
+            // After "<" and the element's name. quick-xml does not count a byte-order mark
+            // it skips at the start of its input (a fragment cut out of a message can start
+            // with U+FEFF), so the tag is looked for from where the reader was, and the name
+            // must stand there.
+            let name = start.name();
+            let tag = fragment
+                .get(before..)
+                .and_then(|rest| rest.find('<'))
+                .map(|offset| before + offset);
+            if let Some(tag) = tag {
+                let at = tag + 1 + name.as_ref().len();
+                let named = fragment.get(tag + 1..at) == Some(name.as_ref());
+                if !added.is_empty() && named && fragment.is_char_boundary(at) {
+                    insertions.push((at, added));
+                }
             }
         }
         if opens {
