@@ -156,7 +156,7 @@ pub async fn start(
 }
 
 fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
-    let account = device.accounts.iter().find(|a| a.role == role)?;
+    let account = device.account(role)?;
     Some(ConnectOptions::new(
         device.address.ip().to_string(),
         device.address.port(),
@@ -175,7 +175,7 @@ pub fn targets(device: &Device) -> Result<Vec<Target>> {
     let mut targets = vec![netconf.clone()];
     if let Some(endpoint) = &device.restconf {
         let access = |role: Role| -> Option<Access> {
-            let account = device.accounts.iter().find(|a| a.role == role)?;
+            let account = device.account(role)?;
             let mut options = RestconfOptions::new(
                 endpoint.address.ip().to_string(),
                 endpoint.address.port(),

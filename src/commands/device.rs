@@ -98,11 +98,7 @@ fn write_inventory(file: &Path, devices: &[rfc3535_device::Device]) -> Result<()
             write_secret(&path, password)?;
             Ok(yaml_string(&path.display().to_string()))
         };
-        let Some(admin) = device
-            .accounts
-            .iter()
-            .find(|a| a.role == rfc3535_device::Role::Admin)
-        else {
+        let Some(admin) = device.account(rfc3535_device::Role::Admin) else {
             continue;
         };
         let protocols = if device.restconf.is_some() {
@@ -118,11 +114,7 @@ fn write_inventory(file: &Path, devices: &[rfc3535_device::Device]) -> Result<()
             password_file("admin", &admin.password)?,
             yaml_string(&device.fingerprint),
         ));
-        if let Some(read_only) = device
-            .accounts
-            .iter()
-            .find(|a| a.role == rfc3535_device::Role::ReadOnly)
-        {
+        if let Some(read_only) = device.account(rfc3535_device::Role::ReadOnly) {
             text.push_str(&format!(
                 "    roles:\n      read_only:\n        username: {}\n        password_file: {}\n",
                 yaml_string(&read_only.user),
@@ -172,19 +164,14 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
     )
     .await
     .map_err(UsageError)?;
-    let read_only_of = |device: &rfc3535_device::Device| {
-        device
-            .accounts
-            .iter()
-            .find(|a| a.role == rfc3535_device::Role::ReadOnly)
-            .cloned()
-    };
     if let Some(first) = devices.first() {
         if let Some(file) = &args.password_file {
             write_secret(file, &first.accounts[0].password)?;
         }
-        if let (Some(file), Some(read_only)) = (&args.read_only_password_file, read_only_of(first))
-        {
+        if let (Some(file), Some(read_only)) = (
+            &args.read_only_password_file,
+            first.account(rfc3535_device::Role::ReadOnly),
+        ) {
             write_secret(file, &read_only.password)?;
         }
         if let (Some(file), Some(endpoint)) = (&args.certificate_file, &first.restconf) {
@@ -209,7 +196,7 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             "  password:  {}  (this run's lab password; it changes with every start)",
             account.password
         );
-        if let Some(read_only) = read_only_of(device) {
+        if let Some(read_only) = device.account(rfc3535_device::Role::ReadOnly) {
             println!(
                 "  read-only: {} / {}  (NACM group read-only)",
                 read_only.user, read_only.password

@@ -149,12 +149,12 @@ fn without_session_id(hello: &str) -> (String, String) {
     (stable, value)
 }
 
-/// At most `max` bytes of a message (at a character boundary), the rest replaced by a note
-/// of its length and SHA-256.
 /// How a message cut to the recorded maximum is marked, after the part kept: checks of what
 /// the transcript holds leave such a message out, and say so.
 pub const CUT_MARK: &str = "<!-- rfc3535: cut at ";
 
+/// At most `max` bytes of a message (at a character boundary), the rest replaced by a note
+/// of its length and SHA-256.
 fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();

@@ -8,7 +8,7 @@ use russh::keys::{Algorithm, HashAlg, PrivateKey};
 use russh::server::{Auth, Msg, Session};
 use russh::{Channel, ChannelId};
 
-use crate::{Account, DeviceConfig, DeviceError, Shared};
+use crate::{Account, DeviceConfig, DeviceError, Role, Shared};
 
 /// A running device: where it listens, how to check its host key, and how to stop it.
 #[derive(Debug)]
@@ -38,6 +38,11 @@ impl Drop for Device {
 }
 
 impl Device {
+    /// The device's account of this role, if it has one.
+    pub fn account(&self, role: Role) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.role == role)
+    }
+
     /// Binds the listener, then serves until dropped.
     pub async fn start(config: DeviceConfig) -> Result<Device, DeviceError> {
         let work = tempfile::Builder::new()
