@@ -114,3 +114,16 @@ Feature: YANG-Push delivers what a subscription asks for, when it asks for it
     When "A" subscribes to the sandbox text in running every 50 centiseconds, anchored a moment ago
     And "R" tries to kill that subscription
     Then it is refused with access-denied, and the subscription goes on
+
+  # Catalogue MB-03 A5 and MB-20 A2: a publisher that cannot deliver says so. The subscriber
+  # offers a small SSH receive window and stops reading while the subscription publishes at
+  # the shortest period the device accepts (10, 100 or 1000 centiseconds, tried in turn), so
+  # the device meets back-pressure. Updates it could not send must be announced by
+  # subscription-suspended, and subscription-resumed must follow once the subscriber reads
+  # again; a device that keeps every update until then passes as well.
+  @req:MB-03 @rfc8639-2.7
+  Scenario: A subscriber that falls behind loses no update in silence
+    Given a management session "A" with a small receive window
+    When "A" subscribes to the sandbox text in operational at the shortest period the device accepts
+    And "A" stops reading for 10 seconds, then reads again
+    Then every period it was active has its push-update, and a suspension is announced and ends with subscription-resumed

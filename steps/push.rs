@@ -11,13 +11,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use rfc3535_client::wire::push::{
     delete_subscription, established_id, ErrorIdentity, EstablishSubscription, PushMessage,
-    Selection, UpdateTrigger,
+    Selection, StateChange, UpdateTrigger,
 };
 use rfc3535_client::wire::{NmdaDatastore, Notification, Operation};
-use rfc3535_harness::push::{anchor_errors, cadence, percentile, shortest_gap};
+use rfc3535_harness::push::{
+    anchor_errors, cadence, continuity, percentile, shortest_gap, Delivered,
+};
 
 use super::world::{describe_errors, DeviceContext, Finding, RunWorld, StepResult};
 
@@ -29,6 +31,14 @@ const PERIOD_SLACK: f64 = 0.25;
 const CHANGE_BOUND: Duration = Duration::from_secs(5);
 /// Updates already on their way when a subscription is deleted may still arrive.
 const IN_FLIGHT: Duration = Duration::from_millis(200);
+/// The SSH receive window of a session meant to meet back-pressure: a few kilobytes, so
+/// that a device's writes stop soon after the session stops reading.
+const SMALL_RECEIVE_WINDOW: u32 = 8 * 1024;
+/// The periods tried, shortest first, for a subscription at the shortest period the device
+/// accepts, in centiseconds.
+const CANDIDATE_PERIODS: [u32; 3] = [10, 100, 1000];
+/// How long a subscriber that read again waits for a suspended subscription to resume.
+const RESUME_BOUND: Duration = Duration::from_secs(10);
 
 /// One notification for the subscription, as read, and when it came.
 #[derive(Debug)]
@@ -62,6 +72,8 @@ pub struct Watch {
     pub dampening: Option<Duration>,
     /// When a modify-subscription of it was answered.
     pub modified_at: Option<Instant>,
+    /// When its session stopped reading, and when it read again.
+    pub held: Option<(Instant, Instant)>,
     pub received: Vec<Arrived>,
     /// Notifications for the subscription that could not be read, with why.
     pub unreadable: Vec<String>,
@@ -233,23 +245,34 @@ pub(super) async fn subscribe(
     request: &EstablishSubscription,
     what: &str,
 ) -> Result<Watch, Finding> {
-    let device = Arc::clone(world.device()?);
-    let netconf = world.netconf(session)?;
-    let feed = netconf
-        .take_notifications()
-        .ok_or_else(|| Finding::error("harness bug: the session's notifications were taken"))?;
-    let reply = netconf.rpc(&Operation::Raw(request.to_xml())).await?;
+    let reply = send(world, session, request.to_xml()).await?;
     if !reply.is_success() {
         return Err(Finding::fail(format!(
             "establish-subscription to {what} was refused: {}",
             describe_errors(&reply)
         )));
     }
+    watching(world, session, &reply, what)
+}
+
+/// Watches the subscription an accepted establish-subscription `reply` on `session` made
+/// (notifications wait in the session's queue until then).
+fn watching(
+    world: &mut RunWorld,
+    session: &str,
+    reply: &rfc3535_client::wire::RpcReply,
+    what: &str,
+) -> Result<Watch, Finding> {
     let id = established_id(reply.body()).map_err(|e| {
         Finding::fail(format!(
             "the establish-subscription reply gives no subscription id (RFC 8639 §2.4.2): {e}"
         ))
     })?;
+    let device = Arc::clone(world.device()?);
+    let feed = world
+        .netconf(session)?
+        .take_notifications()
+        .ok_or_else(|| Finding::error("harness bug: the session's notifications were taken"))?;
     world.notes.push(format!("subscription {id}: {what}"));
     Ok(Watch {
         device,
@@ -260,6 +283,7 @@ pub(super) async fn subscribe(
         anchor: None,
         dampening: None,
         modified_at: None,
+        held: None,
         received: Vec::new(),
         unreadable: Vec::new(),
         invalid: Vec::new(),
@@ -1204,6 +1228,186 @@ async fn resynchronised(world: &mut RunWorld) -> StepResult {
     };
     if let Some(since) = since {
         note_elapsed(world, "push_resync_latency_ms", since, at);
+    }
+    Ok(())
+}
+
+#[given(expr = "a management session {string} with a small receive window")]
+async fn a_small_window_session(world: &mut RunWorld, name: String) -> StepResult {
+    let device = Arc::clone(world.device()?);
+    let mut options = device
+        .connect
+        .netconf()
+        .ok_or_else(|| {
+            Finding::error(
+                "harness bug: a step about NETCONF's SSH window ran on a RESTCONF column",
+            )
+        })?
+        .clone();
+    options.receive_window = Some(SMALL_RECEIVE_WINDOW);
+    let access = rfc3535_harness::access::Access::Netconf(options);
+    let session = super::world::open_session(&device, &access).await?;
+    world.usernames.insert(name.clone(), access.username());
+    world.sessions.insert(name, session);
+    Ok(())
+}
+
+#[when(
+    expr = "{string} subscribes to the sandbox text in operational at the shortest period the device accepts"
+)]
+async fn subscribe_shortest(world: &mut RunWorld, session: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let mut refusals = Vec::new();
+    for period in CANDIDATE_PERIODS {
+        let selection = Selection::Subtree(device.sandbox.text.wrap_leaf("", None));
+        let request = EstablishSubscription::datastore(
+            NmdaDatastore::Operational,
+            Some(selection),
+            UpdateTrigger::Periodic {
+                period,
+                anchor_time: None,
+            },
+        );
+        let reply = send(world, &session, request.to_xml()).await?;
+        if reply.is_success() {
+            let what = format!("the sandbox text in operational every {period} centiseconds");
+            let watch = watching(world, &session, &reply, &what)?;
+            world.subscription = Some(Watch {
+                datastore: Some(NmdaDatastore::Operational),
+                period: Some(Duration::from_millis(u64::from(period) * 10)),
+                ..watch
+            });
+            return Ok(());
+        }
+        let period_refused = reply.errors.iter().any(|e| {
+            e.app_tag
+                .as_deref()
+                .and_then(ErrorIdentity::from_app_tag)
+                .is_some_and(|i| i.name == "period-unsupported")
+        });
+        refusals.push(format!("{period} cs: {}", describe_errors(&reply)));
+        if !period_refused {
+            break;
+        }
+    }
+    Err(Finding::fail(format!(
+        "no periodic subscription to the sandbox text in operational was accepted (RFC 8641 §3.1): {}",
+        refusals.join("; ")
+    )))
+}
+
+#[when(expr = "{string} stops reading for {int} seconds, then reads again")]
+async fn hold_reading(world: &mut RunWorld, session: String, seconds: u64) -> StepResult {
+    let netconf = world.netconf(&session)?;
+    netconf.hold_reading(true);
+    let held_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    netconf.hold_reading(false);
+    let released_at = Instant::now();
+    watch(world)?.held = Some((held_at, released_at));
+    Ok(())
+}
+
+#[then(
+    expr = "every period it was active has its push-update, and a suspension is announced and ends with subscription-resumed"
+)]
+async fn no_silent_loss(world: &mut RunWorld) -> StepResult {
+    let watch = watch(world)?;
+    let period = watch
+        .period
+        .ok_or_else(|| Finding::error("harness bug: the subscription is not periodic"))?;
+    let (_, released_at) = watch
+        .held
+        .ok_or_else(|| Finding::error("harness bug: the session never stopped reading"))?;
+    let delivered_of = |received: &[Arrived]| -> Vec<Delivered> {
+        received
+            .iter()
+            .filter_map(|a| match &a.message {
+                PushMessage::Update { .. } => a.event_time.map(Delivered::Update),
+                PushMessage::State { change, .. } => match change {
+                    StateChange::Suspended => Some(Delivered::Suspended),
+                    StateChange::Resumed => Some(Delivered::Resumed),
+                    StateChange::Modified => Some(Delivered::Modified),
+                    StateChange::Terminated => Some(Delivered::Terminated),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    };
+    // What was held back comes at once; then, if it was suspended, its resumption. Updates
+    // that come this long after reading again were made after it.
+    let fresh_after = released_at + (period * 3).max(Duration::from_secs(2));
+    watch
+        .gather(fresh_after + RESUME_BOUND, |received| {
+            let account = continuity(&delivered_of(received), period);
+            let fresh = received
+                .iter()
+                .any(|a| a.at > fresh_after && matches!(a.message, PushMessage::Update { .. }));
+            !account.ends_suspended && fresh
+        })
+        .await;
+    let untimed = watch
+        .updates()
+        .filter(|a| a.event_time.is_none())
+        .count();
+    let account = continuity(&delivered_of(&watch.received), period);
+    let fresh = watch.updates().filter(|a| a.at > fresh_after).count();
+    let faithful = watch.faithful();
+    let measurements = [
+        ("push_lost_updates", account.missing),
+        ("push_period_ms", usize::try_from(period.as_millis()).unwrap_or(usize::MAX)),
+        ("push_suspensions", account.suspensions),
+        ("push_updates", account.updates),
+    ];
+    for (name, value) in measurements {
+        world.measurements.insert(name.to_owned(), value.into());
+    }
+    world.notes.push(format!(
+        "{} push-update(s), {} of {} due while active missing, longest gap while active {} ms, {} suspension(s)",
+        account.updates,
+        account.missing,
+        account.due,
+        account.longest_gap.as_millis(),
+        account.suspensions
+    ));
+    faithful?;
+    if untimed > 0 {
+        return Err(Finding::fail(
+            "a push-update's eventTime is not an RFC 3339 time (RFC 5277 §4)",
+        ));
+    }
+    if account.updates_while_suspended > 0 {
+        return Err(Finding::fail(format!(
+            "{} push-update(s) came while the subscription was suspended: nothing is sent between subscription-suspended and subscription-resumed (RFC 8639 §2.7, ietf-subscribed-notifications)",
+            account.updates_while_suspended
+        )));
+    }
+    if account.resumed_unsuspended > 0 {
+        return Err(Finding::fail(
+            "subscription-resumed came for a subscription that was not suspended (RFC 8639 §2.7)",
+        ));
+    }
+    if account.ends_suspended {
+        return Err(Finding::fail(format!(
+            "the subscription was suspended and neither resumed nor terminated within {} s of the subscriber reading again (catalogue MB-03 A5)",
+            RESUME_BOUND.as_secs()
+        )));
+    }
+    if fresh == 0 {
+        return Err(Finding::fail(format!(
+            "no push-update came in the {} s after the subscriber read again and what was held back had come",
+            RESUME_BOUND.as_secs()
+        )));
+    }
+    if account.missing > (account.due / 5).max(5) {
+        return Err(Finding::fail(format!(
+            "{} of the {} push-updates due while the subscription was active never came, and no subscription-suspended said so (the longest gap: {} ms for a period of {} ms): a subscriber that falls behind loses updates in silence (RFC 8639 §2.7, catalogue MB-03 A5, MB-20 A2)",
+            account.missing,
+            account.due,
+            account.longest_gap.as_millis(),
+            period.as_millis()
+        )));
     }
     Ok(())
 }

@@ -6,6 +6,9 @@
 //! registered under its message-id, or each `<notification>` to a bounded queue. Writers take a
 //! lock only for the time it takes to frame and write one message. When the stream ends or
 //! breaks, every waiter gets the typed reason at once; nothing waits for its timeout.
+//!
+//! The reading task can be held (see [`Session::hold_reading`]): the session then reads
+//! nothing, as a subscriber that falls behind would, so that the server meets back-pressure.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -191,6 +194,8 @@ struct Shared {
     transcript: Transcript,
     /// Woken when the session ends.
     ended: tokio::sync::Notify,
+    /// Whether the reading task is held (it reads nothing until released).
+    held: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -341,10 +346,11 @@ impl Session {
             state: Mutex::new(State::default()),
             transcript,
             ended: tokio::sync::Notify::new(),
+            held: tokio::sync::watch::Sender::new(false),
         });
         let (notify, notifications) = mpsc::channel(options.notification_buffer.max(1));
         let reader = tokio::spawn(guarded(
-            read_loop(frames, Arc::clone(&shared), notify),
+            read_loop(frames, Arc::clone(&shared), notify, shared.held.subscribe()),
             Arc::clone(&shared),
         ));
         Ok(Session {
@@ -450,6 +456,21 @@ impl Session {
             return;
         }
         let _ = tokio::time::timeout(within, notified).await;
+    }
+
+    /// Holds the reading task, or releases it: while held, nothing the peer sends is read
+    /// (what the transport buffers stays there, and the peer meets back-pressure once the
+    /// buffers are full), so an RPC sent meanwhile waits for its reply until its timeout.
+    /// Both are noted in the transcript.
+    pub fn hold_reading(&self, held: bool) {
+        if self.shared.held.send_replace(held) != held {
+            let what = if held {
+                "the client stops reading the session (it holds back, as a subscriber that falls behind would)"
+            } else {
+                "the client reads the session again"
+            };
+            self.shared.transcript.record(Direction::Note, what);
+        }
     }
 
     /// The queue of notifications received on this session; `None` after the first call.
@@ -623,10 +644,14 @@ async fn read_loop<R>(
     mut frames: FramedRead<R, FramingCodec>,
     shared: Arc<Shared>,
     notify: mpsc::Sender<Notification>,
+    mut held: tokio::sync::watch::Receiver<bool>,
 ) where
     R: AsyncRead + Unpin,
 {
     let end = loop {
+        // Held: nothing is read (or decoded from what was read) until released. The sender
+        // lives in `shared`, which this task holds, so the wait cannot fail.
+        let _ = held.wait_for(|held| !*held).await;
         match frames.next().await {
             None => break SessionEnd::PeerClosed,
             Some(Err(e)) => break SessionEnd::from(e),

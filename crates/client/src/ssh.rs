@@ -74,6 +74,9 @@ pub enum HostKeyPolicy {
     Insecure,
 }
 
+/// How many packets a session with a small receive window lets russh read ahead.
+const SMALL_WINDOW_PACKETS: usize = 2;
+
 /// Everything needed to open a NETCONF session over SSH.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -84,6 +87,11 @@ pub struct ConnectOptions {
     pub host_key: HostKeyPolicy,
     /// Limit for TCP connect, key exchange and authentication together.
     pub connect_timeout: Duration,
+    /// A small SSH receive window to offer (RFC 4254 §5.2), in bytes, in place of russh's
+    /// default (2 MiB), with room for only a few packets read ahead: a session that holds
+    /// back its reading ([`Session::hold_reading`]) then stops the server's writes within a
+    /// few kilobytes instead of megabytes. `None` for ordinary sessions.
+    pub receive_window: Option<u32>,
     pub session: SessionOptions,
 }
 
@@ -103,6 +111,7 @@ impl ConnectOptions {
             auth,
             host_key,
             connect_timeout: Duration::from_secs(20),
+            receive_window: None,
             session: SessionOptions::default(),
         }
     }
@@ -298,11 +307,20 @@ pub async fn connect_with_transcript(
             })?;
         // Nagle would hold small RPCs back by up to 40 ms.
         tcp.set_nodelay(true)?;
+        let defaults = client::Config::default();
         let config = Arc::new(client::Config {
             nodelay: true,
             inactivity_timeout: None,
             keepalive_interval: Some(Duration::from_secs(30)),
-            ..client::Config::default()
+            window_size: options.receive_window.unwrap_or(defaults.window_size),
+            // russh hands a channel's packets to its reader through a queue of this many; a
+            // full one stops russh reading the connection, which is the back-pressure wanted.
+            channel_buffer_size: if options.receive_window.is_some() {
+                SMALL_WINDOW_PACKETS
+            } else {
+                defaults.channel_buffer_size
+            },
+            ..defaults
         });
         let handler = HostKeyCheck {
             policy: options.host_key.clone(),

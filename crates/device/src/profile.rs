@@ -185,6 +185,9 @@ pub struct Faults {
     pub push_period_drift: bool,
     /// A periodic YANG-Push subscription loses every other update.
     pub push_updates_dropped: bool,
+    /// A datastore subscription whose subscriber falls behind loses its updates in silence
+    /// instead of being suspended (RFC 8639 §2.7; catalogue MB-03 A5).
+    pub push_loss_unannounced: bool,
     /// An on-change subscription sends every change at once, whatever its dampening period
     /// (RFC 8641 §3.3).
     pub push_on_change_undampened: bool,
@@ -333,6 +336,7 @@ const NONE: Faults = Faults {
     restconf_json_stream_in_xml: false,
     push_period_drift: false,
     push_updates_dropped: false,
+    push_loss_unannounced: false,
     push_on_change_undampened: false,
     push_on_change_silent: false,
     push_delete_ignored: false,
@@ -552,6 +556,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "loses every other update of a periodic YANG-Push subscription",
         faults: Faults {
             push_updates_dropped: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "push-loss-unannounced",
+        summary: "loses the updates of a YANG-Push subscriber that falls behind, without suspending its subscription",
+        faults: Faults {
+            push_loss_unannounced: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -6,9 +6,15 @@
 //! Each subscription is a task of its own that reads its selection (through the subscriber's
 //! access rules, as a read would) and hands finished `<notification>` messages to the
 //! session that made it, which sends them between its replies. The session's queue is
-//! bounded: an update that finds it full is dropped, as a busy publisher would. A session that
-//! ends takes its subscriptions with it (RFC 8639 §2.4: a dynamic subscription lives no
-//! longer than its transport session).
+//! bounded. A subscriber that does not keep up (its transport stops taking what the session
+//! writes) fills it: once [`SUSPEND_BACKLOG`] messages wait, a datastore subscription is
+//! suspended with `subscription-suspended` (reason `unsupportable-volume`) instead of losing
+//! updates in silence, and resumed with `subscription-resumed` once the queue has drained to
+//! [`RESUME_BACKLOG`]; an on-change subscription then sends its whole selection, since the
+//! changes made while it was suspended were never reported (RFC 8639's state change
+//! notifications; requirements catalogue MB-03 A5, MB-20 A2). A session that ends takes its
+//! subscriptions with it (RFC 8639 §2.4: a dynamic subscription lives no longer than its
+//! transport session).
 //!
 //! What the device refuses, it refuses with the identity RFC 8639 / 8641 define, in the
 //! `error-app-tag` (RFC 8640 §2.4), and with hints where the module has them
@@ -47,6 +53,11 @@ const DEFAULT_DAMPENING: u32 = 0;
 const CHANGE_POLL: Duration = Duration::from_millis(50);
 /// How many messages a session's queue of notifications holds.
 pub const SESSION_QUEUE: usize = 256;
+/// How many messages waiting in the session's queue suspend a datastore subscription: the
+/// subscriber has fallen a few seconds behind at the shortest period.
+pub const SUSPEND_BACKLOG: usize = 32;
+/// How few waiting messages resume a suspended subscription.
+pub const RESUME_BACKLOG: usize = 4;
 
 /// A session's queue of notifications to send.
 pub type Outbox = mpsc::Sender<String>;
@@ -700,6 +711,59 @@ fn first_update(period: Duration, anchor: Option<SystemTime>) -> Instant {
     Instant::now() + Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
 }
 
+/// Whether a datastore subscription publishes, given how far its subscriber has fallen behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// Publish as usual.
+    Publish,
+    /// Suspended, or too far behind to publish: nothing this time.
+    Hold,
+    /// Resumed this time: `subscription-resumed` has been queued.
+    Resumed,
+}
+
+/// A datastore subscription's suspension (RFC 8639 §2.7: `subscription-suspended` and
+/// `subscription-resumed`), driven by how many messages wait in its session's queue.
+#[derive(Debug, Default)]
+struct Suspension {
+    suspended: bool,
+}
+
+impl Suspension {
+    /// Decides this round. Under the fault `push_loss_unannounced` a subscriber that has
+    /// fallen behind loses its updates in silence, as a publisher that drops what it cannot
+    /// queue would.
+    fn round(&mut self, id: u32, outbox: &Outbox, loss_unannounced: bool) -> Flow {
+        let waiting = outbox.max_capacity() - outbox.capacity();
+        if self.suspended {
+            if waiting > RESUME_BACKLOG
+                || outbox
+                    .try_send(state_change("subscription-resumed", id, None))
+                    .is_err()
+            {
+                return Flow::Hold;
+            }
+            self.suspended = false;
+            return Flow::Resumed;
+        }
+        if waiting < SUSPEND_BACKLOG {
+            return Flow::Publish;
+        }
+        if !loss_unannounced
+            && outbox
+                .try_send(state_change(
+                    "subscription-suspended",
+                    id,
+                    Some("unsupportable-volume"),
+                ))
+                .is_ok()
+        {
+            self.suspended = true;
+        }
+        Flow::Hold
+    }
+}
+
 /// Who a subscription publishes for, and its selection as it was when it was accepted.
 struct Subscriber {
     id: u32,
@@ -736,10 +800,19 @@ async fn publish(
         Trigger::OnChange { .. } => Instant::now(),
     };
     let mut patches: u64 = 0;
+    let mut suspension = Suspension::default();
     loop {
         let command = tokio::select! {
             command = commands.recv() => command,
             () = tokio::time::sleep_until(next) => {
+                let flow = suspension.round(id, &outbox, faults.push_loss_unannounced);
+                if flow == Flow::Hold {
+                    next = match &terms.trigger {
+                        Trigger::Periodic { period, .. } => next + Duration::from_millis(u64::from(*period) * 10),
+                        Trigger::OnChange { .. } => Instant::now() + CHANGE_POLL,
+                    };
+                    continue;
+                }
                 // The fault push-selection-ignored: a periodic update of the whole datastore.
                 let selection = terms.selection.as_ref().filter(|_| {
                     !(faults.push_selection_ignored && matches!(terms.trigger, Trigger::Periodic { .. }))
@@ -768,6 +841,15 @@ async fn publish(
                     }
                     Trigger::OnChange { dampening, sync_on_start, excluded } => {
                         next = Instant::now() + CHANGE_POLL;
+                        if flow == Flow::Resumed {
+                            // What changed while suspended was never reported: the whole
+                            // selection, as a resynchronisation would send it.
+                            if outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                                return;
+                            }
+                            last = Some(contents);
+                            continue;
+                        }
                         let Some(before) = &last else {
                             if *sync_on_start && outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
                                 return;
@@ -830,6 +912,9 @@ async fn publish(
                 if let Some(selection) = modification.selection {
                     terms.selection = Some(selection);
                 }
+                // A modification returns a suspended subscription to active (the module's
+                // modify-subscription); subscription-modified says so.
+                suspension.suspended = false;
                 match &mut terms.trigger {
                     Trigger::Periodic { period, .. } => {
                         if let Some(new) = modification.period {

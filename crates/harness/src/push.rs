@@ -1,9 +1,10 @@
 //! Judging YANG-Push delivery (RFC 8641) by time: how far the intervals between a periodic
 //! subscription's updates stray from its period, how far its updates stray from the grid
 //! its anchor time lays down, and how close together an on-change subscription's updates
-//! come. Pure functions over instants the client recorded on arrival and times the device
-//! wrote; the steps decide what is too far, from the period itself (generous bounds, so a
-//! loaded machine does not fail a device).
+//! come, and whether a periodic subscription lost updates without saying so (suspension,
+//! RFC 8639 §2.7). Pure functions over instants the client recorded on arrival and times the
+//! device wrote; the steps decide what is too far, from the period itself (generous bounds,
+//! so a loaded machine does not fail a device).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -78,9 +79,157 @@ pub fn shortest_gap(times: &[SystemTime]) -> Option<Duration> {
         .min()
 }
 
+/// One notification of a periodic subscription, as the judge of its continuity sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// A `push-update`, at the eventTime the device gave it.
+    Update(SystemTime),
+    Suspended,
+    Resumed,
+    /// `subscription-modified`, which also returns a suspended subscription to active.
+    Modified,
+    Terminated,
+}
+
+/// Whether a periodic subscription's updates came every period while it was active, and
+/// whether its suspensions were announced and ended as the state change notifications say
+/// (ietf-subscribed-notifications: nothing is sent while suspended; `subscription-resumed`
+/// follows a suspension).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Continuity {
+    pub updates: usize,
+    pub suspensions: usize,
+    /// Updates due while the subscription was active (from each active stretch's first
+    /// update to its last, one a period), and how many of them never came.
+    pub due: usize,
+    pub missing: usize,
+    /// The longest time between two updates of one active stretch.
+    pub longest_gap: Duration,
+    /// Updates that came while the subscription was suspended.
+    pub updates_while_suspended: usize,
+    /// `subscription-resumed` for a subscription that was not suspended.
+    pub resumed_unsuspended: usize,
+    /// The last word was `subscription-suspended`: it was neither resumed nor terminated.
+    pub ends_suspended: bool,
+}
+
+/// The continuity of a periodic subscription of `period` from its notifications, in the
+/// order they came.
+pub fn continuity(delivered: &[Delivered], period: Duration) -> Continuity {
+    let mut account = Continuity::default();
+    let mut suspended = false;
+    let mut stretch: Vec<SystemTime> = Vec::new();
+    let close = |stretch: &mut Vec<SystemTime>, account: &mut Continuity| {
+        if let (Some(first), Some(last)) = (stretch.first(), stretch.last()) {
+            let span = last.duration_since(*first).unwrap_or_default();
+            let due = if period.is_zero() {
+                stretch.len()
+            } else {
+                (span.as_secs_f64() / period.as_secs_f64()).round() as usize + 1
+            };
+            account.due += due;
+            account.missing += due.saturating_sub(stretch.len());
+            for pair in stretch.windows(2) {
+                let gap = pair[1].duration_since(pair[0]).unwrap_or_default();
+                account.longest_gap = account.longest_gap.max(gap);
+            }
+        }
+        stretch.clear();
+    };
+    for item in delivered {
+        match item {
+            Delivered::Update(time) => {
+                account.updates += 1;
+                if suspended {
+                    account.updates_while_suspended += 1;
+                } else {
+                    stretch.push(*time);
+                }
+            }
+            Delivered::Suspended => {
+                account.suspensions += 1;
+                close(&mut stretch, &mut account);
+                suspended = true;
+            }
+            Delivered::Resumed | Delivered::Modified => {
+                if *item == Delivered::Resumed && !suspended {
+                    account.resumed_unsuspended += 1;
+                }
+                close(&mut stretch, &mut account);
+                suspended = false;
+            }
+            Delivered::Terminated => {
+                close(&mut stretch, &mut account);
+                suspended = false;
+            }
+        }
+    }
+    close(&mut stretch, &mut account);
+    account.ends_suspended = suspended;
+    account
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn updates(from_ms: u64, to_ms: u64, step_ms: u64) -> Vec<Delivered> {
+        (from_ms..=to_ms)
+            .step_by(usize::try_from(step_ms).expect("step"))
+            .map(|ms| Delivered::Update(SystemTime::UNIX_EPOCH + Duration::from_millis(ms)))
+            .collect()
+    }
+
+    #[test]
+    fn a_subscription_that_keeps_every_update_misses_none() {
+        let period = Duration::from_millis(100);
+        let account = continuity(&updates(0, 2000, 100), period);
+        assert_eq!(account.updates, 21);
+        assert_eq!((account.due, account.missing), (21, 0));
+        assert_eq!(account.longest_gap, period);
+        assert!(!account.ends_suspended);
+    }
+
+    #[test]
+    fn a_silent_gap_is_counted_as_missing_updates() {
+        let period = Duration::from_millis(100);
+        let mut delivered = updates(0, 1000, 100);
+        delivered.extend(updates(4000, 5000, 100));
+        let account = continuity(&delivered, period);
+        assert_eq!(account.due, 51);
+        assert_eq!(account.missing, 29);
+        assert_eq!(account.longest_gap, Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn a_gap_inside_an_announced_suspension_is_not_missing() {
+        let period = Duration::from_millis(100);
+        let mut delivered = updates(0, 1000, 100);
+        delivered.push(Delivered::Suspended);
+        delivered.push(Delivered::Resumed);
+        delivered.extend(updates(4000, 5000, 100));
+        let account = continuity(&delivered, period);
+        assert_eq!((account.due, account.missing, account.suspensions), (22, 0, 1));
+        assert_eq!(account.longest_gap, period);
+        assert_eq!(account.updates_while_suspended, 0);
+        assert_eq!(account.resumed_unsuspended, 0);
+    }
+
+    #[test]
+    fn what_breaks_the_state_machine_is_counted() {
+        let period = Duration::from_millis(100);
+        let mut delivered = vec![Delivered::Resumed];
+        delivered.extend(updates(0, 300, 100));
+        delivered.push(Delivered::Suspended);
+        delivered.extend(updates(400, 500, 100));
+        let account = continuity(&delivered, period);
+        assert_eq!(account.resumed_unsuspended, 1);
+        assert_eq!(account.updates_while_suspended, 2);
+        assert!(account.ends_suspended);
+        // A modification returns a suspended subscription to active.
+        let account = continuity(&[Delivered::Suspended, Delivered::Modified], period);
+        assert!(!account.ends_suspended);
+    }
 
     #[test]
     fn a_steady_cadence_has_small_errors_and_a_drifting_one_large() {
