@@ -1347,16 +1347,16 @@ async fn no_silent_loss(world: &mut RunWorld) -> StepResult {
             !account.ends_suspended && fresh
         })
         .await;
-    let untimed = watch
-        .updates()
-        .filter(|a| a.event_time.is_none())
-        .count();
+    let untimed = watch.updates().filter(|a| a.event_time.is_none()).count();
     let account = continuity(&delivered_of(&watch.received), period);
     let fresh = watch.updates().filter(|a| a.at > fresh_after).count();
     let faithful = watch.faithful();
     let measurements = [
         ("push_lost_updates", account.missing),
-        ("push_period_ms", usize::try_from(period.as_millis()).unwrap_or(usize::MAX)),
+        (
+            "push_period_ms",
+            usize::try_from(period.as_millis()).unwrap_or(usize::MAX),
+        ),
         ("push_suspensions", account.suspensions),
         ("push_updates", account.updates),
     ];

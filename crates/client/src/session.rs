@@ -764,6 +764,7 @@ mod tests {
             state: Mutex::new(State::default()),
             transcript: Transcript::default(),
             ended: tokio::sync::Notify::new(),
+            held: tokio::sync::watch::Sender::new(false),
         });
         let (waiter, waiting) = oneshot::channel();
         {
@@ -789,5 +790,75 @@ mod tests {
             shared.lock().end,
             Some(SessionEnd::ReaderPanicked(_))
         ));
+    }
+
+    /// A held session reads nothing: the peer's writes stop once the stream's buffer is full,
+    /// and what it sent arrives, in order, once the session reads again.
+    #[tokio::test]
+    async fn a_held_session_reads_nothing_until_released() {
+        use tokio::io::AsyncReadExt;
+        let (client, mut server) = tokio::io::duplex(4096);
+        let peer = tokio::spawn(async move {
+            let hello = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities><session-id>3</session-id></hello>]]>]]>";
+            server.write_all(hello.as_bytes()).await.expect("hello");
+            let mut seen = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !seen.windows(6).any(|w| w == b"]]>]]>") {
+                let n = server.read(&mut buffer).await.expect("client hello");
+                seen.extend_from_slice(&buffer[..n]);
+            }
+            server
+        });
+        let session = Session::establish(client, SessionOptions::default(), Transcript::default())
+            .await
+            .expect("hello exchanged");
+        let mut server = peer.await.expect("peer");
+        let mut notifications = session.take_notifications().expect("queue");
+        session.hold_reading(true);
+        let notification = |n: usize| {
+            format!(
+                "<notification xmlns=\"urn:ietf:params:xml:ns:netconf:notification:1.0\"><eventTime>2026-12-02T00:00:{n:02}Z</eventTime><event xmlns=\"urn:example\">{}</event></notification>]]>]]>",
+                "x".repeat(400)
+            )
+        };
+        let writing = tokio::spawn(async move {
+            for n in 0..40 {
+                server
+                    .write_all(notification(n).as_bytes())
+                    .await
+                    .expect("write");
+            }
+            server
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!writing.is_finished(), "the peer met no back-pressure");
+        assert!(notifications.try_recv().is_err(), "a held session read");
+        session.hold_reading(false);
+        let _server = tokio::time::timeout(Duration::from_secs(5), writing)
+            .await
+            .expect("the peer's writes go through once released")
+            .expect("writer");
+        for n in 0..40 {
+            let received = tokio::time::timeout(Duration::from_secs(5), notifications.recv())
+                .await
+                .expect("in time")
+                .expect("a notification");
+            assert!(received.event_time.ends_with(&format!(":{n:02}Z")));
+        }
+        let notes: Vec<String> = session
+            .transcript()
+            .entries()
+            .into_iter()
+            .filter(|e| e.direction == Direction::Note)
+            .map(|e| e.text)
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.contains("stops reading")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("reads the session again")),
+            "{notes:?}"
+        );
     }
 }

@@ -1076,3 +1076,62 @@ fn change_edits(shared: &Shared, before: &str, after: &str, excluded: &[ChangeTy
     }
     edits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(queue: &mut mpsc::Receiver<String>) -> Vec<String> {
+        let mut kinds = Vec::new();
+        while let Ok(message) = queue.try_recv() {
+            for name in [
+                "subscription-suspended",
+                "subscription-resumed",
+                "push-update",
+            ] {
+                if message.contains(&format!("<{name} ")) {
+                    kinds.push(name.to_owned());
+                }
+            }
+        }
+        kinds
+    }
+
+    #[test]
+    fn a_subscriber_that_falls_behind_is_suspended_then_resumed_once_it_catches_up() {
+        let (outbox, mut queue) = mpsc::channel(SESSION_QUEUE);
+        let mut suspension = Suspension::default();
+        for _ in 0..SUSPEND_BACKLOG - 1 {
+            assert_eq!(suspension.round(7, &outbox, false), Flow::Publish);
+            outbox.try_send(push_update(7, "")).expect("room");
+        }
+        assert_eq!(suspension.round(7, &outbox, false), Flow::Publish);
+        outbox.try_send(push_update(7, "")).expect("room");
+        // 32 waiting: suspended, and told so once.
+        assert_eq!(suspension.round(7, &outbox, false), Flow::Hold);
+        assert_eq!(suspension.round(7, &outbox, false), Flow::Hold);
+        let sent = kinds(&mut queue);
+        assert_eq!(sent.len(), SUSPEND_BACKLOG + 1);
+        assert_eq!(
+            sent.last().map(String::as_str),
+            Some("subscription-suspended")
+        );
+        // Drained: resumed, and told so.
+        assert_eq!(suspension.round(7, &outbox, false), Flow::Resumed);
+        assert_eq!(suspension.round(7, &outbox, false), Flow::Publish);
+        assert_eq!(kinds(&mut queue), ["subscription-resumed"]);
+    }
+
+    #[test]
+    fn under_the_fault_a_subscriber_that_falls_behind_loses_updates_unannounced() {
+        let (outbox, mut queue) = mpsc::channel(SESSION_QUEUE);
+        let mut suspension = Suspension::default();
+        for _ in 0..SUSPEND_BACKLOG {
+            outbox.try_send(push_update(7, "")).expect("room");
+        }
+        assert_eq!(suspension.round(7, &outbox, true), Flow::Hold);
+        let sent = kinds(&mut queue);
+        assert!(sent.iter().all(|k| k == "push-update"), "{sent:?}");
+        assert_eq!(suspension.round(7, &outbox, true), Flow::Publish);
+    }
+}

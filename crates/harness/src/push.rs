@@ -209,7 +209,10 @@ mod tests {
         delivered.push(Delivered::Resumed);
         delivered.extend(updates(4000, 5000, 100));
         let account = continuity(&delivered, period);
-        assert_eq!((account.due, account.missing, account.suspensions), (22, 0, 1));
+        assert_eq!(
+            (account.due, account.missing, account.suspensions),
+            (22, 0, 1)
+        );
         assert_eq!(account.longest_gap, period);
         assert_eq!(account.updates_while_suspended, 0);
         assert_eq!(account.resumed_unsuspended, 0);
