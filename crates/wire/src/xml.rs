@@ -405,10 +405,16 @@ fn is_name(text: &str) -> bool {
     }
 }
 
+/// XML's `NameChar` (§2.3) among ASCII characters: letters, digits, `-`, `.` and `_` (the
+/// colon is the qualified name's own); beyond ASCII, anything but white space and control
+/// characters, as leniently as devices need. `!` and `?` must never pass: written again, a
+/// name starting with them is read as a comment or a processing instruction.
 fn name_char(c: char) -> bool {
-    !c.is_whitespace()
-        && !c.is_control()
-        && !matches!(c, '"' | '\'' | '<' | '>' | '&' | '=' | '/' | ':')
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
+    } else {
+        !c.is_whitespace() && !c.is_control()
+    }
 }
 
 /// A namespace URI as declared: quick-xml's resolver keeps the attribute's raw text, so an
