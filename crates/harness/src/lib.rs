@@ -4,7 +4,8 @@
 //! runs only through this crate.
 //!
 //! - [`target`]: targets from inventories, URLs and reference devices, command-line
-//!   overrides applied, in one [`target::resolve`].
+//!   overrides applied, in one [`target::resolve`]; [`containerlab`]: a containerlab lab's
+//!   `topology-data.json` as an inventory.
 //! - [`protocol`] and [`capability`]: the protocol of a matrix column and the capabilities a
 //!   scenario can need, as types.
 //! - [`discovery`]: what a device claims, with the evidence for each claim.
@@ -29,6 +30,7 @@ pub mod access;
 pub mod capability;
 pub mod catalogue;
 pub mod choice;
+pub mod containerlab;
 pub mod device;
 pub mod discovery;
 pub mod engine;

@@ -39,6 +39,8 @@ pub enum TargetError {
         path: PathBuf,
         error: Box<serde_saphyr::Error>,
     },
+    #[error("containerlab topology data {path} cannot be used: {error}")]
+    Containerlab { path: PathBuf, error: String },
     #[error("inventory {path} lists no devices")]
     EmptyInventory { path: PathBuf },
     #[error("no device {name:?} in the inventory; it has: {known}")]
@@ -310,12 +312,21 @@ fn default_protocols() -> Vec<String> {
 }
 
 impl Inventory {
-    /// Reads and checks an inventory file; relative paths in it are relative to the file.
+    /// Reads and checks an inventory file, or containerlab's `topology-data.json` (see
+    /// [`crate::containerlab`]; the nodes it leaves out are logged as warnings); relative
+    /// paths in it are relative to the file.
     pub fn load(path: &Path) -> Result<Inventory, TargetError> {
         let text = std::fs::read_to_string(path).map_err(|error| TargetError::ReadInventory {
             path: path.to_owned(),
             error,
         })?;
+        if crate::containerlab::is_topology_data(&text) {
+            let lab = crate::containerlab::inventory(&text, path)?;
+            for node in &lab.left_out {
+                tracing::warn!("{}: node {node}: left out of the run", path.display());
+            }
+            return Ok(lab.inventory);
+        }
         let mut inventory: Inventory =
             serde_saphyr::from_str(&text).map_err(|error| TargetError::ParseInventory {
                 path: path.to_owned(),
