@@ -244,3 +244,109 @@ async fn the_inventory_the_device_writes_reaches_every_device() {
         );
     }
 }
+
+/// containerlab's path end to end, on this machine's loopback: a lab's topology-data.json
+/// whose node is the reference device (a `linux` node described by `rfc3535.*` labels, as a
+/// user would put the reference device into a lab), beside a client host that is no device
+/// under test and a node of a kind with defaults that never comes up. `rfc3535 run
+/// --inventory topology-data.json` waits for each, says which answered, tests the device
+/// over both protocols, and leaves the client out with a reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_containerlab_topology_data_file_is_an_inventory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("inventory.yaml");
+    let (_child, _printed) =
+        start_device(&["--inventory-file".as_ref(), inventory.as_os_str()]).await;
+    let written = rfc3535_harness::target::Inventory::load(&inventory).expect("the inventory");
+    let device = &written.devices[0];
+    let read_only = device
+        .roles
+        .read_only
+        .as_ref()
+        .expect("a read-only account");
+    // A node label holds a file relative to the lab's directory.
+    let lab = dir.path().join("clab-loopback");
+    std::fs::create_dir(&lab).expect("lab directory");
+    std::fs::copy(
+        device.password_file.as_ref().expect("a password file"),
+        lab.join("ref1.pass"),
+    )
+    .expect("copy");
+    let silent_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let node = |kind: &str, labels: serde_json::Value| {
+        serde_json::json!({
+            "index": "0", "kind": kind, "image": "example/image:1", "mgmt-ipv4-address": "127.0.0.1",
+            "mgmt-ipv4-prefix-length": 8, "mgmt-ipv6-address": "", "mgmt-ipv6-prefix-length": 0,
+            "labels": labels, "port-bindings": []
+        })
+    };
+    let topology = serde_json::json!({
+        "name": "loopback",
+        "type": "clab",
+        "clab": {"config": {"prefix": "clab", "mgmt": {"network": "clab"}}},
+        "nodes": {
+            "ref1": node("linux", serde_json::json!({
+                "clab-node-kind": "linux",
+                "rfc3535.username": device.username,
+                "rfc3535.password-file": "ref1.pass",
+                "rfc3535.netconf-port": device.port.expect("a port").to_string(),
+                "rfc3535.host-key-fingerprint": device.host_key_fingerprint.clone().expect("pinned"),
+                "rfc3535.protocols": "netconf,restconf",
+                "rfc3535.restconf-port": device.restconf.port.expect("a RESTCONF port").to_string(),
+                "rfc3535.restconf-root": device.restconf.root.clone().expect("a root"),
+                "rfc3535.restconf-certificate-fingerprint": device.restconf.certificate_fingerprint.clone().expect("pinned"),
+                "rfc3535.read-only-username": read_only.username,
+                "rfc3535.read-only-password-file": read_only.password_file.clone().expect("a file"),
+            })),
+            "client": node("linux", serde_json::json!({"clab-node-kind": "linux"})),
+            "srl1": node("nokia_srlinux", serde_json::json!({
+                "rfc3535.netconf-port": silent_port.to_string(),
+            })),
+        },
+        "links": []
+    });
+    let topology_data = lab.join("topology-data.json");
+    std::fs::write(&topology_data, topology.to_string()).expect("write");
+
+    let out = dir.path().join("run");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(["run", "--inventory"])
+        .arg(&topology_data)
+        .args([
+            "--wait-ready",
+            "4",
+            "--name",
+            "A read-only account cannot change the configuration",
+            "--fail-on",
+            "never",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .await
+        .expect("rfc3535 run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("ref1/netconf: answered after"), "{stderr}");
+    assert!(stderr.contains("ref1/restconf: answered after"), "{stderr}");
+    assert!(stderr.contains("srl1/netconf: no answer in"), "{stderr}");
+    assert!(stderr.contains("node client (linux): "), "{stderr}");
+    let results = common::read_results(&out);
+    for column in ["ref1/netconf", "ref1/restconf"] {
+        assert!(
+            common::passes(&results, column) >= 1,
+            "{column}: {results:?}"
+        );
+    }
+    assert_eq!(common::passes(&results, "srl1/netconf"), 0);
+    assert!(
+        !results.devices.iter().any(|d| d.id.starts_with("client")),
+        "the client host is no device under test"
+    );
+}

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
@@ -23,9 +24,18 @@ use crate::{reference, reporting, UsageError};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Inventory files (YAML, as containerlab/local/lab writes them). Repeatable.
+    /// Inventory files: YAML (as containerlab/local/lab writes them), or a containerlab lab's
+    /// topology-data.json (clab-NAME/topology-data.json; node labels rfc3535.* override the
+    /// defaults of each kind, see the README). Repeatable.
     #[arg(long, value_name = "FILE")]
     inventory: Vec<PathBuf>,
+
+    /// Before testing, wait up to SECONDS for each device to answer (a NETCONF session opened
+    /// and closed; RESTCONF's root found), trying every 2 s, and say how long each took or why
+    /// it never answered [default: 300 when an inventory is a containerlab topology-data.json,
+    /// else 0: no wait].
+    #[arg(long, value_name = "SECONDS")]
+    wait_ready: Option<u64>,
 
     /// A device as netconf://USER@HOST[:PORT]. Repeatable; credentials from the flags below.
     #[arg(long, value_name = "URL")]
@@ -189,6 +199,54 @@ fn targets(args: &RunArgs, references: &[rfc3535_device::Device]) -> Result<Vec<
     Ok(resolve(&sources, &args.connection.overrides(None))?)
 }
 
+/// How long to wait for the devices to answer: as asked, or 300 s for a containerlab lab
+/// (its nodes may still be booting), else not at all.
+fn readiness_wait(args: &RunArgs) -> Duration {
+    const LAB_WAIT: Duration = Duration::from_secs(300);
+    match args.wait_ready {
+        Some(seconds) => Duration::from_secs(seconds),
+        None if args.inventory.iter().any(|path| {
+            std::fs::read_to_string(path)
+                .is_ok_and(|text| rfc3535_harness::containerlab::is_topology_data(&text))
+        }) =>
+        {
+            LAB_WAIT
+        }
+        None => Duration::ZERO,
+    }
+}
+
+/// Waits for the devices the run did not start itself to answer, saying what each did.
+async fn wait_until_ready(args: &RunArgs, targets: &[Target]) {
+    use rfc3535_harness::readiness::{wait_for_all, Readiness};
+    let within = readiness_wait(args);
+    let outside: Vec<Target> = targets
+        .iter()
+        .filter(|t| !matches!(t.origin, rfc3535_harness::target::Origin::Reference))
+        .cloned()
+        .collect();
+    if within.is_zero() || outside.is_empty() {
+        return;
+    }
+    eprintln!(
+        "waiting up to {} s for {} device column(s) to answer (--wait-ready)",
+        within.as_secs(),
+        outside.len()
+    );
+    for (target, readiness) in outside.iter().zip(wait_for_all(&outside, within).await) {
+        match readiness {
+            Readiness::Answered(after) => {
+                eprintln!("  {}: answered after {:.1} s", target.id(), after.as_secs_f64());
+            }
+            Readiness::Silent { waited, last } => eprintln!(
+                "  {}: no answer in {:.0} s; it is tested all the same, and its column will say why. Last: {last}",
+                target.id(),
+                waited.as_secs_f64()
+            ),
+        }
+    }
+}
+
 /// Writes results.json; a run whose results cannot be written has failed, loudly.
 fn write_results(path: &std::path::Path, results: &rfc3535_score::Results) -> Result<()> {
     use std::io::Write as _;
@@ -251,6 +309,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
             )));
         }
     }
+    wait_until_ready(&args, &targets).await;
     let features_dir = args
         .features
         .clone()

@@ -23,6 +23,7 @@
 //! - [`catalogue`]: the feature files and the registry, checked against each other.
 //! - [`verdict`]: the verdict policy, a pure function; [`records`]: what a run records;
 //!   [`results`]: `results.json` from the records, and [`results::FailOn`].
+//! - [`readiness`]: waiting for devices that are still coming up (a lab just deployed).
 //! - [`engine`]: the phases of a run, over a [`engine::ScenarioRunner`] and a
 //!   [`engine::RunObserver`] the binary provides.
 
@@ -39,6 +40,7 @@ pub mod netconf;
 pub mod placement;
 pub mod protocol;
 pub mod push;
+pub mod readiness;
 pub mod records;
 pub mod replies;
 pub mod restconf;
