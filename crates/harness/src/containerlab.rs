@@ -156,7 +156,7 @@ pub const LABELS: &[(&str, &str)] = &[
     ),
     (
         "sandbox-text",
-        "the string leaf scenarios may overwrite and restore (a schema path)",
+        "the string leaf scenarios may overwrite and restore (NAMESPACE a/b/c)",
     ),
     (
         "sandbox-ordered-list",
@@ -552,7 +552,11 @@ mod tests {
         assert_eq!(reference.port, Some(8300));
         assert_eq!(reference.password_env.as_deref(), Some("REF1_PASSWORD"));
         assert_eq!(reference.hello_settle_ms, Some(100));
-        assert_eq!(reference.sandbox.text, "/ietf-system:system/location");
+        assert_eq!(
+            reference.sandbox.text,
+            "urn:ietf:params:xml:ns:yang:ietf-system system/location"
+        );
+        crate::sandbox::Sandbox::from_spec(&reference.sandbox).expect("a sandbox");
         assert_eq!(reference.restconf.port, Some(8443));
         assert_eq!(
             reference.restconf.ca_file,
