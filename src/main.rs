@@ -9,6 +9,7 @@ mod progress;
 mod reference;
 mod reporting;
 mod runner;
+mod serve;
 #[path = "../steps/mod.rs"]
 mod steps;
 
@@ -83,6 +84,21 @@ enum Command {
     ///   RFC3535_PASSWORD=... rfc3535 run --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD
     #[command(verbatim_doc_comment)]
     Run(Box<run::RunArgs>),
+
+    /// A hackathon table in one command: a run, then its report on a web page.
+    ///
+    /// Tests the reference devices of the demo set (the compliant profile and five fault
+    /// profiles), with --lab the local lab's real peers too, and any --target or
+    /// --inventory given (the participants' devices), with the live progress and the matrix
+    /// on screen; then serves the report on http://127.0.0.1:PORT until Ctrl-C. Every
+    /// option of `run` applies. Compare two rounds with `rfc3535 diff OLD NEW`.
+    ///
+    /// Examples:
+    ///   rfc3535 demo
+    ///   rfc3535 demo --lab --port 8000
+    ///   RFC3535_PASSWORD=... rfc3535 demo --target netconf://admin@192.0.2.1 --password-env RFC3535_PASSWORD --host-key-policy accept-new
+    #[command(verbatim_doc_comment)]
+    Demo(Box<run::DemoArgs>),
 
     /// Re-render saved runs offline; several results files merge into one matrix.
     ///
@@ -168,12 +184,16 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Probe(args) => probe::run_probe(args).await,
             Command::Run(args) => run::run_catalogue(*args).await,
+            Command::Demo(args) => run::demo(*args).await,
             Command::Requirements(args) => requirements::list_requirements(&args),
             Command::Report(args) => report::report_command(&args),
             Command::Diff(args) => diff::diff_command(&args),
             Command::Device(args) => device::run_device(args).await,
         }
     });
+    // Whatever is still running (a blocking task of a device that went, a connection being
+    // served) gets a moment to end; the process never waits on it for longer.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(code) => code,
         Err(error) => {

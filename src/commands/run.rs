@@ -37,6 +37,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS")]
     wait_ready: Option<u64>,
 
+    /// After the run, serve its directory (report.html, the evidence, results.json) over HTTP
+    /// on 127.0.0.1:PORT (0: a free port) until Ctrl-C, the URL printed: a hackathon table's
+    /// screen.
+    #[arg(long, value_name = "PORT")]
+    serve: Option<u16>,
+
     /// A device as netconf://USER@HOST[:PORT]. Repeatable; credentials from the flags below.
     #[arg(long, value_name = "URL")]
     target: Vec<String>,
@@ -265,6 +271,76 @@ fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// `rfc3535 demo`: a run with a hackathon table's defaults.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Also bring up the local lab of real peers (containerlab/local/lab up: netconfd behind
+    /// OpenSSH, jetconf; as root, after scripts/setup-test-env) and test it beside the
+    /// reference devices; it is brought down when the demo ends.
+    #[arg(long)]
+    lab: bool,
+
+    /// The port of the report's web page on 127.0.0.1.
+    #[arg(long, value_name = "PORT", default_value_t = 8080)]
+    port: u16,
+
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// The local lab's script, beside the catalogue in the repository.
+fn lab_script(features: &std::path::Path) -> PathBuf {
+    features
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("containerlab/local/lab")
+}
+
+/// Runs the lab script with `action`; it says what it does on its own output.
+fn lab(script: &std::path::Path, action: &str) -> Result<()> {
+    let status = std::process::Command::new(script)
+        .arg(action)
+        .status()
+        .with_context(|| format!("cannot run {}", script.display()))?;
+    if !status.success() {
+        bail!(UsageError(anyhow::anyhow!(
+            "{} {action} failed ({status}); it needs root and scripts/setup-test-env",
+            script.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The reference devices of the demo set (and the local lab's peers, with --lab), every
+/// --target and --inventory given, the report served on 127.0.0.1 at the end.
+pub async fn demo(mut args: DemoArgs) -> Result<ExitCode> {
+    if args.run.reference.is_empty() {
+        args.run.reference = reference::DEMO_PROFILES.map(str::to_owned).to_vec();
+    }
+    args.run.serve = Some(args.run.serve.unwrap_or(args.port));
+    args.run.fail_on = FailOn::Never;
+    if !args.lab {
+        return run_catalogue(args.run).await;
+    }
+    let features = args
+        .run
+        .features
+        .clone()
+        .unwrap_or_else(super::default_features_dir);
+    let script = lab_script(&features);
+    lab(&script, "up")?;
+    let inventory = features
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(".lab/inventory.yaml");
+    args.run.inventory.push(inventory);
+    let outcome = run_catalogue(args.run).await;
+    let down = lab(&script, "down");
+    let code = outcome?;
+    down?;
+    Ok(code)
+}
+
 pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     let mut profiles = args.reference.clone();
     if profiles.is_empty() && args.inventory.is_empty() && args.target.is_empty() {
@@ -386,12 +462,37 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
             println!("report:  {}", file.display());
         }
     }
-    if results.devices.iter().all(|d| d.unreachable.is_some()) {
-        return Ok(ExitCode::from(3));
-    }
-    Ok(if args.fail_on.triggered(&results) {
+    let code = if results.devices.iter().all(|d| d.unreachable.is_some()) {
+        ExitCode::from(3)
+    } else if args.fail_on.triggered(&results) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    if let Some(port) = args.serve {
+        serve_until_interrupted(&out, port, &args.format).await?;
+    }
+    Ok(code)
+}
+
+/// Serves the run directory on 127.0.0.1 until Ctrl-C, the URL printed.
+async fn serve_until_interrupted(
+    out: &std::path::Path,
+    port: u16,
+    formats: &[rfc3535_report::Format],
+) -> Result<()> {
+    let (address, serving) = crate::serve::bind(out.to_path_buf(), port)
+        .await
+        .with_context(|| format!("cannot serve the report on 127.0.0.1:{port}"))?;
+    let page = if formats.contains(&rfc3535_report::Format::Html) {
+        "report.html"
+    } else {
+        "results.json"
+    };
+    println!("serving: http://{address}/{page}  (Ctrl-C stops)");
+    tokio::select! {
+        () = serving => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
 }

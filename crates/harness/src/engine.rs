@@ -340,6 +340,15 @@ async fn join(handle: Option<std::thread::JoinHandle<()>>, observer: &dyn RunObs
     }
 }
 
+/// A task that ends when its owner goes.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs the catalogue; see the module docs for the phases.
 pub async fn execute(
     request: &RunRequest,
@@ -358,17 +367,19 @@ pub async fn execute(
     ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let interrupted = Arc::new(AtomicBool::new(false));
-    {
+    // Ctrl-C stops this run only while it lasts: the watch ends with it (a command that goes
+    // on after the run, serving its report, has Ctrl-C for itself).
+    let _interrupt_watch = {
         let interrupted = Arc::clone(&interrupted);
         let observer = Arc::clone(&observer);
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 observer.interrupted();
                 interrupted.store(true, Ordering::SeqCst);
                 let _ = stop_tx.send(true);
             }
-        });
-    }
+        }))
+    };
 
     observer.started(selected.len(), request.targets.len());
     let devices: Vec<Prepared> = futures::future::join_all(
