@@ -105,6 +105,9 @@ pub struct Serving {
     pub passwords: Option<ChosenPasswords>,
     /// How many past events each device keeps for replay.
     pub replay_limit: usize,
+    /// The address both protocols listen on: loopback, unless a container's lab needs the
+    /// device on its interfaces.
+    pub listen: std::net::IpAddr,
 }
 
 impl Default for Serving {
@@ -114,6 +117,7 @@ impl Default for Serving {
             first_restconf_port: 0,
             passwords: None,
             replay_limit: rfc3535_device::REPLAY_LIMIT,
+            listen: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         }
     }
 }
@@ -145,11 +149,11 @@ pub async fn start(
             passwords.apply(&mut config);
         }
         config.replay_limit = serving.replay_limit;
-        config.listen = SocketAddr::from(([127, 0, 0, 1], port_of(first_port, index)?));
-        config.restconf_listen = Some(SocketAddr::from((
-            [127, 0, 0, 1],
+        config.listen = SocketAddr::new(serving.listen, port_of(first_port, index)?);
+        config.restconf_listen = Some(SocketAddr::new(
+            serving.listen,
             port_of(first_restconf_port, index)?,
-        )));
+        ));
         devices.push(Device::start(config).await?);
     }
     Ok(devices)

@@ -25,11 +25,17 @@ pub struct DeviceArgs {
     #[arg(long)]
     list_profiles: bool,
 
-    /// The NETCONF-over-SSH port on 127.0.0.1 of the first device [default: free ports].
+    /// The NETCONF-over-SSH port of the first device [default: free ports].
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     netconf_port: u16,
 
-    /// The RESTCONF-over-HTTPS port on 127.0.0.1 of the first device [default: free ports].
+    /// The address to listen on. Loopback by default: only this machine reaches the device.
+    /// In a container of a lab (containerlab/reference.clab.yml), 0.0.0.0: the container's
+    /// interfaces, so that the harness outside it reaches the device.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    listen: std::net::IpAddr,
+
+    /// The RESTCONF-over-HTTPS port of the first device [default: free ports].
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     restconf_port: u16,
 
@@ -81,7 +87,7 @@ fn yaml_string(text: &str) -> String {
 
 /// Writes an inventory naming every device, each account's password in a file of its own
 /// beside it (`DEVICE.ROLE.pass`).
-fn write_inventory(file: &Path, devices: &[rfc3535_device::Device]) -> Result<()> {
+fn write_inventory(file: &Path, devices: &[rfc3535_device::Device], host: &str) -> Result<()> {
     let parent = match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -107,8 +113,9 @@ fn write_inventory(file: &Path, devices: &[rfc3535_device::Device]) -> Result<()
             "[netconf]"
         };
         text.push_str(&format!(
-            "  - name: {}\n    address: 127.0.0.1\n    port: {}\n    protocols: {protocols}\n    username: {}\n    password_file: {}\n    host_key_fingerprint: {}\n",
+            "  - name: {}\n    address: {}\n    port: {}\n    protocols: {protocols}\n    username: {}\n    password_file: {}\n    host_key_fingerprint: {}\n",
             yaml_string(&device.name),
+            yaml_string(host),
             device.address.port(),
             yaml_string(&admin.user),
             password_file("admin", &admin.password)?,
@@ -159,6 +166,7 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             first_port: args.netconf_port,
             first_restconf_port: args.restconf_port,
             replay_limit: args.replay_limit,
+            listen: args.listen,
             ..reference::Serving::default()
         },
     )
@@ -179,8 +187,19 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
     }
+    // Where this machine reaches the devices: loopback too when they listen everywhere.
+    let host = if args.listen.is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        args.listen.to_string()
+    };
+    let here = if args.listen.is_ipv6() && !args.listen.is_unspecified() {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
     if let Some(file) = &args.inventory_file {
-        write_inventory(file, &devices)?;
+        write_inventory(file, &devices, &host)?;
     }
     for device in &devices {
         let account = &device.accounts[0];
@@ -189,7 +208,15 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             "rfc3535 reference device {:?} (profile {}) is listening",
             device.name, device.shared.profile
         );
-        println!("  address:   127.0.0.1");
+        println!(
+            "  address:   {}{}",
+            args.listen,
+            if args.listen.is_unspecified() {
+                "  (every interface)"
+            } else {
+                ""
+            }
+        );
         println!("  port:      {port}  (NETCONF over SSH, subsystem netconf)");
         println!("  user:      {}", account.user);
         println!(
@@ -203,13 +230,10 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
             );
         }
         println!("  host key:  {}", device.fingerprint);
-        println!(
-            "  known_hosts line:  [127.0.0.1]:{port} {}",
-            device.public_key
-        );
+        println!("  known_hosts line:  [{host}]:{port} {}", device.public_key);
         if let Some(endpoint) = &device.restconf {
             println!(
-                "  RESTCONF:  https://127.0.0.1:{}{}  (HTTP/1.1 and HTTP/2, Basic auth, same accounts)",
+                "  RESTCONF:  https://{here}:{}{}  (HTTP/1.1 and HTTP/2, Basic auth, same accounts)",
                 endpoint.address.port(),
                 endpoint.root
             );
@@ -221,16 +245,16 @@ pub async fn run_device(args: DeviceArgs) -> Result<ExitCode> {
         let port = first.address.port();
         println!("Connect:");
         println!(
-            "  ssh -p {port} -s {}@127.0.0.1 netconf",
+            "  ssh -p {port} -s {}@{here} netconf",
             first.accounts[0].user
         );
         println!(
-            "  RFC3535_PASSWORD=... rfc3535 probe netconf://{}@127.0.0.1:{port} --password-env RFC3535_PASSWORD --host-key-fingerprint {}",
+            "  RFC3535_PASSWORD=... rfc3535 probe netconf://{}@{here}:{port} --password-env RFC3535_PASSWORD --host-key-fingerprint {}",
             first.accounts[0].user, first.fingerprint
         );
         if let Some(endpoint) = &first.restconf {
             println!(
-                "  curl --cacert CERT.pem -u {}:PASSWORD https://127.0.0.1:{}{}/data  (CERT.pem from --certificate-file)",
+                "  curl --cacert CERT.pem -u {}:PASSWORD https://{here}:{}{}/data  (CERT.pem from --certificate-file)",
                 first.accounts[0].user,
                 endpoint.address.port(),
                 endpoint.root
