@@ -1,7 +1,10 @@
 //! Rendering every format for a large fleet: 1,000 devices × 200 requirements (one scenario
 //! per requirement and device, three steps each, 200,000 results), as one run. Reported per
 //! format, in total, and as a ratio to a floor: serialising the same results.json, which
-//! touches every cell once and renders nothing. Run with `cargo bench --bench report`.
+//! touches every cell once and renders nothing. Then the HTML page is opened in headless
+//! Chromium (Debian's `chromium`, as scripts/setup-test-env installs it; skipped without it)
+//! until its script has run, beside a page of 24 devices (the most without the fleet view)
+//! as the comparison. Run with `cargo bench --bench report`.
 //! Sizes: `BENCH_DEVICES` (1000), `BENCH_REQUIREMENTS` (200).
 
 use std::collections::BTreeMap;
@@ -144,6 +147,48 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (value, start.elapsed())
 }
 
+/// Opens `page` in headless Chromium until its script has run; the time it took, or `None`
+/// without Chromium.
+fn open_in_chromium(page: &std::path::Path) -> Option<Duration> {
+    let chromium = std::env::var("RFC3535_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+    let profile =
+        std::env::temp_dir().join(format!("rfc3535-bench-chromium-{}", std::process::id()));
+    let start = Instant::now();
+    let output = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--proxy-server=127.0.0.1:9",
+            "--window-size=1400,1100",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .ok()?;
+    let took = start.elapsed();
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the page's script did not finish in Chromium"
+    );
+    Some(took)
+}
+
+/// The median of three openings of `page`.
+fn median_opening(page: &std::path::Path) -> Option<Duration> {
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| open_in_chromium(page))
+        .collect::<Option<_>>()?;
+    times.sort();
+    Some(times[1])
+}
+
 fn main() {
     let (devices, requirements) = (size("BENCH_DEVICES", 1000), size("BENCH_REQUIREMENTS", 200));
     println!(
@@ -184,4 +229,30 @@ fn main() {
         total.as_secs_f64() * 1000.0,
         total.as_secs_f64() / floor_time.as_secs_f64()
     );
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-bench");
+    std::fs::create_dir_all(&dir).expect("target is writable");
+    let large = dir.join("fleet.html");
+    std::fs::write(&large, render(Format::Html, &results, &options)).expect("write");
+    let small = dir.join("small.html");
+    let few = fleet(24, requirements);
+    std::fs::write(&small, render(Format::Html, &few, &options)).expect("write");
+    match (median_opening(&small), median_opening(&large)) {
+        (Some(small_time), Some(large_time)) => {
+            println!(
+                "{:<28} {:>9.1} ms   (24 devices, no fleet view: the comparison)",
+                "chromium opens html",
+                small_time.as_secs_f64() * 1000.0
+            );
+            println!(
+                "{:<28} {:>9.1} ms   {:>5.2}x the 24-device page",
+                format!("chromium opens html ({devices})"),
+                large_time.as_secs_f64() * 1000.0,
+                large_time.as_secs_f64() / small_time.as_secs_f64()
+            );
+        }
+        _ => println!(
+            "chromium opens html: skipped (no chromium; scripts/setup-test-env installs it)"
+        ),
+    }
 }

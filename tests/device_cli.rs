@@ -33,6 +33,27 @@ async fn start_device(args: &[&std::ffi::OsStr]) -> (tokio::process::Child, Vec<
     (child, printed)
 }
 
+/// `rfc3535 run --inventory FILE --format json --out OUT` with `extra`, which must succeed;
+/// what it printed on stderr, and its results.
+async fn run_inventory(
+    inventory: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> (String, rfc3535_score::Results) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
+        .args(["run", "--inventory"])
+        .arg(inventory)
+        .args(extra)
+        .args(["--format", "json", "--out"])
+        .arg(out)
+        .output()
+        .await
+        .expect("rfc3535 run");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    (stderr, common::read_results(out))
+}
+
 struct Standalone {
     _child: tokio::process::Child,
     port: u16,
@@ -210,28 +231,17 @@ async fn the_inventory_the_device_writes_reaches_every_device() {
     assert_eq!(mode & 0o777, 0o600);
 
     let out = dir.path().join("run");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
-        .args(["run", "--inventory"])
-        .arg(&inventory)
-        .args([
+    let (_, results) = run_inventory(
+        &inventory,
+        &out,
+        &[
             "--name",
             "A read-only account cannot change the configuration",
             "--name",
             "A configuration read carries no operational state",
-            "--format",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .await
-        .expect("rfc3535 run");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results = common::read_results(&out);
+        ],
+    )
+    .await;
     for column in [
         "compliant/netconf",
         "compliant/restconf",
@@ -313,31 +323,23 @@ async fn a_containerlab_topology_data_file_is_an_inventory() {
     std::fs::write(&topology_data, topology.to_string()).expect("write");
 
     let out = dir.path().join("run");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rfc3535"))
-        .args(["run", "--inventory"])
-        .arg(&topology_data)
-        .args([
+    let (stderr, results) = run_inventory(
+        &topology_data,
+        &out,
+        &[
             "--wait-ready",
             "4",
             "--name",
             "A read-only account cannot change the configuration",
             "--fail-on",
             "never",
-            "--format",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .await
-        .expect("rfc3535 run");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+        ],
+    )
+    .await;
     assert!(stderr.contains("ref1/netconf: answered after"), "{stderr}");
     assert!(stderr.contains("ref1/restconf: answered after"), "{stderr}");
     assert!(stderr.contains("srl1/netconf: no answer in"), "{stderr}");
     assert!(stderr.contains("node client (linux): "), "{stderr}");
-    let results = common::read_results(&out);
     for column in ["ref1/netconf", "ref1/restconf"] {
         assert!(
             common::passes(&results, column) >= 1,

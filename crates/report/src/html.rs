@@ -3,7 +3,12 @@
 //!
 //! The page holds the device cards (score, counts, claimed but broken, configuration check),
 //! the matrix as a colour heatmap with filters (source, level, verdict, text), and a
-//! drill-down per cell: the requirement's verdict and message, each scenario behind it with
+//! drill-down per cell. Above [`FLEET_VIEW_ABOVE`] device columns the page opens on the fleet
+//! view instead of the cards: the score distribution, the devices that fail MUST
+//! requirements, claimed-but-broken by capability, each requirement's pass share, and a
+//! searchable list of every device; the matrix then shows [`FLEET_COLUMNS`] columns at a time
+//! (the worst first), and choosing a device in the list (or a link to one of its cells) puts
+//! its column there. Either way a cell opens the requirement's verdict and message, each scenario behind it with
 //! its steps, measurements and schema findings, and the evidence transcripts. The table is
 //! rendered here so it reads without script; the drill-down's data is the run's own
 //! `results.json` plus the evidence files, embedded as JSON.
@@ -12,9 +17,13 @@ use serde::Serialize;
 
 use rfc3535_score::{Matrix, Results, Verdict};
 
+use crate::term::FLEET_VIEW_ABOVE;
 use crate::{
     escape_markup as esc, headline, identity_text, safety_text, score_text, symbol, Options,
 };
+
+/// How many device columns the matrix of a fleet shows at a time.
+pub const FLEET_COLUMNS: usize = 12;
 
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
@@ -61,9 +70,14 @@ pub fn render(results: &Results, options: &Options) -> String {
     if results.run.interrupted {
         page.push_str("<p class=\"warning\">This run was interrupted: it holds only what was collected before the stop.</p>\n");
     }
-    device_cards(&matrix, &mut page);
+    let shown: Vec<usize> = if matrix.columns.len() > FLEET_VIEW_ABOVE {
+        fleet_view(&matrix, &mut page)
+    } else {
+        device_cards(&matrix, &mut page);
+        (0..matrix.columns.len()).collect()
+    };
     controls(&matrix, &mut page);
-    table(&matrix, &mut page);
+    table(&matrix, &shown, &mut page);
     broken_list(&matrix, &mut page);
     unchecked_list(&matrix, &mut page);
     page.push_str("</main>\n<aside id=\"drill\" hidden aria-live=\"polite\"><button type=\"button\" class=\"close\" aria-label=\"Close\">×</button><div class=\"content\"></div></aside>\n");
@@ -204,13 +218,15 @@ fn controls(matrix: &Matrix<'_>, page: &mut String) {
     page.push_str("<span class=\"key v-fail broken\">✘</span> claimed but broken. Select a cell for its scenarios and evidence.</p>\n");
 }
 
-fn table(matrix: &Matrix<'_>, page: &mut String) {
-    let many = matrix.columns.len() > 8;
+/// The matrix, with the device columns `shown` (all of them, but for a fleet).
+fn table(matrix: &Matrix<'_>, shown: &[usize], page: &mut String) {
+    let many = shown.len() > 8;
     page.push_str(&format!(
         "<div class=\"scroll\"><table class=\"matrix{}\">\n<thead><tr><th class=\"req\">Requirement</th><th>Level</th>",
         if many { " many" } else { "" }
     ));
-    for (index, device) in matrix.columns.iter().enumerate() {
+    for &index in shown {
+        let device = matrix.columns[index];
         page.push_str(&format!(
             "<th class=\"dev\" data-device=\"{index}\" title=\"{}\"><span>{}<small>{}</small></span></th>",
             esc(&device.id),
@@ -219,7 +235,7 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
         ));
     }
     page.push_str("<th title=\"Devices that meet it, of those with a pass or fail\">Meets</th></tr></thead>\n");
-    let width = matrix.columns.len() + 3;
+    let width = shown.len() + 3;
     for group in &matrix.groups {
         page.push_str(&format!(
             "<tbody data-group=\"{}\"><tr class=\"group\"><th colspan=\"{width}\">{}</th></tr>\n",
@@ -249,14 +265,15 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
                 requirement.level,
                 requirement.level.as_str().to_uppercase(),
             ));
-            for cell in &row.cells {
+            for &index in shown {
+                let cell = &row.cells[index];
                 let measured = cell
                     .measurement
                     .as_deref()
                     .map(|m| format!("<small>{}</small>", esc(&crate::short_measure(m))))
                     .unwrap_or_default();
                 page.push_str(&format!(
-                    "<td class=\"cell {}{}\" tabindex=\"0\" title=\"{}\">{}{measured}</td>",
+                    "<td class=\"cell {}{}\" tabindex=\"0\" data-device=\"{index}\" title=\"{}\">{}{measured}</td>",
                     verdict_class(cell.verdict),
                     if cell.claimed_but_broken {
                         " broken"
@@ -282,7 +299,8 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
         page.push_str("</tbody>\n");
     }
     page.push_str("<tfoot><tr><th class=\"req\">Score <small>weighted pass ratio: MUST 3, SHOULD 2, MAY 1</small></th><td></td>");
-    for device in &matrix.columns {
+    for &index in shown {
+        let device = matrix.columns[index];
         page.push_str(&format!(
             "<td class=\"total\" style=\"--hue:{}\">{}</td>",
             score_hue(device.score.percent),
@@ -290,6 +308,171 @@ fn table(matrix: &Matrix<'_>, page: &mut String) {
         ));
     }
     page.push_str("<td></td></tr></tfoot>\n</table></div>\n");
+}
+
+/// The fleet view, for more device columns than a screen holds; returns the columns the
+/// matrix shows first: the devices failing the most MUST requirements, then the lowest
+/// scores.
+fn fleet_view(matrix: &Matrix<'_>, page: &mut String) -> Vec<usize> {
+    let columns = &matrix.columns;
+    let mut must_fails = vec![0usize; columns.len()];
+    for row in matrix.rows() {
+        if row.requirement.level.as_str() != "must" {
+            continue;
+        }
+        for (index, cell) in row.cells.iter().enumerate() {
+            if cell.verdict == Some(Verdict::Fail) {
+                must_fails[index] += 1;
+            }
+        }
+    }
+    let mut worst: Vec<usize> = (0..columns.len()).collect();
+    worst.sort_by(|a, b| {
+        must_fails[*b].cmp(&must_fails[*a]).then(
+            columns[*a]
+                .score
+                .percent
+                .unwrap_or(101.0)
+                .total_cmp(&columns[*b].score.percent.unwrap_or(101.0)),
+        )
+    });
+    page.push_str(&format!(
+        "<section class=\"fleet\" aria-label=\"Fleet\"><h2>Fleet: {} device columns</h2><p class=\"meta\">More than {FLEET_VIEW_ABOVE}, so the page opens on the fleet; the matrix below shows {FLEET_COLUMNS} columns at a time, the devices failing the most MUST requirements first. Choose a device in the list to put its column there.</p>\n<div class=\"fleet-grid\">",
+        columns.len()
+    ));
+    // The score distribution, in tenths.
+    let mut buckets = [0usize; 11];
+    for device in columns {
+        match device.score.percent {
+            Some(p) if device.unreachable.is_none() => {
+                buckets[((p / 10.0).floor() as usize).min(9)] += 1;
+            }
+            _ => buckets[10] += 1,
+        }
+    }
+    let top = buckets.iter().copied().max().unwrap_or(1).max(1);
+    page.push_str(
+        "<figure class=\"histogram\"><figcaption>Scores</figcaption><div class=\"bars\">",
+    );
+    for (tenth, count) in buckets.iter().enumerate() {
+        let (label, hue) = if tenth == 10 {
+            ("n/a".to_owned(), score_hue(None))
+        } else {
+            (
+                format!("{}–{}%", tenth * 10, tenth * 10 + 10),
+                score_hue(Some(tenth as f64 * 10.0 + 5.0)),
+            )
+        };
+        page.push_str(&format!(
+            "<div class=\"bar\" title=\"{label}: {count}\"><span style=\"height:{:.0}%;background:{hue}\"></span><b>{count}</b><small>{label}</small></div>",
+            *count as f64 * 100.0 / top as f64
+        ));
+    }
+    page.push_str("</div></figure>\n");
+    // The devices failing MUST requirements.
+    let failing: Vec<usize> = worst
+        .iter()
+        .copied()
+        .filter(|i| must_fails[*i] > 0)
+        .collect();
+    page.push_str(&format!(
+        "<div class=\"must-fails\"><h3>{} fail MUST requirements</h3><ol>",
+        failing.len()
+    ));
+    for &index in failing.iter().take(20) {
+        page.push_str(&format!(
+            "<li><button type=\"button\" data-device=\"{index}\">{}</button> {} MUST</li>",
+            esc(&columns[index].id),
+            must_fails[index]
+        ));
+    }
+    if failing.len() > 20 {
+        page.push_str(&format!(
+            "<li class=\"more\">and {} more (the list below, sorted by its MUST column)</li>",
+            failing.len() - 20
+        ));
+    }
+    page.push_str("</ol></div>\n");
+    // Claimed but broken, by the capability the scenario needed.
+    let mut by_capability: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for result in matrix
+        .results
+        .results
+        .iter()
+        .filter(|r| r.claimed_but_broken)
+    {
+        for need in &result.needs {
+            by_capability
+                .entry(need.as_str())
+                .or_default()
+                .insert(result.device.as_str());
+        }
+    }
+    page.push_str("<div class=\"broken-caps\"><h3>Claimed but broken, by capability</h3>");
+    if by_capability.is_empty() {
+        page.push_str("<p class=\"meta\">none</p>");
+    } else {
+        page.push_str("<table><tr><th>capability</th><th>devices</th></tr>");
+        let mut ranked: Vec<_> = by_capability.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        for (capability, devices) in ranked {
+            page.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                esc(capability),
+                devices.len()
+            ));
+        }
+        page.push_str("</table>");
+    }
+    page.push_str("</div>\n</div>\n");
+    // Each requirement's pass share.
+    page.push_str(
+        "<details class=\"shares\"><summary>Each requirement's pass share</summary><table>",
+    );
+    for row in matrix.rows() {
+        let count = |verdict: Verdict| {
+            row.cells
+                .iter()
+                .filter(|c| c.verdict == Some(verdict))
+                .count()
+        };
+        let (pass, fail) = (count(Verdict::Pass), count(Verdict::Fail));
+        let share = if row.judged == 0 {
+            0.0
+        } else {
+            pass as f64 * 100.0 / row.judged as f64
+        };
+        page.push_str(&format!(
+            "<tr><th><code>{}</code> {}</th><td class=\"level {}\">{}</td><td class=\"share\"><span style=\"--ratio:{share:.0}%\">{pass} pass · {fail} fail</span></td></tr>",
+            esc(&row.requirement.id),
+            esc(&row.requirement.title),
+            row.requirement.level,
+            row.requirement.level.as_str().to_uppercase()
+        ));
+    }
+    page.push_str("</table></details>\n");
+    // Every device, searchable.
+    page.push_str("<h3>Devices</h3><form class=\"device-search\" role=\"search\"><label>Find <input type=\"search\" name=\"device\" placeholder=\"name, protocol, identity\"></label> <span class=\"found\"></span></form>\n<div class=\"device-list-scroll\"><table class=\"device-list\"><thead><tr><th>Device</th><th>Score</th><th>pass</th><th>fail</th><th>MUST fails</th><th>claimed but broken</th><th>Configuration</th></tr></thead><tbody>\n");
+    for (index, device) in columns.iter().enumerate() {
+        let s = &device.score;
+        page.push_str(&format!(
+            "<tr data-device=\"{index}\" data-score=\"{}\" data-text=\"{}\" tabindex=\"0\"><td>{}</td><td style=\"color:{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&score_text(device)),
+            esc(&format!("{} {}", device.id, identity_text(device)).to_lowercase()),
+            esc(&device.id),
+            score_hue(s.percent),
+            esc(&score_text(device)),
+            s.pass,
+            s.fail,
+            must_fails[index],
+            s.claimed_but_broken,
+            esc(&safety_text(device)),
+        ));
+    }
+    page.push_str("</tbody></table></div>\n</section>\n");
+    worst.truncate(FLEET_COLUMNS);
+    worst
 }
 
 fn cell_title(cell: &rfc3535_score::Cell<'_>) -> String {

@@ -3,29 +3,15 @@
 //! systems follow (junit-10.xsd, as pytest's own tests use it) with xmllint. Both tools are
 //! installed by scripts/setup-test-env; a missing one fails the test with what to run.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rfc3535_report::{render, Format, Options, Results};
+use rfc3535_score::Verdict;
 
-fn fixture() -> (Results, Options) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/results/four-devices");
-    let results = Results::from_json(
-        &std::fs::read_to_string(dir.join("results.json")).expect("fixture present"),
-    )
-    .expect("fixture parses");
-    let mut evidence = BTreeMap::new();
-    for path in results.results.iter().flat_map(|r| &r.evidence) {
-        let text = std::fs::read_to_string(dir.join(path)).expect("evidence present");
-        evidence.insert(path.clone(), text);
-    }
-    let options = Options {
-        evidence,
-        ..Options::default()
-    };
-    (results, options)
-}
+use common::fixture;
 
 /// Where test artefacts worth looking at go: target/report-check/.
 fn artefacts() -> PathBuf {
@@ -108,6 +94,19 @@ fn the_html_report_is_self_contained() {
     );
 }
 
+/// The drill-down panel of a page's DOM, which must be open.
+fn open_drill_down(dom: &str) -> &str {
+    let drill = dom
+        .split("<aside id=\"drill\"")
+        .nth(1)
+        .expect("the drill-down panel");
+    assert!(
+        !drill.starts_with(" hidden"),
+        "the drill-down stayed closed"
+    );
+    drill
+}
+
 #[test]
 fn the_html_report_renders_in_chromium_without_console_errors() {
     let (results, options) = fixture();
@@ -131,14 +130,7 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
     let cell = format!("{url}#cell=netconfd-candidate%2Fnetconf|R3535-3.13");
     let (dom, console) = chromium_on(&cell, &["--dump-dom"]);
     assert_eq!(console, Vec::<String>::new(), "console messages");
-    let drill = dom
-        .split("<aside id=\"drill\"")
-        .nth(1)
-        .expect("the drill-down panel");
-    assert!(
-        !drill.starts_with(" hidden"),
-        "the drill-down stayed closed"
-    );
+    let drill = open_drill_down(&dom);
     for expected in [
         "Candidate changes stay invisible until committed",
         "Then running does not show the change — failed",
@@ -159,6 +151,76 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
             "{name}: {size} bytes is no screenshot of a report"
         );
     }
+}
+
+/// The fixture's run grown to `count` device columns: copies of its first device that pass
+/// what it judged, but every seventh, which fails R3535-3.13 (a MUST requirement).
+fn fleet_of(count: usize) -> (Results, Options) {
+    let (mut results, options) = fixture();
+    let (devices, verdicts) = common::copies_of_first_device(&results, count, 4, |n, verdict| {
+        if verdict.verdict == Verdict::Fail {
+            verdict.verdict = Verdict::Pass;
+        }
+        if n % 7 == 0 && verdict.requirement == "R3535-3.13" {
+            verdict.verdict = Verdict::Fail;
+            verdict.message = format!("device {n} fails it");
+        }
+    });
+    results.devices = devices;
+    results.requirement_results = verdicts;
+    results.results.clear();
+    results.rescore(rfc3535_score::Weights::default());
+    (results, options)
+}
+
+#[test]
+fn a_thousand_device_report_opens_on_the_fleet_view_and_reaches_any_device() {
+    let (results, options) = fleet_of(1000);
+    let html = render(Format::Html, &results, &options);
+    let page = artefacts().join("fleet.html");
+    std::fs::write(&page, &html).expect("write");
+    let url = format!("file://{}", page.display());
+
+    let (dom, console) = chromium_on(&url, &["--dump-dom"]);
+    assert_eq!(console, Vec::<String>::new(), "console messages");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not finish"
+    );
+    let fleet = dom
+        .find("<section class=\"fleet\"")
+        .expect("the fleet view");
+    let matrix = dom.find("<table class=\"matrix").expect("the matrix");
+    assert!(fleet < matrix, "the fleet view comes first");
+    assert!(
+        dom.contains("1000 of 1000 device columns"),
+        "the device search ran"
+    );
+    assert!(
+        dom.contains("143 fail MUST requirements"),
+        "the MUST failures are counted"
+    );
+    // The matrix shows a few columns, the failing devices first; not a thousand.
+    let header = &dom[matrix
+        ..dom[matrix..]
+            .find("</thead>")
+            .map_or(dom.len(), |e| matrix + e)];
+    assert_eq!(header.matches("class=\"dev\"").count(), 12, "{header}");
+    assert!(header.contains("pe0000"), "the worst device first");
+
+    // A link to a cell of a device the matrix does not show opens it all the same.
+    let cell = format!("{url}#cell=pe0742%2Fnetconf|R3535-3.13");
+    let (dom, console) = chromium_on(&cell, &["--dump-dom"]);
+    assert_eq!(console, Vec::<String>::new(), "console messages");
+    let drill = open_drill_down(&dom);
+    assert!(
+        drill.contains("R3535-3.13 on pe0742/netconf"),
+        "another cell opened"
+    );
+    assert!(
+        dom.contains("data-device=\"742\" title=\"pe0742/netconf\""),
+        "its column was not put into the matrix"
+    );
 }
 
 /// The JUnit schema: `RFC3535_JUNIT_XSD`, else where setup-test-env puts it.

@@ -4,32 +4,18 @@
 //! through a redactor that puts fixed-width placeholders over times, run ids and absolute
 //! paths, so a table keeps its alignment.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
 use regex::Regex;
 use rfc3535_report::{render, Format, Options, Results};
 
-fn run_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/results/four-devices")
-}
-
 fn fixture() -> (Results, Options) {
-    let dir = run_dir();
-    let text = std::fs::read_to_string(dir.join("results.json")).expect("fixture present");
-    let results = Results::from_json(&text).expect("fixture parses");
-    let mut evidence = BTreeMap::new();
-    for result in &results.results {
-        for path in &result.evidence {
-            let text = std::fs::read_to_string(dir.join(path)).expect("evidence present");
-            evidence.insert(path.clone(), text);
-        }
-    }
+    let (results, options) = common::fixture();
     let options = Options {
         color: false,
         width: 120,
-        evidence,
         generator: "rfc3535 (snapshot)".to_owned(),
+        ..options
     };
     (results, options)
 }
@@ -122,24 +108,9 @@ fn html() {
 #[test]
 fn a_large_fleet_gets_the_fleet_view_in_a_terminal() {
     let (mut results, options) = fixture();
-    let template = results.devices[0].clone();
-    let judged: Vec<_> = results
-        .requirement_results
-        .iter()
-        .filter(|r| r.device == template.id)
-        .cloned()
-        .collect();
-    for n in 0..30 {
-        let mut device = template.clone();
-        device.id = format!("pe{n:02}/netconf");
-        device.name = format!("pe{n:02}");
-        for verdict in &judged {
-            let mut verdict = verdict.clone();
-            verdict.device = device.id.clone();
-            results.requirement_results.push(verdict);
-        }
-        results.devices.push(device);
-    }
+    let (devices, verdicts) = common::copies_of_first_device(&results, 30, 2, |_, _| {});
+    results.devices.extend(devices);
+    results.requirement_results.extend(verdicts);
     let text = render(Format::Term, &results, &options);
     assert!(text.contains("fleet view"), "{text}");
     for line in text.lines() {

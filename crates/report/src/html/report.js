@@ -92,9 +92,83 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   applyFilters();
 
+  // The fleet view: the matrix shows some devices' columns at a time, built here from the
+  // embedded verdicts; the device list chooses which.
+  const fleet = document.querySelector("section.fleet");
+  const symbols = { "pass": "\u2714", "fail": "\u2718", "not-applicable": "\u2013", "skipped": "\u21b7", "error": "!", "manual": "?" };
+  const broken = new Set();
+  results.results.forEach(function (r) { if (r.claimed_but_broken) broken.add(r.device + "\u0000" + r.requirement); });
+  let shown = Array.from(table.querySelectorAll("thead th.dev")).map(function (th) { return Number(th.dataset.device); });
+  function scoreOf(index) {
+    const row = fleet && fleet.querySelector("tr[data-device=\"" + index + "\"]");
+    return row ? row.dataset.score : "";
+  }
+  function showColumns(indices) {
+    shown = indices;
+    const head = table.querySelector("thead tr");
+    head.querySelectorAll("th.dev").forEach(function (th) { th.remove(); });
+    indices.forEach(function (i) {
+      const d = results.devices[i];
+      head.lastElementChild.before(el("th", { class: "dev", "data-device": i, title: d.id }, [el("span", {}, [d.name, el("small", {}, [d.protocol])])]));
+    });
+    table.classList.toggle("many", indices.length > 8);
+    table.querySelectorAll("tr.group th").forEach(function (th) { th.setAttribute("colspan", indices.length + 3); });
+    table.querySelectorAll("tr[data-req]").forEach(function (row) {
+      row.querySelectorAll("td.cell").forEach(function (td) { td.remove(); });
+      indices.forEach(function (i) {
+        const key = results.devices[i].id + "\u0000" + row.dataset.req;
+        const judged = verdicts.get(key);
+        const v = judged && judged.verdict;
+        const mark = broken.has(key) ? " broken" : "";
+        row.lastElementChild.before(el("td", { class: "cell " + (cls[v] || "v-none") + mark, tabindex: "0", "data-device": i, title: (v || "not in this run") + (mark ? " (claimed but broken)" : "") }, [symbols[v] || "\u00b7"]));
+      });
+    });
+    const foot = table.querySelector("tfoot tr");
+    if (foot) {
+      foot.querySelectorAll("td.total").forEach(function (td) { td.remove(); });
+      indices.forEach(function (i) { foot.lastElementChild.before(el("td", { class: "total" }, [scoreOf(i)])); });
+    }
+  }
+  // Puts a device's column first in the matrix of a fleet (the last one makes room),
+  // unless it is there already.
+  function reveal(index) {
+    if (fleet && !shown.includes(index)) showColumns([index].concat(shown).slice(0, shown.length || 1));
+  }
+  if (fleet) {
+    const search = fleet.querySelector("form.device-search");
+    const rows = Array.from(fleet.querySelectorAll("table.device-list tbody tr"));
+    function find() {
+      const text = search.elements.device.value.trim().toLowerCase();
+      let found = 0;
+      rows.forEach(function (row) {
+        const ok = !text || row.dataset.text.includes(text);
+        row.classList.toggle("hidden", !ok);
+        if (ok) found++;
+      });
+      search.querySelector(".found").textContent = found + " of " + rows.length + " device columns";
+    }
+    search.addEventListener("input", find);
+    search.addEventListener("submit", function (e) { e.preventDefault(); });
+    find();
+    function choose(index) {
+      reveal(index);
+      const th = table.querySelector("thead th.dev[data-device=\"" + index + "\"]");
+      if (th) th.scrollIntoView({ block: "nearest", inline: "nearest" });
+      table.closest(".scroll").scrollIntoView({ block: "start" });
+    }
+    fleet.addEventListener("click", function (e) {
+      const target = e.target.closest("[data-device]");
+      if (target) choose(Number(target.dataset.device));
+    });
+    fleet.addEventListener("keydown", function (e) {
+      const target = e.target.closest("tr[data-device]");
+      if (target && e.key === "Enter") choose(Number(target.dataset.device));
+    });
+  }
+
   function open(cell) {
     const row = cell.closest("tr");
-    const column = cell.cellIndex - 2;
+    const column = Number(cell.dataset.device);
     const device = results.devices[column];
     const requirement = requirements.get(row.dataset.req);
     if (!device || !requirement) return;
@@ -153,7 +227,10 @@
     if (!match) return;
     const column = results.devices.findIndex(function (d) { return d.id === decodeURIComponent(match[1]); });
     const row = table.querySelector("tr[data-req=\"" + CSS.escape(decodeURIComponent(match[2])) + "\"]");
-    if (column >= 0 && row) open(row.cells[column + 2]);
+    if (column < 0 || !row) return;
+    reveal(column);
+    const cell = row.querySelector("td.cell[data-device=\"" + column + "\"]");
+    if (cell) open(cell);
   }
   function close() {
     drill.hidden = true;
