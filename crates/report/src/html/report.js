@@ -1,27 +1,43 @@
 // rfc3535 report: filters over the matrix and the drill-down per cell. Reads only the JSON
 // embedded in this page (the run's results.json and its evidence files); fetches nothing.
+// The JSON is read on first use (a cell opened, a device's column shown), not when the page
+// opens: a large fleet's is over 100 MB, and the filters and the fleet view need none of it.
 "use strict";
 (function () {
-  const data = JSON.parse(document.getElementById("rfc3535-data").textContent);
-  const results = data.results;
-  const evidence = data.evidence || {};
+  let model = null;
+  // The run: results, evidence, and the results, verdicts and claimed-but-broken findings by
+  // (device id, requirement id).
+  function run() {
+    if (model) return model;
+    const data = JSON.parse(document.getElementById("rfc3535-data").textContent);
+    const results = data.results;
+    const scenarios = new Map();
+    const broken = new Set();
+    results.results.forEach(function (r) {
+      const key = r.device + "\u0000" + r.requirement;
+      if (!scenarios.has(key)) scenarios.set(key, []);
+      scenarios.get(key).push(r);
+      if (r.claimed_but_broken) broken.add(key);
+    });
+    const verdicts = new Map();
+    results.requirement_results.forEach(function (r) {
+      verdicts.set(r.device + "\u0000" + r.requirement, r);
+    });
+    model = {
+      results: results,
+      evidence: data.evidence || {},
+      scenarios: scenarios,
+      verdicts: verdicts,
+      broken: broken,
+      requirements: new Map(results.requirements.map(function (r) { return [r.id, r]; }))
+    };
+    return model;
+  }
   const table = document.querySelector("table.matrix");
   const form = document.querySelector("form.controls");
   const drill = document.getElementById("drill");
   const content = drill.querySelector(".content");
 
-  // Results and requirement verdicts by (device id, requirement id).
-  const scenarios = new Map();
-  results.results.forEach(function (r) {
-    const key = r.device + "\u0000" + r.requirement;
-    if (!scenarios.has(key)) scenarios.set(key, []);
-    scenarios.get(key).push(r);
-  });
-  const verdicts = new Map();
-  results.requirement_results.forEach(function (r) {
-    verdicts.set(r.device + "\u0000" + r.requirement, r);
-  });
-  const requirements = new Map(results.requirements.map(function (r) { return [r.id, r]; }));
 
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
@@ -96,14 +112,13 @@
   // embedded verdicts; the device list chooses which.
   const fleet = document.querySelector("section.fleet");
   const symbols = { "pass": "\u2714", "fail": "\u2718", "not-applicable": "\u2013", "skipped": "\u21b7", "error": "!", "manual": "?" };
-  const broken = new Set();
-  results.results.forEach(function (r) { if (r.claimed_but_broken) broken.add(r.device + "\u0000" + r.requirement); });
   let shown = Array.from(table.querySelectorAll("thead th.dev")).map(function (th) { return Number(th.dataset.device); });
   function scoreOf(index) {
     const row = fleet && fleet.querySelector("tr[data-device=\"" + index + "\"]");
     return row ? row.dataset.score : "";
   }
   function showColumns(indices) {
+    const { results, verdicts, broken } = run();
     shown = indices;
     const head = table.querySelector("thead tr");
     head.querySelectorAll("th.dev").forEach(function (th) { th.remove(); });
@@ -167,6 +182,7 @@
   }
 
   function open(cell) {
+    const { results, evidence, scenarios, verdicts, requirements } = run();
     const row = cell.closest("tr");
     const column = Number(cell.dataset.device);
     const device = results.devices[column];
@@ -225,7 +241,7 @@
   function openFromHash() {
     const match = /^#cell=([^|]*)\|(.*)$/.exec(location.hash);
     if (!match) return;
-    const column = results.devices.findIndex(function (d) { return d.id === decodeURIComponent(match[1]); });
+    const column = run().results.devices.findIndex(function (d) { return d.id === decodeURIComponent(match[1]); });
     const row = table.querySelector("tr[data-req=\"" + CSS.escape(decodeURIComponent(match[2])) + "\"]");
     if (column < 0 || !row) return;
     reveal(column);
