@@ -205,8 +205,11 @@ impl Element {
             if namespace == XML_NAMESPACE {
                 // Bound to `xml` by definition; XML forbids declaring it under another prefix.
                 out.push_str("xml:");
-            } else if namespace.contains(':') {
-                // A namespace URI: declared on this element under a prefix of its own.
+            } else if !namespace.is_empty() && !crate::xml::is_nc_name(namespace) {
+                // A namespace URI (anything that cannot be a prefix, `urn:...` as much as a
+                // URI of one word with a `>` in it): declared on this element under a prefix
+                // of its own. What can be a prefix is one the reader kept as its own
+                // namespace, since nothing bound it, and reads the same way again.
                 out.push_str(&format!("xmlns:a{index}=\""));
                 escape_into(out, namespace);
                 out.push_str(&format!("\" a{index}:"));
@@ -406,6 +409,27 @@ mod tests {
             let xml = format!("<{name} xmlns:p=\"urn:p\"/>");
             assert!(Element::parse(&xml).is_ok(), "{xml}");
         }
+    }
+
+    /// Found by fuzzing (fuzz/element_tree, 1.54 million executions into its second long
+    /// run): an attribute whose prefix was bound to a namespace of one word with a `>` in
+    /// it (`xmlns:s="s>"`) was written with that namespace as its prefix (`s>:b=`), since
+    /// only a namespace with a colon was taken for a URI.
+    #[test]
+    fn an_attribute_namespace_that_cannot_be_a_prefix_is_declared() {
+        let found = "<a><b:c xmlns:s=\"s>\" s:b=\"urn:b\" x=\"1\"/></a>";
+        let first = Element::parse_fragment(found).expect("read");
+        let written = fragment_xml(&first);
+        let second = Element::parse_fragment(&written).expect("what the tree writes parses");
+        assert_eq!(first, second, "{written}");
+        // A prefix nothing bound is kept as its namespace, and written back as the prefix.
+        let unbound = Element::parse("<a p:b=\"1\"/>").expect("read leniently");
+        assert_eq!(unbound.attributes[0].0, "p");
+        assert!(
+            unbound.to_xml().contains(" p:b=\"1\""),
+            "{}",
+            unbound.to_xml()
+        );
     }
 
     /// Found by fuzzing (fuzz/element_tree, in CI, the input as it came): an `xml:`

@@ -409,6 +409,11 @@ fn is_name(text: &str) -> bool {
 /// colon is the qualified name's own); beyond ASCII, anything but white space and control
 /// characters, as leniently as devices need. `!` and `?` must never pass: written again, a
 /// name starting with them is read as a comment or a processing instruction.
+/// Whether `text` can be a namespace prefix: one `NCName` (Namespaces in XML §3).
+pub(crate) fn is_nc_name(text: &str) -> bool {
+    !text.contains(':') && is_name(text)
+}
+
 fn name_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
