@@ -94,6 +94,21 @@ fn the_html_report_is_self_contained() {
     );
 }
 
+/// Writes `html` as `name` among the artefacts and opens it in Chromium: its URL, and its
+/// DOM once its script has run, which must have logged nothing.
+fn opened(name: &str, html: &str) -> (String, String) {
+    let page = artefacts().join(name);
+    std::fs::write(&page, html).expect("write");
+    let url = format!("file://{}", page.display());
+    let (dom, console) = chromium_on(&url, &["--dump-dom"]);
+    assert_eq!(console, Vec::<String>::new(), "console messages");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not finish"
+    );
+    (url, dom)
+}
+
 /// The drill-down panel of a page's DOM, which must be open.
 fn open_drill_down(dom: &str) -> &str {
     let drill = dom
@@ -111,16 +126,7 @@ fn open_drill_down(dom: &str) -> &str {
 fn the_html_report_renders_in_chromium_without_console_errors() {
     let (results, options) = fixture();
     let dir = artefacts();
-    let page = dir.join("report.html");
-    std::fs::write(&page, render(Format::Html, &results, &options)).expect("write");
-    let url = format!("file://{}", page.display());
-
-    let (dom, console) = chromium_on(&url, &["--dump-dom"]);
-    assert_eq!(console, Vec::<String>::new(), "console messages");
-    assert!(
-        dom.contains("data-ready=\"true\""),
-        "the script did not finish"
-    );
+    let (url, dom) = opened("report.html", &render(Format::Html, &results, &options));
     assert!(
         dom.contains("9 of 9 requirements shown"),
         "the filters did not run"
@@ -176,17 +182,7 @@ fn fleet_of(count: usize) -> (Results, Options) {
 #[test]
 fn a_thousand_device_report_opens_on_the_fleet_view_and_reaches_any_device() {
     let (results, options) = fleet_of(1000);
-    let html = render(Format::Html, &results, &options);
-    let page = artefacts().join("fleet.html");
-    std::fs::write(&page, &html).expect("write");
-    let url = format!("file://{}", page.display());
-
-    let (dom, console) = chromium_on(&url, &["--dump-dom"]);
-    assert_eq!(console, Vec::<String>::new(), "console messages");
-    assert!(
-        dom.contains("data-ready=\"true\""),
-        "the script did not finish"
-    );
+    let (url, dom) = opened("fleet.html", &render(Format::Html, &results, &options));
     let fleet = dom
         .find("<section class=\"fleet\"")
         .expect("the fleet view");
