@@ -583,39 +583,36 @@ mod tests {
         inventory(&text, Path::new("/labs/clab-t/topology-data.json"))
     }
 
+    /// What reading a lab of one such node is refused with.
+    fn refusal(kind: &str, labels: serde_json::Value, v4: &str) -> String {
+        one_node(kind, labels, v4).expect_err("refused").to_string()
+    }
+
     #[test]
     fn mistakes_in_labels_are_errors_that_say_what_to_do() {
-        let typo = one_node(
+        let typo = refusal(
             "nokia_srlinux",
             serde_json::json!({"rfc3535.netconf_port": "830"}),
             "172.20.20.2",
-        )
-        .expect_err("unknown label")
-        .to_string();
+        );
         assert!(
             typo.contains("unknown label \"rfc3535.netconf_port\""),
             "{typo}"
         );
         assert!(typo.contains("rfc3535.netconf-port"), "{typo}");
-        let port = one_node(
+        let port = refusal(
             "nokia_srlinux",
             serde_json::json!({"rfc3535.netconf-port": "eight"}),
             "172.20.20.2",
-        )
-        .expect_err("not a number")
-        .to_string();
+        );
         assert!(port.contains("not a number"), "{port}");
-        let nowhere = one_node("nokia_srlinux", serde_json::json!({}), "")
-            .expect_err("no address")
-            .to_string();
+        let nowhere = refusal("nokia_srlinux", serde_json::json!({}), "");
         assert!(nowhere.contains("rfc3535.address"), "{nowhere}");
-        let nobody = one_node(
+        let nobody = refusal(
             "linux",
             serde_json::json!({"rfc3535.netconf-port": "830"}),
             "172.20.20.2",
-        )
-        .expect_err("no account")
-        .to_string();
+        );
         assert!(nobody.contains("rfc3535.username"), "{nobody}");
         // Other labels of the node are its own business.
         let lab = one_node(
