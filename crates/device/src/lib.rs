@@ -342,7 +342,8 @@ pub struct Shared {
     /// The profile's name and faults.
     pub profile: &'static str,
     pub faults: profile::Faults,
-    schema: Mutex<Schema>,
+    /// Compiled once for every device in the process with the same modules and features.
+    schema: rfc3535_yang::SharedSchema,
     pub shape: Shape,
     pub modules: Vec<ModuleFile>,
     pub stores: Mutex<store::Stores>,
@@ -483,15 +484,17 @@ impl Shared {
                     .collect(),
             })
             .collect();
-        let schema =
-            Schema::from_dir(&dir, &specs).map_err(|e| DeviceError::Schema(e.to_string()))?;
-        let shape = schema.shape();
+        let schema = Schema::shared_from_dir(&dir, &specs);
+        let shape = match schema.as_ref() {
+            Ok(compiled) => compiled.shape(),
+            Err(e) => return Err(DeviceError::Schema(e.to_string())),
+        };
         let content_id = content_id(&modules, &faults);
         let shared = Shared {
             name: config.name.clone(),
             profile: config.profile.name,
             faults,
-            schema: Mutex::new(schema),
+            schema,
             shape,
             modules,
             stores: Mutex::new(store::Stores::default()),
@@ -629,12 +632,12 @@ impl Shared {
     /// Runs `f` with the device's schema.
     pub fn with_schema<R>(&self, f: impl FnOnce(&Schema) -> R) -> Result<R, rpc::RpcError> {
         let schema = self.schema()?;
-        Ok(f(&schema))
+        Ok(f(schema))
     }
 
     /// The schema, or the error a request that needs it gets.
-    fn schema(&self) -> Result<std::sync::MutexGuard<'_, Schema>, rpc::RpcError> {
-        self.schema.lock().map_err(|_| {
+    fn schema(&self) -> Result<&Schema, rpc::RpcError> {
+        self.schema.as_ref().as_ref().map_err(|_| {
             rpc::RpcError::new(
                 ErrorType::Application,
                 ErrorTag::OperationFailed,

@@ -1051,7 +1051,7 @@ async fn relay(
 /// The YANG Patch edits (RFC 8641 §3.7) that turn one reading of the selection into the
 /// next, without the kinds of change the subscription excludes.
 fn change_edits(shared: &Shared, before: &str, after: &str, excluded: &[ChangeType]) -> String {
-    let changes = match shared.schema.lock() {
+    let changes = match shared.schema() {
         Ok(schema) => schema.changes(before, after, Content::Data),
         Err(_) => return String::new(),
     };

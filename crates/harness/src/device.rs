@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::rc::Rc;
 
 use rfc3535_client::wire::{Datastore, RpcReply};
 
@@ -86,27 +85,28 @@ impl SandboxUnusable {
     }
 }
 
-/// A compiled schema, or why the device's own modules do not compile.
-pub type CompiledSchema = Rc<Result<rfc3535_yang::Schema, rfc3535_yang::SchemaError>>;
+/// A compiled schema, or why the device's own modules do not compile; shared by every
+/// device with the same modules (`rfc3535_yang::Schema::shared_from_dir`).
+pub type CompiledSchema = rfc3535_yang::SharedSchema;
 
 thread_local! {
-    /// libyang contexts are not shared across threads: each runner thread builds its own,
-    /// once per schema directory.
+    /// Each runner thread's schemas by directory, so that the module files are read and
+    /// hashed once per thread; the contexts themselves are shared by content across threads.
     static SCHEMAS: RefCell<BTreeMap<PathBuf, CompiledSchema>> =
         const { RefCell::new(BTreeMap::new()) };
 }
 
-/// The schema of the modules in `dir`, compiled once per thread.
+/// The schema of the modules in `dir`, compiled once for all devices with the same modules.
 pub fn compiled_schema(
     dir: &std::path::Path,
     specs: &[rfc3535_yang::ModuleSpec],
 ) -> CompiledSchema {
     SCHEMAS.with(|cache| {
-        Rc::clone(
+        std::sync::Arc::clone(
             cache
                 .borrow_mut()
                 .entry(dir.to_owned())
-                .or_insert_with(|| Rc::new(rfc3535_yang::Schema::from_dir(dir, specs))),
+                .or_insert_with(|| rfc3535_yang::Schema::shared_from_dir(dir, specs)),
         )
     })
 }

@@ -17,6 +17,8 @@
 //! - RESTCONF data ([`resource`]): api-paths resolved to data nodes, XML and JSON (RFC 7951)
 //!   converted through the schema, a resource's body placed in its ancestors or cut out; and
 //!   RESTCONF [`operation`]s' input and output checked and re-encoded.
+//! - One compiled context per distinct module set in the process
+//!   ([`Schema::shared_from_dir`]), shared by every device and thread that has those modules.
 //! - The data [`shape`] of a schema (keys, ordering, defaults, config or state) as plain Rust,
 //!   for a server that applies edits by schema.
 //!
@@ -27,12 +29,14 @@ pub mod operation;
 mod print;
 pub mod resource;
 pub mod shape;
+mod shared;
 
 use std::path::Path;
 
 pub use operation::OperationPart;
 pub use resource::{api_path_of, Defaults, KeyValue, PathError, PathStep, ResourcePath, StepKind};
 pub use shape::{NodeKind, NodeShape, Operation, ParentNode, Shape, TextNode};
+pub use shared::SharedSchema;
 
 use yang5::context::{Context, ContextFlags};
 use yang5::data::{

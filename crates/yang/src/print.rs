@@ -1,8 +1,12 @@
 //! Printing data trees. yang5's in-memory printers (`print_string`, `print_bytes`) read a
 //! null pointer when libyang prints nothing at all, which it does for data that is only
 //! implicit defaults or an empty non-presence container: a crash, not an error. So every print
-//! here goes through libyang's file printer into a scratch file kept per thread (unlinked, so
-//! nothing is left on disk), where printing nothing is an empty file.
+//! here goes through libyang's file printer into a scratch file kept per thread, where
+//! printing nothing is an empty file. The scratch file lives in memory (`memfd_create`):
+//! libyang writes each token with a system call of its own, and on a disk-backed file those
+//! writes and the truncation before each print were a tenth of a 20-device run's CPU
+//! (benches/README.md, `scale`). Where the kernel has no memfd, an unlinked temporary file
+//! does the same more slowly.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -25,6 +29,13 @@ fn io_finding(error: std::io::Error) -> Finding {
     }
 }
 
+fn scratch_file() -> std::io::Result<File> {
+    match rustix::fs::memfd_create("rfc3535-print", rustix::fs::MemfdFlags::CLOEXEC) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(_) => tempfile::tempfile(),
+    }
+}
+
 /// Prints `data` (a tree, or one node) as libyang does; `""` when libyang prints nothing.
 pub(crate) fn print<'a>(
     data: &impl Data<'a>,
@@ -34,7 +45,7 @@ pub(crate) fn print<'a>(
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         if scratch.is_none() {
-            *scratch = Some(tempfile::tempfile().map_err(io_finding)?);
+            *scratch = Some(scratch_file().map_err(io_finding)?);
         }
         let Some(file) = scratch.as_mut() else {
             return Ok(String::new());
