@@ -31,7 +31,11 @@ pub type SharedSchema = Arc<Result<Schema, SchemaError>>;
 
 type Key = [u8; 32];
 
-static SHARED: Mutex<Option<HashMap<Key, Weak<Result<Schema, SchemaError>>>>> = Mutex::new(None);
+/// The contexts compiled so far, by module set; an entry outlives its context only until the
+/// next compile sweeps it.
+type Compiled = HashMap<Key, Weak<Result<Schema, SchemaError>>>;
+
+static SHARED: Mutex<Option<Compiled>> = Mutex::new(None);
 
 /// What identifies a module set: every module file of `dir` (name and bytes, in name order)
 /// and the modules to implement with their features. `None` when the directory cannot be
