@@ -17,7 +17,7 @@
 //! The cache holds weak references: a context lives as long as something holds it (a device,
 //! a runner thread's own map) and is freed with the last holder, as before.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -33,9 +33,9 @@ type Key = [u8; 32];
 
 /// The contexts compiled so far, by module set; an entry outlives its context only until the
 /// next compile sweeps it.
-type Compiled = HashMap<Key, Weak<Result<Schema, SchemaError>>>;
+type Compiled = BTreeMap<Key, Weak<Result<Schema, SchemaError>>>;
 
-static SHARED: Mutex<Option<Compiled>> = Mutex::new(None);
+static SHARED: Mutex<Compiled> = Mutex::new(BTreeMap::new());
 
 /// What identifies a module set: every module file of `dir` (name and bytes, in name order)
 /// and the modules to implement with their features. `None` when the directory cannot be
@@ -86,7 +86,6 @@ impl Schema {
         // Compiling under the lock makes the holders of one module set wait for one compile
         // rather than each run its own; compiles are CPU-bound, so little else is lost.
         let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
-        let shared = shared.get_or_insert_with(HashMap::new);
         if let Some(schema) = shared.get(&key).and_then(Weak::upgrade) {
             return schema;
         }
