@@ -85,6 +85,8 @@ impl ScenarioRunner for CucumberRunner {
                     }
                 };
                 runtime.block_on(async move {
+                    // This thread times the device's replies: its own lateness is recorded.
+                    tokio::spawn(rfc3535_harness::lag::probe());
                     tokio::select! {
                         () = run(features_dir, binding, selected, sink, evidence) => {}
                         _ = stop.wait_for(|stopped| *stopped) => {}

@@ -530,10 +530,10 @@ async fn receives_replay(
         .session(&listener)?
         .take_events()
         .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let deadline = rfc3535_harness::lag::Deadline::after(Duration::from_secs(seconds));
     let mut replayed_change = false;
     loop {
-        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+        let Some(Some(notification)) = deadline.run(events.recv()).await else {
             return Err(Finding::fail(if replayed_change {
                 format!("the change was replayed, and no replayComplete followed within {seconds} s (RFC 5277 §2.1.1)")
             } else {

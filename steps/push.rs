@@ -17,6 +17,7 @@ use rfc3535_client::wire::push::{
     Selection, StateChange, UpdateTrigger,
 };
 use rfc3535_client::wire::{NmdaDatastore, Notification, Operation};
+use rfc3535_harness::lag::{self, Measure};
 use rfc3535_harness::push::{
     anchor_errors, cadence, continuity, percentile, shortest_gap, Delivered,
 };
@@ -75,6 +76,9 @@ pub struct Watch {
     /// When its session stopped reading, and when it read again.
     pub held: Option<(Instant, Instant)>,
     pub received: Vec<Arrived>,
+    /// When it was established: the start of what is timed, and of the test bed's lateness
+    /// held against it.
+    pub since: Instant,
     /// Notifications for the subscription that could not be read, with why.
     pub unreadable: Vec<String>,
     /// What of the subscription's notifications does not validate against the device's own
@@ -86,10 +90,13 @@ pub struct Watch {
 impl Watch {
     /// Reads notifications until `enough` says so or the deadline passes; those of other
     /// subscriptions (and, unless it is a subscription to a stream, events) are left aside.
+    ///
+    /// The time until `deadline` is the test bed's own: when this process ran late meanwhile
+    /// (a saturated machine), the deadline moves back by as long (see `lag`).
     pub async fn gather(&mut self, deadline: Instant, enough: impl Fn(&[Arrived]) -> bool) {
+        let deadline = lag::Deadline::at(deadline);
         while !enough(&self.received) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(Some(notification)) = tokio::time::timeout(left, self.feed.recv()).await else {
+            let Some(Some(notification)) = deadline.run(self.feed.recv()).await else {
                 return;
             };
             let at = notification
@@ -285,6 +292,7 @@ fn watching(
         modified_at: None,
         held: None,
         received: Vec::new(),
+        since: Instant::now(),
         unreadable: Vec::new(),
         invalid: Vec::new(),
         feed,
@@ -369,6 +377,7 @@ async fn periodic_updates(world: &mut RunWorld, count: usize) -> StepResult {
     let event_times: Vec<SystemTime> = watch.updates().filter_map(|a| a.event_time).collect();
     let anchor = watch.anchor;
     let faithful = watch.faithful();
+    let timed_since = watch.since;
     let period_ms = period.as_secs_f64() * 1000.0;
     world
         .measurements
@@ -409,11 +418,16 @@ async fn periodic_updates(world: &mut RunWorld, count: usize) -> StepResult {
         )));
     }
     if measured.error_p50_ms > period_ms * PERIOD_SLACK {
-        return Err(Finding::fail(format!(
-            "the median interval between push-updates is {:.0} ms for a period of {period_ms:.0} ms (RFC 8641 §3.1); intervals (ms): {:?}",
-            measured.interval_p50_ms,
-            measured.intervals_ms.iter().map(|i| round(*i)).collect::<Vec<_>>()
-        )));
+        return Err(lag::attribute(
+            Finding::fail(format!(
+                "the median interval between push-updates is {:.0} ms for a period of {period_ms:.0} ms (RFC 8641 §3.1); intervals (ms): {:?}",
+                measured.interval_p50_ms,
+                measured.intervals_ms.iter().map(|i| round(*i)).collect::<Vec<_>>()
+            )),
+            timed_since,
+            millis(measured.error_p50_ms),
+            Measure::Median,
+        ));
     }
     if let Some(anchor) = anchor {
         let mut errors = anchor_errors(&event_times, anchor, period);
@@ -428,12 +442,22 @@ async fn periodic_updates(world: &mut RunWorld, count: usize) -> StepResult {
             ));
         }
         if median > period_ms * PERIOD_SLACK {
-            return Err(Finding::fail(format!(
-                "the push-updates' eventTimes stray {median:.0} ms (median) from the grid the anchor-time and the period of {period_ms:.0} ms lay down (RFC 8641 §3.1, anchor-time)"
-            )));
+            return Err(lag::attribute(
+                Finding::fail(format!(
+                    "the push-updates' eventTimes stray {median:.0} ms (median) from the grid the anchor-time and the period of {period_ms:.0} ms lay down (RFC 8641 §3.1, anchor-time)"
+                )),
+                timed_since,
+                millis(median),
+                Measure::Median,
+            ));
         }
     }
     Ok(())
+}
+
+/// A measured number of milliseconds as a duration (negative and not-a-number as zero).
+fn millis(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()
 }
 
 /// Measures the milliseconds from `since` to `at` into the cell, under `name`.
@@ -777,9 +801,9 @@ async fn refused_no_such(world: &mut RunWorld) -> StepResult {
 )]
 async fn kill_after_session(world: &mut RunWorld, session: String) -> StepResult {
     let id = watch(world)?.id;
-    // The device forgets a dynamic subscription with its session; give it a moment to notice
-    // that the session went.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The device forgets a dynamic subscription with its session; give it a moment of the
+    // test bed's own time to notice that the session went.
+    lag::settle(Duration::from_millis(500)).await;
     let reply = send(
         world,
         &session,
@@ -894,10 +918,15 @@ async fn modified(world: &mut RunWorld) -> StepResult {
         round(measured.interval_p50_ms).into(),
     );
     if measured.error_p50_ms > period_ms * PERIOD_SLACK {
-        return Err(Finding::fail(format!(
-            "after modify-subscription to a period of {period_ms:.0} ms, push-updates came a median {:.0} ms apart (RFC 8641 §4.4.2)",
-            measured.interval_p50_ms
-        )));
+        return Err(lag::attribute(
+            Finding::fail(format!(
+                "after modify-subscription to a period of {period_ms:.0} ms, push-updates came a median {:.0} ms apart (RFC 8641 §4.4.2)",
+                measured.interval_p50_ms
+            )),
+            since,
+            millis(measured.error_p50_ms),
+            Measure::Median,
+        ));
     }
     Ok(())
 }
@@ -1350,6 +1379,7 @@ async fn no_silent_loss(world: &mut RunWorld) -> StepResult {
     let untimed = watch.updates().filter(|a| a.event_time.is_none()).count();
     let account = continuity(&delivered_of(&watch.received), period);
     let fresh = watch.updates().filter(|a| a.at > fresh_after).count();
+    let timed_since = watch.since;
     let faithful = watch.faithful();
     let measurements = [
         ("push_lost_updates", account.missing),
@@ -1401,13 +1431,19 @@ async fn no_silent_loss(world: &mut RunWorld) -> StepResult {
         )));
     }
     if account.missing > (account.due / 5).max(5) {
-        return Err(Finding::fail(format!(
-            "{} of the {} push-updates due while the subscription was active never came, and no subscription-suspended said so (the longest gap: {} ms for a period of {} ms): a subscriber that falls behind loses updates in silence (RFC 8639 §2.7, catalogue MB-03 A5, MB-20 A2)",
-            account.missing,
-            account.due,
-            account.longest_gap.as_millis(),
-            period.as_millis()
-        )));
+        // A device that stood still as long as the longest gap would leave the same hole.
+        return Err(lag::attribute(
+            Finding::fail(format!(
+                "{} of the {} push-updates due while the subscription was active never came, and no subscription-suspended said so (the longest gap: {} ms for a period of {} ms): a subscriber that falls behind loses updates in silence (RFC 8639 §2.7, catalogue MB-03 A5, MB-20 A2)",
+                account.missing,
+                account.due,
+                account.longest_gap.as_millis(),
+                period.as_millis()
+            )),
+            timed_since,
+            account.longest_gap,
+            Measure::Worst,
+        ));
     }
     Ok(())
 }

@@ -1286,26 +1286,26 @@ async fn next_change_event(world: &mut RunWorld, seconds: u64) -> Result<String,
         .event_stream
         .as_mut()
         .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let deadline = rfc3535_harness::lag::Deadline::after(std::time::Duration::from_secs(seconds));
     let mut seen = 0usize;
     loop {
-        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
-            Err(_) => {
+        let event = match deadline.run(events.recv()).await {
+            None => {
                 return Err(Finding::fail(format!(
                     "no netconf-config-change on the event stream within {seconds} s of the change ({seen} other events)"
                 )))
             }
-            Ok(None) => {
+            Some(None) => {
                 return Err(Finding::fail(
                     "the event stream ended before it announced the change",
                 ))
             }
-            Ok(Some(Err(broken))) => {
+            Some(Some(Err(broken))) => {
                 return Err(Finding::fail(format!(
                     "the event stream broke before it announced the change: {broken}"
                 )))
             }
-            Ok(Some(Ok(event))) => event,
+            Some(Some(Ok(event))) => event,
         };
         if event.data.contains("netconf-config-change") {
             return Ok(event.data);
@@ -1434,7 +1434,7 @@ async fn replay_ends(world: &mut RunWorld, seconds: u64, with_change: bool) -> S
         .event_stream
         .take()
         .ok_or_else(|| Finding::error("harness bug: no event stream opened"))?;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let deadline = rfc3535_harness::lag::Deadline::after(std::time::Duration::from_secs(seconds));
     // Without the change wanted, its absence counts as it being there.
     let (mut replayed, mut replay_complete, mut complete) = (!with_change, false, false);
     let missing = |replayed: bool, replay_complete: bool, complete: bool| {
@@ -1449,26 +1449,26 @@ async fn replay_ends(world: &mut RunWorld, seconds: u64, with_change: bool) -> S
         .join(", ")
     };
     loop {
-        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
-            Err(_) => {
+        let event = match deadline.run(events.recv()).await {
+            None => {
                 return Err(Finding::fail(format!(
                     "within {seconds} s the stream from {noted} to {stop} did not end; missing: {} (RFC 8040 §4.8.7, §4.8.8)",
                     missing(replayed, replay_complete, complete)
                 )))
             }
-            Ok(Some(Err(broken))) => {
+            Some(Some(Err(broken))) => {
                 return Err(Finding::fail(format!(
                     "the replaying stream broke: {broken}"
                 )))
             }
-            Ok(None) if replayed && replay_complete && complete => return Ok(()),
-            Ok(None) => {
+            Some(None) if replayed && replay_complete && complete => return Ok(()),
+            Some(None) => {
                 return Err(Finding::fail(format!(
                     "the stream from {noted} to {stop} ended without {} (RFC 8040 §4.8.7, §4.8.8; RFC 5277 §2.1.1, §2.2.1)",
                     missing(replayed, replay_complete, complete)
                 )))
             }
-            Ok(Some(Ok(event))) => event,
+            Some(Some(Ok(event))) => event,
         };
         if complete {
             return Err(Finding::fail(

@@ -241,10 +241,10 @@ pub async fn watch_events(
         .session(listener)?
         .take_events()
         .ok_or_else(|| Finding::error("harness bug: notifications already taken"))?;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let deadline = rfc3535_harness::lag::Deadline::after(std::time::Duration::from_secs(seconds));
     let mut seen = Vec::new();
     loop {
-        let Ok(Some(notification)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+        let Some(Some(notification)) = deadline.run(events.recv()).await else {
             return Ok(seen);
         };
         let Ok(content) =

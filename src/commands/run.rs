@@ -421,6 +421,8 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         part: args.shard.map_or(RunPart::Whole, Shard::part),
         evidence_budget: args.evidence_budget.saturating_mul(1 << 20),
     };
+    // This runtime hosts the embedded reference devices: its lateness is the test bed's.
+    let probe = tokio::spawn(rfc3535_harness::lag::probe());
     let output = engine::execute(
         &request,
         &catalogue,
@@ -428,6 +430,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         Arc::new(Progress::default()),
     )
     .await;
+    probe.abort();
     crate::runner::install_panic_hook();
     let output = match output {
         Ok(output) => output,

@@ -38,6 +38,7 @@ use rfc3535_wire::xml::escape;
 use rfc3535_wire::ErrorTag;
 use rfc3535_yang::Content;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::time::Instant;
 
 use crate::events::notification;
@@ -155,6 +156,43 @@ struct Handle {
     /// Whether it is an on-change subscription to a datastore.
     on_change: bool,
     control: mpsc::UnboundedSender<Control>,
+    gate: Gate,
+}
+
+/// Whether a subscription may still send. The request that ends it (delete-subscription,
+/// kill-subscription, its session's end) closes the gate before it is answered, and a
+/// notification is only queued with the gate held open, so nothing of the subscription can
+/// follow the answer however the task that publishes it is scheduled (RFC 8639 §2.4.4).
+#[derive(Debug, Clone, Default)]
+struct Gate(Arc<Mutex<bool>>);
+
+impl Gate {
+    fn close(&self) {
+        if let Ok(mut closed) = self.0.lock() {
+            *closed = true;
+        }
+    }
+
+    /// Queues `message` unless the gate is closed (then it is dropped: the subscription is
+    /// ending); an error when the queue is full or the session went.
+    fn try_send(&self, outbox: &Outbox, message: String) -> Result<(), TrySendError<String>> {
+        match self.0.lock() {
+            Ok(closed) if !*closed => outbox.try_send(message),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits for room in the queue, then queues `message` unless the gate closed meanwhile;
+    /// an error when the session went.
+    async fn send(&self, outbox: &Outbox, message: String) -> Result<(), ()> {
+        let permit = outbox.reserve().await.map_err(|_| ())?;
+        if let Ok(closed) = self.0.lock() {
+            if !*closed {
+                permit.send(message);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Every live subscription of the device.
@@ -490,8 +528,15 @@ impl Publisher {
                     .replay_start
                     .filter(|start| *start < earliest)
                     .map(|_| earliest);
-                let (id, commands) = self.register(session, true, false);
-                tokio::spawn(relay(Arc::clone(shared), id, user, terms, outbox, commands));
+                let (id, commands, gate) = self.register(session, true, false);
+                tokio::spawn(relay(
+                    Arc::clone(shared),
+                    id,
+                    user,
+                    terms,
+                    (outbox, gate),
+                    commands,
+                ));
                 return Ok(Established {
                     id,
                     replay_revision,
@@ -501,12 +546,12 @@ impl Publisher {
         // A selection the device cannot evaluate is refused now, not found out later.
         let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
         let on_change = matches!(terms.trigger, Trigger::OnChange { .. });
-        let (id, commands) = self.register(session, false, on_change);
+        let (id, commands, gate) = self.register(session, false, on_change);
         tokio::spawn(publish(
             Arc::clone(shared),
             Subscriber { id, user, initial },
             terms,
-            outbox,
+            (outbox, gate),
             commands,
         ));
         Ok(Established {
@@ -521,9 +566,10 @@ impl Publisher {
         session: u32,
         stream: bool,
         on_change: bool,
-    ) -> (u32, mpsc::UnboundedReceiver<Control>) {
+    ) -> (u32, mpsc::UnboundedReceiver<Control>, Gate) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
         let (control, commands) = mpsc::unbounded_channel();
+        let gate = Gate::default();
         if let Ok(mut live) = self.live.lock() {
             live.insert(
                 id,
@@ -532,10 +578,11 @@ impl Publisher {
                     stream,
                     on_change,
                     control,
+                    gate: gate.clone(),
                 },
             );
         }
-        (id, commands)
+        (id, commands, gate)
     }
 
     /// `modify-subscription` of a subscription the session made.
@@ -644,6 +691,7 @@ impl Publisher {
         if let Ok(mut live) = self.live.lock() {
             live.retain(|_, handle| {
                 if handle.session == session {
+                    handle.gate.close();
                     let _ = handle.control.send(Control::End(None));
                     false
                 } else {
@@ -670,6 +718,9 @@ impl Publisher {
             // A subscription whose task has ended (its session went, under the
             // push-outlives-session fault) is still there to be told.
             Some(handle) => {
+                if matches!(control, Control::End(_)) {
+                    handle.gate.close();
+                }
                 let _ = handle.control.send(control);
                 Ok(())
             }
@@ -776,7 +827,7 @@ async fn publish(
     shared: Arc<Shared>,
     subscriber: Subscriber,
     mut terms: Terms,
-    outbox: Outbox,
+    (outbox, gate): (Outbox, Gate),
     mut commands: mpsc::UnboundedReceiver<Control>,
 ) {
     let faults = shared.faults;
@@ -833,7 +884,7 @@ async fn publish(
                         next += Duration::from_millis(u64::from(scheduled) * 10);
                         sent_updates += 1;
                         if !(faults.push_updates_dropped && sent_updates.is_multiple_of(2))
-                            && outbox.try_send(push_update(id, &contents)).is_err()
+                            && gate.try_send(&outbox, push_update(id, &contents)).is_err()
                             && outbox.is_closed()
                         {
                             return;
@@ -844,14 +895,14 @@ async fn publish(
                         if flow == Flow::Resumed {
                             // What changed while suspended was never reported: the whole
                             // selection, as a resynchronisation would send it.
-                            if outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                            if gate.try_send(&outbox, push_update(id, &contents)).is_err() && outbox.is_closed() {
                                 return;
                             }
                             last = Some(contents);
                             continue;
                         }
                         let Some(before) = &last else {
-                            if *sync_on_start && outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                            if *sync_on_start && gate.try_send(&outbox, push_update(id, &contents)).is_err() && outbox.is_closed() {
                                 return;
                             }
                             last = Some(contents);
@@ -879,7 +930,7 @@ async fn publish(
                                 "<push-change-update xmlns=\"{YP_NS}\"><id>{id}</id><datastore-changes><yang-patch><patch-id>{id}-{patches}</patch-id>{edits}</yang-patch></datastore-changes></push-change-update>"
                             ),
                         );
-                        if outbox.try_send(message).is_err() && outbox.is_closed() {
+                        if gate.try_send(&outbox, message).is_err() && outbox.is_closed() {
                             return;
                         }
                     }
@@ -902,7 +953,8 @@ async fn publish(
                 else {
                     return;
                 };
-                if outbox.try_send(push_update(id, &contents)).is_err() && outbox.is_closed() {
+                if gate.try_send(&outbox, push_update(id, &contents)).is_err() && outbox.is_closed()
+                {
                     return;
                 }
                 // Changes are reported from what the resynchronisation sent.
@@ -927,7 +979,7 @@ async fn publish(
                         }
                     }
                 }
-                let _ = outbox.try_send(state_change("subscription-modified", id, None));
+                let _ = gate.try_send(&outbox, state_change("subscription-modified", id, None));
             }
         }
     }
@@ -973,7 +1025,7 @@ async fn relay(
     id: u32,
     user: String,
     mut terms: StreamTerms,
-    outbox: Outbox,
+    (outbox, gate): (Outbox, Gate),
     mut commands: mpsc::UnboundedReceiver<Control>,
 ) {
     let (past, mut feed) = shared.events.subscribe(terms.replay_start);
@@ -984,13 +1036,13 @@ async fn relay(
                 break;
             }
             if let Some(message) = relayed(&shared, &user, terms.filter.as_ref(), &event) {
-                if outbox.send(message).await.is_err() {
+                if gate.send(&outbox, message).await.is_err() {
                     return;
                 }
             }
         }
-        if outbox
-            .send(state_change("replay-completed", id, None))
+        if gate
+            .send(&outbox, state_change("replay-completed", id, None))
             .await
             .is_err()
         {
@@ -1023,7 +1075,7 @@ async fn relay(
                     if let Some(stop) = modification.stop {
                         terms.stop = Some(stop);
                     }
-                    let _ = outbox.try_send(state_change("subscription-modified", id, None));
+                    let _ = gate.try_send(&outbox, state_change("subscription-modified", id, None));
                 }
             },
             event = feed.recv() => match event {
@@ -1032,7 +1084,7 @@ async fn relay(
                         continue;
                     }
                     if let Some(message) = relayed(&shared, &user, terms.filter.as_ref(), &event) {
-                        if outbox.send(message).await.is_err() {
+                        if gate.send(&outbox, message).await.is_err() {
                             return;
                         }
                     }
@@ -1095,6 +1147,36 @@ mod tests {
             }
         }
         kinds
+    }
+
+    #[tokio::test]
+    async fn nothing_of_a_subscription_is_queued_once_the_request_that_ends_it_closed_its_gate() {
+        let (outbox, mut queue) = mpsc::channel(SESSION_QUEUE);
+        let gate = Gate::default();
+        gate.try_send(&outbox, push_update(7, "")).expect("room");
+        gate.send(&outbox, push_update(7, "")).await.expect("room");
+        gate.close();
+        gate.try_send(&outbox, push_update(7, ""))
+            .expect("dropped, not refused");
+        gate.send(&outbox, push_update(7, ""))
+            .await
+            .expect("dropped, not refused");
+        assert_eq!(kinds(&mut queue), ["push-update", "push-update"]);
+    }
+
+    #[test]
+    fn ending_a_subscription_closes_its_gate_before_the_answer() {
+        let publisher = Publisher::new(10);
+        let (id, _commands, gate) = publisher.register(3, false, false);
+        let operation = Element::parse(&format!(
+            "<delete-subscription xmlns=\"{SN_NS}\"><id>{id}</id></delete-subscription>"
+        ))
+        .expect("xml");
+        publisher.delete(3, &operation).expect("its own");
+        let (outbox, mut queue) = mpsc::channel(SESSION_QUEUE);
+        gate.try_send(&outbox, push_update(id, ""))
+            .expect("dropped");
+        assert!(kinds(&mut queue).is_empty());
     }
 
     #[test]

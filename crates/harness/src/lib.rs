@@ -24,6 +24,8 @@
 //! - [`verdict`]: the verdict policy, a pure function; [`records`]: what a run records;
 //!   [`results`]: `results.json` from the records, and [`results::FailOn`].
 //! - [`readiness`]: waiting for devices that are still coming up (a lab just deployed).
+//! - [`lag`]: how late the test bed itself ran, so a timing verdict can tell a late device
+//!   from a saturated machine.
 //! - [`engine`]: the phases of a run, over a [`engine::ScenarioRunner`] and a
 //!   [`engine::RunObserver`] the binary provides.
 
@@ -36,6 +38,7 @@ pub mod device;
 pub mod discovery;
 pub mod engine;
 pub mod finding;
+pub mod lag;
 pub mod netconf;
 pub mod placement;
 pub mod protocol;
