@@ -86,7 +86,7 @@ impl ScenarioRunner for CucumberRunner {
                 };
                 runtime.block_on(async move {
                     // This thread times the device's replies: its own lateness is recorded.
-                    tokio::spawn(rfc3535_harness::lag::probe());
+                    let _watched = rfc3535_harness::lag::watch_this_thread();
                     tokio::select! {
                         () = run(features_dir, binding, selected, sink, evidence) => {}
                         _ = stop.wait_for(|stopped| *stopped) => {}

@@ -422,7 +422,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         evidence_budget: args.evidence_budget.saturating_mul(1 << 20),
     };
     // This runtime hosts the embedded reference devices: its lateness is the test bed's.
-    let probe = tokio::spawn(rfc3535_harness::lag::probe());
+    let watched = rfc3535_harness::lag::watch_hosted_devices();
     let output = engine::execute(
         &request,
         &catalogue,
@@ -430,7 +430,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         Arc::new(Progress::default()),
     )
     .await;
-    probe.abort();
+    drop(watched);
     crate::runner::install_panic_hook();
     let output = match output {
         Ok(output) => output,

@@ -463,7 +463,11 @@ fn read_selection(
         RpcError::application(ErrorTag::OperationFailed, "the datastores are unusable")
     })?;
     let data = if operational {
-        crate::state::operational(shared, &stores, false)
+        let wanted = match selection {
+            Some(Selection::Subtree(filter)) => crate::state::Wanted::Filtered(filter),
+            _ => crate::state::Wanted::All,
+        };
+        crate::state::operational_wanted(shared, &stores, false, wanted)
     } else {
         stores.running.clone()
     };

@@ -45,57 +45,106 @@ fn declare_prefixes(element: &mut Element) {
     }
 }
 
+/// Which top-level nodes of the state a read wants, by namespace and name: every one, or
+/// those a subtree filter names (a filter node in no namespace names that name in any).
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    All,
+    Filtered(&'a [Element]),
+}
+
+impl Wanted<'_> {
+    fn wants(&self, namespace: &str, local: &str) -> bool {
+        match self {
+            Wanted::All => true,
+            Wanted::Filtered(filter) => filter.iter().any(|f| {
+                f.name.local == local
+                    && (f.name.namespace.is_empty() || f.name.namespace == namespace)
+            }),
+        }
+    }
+}
+
 /// Everything `<get>` adds to the configuration.
 pub fn state(shared: &Shared, stores: &crate::store::Stores) -> Vec<Element> {
+    state_wanted(shared, stores, Wanted::All)
+}
+
+/// The state's top-level nodes a read wants; the others are not built at all (a periodic
+/// subscription to one leaf reads its selection every period).
+pub fn state_wanted(
+    shared: &Shared,
+    stores: &crate::store::Stores,
+    wanted: Wanted<'_>,
+) -> Vec<Element> {
     let mut xml = String::new();
-    monitoring(shared, stores, &mut xml);
-    yang_library(shared, &mut xml);
-    restconf_state(shared, &mut xml);
+    let wants = |namespace: &str, local: &str| wanted.wants(namespace, local);
+    if wants(rfc3535_wire::ns::MONITORING, "netconf-state") {
+        monitoring(shared, stores, &mut xml);
+    }
+    if wants(YANG_LIBRARY_NS, "yang-library") || wants(YANG_LIBRARY_NS, "modules-state") {
+        yang_library(shared, &mut xml);
+    }
+    if wants(rfc3535_wire::ns::RESTCONF_MONITORING, "restconf-state") {
+        restconf_state(shared, &mut xml);
+    }
     let (denied_operations, denied_data_writes) = shared
         .statistics
         .lock()
         .map(|s| (s.denied_operations, s.denied_data_writes))
         .unwrap_or_default();
-    xml.push_str(&format!(
-        "<nacm xmlns=\"{NACM_NS}\"><denied-operations>{denied_operations}</denied-operations><denied-data-writes>{denied_data_writes}</denied-data-writes><denied-notifications>0</denied-notifications></nacm>"
-    ));
-    xml.push_str(&format!(
+    if wants(NACM_NS, "nacm") {
+        xml.push_str(&format!(
+            "<nacm xmlns=\"{NACM_NS}\"><denied-operations>{denied_operations}</denied-operations><denied-data-writes>{denied_data_writes}</denied-data-writes><denied-notifications>0</denied-notifications></nacm>"
+        ));
+    }
+    if wants(SYSTEM_NS, "system-state") {
+        xml.push_str(&format!(
         "<system-state xmlns=\"{SYSTEM_NS}\"><platform><os-name>rfc3535 reference device</os-name><os-release>{version}</os-release><os-version>{version}</os-version><machine>{machine}</machine></platform><clock><current-datetime>{now}</current-datetime><boot-datetime>{boot}</boot-datetime></clock></system-state>",
         version = env!("CARGO_PKG_VERSION"),
         machine = std::env::consts::ARCH,
         now = time(SystemTime::now()),
         boot = time(shared.started),
     ));
+    }
     // RFC 5277 §3.2.5: the event streams, and whether a stream replays.
-    xml.push_str(&format!(
-        "<netconf xmlns=\"{}\"><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replaySupport>true</replaySupport><replayLogCreationTime>{}</replayLogCreationTime></stream></streams></netconf>",
-        rfc3535_wire::ns::STREAMS,
-        time(shared.started)
-    ));
+    if wants(rfc3535_wire::ns::STREAMS, "netconf") {
+        xml.push_str(&format!(
+            "<netconf xmlns=\"{}\"><streams><stream><name>NETCONF</name><description>the device's configuration and session events</description><replaySupport>true</replaySupport><replayLogCreationTime>{}</replayLogCreationTime></stream></streams></netconf>",
+            rfc3535_wire::ns::STREAMS,
+            time(shared.started)
+        ));
+    }
     // RFC 8639's view of the same stream, for subscribed notifications.
     let aged = shared
         .events
         .aged()
         .map(|t| format!("<replay-log-aged-time>{}</replay-log-aged-time>", time(t)))
         .unwrap_or_default();
-    xml.push_str(&format!(
-        "<streams xmlns=\"{}\"><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support/><replay-log-creation-time>{}</replay-log-creation-time>{aged}</stream></streams>",
-        rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS,
-        time(shared.events.created)
-    ));
+    if wants(rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS, "streams") {
+        xml.push_str(&format!(
+            "<streams xmlns=\"{}\"><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support/><replay-log-creation-time>{}</replay-log-creation-time>{aged}</stream></streams>",
+            rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS,
+            time(shared.events.created)
+        ));
+    }
     let in_rpcs = shared
         .statistics
         .lock()
         .map(|s| s.counters.in_rpcs)
         .unwrap_or_default();
-    xml.push_str(&format!(
-        "<lab xmlns=\"{LAB_NS}\"><counters><in-octets>{}</in-octets></counters></lab>",
-        lab_in_octets(in_rpcs, shared.lab_counters_base.load(Ordering::SeqCst))
-    ));
-    xml.push_str(&format!(
-        "<lab-maintenance xmlns=\"{LAB_ACTIONS_NS}\"><counters-cleared>{}</counters-cleared></lab-maintenance>",
-        shared.lab_counters_cleared.load(Ordering::SeqCst)
-    ));
+    if wants(LAB_NS, "lab") {
+        xml.push_str(&format!(
+            "<lab xmlns=\"{LAB_NS}\"><counters><in-octets>{}</in-octets></counters></lab>",
+            lab_in_octets(in_rpcs, shared.lab_counters_base.load(Ordering::SeqCst))
+        ));
+    }
+    if wants(LAB_ACTIONS_NS, "lab-maintenance") {
+        xml.push_str(&format!(
+            "<lab-maintenance xmlns=\"{LAB_ACTIONS_NS}\"><counters-cleared>{}</counters-cleared></lab-maintenance>",
+            shared.lab_counters_cleared.load(Ordering::SeqCst)
+        ));
+    }
     let mut elements = Element::parse_fragment(&xml).unwrap_or_default();
     elements.iter_mut().for_each(declare_prefixes);
     elements
@@ -363,8 +412,19 @@ pub fn operational(
     stores: &crate::store::Stores,
     with_origin: bool,
 ) -> Vec<Element> {
+    operational_wanted(shared, stores, with_origin, Wanted::All)
+}
+
+/// The operational datastore's top-level nodes a read wants (the configuration's all, the
+/// state's only those wanted).
+pub fn operational_wanted(
+    shared: &Shared,
+    stores: &crate::store::Stores,
+    with_origin: bool,
+    wanted: Wanted<'_>,
+) -> Vec<Element> {
     let mut data = stores.running.clone();
-    let mut state_roots = state(shared, stores);
+    let mut state_roots = state_wanted(shared, stores, wanted);
     if with_origin {
         data.iter_mut().for_each(|e| mark_origin(e, "intended"));
         for root in &mut state_roots {

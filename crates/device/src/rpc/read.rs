@@ -47,7 +47,22 @@ pub(super) fn get(
         crate::profile::reverse_system_ordered(&mut data, &shared.shape.roots);
     }
     if operation.name.local == "get" {
-        crate::state::merge(&mut data, crate::state::state(shared, stores));
+        // A subtree filter names the top-level nodes it can select: the rest of the state is
+        // not built.
+        let subtree = child("filter").filter(|filter| {
+            !shared.faults.monitoring_gaps
+                && filter.attributes.iter().all(|(namespace, local, value)| {
+                    namespace == "xmlns" || local != "type" || value == "subtree"
+                })
+        });
+        let wanted = match subtree {
+            Some(filter) => crate::state::Wanted::Filtered(&filter.children),
+            None => crate::state::Wanted::All,
+        };
+        crate::state::merge(
+            &mut data,
+            crate::state::state_wanted(shared, stores, wanted),
+        );
     } else if shared.faults.state_in_config || shared.faults.deep_state_in_config {
         let mixed_in = |local: &str| {
             (shared.faults.state_in_config && local == "system-state")
