@@ -421,7 +421,8 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         part: args.shard.map_or(RunPart::Whole, Shard::part),
         evidence_budget: args.evidence_budget.saturating_mul(1 << 20),
     };
-    // This runtime hosts the embedded reference devices: its lateness is the test bed's.
+    // This runtime hosts the engine and any embedded reference devices: its lateness is the
+    // test bed's, whatever devices the run is against.
     let watched = rfc3535_harness::lag::watch_hosted_devices();
     let output = engine::execute(
         &request,

@@ -167,8 +167,9 @@ pub fn watch_this_thread() -> Option<Watched> {
     watch(record)
 }
 
-/// Watches the current runtime as the one the embedded reference devices run on: every
-/// step sees its lateness, since every step may time one of those devices.
+/// Watches the current runtime as the one the run's engine and the embedded reference
+/// devices run on: every step sees its lateness, since every step may time one of those
+/// devices.
 pub fn watch_hosted_devices() -> Option<Watched> {
     watch(Arc::clone(hosted()))
 }
