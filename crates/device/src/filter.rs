@@ -6,8 +6,13 @@
 use rfc3535_wire::tree::Element;
 
 fn name_matches(filter: &Element, data: &Element) -> bool {
-    filter.name.local == data.name.local
-        && (filter.name.namespace.is_empty() || filter.name.namespace == data.name.namespace)
+    names(filter, &data.name.namespace, &data.name.local)
+}
+
+/// Whether a filter node names the node `local` in `namespace`.
+pub(crate) fn names(filter: &Element, namespace: &str, local: &str) -> bool {
+    filter.name.local == local
+        && (filter.name.namespace.is_empty() || filter.name.namespace == namespace)
 }
 
 /// The parts of `data` (top-level elements) that the filter selects.

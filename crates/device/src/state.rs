@@ -57,10 +57,9 @@ impl Wanted<'_> {
     fn wants(&self, namespace: &str, local: &str) -> bool {
         match self {
             Wanted::All => true,
-            Wanted::Filtered(filter) => filter.iter().any(|f| {
-                f.name.local == local
-                    && (f.name.namespace.is_empty() || f.name.namespace == namespace)
-            }),
+            Wanted::Filtered(filter) => filter
+                .iter()
+                .any(|f| crate::filter::names(f, namespace, local)),
         }
     }
 }
