@@ -37,11 +37,11 @@ use rfc3535_wire::tree::{fragment_xml, Element};
 use rfc3535_wire::xml::escape;
 use rfc3535_wire::ErrorTag;
 use rfc3535_yang::Content;
-use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
-use crate::events::notification;
+use crate::events::{notification, Event};
 use crate::nacm::Nacm;
 use crate::rpc::RpcError;
 use crate::Shared;
@@ -533,10 +533,15 @@ impl Publisher {
                     .filter(|start| *start < earliest)
                     .map(|_| earliest);
                 let (id, commands, gate) = self.register(session, true, false);
+                // The feed is taken before the answer goes out: an event the subscriber
+                // causes as soon as it reads the answer is the subscription's, however late
+                // the relay task first runs.
+                let feed = shared.events.subscribe(terms.replay_start);
                 tokio::spawn(relay(
                     Arc::clone(shared),
                     id,
                     user,
+                    feed,
                     terms,
                     (outbox, gate),
                     commands,
@@ -996,7 +1001,7 @@ fn relayed(
     shared: &Shared,
     user: &str,
     filter: Option<&EventFilter>,
-    event: &crate::events::Event,
+    event: &Event,
 ) -> Option<String> {
     if !crate::session::may_receive(shared, user, event) {
         return None;
@@ -1020,7 +1025,8 @@ fn instant_of(time: SystemTime) -> Instant {
     Instant::now() + time.duration_since(SystemTime::now()).unwrap_or_default()
 }
 
-/// Relays the event stream to one subscription: its replay first (ended by
+/// Relays the event stream to one subscription (`past` and `feed` taken when it was
+/// accepted): its replay first (ended by
 /// `replay-completed`), then every event as it happens, until it is told to end, its stop
 /// time comes, or its session goes. Events wait for room in the session's queue rather than
 /// being dropped: an event stream, unlike a periodic update, has no next one to make up for it.
@@ -1028,11 +1034,11 @@ async fn relay(
     shared: Arc<Shared>,
     id: u32,
     user: String,
+    (past, mut feed): (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>),
     mut terms: StreamTerms,
     (outbox, gate): (Outbox, Gate),
     mut commands: mpsc::UnboundedReceiver<Control>,
 ) {
-    let (past, mut feed) = shared.events.subscribe(terms.replay_start);
     // The fault replay-ignored: a start time is accepted and nothing replayed.
     if terms.replay_start.is_some() && !shared.faults.replay_ignored {
         for event in past {
@@ -1093,8 +1099,8 @@ async fn relay(
                         }
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
             },
             () = stopped => {
                 shared.push.forget(id);
@@ -1166,6 +1172,34 @@ mod tests {
             .await
             .expect("dropped, not refused");
         assert_eq!(kinds(&mut queue), ["push-update", "push-update"]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_event_caused_as_soon_as_a_stream_subscription_is_answered_is_relayed_to_it() {
+        let work = tempfile::tempdir().expect("scratch directory");
+        let shared =
+            Arc::new(Shared::new(&crate::DeviceConfig::lab("relay"), work.path()).expect("device"));
+        let request = format!(
+            "<establish-subscription xmlns=\"{SN_NS}\"><stream>NETCONF</stream></establish-subscription>"
+        );
+        let operation = Element::parse(&request).expect("xml");
+        let (outbox, mut queue) = mpsc::channel(SESSION_QUEUE);
+        let established = shared
+            .push
+            .establish(&shared, 1, &operation, &request, outbox)
+            .expect("accepted");
+        // The subscriber acts on the answer before the device's relay task has first run,
+        // as a loaded device's scheduler allows.
+        shared.events.publish(format!(
+            "<netconf-config-change xmlns=\"{}\"/>",
+            rfc3535_wire::ns::NETCONF_NOTIFICATIONS
+        ));
+        let relayed = tokio::time::timeout(Duration::from_secs(5), queue.recv())
+            .await
+            .expect("relayed within 5 s")
+            .expect("the subscription is live");
+        assert!(relayed.contains("<netconf-config-change "), "{relayed}");
+        shared.push.forget(established.id);
     }
 
     #[test]
