@@ -771,6 +771,21 @@ fn first_update(period: Duration, anchor: Option<SystemTime>) -> Instant {
     Instant::now() + Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
 }
 
+/// The periodic update after one due at `due`: a period on, or, when the publisher ran
+/// later than that, the first instant of the same grid still ahead. A publisher that fell
+/// behind sends one late update and is back on its grid, as RFC 8641 §3.1's anchor-time asks,
+/// rather than a burst of updates a moment apart to catch up.
+fn next_on_grid(due: Instant, period: Duration, now: Instant) -> Instant {
+    let next = due + period;
+    if next > now {
+        return next;
+    }
+    let period_nanos = period.as_nanos().max(1);
+    let missed = (now - next).as_nanos() / period_nanos + 1;
+    let ahead = missed.saturating_mul(period_nanos);
+    next + Duration::from_nanos(u64::try_from(ahead).unwrap_or(u64::MAX))
+}
+
 /// Whether a datastore subscription publishes, given how far its subscriber has fallen behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -868,7 +883,7 @@ async fn publish(
                 let flow = suspension.round(id, &outbox, faults.push_loss_unannounced);
                 if flow == Flow::Hold {
                     next = match &terms.trigger {
-                        Trigger::Periodic { period, .. } => next + Duration::from_millis(u64::from(*period) * 10),
+                        Trigger::Periodic { period, .. } => next_on_grid(next, Duration::from_millis(u64::from(*period) * 10), Instant::now()),
                         Trigger::OnChange { .. } => Instant::now() + CHANGE_POLL,
                     };
                     continue;
@@ -890,7 +905,7 @@ async fn publish(
                     Trigger::Periodic { period, .. } => {
                         // The faults: a period half again as long, or every other update lost.
                         let scheduled = if faults.push_period_drift { period * 3 / 2 } else { *period };
-                        next += Duration::from_millis(u64::from(scheduled) * 10);
+                        next = next_on_grid(next, Duration::from_millis(u64::from(scheduled) * 10), Instant::now());
                         sent_updates += 1;
                         if !(faults.push_updates_dropped && sent_updates.is_multiple_of(2))
                             && gate.try_send(&outbox, push_update(id, &contents)).is_err()
@@ -977,9 +992,16 @@ async fn publish(
                 // modify-subscription); subscription-modified says so.
                 suspension.suspended = false;
                 match &mut terms.trigger {
-                    Trigger::Periodic { period, .. } => {
+                    Trigger::Periodic { period, anchor } => {
                         if let Some(new) = modification.period {
                             *period = new;
+                            // An anchored subscription moves to the new period's grid.
+                            if anchor.is_some() {
+                                next = first_update(
+                                    Duration::from_millis(u64::from(new) * 10),
+                                    *anchor,
+                                );
+                            }
                         }
                     }
                     Trigger::OnChange { dampening, .. } => {
@@ -1200,6 +1222,29 @@ mod tests {
             .expect("the subscription is live");
         assert!(relayed.contains("<netconf-config-change "), "{relayed}");
         shared.push.forget(established.id);
+    }
+
+    #[test]
+    fn a_periodic_publisher_that_ran_late_goes_back_to_its_grid_instead_of_bursting() {
+        let start = Instant::now();
+        let period = Duration::from_millis(200);
+        // On time: a period on.
+        assert_eq!(next_on_grid(start, period, start), start + period);
+        // Late by less than a period: the next one keeps the grid.
+        assert_eq!(
+            next_on_grid(start, period, start + Duration::from_millis(150)),
+            start + period
+        );
+        // Late by two and a half periods: the next point of the grid still ahead.
+        assert_eq!(
+            next_on_grid(start, period, start + Duration::from_millis(500)),
+            start + Duration::from_millis(600)
+        );
+        // Exactly on a point of the grid: that point is due now, so the next one.
+        assert_eq!(
+            next_on_grid(start, period, start + Duration::from_millis(400)),
+            start + Duration::from_millis(600)
+        );
     }
 
     #[test]
