@@ -2,9 +2,9 @@
 //! against one device, or against a fleet for `@multi` scenarios, and turns cucumber's events
 //! into one record per scenario.
 //!
-//! Cucumber's futures are not `Send`, so each run gets its own thread with a current-thread
-//! tokio runtime; devices run concurrently on separate threads, scenarios of one device run
-//! one at a time (they share the device's configuration).
+//! Cucumber's futures are not `Send`, so runs are local tasks on a few runner threads, each
+//! with a current-thread tokio runtime ([`CucumberRunner`]); devices run concurrently,
+//! scenarios of one device run one at a time (they share the device's configuration).
 //!
 //! The before hook binds the device (or fleet) to the World; the after hook, which cucumber
 //! runs even after a failed step, closes the scenario's sessions, cancels what it left pending,
@@ -19,7 +19,7 @@ use std::time::Instant;
 use cucumber::{event, gherkin, parser, Event, World as _, WriterExt as _};
 use futures::FutureExt as _;
 use rfc3535_harness::catalogue::ScenarioKey;
-use rfc3535_harness::engine::{RunJob, ScenarioRunner};
+use rfc3535_harness::engine::{JobEnd, RunJob, ScenarioRunner};
 use rfc3535_harness::records::{AfterRecord, Binding, EvidenceDir, ScenarioRecord, Sink};
 use rfc3535_harness::session::{DeviceSession, ManagementSession as _};
 use rfc3535_harness::{Capability, DeviceContext, Finding};
@@ -53,46 +53,138 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Runs each job on a thread of its own with a current-thread runtime.
-#[derive(Debug, Default)]
-pub struct CucumberRunner;
+/// Runs jobs on a few threads, each a current-thread runtime on which many jobs run as
+/// local tasks.
+///
+/// A thread per job was the first design; with a thousand devices it meant a thousand
+/// threads, each woken for every reply of its own device, and the switching between them
+/// took a third of the run's CPU. A job is mostly waiting on its device, so a few threads
+/// serve many: a new job goes to the thread with the fewest running. Each thread's runtime
+/// is watched for lateness (`rfc3535_harness::lag`): what one job does late, the others on
+/// its thread see, and their timing verdicts account for it.
+#[derive(Debug)]
+pub struct CucumberRunner {
+    threads: usize,
+    workers: std::sync::Mutex<Vec<Worker>>,
+}
 
-impl ScenarioRunner for CucumberRunner {
-    fn spawn(&self, job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>> {
-        install_panic_hook();
+/// One of the runner's threads: where to send it jobs, and how many it is running.
+#[derive(Debug)]
+struct Worker {
+    jobs: tokio::sync::mpsc::UnboundedSender<Assignment>,
+    running: Arc<AtomicUsize>,
+}
+
+/// A job handed to a runner thread.
+struct Assignment {
+    job: RunJob,
+    /// Told when the job ends; dropped unanswered if it ends abnormally.
+    end: tokio::sync::oneshot::Sender<()>,
+    /// Counts the job as its thread's until the job, or the assignment, is dropped.
+    _running: Running,
+}
+
+/// Counts a job as running on its thread for as long as it is held.
+#[derive(Debug)]
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl CucumberRunner {
+    /// A runner for jobs of which at most `concurrency` run at once: as many threads as
+    /// that, up to [`THREADS_PER_CORE`] a core.
+    pub fn new(concurrency: usize) -> CucumberRunner {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        CucumberRunner {
+            threads: concurrency.clamp(1, cores * THREADS_PER_CORE),
+            workers: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Starts one runner thread.
+    fn start_worker() -> std::io::Result<Worker> {
+        let (jobs, mut queue) = tokio::sync::mpsc::unbounded_channel::<Assignment>();
+        let running = Arc::new(AtomicUsize::new(0));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         std::thread::Builder::new()
             .name(RUNNER_THREAD.to_owned())
             .spawn(move || {
-                let RunJob {
-                    features_dir,
-                    binding,
-                    selected,
-                    sink,
-                    evidence,
-                    mut stop,
-                } = job;
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(error) => {
-                        sink.fail_all(
-                            selected,
-                            &format!("harness: a runner's async runtime could not start: {error}"),
-                        );
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    // This thread times the device's replies: its own lateness is recorded.
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, async move {
+                    // This thread times its devices' replies: its own lateness is recorded.
                     let _watched = rfc3535_harness::lag::watch_this_thread();
-                    tokio::select! {
-                        () = run(features_dir, binding, selected, sink, evidence) => {}
-                        _ = stop.wait_for(|stopped| *stopped) => {}
+                    while let Some(assignment) = queue.recv().await {
+                        tokio::task::spawn_local(async move {
+                            let Assignment { job, end, _running } = assignment;
+                            let RunJob {
+                                features_dir,
+                                binding,
+                                selected,
+                                sink,
+                                evidence,
+                                mut stop,
+                            } = job;
+                            tokio::select! {
+                                () = run(features_dir, binding, selected, sink, evidence) => {}
+                                _ = stop.wait_for(|stopped| *stopped) => {}
+                            }
+                            let _ = end.send(());
+                        });
                     }
                 });
-            })
+            })?;
+        Ok(Worker { jobs, running })
+    }
+}
+
+/// How many runner threads a core gets at most: enough that one job's long step (a large
+/// reply parsed and validated) holds up few others, few enough that switching between them
+/// costs little.
+const THREADS_PER_CORE: usize = 4;
+
+impl ScenarioRunner for CucumberRunner {
+    fn spawn(&self, job: RunJob) -> std::io::Result<JobEnd> {
+        install_panic_hook();
+        let mut workers = self
+            .workers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A thread whose jobs channel closed has ended; it takes no more.
+        workers.retain(|w| !w.jobs.is_closed());
+        let idle = workers
+            .iter()
+            .position(|w| w.running.load(Ordering::Relaxed) == 0);
+        let chosen = match idle {
+            Some(index) => index,
+            None if workers.len() < self.threads => {
+                workers.push(Self::start_worker()?);
+                workers.len() - 1
+            }
+            None => workers
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, w)| w.running.load(Ordering::Relaxed))
+                .map_or(0, |(index, _)| index),
+        };
+        let worker = &workers[chosen];
+        let (end, ended) = tokio::sync::oneshot::channel();
+        worker.running.fetch_add(1, Ordering::Relaxed);
+        let assignment = Assignment {
+            job,
+            end,
+            _running: Running(Arc::clone(&worker.running)),
+        };
+        worker
+            .jobs
+            .send(assignment)
+            .map_err(|_| std::io::Error::other("a runner thread has ended"))?;
+        Ok(ended)
     }
 }
 

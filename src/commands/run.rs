@@ -427,7 +427,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     let output = engine::execute(
         &request,
         &catalogue,
-        Arc::new(CucumberRunner),
+        Arc::new(CucumberRunner::new(request.concurrency)),
         Arc::new(Progress::default()),
     )
     .await;

@@ -100,12 +100,16 @@ pub struct RunJob {
     pub stop: watch::Receiver<bool>,
 }
 
-/// Runs scenarios. Cucumber's futures are not `Send`, so a runner takes a thread of its own
-/// for each job.
+/// Runs scenarios. Cucumber's futures are not `Send`, so a runner runs each job on a thread
+/// of its own choosing (the binary's: a few threads, each running many jobs).
 pub trait ScenarioRunner: Send + Sync {
-    /// Starts the job on a thread of its own.
-    fn spawn(&self, job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>>;
+    /// Starts the job; what it returns is told `()` when the job ends, and is dropped
+    /// unanswered when the job ended abnormally (a panic outside the steps).
+    fn spawn(&self, job: RunJob) -> std::io::Result<JobEnd>;
 }
+
+/// Told when a runner's job ends; see [`ScenarioRunner::spawn`].
+pub type JobEnd = tokio::sync::oneshot::Receiver<()>;
 
 /// Told what the run is doing, for progress on screen. Every method has a silent default.
 pub trait RunObserver: Send + Sync + std::fmt::Debug {
@@ -314,9 +318,9 @@ async fn describe(
     context
 }
 
-/// Starts a job; a runner thread that cannot start ends every scenario of the job in
-/// `error`, saying so, rather than leaving them unexplained.
-fn start(runner: &dyn ScenarioRunner, job: RunJob) -> Option<std::thread::JoinHandle<()>> {
+/// Starts a job; a job that cannot start ends every scenario of it in `error`, saying so,
+/// rather than leaving them unexplained.
+fn start(runner: &dyn ScenarioRunner, job: RunJob) -> Option<JobEnd> {
     let sink = Arc::clone(&job.sink);
     let keys: Vec<ScenarioKey> = job.selected.iter().cloned().collect();
     match runner.spawn(job) {
@@ -331,12 +335,11 @@ fn start(runner: &dyn ScenarioRunner, job: RunJob) -> Option<std::thread::JoinHa
     }
 }
 
-/// Waits for a runner thread without blocking the async runtime.
-async fn join(handle: Option<std::thread::JoinHandle<()>>, observer: &dyn RunObserver) {
-    let Some(handle) = handle else { return };
-    let joined = tokio::task::spawn_blocking(move || handle.join().is_ok()).await;
-    if !matches!(joined, Ok(true)) {
-        observer.warning("harness: a runner thread ended abnormally; its scenarios show as errors");
+/// Waits for a job to end.
+async fn join(end: Option<JobEnd>, observer: &dyn RunObserver) {
+    let Some(end) = end else { return };
+    if end.await.is_err() {
+        observer.warning("harness: a runner's job ended abnormally; its scenarios show as errors");
     }
 }
 
@@ -537,7 +540,7 @@ mod tests {
     struct Refusing;
 
     impl ScenarioRunner for Refusing {
-        fn spawn(&self, _job: RunJob) -> std::io::Result<std::thread::JoinHandle<()>> {
+        fn spawn(&self, _job: RunJob) -> std::io::Result<JobEnd> {
             Err(std::io::Error::other("no more threads"))
         }
     }
