@@ -52,7 +52,9 @@ impl Schema {
                 DataPrinterFlags::WITH_SIBLINGS | DataPrinterFlags::SHRINK,
             ),
             OperationPart::Output => {
-                crate::print::print(&operation, format(to), DataPrinterFlags::SHRINK)
+                // The output node itself, not the tree it was made in.
+                let output = yang5::data::DataNodeRef::from(&operation);
+                crate::print::print(&output, format(to), DataPrinterFlags::SHRINK)
             }
         }
     }

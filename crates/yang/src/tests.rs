@@ -739,3 +739,69 @@ fn api_paths_come_from_data_paths_of_every_shape() {
         "/m:top/tags=red"
     );
 }
+
+/// Printing to memory (when libyang surely prints something) gives exactly what the file
+/// printer gives, for every with-defaults mode, for trees and single nodes; data that may
+/// print as nothing goes the file printer's way and comes back empty.
+#[test]
+fn printing_to_memory_matches_the_file_printer() {
+    use yang5::data::{
+        DataFormat, DataParserFlags, DataPrinterFlags, DataTree, DataValidationFlags,
+    };
+    let schema = schema();
+    let flags = DataPrinterFlags::from_bits_retain;
+    let (siblings, shrink) = (
+        DataPrinterFlags::WITH_SIBLINGS.bits(),
+        DataPrinterFlags::SHRINK.bits(),
+    );
+    // libyang's with-defaults modes (explicit, trim, all, all-tagged) and empty containers kept.
+    const TRIM: u32 = 0x10;
+    let modes = [
+        0,
+        TRIM,
+        0x20,
+        0x40,
+        DataPrinterFlags::KEEP_EMPTY_CONT.bits(),
+    ];
+    for (data, surely) in [
+        (
+            config("<name>a</name><mtu>9000</mtu><rule><id>r</id><action>deny</action></rule>"),
+            true,
+        ),
+        // An explicit default: printed, except in trim mode.
+        (config("<mtu>1500</mtu>"), false),
+        (config(""), false),
+        // A leaf of type empty has no default: it is always printed.
+        (config("<tcp/>"), true),
+        (config("<peer><address>10.0.0.1</address></peer>"), true),
+    ] {
+        let tree = DataTree::parse_string(
+            &schema.context,
+            &data,
+            DataFormat::XML,
+            DataParserFlags::STRICT | DataParserFlags::NO_VALIDATION,
+            DataValidationFlags::empty(),
+        )
+        .expect("parses");
+        let node = tree.reference().expect("a node");
+        for mode in modes {
+            for format in [DataFormat::XML, DataFormat::JSON] {
+                for bits in [siblings | shrink | mode, shrink | mode] {
+                    let through_file = crate::print::print_through_file(&tree, format, flags(bits))
+                        .expect("prints");
+                    let printed = crate::print::print(&tree, format, flags(bits)).expect("prints");
+                    assert_eq!(printed, through_file, "{data} {format:?} {bits:#x}");
+                    let through_file = crate::print::print_through_file(&node, format, flags(bits))
+                        .expect("prints");
+                    let printed = crate::print::print(&node, format, flags(bits)).expect("prints");
+                    assert_eq!(printed, through_file, "{data} {format:?} {bits:#x} (node)");
+                }
+            }
+        }
+        assert_eq!(
+            crate::print::surely_prints(&tree, DataFormat::XML, &flags(siblings | TRIM)),
+            surely,
+            "{data}"
+        );
+    }
+}
