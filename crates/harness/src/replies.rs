@@ -138,8 +138,7 @@ fn check_read(
         )
     };
     schema
-        .convert(&whole, read.encoding, read.encoding, content)
-        .map(|_| ())
+        .validate_encoded(&whole, read.encoding, content)
         .map_err(|finding| finding.to_string())
 }
 

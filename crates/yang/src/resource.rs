@@ -228,6 +228,17 @@ impl Schema {
         self.convert_with(text, from, to, content, Defaults::AsParsed)
     }
 
+    /// Checks whole data in either encoding against the schema, as [`Schema::convert`] reads
+    /// it, without printing it again.
+    pub fn validate_encoded(
+        &self,
+        text: &str,
+        encoding: Encoding,
+        content: Content,
+    ) -> Result<(), Finding> {
+        self.parse_as(text, encoding, content).map(|_| ())
+    }
+
     /// [`Schema::convert`], printing defaults as `defaults` says.
     pub fn convert_with(
         &self,
