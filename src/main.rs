@@ -10,6 +10,7 @@ mod reference;
 mod reporting;
 mod runner;
 mod serve;
+mod step_table;
 #[path = "../steps/mod.rs"]
 mod steps;
 

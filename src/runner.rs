@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use cucumber::{event, gherkin, parser, Event, World as _, WriterExt as _};
+use cucumber::{event, gherkin, parser, Event, WriterExt as _};
 use futures::FutureExt as _;
 use rfc3535_harness::catalogue::ScenarioKey;
 use rfc3535_harness::engine::{JobEnd, RunJob, ScenarioRunner};
@@ -375,7 +375,8 @@ async fn run(
     let before_binding = binding.clone();
     let after_sink = Arc::clone(&sink);
     let nonce_counter = Arc::new(AtomicUsize::new(0));
-    let cucumber = RunWorld::cucumber()
+    let cucumber = cucumber::Cucumber::new()
+        .steps(crate::step_table::collection())
         .with_writer(writer.normalized())
         .fail_on_skipped()
         .max_concurrent_scenarios(1)
