@@ -3,14 +3,15 @@
 //! devices), so that a verdict resting on time can tell a late device from a saturated
 //! machine.
 //!
-//! A runtime whose timing matters is watched ([`watch_this_thread`] on a runner's own
+//! A runtime whose timing matters is watched ([`watch_this_thread`] on a runner thread's own
 //! runtime, [`watch_hosted_devices`] on the one the embedded devices run on). One monitor
 //! thread hands each watched runtime a small task every tick and records how long the task
 //! waited before it ran: the time any other task woken then waits, behind everything
 //! already queued (a probe that sleeps and times its own wake-up would jump that queue and
 //! see little). Each runtime keeps the worst wait of every 250 ms slot for five minutes.
 //! A step asks what the test bed went through while it was timing ([`since`]: its own
-//! thread's record and the hosted devices', never another runner's), and uses it two ways:
+//! thread's record and the hosted devices', never another runner thread's), and uses it two
+//! ways:
 //! - a grace period or a deadline is counted in the test bed's own time ([`settle`],
 //!   [`Deadline`]): the device gets the time it was promised, however late this process
 //!   ran;
@@ -159,8 +160,9 @@ fn watch(record: Arc<Record>) -> Option<Watched> {
     Some(Watched { _record: record })
 }
 
-/// Watches the current thread's own runtime (a runner's current-thread runtime): the steps
-/// that run on this thread see its lateness. `None` outside a runtime.
+/// Watches the current thread's own runtime (a runner thread's current-thread runtime, which
+/// every device run on that thread shares): the steps that run on this thread see its
+/// lateness. `None` outside a runtime.
 pub fn watch_this_thread() -> Option<Watched> {
     let record = Arc::new(Record::new());
     OWN.with(|own| *own.borrow_mut() = Some(Arc::clone(&record)));
