@@ -49,7 +49,7 @@ struct Table {
     when: Vec<Definition>,
     then: Vec<Definition>,
     /// Bounded by the catalogue: one entry per distinct step text.
-    looked_up: Mutex<HashMap<(u8, String), Arc<Lookup>>>,
+    looked_up: Mutex<HashMap<(StepType, String), Arc<Lookup>>>,
 }
 
 fn definitions<T: StepConstructor<RunWorld> + 'static>(
@@ -95,7 +95,7 @@ impl Table {
 
     /// The definition `text` runs under `keyword`, matched once per process.
     fn lookup(&self, keyword: StepType, text: &str) -> Arc<Lookup> {
-        let key = (keyword as u8, text.to_owned());
+        let key = (keyword, text.to_owned());
         let mut looked_up = self
             .looked_up
             .lock()
