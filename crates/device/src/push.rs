@@ -753,6 +753,11 @@ fn subscription_id(operation: &Element) -> Result<u32, RpcError> {
     id.text.trim().parse().map_err(|_| no_such(0))
 }
 
+/// A period or dampening period as the subscription gives it (RFC 8641: centiseconds).
+fn duration_of(centiseconds: u32) -> Duration {
+    Duration::from_millis(u64::from(centiseconds) * 10)
+}
+
 /// The first instant of a periodic subscription: now, or the next one the anchor time's
 /// grid of periods reaches.
 fn first_update(period: Duration, anchor: Option<SystemTime>) -> Instant {
@@ -869,9 +874,7 @@ async fn publish(
     };
     let mut last_change = Instant::now();
     let mut next = match &terms.trigger {
-        Trigger::Periodic { period, anchor } => {
-            first_update(Duration::from_millis(u64::from(*period) * 10), *anchor)
-        }
+        Trigger::Periodic { period, anchor } => first_update(duration_of(*period), *anchor),
         Trigger::OnChange { .. } => Instant::now(),
     };
     let mut patches: u64 = 0;
@@ -883,7 +886,7 @@ async fn publish(
                 let flow = suspension.round(id, &outbox, faults.push_loss_unannounced);
                 if flow == Flow::Hold {
                     next = match &terms.trigger {
-                        Trigger::Periodic { period, .. } => next_on_grid(next, Duration::from_millis(u64::from(*period) * 10), Instant::now()),
+                        Trigger::Periodic { period, .. } => next_on_grid(next, duration_of(*period), Instant::now()),
                         Trigger::OnChange { .. } => Instant::now() + CHANGE_POLL,
                     };
                     continue;
@@ -905,7 +908,7 @@ async fn publish(
                     Trigger::Periodic { period, .. } => {
                         // The faults: a period half again as long, or every other update lost.
                         let scheduled = if faults.push_period_drift { period * 3 / 2 } else { *period };
-                        next = next_on_grid(next, Duration::from_millis(u64::from(scheduled) * 10), Instant::now());
+                        next = next_on_grid(next, duration_of(scheduled), Instant::now());
                         sent_updates += 1;
                         if !(faults.push_updates_dropped && sent_updates.is_multiple_of(2))
                             && gate.try_send(&outbox, push_update(id, &contents)).is_err()
@@ -935,7 +938,7 @@ async fn publish(
                         if *before == contents {
                             continue;
                         }
-                        let dampened = Duration::from_millis(u64::from(*dampening) * 10);
+                        let dampened = duration_of(*dampening);
                         if !faults.push_on_change_undampened && patches > 0 && last_change.elapsed() < dampened {
                             continue;
                         }
@@ -997,10 +1000,7 @@ async fn publish(
                             *period = new;
                             // An anchored subscription moves to the new period's grid.
                             if anchor.is_some() {
-                                next = first_update(
-                                    Duration::from_millis(u64::from(new) * 10),
-                                    *anchor,
-                                );
+                                next = first_update(duration_of(new), *anchor);
                             }
                         }
                     }
