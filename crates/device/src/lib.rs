@@ -365,6 +365,9 @@ pub struct Shared {
     /// `https://ADDRESS:PORT{root}` when the device serves RESTCONF: where its YANG library
     /// says each module can be fetched (RFC 8525 `location`, RFC 8040 §3.7).
     pub(crate) restconf_base: std::sync::OnceLock<String>,
+    /// The YANG library as `<get>` gives it, parsed once: it changes only when the RESTCONF
+    /// base is settled (its locations), so it is kept with the base it was built for.
+    pub(crate) library_state: Mutex<Option<state::LibraryState>>,
     /// The live YANG-Push subscriptions (RFC 8639 dynamic ones).
     pub(crate) push: push::Publisher,
 }
@@ -510,6 +513,7 @@ impl Shared {
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
             restconf_base: std::sync::OnceLock::new(),
+            library_state: Mutex::new(None),
             push: push::Publisher::new(config.push_minimum_period),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())

@@ -81,8 +81,11 @@ pub fn state_wanted(
     if wants(rfc3535_wire::ns::MONITORING, "netconf-state") {
         monitoring(shared, stores, &mut xml);
     }
+    let mut elements = Vec::new();
     if wants(YANG_LIBRARY_NS, "yang-library") || wants(YANG_LIBRARY_NS, "modules-state") {
-        yang_library(shared, &mut xml);
+        elements = parsed(&xml);
+        xml.clear();
+        elements.extend(library_elements(shared));
     }
     if wants(rfc3535_wire::ns::RESTCONF_MONITORING, "restconf-state") {
         restconf_state(shared, &mut xml);
@@ -144,9 +147,51 @@ pub fn state_wanted(
             shared.lab_counters_cleared.load(Ordering::SeqCst)
         ));
     }
-    let mut elements = Element::parse_fragment(&xml).unwrap_or_default();
+    elements.extend(parsed(&xml));
+    elements
+}
+
+/// State text as elements, each identity value's prefix declared.
+fn parsed(xml: &str) -> Vec<Element> {
+    let mut elements = Element::parse_fragment(xml).unwrap_or_default();
     elements.iter_mut().for_each(declare_prefixes);
     elements
+}
+
+/// The YANG library, parsed once and kept with the RESTCONF base its locations were built
+/// for (a library read before the RESTCONF server settled its address is built again after).
+#[derive(Debug)]
+pub(crate) struct LibraryState {
+    restconf_base: Option<String>,
+    elements: Vec<Element>,
+}
+
+/// `/yang-library` and `/modules-state`: the kept copy while it is still what would be
+/// built; built afresh every time under the fault whose content-id moves with every RPC.
+fn library_elements(shared: &Shared) -> Vec<Element> {
+    let build = || {
+        let mut xml = String::new();
+        yang_library(shared, &mut xml);
+        parsed(&xml)
+    };
+    if shared.faults.volatile_library_id {
+        return build();
+    }
+    let base = shared.restconf_base.get().cloned();
+    let Ok(mut kept) = shared.library_state.lock() else {
+        return build();
+    };
+    match kept.as_ref() {
+        Some(state) if state.restconf_base == base => state.elements.clone(),
+        _ => {
+            let elements = build();
+            *kept = Some(LibraryState {
+                restconf_base: base,
+                elements: elements.clone(),
+            });
+            elements
+        }
+    }
 }
 
 /// The lab counters' in-octets: 512 for each RPC since they were last cleared (`base` RPCs
@@ -438,4 +483,62 @@ pub fn operational_wanted(
     }
     merge(&mut data, state_roots);
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn library_of(elements: &[Element]) -> Vec<Element> {
+        elements
+            .iter()
+            .filter(|e| e.name.namespace == YANG_LIBRARY_NS)
+            .cloned()
+            .collect()
+    }
+
+    fn built_afresh(shared: &Shared) -> Vec<Element> {
+        let mut xml = String::new();
+        yang_library(shared, &mut xml);
+        parsed(&xml)
+    }
+
+    #[test]
+    fn the_kept_library_is_the_one_built_afresh_before_and_after_the_restconf_base_settles() {
+        let work = tempfile::tempdir().expect("scratch directory");
+        let shared =
+            Shared::new(&crate::DeviceConfig::lab("library"), work.path()).expect("device");
+        let stores = crate::store::Stores::default();
+        let before = library_of(&state(&shared, &stores));
+        assert_eq!(before.len(), 2, "yang-library and modules-state");
+        assert_eq!(before, built_afresh(&shared));
+        assert_eq!(library_of(&state(&shared, &stores)), before, "kept");
+        assert!(!before.iter().any(|e| e.to_xml().contains("<location>")));
+
+        shared
+            .restconf_base
+            .set("https://127.0.0.1:1/restconf".to_owned())
+            .expect("unset");
+        let after = library_of(&state(&shared, &stores));
+        assert_eq!(after, built_afresh(&shared));
+        assert!(after[0]
+            .to_xml()
+            .contains("<location>https://127.0.0.1:1/restconf/yang/"));
+    }
+
+    #[test]
+    fn a_library_whose_content_id_moves_is_never_kept() {
+        let work = tempfile::tempdir().expect("scratch directory");
+        let mut config = crate::DeviceConfig::lab("volatile");
+        config.profile = crate::profile::profile("volatile-library-id").expect("profile");
+        let shared = Shared::new(&config, work.path()).expect("device");
+        let stores = crate::store::Stores::default();
+        let first = library_of(&state(&shared, &stores));
+        if let Ok(mut statistics) = shared.statistics.lock() {
+            statistics.counters.in_rpcs += 1;
+        }
+        let second = library_of(&state(&shared, &stores));
+        assert_ne!(first, second, "the content-id moved with the RPC count");
+        assert!(shared.library_state.lock().expect("lock").is_none());
+    }
 }
