@@ -18,6 +18,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Many threads allocating small buffers at once: mimalloc's per-thread heaps spend far less
+/// than glibc's arenas on it (benches/README.md, `scale`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use commands::{device, diff, probe, report, requirements, run};
 
 /// Operators' network-management requirements (RFC 3535 and the IETF NMOP "RFC 3535-next"
