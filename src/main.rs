@@ -18,12 +18,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::{device, diff, probe, report, requirements, run};
+
 /// Many threads allocating small buffers at once: mimalloc's per-thread heaps spend far less
 /// than glibc's arenas on it (benches/README.md, `scale`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use commands::{device, diff, probe, report, requirements, run};
 
 /// Operators' network-management requirements (RFC 3535 and the IETF NMOP "RFC 3535-next"
 /// work) as executable checks against NETCONF devices.

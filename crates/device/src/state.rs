@@ -1,4 +1,5 @@
-//! The device's operational state, built fresh for every `<get>`: NETCONF monitoring
+//! The device's operational state, built for every `<get>` (the YANG library parsed once and
+//! kept, since it changes only when the RESTCONF base is settled): NETCONF monitoring
 //! (RFC 6022: capabilities, datastores, schemas, sessions, statistics), the YANG library
 //! (RFC 8525 `/yang-library` and RFC 7895 `/modules-state`), the NACM counters (RFC 8341),
 //! ietf-system's platform and clock, and the lab module's counters.
@@ -83,6 +84,7 @@ pub fn state_wanted(
     }
     let mut elements = Vec::new();
     if wants(YANG_LIBRARY_NS, "yang-library") || wants(YANG_LIBRARY_NS, "modules-state") {
+        // The text so far goes first, so the top-level nodes keep their order.
         elements = parsed(&xml);
         xml.clear();
         elements.extend(library_elements(shared));
