@@ -179,16 +179,16 @@ fn library_elements(shared: &Shared) -> Vec<Element> {
     if shared.faults.volatile_library_id {
         return build();
     }
-    let base = shared.restconf_base.get().cloned();
+    let base = shared.restconf_base.get();
     let Ok(mut kept) = shared.library_state.lock() else {
         return build();
     };
     match kept.as_ref() {
-        Some(state) if state.restconf_base == base => state.elements.clone(),
+        Some(state) if state.restconf_base.as_ref() == base => state.elements.clone(),
         _ => {
             let elements = build();
             *kept = Some(LibraryState {
-                restconf_base: base,
+                restconf_base: base.cloned(),
                 elements: elements.clone(),
             });
             elements
