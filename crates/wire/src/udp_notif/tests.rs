@@ -9,7 +9,7 @@ const HAND_BUILT: [u8; 16] = [
 
 #[test]
 fn a_hand_built_datagram_decodes_field_by_field() {
-    let datagram = Datagram::decode(&HAND_BUILT).unwrap();
+    let datagram = Datagram::decode(&HAND_BUILT).expect("a well-formed datagram");
     assert_eq!(datagram.header.media_type, MediaType::Json);
     assert_eq!(datagram.header.publisher_id, 0x0a0b_0c0d);
     assert_eq!(datagram.header.message_id, 7);
@@ -19,7 +19,7 @@ fn a_hand_built_datagram_decodes_field_by_field() {
     datagram
         .header
         .encode(datagram.payload, &mut again)
-        .unwrap();
+        .expect("encodable");
     assert_eq!(again, HAND_BUILT);
 }
 
@@ -29,7 +29,7 @@ fn the_segmentation_option_carries_a_15_bit_number_and_the_last_flag() {
     let mut bytes = vec![
         0x22, 16, 0, 17, 0, 0, 0, 1, 0, 0, 0, 2, 1, 4, 0x02, 0x59, b'<',
     ];
-    let datagram = Datagram::decode(&bytes).unwrap();
+    let datagram = Datagram::decode(&bytes).expect("a well-formed datagram");
     assert_eq!(datagram.header.media_type, MediaType::Xml);
     assert_eq!(
         datagram.header.segment,
@@ -40,7 +40,7 @@ fn the_segmentation_option_carries_a_15_bit_number_and_the_last_flag() {
     );
     assert_eq!(datagram.payload, b"<");
     bytes[15] = 0x58;
-    let datagram = Datagram::decode(&bytes).unwrap();
+    let datagram = Datagram::decode(&bytes).expect("a well-formed datagram");
     assert_eq!(
         datagram.header.segment,
         Some(Segment {
@@ -54,12 +54,15 @@ fn the_segmentation_option_carries_a_15_bit_number_and_the_last_flag() {
 fn the_s_flag_puts_the_media_type_in_the_private_space() {
     let mut bytes = HAND_BUILT;
     bytes[0] = 0x31;
-    let datagram = Datagram::decode(&bytes).unwrap();
+    let datagram = Datagram::decode(&bytes).expect("a well-formed datagram");
     assert_eq!(datagram.header.media_type, MediaType::Private(1));
     assert_eq!(datagram.header.media_type.mime(), None);
     bytes[0] = 0x20;
     assert_eq!(
-        Datagram::decode(&bytes).unwrap().header.media_type,
+        Datagram::decode(&bytes)
+            .expect("a well-formed datagram")
+            .header
+            .media_type,
         MediaType::Unassigned(0)
     );
     assert_eq!(MediaType::Cbor.to_string(), "application/yang-data+cbor");
@@ -74,9 +77,9 @@ fn unknown_options_are_kept_in_order() {
         last: true,
     });
     let mut bytes = Vec::new();
-    header.encode(b"x", &mut bytes).unwrap();
+    header.encode(b"x", &mut bytes).expect("encodable");
     assert_eq!(bytes[1] as usize, FIXED_HEADER_LEN + 4 + 5 + 2);
-    let datagram = Datagram::decode(&bytes).unwrap();
+    let datagram = Datagram::decode(&bytes).expect("a well-formed datagram");
     assert_eq!(datagram.header, header);
 }
 
@@ -158,12 +161,12 @@ fn every_broken_rule_is_named() {
 fn a_message_over_the_segment_size_is_segmented_and_put_back_in_any_order() {
     let payload: Vec<u8> = (0..1000u32).map(|n| (n % 251) as u8).collect();
     let header = Header::new(MediaType::Json, 42, 9);
-    let datagrams = encode_message(&header, &payload, Some(200)).unwrap();
+    let datagrams = encode_message(&header, &payload, Some(200)).expect("encodable");
     // 200 - 16 = 184 octets of payload a segment: 6 segments.
     assert_eq!(datagrams.len(), 6);
     for (number, datagram) in datagrams.iter().enumerate() {
         assert!(datagram.len() <= 200);
-        let decoded = Datagram::decode(datagram).unwrap();
+        let decoded = Datagram::decode(datagram).expect("a well-formed datagram");
         assert_eq!(
             decoded.header.segment,
             Some(Segment {
@@ -177,8 +180,10 @@ fn a_message_over_the_segment_size_is_segmented_and_put_back_in_any_order() {
     let now = Instant::now();
     let mut complete = None;
     for index in [3, 5, 0, 1, 4, 2] {
-        let decoded = Datagram::decode(&datagrams[index]).unwrap();
-        let result = reassembler.push(&decoded, now).unwrap();
+        let decoded = Datagram::decode(&datagrams[index]).expect("a well-formed datagram");
+        let result = reassembler
+            .push(&decoded, now)
+            .expect("a segment of the message");
         if index != 2 {
             assert_eq!(result, None);
         } else {
@@ -194,14 +199,14 @@ fn a_message_over_the_segment_size_is_segmented_and_put_back_in_any_order() {
 #[test]
 fn a_message_that_fits_is_one_datagram_without_the_option() {
     let header = Header::new(MediaType::Xml, 1, 1);
-    let datagrams = encode_message(&header, b"<a/>", Some(1400)).unwrap();
+    let datagrams = encode_message(&header, b"<a/>", Some(1400)).expect("encodable");
     assert_eq!(datagrams.len(), 1);
-    let decoded = Datagram::decode(&datagrams[0]).unwrap();
+    let decoded = Datagram::decode(&datagrams[0]).expect("a well-formed datagram");
     assert_eq!(decoded.header.segment, None);
     let message = Reassembler::new(ReassemblyLimits::default())
         .push(&decoded, Instant::now())
-        .unwrap()
-        .unwrap();
+        .expect("a whole message")
+        .expect("complete at once");
     assert_eq!(message.payload, b"<a/>");
 }
 
@@ -209,7 +214,7 @@ fn a_message_that_fits_is_one_datagram_without_the_option() {
 fn what_cannot_be_encoded_says_why() {
     let header = Header::new(MediaType::Json, 1, 1);
     // With no maximum set, a message over what one datagram can describe is still segmented.
-    let datagrams = encode_message(&header, &[0; 70_000], None).unwrap();
+    let datagrams = encode_message(&header, &[0; 70_000], None).expect("encodable");
     assert_eq!(
         datagrams.iter().map(Vec::len).collect::<Vec<_>>(),
         vec![65_535, 4_497]
@@ -238,19 +243,24 @@ fn segment(message_id: u32, number: u16, last: bool, media_type: MediaType) -> V
     let mut header = Header::new(media_type, 5, message_id);
     header.segment = Some(Segment { number, last });
     let mut bytes = Vec::new();
-    header.encode(&[number as u8; 10], &mut bytes).unwrap();
+    header
+        .encode(&[number as u8; 10], &mut bytes)
+        .expect("encodable");
     bytes
 }
 
 fn push(reassembler: &mut Reassembler, bytes: &[u8]) -> Result<Option<Message>, ReassemblyError> {
-    reassembler.push(&Datagram::decode(bytes).unwrap(), Instant::now())
+    reassembler.push(
+        &Datagram::decode(bytes).expect("a well-formed datagram"),
+        Instant::now(),
+    )
 }
 
 #[test]
 fn segments_that_cannot_belong_drop_their_message() {
     let json = MediaType::Json;
     let mut reassembler = Reassembler::new(ReassemblyLimits::default());
-    push(&mut reassembler, &segment(1, 0, false, json)).unwrap();
+    push(&mut reassembler, &segment(1, 0, false, json)).expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(1, 0, false, json)),
         Err(ReassemblyError::RepeatedSegment {
@@ -261,7 +271,7 @@ fn segments_that_cannot_belong_drop_their_message() {
     );
     assert_eq!(reassembler.pending(), 0);
 
-    push(&mut reassembler, &segment(2, 1, true, json)).unwrap();
+    push(&mut reassembler, &segment(2, 1, true, json)).expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(2, 2, false, json)),
         Err(ReassemblyError::AfterLast {
@@ -272,7 +282,7 @@ fn segments_that_cannot_belong_drop_their_message() {
         })
     );
 
-    push(&mut reassembler, &segment(3, 4, false, json)).unwrap();
+    push(&mut reassembler, &segment(3, 4, false, json)).expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(3, 2, true, json)),
         Err(ReassemblyError::AfterLast {
@@ -283,7 +293,7 @@ fn segments_that_cannot_belong_drop_their_message() {
         })
     );
 
-    push(&mut reassembler, &segment(4, 3, true, json)).unwrap();
+    push(&mut reassembler, &segment(4, 3, true, json)).expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(4, 1, true, json)),
         Err(ReassemblyError::TwoLast {
@@ -294,7 +304,7 @@ fn segments_that_cannot_belong_drop_their_message() {
         })
     );
 
-    push(&mut reassembler, &segment(5, 0, false, json)).unwrap();
+    push(&mut reassembler, &segment(5, 0, false, json)).expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(5, 1, true, MediaType::Xml)),
         Err(ReassemblyError::MediaTypeChanged {
@@ -313,7 +323,8 @@ fn a_message_over_the_length_limit_is_refused() {
         max_message_len: 15,
         ..ReassemblyLimits::default()
     });
-    push(&mut reassembler, &segment(1, 0, false, MediaType::Json)).unwrap();
+    push(&mut reassembler, &segment(1, 0, false, MediaType::Json))
+        .expect("a segment of the message");
     assert_eq!(
         push(&mut reassembler, &segment(1, 1, false, MediaType::Json)),
         Err(ReassemblyError::TooLong {
@@ -336,8 +347,11 @@ fn incomplete_messages_expire_or_are_evicted_and_say_what_is_missing() {
     for (message_id, number, last) in [(1, 2, true), (1, 0, false), (2, 1, false), (3, 0, false)] {
         let bytes = segment(message_id, number, last, json);
         reassembler
-            .push(&Datagram::decode(&bytes).unwrap(), start)
-            .unwrap();
+            .push(
+                &Datagram::decode(&bytes).expect("a well-formed datagram"),
+                start,
+            )
+            .expect("a segment of the message");
     }
     // The third message evicted the oldest, message 1, which lacked segment 1 of 3.
     let evicted = reassembler.drain_abandoned();
@@ -372,7 +386,7 @@ fn incomplete_messages_expire_or_are_evicted_and_say_what_is_missing() {
     assert_eq!(reassembler.pending(), 0);
 
     let bytes = segment(9, 0, false, json);
-    push(&mut reassembler, &bytes).unwrap();
+    push(&mut reassembler, &bytes).expect("a segment of the message");
     reassembler.finish();
     assert_eq!(reassembler.drain_abandoned().len(), 1);
 }
@@ -405,8 +419,8 @@ proptest! {
             other_options,
         };
         let mut bytes = Vec::new();
-        header.encode(&payload, &mut bytes).unwrap();
-        let datagram = Datagram::decode(&bytes).unwrap();
+        header.encode(&payload, &mut bytes).expect("encodable");
+        let datagram = Datagram::decode(&bytes).expect("a well-formed datagram");
         prop_assert_eq!(&datagram.header, &header);
         prop_assert_eq!(datagram.payload, &payload[..]);
     }
@@ -418,7 +432,7 @@ proptest! {
         seed: u64,
     ) {
         let header = Header::new(MediaType::Xml, 3, 4);
-        let mut datagrams = encode_message(&header, &payload, Some(max)).unwrap();
+        let mut datagrams = encode_message(&header, &payload, Some(max)).expect("encodable");
         prop_assert!(datagrams.iter().all(|datagram| datagram.len() <= max));
         // A deterministic shuffle from the seed.
         let mut state = seed | 1;
@@ -431,7 +445,7 @@ proptest! {
         let mut reassembler = Reassembler::new(ReassemblyLimits::default());
         let mut done = Vec::new();
         for datagram in &datagrams {
-            if let Some(message) = reassembler.push(&Datagram::decode(datagram).unwrap(), Instant::now()).unwrap() {
+            if let Some(message) = reassembler.push(&Datagram::decode(datagram).expect("a well-formed datagram"), Instant::now()).expect("a segment of the message") {
                 done.push(message);
             }
         }
