@@ -22,6 +22,7 @@
 //! split at every byte boundary.
 
 pub mod capability;
+pub mod envelope;
 pub mod error_tag;
 pub mod framing;
 pub mod message;
