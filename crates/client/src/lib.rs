@@ -12,6 +12,8 @@
 //! - [`restconf`]: RESTCONF over HTTPS (hyper, rustls): HTTP/1.1 or HTTP/2 by ALPN, server
 //!   certificates by CA file or pinned fingerprint, Basic authentication or a client
 //!   certificate, root discovery, requests and event streams with transcripts.
+//! - [`udp_notif`]: the UDP-notif collector a configured subscription sends to: reassembly,
+//!   the notification envelope, loss per publisher, every publisher fault with evidence.
 //!
 //! The codec and message model are `rfc3535-wire`; nothing here parses XML itself.
 
@@ -21,6 +23,7 @@ pub mod restconf;
 pub mod session;
 pub mod ssh;
 pub mod transcript;
+pub mod udp_notif;
 
 pub use error::{Blame, ClientError};
 pub use rfc3535_wire as wire;
