@@ -1,8 +1,10 @@
 //! A UDP-notif collector (draft-ietf-netconf-udp-notif-26): the receiver a configured
 //! subscription sends to. It binds one UDP socket on the test bed (loopback unless told
 //! otherwise), decodes each datagram, puts segmented messages back together, reads the
-//! notification envelope of each message, and accounts for loss per publisher: message ids
-//! (the UDP-notif header) and envelope sequence numbers, each expected to go up by one.
+//! notification envelope of each message, and accounts for loss per stream: message ids (the
+//! UDP-notif header) and envelope sequence numbers, each expected to go up by one. A stream is
+//! a source address and a publisher id together, as draft-ietf-netconf-distributed-notif §2
+//! asks a receiver to key them: two line cards may both call themselves publisher 1.
 //!
 //! The accounting is [`Collection`], which owns no socket: it takes a datagram's bytes, its
 //! sender and its arrival time, so tests and fuzzers drive it without a network. [`Collector`]
@@ -14,7 +16,7 @@
 //! the reassembler has its own limits.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
 use rfc3535_wire::envelope::{Envelope, EnvelopeError};
@@ -150,7 +152,20 @@ impl std::fmt::Display for Fault {
     }
 }
 
-/// One publisher's account.
+/// One stream of messages: who sent it and under which publisher id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamKey {
+    pub source: IpAddr,
+    pub publisher_id: u32,
+}
+
+impl std::fmt::Display for StreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "publisher {} at {}", self.publisher_id, self.source)
+    }
+}
+
+/// One stream's account.
 #[derive(Clone, Debug, Default)]
 pub struct PublisherAccount {
     /// UDP-notif message ids.
@@ -195,7 +210,7 @@ pub struct Totals {
 pub struct Collection {
     options: CollectorOptions,
     reassembler: Reassembler,
-    publishers: BTreeMap<u32, PublisherAccount>,
+    streams: BTreeMap<StreamKey, PublisherAccount>,
     messages: Vec<Received>,
     faults: Vec<Fault>,
     totals: Totals,
@@ -206,7 +221,7 @@ impl Collection {
         Collection {
             reassembler: Reassembler::new(options.limits),
             options,
-            publishers: BTreeMap::new(),
+            streams: BTreeMap::new(),
             messages: Vec::new(),
             faults: Vec::new(),
             totals: Totals::default(),
@@ -292,8 +307,17 @@ impl Collection {
         &self.faults
     }
 
-    pub fn publishers(&self) -> &BTreeMap<u32, PublisherAccount> {
-        &self.publishers
+    /// The account of each stream.
+    pub fn streams(&self) -> &BTreeMap<StreamKey, PublisherAccount> {
+        &self.streams
+    }
+
+    /// The account of the stream from `source` under `publisher_id`.
+    pub fn stream(&self, source: IpAddr, publisher_id: u32) -> Option<&PublisherAccount> {
+        self.streams.get(&StreamKey {
+            source,
+            publisher_id,
+        })
     }
 
     pub fn totals(&self) -> Totals {
@@ -317,7 +341,11 @@ impl Collection {
         let (peer, publisher_id, wall) =
             (received.peer, received.publisher_id, received.arrived_wall);
         self.totals.messages += 1;
-        let account = self.publishers.entry(publisher_id).or_default();
+        let key = StreamKey {
+            source: peer.ip(),
+            publisher_id,
+        };
+        let account = self.streams.entry(key).or_default();
         account.messages += 1;
         account.first_arrival.get_or_insert(received.arrived);
         let mut faults = Vec::new();

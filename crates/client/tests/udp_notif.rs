@@ -9,6 +9,8 @@ use rfc3535_client::udp_notif::{Collector, CollectorOptions, FaultKind};
 use rfc3535_wire::udp_notif::{encode_message, Header, MediaType};
 use tokio::net::UdpSocket;
 
+const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 fn envelope_json(sequence: u32, contents_name: &str, padding: usize) -> Vec<u8> {
     format!(
         r#"{{"ietf-yp-notification:envelope":{{"event-time":"2026-12-02T10:00:0{}Z","hostname":"r1","sequence-number":{sequence},"{contents_name}":{{"ietf-yang-push:push-update":{{"id":1,"datastore-contents":{{"ietf-system:system":{{"location":"{}"}}}}}}}}}}}}"#,
@@ -98,7 +100,9 @@ async fn the_collector_reassembles_accounts_for_loss_and_names_every_fault() {
     );
     let collection = collector.finish();
 
-    let first = &collection.publishers()[&1];
+    let first = collection
+        .stream(LOOPBACK, 1)
+        .expect("publisher 1's stream");
     assert_eq!(first.messages, 5);
     assert!(first.message_loss().is_clean(), "{}", first.message_loss());
     assert!(
@@ -121,7 +125,9 @@ async fn the_collector_reassembles_accounts_for_loss_and_names_every_fault() {
         Some(2)
     );
 
-    let second = &collection.publishers()[&2];
+    let second = collection
+        .stream(LOOPBACK, 2)
+        .expect("publisher 2's stream");
     assert_eq!(
         (
             second.message_loss().missing,
