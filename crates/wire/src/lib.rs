@@ -1,4 +1,5 @@
-//! The NETCONF message model, the RFC 6242 framing codec and the RESTCONF bodies, with no I/O.
+//! The NETCONF message model, the RFC 6242 framing codec, the RESTCONF bodies and the telemetry
+//! pipeline's formats, with no I/O.
 //!
 //! Three layers, each usable alone:
 //! - [`framing`]: turns a byte stream into message payloads and back, in either framing
@@ -11,6 +12,11 @@
 //!
 //! [`restconf`] holds the RESTCONF (RFC 8040) envelopes: media types, the errors body, YANG
 //! Patch and its status, host-meta, and the server-sent events framing of event streams.
+//!
+//! [`udp_notif`] holds the UDP-notif header, segmentation and reassembly; [`envelope`] the
+//! YANG-Push notification envelope it carries; [`sequence`] the loss accounting of numbered
+//! messages; [`telemetry`] the telemetry message a collector publishes to a broker, and its
+//! schema-id record header.
 //!
 //! [`capability`] classifies the capability URIs of a hello; [`yang_library`] reads a device's
 //! RFC 8525 / RFC 7895 YANG library into a summary. [`ns`] holds every namespace the project
@@ -31,6 +37,7 @@ pub mod push;
 pub mod restconf;
 pub mod rpc;
 pub mod sequence;
+pub mod telemetry;
 pub mod tree;
 pub mod udp_notif;
 pub mod xml;
