@@ -1,0 +1,18 @@
+//! The NMOP telemetry pipeline the harness measures, device to topic
+//! (draft-ietf-nmop-yang-message-broker-integration): what a configured subscription sends over
+//! UDP-notif is collected (`rfc3535-client`'s collector), wrapped as a telemetry message with
+//! its collection metadata ([`wrap`]), and published to a Kafka-protocol broker with its schema
+//! reference in the record headers ([`broker`]). The broker is a real one (tansu in the tests);
+//! the Kafka client is rskafka, in pure Rust.
+//!
+//! [`tansu`] starts the broker a test or a run needs, on loopback.
+//!
+//! The same [`broker`] module reads records back, as a consumer would, so the harness can time
+//! the whole way from configuring a subscription to a record a consumer can use.
+
+pub mod broker;
+pub mod tansu;
+pub mod wrap;
+
+pub use broker::{BrokerError, BrokerOptions, Consumed, Consumer, OutRecord, Producer};
+pub use wrap::{telemetry_message, TelemetryRecord};
