@@ -5,12 +5,15 @@
 //! reference in the record headers ([`broker`]). The broker is a real one (tansu in the tests);
 //! the Kafka client is rskafka, in pure Rust.
 //!
-//! [`tansu`] starts the broker a test or a run needs, on loopback.
+//! [`registry`] is the schema registry (Confluent's REST subset, schema type YANG, checked with
+//! libyang) the pipeline registers the device's modules with; [`tansu`] starts the broker a
+//! test or a run needs, on loopback.
 //!
 //! The same [`broker`] module reads records back, as a consumer would, so the harness can time
 //! the whole way from configuring a subscription to a record a consumer can use.
 
 pub mod broker;
+pub mod registry;
 pub mod tansu;
 pub mod wrap;
 

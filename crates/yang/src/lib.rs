@@ -582,6 +582,14 @@ pub fn dependencies(text: &str) -> Vec<String> {
     out
 }
 
+/// The name a YANG text gives its module (or submodule), read as [`dependencies`] reads.
+pub fn module_name(text: &str) -> Option<String> {
+    statement_arguments(text, "module")
+        .into_iter()
+        .chain(statement_arguments(text, "submodule"))
+        .next()
+}
+
 /// The argument of a module's `namespace` statement (RFC 7950 §7.1.3), quoted or not.
 pub fn namespace(text: &str) -> Option<String> {
     statement_arguments(text, "namespace").into_iter().next()
