@@ -3,12 +3,15 @@ different Kafka client from the pipeline's own (rskafka), and checks each one th
 consumer that never talked to the harness would: the schema reference in the record headers,
 the telemetry message's mandatory metadata, and the notification envelope in its payload.
 
-Usage: consume_telemetry.py BOOTSTRAP TOPIC COUNT
-Prints one JSON object: records read, how many were valid, the schema ids seen, the first
-problems found. Exits non-zero when fewer than COUNT records arrive within 20 seconds.
+Usage: consume_telemetry.py BOOTSTRAP TOPIC COUNT [REGISTRY_URL]
+With a registry URL, each schema id seen is fetched with confluent-kafka's own Schema Registry
+client, as a consumer would to validate the records.
+Prints one JSON object: records read, how many were valid, the schema ids seen (and, with a
+registry, each schema's type and module), the first problems found. Exits non-zero when fewer than COUNT records arrive within 20 seconds.
 """
 
 import json
+import re
 import sys
 import time
 import uuid
@@ -54,6 +57,7 @@ def problems_of(record):
 
 def main():
     bootstrap, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    registry = sys.argv[4] if len(sys.argv) > 4 else None
     consumer = Consumer({
         "bootstrap.servers": bootstrap,
         "group.id": f"rfc3535-{uuid.uuid4()}",
@@ -79,8 +83,19 @@ def main():
         else:
             valid += 1
     consumer.close()
-    print(json.dumps({"records": records, "valid": valid,
-                      "schema_ids": sorted(i for i in ids if i is not None), "problems": problems[:10]}))
+    schema_ids = sorted(i for i in ids if i is not None)
+    schemas = {}
+    if registry:
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+        client = SchemaRegistryClient({"url": registry})
+        for known in schema_ids:
+            schema = client.get_schema(int(known))
+            module = re.search(r"\bmodule\s+([\w.-]+)", schema.schema_str)
+            schemas[known] = {"type": schema.schema_type,
+                                  "module": module.group(1) if module else None,
+                                  "references": len(schema.references or [])}
+    print(json.dumps({"records": records, "valid": valid, "schema_ids": schema_ids,
+                      "schemas": schemas, "problems": problems[:10]}))
     return 0 if records >= count else 1
 
 

@@ -303,6 +303,12 @@ impl Collection {
         &self.messages
     }
 
+    /// Takes the messages kept so far, leaving the accounting: for a pipeline that forwards
+    /// them as they come. Room is made for as many new ones.
+    pub fn drain_messages(&mut self) -> Vec<Received> {
+        std::mem::take(&mut self.messages)
+    }
+
     pub fn faults(&self) -> &[Fault] {
         &self.faults
     }
@@ -490,6 +496,11 @@ impl Collector {
                 Err(_elapsed) => self.collection.expire(Instant::now(), SystemTime::now()),
             }
         }
+    }
+
+    /// [`Collection::drain_messages`] of the collection being fed.
+    pub fn drain_messages(&mut self) -> Vec<Received> {
+        self.collection.drain_messages()
     }
 
     /// Ends the collection and hands it over.

@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -434,6 +435,58 @@ impl RegistryClient {
             .call(Method::GET, &format!("/schemas/ids/{id}"), None)
             .await?;
         serde_json::from_value(answer).map_err(|e| RegistryError::Unreadable(e.to_string()))
+    }
+
+    /// Registers the module `root` found in `dir` (`name.yang`) and, first, every module it
+    /// imports or includes, transitively, each under a subject of its own name with
+    /// references to its imports. Returns the root's schema id.
+    pub async fn register_modules(&self, dir: &Path, root: &str) -> Result<u32, RegistryError> {
+        let read = |module: &str| {
+            std::fs::read_to_string(dir.join(format!("{module}.yang"))).map_err(|error| {
+                RegistryError::Unreadable(format!("module {module} in {}: {error}", dir.display()))
+            })
+        };
+        // Depth first, imports before the modules that import them; each module once.
+        let mut registered: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+        let mut stack = vec![(root.to_owned(), false)];
+        let mut root_id = 0;
+        while let Some((module, imports_done)) = stack.pop() {
+            if registered.contains_key(&module) {
+                continue;
+            }
+            let text = read(&module)?;
+            let imports = rfc3535_yang::dependencies(&text);
+            if !imports_done {
+                stack.push((module, true));
+                for import in imports.into_iter().filter(|m| !registered.contains_key(m)) {
+                    stack.push((import, false));
+                }
+                continue;
+            }
+            let references = imports
+                .iter()
+                .map(|import| {
+                    let (version, _) = registered.get(import).copied().unwrap_or((1, 0));
+                    Reference {
+                        name: import.clone(),
+                        subject: import.clone(),
+                        version,
+                    }
+                })
+                .collect();
+            let schema = RegisteredSchema {
+                schema: text,
+                schema_type: YANG.to_owned(),
+                references,
+            };
+            let id = self.register(&module, &schema).await?;
+            let (version, _) = self.version(&module, "latest").await?;
+            registered.insert(module.clone(), (version, id));
+            if module == root {
+                root_id = id;
+            }
+        }
+        Ok(root_id)
     }
 
     /// The version number and schema id of a subject's version (`latest` or a number).

@@ -7,17 +7,46 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rfc3535_client::udp_notif::{Collector, CollectorOptions};
+use rfc3535_pipeline::registry::{Registry, RegistryClient};
 use rfc3535_pipeline::tansu::Tansu;
-use rfc3535_pipeline::{telemetry_message, BrokerOptions, Consumer, Producer};
+use rfc3535_pipeline::{forward, BrokerOptions, Consumer, Forwarding, Producer};
 use rfc3535_wire::telemetry::{read_schema_id, SchemaIdForm, TelemetryMessage, SCHEMA_ID_HEADER};
 use rfc3535_wire::udp_notif::{encode_message, Header, MediaType};
+use rfc3535_yang::{ModuleSpec, Schema};
 use tokio::net::UdpSocket;
 
-fn envelope(sequence: u32) -> Vec<u8> {
+/// A push-update of subscription `id` in an envelope (the id as given, so a test can make it
+/// something other than a uint32).
+fn envelope(sequence: u32, id: &str) -> Vec<u8> {
     format!(
-        r#"{{"ietf-yp-notification:envelope":{{"event-time":"2026-12-02T10:00:00.{sequence:03}Z","hostname":"edge-7","sequence-number":{sequence},"contents":{{"ietf-yang-push:push-update":{{"id":5,"datastore-contents":{{"ietf-system:system":{{"location":"rack {sequence}"}}}}}}}}}}}}"#
+        r#"{{"ietf-yp-notification:envelope":{{"event-time":"2026-12-02T10:00:00.{sequence:03}Z","hostname":"edge-7","sequence-number":{sequence},"contents":{{"ietf-yang-push:push-update":{{"id":{id},"datastore-contents":{{"ietf-system:system":{{"location":"rack {sequence}"}}}}}}}}}}}}"#
     )
     .into_bytes()
+}
+
+/// The standard modules scripts/setup-test-env installs.
+fn modules() -> std::path::PathBuf {
+    std::env::var_os("RFC3535_MODULES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/local/share/rfc3535/yang"))
+}
+
+/// The publisher's schema: the modules its notifications and data come from.
+fn schema() -> Schema {
+    let dir = modules();
+    let implemented: Vec<ModuleSpec> = [
+        "ietf-system",
+        "ietf-subscribed-notifications",
+        "ietf-yang-push",
+    ]
+    .iter()
+    .map(|name| ModuleSpec {
+        name: (*name).to_owned(),
+        revision: None,
+        features: Vec::new(),
+    })
+    .collect();
+    Schema::from_dir(&dir, &implemented).expect("the standard modules compile")
 }
 
 fn options(broker: &Tansu, topic: &str) -> BrokerOptions {
@@ -47,33 +76,40 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
     let device = UdpSocket::bind("127.0.0.1:0").await.expect("a port");
     let count = 20u32;
     for sequence in 0..count {
+        // One notification outside the schema: a subscription id that is no uint32.
+        let id = if sequence == 13 { "\"five\"" } else { "5" };
         let header = Header::new(MediaType::Json, 9, sequence);
-        for datagram in encode_message(&header, &envelope(sequence), Some(160)).expect("encodable")
-        {
+        let payload = envelope(sequence, id);
+        for datagram in encode_message(&header, &payload, Some(160)).expect("encodable") {
             device.send_to(&datagram, to).await.expect("sent");
         }
     }
-    let all = collector
-        .receive_until(Instant::now() + Duration::from_secs(10), |collection| {
-            collection.totals().messages >= u64::from(count)
-        })
+    // The subscribed data's module and its imports go to the registry; its id travels with
+    // every record.
+    let registry = Registry::start().await.expect("a loopback port");
+    let schema_id = RegistryClient::new(registry.address())
+        .register_modules(&modules(), "ietf-system")
         .await
-        .expect("received");
-    assert!(all, "{:?}", collector.collection().totals());
+        .expect("ietf-system registers");
+    let schema = schema();
+    let forwarding = Forwarding {
+        producer: &producer,
+        schema: Some(&schema),
+        schema_id: Some((schema_id, SchemaIdForm::Decimal)),
+        subscription: None,
+        batch: 8,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stats = forward(&mut collector, &forwarding, deadline, |stats| {
+        stats.published >= u64::from(count)
+    })
+    .await
+    .expect("forwarded");
+    assert_eq!((stats.messages, stats.published), (20, 20), "{stats:?}");
+    assert_eq!((stats.valid, stats.invalid), (19, 1), "{stats:?}");
+    assert_eq!(stats.invalid_examples[0].0, 13);
     let collection = collector.finish();
     assert!(collection.faults().is_empty(), "{:?}", collection.faults());
-
-    let records: Vec<_> = collection
-        .messages()
-        .iter()
-        .map(|received| {
-            telemetry_message(received, to, Some((7, SchemaIdForm::Decimal)), None)
-                .expect("a JSON envelope wraps")
-                .record
-        })
-        .collect();
-    let offsets = producer.publish(records).await.expect("published");
-    assert_eq!(offsets.len(), count as usize);
 
     let mut consumed = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -93,7 +129,7 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
                 .headers
                 .get(SCHEMA_ID_HEADER)
                 .and_then(|id| read_schema_id(id)),
-            Some((7, SchemaIdForm::Decimal))
+            Some((schema_id, SchemaIdForm::Decimal))
         );
         assert_eq!(record.key.as_deref(), Some(&b"edge-7"[..]));
         let message = TelemetryMessage::from_json(&record.value).expect("a telemetry message");
@@ -114,7 +150,12 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
     );
     let output = tokio::process::Command::new("python3")
         .arg(script)
-        .args([&broker.bootstrap(), topic, &count.to_string()])
+        .args([
+            &broker.bootstrap(),
+            topic,
+            &count.to_string(),
+            &registry.url(),
+        ])
         .output()
         .await
         .expect("python3 runs");
@@ -128,5 +169,12 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
         serde_json::from_str(stdout.trim()).expect("the consumer's JSON report");
     assert_eq!(report["records"], count);
     assert_eq!(report["valid"], count);
-    assert_eq!(report["schema_ids"], serde_json::json!(["7"]));
+    let id = schema_id.to_string();
+    assert_eq!(report["schema_ids"], serde_json::json!([id]));
+    assert_eq!(report["schemas"][&id]["type"], "YANG", "{report:?}");
+    assert_eq!(
+        report["schemas"][&id]["module"], "ietf-system",
+        "{report:?}"
+    );
+    assert_eq!(report["schemas"][&id]["references"], 4, "{report:?}");
 }

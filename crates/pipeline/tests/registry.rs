@@ -90,6 +90,39 @@ async fn a_module_set_registers_and_reads_back_by_id_and_version() {
 }
 
 #[tokio::test]
+async fn a_module_and_everything_it_imports_register_from_a_directory() {
+    let registry = Registry::start().await.expect("a loopback port");
+    let client = RegistryClient::new(registry.address());
+    let dir = std::env::var_os("RFC3535_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"));
+    let id = client
+        .register_modules(&dir, "ietf-yang-push")
+        .await
+        .expect("ietf-yang-push and its imports register");
+    let schema = client.schema(id).await.expect("by id");
+    assert_eq!(
+        rfc3535_yang::module_name(&schema.schema).as_deref(),
+        Some("ietf-yang-push")
+    );
+    for import in [
+        "ietf-subscribed-notifications",
+        "ietf-datastores",
+        "ietf-yang-patch",
+    ] {
+        assert!(
+            schema.references.iter().any(|r| r.name == import),
+            "{import} in {:?}",
+            schema.references
+        );
+        client
+            .version(import, "latest")
+            .await
+            .expect("registered too");
+    }
+}
+
+#[tokio::test]
 async fn what_cannot_compile_or_resolve_is_refused_with_the_reason() {
     let registry = Registry::start().await.expect("a loopback port");
     let client = RegistryClient::new(registry.address());

@@ -8,7 +8,8 @@
 //! Read from JSON (RFC 7951, member `ietf-yp-notification:envelope`) or XML (element
 //! `envelope` in the module's namespace); written in both for the reference device. No I/O and
 //! no schema: whether the contents are valid against the publisher's modules is the YANG
-//! crate's question, asked with [`Envelope::notification_xml`] or the JSON contents.
+//! crate's question, asked with [`Envelope::notification_xml`] or
+//! [`Envelope::restconf_notification_json`].
 
 use crate::tree::Element;
 use crate::xml::escape;
@@ -288,6 +289,18 @@ impl Envelope {
         Some(out)
     }
 
+    /// The JSON contents as a RESTCONF notification (RFC 8040 §6.4) with the envelope's event
+    /// time, which the schema validator that serves RESTCONF event streams takes unchanged.
+    pub fn restconf_notification_json(&self) -> Option<String> {
+        let Some(Contents::Json(members)) = &self.contents else {
+            return None;
+        };
+        let mut notification = serde_json::Map::new();
+        notification.insert("eventTime".to_owned(), self.event_time.clone().into());
+        notification.extend(members.clone());
+        Some(serde_json::json!({ "ietf-restconf:notification": notification }).to_string())
+    }
+
     fn contents_name(&self) -> &'static str {
         if self.deprecated_contents_name {
             DEPRECATED_CONTENTS
@@ -332,6 +345,12 @@ mod tests {
             envelope.other_nodes,
             vec!["ietf-yp-observation:observation-time"]
         );
+        let restconf = envelope
+            .restconf_notification_json()
+            .expect("JSON contents");
+        assert!(restconf.starts_with(
+            r#"{"ietf-restconf:notification":{"eventTime":"2026-12-02T10:00:00.120Z","ietf-yang-push:push-update":"#
+        ), "{restconf}");
         let again = Envelope::parse_json(envelope.to_json().expect("JSON").as_bytes());
         assert_eq!(again.as_ref().map(|e| &e.contents), Ok(&envelope.contents));
         assert_eq!(envelope.to_xml(), None);

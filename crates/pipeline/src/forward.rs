@@ -1,0 +1,122 @@
+//! The pipeline's main loop: take what the collector has received, check each notification
+//! against the publisher's schema, wrap it as a telemetry message and publish the batch. It
+//! counts as it goes, so a scenario or a benchmark can read how much went through and how much
+//! of it was valid, and when the first record was published.
+
+use std::time::{Duration, Instant};
+
+use rfc3535_client::udp_notif::{Collector, Received};
+use rfc3535_wire::telemetry::{SchemaIdForm, YangPushSubscription};
+use rfc3535_yang::Schema;
+
+use crate::broker::{BrokerError, Producer};
+use crate::wrap::telemetry_message;
+
+/// How messages are forwarded.
+#[derive(Debug)]
+pub struct Forwarding<'a> {
+    pub producer: &'a Producer,
+    /// The publisher's schema; without one nothing is validated.
+    pub schema: Option<&'a Schema>,
+    /// The id the registry gave that schema, and the header form to write it in.
+    pub schema_id: Option<(u32, SchemaIdForm)>,
+    pub subscription: Option<YangPushSubscription>,
+    /// Most records published in one produce request.
+    pub batch: usize,
+}
+
+/// What went through so far.
+#[derive(Clone, Debug, Default)]
+pub struct ForwardStats {
+    /// Messages taken from the collector.
+    pub messages: u64,
+    /// Messages whose notification the schema accepted.
+    pub valid: u64,
+    /// Messages the schema refused, the first few with the finding.
+    pub invalid: u64,
+    pub invalid_examples: Vec<(u32, String)>,
+    /// Messages that could not be wrapped (no readable envelope, or not JSON).
+    pub unwrappable: u64,
+    pub published: u64,
+    /// When the first record was published.
+    pub first_published: Option<Instant>,
+}
+
+/// How many invalid messages are kept with their finding.
+const EXAMPLES: usize = 10;
+
+fn validate(schema: &Schema, received: &Received) -> Result<(), String> {
+    let envelope = received.envelope.as_ref().map_err(ToString::to_string)?;
+    if let Some(json) = envelope.restconf_notification_json() {
+        return schema
+            .validate_notification_json(&json)
+            .map_err(|f| f.to_string());
+    }
+    if let Some(xml) = envelope.notification_xml() {
+        return schema
+            .validate_notification(&xml)
+            .map_err(|f| f.to_string());
+    }
+    Err("the envelope has no contents".into())
+}
+
+/// Forwards until `done` says enough or `deadline` passes.
+pub async fn forward(
+    collector: &mut Collector,
+    forwarding: &Forwarding<'_>,
+    deadline: Instant,
+    mut done: impl FnMut(&ForwardStats) -> bool,
+) -> Result<ForwardStats, BrokerError> {
+    let collector_address = collector
+        .local_addr()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let batch = forwarding.batch.max(1);
+    let mut stats = ForwardStats::default();
+    while !done(&stats) && Instant::now() < deadline {
+        let wait_until = (Instant::now() + Duration::from_millis(20)).min(deadline);
+        collector
+            .receive_until(wait_until, |collection| {
+                collection.messages().len() >= batch
+            })
+            .await
+            .map_err(|error| BrokerError::Fetch {
+                topic: "the collector's socket".into(),
+                reason: error.to_string(),
+            })?;
+        let received = collector.drain_messages();
+        if received.is_empty() {
+            continue;
+        }
+        let mut records = Vec::with_capacity(received.len());
+        for message in &received {
+            stats.messages += 1;
+            if let Some(schema) = forwarding.schema {
+                match validate(schema, message) {
+                    Ok(()) => stats.valid += 1,
+                    Err(finding) => {
+                        stats.invalid += 1;
+                        if stats.invalid_examples.len() < EXAMPLES {
+                            stats.invalid_examples.push((message.message_id, finding));
+                        }
+                    }
+                }
+            }
+            match telemetry_message(
+                message,
+                collector_address,
+                forwarding.schema_id,
+                forwarding.subscription.clone(),
+            ) {
+                Ok(wrapped) => records.push(wrapped.record),
+                Err(_) => stats.unwrappable += 1,
+            }
+        }
+        if !records.is_empty() {
+            let count = records.len() as u64;
+            forwarding.producer.publish(records).await?;
+            stats.published += count;
+            stats.first_published.get_or_insert_with(Instant::now);
+        }
+    }
+    Ok(stats)
+}
