@@ -30,6 +30,9 @@ use tokio::net::UdpSocket;
 /// smaller; this is the buffer, not a limit on the publisher).
 const RECEIVE_BUFFER: usize = 65_536;
 
+/// How often arriving datagrams make the collection look for stalled messages.
+const EXPIRY_INTERVAL: Duration = Duration::from_millis(10);
+
 /// What a collection keeps and checks.
 #[derive(Clone, Debug)]
 pub struct CollectorOptions {
@@ -214,6 +217,7 @@ pub struct Collection {
     messages: Vec<Received>,
     faults: Vec<Fault>,
     totals: Totals,
+    last_expiry: Option<Instant>,
 }
 
 impl Collection {
@@ -225,6 +229,7 @@ impl Collection {
             messages: Vec::new(),
             faults: Vec::new(),
             totals: Totals::default(),
+            last_expiry: None,
         }
     }
 
@@ -232,7 +237,14 @@ impl Collection {
     pub fn take(&mut self, bytes: &[u8], peer: SocketAddr, arrived: Instant, wall: SystemTime) {
         self.totals.datagrams += 1;
         self.totals.octets += bytes.len() as u64;
-        self.expire(arrived, wall);
+        // Looking for stalled messages on every datagram would cost a pass over all waiting
+        // ones each time; every few milliseconds is as good for a limit counted in seconds.
+        if self
+            .last_expiry
+            .is_none_or(|last| arrived.saturating_duration_since(last) >= EXPIRY_INTERVAL)
+        {
+            self.expire(arrived, wall);
+        }
         let datagram = match Datagram::decode(bytes) {
             Ok(datagram) => datagram,
             Err(error) => {
@@ -289,6 +301,7 @@ impl Collection {
 
     /// Gives up the messages whose segments stopped coming; call it while nothing arrives.
     pub fn expire(&mut self, now: Instant, wall: SystemTime) {
+        self.last_expiry = Some(now);
         self.reassembler.expire(now);
         self.collect_abandoned(wall);
     }

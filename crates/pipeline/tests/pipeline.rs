@@ -1,7 +1,8 @@
 //! The pipeline end to end on loopback, with a real broker: UDP-notif messages sent to the
 //! collector, wrapped as telemetry messages, published to tansu with their schema reference,
 //! and read back by two consumers written with different Kafka clients: rskafka here, and
-//! Python's confluent-kafka (librdkafka) in `tests/python/consume_telemetry.py`, which validates every record.
+//! Python's confluent-kafka (librdkafka) in `tests/python/consume_telemetry.py`, which
+//! validates every record and fetches its schema from the registry by id.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -126,6 +126,7 @@ pub struct TelemetryError(#[from] serde_json::Error);
 impl TelemetryMessage {
     /// The record value: `{"ietf-telemetry-message:message": {...}}`.
     pub fn to_json(&self) -> Vec<u8> {
+        // Cannot fail: every map key is a string and every value serialises.
         serde_json::to_vec(&Wrapped { message: self }).unwrap_or_default()
     }
 
