@@ -30,19 +30,13 @@ use rfc3535_client::wire::udp_notif::{encode_message, Header, MediaType};
 use rfc3535_pipeline::registry::{Registry, RegistryClient};
 use rfc3535_pipeline::tansu::Tansu;
 use rfc3535_pipeline::{
-    forward, telemetry_message, BrokerOptions, Forwarding, OutRecord, Producer,
+    forward, publisher_schema, telemetry_message, BrokerOptions, Forwarding, OutRecord, Producer,
 };
-use rfc3535_yang::{ModuleSpec, Schema};
+use rfc3535_yang::{standard_modules, Schema};
 
 #[path = "common/env.rs"]
 mod env;
 use env::env_or;
-
-fn modules() -> std::path::PathBuf {
-    std::env::var_os("RFC3535_MODULES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from("/usr/local/share/rfc3535/yang"))
-}
 
 fn envelope(sequence: u32) -> Vec<u8> {
     format!(
@@ -235,22 +229,6 @@ async fn confluent_publish(bootstrap: &str, topic: &str, records: &[OutRecord]) 
     report["records_per_second"].as_f64()
 }
 
-fn schema() -> Schema {
-    let implemented: Vec<ModuleSpec> = [
-        "ietf-system",
-        "ietf-subscribed-notifications",
-        "ietf-yang-push",
-    ]
-    .iter()
-    .map(|name| ModuleSpec {
-        name: (*name).to_owned(),
-        revision: None,
-        features: Vec::new(),
-    })
-    .collect();
-    Schema::from_dir(&modules(), &implemented).expect("the standard modules compile")
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -268,10 +246,11 @@ fn main() {
         };
         let registry = Registry::start().await.expect("a loopback port");
         let schema_id = RegistryClient::new(registry.address())
-            .register_modules(&modules(), "ietf-system")
+            .register_modules(&standard_modules(), "ietf-system")
             .await
             .expect("ietf-system registers");
-        let schema = schema();
+        let schema = publisher_schema(&standard_modules(), &["ietf-system"])
+            .expect("the standard modules compile");
         let datagrams = Arc::new(datagrams(count));
         println!(
             "{count} UDP-notif messages of {} octets, one datagram each, sent {chunk} at a time (closed loop); broker: tansu on loopback",

@@ -416,11 +416,10 @@ impl Shared {
     /// Loads the modules into a fresh directory, compiles them, and starts with empty
     /// datastores.
     pub fn new(config: &DeviceConfig, work: &Path) -> Result<Shared, DeviceError> {
-        let standard = config.modules.clone().unwrap_or_else(|| {
-            std::env::var_os("RFC3535_MODULES")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
-        });
+        let standard = config
+            .modules
+            .clone()
+            .unwrap_or_else(rfc3535_yang::standard_modules);
         let dir = work.join("modules");
         std::fs::create_dir_all(&dir)?;
         let mut modules: Vec<ModuleFile> = Vec::new();

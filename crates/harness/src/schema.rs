@@ -70,13 +70,7 @@ impl Acquired {
     }
 }
 
-/// The standard module directory: `$RFC3535_MODULES`, else `/usr/local/share/rfc3535/yang`
-/// (scripts/setup-test-env fills it).
-pub fn standard_modules() -> PathBuf {
-    std::env::var_os("RFC3535_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
-}
+pub use rfc3535_yang::standard_modules;
 
 /// A local copy of a module the device did not serve: the same name and, when the device
 /// names one, the same revision. Looked for in the standard module directory, then among

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rfc3535_client::udp_notif::{Collector, Received};
 use rfc3535_wire::telemetry::{SchemaIdForm, YangPushSubscription};
-use rfc3535_yang::Schema;
+use rfc3535_yang::{ModuleSpec, Schema, SchemaError};
 
 use crate::broker::{BrokerError, Producer};
 use crate::wrap::telemetry_message;
@@ -40,6 +40,22 @@ pub struct ForwardStats {
     pub published: u64,
     /// When the first record was published.
     pub first_published: Option<Instant>,
+}
+
+/// The schema a YANG-Push publisher's notifications are checked against: its data modules
+/// (`data`, found in `dir` with their imports) with ietf-subscribed-notifications and
+/// ietf-yang-push, which define the notifications themselves.
+pub fn publisher_schema(dir: &std::path::Path, data: &[&str]) -> Result<Schema, SchemaError> {
+    let implemented: Vec<ModuleSpec> = data
+        .iter()
+        .chain(&["ietf-subscribed-notifications", "ietf-yang-push"])
+        .map(|name| ModuleSpec {
+            name: (*name).to_owned(),
+            revision: None,
+            features: Vec::new(),
+        })
+        .collect();
+    Schema::from_dir(dir, &implemented)
 }
 
 /// How many invalid messages are kept with their finding.

@@ -22,5 +22,5 @@ pub mod tansu;
 pub mod wrap;
 
 pub use broker::{BrokerError, BrokerOptions, Consumed, Consumer, OutRecord, Producer};
-pub use forward::{forward, ForwardStats, Forwarding};
+pub use forward::{forward, publisher_schema, ForwardStats, Forwarding};
 pub use wrap::{telemetry_message, TelemetryRecord};

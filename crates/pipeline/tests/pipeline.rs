@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use rfc3535_client::udp_notif::{Collector, CollectorOptions};
 use rfc3535_pipeline::registry::{Registry, RegistryClient};
 use rfc3535_pipeline::tansu::Tansu;
-use rfc3535_pipeline::{forward, BrokerOptions, Consumer, Forwarding, Producer};
+use rfc3535_pipeline::{forward, publisher_schema, BrokerOptions, Consumer, Forwarding, Producer};
 use rfc3535_wire::telemetry::{read_schema_id, SchemaIdForm, TelemetryMessage, SCHEMA_ID_HEADER};
 use rfc3535_wire::udp_notif::{encode_message, Header, MediaType};
-use rfc3535_yang::{ModuleSpec, Schema};
+use rfc3535_yang::standard_modules;
 use tokio::net::UdpSocket;
 
 /// A push-update of subscription `id` in an envelope (the id as given, so a test can make it
@@ -23,31 +23,6 @@ fn envelope(sequence: u32, id: &str) -> Vec<u8> {
         r#"{{"ietf-yp-notification:envelope":{{"event-time":"2026-12-02T10:00:00.{sequence:03}Z","hostname":"edge-7","sequence-number":{sequence},"contents":{{"ietf-yang-push:push-update":{{"id":{id},"datastore-contents":{{"ietf-system:system":{{"location":"rack {sequence}"}}}}}}}}}}}}"#
     )
     .into_bytes()
-}
-
-/// The standard modules scripts/setup-test-env installs.
-fn modules() -> std::path::PathBuf {
-    std::env::var_os("RFC3535_MODULES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from("/usr/local/share/rfc3535/yang"))
-}
-
-/// The publisher's schema: the modules its notifications and data come from.
-fn schema() -> Schema {
-    let dir = modules();
-    let implemented: Vec<ModuleSpec> = [
-        "ietf-system",
-        "ietf-subscribed-notifications",
-        "ietf-yang-push",
-    ]
-    .iter()
-    .map(|name| ModuleSpec {
-        name: (*name).to_owned(),
-        revision: None,
-        features: Vec::new(),
-    })
-    .collect();
-    Schema::from_dir(&dir, &implemented).expect("the standard modules compile")
 }
 
 fn options(broker: &Tansu, topic: &str) -> BrokerOptions {
@@ -89,10 +64,11 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
     // every record.
     let registry = Registry::start().await.expect("a loopback port");
     let schema_id = RegistryClient::new(registry.address())
-        .register_modules(&modules(), "ietf-system")
+        .register_modules(&standard_modules(), "ietf-system")
         .await
         .expect("ietf-system registers");
-    let schema = schema();
+    let schema = publisher_schema(&standard_modules(), &["ietf-system"])
+        .expect("the standard modules compile");
     let forwarding = Forwarding {
         producer: &producer,
         schema: Some(&schema),

@@ -2,17 +2,13 @@
 //! looked up by id and by version, and what it refuses, each refusal with the reason libyang or
 //! the registry gives.
 
-use std::path::PathBuf;
-
 use rfc3535_pipeline::registry::{
     Reference, RegisteredSchema, Registry, RegistryClient, RegistryError,
 };
+use rfc3535_yang::standard_modules;
 
 fn module(name: &str) -> String {
-    let dir = std::env::var_os("RFC3535_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"));
-    std::fs::read_to_string(dir.join(format!("{name}.yang")))
+    std::fs::read_to_string(standard_modules().join(format!("{name}.yang")))
         .unwrap_or_else(|error| panic!("{name}.yang (scripts/setup-test-env installs it): {error}"))
 }
 
@@ -93,9 +89,7 @@ async fn a_module_set_registers_and_reads_back_by_id_and_version() {
 async fn a_module_and_everything_it_imports_register_from_a_directory() {
     let registry = Registry::start().await.expect("a loopback port");
     let client = RegistryClient::new(registry.address());
-    let dir = std::env::var_os("RFC3535_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"));
+    let dir = standard_modules();
     let id = client
         .register_modules(&dir, "ietf-yang-push")
         .await

@@ -582,6 +582,14 @@ pub fn dependencies(text: &str) -> Vec<String> {
     out
 }
 
+/// The standard module directory: `$RFC3535_MODULES`, else `/usr/local/share/rfc3535/yang`
+/// (scripts/setup-test-env fills it from the pyang package and Debian's libyuma-base).
+pub fn standard_modules() -> std::path::PathBuf {
+    std::env::var_os("RFC3535_MODULES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/local/share/rfc3535/yang"))
+}
+
 /// The name a YANG text gives its module (or submodule), read as [`dependencies`] reads.
 pub fn module_name(text: &str) -> Option<String> {
     statement_arguments(text, "module")

@@ -284,13 +284,6 @@ fn text_nodes_are_configuration_strings_reached_through_plain_containers_only() 
         .all(|n| n.namespace == "urn:rfc3535:params:xml:ns:yang:rfc3535-lab"));
 }
 
-/// The standard modules' directory (scripts/setup-test-env fills it from the pyang package).
-fn standard_modules() -> PathBuf {
-    std::env::var_os("RFC3535_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/local/share/rfc3535/yang"))
-}
-
 #[test]
 fn rpc_replies_are_checked_against_the_operations_output() {
     let dir = tempfile::tempdir().expect("tempdir");
