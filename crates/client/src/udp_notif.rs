@@ -46,6 +46,10 @@ pub struct CollectorOptions {
     pub keep_messages: usize,
     /// Faults kept with their evidence; later ones are only counted.
     pub keep_faults: usize,
+    /// The socket's receive buffer to ask for, in octets (the kernel caps it at
+    /// `net.core.rmem_max`). A burst of telemetry larger than the buffer is dropped by the
+    /// collector's own kernel, not lost by the device.
+    pub receive_buffer: usize,
 }
 
 impl Default for CollectorOptions {
@@ -56,6 +60,7 @@ impl Default for CollectorOptions {
             max_segment_size: None,
             keep_messages: 10_000,
             keep_faults: 1_000,
+            receive_buffer: 4 * 1024 * 1024,
         }
     }
 }
@@ -452,6 +457,20 @@ impl Collection {
     }
 }
 
+/// The `drops` column of the socket bound to `port` in a `/proc/net/udp` table: the address
+/// column is `HEX_ADDRESS:HEX_PORT`, `drops` the last column.
+fn kernel_drops_in(table: &str, port: u16) -> Option<u64> {
+    let wanted = format!(":{port:04X}");
+    table.lines().skip(1).find_map(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        let local = columns.get(1)?;
+        if !local.ends_with(&wanted) {
+            return None;
+        }
+        columns.last()?.parse().ok()
+    })
+}
+
 /// A [`Collection`] fed from a UDP socket.
 #[derive(Debug)]
 pub struct Collector {
@@ -464,7 +483,13 @@ impl Collector {
     /// Binds the socket. Bind loopback (or the test bed's chosen address): a collector on every
     /// address would take telemetry from anywhere.
     pub async fn bind(options: CollectorOptions) -> std::io::Result<Collector> {
-        let socket = UdpSocket::bind(options.bind).await?;
+        let domain = socket2::Domain::for_address(options.bind);
+        let socket =
+            socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+        socket.set_recv_buffer_size(options.receive_buffer)?;
+        socket.set_nonblocking(true)?;
+        socket.bind(&options.bind.into())?;
+        let socket = UdpSocket::from_std(socket.into())?;
         Ok(Collector {
             socket,
             collection: Collection::new(options),
@@ -479,6 +504,19 @@ impl Collector {
 
     pub fn collection(&self) -> &Collection {
         &self.collection
+    }
+
+    /// Datagrams the collector's own kernel dropped because its socket buffer was full, from
+    /// `/proc/net/udp` (Linux); `None` where that cannot be read. Loss the collector caused is
+    /// the test bed's, not the device's: a scenario must tell the two apart.
+    pub fn kernel_drops(&self) -> Option<u64> {
+        let local = self.socket.local_addr().ok()?;
+        let table = if local.is_ipv4() {
+            "/proc/net/udp"
+        } else {
+            "/proc/net/udp6"
+        };
+        kernel_drops_in(&std::fs::read_to_string(table).ok()?, local.port())
     }
 
     /// Receives until `done` says enough or `deadline` passes, whichever is first; returns
@@ -520,5 +558,20 @@ impl Collector {
     pub fn finish(mut self) -> Collection {
         self.collection.finish(SystemTime::now());
         self.collection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_drops_column_is_read_for_the_socket_of_the_port() {
+        let table = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
+            \x20 10: 0100007F:9C40 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0\n\
+            \x20 11: 0100007F:2710 00000000:0000 07 00000000:00030000 00:00000000 00000000     0        0 3 2 0000000000000000 17\n";
+        assert_eq!(kernel_drops_in(table, 10_000), Some(17));
+        assert_eq!(kernel_drops_in(table, 40_000), Some(0));
+        assert_eq!(kernel_drops_in(table, 1), None);
     }
 }

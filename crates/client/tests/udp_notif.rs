@@ -98,6 +98,8 @@ async fn the_collector_reassembles_accounts_for_loss_and_names_every_fault() {
         "every datagram arrives on loopback: {:?}",
         collector.collection().totals()
     );
+    // Nothing was lost to the collector's own socket buffer: every gap below is the senders'.
+    assert_eq!(collector.kernel_drops(), Some(0));
     let collection = collector.finish();
 
     let first = collection
@@ -216,4 +218,30 @@ async fn a_quiet_collector_stops_at_its_deadline_and_says_so() {
     assert!(!met);
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(collector.finish().totals().datagrams, 0);
+}
+
+#[tokio::test]
+async fn drops_in_the_collectors_own_socket_buffer_are_counted_as_its_own() {
+    // The smallest buffer the kernel allows, and nobody reading it.
+    let collector = Collector::bind(CollectorOptions {
+        receive_buffer: 1,
+        ..CollectorOptions::default()
+    })
+    .await
+    .expect("a loopback port");
+    let to = collector.local_addr().expect("bound");
+    let publisher = UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let payload = envelope_json(0, "contents", 200);
+    for id in 0..500 {
+        send(&publisher, to, 1, id, &payload, None).await;
+    }
+    let drops = collector
+        .kernel_drops()
+        .expect("/proc/net/udp is readable here");
+    assert!(
+        drops > 0,
+        "500 datagrams into a minimal buffer, none dropped?"
+    );
 }
