@@ -9,14 +9,14 @@
 //! - Kafka anchor: the same telemetry records, already built, published by Python's
 //!   confluent-kafka (librdkafka) and by our rskafka producer, each from one process.
 //!
-//! The sender is closed-loop: it sends a chunk of datagrams, then waits until the receiver has
-//! taken them all before the next, so that nothing is lost to a full socket buffer and each
-//! receiver is measured at its own pace. Messages are JSON envelopes of a push-update with
+//! The sender is closed-loop: it sends chunks of datagrams with at most a few chunks not yet
+//! taken by the receiver, so that nothing is lost to a full socket buffer and each receiver is
+//! measured at its own pace. Messages are JSON envelopes of a push-update with
 //! ietf-system contents, one datagram each (about 400 octets).
 //!
 //! Not a test: nothing asserts a timing. `cargo bench --bench telemetry` (tansu and
 //! confluent-kafka from scripts/setup-test-env). Sizes: BENCH_TELEMETRY_MESSAGES (20000),
-//! BENCH_TELEMETRY_CHUNK (128).
+//! BENCH_TELEMETRY_CHUNK (128), BENCH_TELEMETRY_WINDOW (4 chunks).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,19 +58,30 @@ fn datagrams(count: u32) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Sends `datagrams` to `to` a chunk at a time, each chunk once `taken` has caught up with the
-/// previous one. Returns when all are sent and taken (or a chunk waits over five seconds).
+/// How the sender paces itself: chunks of `chunk` datagrams, at most `window` chunks sent and
+/// not yet taken by the receiver.
+#[derive(Clone, Copy)]
+struct Pace {
+    chunk: usize,
+    window: usize,
+}
+
+/// Sends `datagrams` to `to` as `pace` allows. Returns when all are sent (a chunk that waits
+/// over five seconds goes anyway).
 fn send_closed_loop(
     datagrams: Arc<Vec<Vec<u8>>>,
     to: SocketAddr,
-    chunk: usize,
+    pace: Pace,
     taken: Arc<AtomicU64>,
 ) {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
     let mut sent = 0u64;
-    for piece in datagrams.chunks(chunk) {
+    let ahead = (pace.chunk * pace.window.saturating_sub(1)) as u64;
+    for piece in datagrams.chunks(pace.chunk) {
         let waited = Instant::now();
-        while taken.load(Ordering::Acquire) < sent && waited.elapsed() < Duration::from_secs(5) {
+        while taken.load(Ordering::Acquire) + ahead < sent
+            && waited.elapsed() < Duration::from_secs(5)
+        {
             std::thread::yield_now();
         }
         for datagram in piece {
@@ -80,17 +91,24 @@ fn send_closed_loop(
     }
 }
 
-/// Messages per second of a count-only receiver.
-async fn floor(datagrams: Arc<Vec<Vec<u8>>>, chunk: usize) -> f64 {
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
+/// Messages per second of a count-only receiver, with the collector's receive buffer.
+async fn floor(datagrams: Arc<Vec<Vec<u8>>>, pace: Pace) -> f64 {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+        .expect("a UDP socket");
+    socket
+        .set_recv_buffer_size(CollectorOptions::default().receive_buffer)
+        .expect("a receive buffer");
+    socket.set_nonblocking(true).expect("non-blocking");
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("a loopback port");
+    let socket = tokio::net::UdpSocket::from_std(socket.into()).expect("a tokio socket");
     let to = socket.local_addr().expect("bound");
     let taken = Arc::new(AtomicU64::new(0));
     let total = datagrams.len() as u64;
     let sender = {
         let taken = taken.clone();
-        std::thread::spawn(move || send_closed_loop(datagrams, to, chunk, taken))
+        std::thread::spawn(move || send_closed_loop(datagrams, to, pace, taken))
     };
     let mut buffer = vec![0u8; 65_536];
     let started = Instant::now();
@@ -111,7 +129,7 @@ async fn floor(datagrams: Arc<Vec<Vec<u8>>>, chunk: usize) -> f64 {
 /// Messages per second through the pipeline; and how many the schema accepted.
 async fn pipeline(
     datagrams: Arc<Vec<Vec<u8>>>,
-    chunk: usize,
+    pace: Pace,
     producer: &Producer,
     schema: Option<&Schema>,
     schema_id: u32,
@@ -124,14 +142,14 @@ async fn pipeline(
     let total = datagrams.len() as u64;
     let sender = {
         let taken = taken.clone();
-        std::thread::spawn(move || send_closed_loop(datagrams, to, chunk, taken))
+        std::thread::spawn(move || send_closed_loop(datagrams, to, pace, taken))
     };
     let forwarding = Forwarding {
         producer,
         schema,
         schema_id: Some((schema_id, SchemaIdForm::Decimal)),
         subscription: None,
-        batch: chunk,
+        batch: pace.chunk,
     };
     let started = Instant::now();
     let stats = forward(
@@ -237,6 +255,10 @@ fn main() {
     runtime.block_on(async {
         let count: u32 = env_or("BENCH_TELEMETRY_MESSAGES", 20_000);
         let chunk: usize = env_or("BENCH_TELEMETRY_CHUNK", 128);
+        let pace = Pace {
+            chunk,
+            window: env_or("BENCH_TELEMETRY_WINDOW", 4),
+        };
         let broker = Tansu::start().expect("tansu starts (scripts/setup-test-env installs it)");
         let options = |topic: &str| BrokerOptions {
             bootstrap: broker.bootstrap(),
@@ -253,16 +275,17 @@ fn main() {
             .expect("the standard modules compile");
         let datagrams = Arc::new(datagrams(count));
         println!(
-            "{count} UDP-notif messages of {} octets, one datagram each, sent {chunk} at a time (closed loop); broker: tansu on loopback",
-            datagrams[0].len()
+            "{count} UDP-notif messages of {} octets, one datagram each, sent {chunk} at a time, at most {} chunks ahead of the receiver; broker: tansu on loopback",
+            datagrams[0].len(),
+            pace.window
         );
 
-        let floor = floor(datagrams.clone(), chunk).await;
+        let floor = floor(datagrams.clone(), pace).await;
         let validated = Producer::connect(options("validated")).await.expect("a producer");
-        let (ours, valid) = pipeline(datagrams.clone(), chunk, &validated, Some(&schema), schema_id).await;
+        let (ours, valid) = pipeline(datagrams.clone(), pace, &validated, Some(&schema), schema_id).await;
         let unvalidated = Producer::connect(options("unvalidated")).await.expect("a producer");
         let (ours_unvalidated, _) =
-            pipeline(datagrams.clone(), chunk, &unvalidated, None, schema_id).await;
+            pipeline(datagrams.clone(), pace, &unvalidated, None, schema_id).await;
         let records = records(count, schema_id);
         let rskafka_producer = Producer::connect(options("rskafka")).await.expect("a producer");
         let rskafka = rskafka_publish(&rskafka_producer, &records, chunk).await;

@@ -3,6 +3,7 @@
 //! produce failures are typed, each saying what to check; nothing here retries silently.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rskafka::client::error::{Error as KafkaError, ProtocolError};
@@ -99,17 +100,18 @@ async fn partition(options: &BrokerOptions) -> Result<PartitionClient, BrokerErr
     .map_err(topic_error)
 }
 
-/// Publishes to partition 0 of one topic.
-#[derive(Debug)]
+/// Publishes to partition 0 of one topic. Clones share the connection, so several publishes
+/// can be in flight at once.
+#[derive(Clone, Debug)]
 pub struct Producer {
-    partition: PartitionClient,
+    partition: Arc<PartitionClient>,
     options: BrokerOptions,
 }
 
 impl Producer {
     pub async fn connect(options: BrokerOptions) -> Result<Producer, BrokerError> {
         Ok(Producer {
-            partition: partition(&options).await?,
+            partition: Arc::new(partition(&options).await?),
             options,
         })
     }

@@ -3,6 +3,7 @@
 //! counts as it goes, so a scenario or a benchmark can read how much went through and how much
 //! of it was valid, and when the first record was published.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use rfc3535_client::udp_notif::{Collector, Received};
@@ -76,7 +77,39 @@ fn validate(schema: &Schema, received: &Received) -> Result<(), String> {
     Err("the envelope has no contents".into())
 }
 
-/// Forwards until `done` says enough or `deadline` passes.
+/// Produce requests in flight at once. The collector goes on reading and validating while the
+/// broker answers; a second request is not started before the first is answered, because two
+/// requests from two tasks may reach the broker in either order, and a consumer must see one
+/// publisher's records in the order they came.
+const IN_FLIGHT: usize = 1;
+
+type Publishing = tokio::task::JoinHandle<Result<Vec<i64>, BrokerError>>;
+
+/// Counts a publish that finished with `outcome`.
+fn count_published(
+    stats: &mut ForwardStats,
+    count: u64,
+    outcome: Result<Result<Vec<i64>, BrokerError>, tokio::task::JoinError>,
+) -> Result<(), BrokerError> {
+    outcome.map_err(|join| BrokerError::Produce {
+        topic: "the pipeline's topic".into(),
+        reason: format!("the publishing task ended: {join}"),
+    })??;
+    stats.published += count;
+    stats.first_published.get_or_insert_with(Instant::now);
+    Ok(())
+}
+
+/// Waits for one publish and counts it.
+async fn settle(
+    stats: &mut ForwardStats,
+    (count, publishing): (u64, Publishing),
+) -> Result<(), BrokerError> {
+    count_published(stats, count, publishing.await)
+}
+
+/// Forwards until `done` says enough or `deadline` passes. A batch is being published while
+/// the next is collected ([`IN_FLIGHT`]); records stay in the order they came.
 pub async fn forward(
     collector: &mut Collector,
     forwarding: &Forwarding<'_>,
@@ -88,17 +121,24 @@ pub async fn forward(
         .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     let batch = forwarding.batch.max(1);
     let mut stats = ForwardStats::default();
+    let mut in_flight: VecDeque<(u64, Publishing)> = VecDeque::new();
     while !done(&stats) && Instant::now() < deadline {
         let wait_until = (Instant::now() + Duration::from_millis(20)).min(deadline);
-        collector
-            .receive_until(wait_until, |collection| {
-                collection.messages().len() >= batch
-            })
-            .await
-            .map_err(|error| BrokerError::Fetch {
-                topic: "the collector's socket".into(),
-                reason: error.to_string(),
-            })?;
+        tokio::select! {
+            // A publish that finished is counted first, so `done` sees it at once.
+            biased;
+            outcome = async { (&mut in_flight.front_mut().expect("checked").1).await }, if !in_flight.is_empty() => {
+                let (count, _finished) = in_flight.pop_front().expect("checked");
+                count_published(&mut stats, count, outcome)?;
+                continue;
+            }
+            received = collector.receive_until(wait_until, |collection| collection.messages().len() >= batch) => {
+                received.map_err(|error| BrokerError::Fetch {
+                    topic: "the collector's socket".into(),
+                    reason: error.to_string(),
+                })?;
+            }
+        }
         let received = collector.drain_messages();
         if received.is_empty() {
             continue;
@@ -127,12 +167,22 @@ pub async fn forward(
                 Err(_) => stats.unwrappable += 1,
             }
         }
-        if !records.is_empty() {
-            let count = records.len() as u64;
-            forwarding.producer.publish(records).await?;
-            stats.published += count;
-            stats.first_published.get_or_insert_with(Instant::now);
+        if records.is_empty() {
+            continue;
         }
+        if in_flight.len() >= IN_FLIGHT {
+            let oldest = in_flight.pop_front().expect("full");
+            settle(&mut stats, oldest).await?;
+        }
+        let producer = forwarding.producer.clone();
+        let count = records.len() as u64;
+        in_flight.push_back((
+            count,
+            tokio::spawn(async move { producer.publish(records).await }),
+        ));
+    }
+    while let Some(publishing) = in_flight.pop_front() {
+        settle(&mut stats, publishing).await?;
     }
     Ok(stats)
 }
