@@ -17,6 +17,7 @@
 //! `/usr/local/share/rfc3535/yang`, filled from the pyang package by scripts/setup-test-env).
 //! No module text is copied into the repository.
 
+mod configured;
 mod defaults;
 mod edit;
 mod events;
@@ -43,11 +44,12 @@ use rfc3535_wire::{ErrorTag, ErrorType};
 use rfc3535_yang::{ModuleSpec, Schema, Shape};
 use tokio::sync::watch;
 
+pub use configured::ProvisionedReceiver;
 pub use events::REPLAY_LIMIT;
 pub use ssh::Device;
 
 /// Our own modules, compiled in: they belong to this project.
-const OWN_MODULES: [(&str, &str); 3] = [
+const OWN_MODULES: [(&str, &str); 4] = [
     (
         "rfc3535-lab",
         include_str!("../../../fixtures/yang/rfc3535-lab@2026-11-21.yang"),
@@ -55,6 +57,10 @@ const OWN_MODULES: [(&str, &str); 3] = [
     (
         "rfc3535-lab-actions",
         include_str!("../../../fixtures/yang/rfc3535-lab-actions@2026-12-01.yang"),
+    ),
+    (
+        "rfc3535-telemetry",
+        include_str!("../../../fixtures/yang/rfc3535-telemetry@2026-12-03.yang"),
     ),
     (
         "ietf-yang-types-lite",
@@ -83,7 +89,8 @@ const STANDARD_MODULES: [&str; 18] = [
     // them (the RFC itself has only an XML Schema).
     "notifications",
     "nc-notifications",
-    // RFC 8639 dynamic subscriptions, to datastores only (RFC 8641).
+    // RFC 8639 subscriptions to datastores (RFC 8641): dynamic ones, and configured ones
+    // published over UDP-notif to provisioned receivers (`configured`).
     "ietf-subscribed-notifications",
     "ietf-yang-push",
 ];
@@ -108,7 +115,14 @@ pub const FEATURES: [(&str, &[&str]); 4] = [
     ("ietf-netconf-nmda", &["origin", "with-defaults"]),
     (
         "ietf-subscribed-notifications",
-        &["encode-xml", "replay", "subtree", "xpath"],
+        &[
+            "configured",
+            "encode-json",
+            "encode-xml",
+            "replay",
+            "subtree",
+            "xpath",
+        ],
     ),
     ("ietf-yang-push", &["on-change"]),
 ];
@@ -203,6 +217,9 @@ pub struct DeviceConfig {
     /// How many past events a replay can reach ([`events::REPLAY_LIMIT`] by default); the
     /// oldest age out beyond it.
     pub replay_limit: usize,
+    /// The receivers configured subscriptions can name: where their UDP-notif messages go.
+    /// None: configured subscriptions are accepted and published to no one.
+    pub receivers: Vec<ProvisionedReceiver>,
 }
 
 impl DeviceConfig {
@@ -231,6 +248,7 @@ impl DeviceConfig {
             restconf_listen: None,
             push_minimum_period: push::DEFAULT_MINIMUM_PERIOD,
             replay_limit: events::REPLAY_LIMIT,
+            receivers: Vec::new(),
         }
     }
 
@@ -444,7 +462,10 @@ impl Shared {
             Ok(())
         };
         for (name, text) in OWN_MODULES {
-            let implemented = matches!(name, "rfc3535-lab" | "rfc3535-lab-actions");
+            let implemented = matches!(
+                name,
+                "rfc3535-lab" | "rfc3535-lab-actions" | "rfc3535-telemetry"
+            );
             add(&mut modules, name, text.to_owned(), implemented)?;
         }
         let faults = config.profile.faults;

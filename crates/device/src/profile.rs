@@ -231,6 +231,20 @@ pub struct Faults {
     pub restconf_filter_ignored: bool,
     /// The RESTCONF event stream listed in JSON sends its events in XML (RFC 8040 §6.4).
     pub restconf_json_stream_in_xml: bool,
+    /// UDP-notif message ids skip one now and then, as a publisher that loses messages on
+    /// its way out would (draft-ietf-netconf-udp-notif §3.2; catalogue MB-07 A3).
+    pub udp_notif_message_id_jumps: bool,
+    /// Some UDP-notif datagrams give a header length that is not their header's (MB-07 A2).
+    pub udp_notif_wrong_header_length: bool,
+    /// The notification envelope names its contents `notification-contents`, the name of an
+    /// earlier draft (MB-10).
+    pub udp_notif_deprecated_envelope: bool,
+    /// Messages longer than the receiver's maximum segment size go out whole, left to IP
+    /// fragmentation (draft §3.3.1).
+    pub udp_notif_unsegmented: bool,
+    /// `subscription-started` names a YANG library content-id that is not the device's (MB-13
+    /// A1).
+    pub udp_notif_wrong_content_id: bool,
 }
 
 /// What a profile is for.
@@ -352,6 +366,11 @@ const NONE: Faults = Faults {
     push_resync_ignored: false,
     stream_filter_ignored: false,
     huge_messages: false,
+    udp_notif_message_id_jumps: false,
+    udp_notif_wrong_header_length: false,
+    udp_notif_deprecated_envelope: false,
+    udp_notif_unsegmented: false,
+    udp_notif_wrong_content_id: false,
 };
 
 /// Every profile, compliant first.
@@ -1180,6 +1199,51 @@ pub const PROFILES: &[Profile] = &[
             ..NONE
         },
         kind: ProfileKind::Disruptive,
+    },
+    Profile {
+        name: "udp-notif-id-jumps",
+        summary: "skips a UDP-notif message id now and then, as a publisher that loses messages would",
+        faults: Faults {
+            udp_notif_message_id_jumps: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "udp-notif-wrong-header-length",
+        summary: "gives some UDP-notif datagrams a header length that is not their header's",
+        faults: Faults {
+            udp_notif_wrong_header_length: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "udp-notif-deprecated-envelope",
+        summary: "names the envelope's contents notification-contents, as an earlier draft did",
+        faults: Faults {
+            udp_notif_deprecated_envelope: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "udp-notif-unsegmented",
+        summary: "sends UDP-notif messages longer than the receiver's maximum segment size whole, leaving them to IP fragmentation",
+        faults: Faults {
+            udp_notif_unsegmented: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "udp-notif-wrong-content-id",
+        summary: "names a YANG library content-id in subscription-started that is not its library's",
+        faults: Faults {
+            udp_notif_wrong_content_id: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
     },
 ];
 

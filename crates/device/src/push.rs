@@ -111,7 +111,7 @@ enum Trigger {
 
 /// A subscription to a datastore as requested and accepted.
 #[derive(Debug, Clone)]
-struct Terms {
+pub(crate) struct Terms {
     operational: bool,
     selection: Option<Selection>,
     trigger: Trigger,
@@ -502,7 +502,7 @@ fn push_update(id: u32, contents: &str) -> String {
     )
 }
 
-fn state_change(name: &str, id: u32, reason: Option<&str>) -> String {
+pub(crate) fn state_change(name: &str, id: u32, reason: Option<&str>) -> String {
     let reason = reason
         .map(|r| format!("<reason xmlns:sn=\"{SN_NS}\">sn:{r}</reason>"))
         .unwrap_or_default();
@@ -842,6 +842,51 @@ impl Suspension {
         }
         Flow::Hold
     }
+}
+
+/// A configured subscription's publishing task, as [`crate::configured`] holds it: the same
+/// task a dynamic subscription has, publishing into a queue the UDP-notif sender reads.
+pub(crate) struct ConfiguredRun {
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl ConfiguredRun {
+    /// Ends the publication, with `subscription-terminated` and this reason (an identity of
+    /// `subscription-terminated-reason`) as its last message, or silently.
+    pub(crate) fn end(&self, reason: Option<&'static str>) {
+        let _ = self.control.send(Control::End(reason));
+    }
+}
+
+impl Publisher {
+    /// The terms of a configured subscription (RFC 8639 §2.5): the list entry has the
+    /// datastore, selection and trigger nodes an `establish-subscription` has, and the same
+    /// limits apply. `xml` is the entry as text, which binds an XPath filter's prefixes.
+    pub(crate) fn configured_terms(&self, entry: &Element, xml: &str) -> Result<Terms, RpcError> {
+        terms_of(entry, xml, self.minimum_period)
+    }
+}
+
+/// Starts publishing configured subscription `id` into `outbox`. Its data is read as a
+/// session of no user would read it (NACM's defaults): a configured subscription belongs to
+/// no session.
+pub(crate) fn start_configured(
+    shared: &Arc<Shared>,
+    id: u32,
+    terms: Terms,
+    outbox: Outbox,
+) -> Result<ConfiguredRun, RpcError> {
+    let user = String::new();
+    let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
+    let (control, commands) = mpsc::unbounded_channel();
+    tokio::spawn(publish(
+        Arc::clone(shared),
+        Subscriber { id, user, initial },
+        terms,
+        (outbox, Gate::default()),
+        commands,
+    ));
+    Ok(ConfiguredRun { control })
 }
 
 /// Who a subscription publishes for, and its selection as it was when it was accepted.

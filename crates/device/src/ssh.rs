@@ -25,13 +25,18 @@ pub struct Device {
     pub restconf: Option<crate::restconf::RestconfEndpoint>,
     task: tokio::task::JoinHandle<()>,
     restconf_task: Option<tokio::task::JoinHandle<()>>,
+    /// Publishes the configured subscriptions (when receivers are provisioned).
+    configured_task: Option<tokio::task::JoinHandle<()>>,
     _work: tempfile::TempDir,
 }
 
 impl Drop for Device {
     fn drop(&mut self) {
         self.task.abort();
-        if let Some(task) = &self.restconf_task {
+        for task in [&self.restconf_task, &self.configured_task]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }
@@ -79,6 +84,8 @@ impl Device {
             }
             None => (None, None),
         };
+        let configured_task = (!config.receivers.is_empty())
+            .then(|| crate::configured::start(Arc::clone(&shared), config.receivers.clone()));
         let accounts = config.accounts.clone();
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -109,6 +116,7 @@ impl Device {
             restconf,
             task,
             restconf_task,
+            configured_task,
             _work: work,
         })
     }

@@ -1,0 +1,353 @@
+//! Configured subscriptions (RFC 8639 §2.5, feature `configured`), published over UDP-notif
+//! (draft-ietf-netconf-udp-notif) to receivers provisioned on the device.
+//!
+//! A configured subscription is an entry of `/subscriptions/subscription` in running whose
+//! `transport` is this device's `rfc3535-telemetry:udp-notif`. The entry names its receivers;
+//! each name the device was started with ([`ProvisionedReceiver`]) stands for an address and
+//! a maximum segment size. The drafts that let a client configure those itself
+//! (ietf-subscribed-notif-receivers, ietf-udp-notif-transport) are not in any package this
+//! project can install, so the reference device takes them from its own start-up, as a box
+//! configured by its CLI would.
+//!
+//! One watcher looks at running every [`WATCH_INTERVAL`]: an entry that appears starts
+//! publishing with `subscription-started`, one that changes goes on with
+//! `subscription-modified`, one that goes ends with `subscription-terminated`. The updates
+//! themselves come from the same task a dynamic subscription has ([`crate::push`]), through a
+//! queue that this module's sender reads. Each message is put in the notification envelope
+//! (ietf-yp-notification: event time, the configured host name, a sequence number per
+//! subscription), in the encoding the entry asks for, and sent to every receiver under the
+//! device's publisher id, with a message id per receiver and segments no longer than the
+//! receiver's maximum.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rfc3535_wire::envelope::{Contents, Envelope};
+use rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS as SN_NS;
+use rfc3535_wire::tree::Element;
+use rfc3535_wire::udp_notif::{encode_message, Header, MediaType};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::push::{self, ConfiguredRun, SESSION_QUEUE};
+use crate::Shared;
+
+/// The namespace of the device's own telemetry module (`rfc3535-telemetry`).
+pub const NAMESPACE: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-telemetry";
+/// The transport identity of that module a configured subscription names.
+pub const TRANSPORT: &str = "udp-notif";
+/// The publisher id of the device's one publishing process (draft-ietf-netconf-distributed-
+/// notif: a device that does not distribute its publishing has one).
+pub const PUBLISHER_ID: u32 = 1;
+/// How often running is looked at for configured subscriptions that came, changed or went.
+const WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A receiver a configured subscription can name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionedReceiver {
+    /// The name a subscription's `receivers/receiver/name` gives.
+    pub name: String,
+    pub address: SocketAddr,
+    /// The largest datagram it takes; longer messages are segmented (draft §3.3.1). `None`:
+    /// only what UDP itself cannot carry is segmented.
+    pub max_segment_size: Option<usize>,
+}
+
+/// Starts watching running for configured subscriptions.
+pub(crate) fn start(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) -> JoinHandle<()> {
+    tokio::spawn(watch(shared, receivers))
+}
+
+/// A receiver with its socket and its next message id.
+struct Destination {
+    receiver: ProvisionedReceiver,
+    socket: UdpSocket,
+    next_message_id: AtomicU32,
+}
+
+/// Every provisioned receiver the device could open a socket for, by name.
+struct Destinations(BTreeMap<String, Destination>);
+
+impl Destinations {
+    /// One socket per receiver, bound on loopback for a loopback receiver and on any address
+    /// of its family otherwise. A receiver whose socket cannot be opened is left out: a
+    /// subscription naming it publishes to the others.
+    async fn open(receivers: Vec<ProvisionedReceiver>) -> Destinations {
+        let mut destinations = BTreeMap::new();
+        for receiver in receivers {
+            let local = match receiver.address.ip() {
+                IpAddr::V4(ip) if ip.is_loopback() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                IpAddr::V6(ip) if ip.is_loopback() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            };
+            let Ok(socket) = UdpSocket::bind(SocketAddr::new(local, 0)).await else {
+                continue;
+            };
+            destinations.insert(
+                receiver.name.clone(),
+                Destination {
+                    receiver,
+                    socket,
+                    // draft -26: the first message id should be random.
+                    next_message_id: AtomicU32::new(rand::random()),
+                },
+            );
+        }
+        Destinations(destinations)
+    }
+
+    /// Sends one message to the receiver named `name`.
+    async fn send(&self, shared: &Shared, name: &str, media_type: MediaType, payload: &[u8]) {
+        let Some(destination) = self.0.get(name) else {
+            return;
+        };
+        let faults = shared.faults;
+        let mut message_id = destination.next_message_id.fetch_add(1, Ordering::Relaxed);
+        if faults.udp_notif_message_id_jumps && message_id % 5 == 4 {
+            // The fault: one id is used by no message.
+            message_id = destination.next_message_id.fetch_add(1, Ordering::Relaxed);
+        }
+        let header = Header::new(media_type, PUBLISHER_ID, message_id);
+        let max_segment_size = destination
+            .receiver
+            .max_segment_size
+            .filter(|_| !faults.udp_notif_unsegmented);
+        let Ok(mut datagrams) = encode_message(&header, payload, max_segment_size) else {
+            return;
+        };
+        if faults.udp_notif_wrong_header_length && message_id % 3 == 0 {
+            // The fault: the header length octet counts four octets of options there are not.
+            if let Some(length) = datagrams.first_mut().and_then(|d| d.get_mut(1)) {
+                *length = length.wrapping_add(4);
+            }
+        }
+        for datagram in datagrams {
+            let _ = destination
+                .socket
+                .send_to(&datagram, destination.receiver.address)
+                .await;
+        }
+    }
+}
+
+/// A configured subscription being published.
+struct Active {
+    /// Its entry in running, as text: a different text is a modification.
+    entry: String,
+    run: Option<ConfiguredRun>,
+}
+
+/// Looks at running until the device stops, and starts, modifies and ends publications.
+async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
+    let destinations = Arc::new(Destinations::open(receivers).await);
+    let mut active: BTreeMap<u32, Active> = BTreeMap::new();
+    let mut ticks = tokio::time::interval(WATCH_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let wanted = configured_entries(&shared);
+        active.retain(|id, publication| {
+            let keep = wanted.contains_key(id);
+            if !keep {
+                // RFC 8639 §2.5: a configured subscription removed from the configuration
+                // ends with subscription-terminated.
+                if let Some(run) = &publication.run {
+                    run.end(Some("no-such-subscription"));
+                }
+            }
+            keep
+        });
+        for (id, entry) in wanted {
+            let text = entry.to_xml();
+            let first = match active.get(&id) {
+                Some(publication) if publication.entry == text => continue,
+                Some(publication) => {
+                    if let Some(run) = &publication.run {
+                        run.end(None);
+                    }
+                    "subscription-modified"
+                }
+                None => "subscription-started",
+            };
+            let run = begin(&shared, &destinations, id, &entry, &text, first);
+            active.insert(id, Active { entry: text, run });
+        }
+    }
+}
+
+/// The configured subscriptions in running that use this device's UDP-notif, by id.
+fn configured_entries(shared: &Shared) -> BTreeMap<u32, Element> {
+    let Ok(stores) = shared.stores.lock() else {
+        return BTreeMap::new();
+    };
+    stores
+        .running
+        .iter()
+        .filter(|root| root.name.local == "subscriptions" && root.name.namespace == SN_NS)
+        .flat_map(|root| root.children_named("subscription"))
+        .filter(|entry| {
+            // The identity's prefix was checked against the schema when the entry was written;
+            // its local name tells it apart from any other transport.
+            entry
+                .child("transport")
+                .is_some_and(|t| t.text.trim().rsplit(':').next() == Some(TRANSPORT))
+        })
+        .filter_map(|entry| {
+            let id = entry.child("id")?.text.trim().parse().ok()?;
+            Some((id, entry.clone()))
+        })
+        .collect()
+}
+
+/// What a publication needs to put its messages on the wire.
+struct Publication {
+    media_type: MediaType,
+    receivers: Vec<String>,
+}
+
+/// Starts publishing configured subscription `id`, whose first message is `first`
+/// (`subscription-started` or `subscription-modified`). An entry whose terms the device does
+/// not accept publishes nothing (RFC 8639's `invalid`): `None`.
+fn begin(
+    shared: &Arc<Shared>,
+    destinations: &Arc<Destinations>,
+    id: u32,
+    entry: &Element,
+    text: &str,
+    first: &str,
+) -> Option<ConfiguredRun> {
+    let terms = shared.push.configured_terms(entry, text).ok()?;
+    let media_type = match entry
+        .child("encoding")
+        .map(|e| e.text.trim().rsplit(':').next().unwrap_or_default())
+    {
+        Some("encode-json") => MediaType::Json,
+        _ => MediaType::Xml,
+    };
+    let receivers = entry
+        .child("receivers")
+        .map(|r| {
+            r.children_named("receiver")
+                .filter_map(|receiver| receiver.child("name"))
+                .map(|name| name.text.trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (outbox, queue) = mpsc::channel(SESSION_QUEUE);
+    // Queued before the publishing task starts, so that nothing of the subscription comes
+    // before it.
+    let _ = outbox.try_send(state_change_with_library(shared, first, id));
+    let run = push::start_configured(shared, id, terms, outbox).ok()?;
+    tokio::spawn(send(
+        Arc::clone(shared),
+        Arc::clone(destinations),
+        queue,
+        Publication {
+            media_type,
+            receivers,
+        },
+    ));
+    Some(run)
+}
+
+/// `subscription-started` or `subscription-modified`, with the content-id of the YANG
+/// library the notifications are described by.
+fn state_change_with_library(shared: &Shared, name: &str, id: u32) -> String {
+    let content_id = if shared.faults.udp_notif_wrong_content_id {
+        // The fault: the content-id of a library the device no longer has.
+        format!("{}-before-upgrade", shared.content_id())
+    } else {
+        shared.content_id().to_owned()
+    };
+    let message = push::state_change(name, id, None);
+    let library = format!(
+        "<yang-library-content-id xmlns=\"{NAMESPACE}\">{}</yang-library-content-id></{name}>",
+        rfc3535_wire::xml::escape(&content_id)
+    );
+    message.replacen(&format!("</{name}>"), &library, 1)
+}
+
+/// Sends what the publishing task queues until it ends.
+async fn send(
+    shared: Arc<Shared>,
+    destinations: Arc<Destinations>,
+    mut queue: mpsc::Receiver<String>,
+    publication: Publication,
+) {
+    let mut sequence_number: u32 = 0;
+    while let Some(notification) = queue.recv().await {
+        let payload = enveloped(&shared, &notification, &publication, sequence_number);
+        // A message the device could not encode is lost, and the next sequence number says so.
+        sequence_number = sequence_number.wrapping_add(1);
+        let Some(payload) = payload else { continue };
+        for receiver in &publication.receivers {
+            destinations
+                .send(&shared, receiver, publication.media_type, payload.as_bytes())
+                .await;
+        }
+    }
+}
+
+/// A `<notification>` as the envelope a UDP-notif message carries, in the publication's
+/// encoding; `None` when it cannot be encoded.
+fn enveloped(
+    shared: &Shared,
+    notification: &str,
+    publication: &Publication,
+    sequence_number: u32,
+) -> Option<String> {
+    let parsed = Element::parse(notification).ok()?;
+    let event_time = parsed.child("eventTime")?.text.trim().to_owned();
+    let contents = match publication.media_type {
+        MediaType::Json => {
+            let json = shared
+                .with_schema(|schema| schema.notification_json(notification))
+                .ok()?
+                .ok()?;
+            let value: serde_json::Value = serde_json::from_str(&json).ok()?;
+            let mut members = value
+                .get("ietf-restconf:notification")?
+                .as_object()?
+                .clone();
+            members.remove("eventTime");
+            Contents::Json(members)
+        }
+        _ => Contents::Xml(
+            parsed
+                .children
+                .into_iter()
+                .filter(|child| child.name.local != "eventTime")
+                .collect(),
+        ),
+    };
+    let mut envelope = Envelope::new(event_time, Some(contents));
+    envelope.hostname = Some(hostname(shared));
+    envelope.sequence_number = Some(sequence_number);
+    envelope.deprecated_contents_name = shared.faults.udp_notif_deprecated_envelope;
+    match publication.media_type {
+        MediaType::Json => envelope.to_json(),
+        _ => envelope.to_xml(),
+    }
+}
+
+/// The host name configured in ietf-system, or the device's name without one.
+fn hostname(shared: &Shared) -> String {
+    shared
+        .stores
+        .lock()
+        .ok()
+        .and_then(|stores| {
+            stores
+                .running
+                .iter()
+                .find(|root| root.name.local == "system")
+                .and_then(|system| system.child("hostname"))
+                .map(|hostname| hostname.text.trim().to_owned())
+        })
+        .unwrap_or_else(|| shared.name.clone())
+}

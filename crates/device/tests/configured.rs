@@ -1,0 +1,252 @@
+//! The reference device's configured subscriptions (RFC 8639 §2.5) over UDP-notif, as the
+//! harness's collector receives them: configured over NETCONF like any other configuration,
+//! published to a receiver provisioned on the device, ended by deleting the entry. The
+//! compliant device's messages are whole, contiguous, in the envelope and valid against its
+//! own schema; each UDP-notif fault profile breaks exactly what it says.
+
+use std::time::{Duration, Instant};
+
+use rfc3535_client::udp_notif::{Collection, Collector, CollectorOptions, FaultKind, Received};
+use rfc3535_client::wire::envelope::Contents;
+use rfc3535_client::wire::{Datastore, EditConfig};
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy, Session};
+use rfc3535_device::profile::profile;
+use rfc3535_device::{Device, DeviceConfig, ProvisionedReceiver};
+
+const SN: &str = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications";
+const YP: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-push";
+/// Small enough that an update of ietf-system's state needs several segments.
+const MAX_SEGMENT: usize = 400;
+const ID: u32 = 4711;
+
+struct Bed {
+    device: Device,
+    collector: Collector,
+    session: Session,
+}
+
+async fn bed(profile_name: &str) -> Bed {
+    let collector = Collector::bind(CollectorOptions {
+        max_segment_size: Some(MAX_SEGMENT),
+        ..CollectorOptions::default()
+    })
+    .await
+    .expect("a loopback port");
+    let mut config = DeviceConfig::lab("ref");
+    config.profile = profile(profile_name).expect("a profile");
+    config.receivers = vec![ProvisionedReceiver {
+        name: "collector".into(),
+        address: collector.local_addr().expect("bound"),
+        max_segment_size: Some(MAX_SEGMENT),
+    }];
+    let device = Device::start(config).await.expect("starts");
+    let account = &device.accounts[0];
+    let options = ConnectOptions::new(
+        "127.0.0.1",
+        device.address.port(),
+        account.user.clone(),
+        Auth::Password(account.password.clone().into()),
+        HostKeyPolicy::Pinned {
+            fingerprint: device.fingerprint.clone(),
+        },
+    );
+    let session = rfc3535_client::connect(&options).await.expect("connects");
+    Bed {
+        device,
+        collector,
+        session,
+    }
+}
+
+fn subscription(encoding: &str, operation: &str) -> String {
+    format!(
+        "<subscriptions xmlns=\"{SN}\"><subscription{operation}><id>{ID}</id>\
+         <datastore xmlns=\"{YP}\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\">ds:operational</datastore>\
+         <datastore-subtree-filter xmlns=\"{YP}\"><system-state xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"/></datastore-subtree-filter>\
+         <periodic xmlns=\"{YP}\"><period>10</period></periodic>\
+         <transport xmlns:rtel=\"urn:rfc3535:params:xml:ns:yang:rfc3535-telemetry\">rtel:udp-notif</transport>\
+         <encoding>{encoding}</encoding>\
+         <receivers><receiver><name>collector</name></receiver></receivers>\
+         </subscription></subscriptions>"
+    )
+}
+
+async fn edit(session: &Session, config: String) {
+    let reply = session
+        .edit_config(EditConfig::new(Datastore::Running, config))
+        .await
+        .expect("a reply");
+    assert!(reply.is_success(), "{}", reply.raw());
+}
+
+/// Configures the subscription and collects until `messages` have come (or 10 s pass).
+async fn collect(bed: &mut Bed, encoding: &str, messages: u64) {
+    edit(&bed.session, subscription(encoding, "")).await;
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
+            c.totals().messages >= messages
+        })
+        .await
+        .expect("receives");
+}
+
+/// The name of a message's notification, `module:name` or `{namespace}name`.
+fn notification_name(message: &Received) -> String {
+    message
+        .envelope
+        .as_ref()
+        .ok()
+        .and_then(|e| e.contents.as_ref())
+        .and_then(Contents::notification_name)
+        .unwrap_or_default()
+}
+
+fn faults(collection: &Collection) -> Vec<String> {
+    collection.faults().iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test]
+async fn a_configured_subscription_is_published_whole_in_order_and_valid_until_deleted() {
+    let mut bed = bed("compliant").await;
+    collect(&mut bed, "encode-json", 6).await;
+    edit(&bed.session, subscription("encode-json", " operation=\"delete\"")).await;
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(5), |c| {
+            c.messages()
+                .iter()
+                .any(|m| notification_name(m).ends_with("subscription-terminated"))
+        })
+        .await
+        .expect("receives");
+    // Anything still on its way after the termination would come now.
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_millis(500), |_| false)
+        .await
+        .expect("receives");
+    let collection = bed.collector.finish();
+    assert!(faults(&collection).is_empty(), "{:#?}", faults(&collection));
+    let messages = collection.messages();
+    let names: Vec<String> = messages.iter().map(notification_name).collect();
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("ietf-subscribed-notifications:subscription-started"),
+        "{names:?}"
+    );
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("ietf-subscribed-notifications:subscription-terminated"),
+        "{names:?}"
+    );
+    assert!(
+        names[1..names.len() - 1]
+            .iter()
+            .all(|n| n == "ietf-yang-push:push-update"),
+        "{names:?}"
+    );
+    assert!(names.len() >= 7, "{names:?}");
+    // Updates longer than the receiver's maximum were segmented, none relied on fragmentation.
+    assert!(messages.iter().any(|m| m.datagrams > 1), "no segmented message");
+    let (_, stream) = collection.streams().iter().next().expect("one stream");
+    assert_eq!(stream.message_loss().missing, 0);
+    assert_eq!(stream.sequence_loss().missing, 0);
+    assert_eq!(stream.messages, messages.len() as u64);
+    let content_id = bed.device.shared.content_id().to_owned();
+    for message in messages {
+        let envelope = message.envelope.as_ref().expect("an envelope");
+        assert_eq!(envelope.hostname.as_deref(), Some("ref"));
+        assert!(!envelope.deprecated_contents_name);
+        let json = envelope
+            .restconf_notification_json()
+            .expect("JSON contents");
+        bed.device
+            .shared
+            .with_schema(|schema| schema.validate_notification_json(&json))
+            .expect("a schema")
+            .unwrap_or_else(|finding| panic!("{finding}: {json}"));
+        if notification_name(message).ends_with("subscription-started") {
+            assert!(
+                json.contains(&format!("yang-library-content-id\":\"{content_id}\"")),
+                "{json}"
+            );
+        }
+    }
+    bed.session.shutdown().await;
+}
+
+#[tokio::test]
+async fn xml_is_published_when_the_subscription_asks_for_it() {
+    let mut bed = bed("compliant").await;
+    collect(&mut bed, "encode-xml", 3).await;
+    let collection = bed.collector.finish();
+    assert!(faults(&collection).is_empty(), "{:#?}", faults(&collection));
+    for message in collection.messages() {
+        let envelope = message.envelope.as_ref().expect("an envelope");
+        let xml = envelope.notification_xml().expect("XML contents");
+        bed.device
+            .shared
+            .with_schema(|schema| schema.validate_notification(&xml))
+            .expect("a schema")
+            .unwrap_or_else(|finding| panic!("{finding}: {xml}"));
+    }
+    bed.session.shutdown().await;
+}
+
+/// The faults the collector names for a device of this profile.
+async fn collected_faults(profile_name: &str) -> (Collection, String) {
+    let mut bed = bed(profile_name).await;
+    collect(&mut bed, "encode-json", 12).await;
+    let content_id = bed.device.shared.content_id().to_owned();
+    bed.session.shutdown().await;
+    (bed.collector.finish(), content_id)
+}
+
+#[tokio::test]
+async fn each_udp_notif_fault_profile_breaks_what_it_says() {
+    let (collection, _) = collected_faults("udp-notif-id-jumps").await;
+    assert!(
+        collection
+            .faults()
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::MessageIdGap { .. })),
+        "{:#?}",
+        faults(&collection)
+    );
+    let (collection, _) = collected_faults("udp-notif-wrong-header-length").await;
+    assert!(
+        collection
+            .faults()
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::Datagram(_))),
+        "{:#?}",
+        faults(&collection)
+    );
+    let (collection, _) = collected_faults("udp-notif-deprecated-envelope").await;
+    assert!(
+        collection
+            .faults()
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::DeprecatedContentsName { .. })),
+        "{:#?}",
+        faults(&collection)
+    );
+    let (collection, _) = collected_faults("udp-notif-unsegmented").await;
+    assert!(
+        collection
+            .faults()
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::OverSegmentSize { .. })),
+        "{:#?}",
+        faults(&collection)
+    );
+    let (collection, content_id) = collected_faults("udp-notif-wrong-content-id").await;
+    assert!(faults(&collection).is_empty(), "{:#?}", faults(&collection));
+    let started = collection
+        .messages()
+        .iter()
+        .find(|m| notification_name(m).ends_with("subscription-started"))
+        .and_then(|m| m.envelope.as_ref().ok())
+        .and_then(|e| e.restconf_notification_json())
+        .expect("subscription-started");
+    assert!(started.contains("yang-library-content-id"), "{started}");
+    assert!(!started.contains(&format!("\"{content_id}\"")), "{started}");
+}
