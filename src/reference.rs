@@ -10,11 +10,12 @@ use anyhow::{bail, Context, Result};
 use rfc3535_client::restconf::{RestconfOptions, ServerTrust};
 use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::profile::{self, Profile};
-use rfc3535_device::{Device, DeviceConfig, Role};
+use rfc3535_device::{Device, DeviceConfig, ProvisionedReceiver, Role};
 
 use rfc3535_harness::access::Access;
 use rfc3535_harness::sandbox::Sandbox;
 use rfc3535_harness::target::{Origin, Target};
+use rfc3535_harness::udp_notif::UdpNotifReceiver;
 use rfc3535_harness::Protocol;
 
 /// The main job's devices: the compliant profile and fault profiles that each break a
@@ -154,9 +155,51 @@ pub async fn start(
             serving.listen,
             port_of(first_restconf_port, index)?,
         ));
+        config.receivers = vec![collector_receiver(serving.listen)?];
         devices.push(Device::start(config).await?);
     }
     Ok(devices)
+}
+
+/// The UDP-notif receiver each reference device is provisioned with: a free port on the
+/// address the device serves on (loopback when it serves on every address), where the
+/// harness's collector listens while a scenario about configured subscriptions runs.
+fn collector_receiver(listen: std::net::IpAddr) -> Result<ProvisionedReceiver> {
+    let ip = if listen.is_unspecified() {
+        match listen {
+            std::net::IpAddr::V4(_) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            std::net::IpAddr::V6(_) => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        }
+    } else {
+        listen
+    };
+    // The port is free now; the collector binds it again when a scenario needs it.
+    let address = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))
+        .and_then(|socket| socket.local_addr())
+        .with_context(|| format!("no free UDP port on {ip} for a UDP-notif receiver"))?;
+    Ok(ProvisionedReceiver {
+        name: COLLECTOR_RECEIVER.to_owned(),
+        address,
+        max_segment_size: Some(COLLECTOR_MAX_SEGMENT),
+    })
+}
+
+/// The name of the receiver provisioned on every reference device.
+const COLLECTOR_RECEIVER: &str = "harness-collector";
+/// Its maximum segment size: an Ethernet MTU less IPv4 and UDP headers, what a receiver
+/// across a real network would be provisioned with.
+const COLLECTOR_MAX_SEGMENT: usize = 1472;
+/// The transport identity of the reference device's configured subscriptions.
+const REFERENCE_TRANSPORT: &str = "rfc3535-telemetry:udp-notif";
+
+/// The inventory's view of a reference device's receiver.
+pub fn udp_notif_receiver(device: &Device) -> Option<UdpNotifReceiver> {
+    device.receivers.first().map(|receiver| UdpNotifReceiver {
+        receiver: receiver.name.clone(),
+        collector: receiver.address,
+        transport: REFERENCE_TRANSPORT.to_owned(),
+        max_segment_size: receiver.max_segment_size,
+    })
 }
 
 fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
@@ -222,6 +265,7 @@ fn target(device: &Device) -> Result<Target> {
         connect: Access::Netconf(connect),
         read_only: options(device, Role::ReadOnly).map(Access::Netconf),
         sandbox: Sandbox::default(),
+        udp_notif: udp_notif_receiver(device),
     })
 }
 

@@ -21,3 +21,4 @@ mod restconf_nmda;
 mod restconf_operations;
 mod sessions;
 mod transactions;
+mod udp_notif;

@@ -41,6 +41,72 @@ const CANDIDATE_PERIODS: [u32; 3] = [10, 100, 1000];
 /// How long a subscriber that read again waits for a suspended subscription to resume.
 const RESUME_BOUND: Duration = Duration::from_secs(10);
 
+/// What is wrong with a YANG-Push notification (a whole `<notification>`, as read into
+/// `message`) against the device's own schema: the notification itself, then a push-update's
+/// `datastore-contents` (anydata, so checked as data of its own).
+pub fn schema_finding(
+    schema: &rfc3535_yang::Schema,
+    raw: &str,
+    message: &PushMessage,
+) -> Option<String> {
+    if let Err(finding) = schema.validate_notification(raw) {
+        return Some(format!(
+            "a {} does not validate against the device's own schema: {finding}",
+            message.kind()
+        ));
+    }
+    if let PushMessage::Update {
+        contents: Some(contents),
+        ..
+    } = message
+    {
+        if let Err(finding) = schema.validate(contents, rfc3535_yang::Content::Data) {
+            return Some(format!(
+                "the datastore-contents of a push-update do not validate against the device's own schema (RFC 8641 §3.7): {finding}"
+            ));
+        }
+    }
+    None
+}
+
+/// Fails unless a push-update's `contents` are what a `<get-data>` of `datastore` with the
+/// same subtree selection reads now (RFC 8641 §3.7: an update holds the selection's data).
+pub async fn compare_with_get_data(
+    world: &RunWorld,
+    session: &str,
+    device: &DeviceContext,
+    datastore: NmdaDatastore,
+    subtree: String,
+    contents: &str,
+    what: &str,
+) -> StepResult {
+    let mut get = rfc3535_client::wire::GetData::new(datastore.clone());
+    get.filter = Some(rfc3535_client::wire::Filter::subtree(subtree));
+    let reply = world.netconf(session)?.get_data(get).await?;
+    let read = super::world::reply_data(
+        &reply,
+        &format!(
+            "get-data of {} with the subscription's selection",
+            datastore.name()
+        ),
+    )?;
+    let read = rfc3535_client::wire::tree::fragment_xml(&read);
+    let differences = rfc3535_harness::session::data_differences(
+        device,
+        contents,
+        &read,
+        rfc3535_yang::Content::Data,
+        &format!("{what}'s contents or the get-data reply"),
+    )?;
+    super::world::expect_same(
+        differences,
+        &format!(
+            "{what}'s datastore-contents differ from a get-data of {} with the same selection (RFC 8641 §3.7: an update holds the selection's data)",
+            datastore.name()
+        ),
+    )
+}
+
 /// One notification for the subscription, as read, and when it came.
 #[derive(Debug)]
 pub struct Arrived {
@@ -137,24 +203,7 @@ impl Watch {
         let Ok(schema) = schema.as_ref() else {
             return;
         };
-        if let Err(finding) = schema.validate_notification(raw) {
-            self.invalid.push(format!(
-                "a {} does not validate against the device's own schema: {finding}",
-                message.kind()
-            ));
-            return;
-        }
-        if let PushMessage::Update {
-            contents: Some(contents),
-            ..
-        } = message
-        {
-            if let Err(finding) = schema.validate(contents, rfc3535_yang::Content::Data) {
-                self.invalid.push(format!(
-                    "the datastore-contents of a push-update do not validate against the device's own schema (RFC 8641 §3.7): {finding}"
-                ));
-            }
-        }
+        self.invalid.extend(schema_finding(schema, raw, message));
     }
 
     /// Fails on the first notification that could not be read or does not validate.
@@ -1156,33 +1205,16 @@ async fn update_matches_get_data(world: &mut RunWorld) -> StepResult {
         )));
     };
     let contents = contents.clone().unwrap_or_default();
-    let mut get = rfc3535_client::wire::GetData::new(datastore.clone());
-    get.filter = Some(rfc3535_client::wire::Filter::subtree(
-        device.sandbox.text.wrap_leaf("", None),
-    ));
-    let reply = world.netconf(&session)?.get_data(get).await?;
-    let read = super::world::reply_data(
-        &reply,
-        &format!(
-            "get-data of {} with the subscription's selection",
-            datastore.name()
-        ),
-    )?;
-    let read = rfc3535_client::wire::tree::fragment_xml(&read);
-    let differences = rfc3535_harness::session::data_differences(
+    compare_with_get_data(
+        world,
+        &session,
         &device,
+        datastore,
+        device.sandbox.text.wrap_leaf("", None),
         &contents,
-        &read,
-        rfc3535_yang::Content::Data,
-        "the push-update's contents or the get-data reply",
-    )?;
-    super::world::expect_same(
-        differences,
-        &format!(
-            "the push-update's datastore-contents differ from a get-data of {} with the same selection (RFC 8641 §3.7: an update holds the selection's data)",
-            datastore.name()
-        ),
+        "the push-update",
     )
+    .await
 }
 
 #[when(

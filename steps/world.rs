@@ -42,6 +42,8 @@ pub struct RunWorld {
     pub activated_at: Option<std::time::Instant>,
     /// The YANG-Push subscription a step established, with what it has received.
     pub subscription: Option<super::push::Watch>,
+    /// The configured subscription a step wrote, with the collector receiving it.
+    pub configured: Option<super::udp_notif::Configured>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
     /// Files this scenario had the device save at URLs (deleted afterwards).
@@ -164,6 +166,11 @@ impl RunWorld {
             persist_token: self.persist_token.clone(),
             list_entries: self.list_entries.clone(),
             url_files: self.url_files.clone(),
+            configured_subscriptions: self
+                .configured
+                .as_ref()
+                .map(|c| vec![c.subscription.id])
+                .unwrap_or_default(),
         }
     }
 

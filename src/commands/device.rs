@@ -136,6 +136,17 @@ fn write_inventory(file: &Path, devices: &[rfc3535_device::Device], host: &str) 
                 yaml_string(&endpoint.fingerprint),
             ));
         }
+        if let Some(receiver) = crate::reference::udp_notif_receiver(device) {
+            text.push_str(&format!(
+                "    udp_notif:\n      receiver: {}\n      collector: {}\n      transport: {}\n",
+                yaml_string(&receiver.receiver),
+                yaml_string(&receiver.collector.to_string()),
+                yaml_string(&receiver.transport),
+            ));
+            if let Some(max) = receiver.max_segment_size {
+                text.push_str(&format!("      max_segment_size: {max}\n"));
+            }
+        }
         text.push_str(&format!(
             "    labels: {{ software: \"rfc3535 reference device\", profile: {} }}\n",
             yaml_string(device.shared.profile)

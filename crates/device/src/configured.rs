@@ -287,7 +287,12 @@ async fn send(
         let Some(payload) = payload else { continue };
         for receiver in &publication.receivers {
             destinations
-                .send(&shared, receiver, publication.media_type, payload.as_bytes())
+                .send(
+                    &shared,
+                    receiver,
+                    publication.media_type,
+                    payload.as_bytes(),
+                )
                 .await;
         }
     }

@@ -23,6 +23,8 @@ pub struct Device {
     pub shared: Arc<Shared>,
     /// Where it serves RESTCONF, when it does.
     pub restconf: Option<crate::restconf::RestconfEndpoint>,
+    /// The receivers its configured subscriptions can name.
+    pub receivers: Vec<crate::ProvisionedReceiver>,
     task: tokio::task::JoinHandle<()>,
     restconf_task: Option<tokio::task::JoinHandle<()>>,
     /// Publishes the configured subscriptions (when receivers are provisioned).
@@ -114,6 +116,7 @@ impl Device {
             accounts: config.accounts,
             shared,
             restconf,
+            receivers: config.receivers,
             task,
             restconf_task,
             configured_task,

@@ -102,14 +102,22 @@ fn notification_name(message: &Received) -> String {
 }
 
 fn faults(collection: &Collection) -> Vec<String> {
-    collection.faults().iter().map(ToString::to_string).collect()
+    collection
+        .faults()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[tokio::test]
 async fn a_configured_subscription_is_published_whole_in_order_and_valid_until_deleted() {
     let mut bed = bed("compliant").await;
     collect(&mut bed, "encode-json", 6).await;
-    edit(&bed.session, subscription("encode-json", " operation=\"delete\"")).await;
+    edit(
+        &bed.session,
+        subscription("encode-json", " operation=\"delete\""),
+    )
+    .await;
     bed.collector
         .receive_until(Instant::now() + Duration::from_secs(5), |c| {
             c.messages()
@@ -145,7 +153,10 @@ async fn a_configured_subscription_is_published_whole_in_order_and_valid_until_d
     );
     assert!(names.len() >= 7, "{names:?}");
     // Updates longer than the receiver's maximum were segmented, none relied on fragmentation.
-    assert!(messages.iter().any(|m| m.datagrams > 1), "no segmented message");
+    assert!(
+        messages.iter().any(|m| m.datagrams > 1),
+        "no segmented message"
+    );
     let (_, stream) = collection.streams().iter().next().expect("one stream");
     assert_eq!(stream.message_loss().missing, 0);
     assert_eq!(stream.sequence_loss().missing, 0);

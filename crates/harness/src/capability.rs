@@ -91,14 +91,19 @@ pub enum Capability {
     /// Replay of an event stream to a subscription (RFC 8639 §2.4.2.1):
     /// `ietf-subscribed-notifications` with its `replay` feature.
     SubscribedReplay,
+    /// Configured subscriptions (RFC 8639 §2.5): `ietf-subscribed-notifications` with its
+    /// `configured` feature, so subscriptions can be written as configuration and are
+    /// published to receivers over a transport such as UDP-notif.
+    ConfiguredSubscriptions,
 }
 
 impl Capability {
     /// Every capability, in tag-name order (the order reports list them in).
-    pub const ALL: [Capability; 38] = [
+    pub const ALL: [Capability; 39] = [
         Capability::Base11,
         Capability::Candidate,
         Capability::ConfigEdit,
+        Capability::ConfiguredSubscriptions,
         Capability::ConfirmedCommit,
         Capability::Interleave,
         Capability::Monitoring,
@@ -177,6 +182,7 @@ impl Capability {
             Capability::YangPushOnChange => "yang-push-on-change",
             Capability::SubscribedNotifications => "subscribed-notifications",
             Capability::SubscribedReplay => "subscribed-notifications-replay",
+            Capability::ConfiguredSubscriptions => "configured-subscriptions",
         }
     }
 
@@ -264,9 +270,9 @@ impl Capability {
                 Some("ietf-netconf-nmda")
             }
             Capability::YangPush | Capability::YangPushOnChange => Some("ietf-yang-push"),
-            Capability::SubscribedNotifications | Capability::SubscribedReplay => {
-                Some("ietf-subscribed-notifications")
-            }
+            Capability::SubscribedNotifications
+            | Capability::SubscribedReplay
+            | Capability::ConfiguredSubscriptions => Some("ietf-subscribed-notifications"),
             _ => None,
         }
     }
@@ -278,6 +284,7 @@ impl Capability {
             Capability::NmdaWithDefaults => Some("with-defaults"),
             Capability::YangPushOnChange => Some("on-change"),
             Capability::SubscribedReplay => Some("replay"),
+            Capability::ConfiguredSubscriptions => Some("configured"),
             _ => None,
         }
     }

@@ -411,6 +411,7 @@ fn device(
         known_hosts: file("known-hosts").or(Some(lab_directory.join(KNOWN_HOSTS_FILE))),
         host_key_fingerprint: label("host-key-fingerprint"),
         hello_settle_ms: number("hello-settle-ms")?,
+        udp_notif: None,
         roles: Roles { read_only },
         sandbox,
         labels: report_labels,

@@ -47,6 +47,8 @@ pub struct DeviceContext {
     /// Large messages the device repeats in every session (its hello), kept once for the
     /// evidence (`evidence/<device>/shared/`) and referenced from transcripts.
     pub shared_messages: std::sync::Arc<rfc3535_client::transcript::SharedMessages>,
+    /// The UDP-notif receiver the test bed provisioned on the device, if any.
+    pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
 }
 
 /// Why scenarios may not write a device's sandbox: they are skipped, saying this.
@@ -267,6 +269,7 @@ pub(crate) mod tests {
             served_modules: Default::default(),
             shape: Default::default(),
             shared_messages: Default::default(),
+            udp_notif: None,
         }
     }
 

@@ -17,7 +17,7 @@ const YANG_LIBRARY_1_1: &str = "urn:ietf:params:netconf:capability:yang-library:
 const YANG_LIBRARY_1_0: &str = "urn:ietf:params:netconf:capability:yang-library:1.0";
 
 /// Capabilities whose claim is the implementation of a module.
-const MODULE_BACKED: [Capability; 10] = [
+const MODULE_BACKED: [Capability; 11] = [
     Capability::Nacm,
     Capability::Monitoring,
     Capability::NetconfNotifications,
@@ -28,6 +28,7 @@ const MODULE_BACKED: [Capability; 10] = [
     Capability::YangPushOnChange,
     Capability::SubscribedNotifications,
     Capability::SubscribedReplay,
+    Capability::ConfiguredSubscriptions,
 ];
 
 /// A module a device implements, as it announced it.

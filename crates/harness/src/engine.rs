@@ -256,6 +256,7 @@ async fn describe(
         served_modules: Default::default(),
         shape: Default::default(),
         shared_messages,
+        udp_notif: prepared.target.udp_notif.clone(),
     };
     // A device that serves no modules (a NETCONF device without ietf-netconf-monitoring):
     // its replies are checked only when local copies of all its modules are at hand.

@@ -54,6 +54,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod session;
 pub mod target;
+pub mod udp_notif;
 pub mod verdict;
 pub mod with_defaults;
 

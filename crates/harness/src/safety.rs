@@ -264,6 +264,8 @@ pub struct Leftovers {
     pub list_entries: Vec<String>,
     /// Files the scenario had the device save at URLs in the sandbox's directory.
     pub url_files: Vec<String>,
+    /// Configured subscriptions (RFC 8639 §2.5) the scenario wrote, by id.
+    pub configured_subscriptions: Vec<u32>,
 }
 
 /// Puts the device's sandbox back as the run found it, after one scenario: cancels a pending
@@ -290,6 +292,12 @@ pub async fn restore_sandbox(
     let target = device.edit_target();
     if target == Datastore::Candidate {
         let _ = session.discard_candidate().await;
+    }
+    for id in &leftovers.configured_subscriptions {
+        // Refused means the scenario deleted it already; anything left is found by the
+        // comparison with the saved configuration at the end of the run.
+        let delete = Restoration::Edits(vec![crate::udp_notif::delete_configured(*id)]);
+        let _ = put_back(session, device, Datastore::Running, delete).await;
     }
     let current = read_sandbox_text(session, device, target.clone())
         .await
@@ -729,6 +737,7 @@ mod tests {
             persist_token: Some("token".to_owned()),
             list_entries: Vec::new(),
             url_files: Vec::new(),
+            configured_subscriptions: Vec::new(),
         };
         restore_sandbox(&memory, &device, &leftovers)
             .await

@@ -213,6 +213,9 @@ pub struct InventoryDevice {
     /// How to reach the device's RESTCONF, when `protocols` lists it.
     #[serde(default)]
     pub restconf: RestconfSettings,
+    /// The UDP-notif receiver provisioned on the device for configured subscriptions.
+    #[serde(default)]
+    pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
 }
 
 /// An inventory device's RESTCONF settings; the account is the device's own.
@@ -650,6 +653,8 @@ pub struct Target {
     /// The restricted account of the test bed, when the inventory names one.
     pub read_only: Option<Access>,
     pub sandbox: Sandbox,
+    /// The UDP-notif receiver the test bed provisioned on the device, if any.
+    pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
 }
 
 impl Target {
@@ -765,6 +770,7 @@ fn from_inventory(
             connect,
             read_only,
             sandbox: sandbox.clone(),
+            udp_notif: device.udp_notif.clone(),
         });
     }
     Ok(targets)
@@ -833,6 +839,7 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
         connect,
         read_only: None,
         sandbox: Sandbox::default(),
+        udp_notif: None,
     })
 }
 

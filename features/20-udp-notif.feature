@@ -1,0 +1,51 @@
+# Configured subscriptions (RFC 8639 §2.5) published over UDP-notif (draft-ietf-netconf-
+# udp-notif) to the receiver the test bed provisioned on the device: the inventory's
+# `udp_notif:` names it, where the harness listens for it, and the transport identity the
+# device's configured subscriptions take. The harness writes the subscription as
+# configuration, receives what the device sends, and deletes it afterwards. The selection is
+# the device's YANG library in operational: on every device, steady, and long enough to be
+# segmented. Loss is measured per message id and per envelope sequence number, and time to
+# data runs from the configuration's acceptance to the first message that validates.
+@req:MB-07 @should @cap:configured-subscriptions @cap:yang-push @cap:config-edit @cap:netconf @rfc8639
+Feature: A configured subscription reaches its UDP-notif receiver whole, in order and valid
+
+  @req:MB-03 @req:MB-12 @rfc8639-2.5 @rfc8639-2.7.1
+  Scenario: A configured subscription starts with subscription-started, and its messages arrive without loss
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 20 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 10 push-updates for it, within 15 seconds
+    And no UDP-notif message id and no envelope sequence number went missing
+
+  Scenario: Every UDP-notif datagram is well framed, and none leaves segmenting to IP fragmentation
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 3 push-updates for it, within 15 seconds
+    And every datagram was well-formed, and none longer than the receiver's maximum segment size
+
+  @req:MB-10 @req:MB-11
+  Scenario: Every message is in the current notification envelope, naming one host
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 3 push-updates for it, within 15 seconds
+    And every message is in the current notification envelope, with one host name throughout
+
+  @req:MB-14 @rfc8641-3.7
+  Scenario: Every message validates against the device's own schema, and time to data is measured
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in XML
+    Then the receiver gets subscription-started first, then 3 push-updates for it, within 15 seconds
+    And every message validates against the device's own schema
+
+  @req:MB-13
+  Scenario: subscription-started references the device's YANG library by its content-id
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 1 push-update for it, within 15 seconds
+    And subscription-started names the content-id of the device's YANG library
+
+  @req:MB-05 @cap:nmda @rfc8641-3.7
+  Scenario: A configured subscription's update holds what a get-data of its selection reads
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in XML
+    Then the receiver gets subscription-started first, then 1 push-update for it, within 15 seconds
+    And the first push-update for it holds what a get-data of the YANG library in operational reads

@@ -1,0 +1,533 @@
+//! Steps about configured subscriptions (RFC 8639 §2.5) published over UDP-notif
+//! (draft-ietf-netconf-udp-notif) to the receiver the test bed provisioned on the device (the
+//! inventory's `udp_notif:`, see `rfc3535_harness::udp_notif`): the harness writes the
+//! subscription as configuration, listens where the device sends, and judges what arrives
+//! with the collector's accounting (`rfc3535_client::udp_notif`).
+//!
+//! The selection is the device's YANG library in operational: every device with a YANG
+//! library has it, it does not change while a scenario runs, and it is long enough to need
+//! segments at an Ethernet-sized maximum. The subscription is deleted by the scenario's
+//! cleanup, whatever happened (`Leftovers::configured_subscriptions`).
+
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
+
+use cucumber::{then, when};
+use rfc3535_client::udp_notif::{Collection, Collector, CollectorOptions, FaultKind, Received};
+use rfc3535_client::wire::envelope::Contents;
+use rfc3535_client::wire::push::PushMessage;
+use rfc3535_client::wire::{ns, NmdaDatastore};
+use rfc3535_harness::session::{EditMode, ManagementSession as _};
+use rfc3535_harness::udp_notif::{find_leaf, ConfiguredSubscription, Notified};
+
+use super::world::{commit_if_candidate, expect_ok, Finding, RunWorld, StepResult};
+
+/// How many faults a failure lists before it only counts.
+const FAULTS_SHOWN: usize = 5;
+
+/// A configured subscription a scenario wrote, and the collector receiving it.
+pub struct Configured {
+    pub subscription: ConfiguredSubscription,
+    collector: Collector,
+    /// When the device accepted the configuration (committed, on a candidate device): where
+    /// time to data starts.
+    configured_at: Instant,
+    /// The receiver's maximum segment size, as the inventory gives it.
+    max_segment_size: Option<usize>,
+}
+
+impl std::fmt::Debug for Configured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Configured")
+            .field("subscription", &self.subscription)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Configured {
+    fn collection(&self) -> &Collection {
+        self.collector.collection()
+    }
+
+    /// The messages of this subscription, in the order they came whole, each with what it
+    /// notifies; a message whose envelope could not be read is kept with `None`.
+    fn messages(&self) -> Vec<(&Received, Option<Notified>)> {
+        let id = self.subscription.id;
+        self.collection()
+            .messages()
+            .iter()
+            .filter_map(|message| match &message.envelope {
+                Ok(envelope) => {
+                    let notified = envelope.contents.as_ref().and_then(Notified::of)?;
+                    (notified.id == Some(id)).then_some((message, Some(notified)))
+                }
+                Err(_) => Some((message, None)),
+            })
+            .collect()
+    }
+
+    fn updates(&self) -> usize {
+        self.messages()
+            .iter()
+            .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "push-update"))
+            .count()
+    }
+
+    /// The collector's faults of the kinds given, each as evidence.
+    fn faults(&self, kind: impl Fn(&FaultKind) -> bool) -> (Vec<String>, usize) {
+        let faults: Vec<String> = self
+            .collection()
+            .faults()
+            .iter()
+            .filter(|fault| kind(&fault.kind))
+            .map(ToString::to_string)
+            .collect();
+        let count = faults.len();
+        (faults.into_iter().take(FAULTS_SHOWN).collect(), count)
+    }
+}
+
+fn configured(world: &mut RunWorld) -> Result<&mut Configured, Finding> {
+    world
+        .configured
+        .as_mut()
+        .ok_or_else(|| Finding::error("harness bug: no configured subscription written"))
+}
+
+/// A subscription id unlikely to be in use on the device, the same for a scenario's reruns.
+fn subscription_id(nonce: &str) -> u32 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    nonce.hash(&mut hasher);
+    1_000_000_000 + u32::try_from(hasher.finish() % 1_000_000_000).unwrap_or(0)
+}
+
+#[when(
+    expr = "{string} configures a subscription of the YANG library in operational every {int} centiseconds, to the test bed's UDP-notif receiver, in {word}"
+)]
+async fn configure(
+    world: &mut RunWorld,
+    session: String,
+    period: u32,
+    encoding: String,
+) -> StepResult {
+    let device = world.require_sandbox()?;
+    let Some(receiver) = device.udp_notif.clone() else {
+        return Err(Finding::skip(
+            "the inventory provisions no UDP-notif receiver for this device (`udp_notif:` with the receiver's name and the collector's address), so nothing can receive its configured subscriptions",
+        ));
+    };
+    let Some((module, _)) = receiver.transport_parts() else {
+        return Err(Finding::error(format!(
+            "the inventory's udp_notif.transport {:?} is not `module:identity`",
+            receiver.transport
+        )));
+    };
+    let Some(namespace) = device
+        .claims
+        .modules
+        .get(module)
+        .and_then(|m| m.namespace.clone())
+    else {
+        return Err(Finding::error(format!(
+            "the inventory's udp_notif.transport {} is an identity of {module}, which the device does not implement (or names without a namespace); set it to the identity the device's configured subscriptions take",
+            receiver.transport
+        )));
+    };
+    let encoding = match encoding.as_str() {
+        "JSON" => "encode-json",
+        "XML" => "encode-xml",
+        other => {
+            return Err(Finding::error(format!(
+                "harness bug: no encoding {other:?}"
+            )))
+        }
+    };
+    let collector = Collector::bind(CollectorOptions {
+        bind: receiver.collector,
+        max_segment_size: receiver.max_segment_size,
+        ..CollectorOptions::default()
+    })
+    .await
+    .map_err(|error| {
+        Finding::error(format!(
+            "cannot listen for the device's UDP-notif messages at {} (udp_notif.collector): {error}",
+            receiver.collector
+        ))
+    })?;
+    let subscription = ConfiguredSubscription {
+        id: subscription_id(&world.nonce),
+        datastore: NmdaDatastore::Operational.name().to_owned(),
+        subtree: format!("<yang-library xmlns=\"{}\"/>", ns::YANG_LIBRARY),
+        period_centiseconds: period,
+        encoding,
+    };
+    let config = subscription.config(&receiver, &namespace);
+    world.notes.push(format!(
+        "configured subscription {} to receiver {:?}, received at {}",
+        subscription.id, receiver.receiver, receiver.collector
+    ));
+    // Kept before it is written: the cleanup deletes it whatever happens next.
+    world.configured = Some(Configured {
+        subscription,
+        collector,
+        configured_at: Instant::now(),
+        max_segment_size: receiver.max_segment_size,
+    });
+    let writer = world.session(&session)?;
+    let reply = writer
+        .edit_datastore(device.edit_target(), config, EditMode::Merge)
+        .await?;
+    expect_ok(&reply, "writing a configured subscription (RFC 8639 §2.5)")?;
+    commit_if_candidate(writer, &device).await?;
+    configured(world)?.configured_at = Instant::now();
+    Ok(())
+}
+
+#[then(
+    expr = "the receiver gets subscription-started first, then {int} push-update(s) for it, within {int} seconds"
+)]
+async fn started_then_updates(world: &mut RunWorld, count: usize, seconds: u64) -> StepResult {
+    let configured = configured(world)?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let id = configured.subscription.id;
+    let reached = {
+        let mut updates = 0;
+        configured
+            .collector
+            .receive_until(deadline, |collection| {
+                // Counted on the messages as they come, without the subscription's filter
+                // of `messages()`, which needs the whole collection.
+                updates = collection
+                    .messages()
+                    .iter()
+                    .filter_map(|m| m.envelope.as_ref().ok()?.contents.as_ref())
+                    .filter_map(Notified::of)
+                    .filter(|n| n.name == "push-update" && n.id == Some(id))
+                    .count();
+                updates >= count
+            })
+            .await
+            .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?
+    };
+    let totals = configured.collection().totals();
+    world_measure(world, "udp_notif_messages", totals.messages);
+    let configured = configured_ref(world)?;
+    let messages = configured.messages();
+    let updates = configured.updates();
+    let Some((first, notified)) = messages.first() else {
+        let (faults, _) = configured.faults(|_| true);
+        return Err(Finding::fail(if totals.datagrams == 0 {
+            format!(
+                "nothing reached the receiver within {seconds} s of configuring subscription {id} (RFC 8639 §2.5: a valid configured subscription is published to its receivers)"
+            )
+        } else {
+            format!(
+                "{} datagram(s) reached the receiver within {seconds} s, none a readable message of subscription {id}: {}",
+                totals.datagrams,
+                faults.join("; ")
+            )
+        }));
+    };
+    match notified {
+        Some(n) if n.name == "subscription-started" => {}
+        Some(n) => {
+            let (faults, count) = configured.faults(|_| true);
+            let unread = if count == 0 {
+                String::new()
+            } else {
+                format!(
+                    "; {count} datagram(s) could not be read, which may have carried it: {}",
+                    faults.join("; ")
+                )
+            };
+            return Err(Finding::fail(format!(
+                "the first message of subscription {id} is a {}, not subscription-started (RFC 8639 §2.7.1: a configured subscription starts with it){unread}",
+                n.name
+            )));
+        }
+        None => {
+            return Err(Finding::fail(format!(
+                "the first message of subscription {id} (message id {}) cannot be read: {}",
+                first.message_id,
+                first
+                    .envelope
+                    .as_ref()
+                    .err()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            )))
+        }
+    }
+    if !reached || updates < count {
+        return Err(Finding::fail(format!(
+            "{updates} push-update(s) of subscription {id} reached the receiver within {seconds} s, for a period of {} cs (RFC 8641 §3.1)",
+            configured.subscription.period_centiseconds
+        )));
+    }
+    Ok(())
+}
+
+fn configured_ref(world: &RunWorld) -> Result<&Configured, Finding> {
+    world
+        .configured
+        .as_ref()
+        .ok_or_else(|| Finding::error("harness bug: no configured subscription written"))
+}
+
+fn world_measure(world: &mut RunWorld, name: &str, value: impl Into<serde_json::Value>) {
+    world.measurements.insert(name.to_owned(), value.into());
+}
+
+#[then("no UDP-notif message id and no envelope sequence number went missing")]
+async fn nothing_missing(world: &mut RunWorld) -> StepResult {
+    let configured = configured_ref(world)?;
+    if let Some(drops) = configured.collector.kernel_drops().filter(|d| *d > 0) {
+        return Err(Finding::error(format!(
+            "the collector's own socket dropped {drops} datagram(s): loss the test bed caused, which hides the device's"
+        )));
+    }
+    let (mut missing_ids, mut missing_sequence, mut messages) = (0, 0, 0);
+    for account in configured.collection().streams().values() {
+        missing_ids += account.message_loss().missing;
+        missing_sequence += account.sequence_loss().missing;
+        messages += account.messages;
+    }
+    let (faults, _) = configured.faults(|kind| {
+        !matches!(
+            kind,
+            FaultKind::OverSegmentSize { .. } | FaultKind::DeprecatedContentsName { .. }
+        )
+    });
+    world_measure(world, "loss_message_ids", missing_ids);
+    world_measure(world, "loss_sequence_numbers", missing_sequence);
+    if missing_ids > 0 {
+        return Err(Finding::fail(format!(
+            "{missing_ids} UDP-notif message id(s) missing beside {messages} message(s) received whole (draft-ietf-netconf-udp-notif §3.2: the id goes up by one per message, so a gap is a message lost on the way): {}",
+            faults.join("; ")
+        )));
+    }
+    if missing_sequence > 0 {
+        return Err(Finding::fail(format!(
+            "{missing_sequence} envelope sequence number(s) missing with no message id missing: the device lost notifications before it sent them (catalogue MB-12): {}",
+            faults.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+#[then("every datagram was well-formed, and none longer than the receiver's maximum segment size")]
+async fn datagrams_well_formed(world: &mut RunWorld) -> StepResult {
+    let configured = configured_ref(world)?;
+    let segmented = configured
+        .messages()
+        .iter()
+        .filter(|(m, _)| m.datagrams > 1)
+        .count();
+    let datagrams = configured.collection().totals().datagrams;
+    let (faults, count) = configured.faults(|kind| {
+        matches!(
+            kind,
+            FaultKind::Datagram(_)
+                | FaultKind::Reassembly(_)
+                | FaultKind::Abandoned(_)
+                | FaultKind::UnreadableMediaType { .. }
+                | FaultKind::OverSegmentSize { .. }
+        )
+    });
+    if configured.max_segment_size.is_none() {
+        world
+            .notes
+            .push("the inventory gives no udp_notif.max_segment_size: segmenting is not checked against one".to_owned());
+    }
+    world_measure(world, "udp_notif_datagrams", datagrams);
+    world_measure(world, "udp_notif_segmented_messages", segmented as u64);
+    if count > 0 {
+        return Err(Finding::fail(format!(
+            "{count} of {datagrams} datagram(s) broke the UDP-notif framing or segmenting (draft-ietf-netconf-udp-notif §3.2, §3.3.1): {}",
+            faults.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+#[then("every message is in the current notification envelope, with one host name throughout")]
+async fn current_envelope(world: &mut RunWorld) -> StepResult {
+    let configured = configured_ref(world)?;
+    let mut hostnames = std::collections::BTreeSet::new();
+    let (mut with_sequence, mut total) = (0u64, 0u64);
+    for (message, _) in configured.messages() {
+        total += 1;
+        let envelope = message.envelope.as_ref().map_err(|error| {
+            Finding::fail(format!(
+                "message {} is no notification envelope (ietf-yp-notification): {error}",
+                message.message_id
+            ))
+        })?;
+        if envelope.deprecated_contents_name {
+            return Err(Finding::fail(format!(
+                "message {} names its contents notification-contents, the name of an earlier revision of the envelope draft; the current one is contents (catalogue MB-10)",
+                message.message_id
+            )));
+        }
+        if envelope.contents.as_ref().is_none_or(Contents::is_empty) {
+            return Err(Finding::fail(format!(
+                "message {}'s envelope carries no notification in its contents (catalogue MB-10)",
+                message.message_id
+            )));
+        }
+        if let Some(hostname) = &envelope.hostname {
+            hostnames.insert(hostname.clone());
+        }
+        with_sequence += u64::from(envelope.sequence_number.is_some());
+    }
+    world_measure(world, "envelope_with_sequence_number", with_sequence);
+    world_measure(world, "envelope_messages", total);
+    if hostnames.len() > 1 {
+        return Err(Finding::fail(format!(
+            "the envelopes name {} host names for one device: {hostnames:?} (catalogue MB-11: one node, one identity)",
+            hostnames.len()
+        )));
+    }
+    Ok(())
+}
+
+#[then("every message validates against the device's own schema")]
+async fn messages_validate(world: &mut RunWorld) -> StepResult {
+    let device = world.device()?.clone();
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|error| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so its messages cannot be checked against them: {error}"
+        ))
+    })?;
+    let configured = configured_ref(world)?;
+    let mut first_valid_update = None;
+    for (message, notified) in configured.messages() {
+        let envelope = message.envelope.as_ref().map_err(|error| {
+            Finding::fail(format!(
+                "message {} cannot be read: {error}",
+                message.message_id
+            ))
+        })?;
+        let finding = match &envelope.contents {
+            Some(Contents::Xml(_)) => {
+                let xml = envelope.notification_xml().unwrap_or_default();
+                match PushMessage::parse(&xml) {
+                    Ok(push) => super::push::schema_finding(schema, &xml, &push),
+                    Err(error) => Some(format!("the notification cannot be read: {error}")),
+                }
+            }
+            Some(Contents::Json(_)) => {
+                let json = envelope.restconf_notification_json().unwrap_or_default();
+                schema
+                    .validate_notification_json(&json)
+                    .err()
+                    .map(|f| format!("it does not validate against the device's own schema: {f}"))
+            }
+            None => Some("its envelope holds no notification".to_owned()),
+        };
+        if let Some(finding) = finding {
+            return Err(Finding::fail(format!(
+                "message {} ({}): {finding}",
+                message.message_id,
+                notified.as_ref().map_or("unreadable", |n| n.name.as_str())
+            )));
+        }
+        if first_valid_update.is_none()
+            && notified.as_ref().is_some_and(|n| n.name == "push-update")
+        {
+            first_valid_update = Some(message.arrived);
+        }
+    }
+    let Some(arrived) = first_valid_update else {
+        return Err(Finding::fail(
+            "no push-update of the subscription reached the receiver to validate",
+        ));
+    };
+    let time_to_data = arrived.saturating_duration_since(configured.configured_at);
+    world_measure(
+        world,
+        "time_to_data_ms",
+        (time_to_data.as_secs_f64() * 1000.0).round(),
+    );
+    Ok(())
+}
+
+#[then("subscription-started names the content-id of the device's YANG library")]
+async fn started_names_content_id(world: &mut RunWorld) -> StepResult {
+    let configured = configured_ref(world)?;
+    let Some(started) = configured
+        .messages()
+        .into_iter()
+        .find(|(_, n)| n.as_ref().is_some_and(|n| n.name == "subscription-started"))
+        .and_then(|(m, _)| m.envelope.as_ref().ok()?.contents.clone())
+    else {
+        return Err(Finding::fail(
+            "no subscription-started of the subscription reached the receiver",
+        ));
+    };
+    let Some(named) = find_leaf(&started, "yang-library-content-id") else {
+        return Err(Finding::skip(
+            "subscription-started names no yang-library-content-id: the device does not reference the schema of its notifications (draft-ietf-netconf-yang-notifications-versioning)",
+        ));
+    };
+    let session = world
+        .sessions
+        .values()
+        .find_map(|s| s.netconf().ok())
+        .ok_or_else(|| Finding::error("no NETCONF session open to read the YANG library"))?;
+    let library = rfc3535_harness::discovery::read_library(session)
+        .await
+        .map_err(|e| Finding::fail(format!("the YANG library cannot be read: {e}")))?
+        .ok_or_else(|| Finding::skip("the device announces no YANG library"))?;
+    let Some(content_id) = library.content_id else {
+        return Err(Finding::fail(
+            "the device's YANG library has no content-id to compare with",
+        ));
+    };
+    if named != content_id {
+        return Err(Finding::fail(format!(
+            "subscription-started names content-id {named:?}; the device's YANG library has {content_id:?}: a receiver would describe the notifications by a schema the device does not have (catalogue MB-13)"
+        )));
+    }
+    Ok(())
+}
+
+#[then(
+    "the first push-update for it holds what a get-data of the YANG library in operational reads"
+)]
+async fn configured_update_matches_get_data(world: &mut RunWorld) -> StepResult {
+    let device = world.require_sandbox()?;
+    let configured = configured_ref(world)?;
+    let Some(contents) = configured
+        .messages()
+        .into_iter()
+        .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "push-update"))
+        .find_map(|(m, _)| m.envelope.as_ref().ok()?.notification_xml())
+        .and_then(|xml| match PushMessage::parse(&xml) {
+            Ok(PushMessage::Update { contents, .. }) => Some(contents.unwrap_or_default()),
+            _ => None,
+        })
+    else {
+        return Err(Finding::fail(
+            "no push-update in XML of the subscription reached the receiver",
+        ));
+    };
+    let subtree = configured.subscription.subtree.clone();
+    let session = world
+        .sessions
+        .keys()
+        .next()
+        .cloned()
+        .ok_or_else(|| Finding::error("no session open to read with"))?;
+    super::push::compare_with_get_data(
+        world,
+        &session,
+        &device,
+        NmdaDatastore::Operational,
+        subtree,
+        &contents,
+        "the configured subscription's push-update",
+    )
+    .await
+}
