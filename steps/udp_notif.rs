@@ -417,13 +417,9 @@ async fn messages_validate(world: &mut RunWorld) -> StepResult {
                     Err(error) => Some(format!("the notification cannot be read: {error}")),
                 }
             }
-            Some(Contents::Json(_)) => {
-                let json = envelope.restconf_notification_json().unwrap_or_default();
-                schema
-                    .validate_notification_json(&json)
-                    .err()
-                    .map(|f| format!("it does not validate against the device's own schema: {f}"))
-            }
+            Some(Contents::Json(_)) => rfc3535_pipeline::forward::validate(schema, message)
+                .err()
+                .map(|f| format!("it does not validate against the device's own schema: {f}")),
             None => Some("its envelope holds no notification".to_owned()),
         };
         if let Some(finding) = finding {
@@ -447,7 +443,7 @@ async fn messages_validate(world: &mut RunWorld) -> StepResult {
     let time_to_data = arrived.saturating_duration_since(configured.configured_at);
     world_measure(
         world,
-        "time_to_data_ms",
+        "time_to_valid_message_ms",
         (time_to_data.as_secs_f64() * 1000.0).round(),
     );
     Ok(())
@@ -530,4 +526,177 @@ async fn configured_update_matches_get_data(world: &mut RunWorld) -> StepResult 
         "the configured subscription's push-update",
     )
     .await
+}
+
+/// How long the broker may take to answer, on connect, create and produce.
+const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[then(
+    expr = "within {int} seconds, {int} of its push-updates, validated against the device's own schema, are read back from the run's Kafka broker as telemetry messages with the schema's registered id"
+)]
+async fn through_the_broker(world: &mut RunWorld, seconds: u64, count: u64) -> StepResult {
+    use rfc3535_client::wire::telemetry::{read_schema_id, SchemaIdForm, TelemetryMessage};
+    use rfc3535_client::wire::telemetry::{YangPushSubscription, SCHEMA_ID_HEADER};
+    use rfc3535_pipeline::broker::{BrokerOptions, Consumer, Producer};
+    use rfc3535_pipeline::forward::{forward, Forwarding};
+    use rfc3535_pipeline::registry::{Registry, RegistryClient};
+
+    let device = world.device()?.clone();
+    let Some(bootstrap) = device.broker.clone() else {
+        return Err(Finding::skip(
+            "the run has no Kafka broker: give `rfc3535 run --broker HOST:PORT` (runs of reference devices start tansu when it is installed)",
+        ));
+    };
+    let dir = device.schema_dir.clone().ok_or_else(|| {
+        Finding::skip("the device's modules could not be fetched, so no schema can be registered")
+    })?;
+    // The schema registry is the harness's own (Confluent's REST subset, every schema
+    // compiled by libyang): no registry with YANG support installs here.
+    let registry = Registry::start()
+        .await
+        .map_err(|e| Finding::error(format!("the harness's schema registry cannot start: {e}")))?;
+    let schema_id = RegistryClient::new(registry.address())
+        .register_modules(&dir, "ietf-yang-library")
+        .await
+        .map_err(|e| {
+            Finding::fail(format!(
+                "the device's ietf-yang-library and its imports cannot be registered as a schema: {e}"
+            ))
+        })?;
+    let topic: String = format!("rfc3535-{}", device.name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let options = BrokerOptions {
+        bootstrap: bootstrap.clone(),
+        topic,
+        create_topic: true,
+        timeout: BROKER_TIMEOUT,
+    };
+    let broker_error = |e: rfc3535_pipeline::broker::BrokerError| {
+        Finding::error(format!("the run's Kafka broker at {bootstrap}: {e}"))
+    };
+    let producer = Producer::connect(options.clone())
+        .await
+        .map_err(broker_error)?;
+    let mut consumer = Consumer::from_end(options).await.map_err(broker_error)?;
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|error| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so its messages cannot be validated: {error}"
+        ))
+    })?;
+    let configured = world
+        .configured
+        .as_mut()
+        .ok_or_else(|| Finding::error("harness bug: no configured subscription written"))?;
+    let subscription = YangPushSubscription {
+        id: configured.subscription.id,
+        datastore: Some(format!(
+            "ietf-datastores:{}",
+            configured.subscription.datastore
+        )),
+        datastore_xpath_filter: None,
+        transport: None,
+        encoding: Some(format!(
+            "ietf-subscribed-notifications:{}",
+            configured.subscription.encoding
+        )),
+        yang_library_content_id: None,
+    };
+    let forwarding = Forwarding {
+        producer: &producer,
+        schema: Some(schema),
+        schema_id: Some((schema_id, SchemaIdForm::Decimal)),
+        subscription: Some(subscription),
+        batch: 16,
+    };
+    // subscription-started, then the updates.
+    let wanted = count + 1;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let configured_at = configured.configured_at;
+    // The consumer reads while the pipeline forwards, so the first record is timed when it
+    // can be read, not when forwarding ends. When forwarding ended, and how much it published.
+    let forwarded: std::cell::Cell<Option<(Instant, u64)>> = std::cell::Cell::new(None);
+    let forwarding_run = async {
+        let outcome = forward(&mut configured.collector, &forwarding, deadline, |stats| {
+            stats.valid >= wanted && stats.published >= wanted
+        })
+        .await;
+        let published = outcome.as_ref().map_or(0, |stats| stats.published);
+        forwarded.set(Some((Instant::now(), published)));
+        outcome
+    };
+    let reading = async {
+        let mut consumed = Vec::new();
+        let mut first_consumed = None;
+        loop {
+            let enough = match forwarded.get() {
+                Some((_, published)) if consumed.len() as u64 >= published => true,
+                Some((ended, _)) => ended.elapsed() > BROKER_TIMEOUT,
+                None => Instant::now() > deadline + BROKER_TIMEOUT,
+            };
+            if enough {
+                return Ok((consumed, first_consumed));
+            }
+            let batch = consumer.poll(Duration::from_millis(100)).await?;
+            if !batch.is_empty() {
+                first_consumed.get_or_insert_with(Instant::now);
+            }
+            consumed.extend(batch);
+        }
+    };
+    let (stats, read) = tokio::join!(forwarding_run, reading);
+    let stats = stats.map_err(broker_error)?;
+    let (consumed, first_consumed) = read.map_err(broker_error)?;
+    world_measure(world, "topic_records", consumed.len() as u64);
+    if let Some((message_id, finding)) = stats.invalid_examples.first() {
+        return Err(Finding::fail(format!(
+            "{} of {} message(s) do not validate against the device's own schema; message {message_id}: {finding}",
+            stats.invalid, stats.messages
+        )));
+    }
+    if stats.valid < wanted {
+        return Err(Finding::fail(format!(
+            "{} message(s) of subscription {} reached the receiver valid within {seconds} s, not subscription-started and {count} push-update(s)",
+            stats.valid,
+            configured_ref(world)?.subscription.id
+        )));
+    }
+    if (consumed.len() as u64) < stats.published {
+        return Err(Finding::error(format!(
+            "the broker gave back {} of the {} record(s) the harness published: loss in the test bed's pipeline, not the device's",
+            consumed.len(),
+            stats.published
+        )));
+    }
+    for record in &consumed {
+        let header = record
+            .headers
+            .get(SCHEMA_ID_HEADER)
+            .and_then(|v| read_schema_id(v));
+        if header.map(|(id, _)| id) != Some(schema_id)
+            || TelemetryMessage::from_json(&record.value).is_err()
+        {
+            return Err(Finding::error(format!(
+                "harness bug: record {} read back is no telemetry message with schema id {schema_id}",
+                record.offset
+            )));
+        }
+    }
+    let Some(first) = first_consumed else {
+        return Err(Finding::error("harness bug: records counted but none read"));
+    };
+    world_measure(
+        world,
+        "time_to_data_ms",
+        (first.saturating_duration_since(configured_at).as_secs_f64() * 1000.0).round(),
+    );
+    Ok(())
 }

@@ -69,6 +69,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "TEXT")]
     name: Vec<String>,
 
+    /// The Kafka-protocol broker (HOST:PORT, plaintext) that the configured-subscription
+    /// scenarios publish what they receive to, as telemetry messages carrying their schema's
+    /// id, and read back: time to data runs to the first record read. `embedded` starts tansu
+    /// on loopback for the run (RFC3535_TANSU, else tansu on the PATH; scripts/setup-test-env
+    /// installs it); `none` publishes nowhere, and those scenarios are skipped [default:
+    /// embedded when the run tests reference devices and tansu is installed, else none].
+    #[arg(long, value_name = "HOST:PORT|embedded|none")]
+    broker: Option<String>,
+
     /// The run directory [default: reports/runs/<run id>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -362,6 +371,8 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
     let references = reference::start(&profiles, &serving)
         .await
         .map_err(UsageError)?;
+    // Kept until the run has ended: dropping it stops the embedded broker.
+    let (broker, _embedded_broker) = broker_for(args.broker.as_deref(), !references.is_empty())?;
     let mut targets = targets(&args, &references).map_err(UsageError)?;
     if let Some(Shard::Devices { index, count }) = args.shard {
         let shard = Shard::Devices { index, count };
@@ -420,6 +431,7 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         concurrency: args.concurrency,
         part: args.shard.map_or(RunPart::Whole, Shard::part),
         evidence_budget: args.evidence_budget.saturating_mul(1 << 20),
+        broker,
     };
     // This runtime hosts the engine and any embedded reference devices: its lateness is the
     // test bed's, whatever devices the run is against.
@@ -477,6 +489,29 @@ pub async fn run_catalogue(args: RunArgs) -> Result<ExitCode> {
         serve_until_interrupted(&out, port, &args.format).await?;
     }
     Ok(code)
+}
+
+/// The run's Kafka broker as `--broker` asks, and the tansu started for it (stopped when
+/// dropped). Unasked, a run of reference devices gets an embedded one when tansu is
+/// installed, and says so when it is not.
+fn broker_for(
+    requested: Option<&str>,
+    reference_devices: bool,
+) -> Result<(Option<String>, Option<rfc3535_pipeline::tansu::Tansu>)> {
+    use rfc3535_pipeline::tansu::Tansu;
+    let embedded = |tansu: Tansu| (Some(tansu.bootstrap()), Some(tansu));
+    match requested {
+        Some("none") => Ok((None, None)),
+        Some("embedded") => Tansu::start()
+            .map(embedded)
+            .map_err(|error| UsageError(anyhow::anyhow!("--broker embedded: {error}")).into()),
+        Some(address) => Ok((Some(address.to_owned()), None)),
+        None if reference_devices => Ok(Tansu::start().map(embedded).unwrap_or_else(|error| {
+            eprintln!("no Kafka broker for the telemetry scenarios, which are skipped: {error}");
+            (None, None)
+        })),
+        None => Ok((None, None)),
+    }
 }
 
 /// Serves the run directory on 127.0.0.1 until Ctrl-C, the URL printed.

@@ -60,7 +60,7 @@ const OWN_MODULES: [(&str, &str); 4] = [
     ),
     (
         "rfc3535-telemetry",
-        include_str!("../../../fixtures/yang/rfc3535-telemetry@2026-12-03.yang"),
+        include_str!("../yang/rfc3535-telemetry@2026-12-03.yang"),
     ),
     (
         "ietf-yang-types-lite",

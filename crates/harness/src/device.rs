@@ -49,6 +49,8 @@ pub struct DeviceContext {
     pub shared_messages: std::sync::Arc<rfc3535_client::transcript::SharedMessages>,
     /// The UDP-notif receiver the test bed provisioned on the device, if any.
     pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
+    /// The run's Kafka-protocol broker (`host:port`), where telemetry scenarios publish.
+    pub broker: Option<String>,
 }
 
 /// Why scenarios may not write a device's sandbox: they are skipped, saying this.
@@ -270,6 +272,7 @@ pub(crate) mod tests {
             shape: Default::default(),
             shared_messages: Default::default(),
             udp_notif: None,
+            broker: None,
         }
     }
 

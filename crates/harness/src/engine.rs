@@ -46,6 +46,8 @@ pub struct RunRequest {
     pub part: RunPart,
     /// The most evidence the run writes in full, in bytes (then transcripts are summarised).
     pub evidence_budget: u64,
+    /// The Kafka-protocol broker (`host:port`) telemetry scenarios publish to, if any.
+    pub broker: Option<String>,
 }
 
 /// Which scenarios a run makes of those selected. A sharded run is device parts, each over
@@ -137,10 +139,17 @@ pub struct Silent;
 
 impl RunObserver for Silent {}
 
-async fn prepare(target: Target, run_dir: PathBuf) -> Prepared {
+/// Where a run keeps what it makes, and what it offers every device's scenarios.
+#[derive(Debug, Clone)]
+struct Bed {
+    run_dir: PathBuf,
+    broker: Option<String>,
+}
+
+async fn prepare(target: Target, bed: Bed) -> Prepared {
     match target.connect.clone() {
-        Access::Netconf(options) => prepare_netconf(target, &options, run_dir).await,
-        Access::Restconf(options) => prepare_restconf(target, &options, run_dir).await,
+        Access::Netconf(options) => prepare_netconf(target, &options, bed).await,
+        Access::Restconf(options) => prepare_restconf(target, &options, bed).await,
     }
 }
 
@@ -161,7 +170,7 @@ fn not_opened(prepared: &mut Prepared, finding: Finding) {
 async fn prepare_netconf(
     target: Target,
     options: &rfc3535_client::ConnectOptions,
-    run_dir: PathBuf,
+    bed: Bed,
 ) -> Prepared {
     let mut prepared = Prepared::new(target);
     let session = match open_session(options).await {
@@ -180,7 +189,7 @@ async fn prepare_netconf(
         .map(|uri| crate::capability::kept_uri(uri))
         .collect();
     let serves_schemas = prepared.claims.claims(Capability::Monitoring);
-    let context = describe(&mut prepared, &session, serves_schemas, &run_dir).await;
+    let context = describe(&mut prepared, &session, serves_schemas, &bed).await;
     session.shutdown().await;
     prepared.context = Some(Arc::new(context));
     prepared
@@ -189,7 +198,7 @@ async fn prepare_netconf(
 async fn prepare_restconf(
     target: Target,
     options: &rfc3535_client::restconf::RestconfOptions,
-    run_dir: PathBuf,
+    bed: Bed,
 ) -> Prepared {
     let mut prepared = Prepared::new(target);
     let mut session = match crate::restconf::open_session(options, Default::default()).await {
@@ -206,7 +215,7 @@ async fn prepare_restconf(
         .certificate_fingerprint()
         .map(str::to_owned);
     // The RESTCONF schema resource (RFC 8040 §3.7) serves every module the library lists.
-    let context = describe(&mut prepared, &session, true, &run_dir).await;
+    let context = describe(&mut prepared, &session, true, &bed).await;
     session.end().await;
     prepared.context = Some(Arc::new(context));
     prepared
@@ -218,8 +227,9 @@ async fn describe(
     prepared: &mut Prepared,
     session: &(impl ManagementSession + schema::ModuleServer),
     serves_schemas: bool,
-    run_dir: &std::path::Path,
+    bed: &Bed,
 ) -> DeviceContext {
+    let run_dir = bed.run_dir.as_path();
     let sandbox = prepared.target.sandbox.clone();
     let sandbox_usable = if !prepared.claims.claims(Capability::ConfigEdit) {
         Err(SandboxUnusable::NotWritable)
@@ -257,6 +267,7 @@ async fn describe(
         shape: Default::default(),
         shared_messages,
         udp_notif: prepared.target.udp_notif.clone(),
+        broker: bed.broker.clone(),
     };
     // A device that serves no modules (a NETCONF device without ietf-netconf-monitoring):
     // its replies are checked only when local copies of all its modules are at hand.
@@ -386,14 +397,15 @@ pub async fn execute(
     };
 
     observer.started(selected.len(), request.targets.len());
-    let devices: Vec<Prepared> = futures::future::join_all(
-        request
-            .targets
-            .iter()
-            .cloned()
-            .map(|target| prepare(target, request.out.clone())),
-    )
-    .await;
+    let devices: Vec<Prepared> =
+        futures::future::join_all(request.targets.iter().cloned().map(|target| {
+            let bed = Bed {
+                run_dir: request.out.clone(),
+                broker: request.broker.clone(),
+            };
+            prepare(target, bed)
+        }))
+        .await;
     for device in &devices {
         observer.prepared(device);
     }

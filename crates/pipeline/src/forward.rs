@@ -7,8 +7,11 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use rfc3535_client::udp_notif::{Collector, Received};
+use rfc3535_wire::envelope::Contents;
+use rfc3535_wire::push::PushMessage;
+use rfc3535_wire::restconf::Encoding;
 use rfc3535_wire::telemetry::{SchemaIdForm, YangPushSubscription};
-use rfc3535_yang::{ModuleSpec, Schema, SchemaError};
+use rfc3535_yang::{Content, ModuleSpec, Schema, SchemaError};
 
 use crate::broker::{BrokerError, Producer};
 use crate::wrap::telemetry_message;
@@ -62,17 +65,44 @@ pub fn publisher_schema(dir: &std::path::Path, data: &[&str]) -> Result<Schema, 
 /// How many invalid messages are kept with their finding.
 const EXAMPLES: usize = 10;
 
-fn validate(schema: &Schema, received: &Received) -> Result<(), String> {
+/// Checks a received message's notification against the publisher's schema, and a
+/// push-update's `datastore-contents` (anydata, which the notification's own check leaves
+/// alone) as data of its own (RFC 8641 §3.7).
+pub fn validate(schema: &Schema, received: &Received) -> Result<(), String> {
     let envelope = received.envelope.as_ref().map_err(ToString::to_string)?;
+    let contents_invalid = |finding: rfc3535_yang::Finding| {
+        format!("the datastore-contents of a push-update do not validate as data: {finding}")
+    };
     if let Some(json) = envelope.restconf_notification_json() {
-        return schema
+        schema
             .validate_notification_json(&json)
-            .map_err(|f| f.to_string());
+            .map_err(|f| f.to_string())?;
+        if let Some(Contents::Json(members)) = &envelope.contents {
+            let data = members
+                .get("ietf-yang-push:push-update")
+                .and_then(|update| update.get("datastore-contents"));
+            if let Some(data) = data {
+                schema
+                    .validate_encoded(&data.to_string(), Encoding::Json, Content::Data)
+                    .map_err(contents_invalid)?;
+            }
+        }
+        return Ok(());
     }
     if let Some(xml) = envelope.notification_xml() {
-        return schema
+        schema
             .validate_notification(&xml)
-            .map_err(|f| f.to_string());
+            .map_err(|f| f.to_string())?;
+        if let Ok(PushMessage::Update {
+            contents: Some(data),
+            ..
+        }) = PushMessage::parse(&xml)
+        {
+            schema
+                .validate(&data, Content::Data)
+                .map_err(contents_invalid)?;
+        }
+        return Ok(());
     }
     Err("the envelope has no contents".into())
 }

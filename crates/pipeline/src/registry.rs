@@ -437,14 +437,37 @@ impl RegistryClient {
         serde_json::from_value(answer).map_err(|e| RegistryError::Unreadable(e.to_string()))
     }
 
-    /// Registers the module `root` found in `dir` (`name.yang`) and, first, every module it
-    /// imports or includes, transitively, each under a subject of its own name with
-    /// references to its imports. Returns the root's schema id.
+    /// Registers the module `root` found in `dir` (`name.yang`, else the latest
+    /// `name@revision.yang`) and, first, every module it imports or includes, transitively,
+    /// each under a subject of its own name with references to its imports. Returns the root's
+    /// schema id.
     pub async fn register_modules(&self, dir: &Path, root: &str) -> Result<u32, RegistryError> {
         let read = |module: &str| {
-            std::fs::read_to_string(dir.join(format!("{module}.yang"))).map_err(|error| {
-                RegistryError::Unreadable(format!("module {module} in {}: {error}", dir.display()))
-            })
+            let unreadable = |why: String| {
+                RegistryError::Unreadable(format!("module {module} in {}: {why}", dir.display()))
+            };
+            let plain = dir.join(format!("{module}.yang"));
+            let file = if plain.is_file() {
+                plain
+            } else {
+                let prefix = format!("{module}@");
+                let mut revisions: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+                    .map_err(|error| unreadable(error.to_string()))?
+                    .filter_map(|entry| entry.ok().map(|e| e.path()))
+                    .filter(|path| {
+                        path.file_name()
+                            .and_then(|name| name.to_str())
+                            .is_some_and(|name| {
+                                name.starts_with(&prefix) && name.ends_with(".yang")
+                            })
+                    })
+                    .collect();
+                revisions.sort();
+                revisions
+                    .pop()
+                    .ok_or_else(|| unreadable("no such file".to_owned()))?
+            };
+            std::fs::read_to_string(&file).map_err(|error| unreadable(error.to_string()))
         };
         // Depth first, imports before the modules that import them; each module once.
         let mut registered: BTreeMap<String, (u32, u32)> = BTreeMap::new();
