@@ -489,52 +489,26 @@ async fn started_names_content_id(world: &mut RunWorld) -> StepResult {
     Ok(())
 }
 
-#[then(
-    "the first push-update for it holds what a get-data of the YANG library in operational reads"
-)]
-async fn configured_update_matches_get_data(world: &mut RunWorld) -> StepResult {
-    let device = world.require_sandbox()?;
-    let configured = configured_ref(world)?;
-    let Some(contents) = configured
-        .messages()
-        .into_iter()
-        .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "push-update"))
-        .find_map(|(m, _)| m.envelope.as_ref().ok()?.notification_xml())
-        .and_then(|xml| match PushMessage::parse(&xml) {
-            Ok(PushMessage::Update { contents, .. }) => Some(contents.unwrap_or_default()),
-            _ => None,
-        })
-    else {
-        return Err(Finding::fail(
-            "no push-update in XML of the subscription reached the receiver",
-        ));
-    };
-    let subtree = configured.subscription.subtree.clone();
-    let session = world
-        .sessions
-        .keys()
-        .next()
-        .cloned()
-        .ok_or_else(|| Finding::error("no session open to read with"))?;
-    super::push::compare_with_get_data(
-        world,
-        &session,
-        &device,
-        NmdaDatastore::Operational,
-        subtree,
-        &contents,
-        "the configured subscription's push-update",
-    )
-    .await
-}
-
 /// How long the broker may take to answer, on connect, create and produce.
 const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What went through the pipeline to the run's broker and came back.
+struct ReadBack {
+    consumed: Vec<rfc3535_pipeline::broker::Consumed>,
+}
 
 #[then(
     expr = "within {int} seconds, {int} of its push-updates, validated against the device's own schema, are read back from the run's Kafka broker as telemetry messages with the schema's registered id"
 )]
 async fn through_the_broker(world: &mut RunWorld, seconds: u64, count: u64) -> StepResult {
+    read_back(world, seconds, count).await.map(|_| ())
+}
+
+/// Forwards what the collector receives to the run's broker (validated against the device's
+/// schema, wrapped as telemetry messages with the id the harness's registry gave that
+/// schema) until subscription-started and `count` updates went through, reading the topic
+/// meanwhile; measures time to data to the first record read.
+async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<ReadBack, Finding> {
     use rfc3535_client::wire::telemetry::{read_schema_id, SchemaIdForm, TelemetryMessage};
     use rfc3535_client::wire::telemetry::{YangPushSubscription, SCHEMA_ID_HEADER};
     use rfc3535_pipeline::broker::{BrokerOptions, Consumer, Producer};
@@ -698,5 +672,66 @@ async fn through_the_broker(world: &mut RunWorld, seconds: u64, count: u64) -> S
         "time_to_data_ms",
         (first.saturating_duration_since(configured_at).as_secs_f64() * 1000.0).round(),
     );
-    Ok(())
+    Ok(ReadBack { consumed })
+}
+
+#[then(
+    "the first push-update read back from the run's Kafka broker holds what a get-data of the YANG library in operational reads"
+)]
+async fn topic_update_matches_get_data(world: &mut RunWorld) -> StepResult {
+    use rfc3535_client::wire::envelope::Envelope;
+    use rfc3535_client::wire::telemetry::TelemetryMessage;
+
+    let read = read_back(world, 15, 1).await?;
+    let device = world.require_sandbox()?;
+    let Some(contents) = read.consumed.iter().find_map(|record| {
+        let payload = TelemetryMessage::from_json(&record.value).ok()?.payload?;
+        let envelope = Envelope::parse_json(payload.to_string().as_bytes()).ok()?;
+        let Some(Contents::Json(members)) = envelope.contents else {
+            return None;
+        };
+        members
+            .get("ietf-yang-push:push-update")?
+            .get("datastore-contents")
+            .map(ToString::to_string)
+    }) else {
+        return Err(Finding::fail(
+            "no push-update with datastore-contents was read back from the broker",
+        ));
+    };
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|error| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so the update cannot be read as data: {error}"
+        ))
+    })?;
+    let contents = schema
+        .convert(
+            &contents,
+            rfc3535_client::wire::restconf::Encoding::Json,
+            rfc3535_client::wire::restconf::Encoding::Xml,
+            rfc3535_yang::Content::Data,
+        )
+        .map_err(|finding| {
+            Finding::fail(format!(
+                "the push-update read back from the broker holds data the device's schema does not describe: {finding}"
+            ))
+        })?;
+    let subtree = configured_ref(world)?.subscription.subtree.clone();
+    let session = world
+        .sessions
+        .keys()
+        .next()
+        .cloned()
+        .ok_or_else(|| Finding::error("no session open to read with"))?;
+    super::push::compare_with_get_data(
+        world,
+        &session,
+        &device,
+        NmdaDatastore::Operational,
+        subtree,
+        &contents,
+        "the push-update read back from the broker",
+    )
+    .await
 }

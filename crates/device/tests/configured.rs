@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 use rfc3535_client::udp_notif::{Collection, Collector, CollectorOptions, FaultKind, Received};
 use rfc3535_client::wire::envelope::Contents;
 use rfc3535_client::wire::{Datastore, EditConfig};
-use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy, Session};
+use rfc3535_client::Session;
 use rfc3535_device::profile::profile;
 use rfc3535_device::{Device, DeviceConfig, ProvisionedReceiver};
+
+mod common;
 
 const SN: &str = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications";
 const YP: &str = "urn:ietf:params:xml:ns:yang:ietf-yang-push";
@@ -40,17 +42,7 @@ async fn bed(profile_name: &str) -> Bed {
         max_segment_size: Some(MAX_SEGMENT),
     }];
     let device = Device::start(config).await.expect("starts");
-    let account = &device.accounts[0];
-    let options = ConnectOptions::new(
-        "127.0.0.1",
-        device.address.port(),
-        account.user.clone(),
-        Auth::Password(account.password.clone().into()),
-        HostKeyPolicy::Pinned {
-            fingerprint: device.fingerprint.clone(),
-        },
-    );
-    let session = rfc3535_client::connect(&options).await.expect("connects");
+    let session = common::connect(&device).await;
     Bed {
         device,
         collector,
@@ -211,44 +203,33 @@ async fn collected_faults(profile_name: &str) -> (Collection, String) {
     (bed.collector.finish(), content_id)
 }
 
+/// Whether a fault is of the kind a profile must cause.
+type FaultMatch = fn(&FaultKind) -> bool;
+
 #[tokio::test]
 async fn each_udp_notif_fault_profile_breaks_what_it_says() {
-    let (collection, _) = collected_faults("udp-notif-id-jumps").await;
-    assert!(
-        collection
-            .faults()
-            .iter()
-            .any(|f| matches!(f.kind, FaultKind::MessageIdGap { .. })),
-        "{:#?}",
-        faults(&collection)
-    );
-    let (collection, _) = collected_faults("udp-notif-wrong-header-length").await;
-    assert!(
-        collection
-            .faults()
-            .iter()
-            .any(|f| matches!(f.kind, FaultKind::Datagram(_))),
-        "{:#?}",
-        faults(&collection)
-    );
-    let (collection, _) = collected_faults("udp-notif-deprecated-envelope").await;
-    assert!(
-        collection
-            .faults()
-            .iter()
-            .any(|f| matches!(f.kind, FaultKind::DeprecatedContentsName { .. })),
-        "{:#?}",
-        faults(&collection)
-    );
-    let (collection, _) = collected_faults("udp-notif-unsegmented").await;
-    assert!(
-        collection
-            .faults()
-            .iter()
-            .any(|f| matches!(f.kind, FaultKind::OverSegmentSize { .. })),
-        "{:#?}",
-        faults(&collection)
-    );
+    let expected: [(&str, FaultMatch); 4] = [
+        ("udp-notif-id-jumps", |k| {
+            matches!(k, FaultKind::MessageIdGap { .. })
+        }),
+        ("udp-notif-wrong-header-length", |k| {
+            matches!(k, FaultKind::Datagram(_))
+        }),
+        ("udp-notif-deprecated-envelope", |k| {
+            matches!(k, FaultKind::DeprecatedContentsName { .. })
+        }),
+        ("udp-notif-unsegmented", |k| {
+            matches!(k, FaultKind::OverSegmentSize { .. })
+        }),
+    ];
+    for (profile, kind) in expected {
+        let (collection, _) = collected_faults(profile).await;
+        assert!(
+            collection.faults().iter().any(|f| kind(&f.kind)),
+            "{profile}: {:#?}",
+            faults(&collection)
+        );
+    }
     let (collection, content_id) = collected_faults("udp-notif-wrong-content-id").await;
     assert!(faults(&collection).is_empty(), "{:#?}", faults(&collection));
     let started = collection

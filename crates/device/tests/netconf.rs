@@ -3,25 +3,15 @@
 //! netconf-console2, scrapli, yangcli) come on top of this.
 
 use rfc3535_client::wire::{Commit, ConfigSource, Datastore, EditConfig, ErrorType, Filter};
-use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy, Session};
+use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy};
 use rfc3535_device::{Device, DeviceConfig};
 
 const LAB: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-lab";
 const SYSTEM: &str = "urn:ietf:params:xml:ns:yang:ietf-system";
 
-async fn connect(device: &Device) -> Session {
-    let account = &device.accounts[0];
-    let options = ConnectOptions::new(
-        "127.0.0.1",
-        device.address.port(),
-        account.user.clone(),
-        Auth::Password(account.password.clone().into()),
-        HostKeyPolicy::Pinned {
-            fingerprint: device.fingerprint.clone(),
-        },
-    );
-    rfc3535_client::connect(&options).await.expect("connects")
-}
+mod common;
+
+use common::connect;
 
 #[tokio::test]
 async fn hello_announces_base_1_1_and_the_modules_and_framing_is_chunked() {

@@ -7,8 +7,10 @@ use http::Method;
 use rfc3535_client::restconf::{HttpMode, Request, RestconfClient, RestconfOptions, ServerTrust};
 use rfc3535_client::wire::restconf::{Encoding, Errors, MediaType};
 use rfc3535_client::wire::Datastore;
-use rfc3535_client::{Auth, ConnectOptions, HostKeyPolicy, Transcript};
+use rfc3535_client::Transcript;
 use rfc3535_device::{Device, DeviceConfig};
+
+mod common;
 
 async fn device() -> Device {
     let mut config = DeviceConfig::lab("ref");
@@ -243,18 +245,7 @@ async fn what_restconf_writes_netconf_reads_in_the_same_datastore() {
         .await
         .expect("PUT");
     assert_eq!(put.status, 201);
-    let account = &device.accounts[0];
-    let session = rfc3535_client::connect(&ConnectOptions::new(
-        "127.0.0.1",
-        device.address.port(),
-        account.user.clone(),
-        Auth::Password(account.password.clone().into()),
-        HostKeyPolicy::Pinned {
-            fingerprint: device.fingerprint.clone(),
-        },
-    ))
-    .await
-    .expect("NETCONF connects");
+    let session = common::connect(&device).await;
     let running = session
         .get_config(Datastore::Running, None)
         .await
