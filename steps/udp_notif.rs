@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use cucumber::{then, when};
 use rfc3535_client::udp_notif::{Collection, Collector, CollectorOptions, FaultKind, Received};
 use rfc3535_client::wire::envelope::Contents;
-use rfc3535_client::wire::push::PushMessage;
 use rfc3535_client::wire::{ns, NmdaDatastore};
 use rfc3535_harness::session::{EditMode, ManagementSession as _};
 use rfc3535_harness::udp_notif::{find_leaf, ConfiguredSubscription, Notified};
@@ -49,28 +48,9 @@ impl Configured {
         self.collector.collection()
     }
 
-    /// The messages of this subscription, in the order they came whole, each with what it
-    /// notifies; a message whose envelope could not be read is kept with `None`.
+    /// The messages of this subscription (see [`subscription_messages`]).
     fn messages(&self) -> Vec<(&Received, Option<Notified>)> {
-        let id = self.subscription.id;
-        self.collection()
-            .messages()
-            .iter()
-            .filter_map(|message| match &message.envelope {
-                Ok(envelope) => {
-                    let notified = envelope.contents.as_ref().and_then(Notified::of)?;
-                    (notified.id == Some(id)).then_some((message, Some(notified)))
-                }
-                Err(_) => Some((message, None)),
-            })
-            .collect()
-    }
-
-    fn updates(&self) -> usize {
-        self.messages()
-            .iter()
-            .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "push-update"))
-            .count()
+        subscription_messages(self.collection(), self.subscription.id)
     }
 
     /// The collector's faults of the kinds given, each as evidence.
@@ -87,6 +67,30 @@ impl Configured {
     }
 }
 
+/// The messages of subscription `id` in a collection, in the order they came whole, each with
+/// what it notifies; a message whose envelope could not be read is kept with `None`.
+fn subscription_messages(collection: &Collection, id: u32) -> Vec<(&Received, Option<Notified>)> {
+    collection
+        .messages()
+        .iter()
+        .filter_map(|message| match &message.envelope {
+            Ok(envelope) => {
+                let notified = envelope.contents.as_ref().and_then(Notified::of)?;
+                (notified.id == Some(id)).then_some((message, Some(notified)))
+            }
+            Err(_) => Some((message, None)),
+        })
+        .collect()
+}
+
+/// How many of those are push-updates.
+fn updates_of(collection: &Collection, id: u32) -> usize {
+    subscription_messages(collection, id)
+        .iter()
+        .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "push-update"))
+        .count()
+}
+
 fn configured(world: &mut RunWorld) -> Result<&mut Configured, Finding> {
     world
         .configured
@@ -94,7 +98,8 @@ fn configured(world: &mut RunWorld) -> Result<&mut Configured, Finding> {
         .ok_or_else(|| Finding::error("harness bug: no configured subscription written"))
 }
 
-/// A subscription id unlikely to be in use on the device, the same for a scenario's reruns.
+/// A subscription id unlikely to be in use on the device: one of a billion, drawn from the
+/// scenario's unique nonce.
 fn subscription_id(nonce: &str) -> u32 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     nonce.hash(&mut hasher);
@@ -190,30 +195,16 @@ async fn started_then_updates(world: &mut RunWorld, count: usize, seconds: u64) 
     let configured = configured(world)?;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let id = configured.subscription.id;
-    let reached = {
-        let mut updates = 0;
-        configured
-            .collector
-            .receive_until(deadline, |collection| {
-                // Counted on the messages as they come, without the subscription's filter
-                // of `messages()`, which needs the whole collection.
-                updates = collection
-                    .messages()
-                    .iter()
-                    .filter_map(|m| m.envelope.as_ref().ok()?.contents.as_ref())
-                    .filter_map(Notified::of)
-                    .filter(|n| n.name == "push-update" && n.id == Some(id))
-                    .count();
-                updates >= count
-            })
-            .await
-            .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?
-    };
+    let reached = configured
+        .collector
+        .receive_until(deadline, |collection| updates_of(collection, id) >= count)
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
     let totals = configured.collection().totals();
     world_measure(world, "udp_notif_messages", totals.messages);
     let configured = configured_ref(world)?;
     let messages = configured.messages();
-    let updates = configured.updates();
+    let updates = updates_of(configured.collection(), id);
     let Some((first, notified)) = messages.first() else {
         let (faults, _) = configured.faults(|_| true);
         return Err(Finding::fail(if totals.datagrams == 0 {
@@ -403,28 +394,11 @@ async fn messages_validate(world: &mut RunWorld) -> StepResult {
     let configured = configured_ref(world)?;
     let mut first_valid_update = None;
     for (message, notified) in configured.messages() {
-        let envelope = message.envelope.as_ref().map_err(|error| {
-            Finding::fail(format!(
-                "message {} cannot be read: {error}",
-                message.message_id
-            ))
-        })?;
-        let finding = match &envelope.contents {
-            Some(Contents::Xml(_)) => {
-                let xml = envelope.notification_xml().unwrap_or_default();
-                match PushMessage::parse(&xml) {
-                    Ok(push) => super::push::schema_finding(schema, &xml, &push),
-                    Err(error) => Some(format!("the notification cannot be read: {error}")),
-                }
-            }
-            Some(Contents::Json(_)) => rfc3535_pipeline::forward::validate(schema, message)
-                .err()
-                .map(|f| format!("it does not validate against the device's own schema: {f}")),
-            None => Some("its envelope holds no notification".to_owned()),
-        };
-        if let Some(finding) = finding {
+        // The pipeline's own check, in either encoding: what the scenario fails is what the
+        // pipeline would refuse to vouch for.
+        if let Err(finding) = rfc3535_pipeline::forward::validate(schema, message) {
             return Err(Finding::fail(format!(
-                "message {} ({}): {finding}",
+                "message {} ({}) does not validate against the device's own schema: {finding}",
                 message.message_id,
                 notified.as_ref().map_or("unreadable", |n| n.name.as_str())
             )));

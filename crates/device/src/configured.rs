@@ -264,12 +264,11 @@ fn state_change_with_library(shared: &Shared, name: &str, id: u32) -> String {
     } else {
         shared.content_id().to_owned()
     };
-    let message = push::state_change(name, id, None);
     let library = format!(
-        "<yang-library-content-id xmlns=\"{NAMESPACE}\">{}</yang-library-content-id></{name}>",
+        "<yang-library-content-id xmlns=\"{NAMESPACE}\">{}</yang-library-content-id>",
         rfc3535_wire::xml::escape(&content_id)
     );
-    message.replacen(&format!("</{name}>"), &library, 1)
+    push::state_change_carrying(name, id, &library)
 }
 
 /// Sends what the publishing task queues until it ends.

@@ -506,9 +506,14 @@ pub(crate) fn state_change(name: &str, id: u32, reason: Option<&str>) -> String 
     let reason = reason
         .map(|r| format!("<reason xmlns:sn=\"{SN_NS}\">sn:{r}</reason>"))
         .unwrap_or_default();
+    state_change_carrying(name, id, &reason)
+}
+
+/// A state change notification with `nodes` (XML, their namespaces declared) after its id.
+pub(crate) fn state_change_carrying(name: &str, id: u32, nodes: &str) -> String {
     notification(
         SystemTime::now(),
-        &format!("<{name} xmlns=\"{SN_NS}\"><id>{id}</id>{reason}</{name}>"),
+        &format!("<{name} xmlns=\"{SN_NS}\"><id>{id}</id>{nodes}</{name}>"),
     )
 }
 

@@ -105,7 +105,7 @@ pub fn delete_configured(id: u32) -> String {
 }
 
 /// A message's notification as the harness reads it whatever its encoding: its local name,
-/// the subscription id it names, and the value of the first node of that name below it.
+/// and the subscription id it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notified {
     pub name: String,
