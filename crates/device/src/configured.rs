@@ -159,6 +159,7 @@ async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
                 if let Some(run) = &publication.run {
                     run.end(Some("no-such-subscription"));
                 }
+                shared.push.forget_configured(*id);
             }
             keep
         });
@@ -175,6 +176,9 @@ async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
                 None => "subscription-started",
             };
             let run = begin(&shared, &destinations, id, &entry, &text, first);
+            if run.is_none() {
+                shared.push.forget_configured(id);
+            }
             active.insert(id, Active { entry: text, run });
         }
     }
@@ -239,10 +243,19 @@ fn begin(
         })
         .unwrap_or_default();
     let (outbox, queue) = mpsc::channel(SESSION_QUEUE);
-    // Queued before the publishing task starts, so that nothing of the subscription comes
-    // before it.
-    let _ = outbox.try_send(state_change_with_library(shared, first, id));
-    let run = push::start_configured(shared, id, terms, outbox).ok()?;
+    let run = {
+        // The library cannot change between the content-id this names and the
+        // subscription's registration for subscription-modified.
+        let _library = shared
+            .library_change
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Queued before the publishing task starts, so that nothing of the subscription
+        // comes before it.
+        let content_id = shared.content_id();
+        let _ = outbox.try_send(state_change_with_library(shared, first, id, &content_id));
+        push::start_configured(shared, id, terms, outbox).ok()?
+    };
     tokio::spawn(send(
         Arc::clone(shared),
         Arc::clone(destinations),
@@ -255,14 +268,19 @@ fn begin(
     Some(run)
 }
 
-/// `subscription-started` or `subscription-modified`, with the content-id of the YANG
-/// library the notifications are described by.
-fn state_change_with_library(shared: &Shared, name: &str, id: u32) -> String {
+/// `subscription-started` or `subscription-modified`, with `content_id`, the content-id of
+/// the YANG library the notifications are described by.
+pub(crate) fn state_change_with_library(
+    shared: &Shared,
+    name: &str,
+    id: u32,
+    content_id: &str,
+) -> String {
     let content_id = if shared.faults.udp_notif_wrong_content_id {
         // The fault: the content-id of a library the device no longer has.
-        format!("{}-before-upgrade", shared.content_id())
+        format!("{content_id}-before-upgrade")
     } else {
-        shared.content_id().to_owned()
+        content_id.to_owned()
     };
     let library = format!(
         "<yang-library-content-id xmlns=\"{NAMESPACE}\">{}</yang-library-content-id>",

@@ -49,7 +49,7 @@ pub use events::REPLAY_LIMIT;
 pub use ssh::Device;
 
 /// Our own modules, compiled in: they belong to this project.
-const OWN_MODULES: [(&str, &str); 4] = [
+const OWN_MODULES: [(&str, &str); 6] = [
     (
         "rfc3535-lab",
         include_str!("../../../fixtures/yang/rfc3535-lab@2026-11-21.yang"),
@@ -61,6 +61,14 @@ const OWN_MODULES: [(&str, &str); 4] = [
     (
         "rfc3535-telemetry",
         include_str!("../yang/rfc3535-telemetry@2026-12-03.yang"),
+    ),
+    (
+        "rfc3535-software",
+        include_str!("../yang/rfc3535-software@2026-12-03.yang"),
+    ),
+    (
+        "rfc3535-optics-types",
+        include_str!("../yang/rfc3535-optics-types@2026-12-03.yang"),
     ),
     (
         "ietf-yang-types-lite",
@@ -298,6 +306,11 @@ pub fn random_password() -> String {
         .collect()
 }
 
+/// The modules `rfc3535-software:install-module` can add to the YANG library while the device
+/// runs (see [`Shared::install_module`]). Each is compiled in from the start: it defines types
+/// only, so what installing it changes is the library, not what a client can read or write.
+pub const OPTIONAL_MODULES: [&str; 1] = ["rfc3535-optics-types"];
+
 /// One module the device serves.
 #[derive(Debug, Clone)]
 pub struct ModuleFile {
@@ -307,6 +320,8 @@ pub struct ModuleFile {
     pub text: String,
     /// Implemented (announced), or only imported.
     pub implemented: bool,
+    /// One of [`OPTIONAL_MODULES`]: served only while installed.
+    pub optional: bool,
 }
 
 pub(crate) use rfc3535_wire::ns::{NACM as NACM_NS, SYSTEM as SYSTEM_NS};
@@ -375,7 +390,15 @@ pub struct Shared {
     pub sessions: Mutex<BTreeMap<u32, SessionInfo>>,
     pub statistics: Mutex<Statistics>,
     pub events: events::EventLog,
-    content_id: String,
+    /// The content-id of the library without any optional module.
+    base_content_id: String,
+    /// The optional modules installed now ([`OPTIONAL_MODULES`]).
+    installed: Mutex<std::collections::BTreeSet<String>>,
+    /// Orders a change of the YANG library against the updates of configured subscriptions:
+    /// a publication reads its selection and queues the update under a read guard, and
+    /// [`Shared::install_module`] changes the library and queues `subscription-modified`
+    /// under the write guard, so that no update showing the new library is queued before it.
+    pub(crate) library_change: std::sync::RwLock<()>,
     /// How often running changed, and when it last did: the RESTCONF entity-tag and
     /// Last-Modified of the datastore (RFC 8040 §3.4.1.2, §3.4.1.3).
     pub(crate) running_changes: AtomicU64,
@@ -393,7 +416,10 @@ pub struct Shared {
 /// A content-id for a module set as served: the modules' names, revisions, texts and
 /// features, and the faults that change what is served (different software, different
 /// content).
-fn content_id(modules: &[ModuleFile], faults: &profile::Faults) -> String {
+fn content_id<'a>(
+    modules: impl Iterator<Item = &'a ModuleFile>,
+    faults: &profile::Faults,
+) -> String {
     use std::hash::{Hash as _, Hasher as _};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for module in modules {
@@ -458,13 +484,18 @@ impl Shared {
                 revision,
                 text,
                 implemented,
+                optional: OPTIONAL_MODULES.contains(&name),
             });
             Ok(())
         };
         for (name, text) in OWN_MODULES {
             let implemented = matches!(
                 name,
-                "rfc3535-lab" | "rfc3535-lab-actions" | "rfc3535-telemetry"
+                "rfc3535-lab"
+                    | "rfc3535-lab-actions"
+                    | "rfc3535-telemetry"
+                    | "rfc3535-software"
+                    | "rfc3535-optics-types"
             );
             add(&mut modules, name, text.to_owned(), implemented)?;
         }
@@ -512,7 +543,7 @@ impl Shared {
             Ok(compiled) => compiled.shape(),
             Err(e) => return Err(DeviceError::Schema(e.to_string())),
         };
-        let content_id = content_id(&modules, &faults);
+        let base_content_id = content_id(modules.iter().filter(|m| !m.optional), &faults);
         let shared = Shared {
             name: config.name.clone(),
             profile: config.profile.name,
@@ -529,7 +560,9 @@ impl Shared {
             sessions: Mutex::new(BTreeMap::new()),
             statistics: Mutex::new(Statistics::default()),
             events: events::EventLog::new(config.replay_limit),
-            content_id,
+            base_content_id,
+            installed: Mutex::new(std::collections::BTreeSet::new()),
+            library_change: std::sync::RwLock::new(()),
             running_changes: AtomicU64::new(0),
             running_changed_at: Mutex::new(SystemTime::now()),
             restconf_base: std::sync::OnceLock::new(),
@@ -560,7 +593,85 @@ impl Shared {
 
     /// The module that defines elements of a namespace.
     pub fn module_of(&self, namespace: &str) -> Option<&ModuleFile> {
-        self.modules.iter().find(|m| m.namespace == namespace)
+        self.served_modules()
+            .into_iter()
+            .find(|m| m.namespace == namespace)
+    }
+
+    /// The modules the device serves now: all but the optional ones not installed.
+    pub fn served_modules(&self) -> Vec<&ModuleFile> {
+        let installed = self.installed_modules();
+        self.modules
+            .iter()
+            .filter(|m| !m.optional || installed.contains(&m.name))
+            .collect()
+    }
+
+    fn installed_modules(&self) -> std::collections::BTreeSet<String> {
+        self.installed
+            .lock()
+            .map(|installed| installed.clone())
+            .unwrap_or_default()
+    }
+
+    /// The content-id of the library with these optional modules installed.
+    fn content_id_with(&self, installed: &std::collections::BTreeSet<String>) -> String {
+        if installed.is_empty() {
+            return self.base_content_id.clone();
+        }
+        content_id(
+            self.modules
+                .iter()
+                .filter(|m| !m.optional || installed.contains(&m.name)),
+            &self.faults,
+        )
+    }
+
+    /// Installs (or removes) optional module `name`, which changes the YANG library and its
+    /// content-id; every configured subscription is told with `subscription-modified` naming
+    /// the new content-id before any update shows the new library
+    /// (draft-ietf-netconf-yang-notifications-versioning). `Ok(false)`: nothing changed.
+    pub(crate) fn install_module(&self, name: &str, install: bool) -> Result<bool, rpc::RpcError> {
+        if !OPTIONAL_MODULES.contains(&name) {
+            return Err(rpc::RpcError::new(
+                ErrorType::Application,
+                ErrorTag::InvalidValue,
+                format!(
+                    "no optional module {name:?}; this device's optional modules: {}",
+                    OPTIONAL_MODULES.join(", ")
+                ),
+            ));
+        }
+        let _ordered = self
+            .library_change
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let content_id = {
+            let mut installed = self
+                .installed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let changed = if install {
+                installed.insert(name.to_owned())
+            } else {
+                installed.remove(name)
+            };
+            if !changed {
+                return Ok(false);
+            }
+            self.content_id_with(&installed)
+        };
+        if !self.faults.schema_change_unsignalled {
+            self.push.tell_configured(|id| {
+                configured::state_change_with_library(
+                    self,
+                    "subscription-modified",
+                    id,
+                    &content_id,
+                )
+            });
+        }
+        Ok(true)
     }
 
     /// The capabilities of the hello: the base protocols, what the device implements, and
@@ -591,7 +702,7 @@ impl Shared {
         .map(|c| (*c).to_owned())
         .collect();
         let content_id = if self.faults.library_id_mismatch {
-            "stale"
+            "stale".to_owned()
         } else {
             self.content_id()
         };
@@ -601,9 +712,9 @@ impl Shared {
         // Imported modules too, as RFC 6020 clients (yangcli among them) expect: they load
         // what the hello names and know nothing of the YANG library.
         let named = if self.faults.modules_in_library_only {
-            &[][..]
+            Vec::new()
         } else {
-            &self.modules[..]
+            self.served_modules()
         };
         for module in named {
             let mut capability = format!("{}?module={}", module.namespace, module.name);
@@ -710,10 +821,10 @@ impl Shared {
             .map_err(rpc::RpcError::from)
     }
 
-    /// The YANG library's content-id: it names the module set as served, which never changes
-    /// while the device runs.
-    pub fn content_id(&self) -> &str {
-        &self.content_id
+    /// The YANG library's content-id: it names the module set as served, which changes only
+    /// when an optional module is installed or removed.
+    pub fn content_id(&self) -> String {
+        self.content_id_with(&self.installed_modules())
     }
 
     /// The account a session logged in with, if it is still open.

@@ -245,6 +245,9 @@ pub struct Faults {
     /// `subscription-started` names a YANG library content-id that is not the device's (MB-13
     /// A1).
     pub udp_notif_wrong_content_id: bool,
+    /// Its YANG library changes (an optional module installed or removed) and its configured
+    /// subscriptions are not told: no `subscription-modified` (MB-13 A3).
+    pub schema_change_unsignalled: bool,
 }
 
 /// What a profile is for.
@@ -371,6 +374,7 @@ const NONE: Faults = Faults {
     udp_notif_deprecated_envelope: false,
     udp_notif_unsegmented: false,
     udp_notif_wrong_content_id: false,
+    schema_change_unsignalled: false,
 };
 
 /// Every profile, compliant first.
@@ -1241,6 +1245,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "names a YANG library content-id in subscription-started that is not its library's",
         faults: Faults {
             udp_notif_wrong_content_id: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "schema-change-unsignalled",
+        summary: "changes its YANG library under running configured subscriptions without subscription-modified",
+        faults: Faults {
+            schema_change_unsignalled: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

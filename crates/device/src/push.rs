@@ -199,6 +199,9 @@ impl Gate {
 pub struct Publisher {
     next_id: AtomicU32,
     live: Mutex<BTreeMap<u32, Handle>>,
+    /// The queues of the configured subscriptions being published, by id: what the device
+    /// tells every one of them (a schema change) goes there.
+    configured: Mutex<BTreeMap<u32, Outbox>>,
     /// The shortest period it publishes at, in centiseconds.
     minimum_period: u32,
 }
@@ -436,7 +439,26 @@ impl Publisher {
         Publisher {
             next_id: AtomicU32::new(0),
             live: Mutex::new(BTreeMap::new()),
+            configured: Mutex::new(BTreeMap::new()),
             minimum_period,
+        }
+    }
+
+    /// Queues the notification `message(id)` for every configured subscription being
+    /// published. A full queue loses it, as it would lose an update.
+    pub(crate) fn tell_configured(&self, message: impl Fn(u32) -> String) {
+        let Ok(configured) = self.configured.lock() else {
+            return;
+        };
+        for (id, outbox) in configured.iter() {
+            let _ = outbox.try_send(message(*id));
+        }
+    }
+
+    /// Configured subscription `id` is no longer published.
+    pub(crate) fn forget_configured(&self, id: u32) {
+        if let Ok(mut configured) = self.configured.lock() {
+            configured.remove(&id);
         }
     }
 
@@ -883,6 +905,9 @@ pub(crate) fn start_configured(
 ) -> Result<ConfiguredRun, RpcError> {
     let user = String::new();
     let initial = read_selection(shared, &user, terms.operational, terms.selection.as_ref())?;
+    if let Ok(mut configured) = shared.push.configured.lock() {
+        configured.insert(id, outbox.clone());
+    }
     let (control, commands) = mpsc::unbounded_channel();
     tokio::spawn(publish(
         Arc::clone(shared),
@@ -941,6 +966,9 @@ async fn publish(
                     };
                     continue;
                 }
+                // Read and queued under the library-change guard: an update never shows a
+                // YANG library that the subscription-modified announcing it follows.
+                let _library = shared.library_change.read().unwrap_or_else(std::sync::PoisonError::into_inner);
                 // The fault push-selection-ignored: a periodic update of the whole datastore.
                 let selection = terms.selection.as_ref().filter(|_| {
                     !(faults.push_selection_ignored && matches!(terms.trigger, Trigger::Periodic { .. }))

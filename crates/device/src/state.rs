@@ -165,6 +165,7 @@ fn parsed(xml: &str) -> Vec<Element> {
 #[derive(Debug)]
 pub(crate) struct LibraryState {
     restconf_base: Option<String>,
+    content_id: String,
     elements: Vec<Element>,
 }
 
@@ -180,15 +181,19 @@ fn library_elements(shared: &Shared) -> Vec<Element> {
         return build();
     }
     let base = shared.restconf_base.get();
+    let content_id = shared.content_id();
     let Ok(mut kept) = shared.library_state.lock() else {
         return build();
     };
     match kept.as_ref() {
-        Some(state) if state.restconf_base.as_ref() == base => state.elements.clone(),
+        Some(state) if state.restconf_base.as_ref() == base && state.content_id == content_id => {
+            state.elements.clone()
+        }
         _ => {
             let elements = build();
             *kept = Some(LibraryState {
                 restconf_base: base.cloned(),
+                content_id,
                 elements: elements.clone(),
             });
             elements
@@ -248,7 +253,7 @@ fn monitoring(shared: &Shared, stores: &crate::store::Stores, xml: &mut String) 
         xml.push_str("</datastore>");
     }
     xml.push_str("</datastores><schemas>");
-    for module in &shared.modules {
+    for module in shared.served_modules() {
         xml.push_str(&format!(
             "<schema><identifier>{}</identifier><version>{}</version><format>ncm:yang</format><namespace>{}</namespace><location>NETCONF</location></schema>",
             module.name,
@@ -314,13 +319,14 @@ fn yang_library(shared: &Shared, xml: &mut String) {
             .unwrap_or_default();
         format!("{}-{requests}", shared.content_id())
     } else {
-        shared.content_id().to_owned()
+        shared.content_id()
     };
     xml.push_str(&format!(
         "<yang-library xmlns=\"{YANG_LIBRARY_NS}\" xmlns:ds=\"{}\"><module-set><name>complete</name>",
         rfc3535_wire::ns::DATASTORES
     ));
-    for module in shared.modules.iter().filter(|m| m.implemented) {
+    let served = shared.served_modules();
+    for module in served.iter().filter(|m| m.implemented) {
         xml.push_str(&format!("<module><name>{}</name>", module.name));
         let revision = library_revision(shared, module);
         if !revision.is_empty() {
@@ -336,7 +342,7 @@ fn yang_library(shared: &Shared, xml: &mut String) {
         xml.push_str(&location(shared, module, "location"));
         xml.push_str("</module>");
     }
-    for module in shared.modules.iter().filter(|m| !m.implemented) {
+    for module in served.iter().filter(|m| !m.implemented) {
         xml.push_str(&format!(
             "<import-only-module><name>{}</name><revision>{}</revision><namespace>{}</namespace>{}</import-only-module>",
             module.name,
@@ -356,7 +362,7 @@ fn yang_library(shared: &Shared, xml: &mut String) {
     xml.push_str(&format!(
         "<content-id>{content_id}</content-id></yang-library><modules-state xmlns=\"{YANG_LIBRARY_NS}\"><module-set-id>{content_id}</module-set-id>"
     ));
-    for module in &shared.modules {
+    for module in &served {
         xml.push_str(&format!(
             "<module><name>{}</name><revision>{}</revision>{}<namespace>{}</namespace>{}<conformance-type>{}</conformance-type></module>",
             module.name,

@@ -50,11 +50,20 @@ async fn bed(profile_name: &str) -> Bed {
     }
 }
 
+const SYSTEM_STATE: &str = "<system-state xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"/>";
+const YANG_LIBRARY: &str =
+    "<yang-library xmlns=\"urn:ietf:params:xml:ns:yang:ietf-yang-library\"/>";
+
 fn subscription(encoding: &str, operation: &str) -> String {
+    subscription_of(encoding, operation, SYSTEM_STATE)
+}
+
+/// The configured subscription of `selection` (a subtree filter's content).
+fn subscription_of(encoding: &str, operation: &str, selection: &str) -> String {
     format!(
         "<subscriptions xmlns=\"{SN}\"><subscription{operation}><id>{ID}</id>\
          <datastore xmlns=\"{YP}\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\">ds:operational</datastore>\
-         <datastore-subtree-filter xmlns=\"{YP}\"><system-state xmlns=\"urn:ietf:params:xml:ns:yang:ietf-system\"/></datastore-subtree-filter>\
+         <datastore-subtree-filter xmlns=\"{YP}\">{selection}</datastore-subtree-filter>\
          <periodic xmlns=\"{YP}\"><period>10</period></periodic>\
          <transport xmlns:rtel=\"urn:rfc3535:params:xml:ns:yang:rfc3535-telemetry\">rtel:udp-notif</transport>\
          <encoding>{encoding}</encoding>\
@@ -153,7 +162,7 @@ async fn a_configured_subscription_is_published_whole_in_order_and_valid_until_d
     assert_eq!(stream.message_loss().missing, 0);
     assert_eq!(stream.sequence_loss().missing, 0);
     assert_eq!(stream.messages, messages.len() as u64);
-    let content_id = bed.device.shared.content_id().to_owned();
+    let content_id = bed.device.shared.content_id();
     for message in messages {
         let envelope = message.envelope.as_ref().expect("an envelope");
         assert_eq!(envelope.hostname.as_deref(), Some("ref"));
@@ -198,7 +207,7 @@ async fn xml_is_published_when_the_subscription_asks_for_it() {
 async fn collected_faults(profile_name: &str) -> (Collection, String) {
     let mut bed = bed(profile_name).await;
     collect(&mut bed, "encode-json", 12).await;
-    let content_id = bed.device.shared.content_id().to_owned();
+    let content_id = bed.device.shared.content_id();
     bed.session.shutdown().await;
     (bed.collector.finish(), content_id)
 }
@@ -241,4 +250,209 @@ async fn each_udp_notif_fault_profile_breaks_what_it_says() {
         .expect("subscription-started");
     assert!(started.contains("yang-library-content-id"), "{started}");
     assert!(!started.contains(&format!("\"{content_id}\"")), "{started}");
+}
+
+/// What a message's JSON contents hold for the first member whose name ends in `:local`.
+fn json_leaf(message: &Received, local: &str) -> Option<String> {
+    fn find(value: &serde_json::Value, local: &str) -> Option<String> {
+        match value {
+            serde_json::Value::Object(members) => members.iter().find_map(|(name, value)| {
+                if name.rsplit(':').next() == Some(local) {
+                    value.as_str().map(str::to_owned)
+                } else {
+                    find(value, local)
+                }
+            }),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, local)),
+            _ => None,
+        }
+    }
+    let json = message
+        .envelope
+        .as_ref()
+        .ok()?
+        .restconf_notification_json()?;
+    find(&serde_json::from_str(&json).ok()?, local)
+}
+
+/// Installs or removes the device's optional module over NETCONF.
+async fn software(session: &Session, operation: &str) {
+    let reply = session
+        .raw(format!(
+            "<{operation} xmlns=\"urn:rfc3535:params:xml:ns:yang:rfc3535-software\"><name>rfc3535-optics-types</name></{operation}>"
+        ))
+        .await
+        .expect("a reply");
+    assert!(reply.is_success(), "{}", reply.raw());
+}
+
+/// Collects until a `subscription-modified` beyond the first `seen` has come, and a
+/// push-update after it (or 10 s pass).
+async fn collect_modified(bed: &mut Bed, seen: usize) {
+    let modified = |c: &Collection| {
+        let names: Vec<String> = c.messages().iter().map(notification_name).collect();
+        let last = names
+            .iter()
+            .rposition(|n| n.ends_with("subscription-modified"));
+        names
+            .iter()
+            .filter(|n| n.ends_with("subscription-modified"))
+            .count()
+            > seen
+            && last.is_some_and(|at| names[at..].iter().any(|n| n.ends_with("push-update")))
+    };
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), modified)
+        .await
+        .expect("receives");
+}
+
+/// The content-ids a collection's messages name, in order: `started`/`modified` for state
+/// changes (their yang-library-content-id) and `update` for the library a push-update holds.
+fn content_ids(collection: &Collection) -> Vec<(String, String)> {
+    collection
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            let name = notification_name(m);
+            let kind = name.rsplit(':').next()?.to_owned();
+            let leaf = if kind == "push-update" {
+                "content-id"
+            } else {
+                "yang-library-content-id"
+            };
+            Some((kind, json_leaf(m, leaf)?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_schema_change_is_signalled_to_configured_subscriptions_before_any_update_shows_it() {
+    let mut bed = bed("compliant").await;
+    let before = bed.device.shared.content_id();
+    edit(
+        &bed.session,
+        subscription_of("encode-json", "", YANG_LIBRARY),
+    )
+    .await;
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
+            c.totals().messages >= 3
+        })
+        .await
+        .expect("receives");
+    software(&bed.session, "install-module").await;
+    let installed = bed.device.shared.content_id();
+    assert_ne!(
+        before, installed,
+        "installing a module moves the content-id"
+    );
+    collect_modified(&mut bed, 0).await;
+    software(&bed.session, "remove-module").await;
+    assert_eq!(bed.device.shared.content_id(), before);
+    collect_modified(&mut bed, 1).await;
+    let collection = bed.collector.finish();
+    assert!(faults(&collection).is_empty(), "{:#?}", faults(&collection));
+    // Every update shows the library the last state change named, and the state changes
+    // name the library before, after installing and after removing.
+    let mut announced = None;
+    let mut changes = Vec::new();
+    for (kind, content_id) in content_ids(&collection) {
+        if kind == "push-update" {
+            assert_eq!(
+                announced.as_ref(),
+                Some(&content_id),
+                "{kind} before its library was announced"
+            );
+        } else {
+            changes.push(content_id.clone());
+            announced = Some(content_id);
+        }
+    }
+    assert_eq!(changes, [before.clone(), installed, before]);
+    bed.session.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_device_that_leaves_its_schema_change_unsignalled_sends_no_subscription_modified() {
+    let mut bed = bed("schema-change-unsignalled").await;
+    let before = bed.device.shared.content_id();
+    edit(
+        &bed.session,
+        subscription_of("encode-json", "", YANG_LIBRARY),
+    )
+    .await;
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
+            c.totals().messages >= 2
+        })
+        .await
+        .expect("receives");
+    software(&bed.session, "install-module").await;
+    let installed = bed.device.shared.content_id();
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
+            content_ids(c)
+                .iter()
+                .any(|(kind, id)| kind == "push-update" && *id == installed)
+        })
+        .await
+        .expect("receives");
+    let collection = bed.collector.finish();
+    let ids = content_ids(&collection);
+    assert_eq!(
+        ids.first(),
+        Some(&("subscription-started".to_owned(), before)),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter()
+            .any(|(kind, id)| kind == "push-update" && *id == installed),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.iter().any(|(kind, _)| kind == "subscription-modified"),
+        "{ids:?}"
+    );
+    software(&bed.session, "remove-module").await;
+    bed.session.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_the_optional_modules_can_be_installed_and_the_library_lists_them_while_installed() {
+    let bed = bed("compliant").await;
+    let listed = |shared: &rfc3535_device::Shared| {
+        shared
+            .served_modules()
+            .iter()
+            .any(|m| m.name == "rfc3535-optics-types")
+    };
+    assert!(!listed(&bed.device.shared));
+    let refused = bed
+        .session
+        .raw("<install-module xmlns=\"urn:rfc3535:params:xml:ns:yang:rfc3535-software\"><name>ietf-ip</name></install-module>")
+        .await
+        .expect("a reply");
+    assert!(!refused.is_success(), "{}", refused.raw());
+    software(&bed.session, "install-module").await;
+    assert!(listed(&bed.device.shared));
+    let schema = bed
+        .session
+        .raw("<get-schema xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring\"><identifier>rfc3535-optics-types</identifier></get-schema>")
+        .await
+        .expect("a reply");
+    assert!(
+        schema.raw().contains("typedef power-dbm"),
+        "{}",
+        schema.raw()
+    );
+    software(&bed.session, "remove-module").await;
+    assert!(!listed(&bed.device.shared));
+    let gone = bed
+        .session
+        .raw("<get-schema xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring\"><identifier>rfc3535-optics-types</identifier></get-schema>")
+        .await
+        .expect("a reply");
+    assert!(!gone.is_success(), "{}", gone.raw());
+    bed.session.shutdown().await;
 }

@@ -67,10 +67,13 @@ pub(crate) enum RpcOperation {
     KillSubscription,
     /// RFC 8641 §4.4.4.
     ResyncSubscription,
+    /// The device's own software maintenance (`rfc3535-software`).
+    InstallModule,
+    RemoveModule,
 }
 
 impl RpcOperation {
-    const ALL: [(&'static str, &'static str, RpcOperation); 25] = [
+    const ALL: [(&'static str, &'static str, RpcOperation); 27] = [
         (ns::BASE, "get", RpcOperation::Get),
         (ns::BASE, "get-config", RpcOperation::GetConfig),
         (ns::BASE, "edit-config", RpcOperation::EditConfig),
@@ -124,6 +127,8 @@ impl RpcOperation {
             "resync-subscription",
             RpcOperation::ResyncSubscription,
         ),
+        (SOFTWARE_NS, "install-module", RpcOperation::InstallModule),
+        (SOFTWARE_NS, "remove-module", RpcOperation::RemoveModule),
     ];
 
     /// The operation an element names, if the device knows it.
@@ -158,6 +163,7 @@ pub(crate) fn handle(
         ns::NMDA,
         ns::PARTIAL_LOCK,
         ns::SUBSCRIBED_NOTIFICATIONS,
+        SOFTWARE_NS,
     ]
     .contains(&namespace);
     // The permissive-nacm fault also leaves the operations RFC 8341 protects unprotected.
@@ -273,8 +279,28 @@ pub(crate) fn handle(
                 .kill(operation, !faults.push_kill_silent)
                 .map(|()| Reply::Ok)
         }
+        RpcOperation::InstallModule | RpcOperation::RemoveModule => {
+            drop(stores);
+            let name = operation
+                .child("name")
+                .map(|n| n.text.trim())
+                .ok_or_else(|| {
+                    let mut error = RpcError::protocol(
+                        ErrorTag::MissingElement,
+                        "the module's name is missing",
+                    );
+                    error.info = Some("<bad-element>name</bad-element>".to_owned());
+                    error
+                })?;
+            shared
+                .install_module(name, kind == RpcOperation::InstallModule)
+                .map(|_| Reply::Ok)
+        }
     }
 }
+
+/// The namespace of the device's software maintenance module (`rfc3535-software`).
+pub const SOFTWARE_NS: &str = "urn:rfc3535:params:xml:ns:yang:rfc3535-software";
 
 /// An operation the device does not know: refused (or, with the ok-for-anything fault,
 /// acknowledged without doing anything).
@@ -486,6 +512,7 @@ fn module_of_operation(operation: &Element) -> &'static str {
         NOTIFICATION_NS => "notifications",
         NMDA_NS => "ietf-netconf-nmda",
         ns::SUBSCRIBED_NOTIFICATIONS => "ietf-subscribed-notifications",
+        SOFTWARE_NS => "rfc3535-software",
         _ => "ietf-netconf",
     }
 }

@@ -113,8 +113,8 @@ pub(crate) fn instance_identifier(shared: &Shared, path: &str) -> (String, Strin
     let qualified = rfc3535_wire::xpath::qualify_json_path(path);
     let rewritten = rfc3535_wire::xpath::rewrite_prefixes(&qualified, |module| {
         let namespace = shared
-            .modules
-            .iter()
+            .served_modules()
+            .into_iter()
             .find(|m| m.name == module)
             .map(|m| m.namespace.clone())?;
         let at = match namespaces.iter().position(|n| *n == namespace) {

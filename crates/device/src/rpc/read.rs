@@ -380,8 +380,8 @@ pub(crate) fn served_module_text(
     version: Option<&str>,
 ) -> Result<String, RpcError> {
     let found = shared
-        .modules
-        .iter()
+        .served_modules()
+        .into_iter()
         .find(|m| m.name == identifier && version.is_none_or(|v| m.revision.as_deref() == Some(v)));
     // The unserved-module fault: a module it implements is not served.
     let found = found.filter(|m| !(shared.faults.unserved_module && m.name == "ietf-netconf-acm"));
