@@ -4,7 +4,9 @@
 # device's configured subscriptions take. The harness writes the subscription as
 # configuration, receives what the device sends, and deletes it afterwards. The selection is
 # the device's YANG library in operational: on every device, steady, and long enough to be
-# segmented. Loss is measured per message id and per envelope sequence number. What arrives
+# segmented. Loss is measured per message id and per envelope sequence number. Where the
+# inventory's `schema_change:` names how to change the device's YANG library and put it back,
+# the harness does both under a running subscription and expects each announced. What arrives
 # is published to the run's Kafka broker (`rfc3535 run --broker`) as telemetry messages with
 # the id of its schema in the harness's schema registry, and read back: time to data runs from
 # the configuration's acceptance to the first record read.
@@ -44,6 +46,16 @@ Feature: A configured subscription reaches its UDP-notif receiver whole, in orde
     When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
     Then the receiver gets subscription-started first, then 1 push-update for it, within 15 seconds
     And subscription-started names the content-id of the device's YANG library
+
+  @req:MB-13
+  Scenario: A schema change under a configured subscription is announced by subscription-modified before any update shows it
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 2 push-updates for it, within 15 seconds
+    When "A" changes the device's schema as the test bed says
+    Then within 10 seconds, subscription-modified names the YANG library's content-id now, and no push-update before it shows that library
+    When "A" changes the device's schema back
+    Then within 10 seconds, subscription-modified names the YANG library's content-id now, and no push-update before it shows that library
 
   @req:MB-05 @req:MB-16 @cap:nmda @rfc8641-3.7
   Scenario: A configured subscription's update read back from the broker holds what a get-data of its selection reads

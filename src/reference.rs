@@ -14,6 +14,7 @@ use rfc3535_device::{Device, DeviceConfig, ProvisionedReceiver, Role};
 
 use rfc3535_harness::access::Access;
 use rfc3535_harness::sandbox::Sandbox;
+use rfc3535_harness::schema_change::SchemaChange;
 use rfc3535_harness::target::{Origin, Target};
 use rfc3535_harness::udp_notif::UdpNotifReceiver;
 use rfc3535_harness::Protocol;
@@ -202,6 +203,15 @@ pub fn udp_notif_receiver(device: &Device) -> Option<UdpNotifReceiver> {
     })
 }
 
+/// How the harness changes a reference device's schema: installing its optional module, and
+/// removing it again.
+pub fn schema_change() -> SchemaChange {
+    SchemaChange {
+        apply: rfc3535_device::software_operation(true),
+        revert: rfc3535_device::software_operation(false),
+    }
+}
+
 fn options(device: &Device, role: Role) -> Option<ConnectOptions> {
     let account = device.account(role)?;
     Some(ConnectOptions::new(
@@ -266,6 +276,7 @@ fn target(device: &Device) -> Result<Target> {
         read_only: options(device, Role::ReadOnly).map(Access::Netconf),
         sandbox: Sandbox::default(),
         udp_notif: udp_notif_receiver(device),
+        schema_change: Some(schema_change()),
     })
 }
 

@@ -731,3 +731,236 @@ async fn topic_update_matches_get_data(world: &mut RunWorld) -> StepResult {
     )
     .await
 }
+
+/// The device's schema as the scenario changed it (the inventory's `schema_change:`).
+#[derive(Debug, Clone)]
+pub struct ChangedSchema {
+    /// The operation that puts it back, run by the cleanup while `changed`.
+    pub revert: String,
+    /// Whether the library may differ from the one the scenario found.
+    pub changed: bool,
+    /// The content-id the scenario found.
+    original: String,
+    /// The content-id the library had before the last change.
+    from: String,
+    /// The content-id the library has now, which the next subscription-modified must name.
+    now: String,
+    /// How many subscription-modified of the subscription had come before the change.
+    modified_before: usize,
+}
+
+/// The YANG library's content-id, read over the scenario's NETCONF session.
+async fn library_content_id(world: &RunWorld) -> Result<String, Finding> {
+    let session = world
+        .sessions
+        .values()
+        .find_map(|s| s.netconf().ok())
+        .ok_or_else(|| Finding::error("no NETCONF session open to read the YANG library"))?;
+    rfc3535_harness::discovery::read_library(session)
+        .await
+        .map_err(|e| Finding::fail(format!("the YANG library cannot be read: {e}")))?
+        .ok_or_else(|| Finding::skip("the device announces no YANG library"))?
+        .content_id
+        .ok_or_else(|| Finding::fail("the device's YANG library has no content-id (RFC 8525)"))
+}
+
+/// The subscription-modified messages of the configured subscription so far.
+fn modified_count(configured: &Configured) -> usize {
+    configured
+        .messages()
+        .iter()
+        .filter(|(_, n)| {
+            n.as_ref()
+                .is_some_and(|n| n.name == "subscription-modified")
+        })
+        .count()
+}
+
+#[when(expr = "{string} changes the device's schema as the test bed says")]
+async fn change_schema(world: &mut RunWorld, session: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let Some(change) = device.schema_change.clone() else {
+        return Err(Finding::skip(
+            "the inventory names no way to change this device's schema (`schema_change:` with the operation that changes its YANG library and the one that puts it back)",
+        ));
+    };
+    let original = library_content_id(world).await?;
+    // What arrived so far is read first, so that only what comes after the change counts.
+    let configured = configured(world)?;
+    configured
+        .collector
+        .receive_until(Instant::now(), |_| false)
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let modified_before = modified_count(configured);
+    // Kept before the operation runs: the cleanup puts the schema back whatever happens next.
+    world.schema_changed = Some(ChangedSchema {
+        revert: change.revert.clone(),
+        changed: true,
+        original: original.clone(),
+        from: original.clone(),
+        now: original.clone(),
+        modified_before,
+    });
+    let reply = world
+        .session(&session)?
+        .invoke_operation(&change.apply)
+        .await?;
+    if !reply.is_success() {
+        return Err(Finding::error(format!(
+            "the operation the inventory names to change the device's schema (schema_change.apply) was refused: {}",
+            rfc3535_harness::session::describe_errors(&reply)
+        )));
+    }
+    let now = library_content_id(world).await?;
+    if now == original {
+        return Err(Finding::error(format!(
+            "the operation the inventory names to change the device's schema (schema_change.apply) was accepted, but the YANG library's content-id is still {original:?}: it does not change the schema; name one that does"
+        )));
+    }
+    world.notes.push(format!(
+        "schema changed by the test bed's operation: YANG library content-id {original} -> {now}"
+    ));
+    if let Some(changed) = world.schema_changed.as_mut() {
+        changed.now = now;
+    }
+    Ok(())
+}
+
+#[when(expr = "{string} changes the device's schema back")]
+async fn change_schema_back(world: &mut RunWorld, session: String) -> StepResult {
+    let Some(changed) = world.schema_changed.clone() else {
+        return Err(Finding::error("harness bug: the schema was not changed"));
+    };
+    let configured = configured(world)?;
+    configured
+        .collector
+        .receive_until(Instant::now(), |_| false)
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let modified_before = modified_count(configured);
+    let reply = world
+        .session(&session)?
+        .invoke_operation(&changed.revert)
+        .await?;
+    if !reply.is_success() {
+        return Err(Finding::error(format!(
+            "the operation the inventory names to put the device's schema back (schema_change.revert) was refused: {}; the device's YANG library is left changed (content-id {:?}, was {:?})",
+            rfc3535_harness::session::describe_errors(&reply),
+            changed.now,
+            changed.original
+        )));
+    }
+    let now = library_content_id(world).await?;
+    if now != changed.original {
+        return Err(Finding::error(format!(
+            "after the operation that puts the device's schema back (schema_change.revert), its YANG library's content-id is {now:?}, not {:?} as the run found it",
+            changed.original
+        )));
+    }
+    world.notes.push(format!(
+        "schema put back by the test bed's operation: YANG library content-id {} -> {now}",
+        changed.now
+    ));
+    world.schema_changed = Some(ChangedSchema {
+        changed: false,
+        from: changed.now.clone(),
+        now,
+        modified_before,
+        ..changed
+    });
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds, subscription-modified names the YANG library's content-id now, and no push-update before it shows that library"
+)]
+async fn change_announced(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let Some(changed) = world.schema_changed.clone() else {
+        return Err(Finding::error("harness bug: the schema was not changed"));
+    };
+    let configured = configured(world)?;
+    let id = configured.subscription.id;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let wanted = changed.modified_before + 1;
+    configured
+        .collector
+        .receive_until(deadline, |collection| {
+            subscription_messages(collection, id)
+                .iter()
+                .filter(|(_, n)| {
+                    n.as_ref()
+                        .is_some_and(|n| n.name == "subscription-modified")
+                })
+                .count()
+                >= wanted
+        })
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let configured = configured_ref(world)?;
+    let messages = configured.messages();
+    let contents = |received: &Received| received.envelope.as_ref().ok()?.contents.clone();
+    // The updates between the last announcement before the change and the one expected
+    // now, and that one.
+    let mut modified_seen = 0;
+    let mut updates_showing_it = Vec::new();
+    let mut announcement = None;
+    for (received, notified) in &messages {
+        let Some(notified) = notified else { continue };
+        match notified.name.as_str() {
+            "subscription-modified" => {
+                modified_seen += 1;
+                if modified_seen == wanted {
+                    announcement = Some(*received);
+                    break;
+                }
+            }
+            "push-update" if modified_seen == changed.modified_before => {
+                let shown = contents(received).and_then(|c| find_leaf(&c, "content-id"));
+                if shown.as_deref() == Some(changed.now.as_str()) {
+                    updates_showing_it.push(received.message_id);
+                }
+            }
+            _ => {}
+        }
+    }
+    let change = format!(
+        "the device's YANG library changed (content-id {} -> {})",
+        changed.from, changed.now
+    );
+    let Some(announcement) = announcement else {
+        let shown = if updates_showing_it.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} push-update(s) since show the new library",
+                updates_showing_it.len()
+            )
+        };
+        return Err(Finding::fail(format!(
+            "no subscription-modified of subscription {id} within {seconds} s after {change}{shown}: a receiver is not told that the schema describing its notifications changed (draft-ietf-netconf-yang-notifications-versioning; catalogue MB-13 A3)"
+        )));
+    };
+    if let Some(first) = updates_showing_it.first() {
+        return Err(Finding::fail(format!(
+            "{} push-update(s) of subscription {id} showed the new library before subscription-modified announced it (the first: message id {first}), after {change}: a receiver would read them against the old schema (catalogue MB-13 A3, MB-16 A3)",
+            updates_showing_it.len()
+        )));
+    }
+    let named = contents(announcement).and_then(|c| find_leaf(&c, "yang-library-content-id"));
+    let started_names_one = messages
+        .iter()
+        .find(|(_, n)| n.as_ref().is_some_and(|n| n.name == "subscription-started"))
+        .and_then(|(m, _)| contents(m))
+        .is_some_and(|c| find_leaf(&c, "yang-library-content-id").is_some());
+    match named {
+        Some(named) if named != changed.now => Err(Finding::fail(format!(
+            "subscription-modified after {change} names content-id {named:?}, not the library's {:?} (catalogue MB-13 A3)",
+            changed.now
+        ))),
+        None if started_names_one => Err(Finding::fail(format!(
+            "subscription-modified after {change} names no yang-library-content-id, though subscription-started did: a receiver cannot tell which schema now describes the notifications (catalogue MB-13 A3)"
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -44,6 +44,8 @@ pub struct RunWorld {
     pub subscription: Option<super::push::Watch>,
     /// The configured subscription a step wrote, with the collector receiving it.
     pub configured: Option<super::udp_notif::Configured>,
+    /// The device's schema as a step changed it, while it may be changed.
+    pub schema_changed: Option<super::udp_notif::ChangedSchema>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
     /// Files this scenario had the device save at URLs (deleted afterwards).
@@ -171,6 +173,11 @@ impl RunWorld {
                 .as_ref()
                 .map(|c| vec![c.subscription.id])
                 .unwrap_or_default(),
+            schema_revert: self
+                .schema_changed
+                .as_ref()
+                .filter(|changed| changed.changed)
+                .map(|changed| changed.revert.clone()),
         }
     }
 

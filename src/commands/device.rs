@@ -147,6 +147,12 @@ fn write_inventory(file: &Path, devices: &[rfc3535_device::Device], host: &str) 
                 text.push_str(&format!("      max_segment_size: {max}\n"));
             }
         }
+        let change = crate::reference::schema_change();
+        text.push_str(&format!(
+            "    schema_change:\n      apply: {}\n      revert: {}\n",
+            yaml_string(&change.apply),
+            yaml_string(&change.revert),
+        ));
         text.push_str(&format!(
             "    labels: {{ software: \"rfc3535 reference device\", profile: {} }}\n",
             yaml_string(device.shared.profile)

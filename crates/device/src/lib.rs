@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use rfc3535_wire::tree::{fragment_xml, Element};
@@ -310,6 +310,25 @@ pub fn random_password() -> String {
 /// runs (see [`Shared::install_module`]). Each is compiled in from the start: it defines types
 /// only, so what installing it changes is the library, not what a client can read or write.
 pub const OPTIONAL_MODULES: [&str; 1] = ["rfc3535-optics-types"];
+
+/// The `rfc3535-software` operation that installs (or removes) the device's optional module,
+/// as the XML content of `<rpc>`: how a test bed changes the device's schema.
+pub fn software_operation(install: bool) -> String {
+    let operation = if install {
+        "install-module"
+    } else {
+        "remove-module"
+    };
+    format!(
+        "<{operation} xmlns=\"{}\"><name>{}</name></{operation}>",
+        rpc::SOFTWARE_NS,
+        OPTIONAL_MODULES[0]
+    )
+}
+
+/// How late the fault schema-change-announced-late tells configured subscriptions of a
+/// schema change: longer than the shortest period, so that updates come first.
+const LATE_ANNOUNCEMENT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// One module the device serves.
 #[derive(Debug, Clone)]
@@ -631,7 +650,11 @@ impl Shared {
     /// content-id; every configured subscription is told with `subscription-modified` naming
     /// the new content-id before any update shows the new library
     /// (draft-ietf-netconf-yang-notifications-versioning). `Ok(false)`: nothing changed.
-    pub(crate) fn install_module(&self, name: &str, install: bool) -> Result<bool, rpc::RpcError> {
+    pub(crate) fn install_module(
+        self: &Arc<Self>,
+        name: &str,
+        install: bool,
+    ) -> Result<bool, rpc::RpcError> {
         if !OPTIONAL_MODULES.contains(&name) {
             return Err(rpc::RpcError::new(
                 ErrorType::Application,
@@ -661,15 +684,25 @@ impl Shared {
             }
             self.content_id_with(&installed)
         };
-        if !self.faults.schema_change_unsignalled {
-            self.push.tell_configured(|id| {
+        let announce = move |shared: &Shared| {
+            shared.push.tell_configured(|id| {
                 configured::state_change_with_library(
-                    self,
+                    shared,
                     "subscription-modified",
                     id,
                     &content_id,
                 )
             });
+        };
+        if self.faults.schema_change_announced_late {
+            // The fault: updates of the new library go out first.
+            let shared = Arc::clone(self);
+            tokio::spawn(async move {
+                tokio::time::sleep(LATE_ANNOUNCEMENT).await;
+                announce(&shared);
+            });
+        } else if !self.faults.schema_change_unsignalled {
+            announce(self);
         }
         Ok(true)
     }

@@ -248,6 +248,8 @@ pub struct Faults {
     /// Its YANG library changes (an optional module installed or removed) and its configured
     /// subscriptions are not told: no `subscription-modified` (MB-13 A3).
     pub schema_change_unsignalled: bool,
+    /// It tells them, but only after updates showing the new library went out (MB-13 A3).
+    pub schema_change_announced_late: bool,
 }
 
 /// What a profile is for.
@@ -375,6 +377,7 @@ const NONE: Faults = Faults {
     udp_notif_unsegmented: false,
     udp_notif_wrong_content_id: false,
     schema_change_unsignalled: false,
+    schema_change_announced_late: false,
 };
 
 /// Every profile, compliant first.
@@ -1254,6 +1257,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "changes its YANG library under running configured subscriptions without subscription-modified",
         faults: Faults {
             schema_change_unsignalled: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "schema-change-announced-late",
+        summary: "announces a change of its YANG library to configured subscriptions after updates showing the new library",
+        faults: Faults {
+            schema_change_announced_late: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

@@ -456,3 +456,36 @@ async fn only_the_optional_modules_can_be_installed_and_the_library_lists_them_w
     assert!(!gone.is_success(), "{}", gone.raw());
     bed.session.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_device_that_announces_its_schema_change_late_sends_updates_of_the_new_library_first() {
+    let mut bed = bed("schema-change-announced-late").await;
+    edit(
+        &bed.session,
+        subscription_of("encode-json", "", YANG_LIBRARY),
+    )
+    .await;
+    bed.collector
+        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
+            c.totals().messages >= 2
+        })
+        .await
+        .expect("receives");
+    software(&bed.session, "install-module").await;
+    let installed = bed.device.shared.content_id();
+    collect_modified(&mut bed, 0).await;
+    let ids = content_ids(&bed.collector.finish());
+    let announced = ids
+        .iter()
+        .position(|(kind, _)| kind == "subscription-modified")
+        .expect("announced, late");
+    assert_eq!(ids[announced].1, installed, "{ids:?}");
+    assert!(
+        ids[..announced]
+            .iter()
+            .any(|(kind, id)| kind == "push-update" && *id == installed),
+        "{ids:?}"
+    );
+    software(&bed.session, "remove-module").await;
+    bed.session.shutdown().await;
+}

@@ -412,6 +412,7 @@ fn device(
         host_key_fingerprint: label("host-key-fingerprint"),
         hello_settle_ms: number("hello-settle-ms")?,
         udp_notif: None,
+        schema_change: None,
         roles: Roles { read_only },
         sandbox,
         labels: report_labels,

@@ -49,6 +49,8 @@ pub struct DeviceContext {
     pub shared_messages: std::sync::Arc<rfc3535_client::transcript::SharedMessages>,
     /// The UDP-notif receiver the test bed provisioned on the device, if any.
     pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
+    /// How the test bed changes the device's schema and changes it back, if it can.
+    pub schema_change: Option<crate::schema_change::SchemaChange>,
     /// The run's Kafka-protocol broker (`host:port`), where telemetry scenarios publish.
     pub broker: Option<String>,
 }
@@ -272,6 +274,7 @@ pub(crate) mod tests {
             shape: Default::default(),
             shared_messages: Default::default(),
             udp_notif: None,
+            schema_change: None,
             broker: None,
         }
     }

@@ -267,6 +267,7 @@ async fn describe(
         shape: Default::default(),
         shared_messages,
         udp_notif: prepared.target.udp_notif.clone(),
+        schema_change: prepared.target.schema_change.clone(),
         broker: bed.broker.clone(),
     };
     // A device that serves no modules (a NETCONF device without ietf-netconf-monitoring):

@@ -52,6 +52,7 @@ pub mod results;
 pub mod safety;
 pub mod sandbox;
 pub mod schema;
+pub mod schema_change;
 pub mod session;
 pub mod target;
 pub mod udp_notif;

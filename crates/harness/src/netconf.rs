@@ -101,6 +101,10 @@ impl ManagementSession for Session {
         self.delete_config(Datastore::Url(url.to_owned())).await
     }
 
+    async fn invoke_operation(&self, operation_xml: &str) -> Result<RpcReply, ClientError> {
+        self.raw(operation_xml).await
+    }
+
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {
         self.create_subscription(CreateSubscription {
             filter: Some(event.filter()),

@@ -88,6 +88,7 @@ mod tests {
             read_only: None,
             sandbox: crate::sandbox::Sandbox::from_spec(&Default::default()).expect("sandbox"),
             udp_notif: None,
+            schema_change: None,
         }
     }
 

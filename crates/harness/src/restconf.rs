@@ -1054,6 +1054,10 @@ impl ManagementSession for RestconfSession {
         Ok(not_over_restconf("deleting a file saved at a URL"))
     }
 
+    async fn invoke_operation(&self, _operation_xml: &str) -> Result<RpcReply, ClientError> {
+        Ok(not_over_restconf("an operation given as NETCONF XML"))
+    }
+
     async fn subscribe_to(&self, _event: &NodePath) -> Result<RpcReply, ClientError> {
         Ok(not_over_restconf("an RFC 5277 subscription"))
     }

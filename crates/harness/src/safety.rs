@@ -266,6 +266,9 @@ pub struct Leftovers {
     pub url_files: Vec<String>,
     /// Configured subscriptions (RFC 8639 §2.5) the scenario wrote, by id.
     pub configured_subscriptions: Vec<u32>,
+    /// The operation that puts back the schema the scenario changed (the inventory's
+    /// `schema_change.revert`), when it may have changed it.
+    pub schema_revert: Option<String>,
 }
 
 /// Puts the device's sandbox back as the run found it, after one scenario: cancels a pending
@@ -278,6 +281,11 @@ pub async fn restore_sandbox(
 ) -> Result<(), CleanupError> {
     if device.sandbox_usable.is_err() {
         return Ok(());
+    }
+    if let Some(revert) = &leftovers.schema_revert {
+        // Refused means there was nothing to put back (the scenario did, or never changed
+        // it); a library left changed is found by the next scenario that reads it.
+        let _ = session.invoke_operation(revert).await;
     }
     if leftovers.confirmed_pending {
         // Refused means nothing was pending any more: fine.
@@ -619,6 +627,13 @@ mod tests {
             reply(OK)
         }
 
+        async fn invoke_operation(&self, operation_xml: &str) -> Result<RpcReply, ClientError> {
+            self.log
+                .borrow_mut()
+                .push(format!("invoke {operation_xml}"));
+            reply(OK)
+        }
+
         async fn subscribe_to(&self, _event: &NodePath) -> Result<RpcReply, ClientError> {
             reply(OK)
         }
@@ -738,16 +753,18 @@ mod tests {
             list_entries: Vec::new(),
             url_files: Vec::new(),
             configured_subscriptions: Vec::new(),
+            schema_revert: Some("<remove-module/>".to_owned()),
         };
         restore_sandbox(&memory, &device, &leftovers)
             .await
             .expect("put back");
         let log = memory.log.borrow().clone();
-        assert_eq!(log[0], "cancel-commit Some(\"token\")");
-        assert_eq!(log[1], "discard");
-        assert!(log[2].starts_with("edit candidate Merge"), "{log:?}");
-        assert!(log[2].contains("<location>before</location>"), "{log:?}");
-        assert_eq!(log[3], "commit");
+        assert_eq!(log[0], "invoke <remove-module/>");
+        assert_eq!(log[1], "cancel-commit Some(\"token\")");
+        assert_eq!(log[2], "discard");
+        assert!(log[3].starts_with("edit candidate Merge"), "{log:?}");
+        assert!(log[3].contains("<location>before</location>"), "{log:?}");
+        assert_eq!(log[4], "commit");
         assert_eq!(memory.store("running"), system("before"));
         // Unchanged: nothing is written.
         let unchanged = Memory::with(&[

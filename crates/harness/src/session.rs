@@ -94,6 +94,10 @@ pub trait ManagementSession {
     /// `<delete-config>` of a `<url>`).
     async fn delete_saved_file(&self, url: &str) -> Result<RpcReply, ClientError>;
 
+    /// Runs an operation the test bed names (the inventory's `schema_change:`), given as the
+    /// XML content of NETCONF's `<rpc>`.
+    async fn invoke_operation(&self, operation_xml: &str) -> Result<RpcReply, ClientError>;
+
     /// Subscribes the session to the device's events of one kind (the event's top element),
     /// from now on: RFC 5277 `<create-subscription>` over NETCONF.
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError>;
@@ -482,6 +486,10 @@ impl ManagementSession for DeviceSession {
 
     async fn delete_saved_file(&self, url: &str) -> Result<RpcReply, ClientError> {
         on_each!(self, session => session.delete_saved_file(url).await)
+    }
+
+    async fn invoke_operation(&self, operation_xml: &str) -> Result<RpcReply, ClientError> {
+        on_each!(self, session => session.invoke_operation(operation_xml).await)
     }
 
     async fn subscribe_to(&self, event: &NodePath) -> Result<RpcReply, ClientError> {

@@ -216,6 +216,9 @@ pub struct InventoryDevice {
     /// The UDP-notif receiver provisioned on the device for configured subscriptions.
     #[serde(default)]
     pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
+    /// The operations that change the device's schema while it runs, and change it back.
+    #[serde(default)]
+    pub schema_change: Option<crate::schema_change::SchemaChange>,
 }
 
 /// An inventory device's RESTCONF settings; the account is the device's own.
@@ -655,6 +658,8 @@ pub struct Target {
     pub sandbox: Sandbox,
     /// The UDP-notif receiver the test bed provisioned on the device, if any.
     pub udp_notif: Option<crate::udp_notif::UdpNotifReceiver>,
+    /// How the test bed changes the device's schema and changes it back, if it can.
+    pub schema_change: Option<crate::schema_change::SchemaChange>,
 }
 
 impl Target {
@@ -771,6 +776,7 @@ fn from_inventory(
             read_only,
             sandbox: sandbox.clone(),
             udp_notif: device.udp_notif.clone(),
+            schema_change: device.schema_change.clone(),
         });
     }
     Ok(targets)
@@ -840,6 +846,7 @@ fn from_url(text: &str, overrides: &Overrides) -> Result<Target, TargetError> {
         read_only: None,
         sandbox: Sandbox::default(),
         udp_notif: None,
+        schema_change: None,
     })
 }
 
