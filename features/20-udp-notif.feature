@@ -47,6 +47,13 @@ Feature: A configured subscription reaches its UDP-notif receiver whole, in orde
     Then the receiver gets subscription-started first, then 1 push-update for it, within 15 seconds
     And subscription-started names the content-id of the device's YANG library
 
+  @req:MB-04 @cap:nmda @rfc8639-2.5
+  Scenario: A configured subscription's operational state shows its receiver active and counts the records sent to it
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 4 push-updates for it, within 15 seconds
+    And "A" reads in operational that the subscription is valid, its receiver active, and as many event records sent to it as the receiver got
+
   @req:MB-13
   Scenario: A schema change under a configured subscription is announced by subscription-modified before any update shows it
     Given a management session "A"

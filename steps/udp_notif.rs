@@ -964,3 +964,108 @@ async fn change_announced(world: &mut RunWorld, seconds: u64) -> StepResult {
         _ => Ok(()),
     }
 }
+
+#[then(
+    expr = "{string} reads in operational that the subscription is valid, its receiver active, and as many event records sent to it as the receiver got"
+)]
+async fn operational_state(world: &mut RunWorld, session: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let receiver = device
+        .udp_notif
+        .as_ref()
+        .map(|r| r.receiver.clone())
+        .ok_or_else(|| Finding::error("harness bug: no UDP-notif receiver in the inventory"))?;
+    let id = configured_ref(world)?.subscription.id;
+    let mut get = rfc3535_client::wire::GetData::new(NmdaDatastore::Operational);
+    get.filter = Some(rfc3535_client::wire::Filter::subtree(format!(
+        "<subscriptions xmlns=\"{}\"><subscription><id>{id}</id></subscription></subscriptions>",
+        ns::SUBSCRIBED_NOTIFICATIONS
+    )));
+    let reply = world.netconf(&session)?.get_data(get).await?;
+    let read = super::world::reply_data(
+        &reply,
+        "get-data of operational for the configured subscription",
+    )?;
+    // What was sent before the read has arrived by the time the reply has.
+    let configured = configured(world)?;
+    configured
+        .collector
+        .receive_until(Instant::now(), |_| false)
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let received = configured
+        .messages()
+        .iter()
+        .filter(|(_, n)| {
+            n.as_ref()
+                .is_some_and(|n| matches!(n.name.as_str(), "push-update" | "push-change-update"))
+        })
+        .count() as u64;
+    let entries: Vec<&rfc3535_client::wire::tree::Element> = read
+        .iter()
+        .flat_map(|root| root.children_named("subscription"))
+        .filter(|entry| {
+            entry
+                .child("id")
+                .is_some_and(|i| i.text.trim() == id.to_string())
+        })
+        .collect();
+    let [entry] = entries.as_slice() else {
+        return Err(Finding::fail(format!(
+            "operational holds {} entries of configured subscription {id}, not one (RFC 8342: configuration and its state are one list entry)",
+            entries.len()
+        )));
+    };
+    let leaf = |element: &rfc3535_client::wire::tree::Element, name: &str| {
+        element.child(name).map(|l| l.text.trim().to_owned())
+    };
+    match leaf(entry, "configured-subscription-state").as_deref() {
+        Some("valid") => {}
+        Some(other) => {
+            return Err(Finding::fail(format!(
+                "configured subscription {id} is {other:?} in operational while the device publishes it (RFC 8639 §2.5.1: valid)"
+            )))
+        }
+        None => {
+            return Err(Finding::fail(format!(
+                "configured subscription {id} has no configured-subscription-state in operational, though the device claims the `configured` feature (RFC 8639: the leaf marks a configured subscription)"
+            )))
+        }
+    }
+    let Some(state) = entry
+        .child("receivers")
+        .into_iter()
+        .flat_map(|r| r.children_named("receiver"))
+        .find(|r| leaf(r, "name").as_deref() == Some(receiver.as_str()))
+    else {
+        return Err(Finding::fail(format!(
+            "operational lists no receiver {receiver:?} for configured subscription {id}"
+        )));
+    };
+    let status = leaf(state, "state").unwrap_or_default();
+    let sent = leaf(state, "sent-event-records");
+    world_measure(
+        world,
+        "sent_event_records",
+        sent.clone().unwrap_or_default(),
+    );
+    world_measure(world, "event_records_received", received);
+    if status != "active" {
+        return Err(Finding::fail(format!(
+            "receiver {receiver:?} of configured subscription {id} is {status:?} in operational, though it has received subscription-started and {received} update(s) (RFC 8639 §2.5.1: active once subscription-started is sent)"
+        )));
+    }
+    let Some(sent) = sent.and_then(|s| s.parse::<u64>().ok()) else {
+        return Err(Finding::fail(format!(
+            "receiver {receiver:?} of configured subscription {id} has no sent-event-records in operational"
+        )));
+    };
+    // One update may be on its way either side of the read; subscription-started counted
+    // as a record is accepted too (RFC 8639 does not say whether it is one).
+    if sent + 1 < received || sent > received + 2 {
+        return Err(Finding::fail(format!(
+            "receiver {receiver:?} of configured subscription {id} counts {sent} event record(s) sent; it received {received} update(s) (RFC 8639: sent-event-records counts the event records sent to the receiver; catalogue MB-04 A3)"
+        )));
+    }
+    Ok(())
+}

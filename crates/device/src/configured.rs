@@ -18,11 +18,16 @@
 //! subscription), in the encoding the entry asks for, and sent to every receiver under the
 //! device's publisher id, with a message id per receiver and segments no longer than the
 //! receiver's maximum.
+//!
+//! What the device reports of them in operational ([`States`]): each subscription's
+//! `configured-subscription-state`, and per receiver its `state` (`connecting` until its
+//! `subscription-started` went out, then `active`; `disconnected` for a receiver the device
+//! has not provisioned) and `sent-event-records`, the updates sent to it (RFC 8639 §2.5.1).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rfc3535_wire::envelope::{Contents, Envelope};
@@ -101,10 +106,17 @@ impl Destinations {
         Destinations(destinations)
     }
 
-    /// Sends one message to the receiver named `name`.
-    async fn send(&self, shared: &Shared, name: &str, media_type: MediaType, payload: &[u8]) {
+    /// Sends one message to the receiver named `name`: false when the device has no such
+    /// receiver or cannot encode the message for it.
+    async fn send(
+        &self,
+        shared: &Shared,
+        name: &str,
+        media_type: MediaType,
+        payload: &[u8],
+    ) -> bool {
         let Some(destination) = self.0.get(name) else {
-            return;
+            return false;
         };
         let faults = shared.faults;
         let mut message_id = destination.next_message_id.fetch_add(1, Ordering::Relaxed);
@@ -118,7 +130,7 @@ impl Destinations {
             .max_segment_size
             .filter(|_| !faults.udp_notif_unsegmented);
         let Ok(mut datagrams) = encode_message(&header, payload, max_segment_size) else {
-            return;
+            return false;
         };
         if faults.udp_notif_wrong_header_length && message_id % 3 == 0 {
             // The fault: the header length octet counts four octets of options there are not.
@@ -131,6 +143,154 @@ impl Destinations {
                 .socket
                 .send_to(&datagram, destination.receiver.address)
                 .await;
+        }
+        true
+    }
+}
+
+/// A receiver's state in a configured subscription (RFC 8639's `receiver/state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReceiverStatus {
+    Active,
+    Connecting,
+    Disconnected,
+}
+
+impl ReceiverStatus {
+    fn name(self) -> &'static str {
+        match self {
+            ReceiverStatus::Active => "active",
+            ReceiverStatus::Connecting => "connecting",
+            ReceiverStatus::Disconnected => "disconnected",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ReceiverState {
+    status: ReceiverStatus,
+    sent_event_records: u64,
+}
+
+#[derive(Debug, Clone)]
+struct SubscriptionState {
+    /// `valid`, or `invalid` when the device does not accept the entry's terms.
+    valid: bool,
+    receivers: BTreeMap<String, ReceiverState>,
+}
+
+/// The operational state of the configured subscriptions being watched, by id.
+#[derive(Debug, Default)]
+pub(crate) struct States(Mutex<BTreeMap<u32, SubscriptionState>>);
+
+impl States {
+    /// Subscription `id` (re)starts with `receivers`: counters from zero, each receiver
+    /// connecting, or disconnected for good when the subscription is invalid.
+    fn begin(&self, id: u32, receivers: &[String], valid: bool) {
+        let status = if valid {
+            ReceiverStatus::Connecting
+        } else {
+            ReceiverStatus::Disconnected
+        };
+        let receivers = receivers
+            .iter()
+            .map(|name| {
+                let state = ReceiverState {
+                    status,
+                    sent_event_records: 0,
+                };
+                (name.clone(), state)
+            })
+            .collect();
+        if let Ok(mut states) = self.0.lock() {
+            states.insert(id, SubscriptionState { valid, receivers });
+        }
+    }
+
+    fn end(&self, id: u32) {
+        if let Ok(mut states) = self.0.lock() {
+            states.remove(&id);
+        }
+    }
+
+    /// A message of subscription `id` went to `receiver` (`delivered`: the device could
+    /// send it there at all).
+    fn sent(&self, id: u32, receiver: &str, kind: MessageKind, delivered: bool) {
+        let Ok(mut states) = self.0.lock() else {
+            return;
+        };
+        let Some(state) = states
+            .get_mut(&id)
+            .and_then(|s| s.receivers.get_mut(receiver))
+        else {
+            return;
+        };
+        match (kind, delivered) {
+            (_, false) => state.status = ReceiverStatus::Disconnected,
+            (MessageKind::Started, true) => state.status = ReceiverStatus::Active,
+            (MessageKind::EventRecord, true) => state.sent_event_records += 1,
+            (MessageKind::Other, true) => {}
+        }
+    }
+
+    /// `/subscriptions` with the state of the subscriptions in `ids` (those in running), or
+    /// nothing when none is watched, with the device's faults.
+    pub(crate) fn xml(&self, ids: &[u32], faults: &crate::profile::Faults) -> String {
+        let Ok(states) = self.0.lock() else {
+            return String::new();
+        };
+        let mut xml = String::new();
+        for (id, state) in states.iter().filter(|(id, _)| ids.contains(id)) {
+            xml.push_str(&format!(
+                "<subscription><id>{id}</id><configured-subscription-state>{}</configured-subscription-state><receivers>",
+                if state.valid { "valid" } else { "invalid" }
+            ));
+            for (name, receiver) in &state.receivers {
+                let status = if faults.configured_state_frozen {
+                    ReceiverStatus::Connecting
+                } else {
+                    receiver.status
+                };
+                let sent = if faults.configured_records_uncounted {
+                    0
+                } else {
+                    receiver.sent_event_records
+                };
+                xml.push_str(&format!(
+                    "<receiver><name>{}</name><sent-event-records>{sent}</sent-event-records><excluded-event-records>0</excluded-event-records><state>{}</state></receiver>",
+                    rfc3535_wire::xml::escape(name),
+                    status.name()
+                ));
+            }
+            xml.push_str("</receivers></subscription>");
+        }
+        if xml.is_empty() {
+            return xml;
+        }
+        format!("<subscriptions xmlns=\"{SN_NS}\">{xml}</subscriptions>")
+    }
+}
+
+/// What a message of a configured subscription is, for its receivers' state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MessageKind {
+    /// `subscription-started` or `subscription-modified`: the receiver is active from now.
+    Started,
+    /// An update (`push-update`, `push-change-update`): an event record.
+    EventRecord,
+    Other,
+}
+
+impl MessageKind {
+    fn of(notification: &Element) -> MessageKind {
+        let event = notification
+            .children
+            .iter()
+            .find(|child| child.name.local != "eventTime");
+        match event.map(|e| e.name.local.as_str()) {
+            Some("subscription-started" | "subscription-modified") => MessageKind::Started,
+            Some("push-update" | "push-change-update") => MessageKind::EventRecord,
+            _ => MessageKind::Other,
         }
     }
 }
@@ -160,6 +320,7 @@ async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
                     run.end(Some("no-such-subscription"));
                 }
                 shared.push.forget_configured(*id);
+                shared.configured.end(*id);
             }
             keep
         });
@@ -175,10 +336,12 @@ async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
                 }
                 None => "subscription-started",
             };
-            let run = begin(&shared, &destinations, id, &entry, &text, first);
+            let receivers = receiver_names(&entry);
+            let run = begin(&shared, &destinations, id, &entry, &text, first, &receivers);
             if run.is_none() {
                 shared.push.forget_configured(id);
             }
+            shared.configured.begin(id, &receivers, run.is_some());
             active.insert(id, Active { entry: text, run });
         }
     }
@@ -189,8 +352,17 @@ fn configured_entries(shared: &Shared) -> BTreeMap<u32, Element> {
     let Ok(stores) = shared.stores.lock() else {
         return BTreeMap::new();
     };
-    stores
-        .running
+    entries_in(&stores.running)
+}
+
+/// The ids of the configured subscriptions in a configuration that use this device's
+/// UDP-notif.
+pub(crate) fn configured_ids(configuration: &[Element]) -> Vec<u32> {
+    entries_in(configuration).into_keys().collect()
+}
+
+fn entries_in(configuration: &[Element]) -> BTreeMap<u32, Element> {
+    configuration
         .iter()
         .filter(|root| root.name.local == "subscriptions" && root.name.namespace == SN_NS)
         .flat_map(|root| root.children_named("subscription"))
@@ -210,8 +382,22 @@ fn configured_entries(shared: &Shared) -> BTreeMap<u32, Element> {
 
 /// What a publication needs to put its messages on the wire.
 struct Publication {
+    id: u32,
     media_type: MediaType,
     receivers: Vec<String>,
+}
+
+/// The receivers a configured subscription's entry names.
+fn receiver_names(entry: &Element) -> Vec<String> {
+    entry
+        .child("receivers")
+        .map(|r| {
+            r.children_named("receiver")
+                .filter_map(|receiver| receiver.child("name"))
+                .map(|name| name.text.trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Starts publishing configured subscription `id`, whose first message is `first`
@@ -224,6 +410,7 @@ fn begin(
     entry: &Element,
     text: &str,
     first: &str,
+    receivers: &[String],
 ) -> Option<ConfiguredRun> {
     let terms = shared.push.configured_terms(entry, text).ok()?;
     let media_type = match entry
@@ -233,15 +420,6 @@ fn begin(
         Some("encode-json") => MediaType::Json,
         _ => MediaType::Xml,
     };
-    let receivers = entry
-        .child("receivers")
-        .map(|r| {
-            r.children_named("receiver")
-                .filter_map(|receiver| receiver.child("name"))
-                .map(|name| name.text.trim().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
     let (outbox, queue) = mpsc::channel(SESSION_QUEUE);
     let run = {
         // The library cannot change between the content-id this names and the
@@ -261,8 +439,9 @@ fn begin(
         Arc::clone(destinations),
         queue,
         Publication {
+            id,
             media_type,
-            receivers,
+            receivers: receivers.to_vec(),
         },
     ));
     Some(run)
@@ -298,12 +477,23 @@ async fn send(
 ) {
     let mut sequence_number: u32 = 0;
     while let Some(notification) = queue.recv().await {
-        let payload = enveloped(&shared, &notification, &publication, sequence_number);
+        let Ok(parsed) = Element::parse(&notification) else {
+            sequence_number = sequence_number.wrapping_add(1);
+            continue;
+        };
+        let kind = MessageKind::of(&parsed);
+        let payload = enveloped(
+            &shared,
+            &notification,
+            parsed,
+            &publication,
+            sequence_number,
+        );
         // A message the device could not encode is lost, and the next sequence number says so.
         sequence_number = sequence_number.wrapping_add(1);
         let Some(payload) = payload else { continue };
         for receiver in &publication.receivers {
-            destinations
+            let delivered = destinations
                 .send(
                     &shared,
                     receiver,
@@ -311,6 +501,9 @@ async fn send(
                     payload.as_bytes(),
                 )
                 .await;
+            shared
+                .configured
+                .sent(publication.id, receiver, kind, delivered);
         }
     }
 }
@@ -320,10 +513,10 @@ async fn send(
 fn enveloped(
     shared: &Shared,
     notification: &str,
+    parsed: Element,
     publication: &Publication,
     sequence_number: u32,
 ) -> Option<String> {
-    let parsed = Element::parse(notification).ok()?;
     let event_time = parsed.child("eventTime")?.text.trim().to_owned();
     let contents = match publication.media_type {
         MediaType::Json => {

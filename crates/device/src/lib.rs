@@ -430,6 +430,8 @@ pub struct Shared {
     pub(crate) library_state: Mutex<Option<state::LibraryState>>,
     /// The live YANG-Push subscriptions (RFC 8639 dynamic ones).
     pub(crate) push: push::Publisher,
+    /// What operational says of the configured subscriptions.
+    pub(crate) configured: configured::States,
 }
 
 /// A content-id for a module set as served: the modules' names, revisions, texts and
@@ -587,6 +589,7 @@ impl Shared {
             restconf_base: std::sync::OnceLock::new(),
             library_state: Mutex::new(None),
             push: push::Publisher::new(config.push_minimum_period),
+            configured: configured::States::default(),
         };
         let initial = Element::parse_fragment(&config.initial_configuration())
             .map_err(|e| DeviceError::Schema(format!("initial configuration: {e}")))?;

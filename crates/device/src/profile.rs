@@ -250,6 +250,12 @@ pub struct Faults {
     pub schema_change_unsignalled: bool,
     /// It tells them, but only after updates showing the new library went out (MB-13 A3).
     pub schema_change_announced_late: bool,
+    /// Operational state shows every receiver of its configured subscriptions `connecting`,
+    /// however much it was sent (MB-04 A1).
+    pub configured_state_frozen: bool,
+    /// Operational state counts no event record sent to a configured subscription's receiver
+    /// (MB-04 A3).
+    pub configured_records_uncounted: bool,
 }
 
 /// What a profile is for.
@@ -378,6 +384,8 @@ const NONE: Faults = Faults {
     udp_notif_wrong_content_id: false,
     schema_change_unsignalled: false,
     schema_change_announced_late: false,
+    configured_state_frozen: false,
+    configured_records_uncounted: false,
 };
 
 /// Every profile, compliant first.
@@ -1266,6 +1274,24 @@ pub const PROFILES: &[Profile] = &[
         summary: "announces a change of its YANG library to configured subscriptions after updates showing the new library",
         faults: Faults {
             schema_change_announced_late: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "configured-state-frozen",
+        summary: "reports every receiver of its configured subscriptions connecting, however much it was sent",
+        faults: Faults {
+            configured_state_frozen: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "configured-records-uncounted",
+        summary: "counts no event record sent to the receivers of its configured subscriptions",
+        faults: Faults {
+            configured_records_uncounted: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

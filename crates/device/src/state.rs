@@ -125,6 +125,13 @@ pub fn state_wanted(
         .aged()
         .map(|t| format!("<replay-log-aged-time>{}</replay-log-aged-time>", time(t)))
         .unwrap_or_default();
+    // RFC 8639 §2.5.1: the configured subscriptions' state, joined to their entries.
+    if wants(rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS, "subscriptions") {
+        xml.push_str(&shared.configured.xml(
+            &crate::configured::configured_ids(&stores.running),
+            &shared.faults,
+        ));
+    }
     if wants(rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS, "streams") {
         xml.push_str(&format!(
             "<streams xmlns=\"{}\"><stream><name>NETCONF</name><description>the device's configuration and session events</description><replay-support/><replay-log-creation-time>{}</replay-log-creation-time>{aged}</stream></streams>",
@@ -436,12 +443,54 @@ fn location(shared: &Shared, module: &crate::ModuleFile, leaf: &str) -> String {
     format!("<{leaf}>{}/yang/{}</{leaf}>", escape(base), escape(&file))
 }
 
-/// Adds state to configuration: a state root whose configuration root exists joins it.
+/// Adds state to configuration: a state root whose configuration root exists joins it. Under
+/// RFC 8639's `/subscriptions`, list entries join the configured entry with the same key.
 pub fn merge(data: &mut Vec<Element>, state: Vec<Element>) {
     for root in state {
         match data.iter_mut().find(|d| d.name == root.name) {
+            Some(existing)
+                if root.name.local == "subscriptions"
+                    && root.name.namespace == rfc3535_wire::ns::SUBSCRIBED_NOTIFICATIONS =>
+            {
+                join(existing, root);
+            }
             Some(existing) => existing.children.extend(root.children),
             None => data.push(root),
+        }
+    }
+}
+
+/// Joins `addition`'s children to `existing`'s: a child joins the existing one of the same
+/// name and the same key (its `id` or `name` leaf; a container has none), else it is added.
+fn join(existing: &mut Element, addition: Element) {
+    let key = |element: &Element| {
+        element
+            .child("id")
+            .or_else(|| element.child("name"))
+            .filter(|leaf| leaf.children.is_empty())
+            .map(|leaf| leaf.text.trim().to_owned())
+    };
+    for child in addition.children {
+        if child.children.is_empty() {
+            // A leaf: a key leaf the entry has already is not repeated.
+            let present = existing
+                .children
+                .iter()
+                .any(|c| c.name == child.name && c.children.is_empty() && c.text == child.text);
+            if !present {
+                existing.children.push(child);
+            }
+            continue;
+        }
+        let child_key = key(&child);
+        let same = existing.children.iter_mut().find(|candidate| {
+            candidate.name == child.name
+                && !candidate.children.is_empty()
+                && key(candidate) == child_key
+        });
+        match same {
+            Some(same) => join(same, child),
+            None => existing.children.push(child),
         }
     }
 }

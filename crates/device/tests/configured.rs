@@ -489,3 +489,101 @@ async fn a_device_that_announces_its_schema_change_late_sends_updates_of_the_new
     software(&bed.session, "remove-module").await;
     bed.session.shutdown().await;
 }
+
+/// The configured subscription's entry in operational, as `<get-data>` reads it, checked
+/// against the device's schema.
+async fn operational_entry(bed: &Bed) -> rfc3535_client::wire::tree::Element {
+    let reply = bed
+        .session
+        .raw(format!(
+            "<get-data xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-nmda\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"><datastore>ds:operational</datastore><subtree-filter><subscriptions xmlns=\"{SN}\"/></subtree-filter></get-data>"
+        ))
+        .await
+        .expect("a reply");
+    assert!(reply.is_success(), "{}", reply.raw());
+    let data = reply.data().expect("data").to_owned();
+    bed.device
+        .shared
+        .with_schema(|schema| schema.validate(&data, rfc3535_yang::Content::Data))
+        .expect("a schema")
+        .unwrap_or_else(|finding| panic!("{finding}: {data}"));
+    let roots = rfc3535_client::wire::tree::Element::parse_fragment(&data).expect("XML");
+    let entries: Vec<_> = roots
+        .iter()
+        .flat_map(|root| root.children_named("subscription"))
+        .filter(|entry| {
+            entry
+                .child("id")
+                .is_some_and(|id| id.text.trim() == ID.to_string())
+        })
+        .cloned()
+        .collect();
+    assert_eq!(entries.len(), 1, "one entry joins config and state: {data}");
+    entries.into_iter().next().expect("an entry")
+}
+
+/// (configured-subscription-state, the receiver's state, its sent-event-records).
+fn receiver_state(entry: &rfc3535_client::wire::tree::Element) -> (String, String, u64) {
+    let receiver = entry
+        .child("receivers")
+        .and_then(|r| r.children_named("receiver").next())
+        .expect("a receiver");
+    let leaf = |element: &rfc3535_client::wire::tree::Element, name: &str| {
+        element
+            .child(name)
+            .map(|l| l.text.trim().to_owned())
+            .unwrap_or_default()
+    };
+    (
+        leaf(entry, "configured-subscription-state"),
+        leaf(receiver, "state"),
+        leaf(receiver, "sent-event-records")
+            .parse()
+            .unwrap_or(u64::MAX),
+    )
+}
+
+#[tokio::test]
+async fn operational_shows_a_configured_subscription_valid_its_receiver_active_and_counts_what_it_sent(
+) {
+    let mut compliant = bed("compliant").await;
+    collect(&mut compliant, "encode-json", 5).await;
+    let entry = operational_entry(&compliant).await;
+    // Whatever was sent before the read has arrived by now (loopback).
+    compliant
+        .collector
+        .receive_until(Instant::now() + Duration::from_millis(20), |_| false)
+        .await
+        .expect("receives");
+    let received = compliant
+        .collector
+        .collection()
+        .messages()
+        .iter()
+        .filter(|m| notification_name(m).ends_with("push-update"))
+        .count() as u64;
+    let (subscription, receiver, sent) = receiver_state(&entry);
+    assert_eq!(subscription, "valid");
+    assert_eq!(receiver, "active");
+    assert!(
+        sent <= received && sent + 1 >= received,
+        "sent-event-records {sent}, {received} push-updates received"
+    );
+    compliant.session.shutdown().await;
+
+    for (profile, expected) in [
+        ("configured-state-frozen", "connecting"),
+        ("configured-records-uncounted", "active"),
+    ] {
+        let mut faulty = bed(profile).await;
+        collect(&mut faulty, "encode-json", 5).await;
+        let (_, receiver, sent) = receiver_state(&operational_entry(&faulty).await);
+        assert_eq!(receiver, expected, "{profile}");
+        assert_eq!(
+            sent == 0,
+            profile == "configured-records-uncounted",
+            "{profile}: {sent}"
+        );
+        faulty.session.shutdown().await;
+    }
+}

@@ -998,6 +998,29 @@ mod tests {
         assert!(error.contains("adress"), "{error}");
     }
 
+    #[test]
+    fn an_inventory_names_how_to_change_a_devices_schema_and_change_it_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_inventory(
+            dir.path(),
+            "  - name: a\n    address: 127.0.0.1\n    username: u\n    password_file: pw\n    schema_change:\n      apply: \"<load-package xmlns='urn:example:vendor-sw'><name>optics</name></load-package>\"\n      revert: \"<unload-package xmlns='urn:example:vendor-sw'><name>optics</name></unload-package>\"\n",
+        );
+        let inventory = Inventory::load(&path).expect("loads");
+        let change = inventory.devices[0]
+            .schema_change
+            .clone()
+            .expect("schema_change");
+        assert!(change.apply.starts_with("<load-package"), "{change:?}");
+        assert!(change.revert.starts_with("<unload-package"), "{change:?}");
+        // Both operations are needed: a change the harness could not undo is refused.
+        let path = write_inventory(
+            dir.path(),
+            "  - name: a\n    address: 127.0.0.1\n    username: u\n    password_file: pw\n    schema_change:\n      apply: \"<x/>\"\n",
+        );
+        let error = Inventory::load(&path).expect_err("no revert").to_string();
+        assert!(error.contains("revert"), "{error}");
+    }
+
     fn write_inventory(dir: &Path, devices: &str) -> PathBuf {
         let path = dir.join("inv.yaml");
         std::fs::write(&path, format!("devices:\n{devices}")).expect("write");
