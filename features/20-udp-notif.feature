@@ -54,6 +54,14 @@ Feature: A configured subscription reaches its UDP-notif receiver whole, in orde
     Then the receiver gets subscription-started first, then 4 push-updates for it, within 15 seconds
     And "A" reads in operational that the subscription is valid, its receiver active, and as many event records sent to it as the receiver got
 
+  @req:MB-04 @rfc8639-2.5
+  Scenario: Resetting a configured subscription's receiver starts it again with subscription-started
+    Given a management session "A"
+    When "A" configures a subscription of the YANG library in operational every 50 centiseconds, to the test bed's UDP-notif receiver, in JSON
+    Then the receiver gets subscription-started first, then 2 push-updates for it, within 15 seconds
+    When "A" resets the subscription's receiver
+    Then within 10 seconds the receiver gets subscription-started again, and push-updates go on after it
+
   @req:MB-13
   Scenario: A schema change under a configured subscription is announced by subscription-modified before any update shows it
     Given a management session "A"

@@ -1069,3 +1069,91 @@ async fn operational_state(world: &mut RunWorld, session: String) -> StepResult 
     }
     Ok(())
 }
+
+/// How many subscription-started of the configured subscription have come.
+fn started_count(configured: &Configured) -> usize {
+    configured
+        .messages()
+        .iter()
+        .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "subscription-started"))
+        .count()
+}
+
+#[when(expr = "{string} resets the subscription's receiver")]
+async fn reset_receiver(world: &mut RunWorld, session: String) -> StepResult {
+    let device = world.require_sandbox()?;
+    let receiver = device
+        .udp_notif
+        .as_ref()
+        .map(|r| r.receiver.clone())
+        .ok_or_else(|| Finding::error("harness bug: no UDP-notif receiver in the inventory"))?;
+    let configured = configured(world)?;
+    configured
+        .collector
+        .receive_until(Instant::now(), |_| false)
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let id = configured.subscription.id;
+    let started_before = started_count(configured);
+    let action = format!(
+        "<action xmlns=\"{}\"><subscriptions xmlns=\"{}\"><subscription><id>{id}</id><receivers><receiver><name>{}</name><reset/></receiver></receivers></subscription></subscriptions></action>",
+        ns::YANG,
+        ns::SUBSCRIBED_NOTIFICATIONS,
+        rfc3535_client::wire::xml::escape(&receiver)
+    );
+    let reply = world.session(&session)?.invoke_operation(&action).await?;
+    if !reply.is_success() {
+        return Err(Finding::fail(format!(
+            "the reset action of receiver {receiver:?} of configured subscription {id} was refused: {} (RFC 8639 §2.5.5: a device with configured subscriptions resets a receiver on request)",
+            rfc3535_harness::session::describe_errors(&reply)
+        )));
+    }
+    world.reset_started_before = Some(started_before);
+    Ok(())
+}
+
+#[then(
+    expr = "within {int} seconds the receiver gets subscription-started again, and push-updates go on after it"
+)]
+async fn started_again(world: &mut RunWorld, seconds: u64) -> StepResult {
+    let Some(started_before) = world.reset_started_before else {
+        return Err(Finding::error("harness bug: no receiver was reset"));
+    };
+    let configured = configured(world)?;
+    let id = configured.subscription.id;
+    let again = |collection: &Collection| {
+        let messages = subscription_messages(collection, id);
+        let mut started = 0;
+        let mut updates_after = 0;
+        for (_, notified) in &messages {
+            match notified.as_ref().map(|n| n.name.as_str()) {
+                Some("subscription-started") => started += 1,
+                Some("push-update" | "push-change-update") if started > started_before => {
+                    updates_after += 1;
+                }
+                _ => {}
+            }
+        }
+        (started, updates_after)
+    };
+    configured
+        .collector
+        .receive_until(Instant::now() + Duration::from_secs(seconds), |c| {
+            let (started, updates_after) = again(c);
+            started > started_before && updates_after > 0
+        })
+        .await
+        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    let (started, updates_after) = again(configured.collection());
+    if started <= started_before {
+        return Err(Finding::fail(format!(
+            "no new subscription-started of configured subscription {id} within {seconds} s of resetting its receiver (RFC 8639 §2.5.5: the reset receiver goes back to connecting and is started again)"
+        )));
+    }
+    if updates_after == 0 {
+        return Err(Finding::fail(format!(
+            "after the new subscription-started of configured subscription {id}, no update came within {seconds} s: the reset receiver was not made active again"
+        )));
+    }
+    Ok(())
+}

@@ -46,6 +46,8 @@ pub struct RunWorld {
     pub configured: Option<super::udp_notif::Configured>,
     /// The device's schema as a step changed it, while it may be changed.
     pub schema_changed: Option<super::udp_notif::ChangedSchema>,
+    /// How many subscription-started had come when a step reset the receiver.
+    pub reset_started_before: Option<usize>,
     /// Sandbox list entries this scenario added (removed afterwards).
     pub list_entries: Vec<String>,
     /// Files this scenario had the device save at URLs (deleted afterwards).

@@ -23,6 +23,9 @@
 //! `configured-subscription-state`, and per receiver its `state` (`connecting` until its
 //! `subscription-started` went out, then `active`; `disconnected` for a receiver the device
 //! has not provisioned) and `sent-event-records`, the updates sent to it (RFC 8639 §2.5.1).
+//! A receiver gets updates only while active; `subscription-started` goes only to receivers
+//! still connecting, so the `reset` action ([`reset`]) starts one receiver again without
+//! repeating it to the others.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -207,6 +210,30 @@ impl States {
         }
     }
 
+    fn status(&self, id: u32, receiver: &str) -> Option<ReceiverStatus> {
+        let states = self.0.lock().ok()?;
+        Some(states.get(&id)?.receivers.get(receiver)?.status)
+    }
+
+    /// Receiver `receiver` of subscription `id` goes back to connecting: false when the
+    /// subscription is not published or does not name it.
+    fn reconnect(&self, id: u32, receiver: &str) -> bool {
+        let Ok(mut states) = self.0.lock() else {
+            return false;
+        };
+        match states
+            .get_mut(&id)
+            .filter(|s| s.valid)
+            .and_then(|s| s.receivers.get_mut(receiver))
+        {
+            Some(state) => {
+                state.status = ReceiverStatus::Connecting;
+                true
+            }
+            None => false,
+        }
+    }
+
     fn end(&self, id: u32) {
         if let Ok(mut states) = self.0.lock() {
             states.remove(&id);
@@ -227,7 +254,11 @@ impl States {
         };
         match (kind, delivered) {
             (_, false) => state.status = ReceiverStatus::Disconnected,
-            (MessageKind::Started, true) => state.status = ReceiverStatus::Active,
+            // A publication modified starts again with subscription-modified: its receivers
+            // are active from it as from subscription-started.
+            (MessageKind::Started | MessageKind::Modified, true) => {
+                state.status = ReceiverStatus::Active;
+            }
             (MessageKind::EventRecord, true) => state.sent_event_records += 1,
             (MessageKind::Other, true) => {}
         }
@@ -274,8 +305,10 @@ impl States {
 /// What a message of a configured subscription is, for its receivers' state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MessageKind {
-    /// `subscription-started` or `subscription-modified`: the receiver is active from now.
+    /// `subscription-started`: the receiver is active from now.
     Started,
+    /// `subscription-modified`.
+    Modified,
     /// An update (`push-update`, `push-change-update`): an event record.
     EventRecord,
     Other,
@@ -288,7 +321,8 @@ impl MessageKind {
             .iter()
             .find(|child| child.name.local != "eventTime");
         match event.map(|e| e.name.local.as_str()) {
-            Some("subscription-started" | "subscription-modified") => MessageKind::Started,
+            Some("subscription-started") => MessageKind::Started,
+            Some("subscription-modified") => MessageKind::Modified,
             Some("push-update" | "push-change-update") => MessageKind::EventRecord,
             _ => MessageKind::Other,
         }
@@ -337,11 +371,13 @@ async fn watch(shared: Arc<Shared>, receivers: Vec<ProvisionedReceiver>) {
                 None => "subscription-started",
             };
             let receivers = receiver_names(&entry);
+            // Its state first: the publication's sender reads it from the first message.
+            shared.configured.begin(id, &receivers, true);
             let run = begin(&shared, &destinations, id, &entry, &text, first, &receivers);
             if run.is_none() {
                 shared.push.forget_configured(id);
+                shared.configured.begin(id, &receivers, false);
             }
-            shared.configured.begin(id, &receivers, run.is_some());
             active.insert(id, Active { entry: text, run });
         }
     }
@@ -447,6 +483,28 @@ fn begin(
     Some(run)
 }
 
+/// The `reset` action of receiver `receiver` of configured subscription `id` (RFC 8639
+/// §2.5.5): it goes back to connecting and gets `subscription-started` again; the time it
+/// did. `None`: no such subscription is published, or it names no such receiver.
+pub(crate) fn reset(shared: &Shared, id: u32, receiver: &str) -> Option<std::time::SystemTime> {
+    if shared.faults.configured_reset_ignored {
+        // The fault: acknowledged, and nothing starts again.
+        return Some(std::time::SystemTime::now());
+    }
+    let _library = shared
+        .library_change
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !shared.configured.reconnect(id, receiver) {
+        return None;
+    }
+    let at = std::time::SystemTime::now();
+    let started =
+        state_change_with_library(shared, "subscription-started", id, &shared.content_id());
+    shared.push.tell_configured_one(id, started);
+    Some(at)
+}
+
 /// `subscription-started` or `subscription-modified`, with `content_id`, the content-id of
 /// the YANG library the notifications are described by.
 pub(crate) fn state_change_with_library(
@@ -493,6 +551,17 @@ async fn send(
         sequence_number = sequence_number.wrapping_add(1);
         let Some(payload) = payload else { continue };
         for receiver in &publication.receivers {
+            let status = shared.configured.status(publication.id, receiver);
+            let wanted = match kind {
+                // Only a receiver still connecting is started (again, after a reset).
+                MessageKind::Started => status != Some(ReceiverStatus::Active),
+                // RFC 8639 §2.5.1: no record before subscription-started has gone out.
+                MessageKind::EventRecord => status == Some(ReceiverStatus::Active),
+                MessageKind::Modified | MessageKind::Other => true,
+            };
+            if !wanted {
+                continue;
+            }
             let delivered = destinations
                 .send(
                     &shared,

@@ -256,6 +256,9 @@ pub struct Faults {
     /// Operational state counts no event record sent to a configured subscription's receiver
     /// (MB-04 A3).
     pub configured_records_uncounted: bool,
+    /// The `reset` action of a configured subscription's receiver is acknowledged and does
+    /// nothing (MB-04 A2).
+    pub configured_reset_ignored: bool,
 }
 
 /// What a profile is for.
@@ -386,6 +389,7 @@ const NONE: Faults = Faults {
     schema_change_announced_late: false,
     configured_state_frozen: false,
     configured_records_uncounted: false,
+    configured_reset_ignored: false,
 };
 
 /// Every profile, compliant first.
@@ -1292,6 +1296,15 @@ pub const PROFILES: &[Profile] = &[
         summary: "counts no event record sent to the receivers of its configured subscriptions",
         faults: Faults {
             configured_records_uncounted: true,
+            ..NONE
+        },
+        kind: ProfileKind::Fault,
+    },
+    Profile {
+        name: "configured-reset-ignored",
+        summary: "acknowledges the reset of a configured subscription's receiver and starts nothing again",
+        faults: Faults {
+            configured_reset_ignored: true,
             ..NONE
         },
         kind: ProfileKind::Fault,

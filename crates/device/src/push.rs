@@ -455,6 +455,15 @@ impl Publisher {
         }
     }
 
+    /// Queues `message` for configured subscription `id`: false when it is not published.
+    pub(crate) fn tell_configured_one(&self, id: u32, message: String) -> bool {
+        self.configured
+            .lock()
+            .ok()
+            .and_then(|configured| configured.get(&id).map(|o| o.try_send(message).is_ok()))
+            .unwrap_or(false)
+    }
+
     /// Configured subscription `id` is no longer published.
     pub(crate) fn forget_configured(&self, id: u32) {
         if let Ok(mut configured) = self.configured.lock() {

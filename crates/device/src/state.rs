@@ -16,7 +16,7 @@ pub(crate) use rfc3535_wire::ns::DATASTORES as DATASTORES_NS;
 pub(crate) use rfc3535_wire::ns::ORIGIN as ORIGIN_NS;
 pub(crate) use rfc3535_wire::ns::YANG_LIBRARY as YANG_LIBRARY_NS;
 
-fn time(at: SystemTime) -> String {
+pub(crate) fn time(at: SystemTime) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 

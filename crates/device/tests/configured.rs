@@ -587,3 +587,42 @@ async fn operational_shows_a_configured_subscription_valid_its_receiver_active_a
         faulty.session.shutdown().await;
     }
 }
+
+/// Invokes the `reset` action of the subscription's receiver.
+async fn reset(session: &Session) -> rfc3535_client::wire::RpcReply {
+    session
+        .raw(format!(
+            "<action xmlns=\"urn:ietf:params:xml:ns:yang:1\"><subscriptions xmlns=\"{SN}\"><subscription><id>{ID}</id><receivers><receiver><name>collector</name><reset/></receiver></receivers></subscription></subscriptions></action>"
+        ))
+        .await
+        .expect("a reply")
+}
+
+#[tokio::test]
+async fn resetting_a_receiver_starts_it_again_with_subscription_started() {
+    let started = |c: &Collection| {
+        c.messages()
+            .iter()
+            .filter(|m| notification_name(m).ends_with("subscription-started"))
+            .count()
+    };
+    for (profile, starts) in [("compliant", 2), ("configured-reset-ignored", 1)] {
+        let mut bed = bed(profile).await;
+        collect(&mut bed, "encode-json", 3).await;
+        let reply = reset(&bed.session).await;
+        assert!(reply.is_success(), "{profile}: {}", reply.raw());
+        assert!(reply.body().contains("<time"), "{profile}: {}", reply.raw());
+        bed.collector
+            .receive_until(Instant::now() + Duration::from_secs(3), |c| started(c) >= 2)
+            .await
+            .expect("receives");
+        let collection = bed.collector.finish();
+        assert_eq!(started(&collection), starts, "{profile}");
+        bed.session.shutdown().await;
+    }
+    // A receiver the subscription does not name: data-missing (RFC 7950 §7.15.2).
+    let bed = bed("compliant").await;
+    let reply = reset(&bed.session).await;
+    assert!(reply.raw().contains("data-missing"), "{}", reply.raw());
+    bed.session.shutdown().await;
+}

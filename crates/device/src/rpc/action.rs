@@ -2,14 +2,14 @@
 //! of the schema; its input is checked for what it must hold, access is checked as an
 //! exec of the action (RFC 8341 §3.4.4), and the device runs the actions it implements.
 //!
-//! The device's one action, `rfc3535-lab-actions:clear-counters`, sits on the
-//! `lab-maintenance` state container, which is never absent; an action tied to a list entry
-//! that does not exist
-//! would need its parent looked up in the operational state first (RFC 7950 §7.15.2
-//! `data-missing`), which no action of the device calls for yet.
+//! The device's actions: `rfc3535-lab-actions:clear-counters` on the `lab-maintenance`
+//! state container, which is never absent, and RFC 8639's `reset` on a configured
+//! subscription's receiver, which is `data-missing` (RFC 7950 §7.15.2) when no such
+//! subscription is published or it names no such receiver.
 
 use std::sync::atomic::Ordering;
 
+use rfc3535_wire::ns;
 use rfc3535_wire::tree::Element;
 use rfc3535_wire::xml::escape;
 use rfc3535_wire::ErrorTag;
@@ -65,6 +65,36 @@ pub(super) fn action(shared: &Shared, nacm: &Nacm, operation: &Element) -> Resul
         });
     }
     match (action.namespace.as_str(), action.name.as_str()) {
+        (ns::SUBSCRIBED_NOTIFICATIONS, "reset") => {
+            let key = |element: Option<&Element>, leaf: &str| {
+                element
+                    .and_then(|e| e.child(leaf))
+                    .map(|l| l.text.trim().to_owned())
+            };
+            let subscription = top.child("subscription");
+            let receiver = subscription
+                .and_then(|s| s.child("receivers"))
+                .and_then(|r| r.child("receiver"));
+            let id = key(subscription, "id").and_then(|id| id.parse::<u32>().ok());
+            let name = key(receiver, "name");
+            let (Some(id), Some(name)) = (id, name) else {
+                return Err(RpcError::protocol(
+                    ErrorTag::MissingElement,
+                    "the path to reset names no subscription id and receiver name",
+                ));
+            };
+            let Some(at) = crate::configured::reset(shared, id, &name) else {
+                return Err(RpcError::application(
+                    ErrorTag::DataMissing,
+                    format!("no configured subscription {id} with receiver {name:?} is published"),
+                ));
+            };
+            Ok(Reply::Raw(format!(
+                "<time xmlns=\"{}\">{}</time>",
+                ns::SUBSCRIBED_NOTIFICATIONS,
+                crate::state::time(at)
+            )))
+        }
         (LAB_ACTIONS_NS, "clear-counters") => {
             let rpcs = shared
                 .statistics
