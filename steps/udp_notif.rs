@@ -53,6 +53,23 @@ impl Configured {
         subscription_messages(self.collection(), self.subscription.id)
     }
 
+    /// Takes in what has arrived so far, without waiting.
+    async fn drain(&mut self) -> Result<(), Finding> {
+        self.collector
+            .receive_until(Instant::now(), |_| false)
+            .await
+            .map(|_| ())
+            .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))
+    }
+
+    /// How many notifications named `name` of this subscription have come.
+    fn count_of(&self, name: &str) -> usize {
+        self.messages()
+            .iter()
+            .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == name))
+            .count()
+    }
+
     /// The collector's faults of the kinds given, each as evidence.
     fn faults(&self, kind: impl Fn(&FaultKind) -> bool) -> (Vec<String>, usize) {
         let faults: Vec<String> = self
@@ -764,18 +781,6 @@ async fn library_content_id(world: &RunWorld) -> Result<String, Finding> {
         .ok_or_else(|| Finding::fail("the device's YANG library has no content-id (RFC 8525)"))
 }
 
-/// The subscription-modified messages of the configured subscription so far.
-fn modified_count(configured: &Configured) -> usize {
-    configured
-        .messages()
-        .iter()
-        .filter(|(_, n)| {
-            n.as_ref()
-                .is_some_and(|n| n.name == "subscription-modified")
-        })
-        .count()
-}
-
 #[when(expr = "{string} changes the device's schema as the test bed says")]
 async fn change_schema(world: &mut RunWorld, session: String) -> StepResult {
     let device = world.require_sandbox()?;
@@ -787,12 +792,8 @@ async fn change_schema(world: &mut RunWorld, session: String) -> StepResult {
     let original = library_content_id(world).await?;
     // What arrived so far is read first, so that only what comes after the change counts.
     let configured = configured(world)?;
-    configured
-        .collector
-        .receive_until(Instant::now(), |_| false)
-        .await
-        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
-    let modified_before = modified_count(configured);
+    configured.drain().await?;
+    let modified_before = configured.count_of("subscription-modified");
     // Kept before the operation runs: the cleanup puts the schema back whatever happens next.
     world.schema_changed = Some(ChangedSchema {
         revert: change.revert.clone(),
@@ -833,12 +834,8 @@ async fn change_schema_back(world: &mut RunWorld, session: String) -> StepResult
         return Err(Finding::error("harness bug: the schema was not changed"));
     };
     let configured = configured(world)?;
-    configured
-        .collector
-        .receive_until(Instant::now(), |_| false)
-        .await
-        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
-    let modified_before = modified_count(configured);
+    configured.drain().await?;
+    let modified_before = configured.count_of("subscription-modified");
     let reply = world
         .session(&session)?
         .invoke_operation(&changed.revert)
@@ -988,19 +985,9 @@ async fn operational_state(world: &mut RunWorld, session: String) -> StepResult 
     )?;
     // What was sent before the read has arrived by the time the reply has.
     let configured = configured(world)?;
-    configured
-        .collector
-        .receive_until(Instant::now(), |_| false)
-        .await
-        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
-    let received = configured
-        .messages()
-        .iter()
-        .filter(|(_, n)| {
-            n.as_ref()
-                .is_some_and(|n| matches!(n.name.as_str(), "push-update" | "push-change-update"))
-        })
-        .count() as u64;
+    configured.drain().await?;
+    let received =
+        (configured.count_of("push-update") + configured.count_of("push-change-update")) as u64;
     let entries: Vec<&rfc3535_client::wire::tree::Element> = read
         .iter()
         .flat_map(|root| root.children_named("subscription"))
@@ -1070,15 +1057,6 @@ async fn operational_state(world: &mut RunWorld, session: String) -> StepResult 
     Ok(())
 }
 
-/// How many subscription-started of the configured subscription have come.
-fn started_count(configured: &Configured) -> usize {
-    configured
-        .messages()
-        .iter()
-        .filter(|(_, n)| n.as_ref().is_some_and(|n| n.name == "subscription-started"))
-        .count()
-}
-
 #[when(expr = "{string} resets the subscription's receiver")]
 async fn reset_receiver(world: &mut RunWorld, session: String) -> StepResult {
     let device = world.require_sandbox()?;
@@ -1088,13 +1066,9 @@ async fn reset_receiver(world: &mut RunWorld, session: String) -> StepResult {
         .map(|r| r.receiver.clone())
         .ok_or_else(|| Finding::error("harness bug: no UDP-notif receiver in the inventory"))?;
     let configured = configured(world)?;
-    configured
-        .collector
-        .receive_until(Instant::now(), |_| false)
-        .await
-        .map_err(|e| Finding::error(format!("the collector's socket failed: {e}")))?;
+    configured.drain().await?;
     let id = configured.subscription.id;
-    let started_before = started_count(configured);
+    let started_before = configured.count_of("subscription-started");
     let action = format!(
         "<action xmlns=\"{}\"><subscriptions xmlns=\"{}\"><subscription><id>{id}</id><receivers><receiver><name>{}</name><reset/></receiver></receivers></subscription></subscriptions></action>",
         ns::YANG,

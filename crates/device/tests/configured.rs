@@ -82,7 +82,13 @@ async fn edit(session: &Session, config: String) {
 
 /// Configures the subscription and collects until `messages` have come (or 10 s pass).
 async fn collect(bed: &mut Bed, encoding: &str, messages: u64) {
-    edit(&bed.session, subscription(encoding, "")).await;
+    collect_selection(bed, encoding, SYSTEM_STATE, messages).await;
+}
+
+/// Configures the subscription of `selection` and collects until `messages` have come (or
+/// 10 s pass).
+async fn collect_selection(bed: &mut Bed, encoding: &str, selection: &str, messages: u64) {
+    edit(&bed.session, subscription_of(encoding, "", selection)).await;
     bed.collector
         .receive_until(Instant::now() + Duration::from_secs(10), |c| {
             c.totals().messages >= messages
@@ -330,17 +336,7 @@ fn content_ids(collection: &Collection) -> Vec<(String, String)> {
 async fn a_schema_change_is_signalled_to_configured_subscriptions_before_any_update_shows_it() {
     let mut bed = bed("compliant").await;
     let before = bed.device.shared.content_id();
-    edit(
-        &bed.session,
-        subscription_of("encode-json", "", YANG_LIBRARY),
-    )
-    .await;
-    bed.collector
-        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
-            c.totals().messages >= 3
-        })
-        .await
-        .expect("receives");
+    collect_selection(&mut bed, "encode-json", YANG_LIBRARY, 3).await;
     software(&bed.session, "install-module").await;
     let installed = bed.device.shared.content_id();
     assert_ne!(
@@ -377,17 +373,7 @@ async fn a_schema_change_is_signalled_to_configured_subscriptions_before_any_upd
 async fn a_device_that_leaves_its_schema_change_unsignalled_sends_no_subscription_modified() {
     let mut bed = bed("schema-change-unsignalled").await;
     let before = bed.device.shared.content_id();
-    edit(
-        &bed.session,
-        subscription_of("encode-json", "", YANG_LIBRARY),
-    )
-    .await;
-    bed.collector
-        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
-            c.totals().messages >= 2
-        })
-        .await
-        .expect("receives");
+    collect_selection(&mut bed, "encode-json", YANG_LIBRARY, 2).await;
     software(&bed.session, "install-module").await;
     let installed = bed.device.shared.content_id();
     bed.collector
@@ -460,17 +446,7 @@ async fn only_the_optional_modules_can_be_installed_and_the_library_lists_them_w
 #[tokio::test]
 async fn a_device_that_announces_its_schema_change_late_sends_updates_of_the_new_library_first() {
     let mut bed = bed("schema-change-announced-late").await;
-    edit(
-        &bed.session,
-        subscription_of("encode-json", "", YANG_LIBRARY),
-    )
-    .await;
-    bed.collector
-        .receive_until(Instant::now() + Duration::from_secs(10), |c| {
-            c.totals().messages >= 2
-        })
-        .await
-        .expect("receives");
+    collect_selection(&mut bed, "encode-json", YANG_LIBRARY, 2).await;
     software(&bed.session, "install-module").await;
     let installed = bed.device.shared.content_id();
     collect_modified(&mut bed, 0).await;
