@@ -17,7 +17,7 @@ use rfc3535_client::udp_notif::{Collection, Collector, CollectorOptions, FaultKi
 use rfc3535_client::wire::envelope::Contents;
 use rfc3535_client::wire::{ns, NmdaDatastore};
 use rfc3535_harness::session::{EditMode, ManagementSession as _};
-use rfc3535_harness::udp_notif::{find_leaf, ConfiguredSubscription, Notified};
+use rfc3535_harness::udp_notif::{ConfiguredSubscription, Notified};
 
 use super::world::{commit_if_candidate, expect_ok, Finding, RunWorld, StepResult};
 
@@ -33,6 +33,8 @@ pub struct Configured {
     configured_at: Instant,
     /// The receiver's maximum segment size, as the inventory gives it.
     max_segment_size: Option<usize>,
+    /// The receiver's name on the device, as the inventory gives it.
+    receiver: String,
 }
 
 impl std::fmt::Debug for Configured {
@@ -194,6 +196,7 @@ async fn configure(
         collector,
         configured_at: Instant::now(),
         max_segment_size: receiver.max_segment_size,
+        receiver: receiver.receiver.clone(),
     });
     let writer = world.session(&session)?;
     let reply = writer
@@ -453,7 +456,7 @@ async fn started_names_content_id(world: &mut RunWorld) -> StepResult {
             "no subscription-started of the subscription reached the receiver",
         ));
     };
-    let Some(named) = find_leaf(&started, "yang-library-content-id") else {
+    let Some(named) = started.find_leaf("yang-library-content-id") else {
         return Err(Finding::skip(
             "subscription-started names no yang-library-content-id: the device does not reference the schema of its notifications (draft-ietf-netconf-yang-notifications-versioning)",
         ));
@@ -781,6 +784,24 @@ async fn library_content_id(world: &RunWorld) -> Result<String, Finding> {
         .ok_or_else(|| Finding::fail("the device's YANG library has no content-id (RFC 8525)"))
 }
 
+/// Runs the inventory's `schema_change.{key}` operation over `session`; the YANG library's
+/// content-id after it. A refusal is the test bed's: the inventory names the operation.
+async fn schema_operation(
+    world: &RunWorld,
+    session: &str,
+    operation: &str,
+    key: &str,
+) -> Result<String, Finding> {
+    let reply = world.session(session)?.invoke_operation(operation).await?;
+    if !reply.is_success() {
+        return Err(Finding::error(format!(
+            "the operation the inventory names as schema_change.{key} was refused: {}",
+            rfc3535_harness::session::describe_errors(&reply)
+        )));
+    }
+    library_content_id(world).await
+}
+
 #[when(expr = "{string} changes the device's schema as the test bed says")]
 async fn change_schema(world: &mut RunWorld, session: String) -> StepResult {
     let device = world.require_sandbox()?;
@@ -803,17 +824,7 @@ async fn change_schema(world: &mut RunWorld, session: String) -> StepResult {
         now: original.clone(),
         modified_before,
     });
-    let reply = world
-        .session(&session)?
-        .invoke_operation(&change.apply)
-        .await?;
-    if !reply.is_success() {
-        return Err(Finding::error(format!(
-            "the operation the inventory names to change the device's schema (schema_change.apply) was refused: {}",
-            rfc3535_harness::session::describe_errors(&reply)
-        )));
-    }
-    let now = library_content_id(world).await?;
+    let now = schema_operation(world, &session, &change.apply, "apply").await?;
     if now == original {
         return Err(Finding::error(format!(
             "the operation the inventory names to change the device's schema (schema_change.apply) was accepted, but the YANG library's content-id is still {original:?}: it does not change the schema; name one that does"
@@ -836,19 +847,7 @@ async fn change_schema_back(world: &mut RunWorld, session: String) -> StepResult
     let configured = configured(world)?;
     configured.drain().await?;
     let modified_before = configured.count_of("subscription-modified");
-    let reply = world
-        .session(&session)?
-        .invoke_operation(&changed.revert)
-        .await?;
-    if !reply.is_success() {
-        return Err(Finding::error(format!(
-            "the operation the inventory names to put the device's schema back (schema_change.revert) was refused: {}; the device's YANG library is left changed (content-id {:?}, was {:?})",
-            rfc3535_harness::session::describe_errors(&reply),
-            changed.now,
-            changed.original
-        )));
-    }
-    let now = library_content_id(world).await?;
+    let now = schema_operation(world, &session, &changed.revert, "revert").await?;
     if now != changed.original {
         return Err(Finding::error(format!(
             "after the operation that puts the device's schema back (schema_change.revert), its YANG library's content-id is {now:?}, not {:?} as the run found it",
@@ -913,7 +912,7 @@ async fn change_announced(world: &mut RunWorld, seconds: u64) -> StepResult {
                 }
             }
             "push-update" if modified_seen == changed.modified_before => {
-                let shown = contents(received).and_then(|c| find_leaf(&c, "content-id"));
+                let shown = contents(received).and_then(|c| c.find_leaf("content-id"));
                 if shown.as_deref() == Some(changed.now.as_str()) {
                     updates_showing_it.push(received.message_id);
                 }
@@ -944,12 +943,12 @@ async fn change_announced(world: &mut RunWorld, seconds: u64) -> StepResult {
             updates_showing_it.len()
         )));
     }
-    let named = contents(announcement).and_then(|c| find_leaf(&c, "yang-library-content-id"));
+    let named = contents(announcement).and_then(|c| c.find_leaf("yang-library-content-id"));
     let started_names_one = messages
         .iter()
         .find(|(_, n)| n.as_ref().is_some_and(|n| n.name == "subscription-started"))
         .and_then(|(m, _)| contents(m))
-        .is_some_and(|c| find_leaf(&c, "yang-library-content-id").is_some());
+        .is_some_and(|c| c.find_leaf("yang-library-content-id").is_some());
     match named {
         Some(named) if named != changed.now => Err(Finding::fail(format!(
             "subscription-modified after {change} names content-id {named:?}, not the library's {:?} (catalogue MB-13 A3)",
@@ -966,12 +965,7 @@ async fn change_announced(world: &mut RunWorld, seconds: u64) -> StepResult {
     expr = "{string} reads in operational that the subscription is valid, its receiver active, and as many event records sent to it as the receiver got"
 )]
 async fn operational_state(world: &mut RunWorld, session: String) -> StepResult {
-    let device = world.require_sandbox()?;
-    let receiver = device
-        .udp_notif
-        .as_ref()
-        .map(|r| r.receiver.clone())
-        .ok_or_else(|| Finding::error("harness bug: no UDP-notif receiver in the inventory"))?;
+    let receiver = configured_ref(world)?.receiver.clone();
     let id = configured_ref(world)?.subscription.id;
     let mut get = rfc3535_client::wire::GetData::new(NmdaDatastore::Operational);
     get.filter = Some(rfc3535_client::wire::Filter::subtree(format!(
@@ -1059,12 +1053,7 @@ async fn operational_state(world: &mut RunWorld, session: String) -> StepResult 
 
 #[when(expr = "{string} resets the subscription's receiver")]
 async fn reset_receiver(world: &mut RunWorld, session: String) -> StepResult {
-    let device = world.require_sandbox()?;
-    let receiver = device
-        .udp_notif
-        .as_ref()
-        .map(|r| r.receiver.clone())
-        .ok_or_else(|| Finding::error("harness bug: no UDP-notif receiver in the inventory"))?;
+    let receiver = configured_ref(world)?.receiver.clone();
     let configured = configured(world)?;
     configured.drain().await?;
     let id = configured.subscription.id;

@@ -258,27 +258,15 @@ async fn each_udp_notif_fault_profile_breaks_what_it_says() {
     assert!(!started.contains(&format!("\"{content_id}\"")), "{started}");
 }
 
-/// What a message's JSON contents hold for the first member whose name ends in `:local`.
-fn json_leaf(message: &Received, local: &str) -> Option<String> {
-    fn find(value: &serde_json::Value, local: &str) -> Option<String> {
-        match value {
-            serde_json::Value::Object(members) => members.iter().find_map(|(name, value)| {
-                if name.rsplit(':').next() == Some(local) {
-                    value.as_str().map(str::to_owned)
-                } else {
-                    find(value, local)
-                }
-            }),
-            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, local)),
-            _ => None,
-        }
-    }
-    let json = message
+/// The text of the first node named `local` in a message's contents.
+fn leaf_of(message: &Received, local: &str) -> Option<String> {
+    message
         .envelope
         .as_ref()
         .ok()?
-        .restconf_notification_json()?;
-    find(&serde_json::from_str(&json).ok()?, local)
+        .contents
+        .as_ref()?
+        .find_leaf(local)
 }
 
 /// Installs or removes the device's optional module over NETCONF.
@@ -327,7 +315,7 @@ fn content_ids(collection: &Collection) -> Vec<(String, String)> {
             } else {
                 "yang-library-content-id"
             };
-            Some((kind, json_leaf(m, leaf)?))
+            Some((kind, leaf_of(m, leaf)?))
         })
         .collect()
 }

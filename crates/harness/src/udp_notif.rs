@@ -15,7 +15,6 @@ use std::net::SocketAddr;
 
 use rfc3535_client::wire::envelope::Contents;
 use rfc3535_client::wire::rpc::{EditAttributes, EditOperation};
-use rfc3535_client::wire::tree::Element;
 use rfc3535_client::wire::{ns, xml};
 use serde::Deserialize;
 
@@ -138,36 +137,10 @@ impl Notified {
     }
 }
 
-/// The text of the first node named `local` (any module) anywhere in the contents.
-pub fn find_leaf(contents: &Contents, local: &str) -> Option<String> {
-    fn in_element(element: &Element, local: &str) -> Option<String> {
-        if element.name.local == local {
-            return Some(element.text.trim().to_owned());
-        }
-        element.children.iter().find_map(|c| in_element(c, local))
-    }
-    fn in_json(value: &serde_json::Value, local: &str) -> Option<String> {
-        match value {
-            serde_json::Value::Object(members) => members.iter().find_map(|(name, value)| {
-                if name.rsplit(':').next() == Some(local) {
-                    value.as_str().map(str::to_owned)
-                } else {
-                    in_json(value, local)
-                }
-            }),
-            serde_json::Value::Array(items) => items.iter().find_map(|v| in_json(v, local)),
-            _ => None,
-        }
-    }
-    match contents {
-        Contents::Xml(elements) => elements.iter().find_map(|e| in_element(e, local)),
-        Contents::Json(members) => members.values().find_map(|v| in_json(v, local)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rfc3535_client::wire::tree::Element;
 
     #[test]
     fn a_notification_is_read_alike_in_both_encodings() {
@@ -189,10 +162,10 @@ mod tests {
                 })
             );
             assert_eq!(
-                find_leaf(&contents, "yang-library-content-id").as_deref(),
+                contents.find_leaf("yang-library-content-id").as_deref(),
                 Some("abc")
             );
-            assert_eq!(find_leaf(&contents, "module-version"), None);
+            assert_eq!(contents.find_leaf("module-version"), None);
         }
     }
 

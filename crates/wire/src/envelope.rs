@@ -56,6 +56,34 @@ impl Contents {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The text of the first node named `local` (of any module) anywhere in the contents,
+    /// depth first: an element's text in XML, a string member's value in JSON.
+    pub fn find_leaf(&self, local: &str) -> Option<String> {
+        fn in_element(element: &Element, local: &str) -> Option<String> {
+            if element.name.local == local {
+                return Some(element.text.trim().to_owned());
+            }
+            element.children.iter().find_map(|c| in_element(c, local))
+        }
+        fn in_json(value: &serde_json::Value, local: &str) -> Option<String> {
+            match value {
+                serde_json::Value::Object(members) => members.iter().find_map(|(name, value)| {
+                    if name.rsplit(':').next() == Some(local) {
+                        value.as_str().map(str::to_owned)
+                    } else {
+                        in_json(value, local)
+                    }
+                }),
+                serde_json::Value::Array(items) => items.iter().find_map(|v| in_json(v, local)),
+                _ => None,
+            }
+        }
+        match self {
+            Contents::Xml(elements) => elements.iter().find_map(|e| in_element(e, local)),
+            Contents::Json(members) => members.values().find_map(|v| in_json(v, local)),
+        }
+    }
 }
 
 /// One envelope, read.
