@@ -27,6 +27,7 @@ use rfc3535_client::udp_notif::{Collector, CollectorOptions, Received};
 use rfc3535_client::wire::envelope::Envelope;
 use rfc3535_client::wire::telemetry::SchemaIdForm;
 use rfc3535_client::wire::udp_notif::{encode_message, Header, MediaType};
+use rfc3535_pipeline::message_key::KeyTemplates;
 use rfc3535_pipeline::registry::{Registry, RegistryClient};
 use rfc3535_pipeline::tansu::Tansu;
 use rfc3535_pipeline::{
@@ -133,6 +134,7 @@ async fn pipeline(
     producer: &Producer,
     schema: Option<&Schema>,
     schema_id: u32,
+    keys: Option<&KeyTemplates>,
 ) -> (f64, u64) {
     let mut collector = Collector::bind(CollectorOptions::default())
         .await
@@ -149,6 +151,7 @@ async fn pipeline(
         schema,
         schema_id: Some((schema_id, SchemaIdForm::Decimal)),
         subscription: None,
+        keys: keys.cloned(),
         batch: pace.chunk,
     };
     let started = Instant::now();
@@ -190,6 +193,7 @@ fn records(count: u32, schema_id: u32) -> Vec<OutRecord> {
                 &received,
                 collector,
                 Some((schema_id, SchemaIdForm::Decimal)),
+                None,
                 None,
             )
             .expect("wraps")
@@ -273,6 +277,8 @@ fn main() {
             .expect("ietf-system registers");
         let schema = publisher_schema(&standard_modules(), &["ietf-system"])
             .expect("the standard modules compile");
+        // Records keyed per the message-key draft, as the harness's pipeline keys them.
+        let keys = KeyTemplates::derive("/ietf-system:system", &schema.shape()).expect("templates");
         let datagrams = Arc::new(datagrams(count));
         println!(
             "{count} UDP-notif messages of {} octets, one datagram each, sent {chunk} at a time, at most {} chunks ahead of the receiver; broker: tansu on loopback",
@@ -282,10 +288,11 @@ fn main() {
 
         let floor = floor(datagrams.clone(), pace).await;
         let validated = Producer::connect(options("validated")).await.expect("a producer");
-        let (ours, valid) = pipeline(datagrams.clone(), pace, &validated, Some(&schema), schema_id).await;
+        let (ours, valid) =
+            pipeline(datagrams.clone(), pace, &validated, Some(&schema), schema_id, Some(&keys)).await;
         let unvalidated = Producer::connect(options("unvalidated")).await.expect("a producer");
         let (ours_unvalidated, _) =
-            pipeline(datagrams.clone(), pace, &unvalidated, None, schema_id).await;
+            pipeline(datagrams.clone(), pace, &unvalidated, None, schema_id, Some(&keys)).await;
         let records = records(count, schema_id);
         let rskafka_producer = Producer::connect(options("rskafka")).await.expect("a producer");
         let rskafka = rskafka_publish(&rskafka_producer, &records, chunk).await;

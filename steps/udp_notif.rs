@@ -546,7 +546,30 @@ async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<Rea
                 "the device's ietf-yang-library and its imports cannot be registered as a schema: {e}"
             ))
         })?;
-    let topic: String = format!("rfc3535-{}", device.name)
+    let schema = device.schema()?;
+    let schema = schema.as_ref().as_ref().map_err(|error| {
+        Finding::skip(format!(
+            "the device's own modules do not compile, so its messages cannot be validated: {error}"
+        ))
+    })?;
+    // Keys and topic as draft-ietf-nmop-yang-message-broker-message-key §3 derives them from
+    // the subscription's selection; the topic under an organisation prefix naming the device.
+    let selection = {
+        let configured = configured_ref(world)?;
+        rfc3535_client::wire::tree::Element::parse_fragment(&configured.subscription.subtree)
+            .map_err(|e| Finding::error(format!("harness bug: the subtree filter: {e}")))?
+    };
+    let branches = rfc3535_pipeline::message_key::normalise_subtree(&selection, &|namespace| {
+        schema.module_of_namespace(namespace)
+    });
+    let keys =
+        rfc3535_pipeline::message_key::KeyTemplates::derive(&branches.join(" | "), &schema.shape())
+            .map_err(|e| {
+                Finding::fail(format!(
+                    "the subscription's selection does not resolve in the device's own schema: {e}"
+                ))
+            })?;
+    let organisation: String = format!("rfc3535-{}", device.name)
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
@@ -556,6 +579,20 @@ async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<Rea
             }
         })
         .collect();
+    let topic = keys.templates.first().map_or_else(
+        || organisation.clone(),
+        |template| {
+            rfc3535_pipeline::message_key::topic_name(
+                template,
+                &|module| schema.module_prefix(module),
+                Some(&organisation),
+            )
+        },
+    );
+    world.notes.push(format!(
+        "records keyed by {:?}, published to topic {topic}",
+        keys.rendered()
+    ));
     let options = BrokerOptions {
         bootstrap: bootstrap.clone(),
         topic,
@@ -569,12 +606,6 @@ async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<Rea
         .await
         .map_err(broker_error)?;
     let mut consumer = Consumer::from_end(options).await.map_err(broker_error)?;
-    let schema = device.schema()?;
-    let schema = schema.as_ref().as_ref().map_err(|error| {
-        Finding::skip(format!(
-            "the device's own modules do not compile, so its messages cannot be validated: {error}"
-        ))
-    })?;
     let configured = world
         .configured
         .as_mut()
@@ -598,6 +629,7 @@ async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<Rea
         schema: Some(schema),
         schema_id: Some((schema_id, SchemaIdForm::Decimal)),
         subscription: Some(subscription),
+        keys: Some(keys.clone()),
         batch: 16,
     };
     // subscription-started, then the updates.
@@ -679,6 +711,23 @@ async fn read_back(world: &mut RunWorld, seconds: u64, count: u64) -> Result<Rea
             return Err(Finding::error(format!(
                 "harness bug: record {} read back is no telemetry message with schema id {schema_id}",
                 record.offset
+            )));
+        }
+        // Every record of the subscription is keyed by node, subscription and instances.
+        let key = record
+            .key
+            .as_deref()
+            .and_then(rfc3535_pipeline::message_key::parse_message_key);
+        let of_ours = record_notified(record).is_some_and(|n| n.id == Some(id));
+        if of_ours
+            && key
+                .as_ref()
+                .is_none_or(|(_, key_id, paths)| *key_id != id || paths.is_empty())
+        {
+            return Err(Finding::error(format!(
+                "harness bug: record {} of subscription {id} has key {:?}, not the message-key draft's",
+                record.offset,
+                record.key.as_deref().map(String::from_utf8_lossy)
             )));
         }
     }

@@ -55,6 +55,17 @@ def problems_of(record):
     return problems
 
 
+def key_of(key):
+    """A record key as draft-ietf-nmop-yang-message-broker-message-key section 3.1.3 reads it:
+    node, subscription id and XPaths on three lines, as "node|id|path;path"; any other key
+    as it is."""
+    text = (key or b"").decode("utf-8", "replace")
+    lines = text.split("\n")
+    if len(lines) == 3 and lines[1].isdigit():
+        return f"{lines[0]}|{int(lines[1])}|{';'.join(lines[2].split(' | '))}"
+    return text
+
+
 def main():
     bootstrap, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     registry = sys.argv[4] if len(sys.argv) > 4 else None
@@ -66,7 +77,7 @@ def main():
     })
     # Partition 0 from its start, assigned rather than subscribed: no consumer group to form.
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    records, valid, ids, problems = 0, 0, set(), []
+    records, valid, ids, keys, problems = 0, 0, set(), set(), []
     deadline = time.monotonic() + 20
     while records < count and time.monotonic() < deadline:
         record = consumer.poll(0.5)
@@ -78,6 +89,7 @@ def main():
         records += 1
         found = problems_of(record)
         ids.add(schema_id(dict(record.headers() or []).get("schema-id")))
+        keys.add(key_of(record.key()))
         if found:
             problems.append({"offset": record.offset(), "problems": found})
         else:
@@ -95,7 +107,7 @@ def main():
                                   "module": module.group(1) if module else None,
                                   "references": len(schema.references or [])}
     print(json.dumps({"records": records, "valid": valid, "schema_ids": schema_ids,
-                      "schemas": schemas, "problems": problems[:10]}))
+                      "schemas": schemas, "keys": sorted(keys), "problems": problems[:10]}))
     return 0 if records >= count else 1
 
 

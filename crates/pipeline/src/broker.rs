@@ -70,7 +70,15 @@ async fn partition(options: &BrokerOptions) -> Result<PartitionClient, BrokerErr
         topic: options.topic.clone(),
         reason: error.to_string(),
     };
-    if options.create_topic {
+    // Asked first: rskafka logs an error for a topic that exists already, which a run would
+    // show the operator for nothing.
+    let exists = || async {
+        client
+            .list_topics()
+            .await
+            .is_ok_and(|topics| topics.iter().any(|t| t.name == options.topic))
+    };
+    if options.create_topic && !exists().await {
         let controller = client.controller_client().map_err(topic_error)?;
         let timeout_ms = i32::try_from(options.timeout.as_millis()).unwrap_or(i32::MAX);
         match controller

@@ -14,6 +14,7 @@ use rfc3535_wire::telemetry::{SchemaIdForm, YangPushSubscription};
 use rfc3535_yang::{Content, ModuleSpec, Schema, SchemaError};
 
 use crate::broker::{BrokerError, Producer};
+use crate::message_key::KeyTemplates;
 use crate::wrap::telemetry_message;
 
 /// How messages are forwarded.
@@ -25,6 +26,9 @@ pub struct Forwarding<'a> {
     /// The id the registry gave that schema, and the header form to write it in.
     pub schema_id: Option<(u32, SchemaIdForm)>,
     pub subscription: Option<YangPushSubscription>,
+    /// The subscription's record key templates (the message-key draft); without them a
+    /// record's key is the node's name.
+    pub keys: Option<KeyTemplates>,
     /// Most records published in one produce request.
     pub batch: usize,
 }
@@ -192,6 +196,7 @@ pub async fn forward(
                 collector_address,
                 forwarding.schema_id,
                 forwarding.subscription.clone(),
+                forwarding.keys.as_ref(),
             ) {
                 Ok(wrapped) => records.push(wrapped.record),
                 Err(_) => stats.unwrappable += 1,

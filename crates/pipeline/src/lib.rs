@@ -17,6 +17,7 @@
 
 pub mod broker;
 pub mod forward;
+pub mod message_key;
 pub mod registry;
 pub mod tansu;
 pub mod wrap;

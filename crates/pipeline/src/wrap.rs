@@ -3,10 +3,11 @@
 //! message), the collection metadata is filled from what the collector saw, and the record
 //! carries `schema-id` and `content-type` headers.
 //!
-//! The record key: the message-key draft (draft-ietf-nmop-yang-message-broker-message-key) has
-//! not been read for this harness, so the key is the node's identity as the envelope gives it
-//! (`hostname`), else its export address, which keeps one node's records in order on one
-//! partition. Checks on keys stay placeholders until that draft is read.
+//! The record key is draft-ietf-nmop-yang-message-broker-message-key's ([`message_key`]): the
+//! node's name (the envelope's `hostname`, else the export address), the subscription id, and
+//! the concrete XPaths of what the notification carries, from the subscription's templates.
+//! Without templates, or for a notification that names no subscription, the node's name alone,
+//! which still keeps one node's records in order on one partition.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use rfc3535_wire::telemetry::{
 use rfc3535_wire::udp_notif::MediaType;
 
 use crate::broker::OutRecord;
+use crate::message_key::{message_key, KeyTemplates};
 
 /// A telemetry message and the record that carries it.
 #[derive(Clone, Debug)]
@@ -44,12 +46,13 @@ pub enum WrapError {
 
 /// Wraps one received message. `collector` is the collector's own address; `schema_id` the id
 /// the registry gave the publisher's schema, written in `form`; `subscription` what the
-/// harness knows of the subscription the message belongs to.
+/// harness knows of the subscription the message belongs to; `keys` its key templates.
 pub fn telemetry_message(
     received: &Received,
     collector: SocketAddr,
     schema_id: Option<(u32, SchemaIdForm)>,
     subscription: Option<YangPushSubscription>,
+    keys: Option<&KeyTemplates>,
 ) -> Result<TelemetryRecord, WrapError> {
     let message_id = received.message_id;
     let envelope = received
@@ -99,10 +102,20 @@ pub fn telemetry_message(
         data_collection_manifest: None,
         payload: Some(payload),
     };
-    let key = envelope
+    let node = envelope
         .hostname
         .clone()
         .unwrap_or_else(|| received.peer.ip().to_string());
+    let key = match (keys, envelope.contents.as_ref().and_then(notified)) {
+        (Some(keys), Some((id, data))) => {
+            let mut paths = data.map(|d| keys.concrete_paths(d)).unwrap_or_default();
+            if paths.is_empty() {
+                paths = keys.rendered();
+            }
+            message_key(&node, id, &paths)
+        }
+        _ => node.into_bytes(),
+    };
     let mut headers = BTreeMap::new();
     headers.insert(
         CONTENT_TYPE_HEADER.to_owned(),
@@ -112,9 +125,23 @@ pub fn telemetry_message(
         headers.insert(SCHEMA_ID_HEADER.to_owned(), write_schema_id(id, form));
     }
     let record = OutRecord {
-        key: Some(key.into_bytes()),
+        key: Some(key),
         value: message.to_json(),
         headers,
     };
     Ok(TelemetryRecord { message, record })
+}
+
+/// The subscription id a notification names, and the datastore contents it carries (a
+/// push-update's), in JSON.
+fn notified(contents: &Contents) -> Option<(u32, Option<&serde_json::Value>)> {
+    let Contents::Json(members) = contents else {
+        return None;
+    };
+    let body = members.values().next()?;
+    let id = body
+        .get("id")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|id| u32::try_from(id).ok())?;
+    Some((id, body.get("datastore-contents")))
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rfc3535_client::udp_notif::{Collector, CollectorOptions};
+use rfc3535_pipeline::message_key::{parse_message_key, KeyTemplates};
 use rfc3535_pipeline::registry::{Registry, RegistryClient};
 use rfc3535_pipeline::tansu::Tansu;
 use rfc3535_pipeline::{forward, publisher_schema, BrokerOptions, Consumer, Forwarding, Producer};
@@ -69,11 +70,15 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
         .expect("ietf-system registers");
     let schema = publisher_schema(&standard_modules(), &["ietf-system"])
         .expect("the standard modules compile");
+    // Records are keyed per the message-key draft, from the subscription's selection.
+    let keys =
+        KeyTemplates::derive("/ietf-system:system/location", &schema.shape()).expect("templates");
     let forwarding = Forwarding {
         producer: &producer,
         schema: Some(&schema),
         schema_id: Some((schema_id, SchemaIdForm::Decimal)),
         subscription: None,
+        keys: Some(keys),
         batch: 8,
     };
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -108,7 +113,20 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
                 .and_then(|id| read_schema_id(id)),
             Some((schema_id, SchemaIdForm::Decimal))
         );
-        assert_eq!(record.key.as_deref(), Some(&b"edge-7"[..]));
+        // The one notification whose id is no uint32 names no subscription: keyed by its
+        // node alone.
+        let key = record.key.as_deref().and_then(parse_message_key);
+        match key {
+            Some(key) => assert_eq!(
+                key,
+                (
+                    "edge-7".to_owned(),
+                    5,
+                    vec!["/ietf-system:system/location".to_owned()]
+                )
+            ),
+            None => assert_eq!(record.key.as_deref(), Some(&b"edge-7"[..])),
+        }
         let message = TelemetryMessage::from_json(&record.value).expect("a telemetry message");
         let metadata = &message.telemetry_message_metadata;
         assert_eq!(metadata.export_address.to_string(), "127.0.0.1");
@@ -154,4 +172,9 @@ async fn collected_messages_reach_the_topic_with_their_schema_reference() {
         "{report:?}"
     );
     assert_eq!(report["schemas"][&id]["references"], 4, "{report:?}");
+    assert_eq!(
+        report["keys"],
+        serde_json::json!(["edge-7", "edge-7|5|/ietf-system:system/location"]),
+        "{report:?}"
+    );
 }

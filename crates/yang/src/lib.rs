@@ -223,6 +223,22 @@ impl Schema {
         self.parse(xml, content).map(|_| ())
     }
 
+    /// The `prefix` statement of a module the schema holds (RFC 7950 §7.1.4).
+    pub fn module_prefix(&self, module: &str) -> Option<String> {
+        self.context
+            .modules(false)
+            .find(|m| m.name() == module)
+            .map(|m| m.prefix().to_owned())
+    }
+
+    /// The name of the module a namespace belongs to.
+    pub fn module_of_namespace(&self, namespace: &str) -> Option<String> {
+        self.context
+            .modules(false)
+            .find(|m| m.namespace() == namespace)
+            .map(|m| m.name().to_owned())
+    }
+
     /// Whether a module the schema implements has this XML namespace: what an event or an
     /// operation in that namespace is checked against. One in no module's namespace is not the
     /// schema's to judge.
