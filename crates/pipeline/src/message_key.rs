@@ -105,6 +105,9 @@ enum StepKind {
     LeafList(Option<String>),
 }
 
+/// What fills a predicate: given the step's index and the value the template pins, if any.
+type PredicateValue<'a> = dyn FnMut(usize, Option<&str>) -> String + 'a;
+
 /// One branch's template (§3.1.2.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
@@ -114,7 +117,7 @@ pub struct Template {
 impl Template {
     /// The template as the draft writes it: minimal module prefixes, open keys as `%s`.
     pub fn render(&self) -> String {
-        self.render_with(&mut |_, pinned| pinned.map_or_else(|| OPEN.to_owned(), literal_inner))
+        self.render_with(&mut |_, pinned| pinned.map_or_else(|| OPEN.to_owned(), str::to_owned))
     }
 
     /// Whether a key is left open, to be filled from each notification's data.
@@ -126,24 +129,18 @@ impl Template {
         })
     }
 
-    /// The schema data path: the template without predicates, module names in full.
+    /// The schema data path: the template without predicates.
     pub fn schema_path(&self) -> String {
-        let mut path = String::new();
-        let mut module = "";
-        for step in &self.steps {
-            path.push('/');
-            if step.module != module {
-                path.push_str(&step.module);
-                path.push(':');
-                module = &step.module;
-            }
-            path.push_str(&step.name);
-        }
-        path
+        self.render_path(None)
     }
 
     /// Renders with `value(step index, pinned value)` for each predicate's value.
     fn render_with(&self, value: &mut impl FnMut(usize, Option<&str>) -> String) -> String {
+        self.render_path(Some(value))
+    }
+
+    /// The path with minimal module prefixes, and predicates when `value` gives their values.
+    fn render_path(&self, mut value: Option<&mut PredicateValue<'_>>) -> String {
         let mut path = String::new();
         let mut module = "";
         for (index, step) in self.steps.iter().enumerate() {
@@ -154,30 +151,25 @@ impl Template {
                 module = &step.module;
             }
             path.push_str(&step.name);
+            let Some(value) = value.as_mut() else {
+                continue;
+            };
             match &step.kind {
                 StepKind::Node => {}
                 StepKind::List(keys) => {
                     for (key, pinned) in keys {
                         let v = value(index, pinned.as_deref());
-                        path.push_str(&format!("[{key}={}]", quote(&v)));
+                        path.push_str(&format!("[{key}={}]", literal(&v)));
                     }
                 }
                 StepKind::LeafList(pinned) => {
                     let v = value(index, pinned.as_deref());
-                    path.push_str(&format!("[.={}]", quote(&v)));
+                    path.push_str(&format!("[.={}]", literal(&v)));
                 }
             }
         }
         path
     }
-}
-
-fn literal_inner(value: &str) -> String {
-    value.to_owned()
-}
-
-fn quote(value: &str) -> String {
-    literal(value)
 }
 
 /// The key templates of one subscription, and what goes on a key's first two lines.
