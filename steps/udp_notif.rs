@@ -1074,11 +1074,12 @@ async fn operational_state(world: &mut RunWorld, session: String) -> StepResult 
     };
     let status = leaf(state, "state").unwrap_or_default();
     let sent = leaf(state, "sent-event-records");
-    world_measure(
-        world,
-        "sent_event_records",
-        sent.clone().unwrap_or_default(),
-    );
+    // A number in the cell when it is one; the text the device gave otherwise.
+    let measured = match sent.as_deref().map(str::parse::<u64>) {
+        Some(Ok(count)) => serde_json::Value::from(count),
+        _ => serde_json::Value::from(sent.clone().unwrap_or_default()),
+    };
+    world_measure(world, "sent_event_records", measured);
     world_measure(world, "event_records_received", received);
     if status != "active" {
         return Err(Finding::fail(format!(
