@@ -622,7 +622,14 @@ impl Shared {
 
     /// The modules the device serves now: all but the optional ones not installed.
     pub fn served_modules(&self) -> Vec<&ModuleFile> {
-        let installed = self.installed_modules();
+        self.modules_with(&self.installed_modules())
+    }
+
+    /// The modules served with these optional modules installed.
+    fn modules_with<'a>(
+        &'a self,
+        installed: &std::collections::BTreeSet<String>,
+    ) -> Vec<&'a ModuleFile> {
         self.modules
             .iter()
             .filter(|m| !m.optional || installed.contains(&m.name))
@@ -641,12 +648,7 @@ impl Shared {
         if installed.is_empty() {
             return self.base_content_id.clone();
         }
-        content_id(
-            self.modules
-                .iter()
-                .filter(|m| !m.optional || installed.contains(&m.name)),
-            &self.faults,
-        )
+        content_id(self.modules_with(installed).into_iter(), &self.faults)
     }
 
     /// Installs (or removes) optional module `name`, which changes the YANG library and its

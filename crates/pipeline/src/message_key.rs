@@ -17,6 +17,7 @@
 //! draft does not cover.
 
 use rfc3535_wire::tree::Element;
+use rfc3535_wire::xpath::{literal, push_step};
 use rfc3535_yang::{NodeKind, NodeShape, Shape};
 
 /// What the key's third line joins its XPaths with.
@@ -80,15 +81,6 @@ fn branches_of(
     }
 }
 
-/// An XPath string literal for `value`: single-quoted unless it holds a single quote.
-fn literal(value: &str) -> String {
-    if value.contains('\'') {
-        format!("\"{value}\"")
-    } else {
-        format!("'{value}'")
-    }
-}
-
 /// One step of a template: a data node, the module it belongs to, and for a list its keys in
 /// schema order (pinned to a value, or open), for a leaf-list target its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,13 +136,7 @@ impl Template {
         let mut path = String::new();
         let mut module = "";
         for (index, step) in self.steps.iter().enumerate() {
-            path.push('/');
-            if step.module != module {
-                path.push_str(&step.module);
-                path.push(':');
-                module = &step.module;
-            }
-            path.push_str(&step.name);
+            push_step(&mut path, &mut module, &step.module, &step.name);
             let Some(value) = value.as_mut() else {
                 continue;
             };

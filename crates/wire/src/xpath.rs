@@ -7,6 +7,27 @@
 //! Hand-written because no crate reads XPath 1.0's lexical structure without also owning the
 //! document model; what is needed is only where the name tests are, outside string literals.
 
+/// An XPath string literal for a value: single quotes unless the value holds one.
+pub fn literal(value: &str) -> String {
+    if value.contains('\'') {
+        format!("\"{value}\"")
+    } else {
+        format!("'{value}'")
+    }
+}
+
+/// Appends one step of a data path in libyang's form (RFC 7951 style): `/module:name` where
+/// the module changes from `current` (the previous step's, updated here), `/name` otherwise.
+pub fn push_step<'a>(path: &mut String, current: &mut &'a str, module: &'a str, name: &str) {
+    path.push('/');
+    if module != *current {
+        path.push_str(module);
+        path.push(':');
+        *current = module;
+    }
+    path.push_str(name);
+}
+
 /// A prefix the expression uses that nothing binds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the XPath expression uses the prefix {0:?}, which no namespace declaration binds")]

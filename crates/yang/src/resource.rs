@@ -8,6 +8,7 @@
 
 use percent_encoding::percent_decode_str;
 use rfc3535_wire::restconf::Encoding;
+use rfc3535_wire::xpath::literal;
 use yang5::data::{Data as _, DataFormat, DataPrinterFlags, DataTree};
 use yang5::schema::{DataValueType, SchemaNode, SchemaNodeKind};
 
@@ -92,15 +93,9 @@ impl ResourcePath {
         let mut out = String::new();
         let mut module = "";
         for step in &self.steps[..count.min(self.steps.len())] {
-            out.push('/');
-            if step.module != module {
-                out.push_str(&step.module);
-                out.push(':');
-                module = &step.module;
-            }
-            out.push_str(&step.name);
+            rfc3535_wire::xpath::push_step(&mut out, &mut module, &step.module, &step.name);
             for key in &step.keys {
-                out.push_str(&format!("[{}={}]", key.name, xpath_literal(&key.value)));
+                out.push_str(&format!("[{}={}]", key.name, literal(&key.value)));
             }
         }
         if out.is_empty() {
@@ -117,15 +112,6 @@ impl ResourcePath {
     /// The last step: the resource itself.
     pub fn target(&self) -> Option<&PathStep> {
         self.steps.last()
-    }
-}
-
-/// An XPath string literal for a value: single quotes unless the value holds one.
-fn xpath_literal(value: &str) -> String {
-    if value.contains('\'') {
-        format!("\"{value}\"")
-    } else {
-        format!("'{value}'")
     }
 }
 

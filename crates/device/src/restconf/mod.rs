@@ -1510,10 +1510,7 @@ impl Exchange<'_> {
                 let predicates: String = last
                     .keys
                     .iter()
-                    .map(|k| {
-                        let quote = if k.value.contains('\'') { '"' } else { '\'' };
-                        format!("[{}={quote}{}{quote}]", k.name, k.value)
-                    })
+                    .map(|k| format!("[{}={}]", k.name, rfc3535_wire::xpath::literal(&k.value)))
                     .collect();
                 ("key", predicates)
             };
