@@ -461,20 +461,7 @@ async fn started_names_content_id(world: &mut RunWorld) -> StepResult {
             "subscription-started names no yang-library-content-id: the device does not reference the schema of its notifications (draft-ietf-netconf-yang-notifications-versioning)",
         ));
     };
-    let session = world
-        .sessions
-        .values()
-        .find_map(|s| s.netconf().ok())
-        .ok_or_else(|| Finding::error("no NETCONF session open to read the YANG library"))?;
-    let library = rfc3535_harness::discovery::read_library(session)
-        .await
-        .map_err(|e| Finding::fail(format!("the YANG library cannot be read: {e}")))?
-        .ok_or_else(|| Finding::skip("the device announces no YANG library"))?;
-    let Some(content_id) = library.content_id else {
-        return Err(Finding::fail(
-            "the device's YANG library has no content-id to compare with",
-        ));
-    };
+    let content_id = library_content_id(world).await?;
     if named != content_id {
         return Err(Finding::fail(format!(
             "subscription-started names content-id {named:?}; the device's YANG library has {content_id:?}: a receiver would describe the notifications by a schema the device does not have (catalogue MB-13)"
